@@ -1,0 +1,3 @@
+export * from './ops';
+export * from './messages';
+export * from './frame';

@@ -1,0 +1,217 @@
+/**
+ * Builds a complete gateway from a Config: database, auth, session registry, runtimes, the `/ws`
+ * gateway, tRPC and (optionally) the Next.js UI, behind one http.Server. `server/main.ts` calls it
+ * for the real process; tests call it with PORT 0 and a temp DATA_DIR. No module-level state.
+ */
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { mkdir } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { AuthOptions } from 'next-auth';
+import { ErrorCode } from '../lib/protocol';
+import { createAuthenticator, type Authenticator } from './auth/authenticator';
+import { AUTH_BASE_PATH, buildAuthOptions, handleAuthRequest } from './auth/next-auth';
+import { FailureLimiter } from './auth/rate-limit';
+import { TokenService } from './auth/tokens';
+import { UserService } from './auth/users';
+import type { Config } from './config';
+import { openDatabase, type DatabaseHandle } from './db/database';
+import { GatewayError, type SessionSource } from './gateway/connection';
+import { SessionLimitError, SessionRegistry } from './gateway/session-registry';
+import { WsGateway } from './gateway/ws-server';
+import { originAllowed } from './http/origin';
+import type { Logger } from './log';
+import { LocalRuntime } from './runtimes/local/local-runtime';
+import { RuntimeError, type Runtime } from './runtimes/runtime';
+import { loadOrCreateSecret } from './secrets';
+import { appRouter } from './trpc/router';
+import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
+
+const TRPC_PATH = '/api/trpc';
+/** Pages that need a signed-in user; the gateway redirects to /login before Next renders them. */
+const PROTECTED_PAGE = /^\/(?:$|w\/)/;
+
+export interface UiHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Next's own upgrade handling (dev HMR); null in production. */
+  upgrade?: (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void;
+  close(): Promise<void>;
+}
+
+export interface TetherOptions {
+  config: Config;
+  log: Logger;
+  /** Builds the runtime of a workspace. Default: LocalRuntime on its root. */
+  runtimeFor?: (ws: Workspace) => Runtime;
+  /** Serve the Next.js UI (needs a build unless config.dev). Default true. */
+  ui?: boolean;
+}
+
+export interface Tether {
+  url: string;
+  server: http.Server;
+  users: UserService;
+  tokens: TokenService;
+  workspaces: WorkspaceService;
+  sessions: SessionRegistry;
+  authOptions: AuthOptions;
+  /** First-run admin password when it was generated (print once). */
+  generatedAdminPassword: string | undefined;
+  close(): Promise<void>;
+}
+
+async function loadUi(config: Config): Promise<UiHandler> {
+  const { default: next } = await import('next');
+  const app = next({ dev: config.dev, dir: path.resolve(import.meta.dirname, '..'), hostname: config.host, port: config.port || undefined });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const upgrade = config.dev ? app.getUpgradeHandler() : undefined;
+  return {
+    handle: (req, res) => handle(req, res),
+    upgrade,
+    close: () => app.close(),
+  };
+}
+
+function sessionSource(
+  registry: SessionRegistry,
+  workspaces: WorkspaceService,
+  runtimeFor: (ws: Workspace) => Runtime,
+): SessionSource {
+  const runtimes = new Map<string, Runtime>();
+  return {
+    async create(user, req) {
+      const ws = workspaces.get(user.id, req.workspace);
+      if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
+      let runtime = runtimes.get(ws.id);
+      if (!runtime) runtimes.set(ws.id, (runtime = runtimeFor(ws)));
+      try {
+        return await registry.create({
+          userId: user.id,
+          workspaceId: ws.id,
+          runtime,
+          pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command },
+        });
+      } catch (err) {
+        if (err instanceof SessionLimitError) throw new GatewayError(ErrorCode.LIMIT, err.message);
+        if (err instanceof RuntimeError) throw new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
+        throw err;
+      }
+    },
+    find: (user, id) => registry.getForUser(id, user.id),
+    forget: (session) => registry.forget(session.id),
+  };
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+export async function createTether(opts: TetherOptions): Promise<Tether> {
+  const { config, log } = opts;
+  const dataDir = path.resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const dbh: DatabaseHandle = openDatabase(path.join(dataDir, 'tether.db'));
+  const users = new UserService(dbh.db);
+  const tokens = new TokenService(dbh.db, users);
+  const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'));
+  const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
+  const secret = config.nextAuthSecret ?? (await loadOrCreateSecret(dataDir, 'nextauth-secret'));
+  const authOptions = buildAuthOptions({
+    users,
+    secret,
+    secure: config.secure,
+    log: log.child({ component: 'auth' }),
+    ipLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerIp, windowMs: config.limits.loginWindowMs }),
+    userLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerUser, windowMs: config.limits.loginWindowMs }),
+  });
+  const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure });
+  const sessions = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }) });
+  const runtimeFor = opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root));
+  const gateway = new WsGateway({
+    authenticator,
+    sessions: sessionSource(sessions, workspaces, runtimeFor),
+    limits: config.limits,
+    trustedOrigins: config.trustedOrigins,
+    log: log.child({ component: 'gateway' }),
+  });
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: `${TRPC_PATH}/`,
+    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, log }),
+    onError: ({ error, path: p }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
+    },
+  });
+  const ui = opts.ui === false ? null : await loadUi(config);
+
+  const server = http.createServer((req, res) => {
+    securityHeaders(res);
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    const fail = (err: unknown) => {
+      log.error('request failed', { path: pathname, error: (err as Error).message });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal error');
+    };
+    if (pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('ok');
+    }
+    if (pathname === AUTH_BASE_PATH || pathname.startsWith(AUTH_BASE_PATH + '/')) {
+      return handleAuthRequest(req, res, authOptions, config.secure).catch(fail);
+    }
+    if (pathname.startsWith(TRPC_PATH + '/')) {
+      if (!originAllowed(req, config.trustedOrigins)) {
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        return res.end('Cross-origin request refused');
+      }
+      return trpcHandler(req, res);
+    }
+    if (!ui) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return res.end('Not found');
+    }
+    if (req.method === 'GET' && PROTECTED_PAGE.test(pathname)) {
+      return authenticator
+        .authenticate(req)
+        .then((user) => {
+          if (user) return ui.handle(req, res);
+          res.writeHead(302, { location: `/login?callbackUrl=${encodeURIComponent(req.url ?? '/')}` });
+          res.end();
+        })
+        .catch(fail);
+    }
+    return ui.handle(req, res).catch(fail);
+  });
+  server.on('upgrade', (req, socket, head: Buffer) => {
+    if (gateway.handleUpgrade(req, socket, head)) return;
+    if (ui?.upgrade) return ui.upgrade(req, socket, head);
+    socket.destroy();
+  });
+  // Keep-alive sockets that idle forever would hold graceful shutdown open.
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${config.secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      server.close();
+      gateway.close();
+      await sessions.dispose();
+      server.closeAllConnections();
+      await ui?.close().catch(() => {});
+      dbh.close();
+    })());
+
+  return { url, server, users, tokens, workspaces, sessions, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+}

@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+import { userFromSessionCookie } from './next-auth';
+import type { TokenService } from './tokens';
+import type { AuthUser, UserService } from './users';
+
+export interface Authenticator {
+  /** The user behind a request: `Authorization: Bearer <api token>` or the session cookie. */
+  authenticate(req: IncomingMessage): Promise<AuthUser | null>;
+}
+
+export function createAuthenticator(deps: {
+  users: UserService;
+  tokens: TokenService;
+  secret: string;
+  secure: boolean;
+}): Authenticator {
+  return {
+    async authenticate(req) {
+      const auth = req.headers.authorization;
+      if (auth !== undefined) {
+        const m = /^Bearer\s+(\S+)$/i.exec(auth);
+        // A present but invalid Authorization header is a failure, not a fallback to cookies.
+        return m ? deps.tokens.verify(m[1]!) : null;
+      }
+      return userFromSessionCookie(req, deps.secret, deps.secure, deps.users);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Configuration from the environment, validated once at start. Defaults give a zero-config first
+ * run: loopback only, SQLite and secrets under ./data, a generated admin password.
+ */
+import { z } from 'zod';
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  PORT: portSchema.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  TETHER_ADMIN_USER: z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"').default('admin'),
+  TETHER_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+  NEXTAUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  NEXTAUTH_URL: z.string().url().optional(),
+  TETHER_TRUSTED_ORIGINS: z.string().optional(),
+  TETHER_MAX_SESSIONS_PER_USER: z.coerce.number().int().positive().default(50),
+  TETHER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminUser: string;
+  adminPassword: string | undefined;
+  nextAuthSecret: string | undefined;
+  /** Cookies and redirects use https (set when NEXTAUTH_URL is https, i.e. behind TLS). */
+  secure: boolean;
+  trustedOrigins: string[];
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  dev: boolean;
+  limits: Limits;
+}
+
+export interface Limits {
+  maxSessionsPerUser: number;
+  maxChannelsPerConnection: number;
+  ringBytes: number;
+  highWater: number;
+  lowWater: number;
+  socketHighWater: number;
+  helloTimeoutMs: number;
+  maxErrorsPerMinute: number;
+  loginFailuresPerIp: number;
+  loginFailuresPerUser: number;
+  loginWindowMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxSessionsPerUser: 50,
+  maxChannelsPerConnection: 64,
+  ringBytes: 2 * 1024 * 1024,
+  highWater: 512 * 1024,
+  lowWater: 128 * 1024,
+  socketHighWater: 4 * 1024 * 1024,
+  helloTimeoutMs: 10_000,
+  maxErrorsPerMinute: 100,
+  loginFailuresPerIp: 20,
+  loginFailuresPerUser: 5,
+  loginWindowMs: 60_000,
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    adminUser: e.TETHER_ADMIN_USER,
+    adminPassword: e.TETHER_ADMIN_PASSWORD,
+    nextAuthSecret: e.NEXTAUTH_SECRET,
+    secure: e.NEXTAUTH_URL?.startsWith('https://') ?? false,
+    trustedOrigins: (e.TETHER_TRUSTED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: e.TETHER_LOG_LEVEL,
+    dev: argv.includes('--dev'),
+    limits: { ...DEFAULT_LIMITS, maxSessionsPerUser: e.TETHER_MAX_SESSIONS_PER_USER },
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

@@ -1,0 +1,110 @@
+/**
+ * One channel of one connection: a view of a terminal session. Tracks what it has sent and what
+ * the client has acknowledged, and pumps bytes from the session's replay ring whenever it falls
+ * behind (socket blocked, window full, or replay after attach/resume).
+ */
+import type { ExitInfo } from '../../lib/protocol';
+import type { SessionViewer, TerminalSession } from './session';
+
+/** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
+export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
+
+export interface ChannelSink {
+  /** Whether the socket can take more bytes now (below its buffered-bytes cap). */
+  readonly writable: boolean;
+  sendOutput(channel: number, offset: number, data: Uint8Array): void;
+  sendExit(channel: number, exit: ExitInfo): void;
+  sendResize(channel: number, cols: number, rows: number): void;
+  /** Ask for `pump()` to be called soon (coalesced). */
+  schedulePump(channel: Channel): void;
+  /** The session went away under this channel. */
+  channelClosed(channel: Channel): void;
+}
+
+export class Channel implements SessionViewer {
+  /** Next stream offset to send. */
+  private sent: number;
+  private ackedOffset: number;
+  private exitSent = false;
+
+  constructor(
+    readonly id: number,
+    readonly session: TerminalSession,
+    from: number,
+    private readonly sink: ChannelSink,
+    private readonly highWater: number,
+  ) {
+    this.sent = from;
+    this.ackedOffset = from;
+  }
+
+  get acked(): number {
+    return this.ackedOffset;
+  }
+
+  private get windowOpen(): boolean {
+    return this.sent - this.ackedOffset < this.highWater;
+  }
+
+  onOutput(offset: number, data: Uint8Array): void {
+    // Fast path: caught up and allowed to send — relay the chunk as it came from the PTY.
+    if (offset === this.sent && this.sink.writable && this.windowOpen) {
+      this.sink.sendOutput(this.id, offset, data);
+      this.sent += data.byteLength;
+    } else {
+      this.sink.schedulePump(this);
+    }
+  }
+
+  onExit(): void {
+    this.sink.schedulePump(this);
+  }
+
+  onResize(cols: number, rows: number): void {
+    this.sink.sendResize(this.id, cols, rows);
+  }
+
+  onClosed(): void {
+    this.sink.channelClosed(this);
+  }
+
+  /** Client processed `processed` bytes in total. Acks beyond what was sent are clamped. */
+  ack(processed: number): void {
+    const next = Math.min(processed, this.sent);
+    if (next <= this.ackedOffset) return;
+    const wasClosed = !this.windowOpen;
+    this.ackedOffset = next;
+    this.session.updateFlow();
+    if (wasClosed) this.sink.schedulePump(this);
+  }
+
+  /** Send what the ring has beyond `sent`, as far as socket and window allow. Returns true when
+   * it stopped early and wants another turn. */
+  pump(maxBytes = Number.POSITIVE_INFINITY): boolean {
+    const ring = this.session.ring;
+    if (this.sent < ring.start) {
+      // Cannot happen while flow control holds the PTY for attached viewers; if it does, skip
+      // forward rather than send wrong bytes: offsets stay truthful.
+      this.sent = ring.start;
+      this.ackedOffset = Math.max(this.ackedOffset, ring.start);
+    }
+    let budget = maxBytes;
+    while (this.sent < ring.end && budget > 0) {
+      if (!this.sink.writable || !this.windowOpen) return false;
+      const chunk = ring.readJoined(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget));
+      this.sink.sendOutput(this.id, this.sent, chunk);
+      this.sent += chunk.byteLength;
+      budget -= chunk.byteLength;
+    }
+    if (this.sent < ring.end) return true;
+    if (this.session.exit && !this.exitSent) {
+      this.exitSent = true;
+      this.sink.sendExit(this.id, this.session.exit);
+    }
+    return false;
+  }
+
+  detach(): void {
+    this.session.detach(this);
+  }
+}

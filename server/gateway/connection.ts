@@ -1,0 +1,308 @@
+/**
+ * One authenticated WebSocket (one browser tab): HELLO handshake, then frames dispatched by
+ * channel. Every inbound frame is decoded once here; a bad frame costs the sender an ERROR on
+ * that channel, never the other channels. The socket owns only its channels: closing it detaches
+ * them and the sessions keep running.
+ */
+import type { WebSocket } from 'ws';
+import {
+  CloseCode,
+  ErrorCode,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  assertNever,
+  decodeClientFrame,
+  encodeError,
+  encodeEvent,
+  encodeExit,
+  encodeHelloAck,
+  encodeOpened,
+  encodeOutput,
+  encodePong,
+  type ClientFrame,
+  type ExitInfo,
+  type OpenRequest,
+} from '../../lib/protocol';
+import type { Logger } from '../log';
+import { Channel, type ChannelSink } from './channel';
+import type { TerminalSession } from './session';
+
+export interface ConnectionLimits {
+  maxChannelsPerConnection: number;
+  highWater: number;
+  lowWater: number;
+  /** Bytes queued on the socket beyond which every channel stops sending. */
+  socketHighWater: number;
+  helloTimeoutMs: number;
+  /** Bad frames tolerated per minute before the connection is closed with 4400. */
+  maxErrorsPerMinute: number;
+}
+
+export interface ConnectionUser {
+  id: string;
+  name: string;
+}
+
+/** What a connection needs to find or create sessions; errors carry a protocol error code. */
+export interface SessionSource {
+  create(user: ConnectionUser, req: OpenRequest & { workspace: string }): Promise<TerminalSession>;
+  find(user: ConnectionUser, sessionId: string): TerminalSession | null;
+  forget(session: TerminalSession): void;
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Where replay starts for an attach: exact resume when the ring still has the bytes, otherwise a
+ * reset ("snapshot") starting at a line boundary near the oldest retained byte. */
+export function replayStart(session: TerminalSession, resumeFrom: number | undefined): { from: number; snapshot: boolean } {
+  const ring = session.ring;
+  const want = resumeFrom ?? 0;
+  if (want >= ring.start && want <= ring.end) return { from: want, snapshot: false };
+  if (ring.start === 0 && want > ring.end) return { from: 0, snapshot: true };
+  // Evicted (or a bogus future offset): start after the first newline of the retained bytes so the
+  // replay does not begin inside a line or an escape sequence.
+  const head = ring.readJoined(ring.start, 4096);
+  const nl = head.indexOf(0x0a);
+  return { from: nl >= 0 ? ring.start + nl + 1 : ring.start, snapshot: true };
+}
+
+export class Connection implements ChannelSink {
+  private helloDone = false;
+  private readonly channels = new Map<number, Channel>();
+  private readonly opening = new Set<number>();
+  private queuedBytes = 0;
+  private readonly pumpQueue = new Set<Channel>();
+  private pumpScheduled = false;
+  private errorTimes: number[] = [];
+  private closed = false;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly user: ConnectionUser,
+    private readonly sessions: SessionSource,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+  ) {
+    this.helloTimer = setTimeout(() => this.close(CloseCode.PROTOCOL, 'no HELLO received'), limits.helloTimeoutMs);
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => this.dispose());
+    ws.on('error', (err) => this.log.warn('socket error', { user: user.id, error: err.message }));
+  }
+
+  get writable(): boolean {
+    return !this.closed && this.queuedBytes < this.limits.socketHighWater;
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  // ---- outbound ----
+
+  private send(frame: Uint8Array): void {
+    if (this.closed) return;
+    const n = frame.byteLength;
+    this.queuedBytes += n;
+    this.ws.send(frame, { binary: true }, () => {
+      const wasBlocked = this.queuedBytes >= this.limits.socketHighWater;
+      this.queuedBytes -= n;
+      if (wasBlocked && this.writable) for (const c of this.channels.values()) this.schedulePump(c);
+    });
+  }
+
+  sendOutput(channel: number, offset: number, data: Uint8Array): void {
+    this.send(encodeOutput(channel, offset, data));
+  }
+  sendExit(channel: number, exit: ExitInfo): void {
+    this.send(encodeExit(channel, exit));
+  }
+  sendResize(channel: number, cols: number, rows: number): void {
+    this.send(encodeEvent(channel, { type: 'status', cols, rows }));
+  }
+  private sendError(channel: number, code: ErrorCode, message: string): void {
+    this.send(encodeError(channel, { code, message }));
+  }
+
+  schedulePump(channel: Channel): void {
+    this.pumpQueue.add(channel);
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.runPumps());
+  }
+
+  /** Round-robin in bounded slices so one replaying or flooding channel cannot starve siblings. */
+  private runPumps(): void {
+    this.pumpScheduled = false;
+    const queue = [...this.pumpQueue];
+    this.pumpQueue.clear();
+    for (const c of queue) {
+      if (this.channels.get(c.id) !== c) continue;
+      if (c.pump(MAX_PUMP_SLICE_BYTES)) this.schedulePump(c);
+    }
+  }
+
+  channelClosed(channel: Channel): void {
+    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+  }
+
+  // ---- inbound ----
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (!isBinary) return this.protocolError(0, ErrorCode.BAD_FRAME, 'text messages are not part of the protocol; send binary frames');
+    const decoded = decodeClientFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (!decoded.ok) {
+      const e = decoded.error;
+      if (!this.helloDone) return this.close(CloseCode.PROTOCOL, `expected HELLO: ${e.message}`);
+      return this.protocolError(e.channel, e.code, e.message);
+    }
+    const frame = decoded.frame;
+    if (!this.helloDone) {
+      if (frame.type !== 'hello') return this.close(CloseCode.PROTOCOL, 'the first frame must be HELLO');
+      return this.onHello(frame.hello.v);
+    }
+    try {
+      this.dispatch(frame);
+    } catch (err) {
+      this.log.error('frame handling failed', { user: this.user.id, type: frame.type, error: (err as Error).message });
+      this.sendError(frame.channel, ErrorCode.INTERNAL, 'internal error while handling the frame');
+    }
+  }
+
+  private onHello(v: number): void {
+    clearTimeout(this.helloTimer);
+    if (v !== PROTOCOL_VERSION) return this.close(CloseCode.PROTOCOL, `protocol version ${v} is not supported; this gateway speaks v${PROTOCOL_VERSION}`);
+    this.helloDone = true;
+    this.send(
+      encodeHelloAck({
+        v: PROTOCOL_VERSION,
+        user: { id: this.user.id, name: this.user.name },
+        limits: { maxFrameBytes: MAX_FRAME_BYTES, highWater: this.limits.highWater, lowWater: this.limits.lowWater },
+      }),
+    );
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    switch (frame.type) {
+      case 'hello':
+        return this.protocolError(0, ErrorCode.BAD_FRAME, 'HELLO was already received');
+      case 'ping':
+        return this.send(encodePong(frame.data));
+      case 'open':
+        return void this.onOpen(frame.channel, frame.open);
+      case 'input':
+      case 'resize':
+      case 'ack':
+      case 'detach':
+      case 'kill': {
+        const ch = this.channels.get(frame.channel);
+        if (!ch) {
+          if (this.opening.has(frame.channel) && frame.type !== 'input') return; // racing its own OPEN; harmless
+          return this.sendError(frame.channel, ErrorCode.UNKNOWN_CHANNEL, `channel ${frame.channel} is not open`);
+        }
+        return this.onChannelFrame(ch, frame);
+      }
+      default:
+        return assertNever(frame);
+    }
+  }
+
+  private onChannelFrame(ch: Channel, frame: Extract<ClientFrame, { type: 'input' | 'resize' | 'ack' | 'detach' | 'kill' }>): void {
+    switch (frame.type) {
+      case 'input':
+        if (!ch.session.running) return this.sendError(ch.id, ErrorCode.EXITED, 'the process has exited; input was not delivered');
+        return ch.session.write(frame.data);
+      case 'resize':
+        return ch.session.resize(frame.cols, frame.rows, ch);
+      case 'ack':
+        return ch.ack(frame.processed);
+      case 'detach':
+        this.channels.delete(ch.id);
+        return ch.detach();
+      case 'kill':
+        if (ch.session.running) return ch.session.kill();
+        this.channels.delete(ch.id);
+        ch.detach();
+        return this.sessions.forget(ch.session);
+      default:
+        return assertNever(frame);
+    }
+  }
+
+  private async onOpen(channel: number, req: OpenRequest): Promise<void> {
+    if (this.channels.has(channel) || this.opening.has(channel)) {
+      return this.sendError(channel, ErrorCode.CHANNEL_IN_USE, `channel ${channel} is already open`);
+    }
+    if (this.channels.size + this.opening.size >= this.limits.maxChannelsPerConnection) {
+      return this.sendError(channel, ErrorCode.LIMIT, `at most ${this.limits.maxChannelsPerConnection} terminals per connection`);
+    }
+    this.opening.add(channel);
+    let session: TerminalSession | null;
+    try {
+      session =
+        req.workspace !== undefined
+          ? await this.sessions.create(this.user, { ...req, workspace: req.workspace })
+          : this.sessions.find(this.user, req.session!);
+    } catch (err) {
+      this.opening.delete(channel);
+      if (err instanceof GatewayError) return this.sendError(channel, err.code, err.message);
+      this.log.error('open failed', { user: this.user.id, error: (err as Error).message });
+      return this.sendError(channel, ErrorCode.INTERNAL, 'could not open the terminal');
+    }
+    this.opening.delete(channel);
+    if (!session) return this.sendError(channel, ErrorCode.NOT_FOUND, 'no such terminal session (it may have been closed)');
+    if (this.closed) return;
+    const { from, snapshot } = replayStart(session, req.resumeFrom);
+    session.resize(req.cols, req.rows);
+    const ch = new Channel(channel, session, from, this, this.limits.highWater);
+    this.channels.set(channel, ch);
+    this.send(
+      encodeOpened(channel, {
+        session: session.id,
+        offset: from,
+        snapshot,
+        cols: session.cols,
+        rows: session.rows,
+        ...(session.title ? { title: session.title } : {}),
+      }),
+    );
+    session.attach(ch);
+    this.schedulePump(ch);
+  }
+
+  private protocolError(channel: number, code: ErrorCode, message: string): void {
+    const now = Date.now();
+    this.errorTimes = this.errorTimes.filter((t) => now - t < 60_000);
+    this.errorTimes.push(now);
+    if (this.errorTimes.length > this.limits.maxErrorsPerMinute) {
+      return this.close(CloseCode.PROTOCOL, 'too many malformed frames');
+    }
+    this.sendError(channel, code, message);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.ws.close(code, reason.slice(0, 120));
+    this.dispose();
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.helloTimer);
+    for (const ch of this.channels.values()) ch.detach();
+    this.channels.clear();
+    this.pumpQueue.clear();
+  }
+}
+
+/** Bytes one channel may send per pump turn before yielding to its siblings. */
+export const MAX_PUMP_SLICE_BYTES = 512 * 1024;

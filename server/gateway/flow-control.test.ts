@@ -1,0 +1,145 @@
+/** Flow control between a session, its viewers and a socket, with the echo runtime as the PTY. */
+import { describe, expect, it } from 'vitest';
+import type { ExitInfo } from '../../lib/protocol';
+import { EchoPty } from '../runtimes/echo/echo-runtime';
+import { Channel, type ChannelSink } from './channel';
+import { TerminalSession } from './session';
+
+const HIGH = 1000;
+const LOW = 200;
+
+class FakeSink implements ChannelSink {
+  writable = true;
+  sent: { channel: number; offset: number; bytes: number }[] = [];
+  exits: { channel: number; exit: ExitInfo }[] = [];
+  pending = new Set<Channel>();
+  sendOutput(channel: number, offset: number, data: Uint8Array) {
+    this.sent.push({ channel, offset, bytes: data.byteLength });
+  }
+  sendExit(channel: number, exit: ExitInfo) {
+    this.exits.push({ channel, exit });
+  }
+  sendResize() {}
+  schedulePump(c: Channel) {
+    this.pending.add(c);
+  }
+  channelClosed() {}
+  /** Run scheduled pumps until quiet. */
+  drain() {
+    while (this.pending.size > 0) {
+      const cs = [...this.pending];
+      this.pending.clear();
+      for (const c of cs) if (c.pump(4096)) this.pending.add(c);
+    }
+  }
+  bytesFor(channel: number) {
+    return this.sent.filter((s) => s.channel === channel).reduce((n, s) => n + s.bytes, 0);
+  }
+}
+
+function setup(sink: FakeSink, channelId = 1) {
+  const pty = new EchoPty({ cols: 80, rows: 24 });
+  const session = new TerminalSession(
+    { id: `s${channelId}`, userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 },
+    pty,
+    { highWater: HIGH, lowWater: LOW, ringBytes: 64 * 1024, cols: 80, rows: 24 },
+  );
+  const channel = new Channel(channelId, session, 0, sink, HIGH);
+  session.attach(channel);
+  return { pty, session, channel };
+}
+
+const chunk = (n: number) => new Uint8Array(n).fill(0x61);
+
+describe('flow control', () => {
+  it('pauses the PTY past the high-water mark and resumes at or below the low-water mark', () => {
+    const sink = new FakeSink();
+    const { pty, channel } = setup(sink);
+    pty.emit(chunk(600));
+    expect(pty.paused).toBe(false);
+    pty.emit(chunk(600)); // 1200 unacked > 1000
+    expect(pty.paused).toBe(true);
+    channel.ack(900); // backlog 300 > LOW
+    expect(pty.paused).toBe(true);
+    channel.ack(1000); // backlog 200 = LOW
+    expect(pty.paused).toBe(false);
+  });
+
+  it('stops sending when the window is full and sends the rest from the ring after acks', () => {
+    const sink = new FakeSink();
+    const { pty, channel } = setup(sink);
+    for (let i = 0; i < 10; i++) pty.emit(chunk(300)); // PTY pauses; echo holds the rest back
+    sink.drain();
+    const before = sink.bytesFor(1);
+    expect(before).toBeGreaterThanOrEqual(HIGH);
+    expect(before).toBeLessThan(HIGH + 300 + 1);
+    let acked = 0;
+    for (let round = 0; round < 50 && sink.bytesFor(1) < 3000; round++) {
+      acked = sink.bytesFor(1);
+      channel.ack(acked);
+      sink.drain();
+    }
+    expect(sink.bytesFor(1)).toBe(3000);
+    // Offsets are contiguous: each frame starts where the previous ended.
+    let next = 0;
+    for (const s of sink.sent) {
+      expect(s.offset).toBe(next);
+      next += s.bytes;
+    }
+  });
+
+  it('a socket over its buffer cap sends nothing until it drains, then resumes at the right offset', () => {
+    const sink = new FakeSink();
+    const { pty, channel } = setup(sink);
+    pty.emit(chunk(100));
+    sink.writable = false;
+    pty.emit(chunk(100));
+    sink.drain();
+    expect(sink.bytesFor(1)).toBe(100);
+    sink.writable = true;
+    sink.schedulePump(channel);
+    sink.drain();
+    expect(sink.sent.map((s) => s.offset)).toEqual([0, 100]);
+  });
+
+  it('one flooding channel that never acks does not stall its sibling', () => {
+    const sink = new FakeSink();
+    const flood = setup(sink, 1);
+    const calm = setup(sink, 2);
+    for (let i = 0; i < 50; i++) flood.pty.emit(chunk(500));
+    sink.drain();
+    expect(flood.pty.paused).toBe(true);
+    for (let i = 0; i < 20; i++) {
+      calm.pty.emit(chunk(100));
+      calm.channel.ack(sink.bytesFor(2));
+      sink.drain();
+    }
+    expect(sink.bytesFor(2)).toBe(2000);
+    expect(calm.pty.paused).toBe(false);
+  });
+
+  it('sends EXIT only after the last byte of output', () => {
+    const sink = new FakeSink();
+    const { pty, channel } = setup(sink);
+    for (let i = 0; i < 5; i++) pty.emit(chunk(400));
+    pty.exit({ code: 3, signal: null });
+    sink.drain();
+    expect(sink.exits).toEqual([]);
+    for (let i = 0; i < 10; i++) {
+      channel.ack(sink.bytesFor(1));
+      sink.drain();
+    }
+    expect(sink.bytesFor(1)).toBe(2000);
+    expect(sink.exits).toEqual([{ channel: 1, exit: { code: 3, signal: null } }]);
+  });
+
+  it('with no viewer attached the PTY runs freely and the ring keeps the newest bytes', () => {
+    const sink = new FakeSink();
+    const { pty, session, channel } = setup(sink);
+    channel.detach();
+    for (let i = 0; i < 100; i++) pty.emit(chunk(1000));
+    expect(pty.paused).toBe(false);
+    expect(session.ring.end).toBe(100_000);
+    expect(session.ring.size).toBe(64 * 1024);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ReplayRing } from './replay-ring';
+
+function bytes(from: number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (from + i) & 0xff;
+  return b;
+}
+
+describe('ReplayRing', () => {
+  it('numbers bytes from 0 and replays exactly what was appended', () => {
+    const ring = new ReplayRing(100);
+    expect(ring.append(bytes(0, 10))).toBe(0);
+    expect(ring.append(bytes(10, 15))).toBe(10);
+    expect(ring.end).toBe(25);
+    expect(ring.start).toBe(0);
+    expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 25)));
+    expect(Array.from(ring.readJoined(12, 5))).toEqual(Array.from(bytes(12, 5)));
+    expect(ring.read(25)).toEqual([]);
+  });
+
+  it('evicts the oldest bytes, keeping exactly capacity bytes with their offsets', () => {
+    const ring = new ReplayRing(64);
+    let offset = 0;
+    for (let i = 0; i < 50; i++) {
+      const n = 1 + ((i * 7) % 13);
+      ring.append(bytes(offset, n));
+      offset += n;
+    }
+    expect(ring.end).toBe(offset);
+    expect(ring.size).toBe(64);
+    expect(ring.start).toBe(offset - 64);
+    expect(Array.from(ring.readJoined(ring.start))).toEqual(Array.from(bytes(ring.start, 64)));
+  });
+
+  it('keeps only the tail of a chunk larger than capacity', () => {
+    const ring = new ReplayRing(8);
+    ring.append(bytes(0, 3));
+    ring.append(bytes(3, 20));
+    expect(ring.start).toBe(15);
+    expect(Array.from(ring.readJoined(15))).toEqual(Array.from(bytes(15, 8)));
+  });
+
+  it('refuses offsets that were evicted or not yet written', () => {
+    const ring = new ReplayRing(4);
+    ring.append(bytes(0, 10));
+    expect(() => ring.read(5)).toThrow(RangeError);
+    expect(() => ring.read(11)).toThrow(RangeError);
+    expect(ring.readJoined(6).byteLength).toBe(4);
+  });
+
+  it('random appends and reads agree with a reference model', () => {
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const ring = new ReplayRing(1000);
+    let offset = 0;
+    for (let i = 0; i < 2000; i++) {
+      const n = rnd(300);
+      ring.append(bytes(offset, n));
+      offset += n;
+      const from = ring.start + rnd(ring.size + 1);
+      const max = rnd(500) + 1;
+      const got = ring.readJoined(from, max);
+      expect(got.byteLength).toBe(Math.min(max, ring.end - from));
+      expect(Array.from(got)).toEqual(Array.from(bytes(from, got.byteLength)));
+    }
+  });
+});

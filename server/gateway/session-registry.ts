@@ -1,0 +1,106 @@
+/**
+ * Owns every terminal session of the gateway. A session ends when its process exits or a user
+ * kills it; exited sessions stay listable (so a reconnecting client still gets the tail of the
+ * output and the EXIT) until forgotten by a KILL or after EXITED_RETENTION_MS without viewers.
+ */
+import { randomId } from '../../lib/shared/ids';
+import type { Logger } from '../log';
+import type { PtyOptions, Runtime } from '../runtimes/runtime';
+import { TerminalSession, type FlowLimits, type SessionSummary } from './session';
+
+export const EXITED_RETENTION_MS = 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60 * 1000;
+const SHUTDOWN_GRACE_MS = 4000;
+
+export class SessionLimitError extends Error {
+  readonly code = 'limit' as const;
+}
+
+export interface RegistryOptions extends FlowLimits {
+  ringBytes: number;
+  maxSessionsPerUser: number;
+  log: Logger;
+  now?: () => number;
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, TerminalSession>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RegistryOptions) {
+    this.now = opts.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  async create(params: {
+    userId: string;
+    workspaceId: string;
+    runtime: Runtime;
+    pty: PtyOptions;
+  }): Promise<TerminalSession> {
+    const running = [...this.sessions.values()].filter((s) => s.info.userId === params.userId && s.running).length;
+    if (running >= this.opts.maxSessionsPerUser) {
+      throw new SessionLimitError(
+        `you have ${running} running terminals, the limit is ${this.opts.maxSessionsPerUser}; close one first`,
+      );
+    }
+    const proc = await params.runtime.openPty(params.pty);
+    const session = new TerminalSession(
+      { id: randomId(), userId: params.userId, workspaceId: params.workspaceId, command: proc.command, createdAt: this.now() },
+      proc,
+      { ...this.opts, cols: params.pty.cols, rows: params.pty.rows },
+    );
+    this.sessions.set(session.id, session);
+    this.opts.log.info('session started', { session: session.id, workspace: params.workspaceId, pid: proc.pid });
+    void session.exited().then(() =>
+      this.opts.log.info('session exited', { session: session.id, code: session.exit?.code, signal: session.exit?.signal }),
+    );
+    return session;
+  }
+
+  /** The session if it exists and belongs to `userId`; otherwise null (existence is not leaked). */
+  getForUser(id: string, userId: string): TerminalSession | null {
+    const s = this.sessions.get(id);
+    return s && s.info.userId === userId ? s : null;
+  }
+
+  listForWorkspace(userId: string, workspaceId: string): SessionSummary[] {
+    return [...this.sessions.values()]
+      .filter((s) => s.info.userId === userId && s.info.workspaceId === workspaceId)
+      .sort((a, b) => a.info.createdAt - b.info.createdAt)
+      .map((s) => s.summary());
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  forget(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    this.sessions.delete(id);
+    s.close();
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const s of this.sessions.values()) {
+      if (!s.running && s.viewerCount === 0 && s.exitedAt !== null && now - s.exitedAt > EXITED_RETENTION_MS) this.forget(s.id);
+    }
+  }
+
+  /** Gateway shutdown: end every process, waiting briefly for them to exit. */
+  async dispose(): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.sessions.values()];
+    for (const s of all) s.kill();
+    await Promise.race([
+      Promise.all(all.map((s) => s.exited())),
+      new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref()),
+    ]);
+    for (const s of all) s.close();
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `/ws` upgrade handling: Origin check (403) and authentication (401) happen before the `101`,
+ * so an unauthenticated peer never gets a WebSocket. Pending (not yet authenticated) upgrades are
+ * capped and timed out so they cannot pile up.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_FRAME_BYTES, CloseCode } from '../../lib/protocol';
+import type { Authenticator } from '../auth/authenticator';
+import { originAllowed, remoteAddress } from '../http/origin';
+import type { Logger } from '../log';
+import { Connection, type ConnectionLimits, type SessionSource } from './connection';
+
+export const WS_PATH = '/ws';
+const MAX_PENDING_UPGRADES = 64;
+const UPGRADE_AUTH_TIMEOUT_MS = 10_000;
+
+export interface WsGatewayOptions {
+  authenticator: Authenticator;
+  sessions: SessionSource;
+  limits: ConnectionLimits;
+  trustedOrigins: readonly string[];
+  log: Logger;
+}
+
+function reject(socket: Duplex, status: number, reason: string): void {
+  if (socket.destroyed) return;
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export class WsGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
+  private readonly connections = new Set<Connection>();
+  private pending = 0;
+
+  constructor(private readonly opts: WsGatewayOptions) {}
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Returns false when the path is not ours (leave it to Next, e.g. HMR). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== WS_PATH) return false;
+    if (!originAllowed(req, this.opts.trustedOrigins)) {
+      this.opts.log.warn('upgrade refused: cross-origin', { origin: req.headers.origin, peer: remoteAddress(req) });
+      reject(socket, 403, 'Forbidden');
+      return true;
+    }
+    if (this.pending >= MAX_PENDING_UPGRADES) {
+      reject(socket, 503, 'Service Unavailable');
+      return true;
+    }
+    this.pending++;
+    const timer = setTimeout(() => socket.destroy(), UPGRADE_AUTH_TIMEOUT_MS);
+    socket.on('error', () => socket.destroy());
+    this.opts.authenticator
+      .authenticate(req)
+      .then((user) => {
+        if (socket.destroyed) return;
+        if (!user) {
+          this.opts.log.info('upgrade refused: unauthenticated', { peer: remoteAddress(req) });
+          return reject(socket, 401, 'Unauthorized');
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          const conn = new Connection(ws, { id: user.id, name: user.name }, this.opts.sessions, this.opts.limits, this.opts.log);
+          this.connections.add(conn);
+          ws.on('close', () => this.connections.delete(conn));
+        });
+      })
+      .catch((err: Error) => {
+        this.opts.log.error('upgrade auth failed', { error: err.message });
+        reject(socket, 500, 'Internal Server Error');
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.pending--;
+      });
+    return true;
+  }
+
+  /** Graceful shutdown: tell every client why, then stop. */
+  close(reason = 'server shutting down'): void {
+    for (const c of this.connections) c.close(CloseCode.GOING_AWAY, reason);
+    this.connections.clear();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Local runtime: terminals are node-pty processes on this machine, rooted in the workspace
+ * directory. Output stays binary (`encoding: null`) from the PTY to the socket.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import * as pty from 'node-pty';
+import { resolveExisting } from '../../workspaces/path-jail';
+import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
+import { RuntimeError } from '../runtime';
+
+const KILL_GRACE_MS = 3000;
+/**
+ * node-pty destroys its socket 200 ms after the child exits, dropping whatever the kernel still
+ * buffers if the socket is paused then. A paused PTY therefore checks its child this often and
+ * drains (resumes for good) as soon as the child is gone.
+ */
+const PAUSED_EXIT_POLL_MS = 40;
+const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
+/** Never hand the gateway's secrets or its own runtime mode (NODE_ENV=production would make
+ * `npm install` in a user's terminal skip devDependencies) to user processes. */
+const SCRUBBED_ENV = /^(NEXTAUTH_|AUTH_|TETHER_|DATABASE_URL$|NODE_ENV$|__NEXT|NEXT_)/;
+
+export function terminalEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUBBED_ENV.test(k)) env[k] = v;
+  return { ...env, TERM: 'xterm-256color', COLORTERM: 'truecolor', TERM_PROGRAM: 'tether', ...extra };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function defaultShell(): string {
+  return process.env.SHELL && process.env.SHELL.startsWith('/') ? process.env.SHELL : '/bin/bash';
+}
+
+class LocalPty implements PtyProcess {
+  private exitListeners: ((e: { code: number | null; signal: string | null }) => void)[] = [];
+  private exited = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private draining = false;
+  private exitPoll: NodeJS.Timeout | undefined;
+
+  /**
+   * Our own descriptor on the PTY's slave side. Without it, Linux may answer the master's read
+   * with EIO as soon as the child closes the slave, while its last output is still in the kernel
+   * buffers — `seq 1 200000` then loses a few KB at the end. Holding the slave open means the
+   * master never sees EIO; node-pty's exit timer ends the read after the child has gone.
+   */
+  private slaveFd: number | undefined;
+
+  constructor(
+    private readonly proc: pty.IPty,
+    readonly command: string,
+  ) {
+    const ptsName = (proc as unknown as { ptsName?: unknown }).ptsName;
+    if (typeof ptsName === 'string') {
+      try {
+        this.slaveFd = openSync(ptsName, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+      } catch {
+        // Without it we only risk the kernel race above; the terminal still works.
+      }
+    }
+    proc.onExit(({ exitCode, signal }) => {
+      if (this.slaveFd !== undefined) closeSync(this.slaveFd);
+      this.slaveFd = undefined;
+      this.exited = true;
+      clearTimeout(this.killTimer);
+      clearInterval(this.exitPoll);
+      // node-pty reports signal as a number; name it for humans (0/undefined → none).
+      const sig = signal ? (Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] ?? String(signal)) : null;
+      const info = { code: sig ? null : exitCode, signal: sig };
+      for (const l of this.exitListeners) l(info);
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+  onData(listener: (data: Uint8Array) => void): void {
+    // With encoding: null node-pty emits Buffers even though its typings say string.
+    this.proc.onData((d) => listener(d as unknown as Uint8Array));
+  }
+  onExit(listener: (exit: { code: number | null; signal: string | null }) => void): void {
+    this.exitListeners.push(listener);
+  }
+  write(data: Uint8Array): void {
+    if (!this.exited) this.proc.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as unknown as string);
+  }
+  resize(cols: number, rows: number): void {
+    if (!this.exited) this.proc.resize(cols, rows);
+  }
+  pause(): void {
+    if (this.paused || this.exited || this.draining) return;
+    this.paused = true;
+    this.proc.pause();
+    this.exitPoll = setInterval(() => {
+      if (!processAlive(this.proc.pid)) {
+        this.draining = true;
+        this.resume();
+      }
+    }, PAUSED_EXIT_POLL_MS);
+  }
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    clearInterval(this.exitPoll);
+    this.proc.resume();
+  }
+  kill(): void {
+    if (this.exited) return;
+    // A paused PTY would hold the child's last output; let it drain so EXIT follows every byte.
+    this.resume();
+    try {
+      this.proc.kill('SIGHUP');
+    } catch {
+      /* already gone */
+    }
+    this.killTimer ??= setTimeout(() => {
+      try {
+        if (!this.exited) this.proc.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, KILL_GRACE_MS);
+  }
+  dispose(): void {
+    this.kill();
+  }
+}
+
+export class LocalRuntime implements Runtime {
+  readonly id: string;
+
+  constructor(private readonly root: string) {
+    this.id = `local:${root}`;
+  }
+
+  async openPty(opts: PtyOptions): Promise<PtyProcess> {
+    const cwd = await this.cwd(opts.cwd);
+    const shell = defaultShell();
+    const args = opts.command ? ['-c', opts.command] : ['-l'];
+    try {
+      const proc = pty.spawn(shell, args, {
+        name: 'xterm-256color',
+        cols: opts.cols,
+        rows: opts.rows,
+        cwd,
+        env: terminalEnv() as NodeJS.ProcessEnv,
+        encoding: null,
+      });
+      return new LocalPty(proc, opts.command ?? shell);
+    } catch (err) {
+      throw new RuntimeError('spawn_failed', `could not start ${shell}: ${(err as Error).message}`);
+    }
+  }
+
+  exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.cwd(opts.cwd).then(
+      (cwd) =>
+        new Promise<ExecResult>((resolve, reject) => {
+          const [file, ...args] = argv;
+          if (!file) return reject(new RuntimeError('spawn_failed', 'exec needs a program'));
+          const max = opts.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT;
+          const child = spawn(file, args, { cwd, env: terminalEnv() as NodeJS.ProcessEnv, stdio: 'pipe' });
+          const out: Buffer[] = [];
+          const err: Buffer[] = [];
+          let size = 0;
+          const collect = (into: Buffer[]) => (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > max) child.kill('SIGKILL');
+            else into.push(chunk);
+          };
+          child.stdout.on('data', collect(out));
+          child.stderr.on('data', collect(err));
+          const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+          child.on('error', (e) => {
+            clearTimeout(timer);
+            reject(new RuntimeError('spawn_failed', `could not run ${file}: ${e.message}`));
+          });
+          child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+          });
+          child.stdin.end(opts.stdin ?? undefined);
+        }),
+    );
+  }
+
+  async health(): Promise<RuntimeHealth> {
+    try {
+      const s = await stat(this.root);
+      return s.isDirectory() ? { ok: true } : { ok: false, detail: `${this.root} is not a directory` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async dispose(): Promise<void> {
+    // PTYs are owned by the session registry, which kills them; nothing pooled here.
+  }
+
+  private async cwd(rel: string | undefined): Promise<string> {
+    try {
+      return await resolveExisting(this.root, rel ?? '');
+    } catch (err) {
+      throw new RuntimeError('bad_path', `working directory ${JSON.stringify(rel ?? '.')} refused: ${(err as Error).message}`);
+    }
+  }
+}

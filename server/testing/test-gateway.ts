@@ -1,0 +1,53 @@
+/** Start a real gateway on port 0 with a temp DATA_DIR, for tests and benchmarks. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createTether, type Tether, type TetherOptions } from '../app';
+import { DEFAULT_LIMITS, type Config, type Limits } from '../config';
+import { silentLogger, type Logger } from '../log';
+
+export interface TestGateway {
+  tether: Tether;
+  url: string;
+  dataDir: string;
+  /** An API token of the admin user. */
+  token: string;
+  adminId: string;
+  password: string;
+  dispose(): Promise<void>;
+}
+
+export async function startTestGateway(
+  overrides: { limits?: Partial<Limits>; ui?: boolean; log?: Logger; runtimeFor?: TetherOptions['runtimeFor'] } = {},
+): Promise<TestGateway> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-test-'));
+  const password = 'test-password-' + Math.random().toString(36).slice(2);
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    adminUser: 'admin',
+    adminPassword: password,
+    nextAuthSecret: undefined,
+    secure: false,
+    trustedOrigins: [],
+    logLevel: 'warn',
+    dev: false,
+    limits: { ...DEFAULT_LIMITS, ...overrides.limits },
+  };
+  const tether = await createTether({ config, log: overrides.log ?? silentLogger, ui: overrides.ui ?? false, runtimeFor: overrides.runtimeFor });
+  const admin = (await tether.users.verify('admin', password))!;
+  const { token } = tether.tokens.create(admin.id, 'test');
+  return {
+    tether,
+    url: tether.url,
+    dataDir,
+    token,
+    adminId: admin.id,
+    password,
+    async dispose() {
+      await tether.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { authedProcedure, router } from './init';
+import { terminalsRouter } from './routers/terminals';
+import { tokensRouter } from './routers/tokens';
+import { workspacesRouter } from './routers/workspaces';
+
+export const appRouter = router({
+  me: authedProcedure.query(({ ctx }) => ({ id: ctx.user.id, name: ctx.user.name, role: ctx.user.role })),
+  workspaces: workspacesRouter,
+  terminals: terminalsRouter,
+  tokens: tokensRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,78 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { randomId } from '../../lib/shared/ids';
+import type { Db } from '../db/database';
+import { workspaces } from '../db/schema';
+
+export const WORKSPACE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface Workspace {
+  id: string;
+  name: string;
+  kind: 'local';
+  root: string;
+  createdAt: number;
+}
+
+export class WorkspaceError extends Error {
+  constructor(
+    readonly code: 'conflict' | 'bad_request' | 'not_found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class WorkspaceService {
+  constructor(
+    private readonly db: Db,
+    /** Where default workspace directories are created (DATA_DIR/workspaces). */
+    private readonly baseDir: string,
+  ) {}
+
+  list(userId: string): Workspace[] {
+    return this.db
+      .select({ id: workspaces.id, name: workspaces.name, kind: workspaces.kind, root: workspaces.root, createdAt: workspaces.createdAt })
+      .from(workspaces)
+      .where(eq(workspaces.userId, userId))
+      .orderBy(asc(workspaces.createdAt))
+      .all();
+  }
+
+  get(userId: string, id: string): Workspace | null {
+    return (
+      this.db
+        .select({ id: workspaces.id, name: workspaces.name, kind: workspaces.kind, root: workspaces.root, createdAt: workspaces.createdAt })
+        .from(workspaces)
+        .where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)))
+        .get() ?? null
+    );
+  }
+
+  /**
+   * Create a local workspace. Without `root` it gets `<baseDir>/<userId>/<name>`; a `root` (an
+   * existing absolute directory) is for admins only — the caller checks the role.
+   */
+  async create(userId: string, name: string, root?: string): Promise<Workspace> {
+    if (!WORKSPACE_NAME_PATTERN.test(name) || name === '.' || name === '..') {
+      throw new WorkspaceError('bad_request', 'workspace names use letters, digits, ".", "_" or "-" (1–64 characters)');
+    }
+    if (this.db.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.userId, userId), eq(workspaces.name, name))).get()) {
+      throw new WorkspaceError('conflict', `you already have a workspace named "${name}"`);
+    }
+    let dir: string;
+    if (root !== undefined) {
+      if (!path.isAbsolute(root) || root.includes('\0')) throw new WorkspaceError('bad_request', 'the workspace path must be absolute');
+      const s = await stat(root).catch(() => null);
+      if (!s?.isDirectory()) throw new WorkspaceError('bad_request', `${root} is not an existing directory`);
+      dir = path.resolve(root);
+    } else {
+      dir = path.resolve(this.baseDir, userId, name);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+    }
+    const ws: Workspace = { id: randomId(), name, kind: 'local', root: dir, createdAt: Date.now() };
+    this.db.insert(workspaces).values({ ...ws, userId }).run();
+    return ws;
+  }
+}

@@ -44,8 +44,6 @@ export interface TetherOptions {
   log: Logger;
   /** Builds the runtime of a workspace. Default: LocalRuntime on its root. */
   runtimeFor?: (ws: Workspace) => Runtime;
-  /** Serve the Next.js UI (needs a build unless config.dev). Default true. */
-  ui?: boolean;
 }
 
 export interface Tether {
@@ -146,7 +144,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
     },
   });
-  const ui = opts.ui === false ? null : await loadUi(config);
+  const ui = config.ui ? await loadUi(config) : null;
 
   const server = http.createServer((req, res) => {
     securityHeaders(res);

@@ -31,6 +31,8 @@ export interface Config {
   trustedOrigins: string[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   dev: boolean;
+  /** Serve the Next.js UI; `--no-ui` runs the gateway alone (API, /ws — benchmarks, headless use). */
+  ui: boolean;
   limits: Limits;
 }
 
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     trustedOrigins: (e.TETHER_TRUSTED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: e.TETHER_LOG_LEVEL,
     dev: argv.includes('--dev'),
+    ui: !argv.includes('--no-ui'),
     limits: { ...DEFAULT_LIMITS, maxSessionsPerUser: e.TETHER_MAX_SESSIONS_PER_USER },
   };
 }

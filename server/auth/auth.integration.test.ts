@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
+import { HttpSession as Browser } from '../testing/http-session';
 import { upgradeStatus } from '../testing/ws-client';
 
 let gw: TestGateway;
@@ -13,36 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.dispose();
 });
-
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
-  get cookieHeader() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  async fetch(path: string, init: RequestInit = {}) {
-    const res = await fetch(this.base + path, {
-      ...init,
-      redirect: 'manual',
-      headers: { cookie: this.cookieHeader, ...(init.headers as Record<string, string>) },
-    });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const eq = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return res;
-  }
-  async login(username: string, password: string): Promise<string> {
-    const { csrfToken } = (await (await this.fetch('/api/auth/csrf')).json()) as { csrfToken: string };
-    const res = await this.fetch('/api/auth/callback/credentials', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrfToken, username, password, json: 'true', callbackUrl: this.base + '/' }).toString(),
-    });
-    return ((await res.json()) as { url: string }).url;
-  }
-}
 
 async function trpc(path: string, opts: { cookie?: string; token?: string; input?: unknown; mutation?: boolean; origin?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthOptions } from 'next-auth';
-import NextAuth from 'next-auth';
-import CredentialsProvider from 'next-auth/providers/credentials';
+import NextAuthModule from 'next-auth';
+import CredentialsModule from 'next-auth/providers/credentials';
 import { getToken } from 'next-auth/jwt';
 import { BodyTooLargeError, readBody } from '../http/body';
 import { parseCookies } from '../http/cookies';
@@ -14,6 +14,15 @@ import { remoteAddress } from '../http/origin';
 import type { Logger } from '../log';
 import type { FailureLimiter } from './rate-limit';
 import type { AuthUser, UserService } from './users';
+
+/** next-auth ships CommonJS with `exports.default`; under Node's ESM loader the default import is
+ * the whole `module.exports`, under bundlers it is `exports.default`. Accept both. */
+function cjsDefault<T>(mod: T): T {
+  const inner = (mod as { default?: T }).default;
+  return typeof mod === 'function' ? mod : (inner ?? mod);
+}
+const NextAuth = cjsDefault(NextAuthModule);
+const CredentialsProvider = cjsDefault(CredentialsModule);
 
 export const AUTH_BASE_PATH = '/api/auth';
 const SESSION_MAX_AGE_S = 7 * 24 * 3600;

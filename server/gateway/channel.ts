@@ -46,14 +46,11 @@ export class Channel implements SessionViewer {
     return this.sent - this.ackedOffset < this.highWater;
   }
 
-  onOutput(offset: number, data: Uint8Array): void {
-    // Fast path: caught up and allowed to send — relay the chunk as it came from the PTY.
-    if (offset === this.sent && this.sink.writable && this.windowOpen) {
-      this.sink.sendOutput(this.id, offset, data);
-      this.sent += data.byteLength;
-    } else {
-      this.sink.schedulePump(this);
-    }
+  onOutput(): void {
+    // Never send per PTY chunk: node-pty reads ~4 KB at a time, and a frame + syscall + client ACK
+    // per chunk halves throughput. The pump runs once per event-loop turn and sends everything
+    // that arrived meanwhile as one frame — a keystroke echo still leaves in the same turn.
+    this.sink.schedulePump(this);
   }
 
   onExit(): void {
@@ -91,7 +88,8 @@ export class Channel implements SessionViewer {
     let budget = maxBytes;
     while (this.sent < ring.end && budget > 0) {
       if (!this.sink.writable || !this.windowOpen) return false;
-      const chunk = ring.readJoined(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget));
+      const window = this.highWater - (this.sent - this.ackedOffset);
+      const chunk = ring.readJoined(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, window));
       this.sink.sendOutput(this.id, this.sent, chunk);
       this.sent += chunk.byteLength;
       budget -= chunk.byteLength;

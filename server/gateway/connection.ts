@@ -80,6 +80,10 @@ export class Connection implements ChannelSink {
   private queuedBytes = 0;
   private readonly pumpQueue = new Set<Channel>();
   private pumpScheduled = false;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
+  private lastFlushBytes = 0;
+  private outputBytes = 0;
   private errorTimes: number[] = [];
   private closed = false;
   private readonly helloTimer: NodeJS.Timeout;
@@ -119,6 +123,7 @@ export class Connection implements ChannelSink {
   }
 
   sendOutput(channel: number, offset: number, data: Uint8Array): void {
+    this.outputBytes += data.byteLength;
     this.send(encodeOutput(channel, offset, data));
   }
   sendExit(channel: number, exit: ExitInfo): void {
@@ -131,23 +136,36 @@ export class Connection implements ChannelSink {
     this.send(encodeError(channel, { code, message }));
   }
 
+  /**
+   * Output is flushed in the same event-loop turn unless the previous flush was a large one less
+   * than OUTPUT_COALESCE_MS ago — i.e. during a stream, where ~4 KB PTY reads are merged into a few
+   * large frames instead of one frame, syscall and client ACK per read. Keystroke echoes are small,
+   * so they never wait.
+   */
   schedulePump(channel: Channel): void {
     this.pumpQueue.add(channel);
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    setImmediate(() => this.runPumps());
+    const wait = this.lastFlushBytes >= COALESCE_AFTER_BYTES ? this.lastFlushAt + OUTPUT_COALESCE_MS - performance.now() : 0;
+    if (wait <= 0) setImmediate(this.runPumps);
+    else this.pumpTimer = setTimeout(this.runPumps, wait);
   }
 
   /** Round-robin in bounded slices so one replaying or flooding channel cannot starve siblings. */
-  private runPumps(): void {
+  private readonly runPumps = (): void => {
     this.pumpScheduled = false;
+    this.pumpTimer = undefined;
+    if (this.closed) return;
+    this.lastFlushAt = performance.now();
+    this.outputBytes = 0;
     const queue = [...this.pumpQueue];
     this.pumpQueue.clear();
     for (const c of queue) {
       if (this.channels.get(c.id) !== c) continue;
       if (c.pump(MAX_PUMP_SLICE_BYTES)) this.schedulePump(c);
     }
-  }
+    this.lastFlushBytes = this.outputBytes;
+  };
 
   channelClosed(channel: Channel): void {
     if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
@@ -298,6 +316,7 @@ export class Connection implements ChannelSink {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.helloTimer);
+    clearTimeout(this.pumpTimer);
     for (const ch of this.channels.values()) ch.detach();
     this.channels.clear();
     this.pumpQueue.clear();
@@ -306,3 +325,7 @@ export class Connection implements ChannelSink {
 
 /** Bytes one channel may send per pump turn before yielding to its siblings. */
 export const MAX_PUMP_SLICE_BYTES = 512 * 1024;
+/** Minimum spacing of output flushes while output keeps coming. */
+export const OUTPUT_COALESCE_MS = 2;
+/** A flush at least this large means output is streaming; smaller ones (echoes) never delay the next. */
+export const COALESCE_AFTER_BYTES = 2048;

@@ -59,6 +59,7 @@ describe('flow control', () => {
     expect(pty.paused).toBe(false);
     pty.emit(chunk(600)); // 1200 unacked > 1000
     expect(pty.paused).toBe(true);
+    sink.drain();
     channel.ack(900); // backlog 300 > LOW
     expect(pty.paused).toBe(true);
     channel.ack(1000); // backlog 200 = LOW
@@ -92,6 +93,7 @@ describe('flow control', () => {
     const sink = new FakeSink();
     const { pty, channel } = setup(sink);
     pty.emit(chunk(100));
+    sink.drain();
     sink.writable = false;
     pty.emit(chunk(100));
     sink.drain();
@@ -124,6 +126,7 @@ describe('flow control', () => {
     for (let i = 0; i < 5; i++) pty.emit(chunk(400));
     pty.exit({ code: 3, signal: null });
     sink.drain();
+    expect(sink.bytesFor(1)).toBeLessThan(2000); // window full: output still pending
     expect(sink.exits).toEqual([]);
     for (let i = 0; i < 10; i++) {
       channel.ack(sink.bytesFor(1));

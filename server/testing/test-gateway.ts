@@ -33,9 +33,10 @@ export async function startTestGateway(
     trustedOrigins: [],
     logLevel: 'warn',
     dev: false,
+    ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
   };
-  const tether = await createTether({ config, log: overrides.log ?? silentLogger, ui: overrides.ui ?? false, runtimeFor: overrides.runtimeFor });
+  const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor: overrides.runtimeFor });
   const admin = (await tether.users.verify('admin', password))!;
   const { token } = tether.tokens.create(admin.id, 'test');
   return {

@@ -32,6 +32,8 @@ export interface ChannelState {
   /** Bytes that arrived twice or out of order (must stay 0). */
   duplicateBytes: number;
   gaps: number;
+  /** performance.now() of the last OUTPUT frame. */
+  lastOutputAt: number;
 }
 
 export interface ConnectOptions {
@@ -90,7 +92,7 @@ export class GatewayClient {
   channel(id: number): ChannelState {
     let c = this.channels.get(id);
     if (!c) {
-      c = { received: 0, chunks: [], bytes: 0, errors: [], duplicateBytes: 0, gaps: 0 };
+      c = { received: 0, chunks: [], bytes: 0, errors: [], duplicateBytes: 0, gaps: 0, lastOutputAt: 0 };
       this.channels.set(id, c);
     }
     return c;
@@ -130,6 +132,7 @@ export class GatewayClient {
         c.chunks.push(Buffer.from(data));
         c.bytes += data.byteLength;
         c.received = f.offset + f.data.byteLength;
+        c.lastOutputAt = performance.now();
         if (this.autoAck) this.ws.send(encodeAck(f.channel, c.received));
         return;
       }

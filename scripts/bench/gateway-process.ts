@@ -1,0 +1,57 @@
+/** Run the real gateway as a child process (`--no-ui`) so its memory can be measured apart from the client. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { HttpSession } from '../../server/testing/http-session';
+
+export interface GatewayProcess {
+  url: string;
+  token: string;
+  workspace: string;
+  pid: number;
+  rssBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+export async function startGatewayProcess(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<GatewayProcess> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-'));
+  const password = 'bench-' + Math.random().toString(36).slice(2);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'server', 'main.ts'), '--no-ui'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, TETHER_ADMIN_PASSWORD: password, TETHER_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code} before listening`)));
+  });
+  const http = new HttpSession(url);
+  const signIn = await http.login('admin', password);
+  if (signIn.includes('error=')) throw new Error(`bench sign-in failed: ${signIn}`);
+  const { token } = await http.mutation<{ token: string }>('tokens.create', { name: 'bench' });
+  const ws = await http.mutation<{ id: string }>('workspaces.create', { name: 'bench' });
+  return {
+    url,
+    token,
+    workspace: ws.id,
+    pid: child.pid!,
+    async rssBytes() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * `npm run bench`: the gateway's four figures, each against a baseline measured in the same run
+ * (these machines are shared and noisy, so ratios mean more than absolute numbers).
+ *
+ *  (a) throughput of ~100 MB of terminal output through the gateway ÷ raw node-pty
+ *  (b) keystroke echo latency p50/p99 over 1,000 round trips (raw node-pty echo as the baseline)
+ *  (c) gateway RSS per idle session at 100 sessions
+ *  (d) gateway RSS growth while a client that stops reading is sent 200 MB
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as pty from 'node-pty';
+import { GatewayClient } from '../../server/testing/ws-client';
+import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+
+const MB = 1024 * 1024;
+const THROUGHPUT_BYTES = 100 * MB;
+const ECHO_ROUNDS = 1000;
+const IDLE_SESSIONS = 100;
+const SLOW_CLIENT_BYTES = 200 * MB;
+const quick = process.argv.includes('--quick');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
+
+/** A file of base64 text with newlines (what a build log or `cat` of a big file looks like). */
+async function makeDataFile(dir: string, bytes: number): Promise<string> {
+  const file = path.join(dir, 'data.txt');
+  const raw = randomBytes(Math.floor((bytes / 77) * 57));
+  const b64 = raw.toString('base64').replace(/(.{76})/g, '$1\n');
+  await writeFile(file, b64);
+  return file;
+}
+
+// Both runs are timed from start to the LAST BYTE received, not to the exit notification (node-pty
+// reports exit up to 200 ms late; the gateway deliberately waits for it so no byte is lost).
+function rawPtyRun(command: string): Promise<{ seconds: number; bytes: number }> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    let last = start;
+    let bytes = 0;
+    const p = pty.spawn('/bin/sh', ['-c', command], { cols: 120, rows: 40, encoding: null } as pty.IPtyForkOptions);
+    p.onData((d) => {
+      bytes += (d as unknown as Buffer).length;
+      last = performance.now();
+    });
+    p.onExit(() => resolve({ seconds: (last - start) / 1000, bytes }));
+  });
+}
+
+async function gatewayRun(gw: GatewayProcess, command: string): Promise<{ seconds: number; bytes: number }> {
+  const c = await GatewayClient.connect(gw.url, { token: gw.token });
+  const start = performance.now();
+  await c.open(1, { workspace: gw.workspace, cols: 120, rows: 40, command });
+  await c.until(() => c.channel(1).exit !== undefined, 300_000, 'exit');
+  const ch = c.channel(1);
+  const seconds = (ch.lastOutputAt - start) / 1000;
+  if (ch.duplicateBytes || ch.gaps) throw new Error('gateway delivered duplicate bytes or gaps');
+  c.kill(1);
+  await c.close();
+  return { seconds, bytes: ch.bytes };
+}
+
+async function throughput(gw: GatewayProcess, file: string) {
+  const command = `cat ${file}`;
+  const raw: number[] = [];
+  const via: number[] = [];
+  const rounds = quick ? 1 : 3;
+  for (let i = 0; i < rounds; i++) {
+    const r = await rawPtyRun(command);
+    raw.push(r.bytes / r.seconds);
+    const g = await gatewayRun(gw, command);
+    if (Math.abs(g.bytes - r.bytes) > 0) throw new Error(`byte counts differ: raw ${r.bytes}, gateway ${g.bytes}`);
+    via.push(g.bytes / g.seconds);
+  }
+  return { rawMBs: median(raw) / MB, gatewayMBs: median(via) / MB, ratio: median(via) / median(raw) };
+}
+
+async function echoLatency(gw: GatewayProcess) {
+  const command = 'stty raw -echo; exec cat';
+  const rounds = quick ? 200 : ECHO_ROUNDS;
+  // Baseline: the same program straight on node-pty in this process.
+  const rawSamples = await new Promise<number[]>((resolve) => {
+    const p = pty.spawn('/bin/sh', ['-c', command], { cols: 80, rows: 24, encoding: null } as pty.IPtyForkOptions);
+    const samples: number[] = [];
+    let t0 = 0n;
+    let pending = '';
+    const next = () => {
+      pending = String.fromCharCode(97 + (samples.length % 26));
+      t0 = process.hrtime.bigint();
+      p.write(pending);
+    };
+    p.onData((d) => {
+      if (!pending || !(d as unknown as Buffer).toString().includes(pending)) return;
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      pending = '';
+      if (samples.length < rounds) setImmediate(next);
+      else {
+        p.kill();
+        resolve(samples);
+      }
+    });
+    setTimeout(next, 300);
+  });
+  const c = await GatewayClient.connect(gw.url, { token: gw.token });
+  await c.open(1, { workspace: gw.workspace, cols: 80, rows: 24, command });
+  await new Promise((r) => setTimeout(r, 300));
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    const before = c.channel(1).received;
+    const t0 = process.hrtime.bigint();
+    c.input(1, ch);
+    await c.until(() => c.channel(1).received > before, 5000, 'echo');
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  c.kill(1);
+  await c.close();
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    rawP50: percentile(rawSamples, 50),
+    rawP99: percentile(rawSamples, 99),
+  };
+}
+
+async function idleSessions(gw: GatewayProcess) {
+  const n = quick ? 20 : IDLE_SESSIONS;
+  const c = await GatewayClient.connect(gw.url, { token: gw.token });
+  // Warm up code paths so the baseline is not dominated by first-use allocations.
+  await c.open(1, { workspace: gw.workspace, cols: 80, rows: 24, command: 'sleep 600' });
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = await gw.rssBytes();
+  const conns: GatewayClient[] = [];
+  for (let i = 0; i < n; i++) {
+    // Shells as a user would have them: each prints its prompt into its ring, then waits.
+    const k = await GatewayClient.connect(gw.url, { token: gw.token });
+    await k.open(1, { workspace: gw.workspace, cols: 120, rows: 40 });
+    k.detach(1);
+    conns.push(k);
+  }
+  await Promise.all(conns.map((k) => k.close()));
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await gw.rssBytes();
+  c.kill(1);
+  await c.close();
+  return { sessions: n, before, after, perSession: (after - before) / n };
+}
+
+async function slowClient(gw: GatewayProcess, file: string) {
+  const c = await GatewayClient.connect(gw.url, { token: gw.token, autoAck: false });
+  const before = await gw.rssBytes();
+  const copies = Math.round(SLOW_CLIENT_BYTES / THROUGHPUT_BYTES);
+  await c.open(1, { workspace: gw.workspace, cols: 120, rows: 40, command: `for i in $(seq ${copies}); do cat ${file}; done` });
+  // Stop reading the socket entirely: no acks, and TCP backpressure on top.
+  (c.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+  let peak = before;
+  const deadline = Date.now() + (quick ? 3000 : 8000);
+  while (Date.now() < deadline) {
+    peak = Math.max(peak, await gw.rssBytes());
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // Resume: the bytes that were held back must still arrive in order.
+  (c.ws as unknown as { _socket: import('node:net').Socket })._socket.resume();
+  c.autoAck = true;
+  const receivedAtResume = c.channel(1).received;
+  if (receivedAtResume > 0) c.ack(1, receivedAtResume);
+  await c.until(() => c.channel(1).received > receivedAtResume + MB, 30_000, 'output after resume');
+  const ch = c.channel(1);
+  c.kill(1);
+  await c.close();
+  return { before, peak, growth: peak - before, heldAt: receivedAtResume, gaps: ch.gaps, dups: ch.duplicateBytes };
+}
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
+  const file = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
+  const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
+  try {
+    console.log(`Tether benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${os.cpus().length} cores`);
+    const t = await throughput(gw, file);
+    console.log(`(a) throughput: gateway ${t.gatewayMBs.toFixed(1)} MB/s vs raw node-pty ${t.rawMBs.toFixed(1)} MB/s → ratio ${(t.ratio * 100).toFixed(0)}% (target ≥ 80%)`);
+    const e = await echoLatency(gw);
+    console.log(`(b) echo latency: p50 ${e.p50.toFixed(2)} ms, p99 ${e.p99.toFixed(2)} ms through the gateway; raw node-pty p50 ${e.rawP50.toFixed(2)} ms, p99 ${e.rawP99.toFixed(2)} ms (target p99 < 5 ms)`);
+    const s = await idleSessions(gw);
+    console.log(`(c) idle sessions: ${s.sessions} sessions added ${fmtMB(s.after - s.before)} RSS → ${(s.perSession / 1024).toFixed(0)} KiB per session (target ≤ 2 MiB beyond the ring)`);
+    const d = await slowClient(gw, file);
+    console.log(`(d) slow client: RSS ${fmtMB(d.before)} → peak ${fmtMB(d.peak)}, growth ${fmtMB(d.growth)} while ${SLOW_CLIENT_BYTES / MB} MB were pending; client held at ${fmtMB(d.heldAt)}; after resume gaps=${d.gaps} dups=${d.dups} (target growth < 50 MiB)`);
+  } finally {
+    await gw.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

@@ -3,7 +3,16 @@
  * protocol: authentication, multiplexing, detach/resume with exact offsets, limits, bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeOpen, Op } from '../../lib/protocol';
+import {
+  encodeAck,
+  encodeDetach,
+  encodeInput,
+  encodeKill,
+  encodeOpen,
+  encodePing,
+  encodeResize,
+  Op,
+} from '../../lib/protocol';
 import { GatewayClient, upgradeStatus } from '../testing/ws-client';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 
@@ -161,6 +170,52 @@ describe('bad input and limits', () => {
     expect(c.closeInfo).toBeNull();
     c.kill(1);
     await c.close();
+  });
+
+  it('survives random, truncated and bit-flipped frames: ERRORs, then 4400, and the session lives on', async () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const frame = (): Uint8Array => {
+      const ch = 2 + Math.floor(rnd() * 50);
+      const base = [
+        () => encodeOpen(ch, { workspace: 'nope', cols: 80, rows: 24 }),
+        () => encodeInput(ch, 'x'),
+        () => encodeResize(ch, 80, 24),
+        () => encodeAck(ch, 10),
+        () => encodeDetach(ch),
+        () => encodeKill(ch),
+        () => encodePing(new Uint8Array([1])),
+        () => new Uint8Array(Math.floor(rnd() * 30)).map(() => rnd() * 256),
+      ][Math.floor(rnd() * 8)]!();
+      const f = base.slice(0, rnd() < 0.3 ? Math.floor(rnd() * base.length) : base.length);
+      if (f.length > 0 && rnd() < 0.5) f[Math.floor(rnd() * f.length)]! ^= 1 << Math.floor(rnd() * 8);
+      return f;
+    };
+    const touchesChannel1 = (f: Uint8Array) => f.length >= 5 && new DataView(f.buffer, f.byteOffset).getUint32(1) === 1;
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const { session } = await c.open(1, { workspace, cols: 80, rows: 24 });
+    // Below the bad-frame budget: every bad frame costs an ERROR, channel 1 keeps working.
+    let sent = 0;
+    while (sent < 90) {
+      const f = frame();
+      if (touchesChannel1(f)) continue;
+      c.sendRaw(f);
+      sent++;
+    }
+    c.input(1, 'echo fuzz-$((6*7))\r');
+    await c.until(() => c.text(1).includes('fuzz-42'), 10_000, 'channel 1 after fuzzing');
+    const errors = c.connectionErrors.length + [...c.channels.entries()].filter(([id]) => id !== 1).reduce((n, [, ch]) => n + ch.errors.length, 0);
+    expect(errors).toBeGreaterThan(30);
+    expect(c.closeInfo).toBeNull();
+    // Past the budget the connection is closed with 4400 — the session is not harmed.
+    for (let i = 0; i < 300 && !c.closeInfo; i++) c.sendRaw(new Uint8Array([0xee, 0, 0, 0, 9]));
+    await c.until(() => c.closeInfo !== null, 5000, 'close');
+    expect(c.closeInfo!.code).toBe(4400);
+    const again = await GatewayClient.connect(gw.url, { token: gw.token });
+    await again.open(1, { session, cols: 80, rows: 24, resumeFrom: 0 });
+    await again.until(() => again.text(1).includes('fuzz-42'), 10_000, 'replay after reconnect');
+    again.kill(1);
+    await again.close();
   });
 
   it('closes with 1009 on a frame over 1 MiB', async () => {

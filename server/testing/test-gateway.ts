@@ -1,8 +1,9 @@
 /** Start a real gateway on port 0 with a temp DATA_DIR, for tests and benchmarks. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createTether, type Tether, type TetherOptions } from '../app';
+import { LocalRuntime } from '../runtimes/local/local-runtime';
 import { DEFAULT_LIMITS, type Config, type Limits } from '../config';
 import { silentLogger, type Logger } from '../log';
 
@@ -36,7 +37,11 @@ export async function startTestGateway(
     ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
   };
-  const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor: overrides.runtimeFor });
+  // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.
+  const home = path.join(dataDir, 'home');
+  await mkdir(home);
+  const runtimeFor = overrides.runtimeFor ?? ((ws) => new LocalRuntime(ws.root, { env: { HOME: home } }));
+  const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor });
   const admin = (await tether.users.verify('admin', password))!;
   const { token } = tether.tokens.create(admin.id, 'test');
   return {

@@ -42,6 +42,8 @@ export interface ConnectOptions {
   origin?: string;
   /** ACK every OUTPUT as it arrives (default true). */
   autoAck?: boolean;
+  /** Keep received bytes for `text()` (default true); benchmarks only count them. */
+  keepData?: boolean;
 }
 
 export class GatewayClient {
@@ -51,9 +53,11 @@ export class GatewayClient {
   readonly connectionErrors: ErrorInfo[] = [];
   private waiters: (() => void)[] = [];
   autoAck: boolean;
+  private readonly keepData: boolean;
 
   private constructor(readonly ws: WebSocket, opts: ConnectOptions) {
     this.autoAck = opts.autoAck ?? true;
+    this.keepData = opts.keepData ?? true;
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer) => this.onFrame(data));
     ws.on('close', (code, reason) => {
@@ -129,7 +133,7 @@ export class GatewayClient {
           c.duplicateBytes += dup;
           data = data.subarray(dup);
         }
-        c.chunks.push(Buffer.from(data));
+        if (this.keepData) c.chunks.push(Buffer.from(data));
         c.bytes += data.byteLength;
         c.received = f.offset + f.data.byteLength;
         c.lastOutputAt = performance.now();

@@ -139,10 +139,18 @@ class LocalPty implements PtyProcess {
   }
 }
 
+export interface LocalRuntimeOptions {
+  /** Extra environment for terminals and exec (tests point HOME at a temp dir). */
+  env?: Record<string, string>;
+}
+
 export class LocalRuntime implements Runtime {
   readonly id: string;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    private readonly opts: LocalRuntimeOptions = {},
+  ) {
     this.id = `local:${root}`;
   }
 
@@ -156,7 +164,7 @@ export class LocalRuntime implements Runtime {
         cols: opts.cols,
         rows: opts.rows,
         cwd,
-        env: terminalEnv() as NodeJS.ProcessEnv,
+        env: terminalEnv(this.opts.env) as NodeJS.ProcessEnv,
         encoding: null,
       });
       return new LocalPty(proc, opts.command ?? shell);
@@ -172,7 +180,7 @@ export class LocalRuntime implements Runtime {
           const [file, ...args] = argv;
           if (!file) return reject(new RuntimeError('spawn_failed', 'exec needs a program'));
           const max = opts.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT;
-          const child = spawn(file, args, { cwd, env: terminalEnv() as NodeJS.ProcessEnv, stdio: 'pipe' });
+          const child = spawn(file, args, { cwd, env: terminalEnv(this.opts.env) as NodeJS.ProcessEnv, stdio: 'pipe' });
           const out: Buffer[] = [];
           const err: Buffer[] = [];
           let size = 0;

@@ -1,0 +1,5 @@
+import { HomeView } from '@/components/workspace/HomeView';
+
+export default function HomePage() {
+  return <HomeView />;
+}

@@ -1,0 +1,196 @@
+'use client';
+/**
+ * One xterm.js terminal bound to one gateway channel. Loaded only in the browser (see
+ * TerminalPanel's dynamic import): xterm touches `window` at import time.
+ *
+ * Output bytes go from the channel straight into `term.write(Uint8Array, callback)` — no string
+ * decoding — and the callback is what acknowledges them to the gateway's flow control.
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { WebglAddon } from '@xterm/addon-webgl';
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
+import type { GatewayChannel } from '@/lib/client/gateway-channel';
+import type { GatewaySocket } from '@/lib/client/gateway-socket';
+import { binaryStringToBytes, bufferText, exitMessage } from '@/lib/client/terminal-text';
+import { registerTerminal } from '@/lib/client/test-hook';
+import { hardwareWebglAvailable } from '@/lib/client/webgl-support';
+
+export type TerminalTarget = { kind: 'attach'; session: string } | { kind: 'create'; workspace: string };
+
+export interface TerminalViewProps {
+  socket: GatewaySocket;
+  target: TerminalTarget;
+  active: boolean;
+  /** Changes whenever the user picks this tab (even if already active), to take the focus back. */
+  focusToken: number;
+  onChannel(channel: GatewayChannel | null): void;
+  onOpened(opened: Opened): void;
+  onExit(exit: ExitInfo): void;
+  onError(error: ErrorInfo, fatal: boolean): void;
+  onEvent(event: SessionEvent): void;
+  onInputDropped(bytes: number): void;
+}
+
+const THEME: ITheme = {
+  background: '#010409',
+  foreground: '#e6edf3',
+  cursor: '#2f81f7',
+  cursorAccent: '#010409',
+  selectionBackground: 'rgba(47, 129, 247, 0.35)',
+  scrollbarSliderBackground: 'rgba(110, 118, 129, 0.25)',
+  scrollbarSliderHoverBackground: 'rgba(110, 118, 129, 0.45)',
+  scrollbarSliderActiveBackground: 'rgba(110, 118, 129, 0.6)',
+  black: '#484f58',
+  red: '#ff7b72',
+  green: '#3fb950',
+  yellow: '#d29922',
+  blue: '#58a6ff',
+  magenta: '#bc8cff',
+  cyan: '#39c5cf',
+  white: '#b1bac4',
+  brightBlack: '#6e7681',
+  brightRed: '#ffa198',
+  brightGreen: '#56d364',
+  brightYellow: '#e3b341',
+  brightBlue: '#79c0ff',
+  brightMagenta: '#d2a8ff',
+  brightCyan: '#56d4dd',
+  brightWhite: '#f0f6fc',
+};
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Used for OPEN when the panel has no size yet; the first fit corrects it with a RESIZE. */
+const FALLBACK_SIZE = { cols: 80, rows: 24 };
+
+/** WebGL is much faster on a GPU, but headless or GPU-less browsers may lack it (or only emulate
+ * it, slower than the DOM renderer): fall back quietly to xterm's default renderer. */
+function loadWebgl(term: Terminal): void {
+  if (!hardwareWebglAvailable()) return;
+  try {
+    const webgl = new WebglAddon();
+    // A lost context (GPU reset, too many contexts) would leave a blank terminal; the default
+    // DOM renderer takes over once the addon is disposed.
+    webgl.onContextLoss(() => webgl.dispose());
+    term.loadAddon(webgl);
+  } catch (err) {
+    console.info('tether: WebGL renderer unavailable, using the DOM renderer', err);
+  }
+}
+
+function fitIfVisible(host: HTMLElement, fit: FitAddon): void {
+  if (host.clientWidth === 0 || host.clientHeight === 0) return;
+  try {
+    fit.fit();
+  } catch {
+    // Not measurable yet (fonts loading, element detached); the next resize retries.
+  }
+}
+
+export function TerminalView(props: TerminalViewProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const fitRef = useRef<FitAddon | null>(null);
+  // Latest callbacks for the long-lived listeners, without re-creating the terminal.
+  const callbacks = useRef(props);
+  useLayoutEffect(() => {
+    callbacks.current = props;
+  });
+
+  const { socket, target } = props;
+  const targetKey = target.kind === 'attach' ? `attach:${target.session}` : `create:${target.workspace}`;
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    const cb = () => callbacks.current;
+    const term = new Terminal({
+      theme: THEME,
+      fontFamily: "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace",
+      fontSize: 13,
+      lineHeight: 1.15,
+      scrollback: 10_000,
+      cursorBlink: true,
+      allowProposedApi: false,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(host);
+    loadWebgl(term);
+    fitIfVisible(host, fit);
+    termRef.current = term;
+    fitRef.current = fit;
+
+    const size = term.cols > 0 && term.rows > 0 ? { cols: term.cols, rows: term.rows } : FALLBACK_SIZE;
+    const channel =
+      target.kind === 'attach'
+        ? // A fresh page has an empty screen, so replay the session from its first retained byte.
+          socket.attachTerminal({ session: target.session, resumeFrom: 0, ...size })
+        : socket.openTerminal({ workspace: target.workspace, ...size });
+
+    let unregister: (() => void) | null = null;
+    const offs = [
+      channel.on('output', (data, processed) => term.write(data, processed)),
+      // Reset in write order: output already queued in xterm belongs to the old screen and must
+      // be parsed first, or it would be drawn on top of the snapshot.
+      channel.on('reset', () => term.write(NO_BYTES, () => term.reset())),
+      channel.on('opened', (opened) => {
+        unregister?.();
+        unregister = registerTerminal(opened.session, { text: () => bufferText(term.buffer.active) });
+        cb().onOpened(opened);
+      }),
+      channel.on('exit', (exit) => {
+        // Hide the cursor: nothing reads input any more.
+        term.write(`\r\n\x1b[2m${exitMessage(exit)}\x1b[0m\r\n\x1b[?25l`);
+        cb().onExit(exit);
+      }),
+      channel.on('error', (error) => {
+        const fatal = channel.state === 'closed';
+        if (fatal) term.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n`);
+        cb().onError(error, fatal);
+      }),
+      channel.on('event', (event) => cb().onEvent(event)),
+      channel.on('inputDropped', (bytes) => cb().onInputDropped(bytes)),
+    ];
+    const termSubs = [
+      term.onData((data) => channel.write(data)),
+      term.onBinary((data) => channel.write(binaryStringToBytes(data))),
+      term.onResize(({ cols, rows }) => channel.resize(cols, rows)),
+    ];
+    cb().onChannel(channel);
+
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => fitIfVisible(host, fit));
+    });
+    observer.observe(host);
+
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+      for (const off of offs) off();
+      for (const sub of termSubs) sub.dispose();
+      // Leaving the page or closing the tab: stop viewing. (A close() in progress still finishes.)
+      channel.detach();
+      cb().onChannel(null);
+      unregister?.();
+      termRef.current = null;
+      fitRef.current = null;
+      term.dispose();
+    };
+    // The terminal is bound to one target for its whole life; targetKey captures `target`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [socket, targetKey]);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!props.active || !host) return;
+    if (fitRef.current) fitIfVisible(host, fitRef.current);
+    termRef.current?.focus();
+  }, [props.active, props.focusToken]);
+
+  return <div ref={hostRef} className="term-host" />;
+}

@@ -1,0 +1,61 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { signOut } from '@/lib/client/auth-client';
+import { errorMessage, useTRPC } from '@/lib/client/trpc';
+import { CreateWorkspaceForm } from './CreateWorkspaceForm';
+
+export function HomeView() {
+  const trpc = useTRPC();
+  const me = useQuery(trpc.me.queryOptions());
+  const list = useQuery(trpc.workspaces.list.queryOptions());
+  const [signingOut, setSigningOut] = useState(false);
+
+  async function onSignOut() {
+    setSigningOut(true);
+    try {
+      await signOut();
+    } finally {
+      window.location.assign('/login');
+    }
+  }
+
+  return (
+    <>
+      <header className="topbar">
+        <span className="brand">Tether</span>
+        <span className="spacer" />
+        {me.data && (
+          <span className="muted" data-testid="user-name">
+            {me.data.name}
+          </span>
+        )}
+        <button className="btn" data-testid="sign-out" onClick={onSignOut} disabled={signingOut}>
+          Sign out
+        </button>
+      </header>
+      <main className="home">
+        <h2>Workspaces</h2>
+        <CreateWorkspaceForm />
+        {list.isPending && <p className="muted">Loading workspaces…</p>}
+        {list.isError && <p className="field-error">Could not load workspaces: {errorMessage(list.error)}</p>}
+        {list.data && list.data.length === 0 && (
+          <p className="empty">No workspaces yet. Create one above to get a terminal.</p>
+        )}
+        {list.data && list.data.length > 0 && (
+          <ul className="workspace-list">
+            {list.data.map((ws) => (
+              <li key={ws.id}>
+                <Link href={`/w/${encodeURIComponent(ws.id)}`} data-testid="workspace-link" data-workspace-id={ws.id}>
+                  <span>{ws.name}</span>
+                  <span className="root">{ws.root}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * A real gateway per spec file: `tsx server/main.ts` on port 0 with a fresh DATA_DIR and a random
+ * admin password, torn down (SIGTERM, then SIGKILL after 5 s) after the file's last test.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Gateway {
+  url: string;
+  username: string;
+  password: string;
+  dataDir: string;
+  /** Everything the gateway printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const START_TIMEOUT_MS = 60_000;
+const KILL_AFTER_MS = 5_000;
+
+export async function startGateway(): Promise<Gateway> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tether-e2e-'));
+  const password = randomBytes(12).toString('base64url');
+  // Shells get an empty HOME: tests must not depend on (or wait for) this machine's dotfiles — a
+  // login shell here runs pyenv's rehash, which can block for seconds on another shell's lock.
+  const home = path.join(dataDir, 'home');
+  await mkdir(home);
+  // TETHER_E2E_DEV=1 runs the UI through Next's dev server (React strict mode, no build needed).
+  const args = process.env.TETHER_E2E_DEV ? ['server/main.ts', '--dev'] : ['server/main.ts'];
+  const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TETHER_ADMIN_USER: 'admin', TETHER_ADMIN_PASSWORD: password, HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gateway did not start in ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      child.stdout?.on('data', (d: Buffer) => {
+        log += d.toString();
+        const m = /Tether listening on (http:\/\/\S+)/.exec(log);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1].replace(/\/$/, ''));
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`gateway exited early (code ${code}, signal ${signal})`));
+      });
+    });
+    return { url, username: 'admin', password, dataDir, output: () => log, stop };
+  } catch (err) {
+    await stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- gateway output ---\n${log}`);
+  }
+}
+
+/** Registers a gateway for the current spec file: started before its first test, stopped after its last. */
+export function useGateway(): () => Gateway {
+  let gateway: Gateway | undefined;
+  base.beforeAll(async () => {
+    base.setTimeout(START_TIMEOUT_MS + 10_000);
+    gateway = await startGateway();
+  });
+  base.afterAll(async () => {
+    await gateway?.stop();
+  });
+  return () => {
+    if (!gateway) throw new Error('gateway not started');
+    return gateway;
+  };
+}
+
+export async function login(page: Page, gw: Gateway, target = '/'): Promise<void> {
+  await page.goto(`${gw.url}${target}`);
+  await expect(page).toHaveURL(/\/login/);
+  await page.getByTestId('login-username').fill(gw.username);
+  await page.getByTestId('login-password').fill(gw.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+// ---- reading terminals through window.__tether (the xterm buffer, never pixels) ----
+
+export async function terminalText(page: Page, sessionId: string): Promise<string> {
+  return page.evaluate((id) => window.__tether?.terminals[id]?.text() ?? '', sessionId);
+}
+
+export async function activeSession(page: Page): Promise<string | null> {
+  return page.evaluate(() => window.__tether?.activeSession() ?? null);
+}
+
+/** Session ids of the tab bar, in order, once every tab has one. */
+export async function tabSessions(page: Page, count: number): Promise<string[]> {
+  const tabs = page.getByTestId('terminal-tab');
+  await expect(tabs).toHaveCount(count);
+  await expect
+    .poll(async () => (await tabs.evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''))).every(Boolean))
+    .toBe(true);
+  return tabs.evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''));
+}
+
+/** Wait until the session's terminal has printed something (the shell prompt). */
+export async function waitForPrompt(page: Page, sessionId: string): Promise<void> {
+  await expect.poll(async () => (await terminalText(page, sessionId)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+}
+
+export const test = base;
+export { expect };

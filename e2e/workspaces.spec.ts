@@ -1,0 +1,43 @@
+import { expect, login, test, useGateway } from './fixtures';
+
+const gateway = useGateway();
+
+test('the create form explains bad and duplicate names; links open workspaces', async ({ page }) => {
+  const gw = gateway();
+  await login(page, gw);
+  const input = page.getByTestId('workspace-name-input');
+  const error = page.getByTestId('workspace-name-error');
+  const links = page.getByTestId('workspace-link');
+
+  await input.fill('has spaces');
+  await expect(error).toContainText('letters, digits');
+  await page.getByTestId('workspace-create').click();
+  await expect(links).toHaveCount(0);
+
+  await input.fill('alpha');
+  await expect(error).toHaveCount(0);
+  await page.getByTestId('workspace-create').click();
+  await expect(links.filter({ hasText: 'alpha' })).toHaveCount(1);
+  await expect(input).toHaveValue('');
+
+  await input.fill('alpha');
+  await page.getByTestId('workspace-create').click();
+  await expect(error).toContainText('already exists');
+  await expect(links).toHaveCount(1);
+
+  await links.first().click();
+  await expect(page).toHaveURL(/\/w\/[^/]+$/);
+  await expect(page.getByTestId('workspace-title')).toHaveText('alpha');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
+  await page.getByTestId('back-link').click();
+  await expect(page).toHaveURL(`${gw.url}/`);
+  await expect(links).toHaveCount(1);
+});
+
+test('an unknown workspace id says so instead of opening terminals', async ({ page }) => {
+  const gw = gateway();
+  await login(page, gw, '/w/no-such-workspace');
+  await expect(page).toHaveURL(/\/w\/no-such-workspace$/);
+  await expect(page.getByText('This workspace does not exist')).toBeVisible();
+  await expect(page.getByTestId('terminal-tab')).toHaveCount(0);
+});

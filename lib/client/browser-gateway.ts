@@ -1,0 +1,75 @@
+/**
+ * Browser bindings for GatewaySocket: a real WebSocket to `/ws` on the page's origin, and the
+ * window's online/offline/visibility signals. Kept apart from gateway-socket.ts so that file runs
+ * under Node in unit tests.
+ */
+import { GatewaySocket, type Environment, type TransportFactory } from './gateway-socket';
+
+function gatewayUrl(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/ws`;
+}
+
+/** WebSocket.send wants an ArrayBuffer-backed view; protocol frames are always freshly allocated. */
+function sendable(frame: Uint8Array): ArrayBufferView<ArrayBuffer> | Uint8Array<ArrayBuffer> {
+  if (frame.buffer instanceof ArrayBuffer) return new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+  return new Uint8Array(frame); // SharedArrayBuffer-backed: copy (never happens for our encoders)
+}
+
+const webSocketTransport: TransportFactory = (handlers) => {
+  const ws = new WebSocket(gatewayUrl());
+  ws.binaryType = 'arraybuffer';
+  ws.onopen = () => handlers.onOpen();
+  ws.onmessage = (ev: MessageEvent) => {
+    // The protocol is binary-only; a text frame is a server bug and is ignored.
+    if (ev.data instanceof ArrayBuffer) handlers.onMessage(new Uint8Array(ev.data));
+  };
+  ws.onclose = (ev) => handlers.onClose(ev.code, ev.reason);
+  return {
+    send: (frame) => {
+      if (ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(sendable(frame));
+      return true;
+    },
+    close: (code, reason) => {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close(code, reason);
+      } catch {
+        ws.close();
+      }
+    },
+  };
+};
+
+const browserEnvironment: Environment = {
+  isOnline: () => navigator.onLine !== false,
+  onOnline(fn) {
+    window.addEventListener('online', fn);
+    return () => window.removeEventListener('online', fn);
+  },
+  onOffline(fn) {
+    window.addEventListener('offline', fn);
+    return () => window.removeEventListener('offline', fn);
+  },
+  onVisible(fn) {
+    const listener = () => {
+      if (document.visibilityState === 'visible') fn();
+    };
+    document.addEventListener('visibilitychange', listener);
+    return () => document.removeEventListener('visibilitychange', listener);
+  },
+  random: () => Math.random(),
+};
+
+/** Whether the next-auth session cookie is still good (GET /api/auth/session → {} when not). */
+async function hasSession(): Promise<boolean> {
+  const res = await fetch('/api/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw new Error(`session check failed: HTTP ${res.status}`);
+  const body: unknown = await res.json();
+  return typeof body === 'object' && body !== null && 'user' in body;
+}
+
+export function createBrowserGatewaySocket(): GatewaySocket {
+  return new GatewaySocket({ transport: webSocketTransport, env: browserEnvironment, checkAuth: hasSession });
+}

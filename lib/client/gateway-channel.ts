@@ -1,0 +1,353 @@
+/**
+ * One terminal view over the shared gateway socket. A channel outlives connections: the gateway
+ * forgets channel ids when a socket drops, so after every reconnect the socket hands each live
+ * channel a fresh id and the channel re-sends OPEN `{session, resumeFrom: received}`. Offsets make
+ * that seamless — the terminal sees every output byte once, with no gap and no repeat.
+ *
+ * State machine:
+ *   pending ──OPEN sent──▶ opening ──OPENED──▶ open ──EXIT──▶ exited
+ *      ▲                      │                  │
+ *      └──── connection lost ─┴──────────────────┘
+ *   any ──detach()/close done/OPEN refused──▶ closed (terminal state)
+ */
+import {
+  encodeAck,
+  encodeDetach,
+  encodeInput,
+  encodeKill,
+  encodeOpen,
+  encodeResize,
+  type ErrorInfo,
+  type ExitInfo,
+  type OpenRequest,
+  type Opened,
+  type ServerFrame,
+  type SessionEvent,
+} from '../protocol';
+import { ACK_EVERY_BYTES, AckTracker, TRAILING_ACK_MS } from './ack-tracker';
+import { Emitter } from './emitter';
+import { InputQueue } from './input-queue';
+import { sliceFresh } from './output-offsets';
+
+export type ChannelState = 'pending' | 'opening' | 'open' | 'exited' | 'closed';
+
+export type ChannelEvents = {
+  /** The gateway attached this channel to its session (also after every reconnect). */
+  opened: [opened: Opened];
+  /**
+   * Fresh output, never repeated. Call `processed()` once the bytes are parsed — pass it as
+   * xterm's write callback — or the gateway's flow control will eventually pause the session.
+   */
+  output: [data: Uint8Array, processed: () => void];
+  /** The gateway sent a screen snapshot: clear the terminal before writing further output. */
+  reset: [];
+  exit: [exit: ExitInfo];
+  error: [error: ErrorInfo];
+  event: [event: SessionEvent];
+  /** Input typed while disconnected overflowed the queue; this many bytes were dropped. */
+  inputDropped: [bytes: number];
+  state: [state: ChannelState];
+};
+
+/** What a channel needs from the socket that carries it. */
+export interface ChannelHost {
+  /** Send a frame on the current connection; false when there is none. */
+  send(frame: Uint8Array): boolean;
+  /** The channel reached `closed`: forget it. */
+  release(channel: GatewayChannel): void;
+  /** The channel wants an attachment now (see `wantsOpen`); opened at once if connected. */
+  requestOpen(channel: GatewayChannel): void;
+}
+
+export type ChannelTarget =
+  | { kind: 'create'; workspace: string; cwd?: string; command?: string }
+  | {
+      kind: 'attach';
+      session: string;
+      resumeFrom?: number;
+      /** Known to have exited already (from terminals.list): only close() will attach it. */
+      exited?: boolean;
+    };
+
+export class GatewayChannel extends Emitter<ChannelEvents> {
+  private _state: ChannelState = 'pending';
+  private _session: string | null;
+  private _exit: ExitInfo | null = null;
+  private id: number | null = null;
+  /** Stream offset of the next output byte this channel needs. */
+  private received: number;
+  private ack: AckTracker;
+  private ackEvery: number = ACK_EVERY_BYTES;
+  /** Bumped on every (re)open so write callbacks from an older attachment do not ack the new one. */
+  private generation = 0;
+  private trailingAck: ReturnType<typeof setTimeout> | null = null;
+  private readonly queue = new InputQueue();
+  private killRequested = false;
+  /** close(): kill, then once exited send KILL again so the gateway forgets the session. */
+  private forgetRequested = false;
+  /** detach() while opening: complete it once OPENED arrives. */
+  private detachRequested = false;
+
+  constructor(
+    private readonly host: ChannelHost,
+    private readonly target: ChannelTarget,
+    private cols: number,
+    private rows: number,
+  ) {
+    super();
+    this._session = target.kind === 'attach' ? target.session : null;
+    this.received = target.kind === 'attach' ? (target.resumeFrom ?? 0) : 0;
+    this.ack = new AckTracker(this.received);
+    if (target.kind === 'attach' && target.exited) this._state = 'exited';
+  }
+
+  get state(): ChannelState {
+    return this._state;
+  }
+  /** Session id, known once the gateway has OPENED a create request. */
+  get session(): string | null {
+    return this._session;
+  }
+  get exitInfo(): ExitInfo | null {
+    return this._exit;
+  }
+  /** Current channel id on the live connection (null while not attached); for diagnostics. */
+  get channelId(): number | null {
+    return this.id;
+  }
+
+  /** Send keystrokes. While disconnected they are queued (bounded, see InputQueue). */
+  write(data: string | Uint8Array): void {
+    if (this._state === 'exited' || this._state === 'closed') return;
+    // Not sent (socket closing, not yet noticed): queue it for the resumed attachment instead.
+    if (this._state === 'open' && this.id !== null && this.host.send(encodeInput(this.id, data))) return;
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const dropped = this.queue.push(bytes);
+    if (dropped > 0) this.emit('inputDropped', dropped);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols === this.cols && rows === this.rows) return;
+    this.cols = cols;
+    this.rows = rows;
+    // While not open the new size simply rides along in the next OPEN.
+    if (this._state === 'open' && this.id !== null) this.host.send(encodeResize(this.id, cols, rows));
+  }
+
+  /** End the session's process. The channel stays to receive EXIT. */
+  kill(): void {
+    if (this._state === 'exited' || this._state === 'closed') return;
+    if (this._state === 'open' && this.id !== null) this.host.send(encodeKill(this.id));
+    else this.killRequested = true;
+  }
+
+  /**
+   * Kill the process if it still runs, make the gateway forget the session (KILL on an exited
+   * session), and stop viewing. Used when the user closes a tab.
+   */
+  close(): void {
+    if (this._state === 'closed') return;
+    if (this._state === 'pending' && this._session === null) {
+      // A create that was never sent: nothing exists server-side.
+      this.finish();
+      return;
+    }
+    this.forgetRequested = true;
+    this.killRequested = true;
+    if (this.id !== null && (this._state === 'open' || this._state === 'exited')) {
+      this.host.send(encodeKill(this.id));
+      if (this._state === 'exited') this.finish();
+      return;
+    }
+    // Otherwise the KILL goes out once the channel is (re)opened; see onOpened.
+    if (this.wantsOpen) this.host.requestOpen(this);
+  }
+
+  /** Stop viewing; the session keeps running on the gateway. */
+  detach(): void {
+    // A close() in flight still has to send its final KILL (after EXIT) so the gateway forgets
+    // the session; the view going away (tab removed) must not cut that short.
+    if (this._state === 'closed' || this.forgetRequested) return;
+    if (this._state === 'opening') {
+      // The gateway ignores DETACH while an OPEN is in flight (the channel does not exist for it
+      // yet), so finish the job when OPENED arrives.
+      this.detachRequested = true;
+      return;
+    }
+    if (this.id !== null && this._state !== 'pending') this.host.send(encodeDetach(this.id));
+    this.finish();
+  }
+
+  // ---- driven by GatewaySocket ----
+
+  /** Whether the socket should (re)open this channel on a fresh connection. */
+  get wantsOpen(): boolean {
+    if (this._state === 'pending') return !this.detachRequested;
+    // An exited session the user wants forgotten needs an attachment to carry the KILL.
+    return this._state === 'exited' && this.forgetRequested && this.id === null;
+  }
+
+  /** Called by the socket with a fresh channel id once the connection is ready. */
+  open(id: number, ackEvery: number): void {
+    this.id = id;
+    this.generation++;
+    this.ackEvery = ackEvery;
+    this.clearTrailingAck();
+    const req: OpenRequest =
+      this._session !== null
+        ? { session: this._session, cols: this.cols, rows: this.rows, resumeFrom: this.received }
+        : this.createRequest();
+    this.host.send(encodeOpen(id, req));
+    // An exited channel re-attaches only to carry close()'s KILL; it stays `exited`.
+    if (this._state !== 'exited') this.setState('opening');
+  }
+
+  /** The connection carrying this channel is gone. */
+  connectionLost(): void {
+    this.id = null;
+    this.clearTrailingAck();
+    if (this.detachRequested) {
+      // Detached before the gateway answered: there is nothing to resume.
+      this.finish();
+      return;
+    }
+    if (this._state === 'opening' || this._state === 'open') this.setState('pending');
+  }
+
+  handleFrame(frame: Exclude<ServerFrame, { type: 'hello_ack' } | { type: 'pong' }>): void {
+    if (this._state === 'closed') return;
+    switch (frame.type) {
+      case 'opened':
+        return this.onOpened(frame.opened);
+      case 'output':
+        return this.onOutput(frame.offset, frame.data);
+      case 'exit':
+        return this.onExit(frame.exit);
+      case 'error':
+        return this.onError(frame.error);
+      case 'event':
+        this.emit('event', frame.event);
+        return;
+    }
+  }
+
+  private createRequest(): OpenRequest {
+    if (this.target.kind !== 'create') throw new Error('attach channel without a session id');
+    const req: OpenRequest = { workspace: this.target.workspace, cols: this.cols, rows: this.rows };
+    if (this.target.cwd !== undefined) req.cwd = this.target.cwd;
+    if (this.target.command !== undefined) req.command = this.target.command;
+    return req;
+  }
+
+  private onOpened(opened: Opened): void {
+    const wasExited = this._state === 'exited';
+    const createdNow = this._session === null;
+    this._session = opened.session;
+    // The gateway counts this attachment's window from OPENED.offset.
+    this.ack = new AckTracker(opened.offset, this.ackEvery);
+    if (opened.snapshot) {
+      this.received = opened.offset;
+      this.emit('reset');
+    } else if (opened.offset > this.received) {
+      console.warn(`tether: session ${opened.session} resumed at ${opened.offset}, expected ${this.received}`);
+      this.received = opened.offset;
+    }
+    if (!wasExited) this.setState('open');
+    if (this.detachRequested) {
+      this.detachRequested = false;
+      // A session created for a view that is already gone was never seen by anyone: end it rather
+      // than leave an orphan that reappears as a tab on the next page load.
+      if (createdNow) this.close();
+      else this.detach();
+      return;
+    }
+    if (this.id !== null && (opened.cols !== this.cols || opened.rows !== this.rows)) {
+      this.host.send(encodeResize(this.id, this.cols, this.rows));
+    }
+    if (this.id !== null && this.killRequested) {
+      this.host.send(encodeKill(this.id));
+      // A plain kill() is done once sent; close() keeps the flag to forget the session after EXIT.
+      if (!this.forgetRequested) this.killRequested = false;
+      if (wasExited) {
+        this.finish();
+        return;
+      }
+    }
+    if (this.id !== null && !this.killRequested) {
+      for (const chunk of this.queue.drain()) this.host.send(encodeInput(this.id, chunk));
+    }
+    this.emit('opened', opened);
+  }
+
+  private onOutput(offset: number, data: Uint8Array): void {
+    const slice = sliceFresh(this.received, offset, data);
+    this.received = slice.received;
+    if (slice.gap > 0) console.warn(`tether: ${slice.gap} output bytes missing before offset ${offset}`);
+    const gen = this.generation;
+    const end = slice.received;
+    // Duplicates need no parsing but still count as processed (the gateway sent them).
+    if (slice.fresh.byteLength === 0 || this.listenerCount('output') === 0) {
+      this.processed(gen, end);
+      return;
+    }
+    this.emit('output', slice.fresh, () => this.processed(gen, end));
+  }
+
+  private onExit(exit: ExitInfo): void {
+    const first = this._exit === null;
+    this._exit = exit;
+    this.queue.drain();
+    this.setState('exited');
+    if (first) this.emit('exit', exit);
+    if (this.forgetRequested && this.id !== null) {
+      this.host.send(encodeKill(this.id));
+      this.finish();
+    }
+  }
+
+  private onError(error: ErrorInfo): void {
+    // An ERROR before OPENED is the gateway refusing the OPEN: nothing is attached, so stop.
+    const refused = this._state === 'opening';
+    this.emit('error', error);
+    if (refused || (this.forgetRequested && this._state === 'exited')) this.finish();
+  }
+
+  /** Output up to stream offset `end` has been parsed by the terminal. */
+  private processed(gen: number, end: number): void {
+    if (gen !== this.generation || this.id === null) return;
+    const total = this.ack.record(end);
+    if (total !== null) {
+      this.clearTrailingAck();
+      this.host.send(encodeAck(this.id, total));
+      return;
+    }
+    // Acks go out at most TRAILING_ACK_MS after a write finishes, so the last partial batch before
+    // output stops is acknowledged too.
+    if (this.trailingAck === null && this.ack.pending) {
+      this.trailingAck = setTimeout(() => {
+        this.trailingAck = null;
+        const t = this.ack.take();
+        if (t !== null && this.id !== null && gen === this.generation) this.host.send(encodeAck(this.id, t));
+      }, TRAILING_ACK_MS);
+    }
+  }
+
+  private clearTrailingAck(): void {
+    if (this.trailingAck !== null) clearTimeout(this.trailingAck);
+    this.trailingAck = null;
+  }
+
+  private finish(): void {
+    this.clearTrailingAck();
+    this.queue.drain();
+    this.setState('closed');
+    this.host.release(this);
+    this.id = null;
+  }
+
+  private setState(state: ChannelState): void {
+    if (state === this._state) return;
+    this._state = state;
+    this.emit('state', state);
+  }
+}

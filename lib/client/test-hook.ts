@@ -1,0 +1,56 @@
+/**
+ * `window.__tether`: a read-only window into terminal state for end-to-end tests. Playwright reads
+ * what xterm parsed (its buffer) instead of pixels, which are renderer- and font-dependent.
+ */
+
+export interface TerminalProbe {
+  /** Every buffer line including scrollback, right-trimmed, joined with "\n". */
+  text(): string;
+}
+
+export interface ConnectionProbe {
+  status(): string;
+  /** Simulate a network drop; the socket reconnects and resumes on its own. */
+  drop(): void;
+}
+
+export interface TetherTestHook {
+  terminals: Record<string, TerminalProbe>;
+  activeSession(): string | null;
+  connection?: ConnectionProbe;
+}
+
+declare global {
+  interface Window {
+    __tether?: TetherTestHook;
+  }
+}
+
+function hook(): TetherTestHook {
+  if (!window.__tether) window.__tether = { terminals: {}, activeSession: () => null };
+  return window.__tether;
+}
+
+export function registerTerminal(sessionId: string, probe: TerminalProbe): () => void {
+  const terminals = hook().terminals;
+  terminals[sessionId] = probe;
+  return () => {
+    if (terminals[sessionId] === probe) delete terminals[sessionId];
+  };
+}
+
+export function setActiveSessionSource(source: () => string | null): () => void {
+  const h = hook();
+  h.activeSession = source;
+  return () => {
+    if (h.activeSession === source) h.activeSession = () => null;
+  };
+}
+
+export function registerConnection(probe: ConnectionProbe): () => void {
+  const h = hook();
+  h.connection = probe;
+  return () => {
+    if (h.connection === probe) delete h.connection;
+  };
+}

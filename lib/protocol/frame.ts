@@ -131,11 +131,19 @@ export function encodeHelloAck(helloAck: HelloAck): Uint8Array {
 export function encodeOpened(channel: number, opened: Opened): Uint8Array {
   return jsonFrame(Op.OPENED, channel, opened);
 }
-/** OUTPUT: one copy of `data` into the frame; `data` may be a view into a larger buffer. */
-export function encodeOutput(channel: number, offset: number, data: Uint8Array): Uint8Array {
-  const { bytes, view } = header(Op.OUTPUT, channel, OUTPUT_OFFSET_BYTES + data.byteLength);
+/** OUTPUT: one copy of `data` into the frame; `data` may be a view into a larger buffer, or a
+ * list of consecutive pieces (e.g. replay-ring chunks) copied straight into the frame. */
+export function encodeOutput(channel: number, offset: number, data: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const parts = data instanceof Uint8Array ? [data] : data;
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  const { bytes, view } = header(Op.OUTPUT, channel, OUTPUT_OFFSET_BYTES + total);
   view.setFloat64(FRAME_HEADER_BYTES, offset);
-  bytes.set(data, FRAME_HEADER_BYTES + OUTPUT_OFFSET_BYTES);
+  let at = FRAME_HEADER_BYTES + OUTPUT_OFFSET_BYTES;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
   return bytes;
 }
 export function encodeExit(channel: number, exit: ExitInfo): Uint8Array {

@@ -3,7 +3,7 @@
  * the client has acknowledged, and pumps bytes from the session's replay ring whenever it falls
  * behind (socket blocked, window full, or replay after attach/resume).
  */
-import type { ExitInfo } from '../../lib/protocol';
+import type { ExitInfo, SessionEvent } from '../../lib/protocol';
 import type { SessionViewer, TerminalSession } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
@@ -12,9 +12,11 @@ export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
 export interface ChannelSink {
   /** Whether the socket can take more bytes now (below its buffered-bytes cap). */
   readonly writable: boolean;
-  sendOutput(channel: number, offset: number, data: Uint8Array): void;
+  /** `data`: consecutive pieces of the stream starting at `offset`. */
+  sendOutput(channel: number, offset: number, data: readonly Uint8Array[]): void;
   sendExit(channel: number, exit: ExitInfo): void;
   sendResize(channel: number, cols: number, rows: number): void;
+  sendEvent(channel: number, event: SessionEvent): void;
   /** Ask for `pump()` to be called soon (coalesced). */
   schedulePump(channel: Channel): void;
   /** The session went away under this channel. */
@@ -61,6 +63,10 @@ export class Channel implements SessionViewer {
     this.sink.sendResize(this.id, cols, rows);
   }
 
+  onEvent(event: SessionEvent): void {
+    this.sink.sendEvent(this.id, event);
+  }
+
   onClosed(): void {
     this.sink.channelClosed(this);
   }
@@ -89,10 +95,12 @@ export class Channel implements SessionViewer {
     while (this.sent < ring.end && budget > 0) {
       if (!this.sink.writable || !this.windowOpen) return false;
       const window = this.highWater - (this.sent - this.ackedOffset);
-      const chunk = ring.readJoined(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, window));
-      this.sink.sendOutput(this.id, this.sent, chunk);
-      this.sent += chunk.byteLength;
-      budget -= chunk.byteLength;
+      const parts = ring.read(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, window));
+      let n = 0;
+      for (const p of parts) n += p.byteLength;
+      this.sink.sendOutput(this.id, this.sent, parts);
+      this.sent += n;
+      budget -= n;
     }
     if (this.sent < ring.end) return true;
     if (this.session.exit && !this.exitSent) {

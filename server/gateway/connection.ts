@@ -22,6 +22,7 @@ import {
   type ClientFrame,
   type ExitInfo,
   type OpenRequest,
+  type SessionEvent,
 } from '../../lib/protocol';
 import type { Logger } from '../log';
 import { Channel, type ChannelSink } from './channel';
@@ -122,15 +123,18 @@ export class Connection implements ChannelSink {
     });
   }
 
-  sendOutput(channel: number, offset: number, data: Uint8Array): void {
-    this.outputBytes += data.byteLength;
+  sendOutput(channel: number, offset: number, data: readonly Uint8Array[]): void {
+    for (const p of data) this.outputBytes += p.byteLength;
     this.send(encodeOutput(channel, offset, data));
   }
   sendExit(channel: number, exit: ExitInfo): void {
     this.send(encodeExit(channel, exit));
   }
   sendResize(channel: number, cols: number, rows: number): void {
-    this.send(encodeEvent(channel, { type: 'status', cols, rows }));
+    this.sendEvent(channel, { type: 'status', cols, rows });
+  }
+  sendEvent(channel: number, event: SessionEvent): void {
+    this.send(encodeEvent(channel, event));
   }
   private sendError(channel: number, code: ErrorCode, message: string): void {
     this.send(encodeError(channel, { code, message }));

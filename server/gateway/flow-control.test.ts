@@ -13,13 +13,14 @@ class FakeSink implements ChannelSink {
   sent: { channel: number; offset: number; bytes: number }[] = [];
   exits: { channel: number; exit: ExitInfo }[] = [];
   pending = new Set<Channel>();
-  sendOutput(channel: number, offset: number, data: Uint8Array) {
-    this.sent.push({ channel, offset, bytes: data.byteLength });
+  sendOutput(channel: number, offset: number, data: readonly Uint8Array[]) {
+    this.sent.push({ channel, offset, bytes: data.reduce((n, d) => n + d.byteLength, 0) });
   }
   sendExit(channel: number, exit: ExitInfo) {
     this.exits.push({ channel, exit });
   }
   sendResize() {}
+  sendEvent() {}
   schedulePump(c: Channel) {
     this.pending.add(c);
   }

@@ -114,6 +114,18 @@ describe('terminals over one socket', () => {
     await b.close();
   });
 
+  it('reports the window title a program sets, live and in the session list', async () => {
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const { session } = await c.open(1, { workspace, cols: 80, rows: 24, command: "printf 'x\\033]0;build: 3/7\\007y'; sleep 30" });
+    await c.until(() => c.channel(1).events.some((e) => e.type === 'title'), 10_000, 'title event');
+    expect(c.channel(1).events).toContainEqual({ type: 'title', title: 'build: 3/7' });
+    expect(gw.tether.sessions.listForWorkspace(gw.adminId, workspace).find((s) => s.id === session)?.title).toBe('build: 3/7');
+    const again = await GatewayClient.connect(gw.url, { token: gw.token });
+    expect((await again.open(1, { session, cols: 80, rows: 24 })).title).toBe('build: 3/7');
+    c.kill(1);
+    await Promise.all([c.close(), again.close()]);
+  });
+
   it('answers OPEN of an unknown or foreign session with not_found', async () => {
     const other = await gw.tether.users.create('other', 'other-password', 'user');
     const { token } = gw.tether.tokens.create(other.id, 't');

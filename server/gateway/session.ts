@@ -6,9 +6,10 @@
  * viewer's backlog exceeds `highWater` and resumed once every backlog is at or below `lowWater`.
  * With no viewer attached the PTY runs freely and the ring keeps the newest bytes.
  */
-import type { ExitInfo } from '../../lib/protocol';
+import type { ExitInfo, SessionEvent } from '../../lib/protocol';
 import type { PtyProcess } from '../runtimes/runtime';
 import { ReplayRing } from './replay-ring';
+import { TitleScanner } from './title-scanner';
 
 export interface SessionViewer {
   /** Bytes confirmed processed by this viewer (absolute stream offset). */
@@ -19,6 +20,8 @@ export interface SessionViewer {
   onExit(exit: ExitInfo): void;
   /** The session was resized (by another viewer). */
   onResize(cols: number, rows: number): void;
+  /** Something happened in the session (title changed…). */
+  onEvent(event: SessionEvent): void;
   /** The session was forgotten by the registry; drop the view. */
   onClosed(): void;
 }
@@ -57,6 +60,7 @@ export class TerminalSession {
   private readonly viewers = new Set<SessionViewer>();
   private paused = false;
   private readonly exitWaiters: (() => void)[] = [];
+  private readonly titles = new TitleScanner();
 
   constructor(
     readonly info: SessionInfo,
@@ -71,6 +75,11 @@ export class TerminalSession {
       const offset = this.ring.append(data);
       this.lastOutputAt = Date.now();
       for (const v of this.viewers) v.onOutput(offset, data);
+      const title = this.titles.scan(data);
+      if (title !== null && title !== this.title) {
+        this.title = title;
+        for (const v of this.viewers) v.onEvent({ type: 'title', title });
+      }
       this.updateFlow();
     });
     pty.onExit((exit) => {

@@ -19,6 +19,7 @@ import {
   type OpenRequest,
   type Opened,
   type ServerFrame,
+  type SessionEvent,
 } from '../../lib/protocol';
 
 export interface ChannelState {
@@ -29,18 +30,24 @@ export interface ChannelState {
   bytes: number;
   exit?: ExitInfo;
   errors: ErrorInfo[];
+  events: SessionEvent[];
   /** Bytes that arrived twice or out of order (must stay 0). */
   duplicateBytes: number;
   gaps: number;
   /** performance.now() of the last OUTPUT frame. */
   lastOutputAt: number;
+  /** Last offset acknowledged to the server. */
+  acked: number;
 }
+
+const ACK_EVERY_BYTES = 64 * 1024;
 
 export interface ConnectOptions {
   token?: string;
   cookie?: string;
   origin?: string;
-  /** ACK every OUTPUT as it arrives (default true). */
+  /** ACK output as it arrives, like the browser: whenever ≥ 64 KiB arrived since the last ACK,
+   * and at once for smaller frames when nothing else is pending (default true). */
   autoAck?: boolean;
   /** Keep received bytes for `text()` (default true); benchmarks only count them. */
   keepData?: boolean;
@@ -96,7 +103,7 @@ export class GatewayClient {
   channel(id: number): ChannelState {
     let c = this.channels.get(id);
     if (!c) {
-      c = { received: 0, chunks: [], bytes: 0, errors: [], duplicateBytes: 0, gaps: 0, lastOutputAt: 0 };
+      c = { received: 0, chunks: [], bytes: 0, errors: [], events: [], duplicateBytes: 0, gaps: 0, lastOutputAt: 0, acked: 0 };
       this.channels.set(id, c);
     }
     return c;
@@ -122,6 +129,7 @@ export class GatewayClient {
           c.bytes = 0;
         }
         c.received = f.opened.offset;
+        c.acked = f.opened.offset;
         return;
       }
       case 'output': {
@@ -137,7 +145,10 @@ export class GatewayClient {
         c.bytes += data.byteLength;
         c.received = f.offset + f.data.byteLength;
         c.lastOutputAt = performance.now();
-        if (this.autoAck) this.ws.send(encodeAck(f.channel, c.received));
+        if (this.autoAck && (c.received - c.acked >= ACK_EVERY_BYTES || data.byteLength < ACK_EVERY_BYTES)) {
+          c.acked = c.received;
+          this.ws.send(encodeAck(f.channel, c.received));
+        }
         return;
       }
       case 'exit':
@@ -147,8 +158,10 @@ export class GatewayClient {
         if (f.channel === 0) this.connectionErrors.push(f.error);
         else this.channel(f.channel).errors.push(f.error);
         return;
-      case 'pong':
       case 'event':
+        this.channel(f.channel).events.push(f.event);
+        return;
+      case 'pong':
         return;
     }
   }

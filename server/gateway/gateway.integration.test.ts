@@ -160,6 +160,21 @@ describe('terminals over one socket', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('tells every client why (1001) and ends the terminal processes', async () => {
+    const own = await startTestGateway();
+    const ws = (await own.tether.workspaces.create(own.adminId, 'w')).id;
+    const c = await GatewayClient.connect(own.url, { token: own.token });
+    await c.open(1, { workspace: ws, cols: 80, rows: 24, command: 'echo pid=$$; exec sleep 300' });
+    await c.until(() => /pid=\d+/.test(c.text(1)), 10_000, 'pid');
+    const pid = Number(/pid=(\d+)/.exec(c.text(1))![1]);
+    await own.dispose();
+    await c.until(() => c.closeInfo !== null, 5000, 'close');
+    expect(c.closeInfo).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
 describe('bad input and limits', () => {
   it('answers malformed frames with ERROR and keeps other channels working', async () => {
     const c = await GatewayClient.connect(gw.url, { token: gw.token });

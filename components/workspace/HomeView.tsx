@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { signOut } from '@/lib/client/auth-client';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
+import { ApiTokens } from './ApiTokens';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
 
 export function HomeView() {
@@ -55,6 +56,7 @@ export function HomeView() {
             ))}
           </ul>
         )}
+        <ApiTokens />
       </main>
     </>
   );

@@ -76,9 +76,13 @@ function sessionSource(
   registry: SessionRegistry,
   workspaces: WorkspaceService,
   runtimeFor: (ws: Workspace) => Runtime,
-): SessionSource {
+): SessionSource & { dispose(): Promise<void> } {
   const runtimes = new Map<string, Runtime>();
   return {
+    async dispose() {
+      await Promise.allSettled([...runtimes.values()].map((r) => r.dispose()));
+      runtimes.clear();
+    },
     async create(user, req) {
       const ws = workspaces.get(user.id, req.workspace);
       if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
@@ -129,9 +133,10 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure });
   const sessions = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }) });
   const runtimeFor = opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root));
+  const source = sessionSource(sessions, workspaces, runtimeFor);
   const gateway = new WsGateway({
     authenticator,
-    sessions: sessionSource(sessions, workspaces, runtimeFor),
+    sessions: source,
     limits: config.limits,
     trustedOrigins: config.trustedOrigins,
     log: log.child({ component: 'gateway' }),
@@ -206,6 +211,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       server.close();
       gateway.close();
       await sessions.dispose();
+      await source.dispose();
       server.closeAllConnections();
       await ui?.close().catch(() => {});
       dbh.close();

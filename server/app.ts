@@ -20,10 +20,13 @@ import { openDatabase, type DatabaseHandle } from './db/database';
 import { GatewayError, type SessionSource } from './gateway/connection';
 import { SessionLimitError, SessionRegistry } from './gateway/session-registry';
 import { WsGateway } from './gateway/ws-server';
+import { FILES_PATH, handleFileRequest } from './http/file-routes';
 import { originAllowed } from './http/origin';
 import type { Logger } from './log';
 import { LocalRuntime } from './runtimes/local/local-runtime';
 import { RuntimeError, type Runtime } from './runtimes/runtime';
+import { RuntimeRegistry } from './runtimes/runtime-registry';
+import { FileService } from './workspaces/file-service';
 import { loadOrCreateSecret } from './secrets';
 import { appRouter } from './trpc/router';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
@@ -72,27 +75,16 @@ async function loadUi(config: Config): Promise<UiHandler> {
   };
 }
 
-function sessionSource(
-  registry: SessionRegistry,
-  workspaces: WorkspaceService,
-  runtimeFor: (ws: Workspace) => Runtime,
-): SessionSource & { dispose(): Promise<void> } {
-  const runtimes = new Map<string, Runtime>();
+function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, runtimes: RuntimeRegistry): SessionSource {
   return {
-    async dispose() {
-      await Promise.allSettled([...runtimes.values()].map((r) => r.dispose()));
-      runtimes.clear();
-    },
     async create(user, req) {
       const ws = workspaces.get(user.id, req.workspace);
       if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
-      let runtime = runtimes.get(ws.id);
-      if (!runtime) runtimes.set(ws.id, (runtime = runtimeFor(ws)));
       try {
         return await registry.create({
           userId: user.id,
           workspaceId: ws.id,
-          runtime,
+          runtime: runtimes.forWorkspace(ws),
           pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command },
         });
       } catch (err) {
@@ -132,8 +124,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   });
   const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure });
   const sessions = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }) });
-  const runtimeFor = opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root));
-  const source = sessionSource(sessions, workspaces, runtimeFor);
+  const runtimes = new RuntimeRegistry(opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root)));
+  const files = new FileService();
+  const source = sessionSource(sessions, workspaces, runtimes);
   const gateway = new WsGateway({
     authenticator,
     sessions: source,
@@ -144,7 +137,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, log }),
+    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, log }),
     onError: ({ error, path: p }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
     },
@@ -165,6 +158,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     }
     if (pathname === AUTH_BASE_PATH || pathname.startsWith(AUTH_BASE_PATH + '/')) {
       return handleAuthRequest(req, res, authOptions, config.secure).catch(fail);
+    }
+    if (pathname.startsWith(FILES_PATH)) {
+      return handleFileRequest(req, res, { authenticator, workspaces, runtimes, trustedOrigins: config.trustedOrigins }).catch(fail);
     }
     if (pathname.startsWith(TRPC_PATH + '/')) {
       if (!originAllowed(req, config.trustedOrigins)) {
@@ -211,7 +207,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       server.close();
       gateway.close();
       await sessions.dispose();
-      await source.dispose();
+      await runtimes.dispose();
       server.closeAllConnections();
       await ui?.close().catch(() => {});
       dbh.close();

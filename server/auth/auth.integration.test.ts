@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 import { HttpSession as Browser } from '../testing/http-session';
+import { trpcCall } from '../testing/trpc-call';
 import { upgradeStatus } from '../testing/ws-client';
 
 let gw: TestGateway;
@@ -15,15 +16,9 @@ afterAll(async () => {
   await gw?.dispose();
 });
 
-async function trpc(path: string, opts: { cookie?: string; token?: string; input?: unknown; mutation?: boolean; origin?: string } = {}) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.origin) headers.origin = opts.origin;
-  const url = `${gw.url}/api/trpc/${path}` + (opts.mutation ? '' : opts.input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(opts.input))}` : '');
-  const res = await fetch(url, opts.mutation ? { method: 'POST', headers, body: JSON.stringify(opts.input ?? {}) } : { headers });
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as { result?: { data: unknown }; error?: { message: string; data: { code: string } } }) : undefined };
+async function trpc(path: string, opts: Parameters<typeof trpcCall>[2] = {}) {
+  const r = await trpcCall(gw.url, path, opts);
+  return { status: r.status, body: r.error ? { error: { message: r.error.message, data: { code: r.error.code } } } : r.data !== undefined || r.status === 200 ? { result: { data: r.data } } : undefined };
 }
 
 describe('login', () => {

@@ -3,8 +3,7 @@
  * SSH host, a cloud worker). Callers never switch on the kind of runtime. Paths given to a
  * runtime are workspace-relative POSIX paths; the runtime resolves them inside its root.
  *
- * Issue scope: terminals, exec and health now; fs and state capture/restore join the contract
- * with the files and migration work.
+ * State capture/restore join the contract with the migration work.
  */
 import type { ExitInfo } from '../../lib/protocol';
 
@@ -56,9 +55,61 @@ export interface RuntimeHealth {
   detail?: string;
 }
 
+export type FsEntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface FsEntry {
+  name: string;
+  type: FsEntryType;
+}
+
+export interface FsStat {
+  type: FsEntryType;
+  size: number;
+  /** Modification time, ms since the epoch. */
+  mtime: number;
+  mode: number;
+}
+
+export type FsEventType = 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir';
+export interface FsEvent {
+  type: FsEventType;
+  /** Workspace-relative POSIX path. */
+  path: string;
+}
+
+/**
+ * Files of a workspace. Every path is workspace-relative POSIX ('' = the root) and is refused
+ * (RuntimeError 'bad_path', no I/O) when it could leave the workspace. Other failures keep their
+ * errno `code` (ENOENT, EEXIST, EACCES, ENOTDIR, EISDIR, ENOTEMPTY, ENOSPC…).
+ */
+export interface RuntimeFs {
+  readdir(dir: string): Promise<FsEntry[]>;
+  stat(path: string): Promise<FsStat>;
+  /** Whole file; refuses files larger than `maxBytes` with code 'EFBIG'. */
+  readFile(path: string, maxBytes: number): Promise<Uint8Array>;
+  /** Atomic replace or create: temp file in the same directory, fsync, rename; mode kept.
+   * `exclusive` refuses (EEXIST) when the file already exists; a stream longer than `maxBytes`
+   * is refused (EFBIG) and leaves the old file as it was. */
+  writeFile(
+    path: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    opts?: { exclusive?: boolean; maxBytes?: number },
+  ): Promise<FsStat>;
+  /** Stream a regular file. */
+  readStream(path: string): Promise<{ size: number; stream: AsyncIterable<Uint8Array>; close(): Promise<void> }>;
+  mkdir(path: string): Promise<void>;
+  /** Files and (recursively) directories. */
+  rm(path: string): Promise<void>;
+  /** Refuses (EEXIST) when `to` exists. */
+  rename(from: string, to: string): Promise<void>;
+  /** Changes anywhere below the root, batched by the caller. */
+  watch(listener: (events: FsEvent[]) => void): Disposable;
+}
+
 export interface Runtime {
   /** Opaque identifier for logs and metrics (e.g. `local:/path`). */
   readonly id: string;
+  readonly fs: RuntimeFs;
   openPty(opts: PtyOptions): Promise<PtyProcess>;
   /** Run a program with an argv (never a shell string) and collect its output. */
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;

@@ -4,12 +4,16 @@ import type { AuthUser } from '../auth/users';
 import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../gateway/session-registry';
 import type { Logger } from '../log';
+import type { RuntimeRegistry } from '../runtimes/runtime-registry';
+import type { FileService } from '../workspaces/file-service';
 import type { WorkspaceService } from '../workspaces/workspace-service';
 
 export interface TrpcServices {
   workspaces: WorkspaceService;
   sessions: SessionRegistry;
   tokens: TokenService;
+  runtimes: RuntimeRegistry;
+  files: FileService;
   log: Logger;
 }
 

@@ -1,4 +1,5 @@
 import { authedProcedure, router } from './init';
+import { fsRouter } from './routers/fs';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
 import { workspacesRouter } from './routers/workspaces';
@@ -8,6 +9,7 @@ export const appRouter = router({
   workspaces: workspacesRouter,
   terminals: terminalsRouter,
   tokens: tokensRouter,
+  fs: fsRouter,
 });
 
 export type AppRouter = typeof appRouter;

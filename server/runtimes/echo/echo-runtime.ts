@@ -3,7 +3,7 @@
  * Its terminals echo input back as output. Tests drive output and exit through `handles`.
  */
 import type { ExitInfo } from '../../../lib/protocol';
-import type { ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
+import type { ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeFs, RuntimeHealth } from '../runtime';
 
 export class EchoPty implements PtyProcess {
   readonly pid = undefined;
@@ -67,8 +67,26 @@ export class EchoPty implements PtyProcess {
   }
 }
 
+function noFiles(): never {
+  throw Object.assign(new Error('the echo runtime has no files'), { code: 'ENOSYS' });
+}
+
+/** The echo double is for terminal traffic; it has no file system. */
+const NO_FS: RuntimeFs = {
+  readdir: async () => noFiles(),
+  stat: async () => noFiles(),
+  readFile: async () => noFiles(),
+  writeFile: async () => noFiles(),
+  readStream: async () => noFiles(),
+  mkdir: async () => noFiles(),
+  rm: async () => noFiles(),
+  rename: async () => noFiles(),
+  watch: () => ({ dispose() {} }),
+};
+
 export class EchoRuntime implements Runtime {
   readonly id = 'echo';
+  readonly fs = NO_FS;
   readonly handles: EchoPty[] = [];
 
   async openPty(opts: PtyOptions): Promise<PtyProcess> {

@@ -7,7 +7,8 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { resolveExisting } from '../../workspaces/path-jail';
+import { PathJail } from '../../workspaces/path-jail';
+import { LocalFs } from './local-fs';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
 import { RuntimeError } from '../runtime';
 
@@ -146,12 +147,16 @@ export interface LocalRuntimeOptions {
 
 export class LocalRuntime implements Runtime {
   readonly id: string;
+  readonly fs: LocalFs;
+  private readonly jail: PathJail;
 
   constructor(
     private readonly root: string,
     private readonly opts: LocalRuntimeOptions = {},
   ) {
     this.id = `local:${root}`;
+    this.jail = new PathJail(root);
+    this.fs = new LocalFs(this.jail);
   }
 
   async openPty(opts: PtyOptions): Promise<PtyProcess> {
@@ -215,12 +220,13 @@ export class LocalRuntime implements Runtime {
   }
 
   async dispose(): Promise<void> {
-    // PTYs are owned by the session registry, which kills them; nothing pooled here.
+    // PTYs are owned by the session registry, which kills them; watchers by their subscribers.
+    this.fs.dispose();
   }
 
   private async cwd(rel: string | undefined): Promise<string> {
     try {
-      return await resolveExisting(this.root, rel ?? '');
+      return await this.jail.resolveExisting(rel ?? '');
     } catch (err) {
       throw new RuntimeError('bad_path', `working directory ${JSON.stringify(rel ?? '.')} refused: ${(err as Error).message}`);
     }

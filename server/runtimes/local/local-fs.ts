@@ -1,0 +1,204 @@
+/**
+ * Workspace files on this machine. Every operation goes through the PathJail before any I/O;
+ * writes are atomic (temp file in the same directory, fsync, rename, mode kept). One chokidar
+ * watcher per workspace is shared by all subscribers and torn down with the last one.
+ */
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { FsEntry, FsEntryType, FsEvent, FsStat, RuntimeFs } from '../runtime';
+import { PathJail, PathRefusedError } from '../../workspaces/path-jail';
+
+/** Directories whose contents are not watched (they churn and nobody edits them by hand). */
+const UNWATCHED = /(^|\/)(node_modules|\.git)(\/|$)/;
+const TEMP_PREFIX = '.tether-tmp-';
+
+function entryType(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FsEntryType {
+  if (s.isSymbolicLink()) return 'symlink';
+  if (s.isDirectory()) return 'dir';
+  if (s.isFile()) return 'file';
+  return 'other';
+}
+
+function toStat(s: Stats): FsStat {
+  return { type: entryType(s), size: s.size, mtime: Math.floor(s.mtimeMs), mode: s.mode & 0o7777 };
+}
+
+function errno(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+export class LocalFs implements RuntimeFs {
+  private watcher: FSWatcher | null = null;
+  private readonly listeners = new Set<(events: FsEvent[]) => void>();
+
+  constructor(private readonly jail: PathJail) {}
+
+  async readdir(dir: string): Promise<FsEntry[]> {
+    const abs = await this.jail.resolveExisting(dir);
+    const dirents = await readdir(abs, { withFileTypes: true });
+    return dirents.filter((d) => !d.name.startsWith(TEMP_PREFIX)).map((d) => ({ name: d.name, type: entryType(d) }));
+  }
+
+  async stat(p: string): Promise<FsStat> {
+    // lstat of the literal path after the parent is checked: a symlink reports as a symlink.
+    const abs = p === '' ? await this.jail.resolveExisting('') : await this.jail.resolveTarget(p);
+    return toStat(await lstat(abs));
+  }
+
+  async readFile(p: string, maxBytes: number): Promise<Uint8Array> {
+    const { handle, stats } = await this.jail.openForRead(p);
+    try {
+      if (!stats.isFile()) throw errno(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
+      if (stats.size > maxBytes) throw errno('EFBIG', `"${p}" is ${stats.size} bytes, over the ${maxBytes}-byte limit`);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async readStream(p: string): Promise<{ size: number; stream: AsyncIterable<Uint8Array>; close(): Promise<void> }> {
+    const { handle, stats } = await this.jail.openForRead(p);
+    if (!stats.isFile()) {
+      await handle.close();
+      throw errno(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
+    }
+    return { size: stats.size, stream: handle.createReadStream({ autoClose: true }), close: () => handle.close().catch(() => {}) };
+  }
+
+  async writeFile(
+    p: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    opts: { exclusive?: boolean; maxBytes?: number } = {},
+  ): Promise<FsStat> {
+    const target = await this.jail.resolveTarget(p);
+    const existing = await lstat(target).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (existing && opts.exclusive) throw errno('EEXIST', `"${p}" already exists`);
+    if (existing && !existing.isFile()) {
+      throw existing.isDirectory() ? errno('EISDIR', `"${p}" is a folder`) : new PathRefusedError(`"${p}" is not a regular file; it is not replaced`);
+    }
+    if (existing && existing.nlink > 1) {
+      throw new PathRefusedError(`"${p}" has ${existing.nlink} hard links; it is not written because another link may lie outside the workspace`);
+    }
+    const mode = existing ? existing.mode & 0o7777 : 0o644;
+    const temp = path.join(path.dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`);
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    let done = false;
+    try {
+      await this.jail.verifyDescriptor(handle, p);
+      if (data instanceof Uint8Array) await handle.writeFile(data);
+      else {
+        let total = 0;
+        for await (const chunk of data) {
+          total += chunk.byteLength;
+          if (opts.maxBytes !== undefined && total > opts.maxBytes) throw errno('EFBIG', `"${p}" is over the ${opts.maxBytes}-byte limit`);
+          await handle.write(chunk);
+        }
+      }
+      await handle.chmod(mode); // umask may have narrowed the create mode
+      await handle.sync();
+      await handle.close();
+      if (opts.exclusive) {
+        // link() fails if the name exists: no window in which another writer is overwritten.
+        await link(temp, target);
+        await unlink(temp);
+      } else {
+        await rename(temp, target);
+      }
+      done = true;
+    } finally {
+      if (!done) {
+        await handle.close().catch(() => {});
+        await unlink(temp).catch(() => {});
+      }
+    }
+    await this.syncDir(path.dirname(target));
+    return toStat(await lstat(target));
+  }
+
+  async mkdir(p: string): Promise<void> {
+    await mkdir(await this.jail.resolveTarget(p));
+  }
+
+  async rm(p: string): Promise<void> {
+    const target = await this.jail.resolveTarget(p);
+    // lstat: a symlink is removed itself, never what it points to.
+    const s = await lstat(target);
+    await rm(target, { recursive: s.isDirectory(), force: false });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const src = await this.jail.resolveTarget(from);
+    const dst = await this.jail.resolveTarget(to);
+    await lstat(src);
+    const exists = await lstat(dst).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err)),
+    );
+    if (exists) throw errno('EEXIST', `"${to}" already exists`);
+    if (isInsideOrSame(src, dst)) throw errno('EINVAL', `cannot move "${from}" into itself`);
+    await rename(src, dst);
+  }
+
+  watch(listener: (events: FsEvent[]) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    if (!this.watcher) void this.startWatcher();
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+        if (this.listeners.size === 0) this.stopWatcher();
+      },
+    };
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+    this.stopWatcher();
+  }
+
+  private async startWatcher(): Promise<void> {
+    const root = await this.jail.rootReal();
+    if (this.watcher || this.listeners.size === 0) return;
+    const watcher = chokidarWatch(root, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      ignored: (p: string) => {
+        const rel = path.relative(root, p).split(path.sep).join('/');
+        return UNWATCHED.test(rel) || path.basename(p).startsWith(TEMP_PREFIX);
+      },
+    });
+    this.watcher = watcher;
+    const emit = (type: FsEvent['type']) => (abs: string) => {
+      const rel = path.relative(root, abs).split(path.sep).join('/');
+      if (rel.startsWith('..')) return;
+      for (const l of this.listeners) l([{ type, path: rel }]);
+    };
+    for (const t of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(t, emit(t));
+    watcher.on('error', () => {
+      /* a vanished directory mid-scan: chokidar carries on */
+    });
+  }
+
+  private stopWatcher(): void {
+    void this.watcher?.close();
+    this.watcher = null;
+  }
+
+  /** fsync the directory so the rename itself survives a crash. */
+  private async syncDir(dir: string): Promise<void> {
+    const h = await open(dir, constants.O_RDONLY).catch(() => null);
+    if (!h) return;
+    await h.sync().catch(() => {});
+    await h.close();
+  }
+}
+
+function isInsideOrSame(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

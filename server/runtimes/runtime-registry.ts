@@ -1,0 +1,20 @@
+import type { Workspace } from '../workspaces/workspace-service';
+import type { Runtime } from './runtime';
+
+/** One Runtime per workspace, built on first use and disposed with the gateway. */
+export class RuntimeRegistry {
+  private readonly runtimes = new Map<string, Runtime>();
+
+  constructor(private readonly factory: (ws: Workspace) => Runtime) {}
+
+  forWorkspace(ws: Workspace): Runtime {
+    let r = this.runtimes.get(ws.id);
+    if (!r) this.runtimes.set(ws.id, (r = this.factory(ws)));
+    return r;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled([...this.runtimes.values()].map((r) => r.dispose()));
+    this.runtimes.clear();
+  }
+}

@@ -9,6 +9,8 @@ export interface GatewayProcess {
   url: string;
   token: string;
   workspace: string;
+  /** The workspace's directory on this machine. */
+  root: string;
   pid: number;
   rssBytes(): Promise<number>;
   stop(): Promise<void>;
@@ -37,11 +39,12 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
   const signIn = await http.login('admin', password);
   if (signIn.includes('error=')) throw new Error(`bench sign-in failed: ${signIn}`);
   const { token } = await http.mutation<{ token: string }>('tokens.create', { name: 'bench' });
-  const ws = await http.mutation<{ id: string }>('workspaces.create', { name: 'bench' });
+  const ws = await http.mutation<{ id: string; root: string }>('workspaces.create', { name: 'bench' });
   return {
     url,
     token,
     workspace: ws.id,
+    root: ws.root,
     pid: child.pid!,
     async rssBytes() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');

@@ -6,6 +6,7 @@
  *  (b) keystroke echo latency p50/p99 over 1,000 round trips (raw node-pty echo as the baseline)
  *  (c) gateway RSS per idle session at 100 sessions
  *  (d) gateway RSS growth while a client that stops reading is sent 200 MB
+ *  (e–g) files: list 10,000 entries, open a 5 MB file, watch latency (see files.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { GatewayClient } from '../../server/testing/ws-client';
+import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 
 const MB = 1024 * 1024;
@@ -252,6 +254,12 @@ async function main() {
       `(d) slow client: a client that stopped reading while ${SLOW_CLIENT_BYTES / MB} MB were printed: gateway RSS ${fmtMB(d.before)} → peak ${fmtMB(d.peak)}, ` +
         `growth ${fmtMB(d.growth)} (target < 50 MiB); when it read again, output resumed with ${d.gaps} gaps and ${d.dups} repeated bytes`,
     );
+    const l = await listFigures(gw);
+    console.log(`(e) list a folder of 10,000 entries (first page of 1,000 with stats): ${l.gatewayMs.toFixed(0)} ms through tRPC vs ${l.rawMs.toFixed(0)} ms raw readdir+lstat (×${(l.gatewayMs / l.rawMs).toFixed(1)}; target < 150 ms)`);
+    const o = await openFigures(gw);
+    console.log(`(f) open a 5 MB file: ${o.gatewayMs.toFixed(0)} ms through tRPC vs ${o.rawMs.toFixed(0)} ms raw readFile (×${(o.gatewayMs / o.rawMs).toFixed(1)})`);
+    const w = await watchFigures(gw);
+    console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

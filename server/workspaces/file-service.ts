@@ -42,13 +42,13 @@ export function contentVersion(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex').slice(0, 32);
 }
 
-function isBinary(data: Uint8Array): boolean {
-  if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return true;
+/** The text of `data`, or null when it looks binary (NUL early on, or not valid UTF-8). */
+function asText(data: Uint8Array): string | null {
+  if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return null;
   try {
-    utf8.decode(data);
-    return false;
+    return utf8.decode(data);
   } catch {
-    return true;
+    return null;
   }
 }
 
@@ -83,14 +83,14 @@ export class FileService {
       return { path: p, content: null, version: `size:${s.size}:${s.mtime}`, size: s.size, mtime: s.mtime, binary: false, tooLarge: true };
     }
     const data = await fs.readFile(p, MAX_EDIT_BYTES);
-    const binary = isBinary(data);
+    const content = asText(data);
     return {
       path: p,
-      content: binary ? null : new TextDecoder().decode(data),
+      content,
       version: contentVersion(data),
       size: data.byteLength,
       mtime: s.mtime,
-      binary,
+      binary: content === null,
       tooLarge: false,
     };
   }

@@ -82,7 +82,10 @@ export const fsRouter = router({
     )
     .query(({ ctx, input }) => guarded('', () => searchText(runtimeFor(ctx, input.workspaceId), input))),
 
-  /** File changes below the workspace root, in batches (SSE). `overflow`: too many to list; reload. */
+  /**
+   * File changes below the workspace root (SSE). The first change after a quiet spell is sent at
+   * once; what follows within WATCH_BATCH_MS is batched. `overflow`: too many to list — reload.
+   */
   watch: authedProcedure.input(z.object({ workspaceId })).subscription(async function* ({ ctx, input, signal }) {
     const fs = runtimeFor(ctx, input.workspaceId);
     let pending: FsEvent[] = [];
@@ -95,29 +98,38 @@ export const fsRouter = router({
       } else pending.push(...events);
       wake?.();
     });
-    const sleep = (ms: number) =>
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    /** Resolves on the next event, on abort, or after `ms`. */
+    const wait = (ms?: number) =>
       new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+        const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }).finally(() => (wake = null));
+    let lastSent = 0;
     try {
       while (!signal?.aborted) {
-        if (pending.length === 0 && !overflow) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
-          wake = null;
-          await sleep(WATCH_BATCH_MS); // gather what follows the first event
+        if (pending.length === 0 && !overflow) await wait();
+        if (signal?.aborted) break;
+        // Leading edge: send now if nothing went out recently; otherwise let the batch fill.
+        const holdFor = lastSent + WATCH_BATCH_MS - Date.now();
+        if (holdFor > 0) {
+          const deadline = Date.now() + holdFor;
+          while (Date.now() < deadline && !signal?.aborted) await wait(deadline - Date.now());
         }
         if (signal?.aborted) break;
         const events = dedupe(pending);
         const flagged = overflow;
         pending = [];
         overflow = false;
+        lastSent = Date.now();
         if (events.length > 0 || flagged) yield flagged ? { events: [], overflow: true } : { events };
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       sub.dispose();
     }
   }),

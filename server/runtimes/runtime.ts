@@ -85,6 +85,8 @@ export interface FsEvent {
 export interface RuntimeFs {
   readdir(dir: string): Promise<FsEntry[]>;
   stat(path: string): Promise<FsStat>;
+  /** lstat of several entries of one folder (null for any that vanished); the folder is resolved once. */
+  statEntries(dir: string, names: readonly string[]): Promise<(FsStat | null)[]>;
   /** Whole file; refuses files larger than `maxBytes` with code 'EFBIG'. */
   readFile(path: string, maxBytes: number): Promise<Uint8Array>;
   /** Atomic replace or create: temp file in the same directory, fsync, rename; mode kept.

@@ -65,13 +65,14 @@ export class FileService {
     const start = cursor ? Math.max(0, Number.parseInt(cursor, 10) || 0) : 0;
     const page = entries.slice(start, start + Math.min(limit, LIST_MAX_LIMIT));
     // Only the page is stat'ed: a 10,000-entry folder costs one readdir and `limit` lstats.
-    const listed: ListedEntry[] = await Promise.all(
-      page.map(async (e) => {
-        const p = join(base, e.name);
-        const s = await fs.stat(p).catch(() => null);
-        return { name: e.name, path: p, type: e.type, size: s?.size ?? 0, mtime: s?.mtime ?? 0 };
-      }),
-    );
+    const stats = await fs.statEntries(base, page.map((e) => e.name));
+    const listed: ListedEntry[] = page.map((e, i) => ({
+      name: e.name,
+      path: join(base, e.name),
+      type: e.type,
+      size: stats[i]?.size ?? 0,
+      mtime: stats[i]?.mtime ?? 0,
+    }));
     const end = start + page.length;
     return { entries: listed, nextCursor: end < entries.length ? String(end) : null };
   }

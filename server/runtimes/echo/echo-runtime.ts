@@ -75,6 +75,7 @@ function noFiles(): never {
 const NO_FS: RuntimeFs = {
   readdir: async () => noFiles(),
   stat: async () => noFiles(),
+  statEntries: async () => noFiles(),
   readFile: async () => noFiles(),
   writeFile: async () => noFiles(),
   readStream: async () => noFiles(),

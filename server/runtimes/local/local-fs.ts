@@ -48,6 +48,16 @@ export class LocalFs implements RuntimeFs {
     return toStat(await lstat(abs));
   }
 
+  async statEntries(dir: string, names: readonly string[]): Promise<(FsStat | null)[]> {
+    const abs = await this.jail.resolveExisting(dir);
+    return Promise.all(
+      names.map((n) => {
+        if (n.includes('/') || n === '..' || n === '.' || n.includes('\0')) return Promise.resolve(null);
+        return lstat(path.join(abs, n)).then(toStat, () => null);
+      }),
+    );
+  }
+
   async readFile(p: string, maxBytes: number): Promise<Uint8Array> {
     const { handle, stats } = await this.jail.openForRead(p);
     try {

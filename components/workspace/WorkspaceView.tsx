@@ -1,8 +1,15 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { EditorPane } from '@/components/editor/EditorPane';
+import { FileTree } from '@/components/files/FileTree';
+import { QuickOpen } from '@/components/files/QuickOpen';
+import { SearchPanel } from '@/components/files/SearchPanel';
+import { SplitHandle } from '@/components/workspace/SplitHandle';
 import { TerminalPanel } from '@/components/terminal/TerminalPanel';
+import { createFilesBus, type FilesBus } from '@/lib/client/files-bus';
 import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
 import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socket';
 import { registerConnection } from '@/lib/client/test-hook';
@@ -16,6 +23,13 @@ const connecting = (): ConnectionStatus => 'connecting';
 function useConnectionStatus(socket: GatewaySocket | null): ConnectionStatus {
   return useSyncExternalStore(socket?.subscribeStatus ?? noSubscribe, socket?.getStatus ?? connecting, connecting);
 }
+
+type Pane = 'files' | 'editor' | 'terminal';
+const PANES: ReadonlyArray<readonly [Pane, string]> = [
+  ['files', 'Files'],
+  ['editor', 'Editor'],
+  ['terminal', 'Terminal'],
+];
 
 export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();
@@ -44,6 +58,64 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   }, [status]);
 
   const notFound = trpcErrorCode(workspace.error) === 'NOT_FOUND';
+  const [bus] = useState<FilesBus>(createFilesBus);
+  const [activePath, setActivePath] = useState<string | null>(null);
+  const [treeOpen, setTreeOpen] = useState(true);
+  const [sidebar, setSidebar] = useState<'files' | 'search'>('files');
+  const [quickOpen, setQuickOpen] = useState(false);
+  /** Phones show one pane at a time. */
+  const [pane, setPane] = useState<Pane>('terminal');
+  /** Editor share of the right-hand column, in percent. */
+  const [editorShare, setEditorShare] = useState(55);
+  const mainRef = useRef<HTMLDivElement>(null);
+
+  // One watch subscription per view feeds the tree and the editor. A restart (the SSE stream
+  // reconnected) may have missed events, so everything shown is re-read.
+  const started = useRef(false);
+  useSubscription(
+    trpc.fs.watch.subscriptionOptions(
+      { workspaceId },
+      {
+        enabled: !notFound,
+        onStarted: () => {
+          if (started.current) bus.emit('resync');
+          started.current = true;
+        },
+        onData: (batch) => {
+          if ('overflow' in batch && batch.overflow) bus.emit('resync');
+          else bus.emit('watch', batch.events);
+        },
+      },
+    ),
+  );
+
+  useEffect(() => bus.on('open', () => setPane('editor')), [bus]);
+
+  // Ctrl/Cmd-P: quick open by name; Ctrl/Cmd-Shift-F: search. A focused terminal keeps its keys.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      if (e.target instanceof Element && e.target.closest('.term-panel')) return;
+      const key = e.key.toLowerCase();
+      if (key === 'p' && !e.shiftKey) {
+        e.preventDefault();
+        setQuickOpen(true);
+      } else if (key === 'f' && e.shiftKey) {
+        e.preventDefault();
+        setTreeOpen(true);
+        setSidebar('search');
+        setPane('files');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const onResize = useCallback((clientY: number) => {
+    const box = mainRef.current?.getBoundingClientRect();
+    if (!box || box.height <= 0) return;
+    setEditorShare(Math.min(85, Math.max(15, ((clientY - box.top) / box.height) * 100)));
+  }, []);
   const name = workspace.data?.name ?? (notFound ? 'Not found' : '');
 
   useEffect(() => {
@@ -56,6 +128,15 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         <Link href="/" className="btn" aria-label="Back to workspaces" data-testid="back-link">
           ←
         </Link>
+        <button
+          className="btn tree-toggle"
+          aria-label={treeOpen ? 'Hide files' : 'Show files'}
+          aria-pressed={treeOpen}
+          data-testid="tree-toggle"
+          onClick={() => setTreeOpen((v) => !v)}
+        >
+          ☰
+        </button>
         <span className="workspace-title" data-testid="workspace-title">
           {name}
         </span>
@@ -69,7 +150,45 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           </p>
         </main>
       ) : (
-        socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} />
+        <>
+          <nav className="pane-switch" aria-label="Panes">
+            {PANES.map(([key, label]) => (
+              <button key={key} className="pane-switch-btn" aria-pressed={pane === key} data-testid={`pane-${key}`} onClick={() => setPane(key)}>
+                {label}
+              </button>
+            ))}
+          </nav>
+          <div className="ws-body" data-pane={pane} data-tree={treeOpen}>
+            <aside className="ws-files" aria-label="Files and search" data-view={sidebar}>
+              <div className="sidebar-tabs" role="tablist">
+                <button role="tab" aria-selected={sidebar === 'files'} data-testid="sidebar-files" onClick={() => setSidebar('files')}>
+                  Files
+                </button>
+                <button role="tab" aria-selected={sidebar === 'search'} data-testid="sidebar-search" onClick={() => setSidebar('search')}>
+                  Search
+                </button>
+                <span className="spacer" />
+                <button className="sidebar-action" title="Open file by name (Ctrl-P)" data-testid="quick-open-button" onClick={() => setQuickOpen(true)}>
+                  Go to file
+                </button>
+              </div>
+              <div className="sidebar-view" hidden={sidebar !== 'files'}>
+                <FileTree workspaceId={workspaceId} bus={bus} activePath={activePath} notify={push} />
+              </div>
+              <div className="sidebar-view" hidden={sidebar !== 'search'}>
+                <SearchPanel workspaceId={workspaceId} bus={bus} />
+              </div>
+            </aside>
+            <div className="ws-main" ref={mainRef} style={{ ['--editor-share' as string]: `${editorShare}%` }}>
+              <div className="ws-editor">
+                <EditorPane workspaceId={workspaceId} bus={bus} onActiveChange={setActivePath} notify={push} />
+              </div>
+              <SplitHandle onMove={onResize} />
+              <div className="ws-term">{socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} />}</div>
+            </div>
+          </div>
+          {quickOpen && <QuickOpen workspaceId={workspaceId} bus={bus} onClose={() => setQuickOpen(false)} />}
+        </>
       )}
       <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>

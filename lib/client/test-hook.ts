@@ -18,6 +18,7 @@ export interface TetherTestHook {
   terminals: Record<string, TerminalProbe>;
   activeSession(): string | null;
   connection?: ConnectionProbe;
+  editor?: EditorProbe;
 }
 
 declare global {
@@ -52,5 +53,20 @@ export function registerConnection(probe: ConnectionProbe): () => void {
   h.connection = probe;
   return () => {
     if (h.connection === probe) delete h.connection;
+  };
+}
+
+export interface EditorProbe {
+  /** The active editor's text exactly as a save would write it. */
+  text(): string;
+  /** Workspace-relative path of the active editor tab, or null. */
+  path(): string | null;
+}
+
+export function registerEditor(probe: EditorProbe): () => void {
+  const h = hook();
+  h.editor = probe;
+  return () => {
+    if (h.editor === probe) delete h.editor;
   };
 }

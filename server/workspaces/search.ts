@@ -1,9 +1,11 @@
 /**
- * Quick-open by file name and text search, over any RuntimeFs. Bounded in files visited, bytes
- * read, matches returned and time spent, so a huge workspace answers partially ("truncated")
- * instead of stalling the gateway. node_modules and .git are skipped.
+ * Quick-open by file name and text search. Text search runs ripgrep through Runtime.exec when the
+ * workspace's machine has it (argv only, never a shell string) and otherwise walks the RuntimeFs
+ * in Node. Both are bounded in files, bytes, matches and time, so a huge workspace answers
+ * partially ("truncated") instead of stalling the gateway. node_modules and .git are skipped;
+ * ripgrep also honours .gitignore and skips hidden files.
  */
-import type { RuntimeFs } from '../runtimes/runtime';
+import type { Runtime, RuntimeFs } from '../runtimes/runtime';
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 const MAX_FILES = 20_000;
@@ -74,18 +76,81 @@ export interface SearchMatch {
   text: string;
 }
 
-export async function searchText(
-  fs: RuntimeFs,
-  opts: { query: string; regex?: boolean; caseSensitive?: boolean; limit?: number },
-): Promise<{ matches: SearchMatch[]; truncated: boolean }> {
-  const limit = opts.limit ?? 500;
-  let re: RegExp;
+function compile(opts: SearchOptions): RegExp {
   try {
     const source = opts.regex ? opts.query : opts.query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    re = new RegExp(source, opts.caseSensitive ? '' : 'i');
+    return new RegExp(source, opts.caseSensitive ? '' : 'i');
   } catch (err) {
     throw new SearchQueryError(`not a valid regular expression: ${(err as Error).message}`);
   }
+}
+
+export interface SearchOptions {
+  query: string;
+  regex?: boolean;
+  caseSensitive?: boolean;
+  limit?: number;
+}
+
+export interface SearchResult {
+  matches: SearchMatch[];
+  truncated: boolean;
+  engine: 'ripgrep' | 'node';
+}
+
+export async function searchText(runtime: Runtime, opts: SearchOptions, useRipgrep = true): Promise<SearchResult> {
+  const re = compile(opts); // the same syntax check for both engines
+  if (useRipgrep) {
+    const r = await ripgrep(runtime, opts);
+    if (r) return r;
+  }
+  return nodeSearch(runtime.fs, re, opts.limit ?? 500);
+}
+
+interface RgMatch {
+  type: string;
+  data?: { path?: { text?: string }; lines?: { text?: string }; line_number?: number; submatches?: { start: number }[] };
+}
+
+/** null when ripgrep is missing or refused the pattern: the caller falls back to Node. */
+async function ripgrep(runtime: Runtime, opts: SearchOptions): Promise<SearchResult | null> {
+  const limit = opts.limit ?? 500;
+  const argv = [
+    'rg', '--json', '--max-filesize', '1M', '--max-columns', String(MAX_LINE_CHARS),
+    '--glob', '!node_modules', '--glob', '!.git',
+    opts.caseSensitive ? '--case-sensitive' : '--ignore-case',
+    ...(opts.regex ? [] : ['--fixed-strings']),
+    '--regexp', opts.query, '--', '.',
+  ];
+  let res;
+  try {
+    res = await runtime.exec(argv, { timeoutMs: TIME_BUDGET_MS, maxOutputBytes: 8 * 1024 * 1024 });
+  } catch {
+    return null; // not installed (spawn failed)
+  }
+  if (res.code === 1) return { matches: [], truncated: false, engine: 'ripgrep' };
+  const cut = res.signal !== null; // killed on the time or output budget: partial results
+  if (res.code !== 0 && !cut) return null; // 2: e.g. a pattern Rust's regex does not accept
+  const matches: SearchMatch[] = [];
+  for (const line of new TextDecoder().decode(res.stdout).split('\n')) {
+    if (!line.startsWith('{"type":"match"')) continue;
+    let m: RgMatch;
+    try {
+      m = JSON.parse(line) as RgMatch;
+    } catch {
+      continue; // the last line of a cut-off output
+    }
+    const text = (m.data?.lines?.text ?? '').replace(/\r?\n$/, '');
+    const p = (m.data?.path?.text ?? '').replace(/^\.\//, '');
+    const byteStart = m.data?.submatches?.[0]?.start ?? 0;
+    const column = new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, byteStart)).length + 1;
+    matches.push({ path: p, line: m.data?.line_number ?? 0, column, text: text.slice(0, 300) });
+    if (matches.length >= limit) return { matches, truncated: true, engine: 'ripgrep' };
+  }
+  return { matches, truncated: cut, engine: 'ripgrep' };
+}
+
+async function nodeSearch(fs: RuntimeFs, re: RegExp, limit: number): Promise<SearchResult> {
   const state = { truncated: false };
   const matches: SearchMatch[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -100,12 +165,12 @@ export async function searchText(
     }
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.slice(0, MAX_LINE_CHARS);
+      const line = lines[i]!.replace(/\r$/, '').slice(0, MAX_LINE_CHARS);
       const m = re.exec(line);
       if (!m) continue;
       matches.push({ path: p, line: i + 1, column: m.index + 1, text: line.slice(0, 300) });
-      if (matches.length >= limit) return { matches, truncated: true };
+      if (matches.length >= limit) return { matches, truncated: true, engine: 'node' };
     }
   }
-  return { matches, truncated: state.truncated };
+  return { matches, truncated: state.truncated, engine: 'node' };
 }

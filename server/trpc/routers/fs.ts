@@ -13,11 +13,13 @@ const WATCH_MAX_PENDING = 5000;
 const workspaceId = z.string().min(1).max(64);
 const relPath = z.string().max(4096);
 
-function runtimeFor(ctx: TrpcContext & { user: { id: string } }, id: string) {
+function workspaceRuntime(ctx: TrpcContext & { user: { id: string } }, id: string) {
   const ws = ctx.workspaces.get(ctx.user.id, id);
   if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-  return ctx.runtimes.forWorkspace(ws).fs;
+  return ctx.runtimes.forWorkspace(ws);
 }
+
+const runtimeFor = (ctx: TrpcContext & { user: { id: string } }, id: string) => workspaceRuntime(ctx, id).fs;
 
 async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -80,7 +82,7 @@ export const fsRouter = router({
         limit: z.number().int().min(1).max(2000).optional(),
       }),
     )
-    .query(({ ctx, input }) => guarded('', () => searchText(runtimeFor(ctx, input.workspaceId), input))),
+    .query(({ ctx, input }) => guarded('', () => searchText(workspaceRuntime(ctx, input.workspaceId), input))),
 
   /**
    * File changes below the workspace root (SSE). The first change after a quiet spell is sent at

@@ -68,8 +68,11 @@ test('terminals run commands, survive a reload with their output, and can be kil
 test('closing a running terminal kills it and it stays gone after a reload', async ({ page }) => {
   const gw = gateway();
   await login(page, gw);
-  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-terminals' }).click();
+  await page.getByTestId('workspace-name-input').fill('e2e-close');
+  await page.getByTestId('workspace-create').click();
+  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-close' }).click();
   const [s2] = await tabSessions(page, 1);
+  await waitForPrompt(page, s2!);
   await page.getByTestId('terminal-new').click();
   const [, s3] = await tabSessions(page, 2);
   await waitForPrompt(page, s3!);
@@ -90,8 +93,10 @@ test('a dropped connection resumes every terminal with no byte lost or repeated'
 
   // Output produced while the socket is down must arrive exactly once after the resume.
   await page.keyboard.type('sleep 0.5; seq 1 3000\n');
-  await page.evaluate(() => window.__tether?.connection?.drop());
-  await expect(page.getByTestId('connection-status')).not.toHaveAttribute('data-status', 'open');
+  const opensBefore = await page.evaluate(() => window.__tether!.connection!.opens());
+  await page.evaluate(() => window.__tether!.connection!.drop());
+  // A reconnect can take a few ms: count the new connection rather than poll for the gap.
+  await expect.poll(() => page.evaluate(() => window.__tether!.connection!.opens())).toBe(opensBefore + 1);
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'open');
   await expect.poll(async () => (await terminalText(page, s1!)).split('\n').includes('3000'), { timeout: 20_000 }).toBe(true);
   const numbers = (await terminalText(page, s1!)).split('\n').filter((l) => /^\d+$/.test(l));
@@ -105,7 +110,11 @@ test('a dropped connection resumes every terminal with no byte lost or repeated'
 test('output far beyond the flow-control window keeps flowing (acks work)', async ({ page }) => {
   const gw = gateway();
   await login(page, gw);
-  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-resume' }).click();
+  // Its own workspace: a test must not depend on another having run (a failed test restarts the
+  // worker, and with it the gateway).
+  await page.getByTestId('workspace-name-input').fill('e2e-flow');
+  await page.getByTestId('workspace-create').click();
+  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-flow' }).click();
   const [s1] = await tabSessions(page, 1);
   await waitForPrompt(page, s1!);
   // ~4 MB: eight times the gateway's 512 KiB high-water mark; without acks the PTY stays paused.

@@ -43,9 +43,14 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
     const s = createBrowserGatewaySocket();
     setSocket(s);
     const off = s.on('error', (e) => push(e.message));
-    const unregister = registerConnection({ status: () => s.status, drop: () => s.dropConnection() });
+    let opens = s.status === 'open' ? 1 : 0;
+    const offStatus = s.on('status', (st) => {
+      if (st === 'open') opens++;
+    });
+    const unregister = registerConnection({ status: () => s.status, opens: () => opens, drop: () => s.dropConnection() });
     return () => {
       off();
+      offStatus();
       unregister();
       s.dispose();
     };

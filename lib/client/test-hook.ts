@@ -10,6 +10,9 @@ export interface TerminalProbe {
 
 export interface ConnectionProbe {
   status(): string;
+  /** How many times the socket has reached `open` — tests wait for this to grow after drop(),
+   * because a reconnect can be faster than any poll of the transient status. */
+  opens(): number;
   /** Simulate a network drop; the socket reconnects and resumes on its own. */
   drop(): void;
 }

@@ -16,10 +16,7 @@ afterAll(async () => {
   await gw?.dispose();
 });
 
-async function trpc(path: string, opts: Parameters<typeof trpcCall>[2] = {}) {
-  const r = await trpcCall(gw.url, path, opts);
-  return { status: r.status, body: r.error ? { error: { message: r.error.message, data: { code: r.error.code } } } : r.data !== undefined || r.status === 200 ? { result: { data: r.data } } : undefined };
-}
+const trpc = (path: string, opts: Parameters<typeof trpcCall>[2] = {}) => trpcCall(gw.url, path, opts);
 
 describe('login', () => {
   it('signs in with username and password and the session cookie works on tRPC and /ws', async () => {
@@ -28,7 +25,7 @@ describe('login', () => {
     expect(url).not.toMatch(/error=/);
     expect([...b.cookies.keys()]).toContain('next-auth.session-token');
     const me = await trpc('me', { cookie: b.cookieHeader });
-    expect(me.body?.result?.data).toMatchObject({ name: 'admin', role: 'admin' });
+    expect(me.data).toMatchObject({ name: 'admin', role: 'admin' });
     expect(await upgradeStatus(gw.url, { cookie: b.cookieHeader })).toBe(101);
     expect(await upgradeStatus(gw.url, { cookie: b.cookieHeader, origin: 'https://evil.example' })).toBe(403);
   });
@@ -60,35 +57,35 @@ describe('tRPC', () => {
   it('answers UNAUTHORIZED without credentials', async () => {
     const r = await trpc('workspaces.list');
     expect(r.status).toBe(401);
-    expect(r.body?.error?.data.code).toBe('UNAUTHORIZED');
+    expect(r.error?.code).toBe('UNAUTHORIZED');
   });
 
   it('creates, lists and gets workspaces with an API token; names are validated and unique', async () => {
     const created = await trpc('workspaces.create', { token: gw.token, mutation: true, input: { name: 'proj-1' } });
     expect(created.status).toBe(200);
-    const ws = created.body!.result!.data as { id: string; name: string; root: string };
+    const ws = created.data! as { id: string; name: string; root: string };
     expect(ws.name).toBe('proj-1');
     expect(ws.root.startsWith(gw.dataDir)).toBe(true);
     const dup = await trpc('workspaces.create', { token: gw.token, mutation: true, input: { name: 'proj-1' } });
-    expect(dup.body?.error?.data.code).toBe('CONFLICT');
+    expect(dup.error?.code).toBe('CONFLICT');
     for (const name of ['../x', 'a/b', '', '..']) {
       const bad = await trpc('workspaces.create', { token: gw.token, mutation: true, input: { name } });
-      expect(bad.body?.error?.data.code).toBe('BAD_REQUEST');
+      expect(bad.error?.code).toBe('BAD_REQUEST');
     }
     const list = await trpc('workspaces.list', { token: gw.token });
-    expect((list.body!.result!.data as { name: string }[]).map((w) => w.name)).toContain('proj-1');
-    expect((await trpc('workspaces.get', { token: gw.token, input: { id: ws.id } })).body?.result?.data).toMatchObject({ id: ws.id });
-    expect((await trpc('terminals.list', { token: gw.token, input: { workspaceId: ws.id } })).body?.result?.data).toEqual([]);
+    expect((list.data! as { name: string }[]).map((w) => w.name)).toContain('proj-1');
+    expect((await trpc('workspaces.get', { token: gw.token, input: { id: ws.id } })).data).toMatchObject({ id: ws.id });
+    expect((await trpc('terminals.list', { token: gw.token, input: { workspaceId: ws.id } })).data).toEqual([]);
   });
 
   it("does not show one user's workspaces to another", async () => {
     const other = await gw.tether.users.create('other-user', 'other-password', 'user');
     const { token } = gw.tether.tokens.create(other.id, 't');
     const mine = gw.tether.workspaces.list(gw.adminId)[0]!;
-    expect((await trpc('workspaces.get', { token, input: { id: mine.id } })).body?.error?.data.code).toBe('NOT_FOUND');
-    expect((await trpc('terminals.list', { token, input: { workspaceId: mine.id } })).body?.error?.data.code).toBe('NOT_FOUND');
+    expect((await trpc('workspaces.get', { token, input: { id: mine.id } })).error?.code).toBe('NOT_FOUND');
+    expect((await trpc('terminals.list', { token, input: { workspaceId: mine.id } })).error?.code).toBe('NOT_FOUND');
     const custom = await trpc('workspaces.create', { token, mutation: true, input: { name: 'x', root: '/etc' } });
-    expect(custom.body?.error?.data.code).toBe('FORBIDDEN');
+    expect(custom.error?.code).toBe('FORBIDDEN');
   });
 
   it('refuses cross-origin tRPC calls', async () => {
@@ -99,10 +96,10 @@ describe('tRPC', () => {
 
   it('shows an API token once and stores only its hash', async () => {
     const created = await trpc('tokens.create', { token: gw.token, mutation: true, input: { name: 'ci' } });
-    const { token } = created.body!.result!.data as { token: string };
+    const { token } = created.data! as { token: string };
     expect(token).toMatch(/^tth_/);
     const list = await trpc('tokens.list', { token: gw.token });
-    expect(JSON.stringify(list.body)).not.toContain(token);
+    expect(JSON.stringify(list.data)).not.toContain(token);
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(`${gw.dataDir}/tether.db`, { readonly: true });
     const rows = db.prepare('SELECT token_hash FROM api_tokens').all() as { token_hash: string }[];

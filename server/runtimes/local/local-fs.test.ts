@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,19 @@ describe('LocalFs', () => {
     const visible = await fs.readdir('');
     expect(visible.some((e) => e.name.startsWith('.tether-tmp-'))).toBe(false);
     for (const name of temps) await rm(path.join(root, name));
+  });
+
+  it('sweeps temp files of killed saves once they are an hour old, never fresh ones', async () => {
+    await mkdir(path.join(root, 'sweep'));
+    const old = path.join(root, 'sweep', '.tether-tmp-old');
+    const fresh = path.join(root, 'sweep', '.tether-tmp-fresh');
+    await writeFile(old, 'x');
+    await writeFile(fresh, 'y');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    await utimes(old, twoHoursAgo, twoHoursAgo);
+    await fs.writeFile('sweep/doc.txt', new TextEncoder().encode('hi'));
+    await fs.sweepStaleTemps(path.join(root, 'sweep')); // already swept by the write: a no-op
+    await expect.poll(async () => (await readdir(path.join(root, 'sweep'))).sort()).toEqual(['.tether-tmp-fresh', 'doc.txt']);
   });
 
   it('removes a symlink itself, never its target', async () => {

@@ -14,6 +14,8 @@ import { PathJail, PathRefusedError } from '../../workspaces/path-jail';
 /** Directories whose contents are not watched (they churn and nobody edits them by hand). */
 const UNWATCHED = /(^|\/)(node_modules|\.git)(\/|$)/;
 const TEMP_PREFIX = '.tether-tmp-';
+/** Temp files older than this are leftovers of a save that was killed, never one in progress. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
 
 function entryType(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FsEntryType {
   if (s.isSymbolicLink()) return 'symlink';
@@ -32,6 +34,8 @@ function errno(code: string, message: string): NodeJS.ErrnoException {
 
 export class LocalFs implements RuntimeFs {
   private watcher: FSWatcher | null = null;
+  /** Folders already swept for stale temp files in this process. */
+  private readonly swept = new Set<string>();
   private readonly listeners = new Set<(events: FsEvent[]) => void>();
 
   constructor(private readonly jail: PathJail) {}
@@ -128,7 +132,25 @@ export class LocalFs implements RuntimeFs {
       }
     }
     await this.syncDir(path.dirname(target));
+    void this.sweepStaleTemps(path.dirname(target));
     return toStat(await lstat(target));
+  }
+
+  /** Remove temp files that killed saves left in `dir` (once per folder per process). */
+  async sweepStaleTemps(dir: string): Promise<void> {
+    if (this.swept.has(dir)) return;
+    this.swept.add(dir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const cutoff = Date.now() - STALE_TEMP_MS;
+    await Promise.all(
+      names
+        .filter((n) => n.startsWith(TEMP_PREFIX))
+        .map(async (n) => {
+          const p = path.join(dir, n);
+          const s = await lstat(p).catch(() => null);
+          if (s?.isFile() && s.mtimeMs < cutoff) await unlink(p).catch(() => {});
+        }),
+    );
   }
 
   async mkdir(p: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, login, tabSessions, test, useGateway, waitForPrompt } from './fixtures';
+import { expect, openNewWorkspace, test, useGateway } from './fixtures';
 
 const gateway = useGateway();
 
@@ -16,14 +16,7 @@ async function workspaceRoot(page: Page): Promise<string> {
 }
 
 async function openWorkspace(page: Page, name: string): Promise<string> {
-  const gw = gateway();
-  await login(page, gw);
-  await page.getByTestId('workspace-name-input').fill(name);
-  await page.getByTestId('workspace-create').click();
-  await page.getByTestId('workspace-link').filter({ hasText: name }).click();
-  await expect(page).toHaveURL(/\/w\/[^/]+$/);
-  const [s1] = await tabSessions(page, 1);
-  await waitForPrompt(page, s1!);
+  await openNewWorkspace(page, gateway(), name);
   return workspaceRoot(page);
 }
 

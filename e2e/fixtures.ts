@@ -99,6 +99,24 @@ export async function login(page: Page, gw: Gateway, target = '/'): Promise<void
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
+/**
+ * Sign in, create workspace `name`, open it and wait for its first terminal's prompt.
+ * Returns that terminal's session id. Every test makes its own workspace, so none depends on
+ * another having run (a failed test restarts the worker, and with it the gateway).
+ */
+export async function openNewWorkspace(page: Page, gw: Gateway, name: string): Promise<string> {
+  await login(page, gw);
+  await page.getByTestId('workspace-name-input').fill(name);
+  await page.getByTestId('workspace-create').click();
+  const link = page.getByTestId('workspace-link').filter({ hasText: name });
+  await expect(link).toHaveCount(1);
+  await link.click();
+  await expect(page).toHaveURL(/\/w\/[^/]+$/);
+  const [first] = await tabSessions(page, 1);
+  await waitForPrompt(page, first!);
+  return first!;
+}
+
 // ---- reading terminals through window.__tether (the xterm buffer, never pixels) ----
 
 export async function terminalText(page: Page, sessionId: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { activeSession, expect, login, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
+import { activeSession, expect, login, openNewWorkspace, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 
 const gateway = useGateway();
 
@@ -66,13 +66,7 @@ test('terminals run commands, survive a reload with their output, and can be kil
 });
 
 test('closing a running terminal kills it and it stays gone after a reload', async ({ page }) => {
-  const gw = gateway();
-  await login(page, gw);
-  await page.getByTestId('workspace-name-input').fill('e2e-close');
-  await page.getByTestId('workspace-create').click();
-  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-close' }).click();
-  const [s2] = await tabSessions(page, 1);
-  await waitForPrompt(page, s2!);
+  const s2 = await openNewWorkspace(page, gateway(), 'e2e-close');
   await page.getByTestId('terminal-new').click();
   const [, s3] = await tabSessions(page, 2);
   await waitForPrompt(page, s3!);
@@ -83,13 +77,7 @@ test('closing a running terminal kills it and it stays gone after a reload', asy
 });
 
 test('a dropped connection resumes every terminal with no byte lost or repeated', async ({ page }) => {
-  const gw = gateway();
-  await login(page, gw);
-  await page.getByTestId('workspace-name-input').fill('e2e-resume');
-  await page.getByTestId('workspace-create').click();
-  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-resume' }).click();
-  const [s1] = await tabSessions(page, 1);
-  await waitForPrompt(page, s1!);
+  const s1 = await openNewWorkspace(page, gateway(), 'e2e-resume');
 
   // Output produced while the socket is down must arrive exactly once after the resume.
   await page.keyboard.type('sleep 0.5; seq 1 3000\n');
@@ -108,15 +96,7 @@ test('a dropped connection resumes every terminal with no byte lost or repeated'
 });
 
 test('output far beyond the flow-control window keeps flowing (acks work)', async ({ page }) => {
-  const gw = gateway();
-  await login(page, gw);
-  // Its own workspace: a test must not depend on another having run (a failed test restarts the
-  // worker, and with it the gateway).
-  await page.getByTestId('workspace-name-input').fill('e2e-flow');
-  await page.getByTestId('workspace-create').click();
-  await page.getByTestId('workspace-link').filter({ hasText: 'e2e-flow' }).click();
-  const [s1] = await tabSessions(page, 1);
-  await waitForPrompt(page, s1!);
+  const s1 = await openNewWorkspace(page, gateway(), 'e2e-flow');
   // ~4 MB: eight times the gateway's 512 KiB high-water mark; without acks the PTY stays paused.
   await page.keyboard.type('head -c 4000000 /dev/zero | tr "\\0" "x"; echo; echo flowed-$((40+2))\n');
   await expect.poll(() => terminalText(page, s1!), { timeout: 30_000 }).toContain('flowed-42');

@@ -15,7 +15,6 @@ export interface ChannelSink {
   /** `data`: consecutive pieces of the stream starting at `offset`. */
   sendOutput(channel: number, offset: number, data: readonly Uint8Array[]): void;
   sendExit(channel: number, exit: ExitInfo): void;
-  sendResize(channel: number, cols: number, rows: number): void;
   sendEvent(channel: number, event: SessionEvent): void;
   /** Ask for `pump()` to be called soon (coalesced). */
   schedulePump(channel: Channel): void;
@@ -60,7 +59,7 @@ export class Channel implements SessionViewer {
   }
 
   onResize(cols: number, rows: number): void {
-    this.sink.sendResize(this.id, cols, rows);
+    this.sink.sendEvent(this.id, { type: 'status', cols, rows });
   }
 
   onEvent(event: SessionEvent): void {

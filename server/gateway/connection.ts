@@ -106,10 +106,6 @@ export class Connection implements ChannelSink {
     return !this.closed && this.queuedBytes < this.limits.socketHighWater;
   }
 
-  get channelCount(): number {
-    return this.channels.size;
-  }
-
   // ---- outbound ----
 
   private send(frame: Uint8Array): void {
@@ -129,9 +125,6 @@ export class Connection implements ChannelSink {
   }
   sendExit(channel: number, exit: ExitInfo): void {
     this.send(encodeExit(channel, exit));
-  }
-  sendResize(channel: number, cols: number, rows: number): void {
-    this.sendEvent(channel, { type: 'status', cols, rows });
   }
   sendEvent(channel: number, event: SessionEvent): void {
     this.send(encodeEvent(channel, event));

@@ -19,7 +19,6 @@ class FakeSink implements ChannelSink {
   sendExit(channel: number, exit: ExitInfo) {
     this.exits.push({ channel, exit });
   }
-  sendResize() {}
   sendEvent() {}
   schedulePump(c: Channel) {
     this.pending.add(c);

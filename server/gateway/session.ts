@@ -143,10 +143,6 @@ export class TerminalSession {
     }
   }
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /** The registry forgets this session: tell viewers, release the process. */
   close(): void {
     for (const v of [...this.viewers]) v.onClosed();

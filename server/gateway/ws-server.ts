@@ -39,10 +39,6 @@ export class WsGateway {
 
   constructor(private readonly opts: WsGatewayOptions) {}
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   /** Returns false when the path is not ours (leave it to Next, e.g. HMR). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const path = (req.url ?? '').split('?')[0];

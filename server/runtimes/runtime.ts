@@ -119,6 +119,12 @@ export interface Runtime {
   dispose(): Promise<void>;
 }
 
+/** A failure that carries an errno-style `code` (ENOENT, EEXIST, EFBIG…) like Node's own fs errors,
+ * with a message that names workspace-relative paths only. */
+export function fsError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
 export class RuntimeError extends Error {
   constructor(
     readonly code: 'bad_path' | 'spawn_failed' | 'unavailable',

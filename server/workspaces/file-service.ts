@@ -4,7 +4,7 @@
  * that changed since the editor read it.
  */
 import { createHash } from 'node:crypto';
-import type { FsEvent, FsStat, RuntimeFs } from '../runtimes/runtime';
+import { fsError, type FsStat, type RuntimeFs } from '../runtimes/runtime';
 import { normalizeRelative } from './path-jail';
 
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
@@ -105,7 +105,7 @@ export class FileService {
     return this.serialized(p, async () => {
       const data = new TextEncoder().encode(content);
       if (data.byteLength > MAX_EDIT_BYTES) {
-        throw Object.assign(new Error(`the file would be ${data.byteLength} bytes, over the ${MAX_EDIT_BYTES}-byte limit`), { code: 'EFBIG' });
+        throw fsError('EFBIG', `the file would be ${data.byteLength} bytes, over the ${MAX_EDIT_BYTES}-byte limit`);
       }
       if (!force) {
         const current = await fs.readFile(p, MAX_EDIT_BYTES).catch((err: NodeJS.ErrnoException) => {
@@ -147,4 +147,3 @@ export class FileService {
   }
 }
 
-export type { FsEvent };

@@ -3,7 +3,7 @@
  * Its terminals echo input back as output. Tests drive output and exit through `handles`.
  */
 import type { ExitInfo } from '../../../lib/protocol';
-import type { ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeFs, RuntimeHealth } from '../runtime';
+import { fsError, type ExecResult, type PtyOptions, type PtyProcess, type Runtime, type RuntimeFs, type RuntimeHealth } from '../runtime';
 
 export class EchoPty implements PtyProcess {
   readonly pid = undefined;
@@ -68,7 +68,7 @@ export class EchoPty implements PtyProcess {
 }
 
 function noFiles(): never {
-  throw Object.assign(new Error('the echo runtime has no files'), { code: 'ENOSYS' });
+  throw fsError('ENOSYS', 'the echo runtime has no files');
 }
 
 /** The echo double is for terminal traffic; it has no file system. */

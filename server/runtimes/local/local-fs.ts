@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { FsEntry, FsEntryType, FsEvent, FsStat, RuntimeFs } from '../runtime';
-import { PathJail, PathRefusedError } from '../../workspaces/path-jail';
+import { fsError, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
+import { PathJail, PathRefusedError, isInside } from '../../workspaces/path-jail';
 
 /** Directories whose contents are not watched (they churn and nobody edits them by hand). */
 const UNWATCHED = /(^|\/)(node_modules|\.git)(\/|$)/;
@@ -26,10 +26,6 @@ function entryType(s: { isFile(): boolean; isDirectory(): boolean; isSymbolicLin
 
 function toStat(s: Stats): FsStat {
   return { type: entryType(s), size: s.size, mtime: Math.floor(s.mtimeMs), mode: s.mode & 0o7777 };
-}
-
-function errno(code: string, message: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(message), { code });
 }
 
 export class LocalFs implements RuntimeFs {
@@ -65,8 +61,8 @@ export class LocalFs implements RuntimeFs {
   async readFile(p: string, maxBytes: number): Promise<Uint8Array> {
     const { handle, stats } = await this.jail.openForRead(p);
     try {
-      if (!stats.isFile()) throw errno(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
-      if (stats.size > maxBytes) throw errno('EFBIG', `"${p}" is ${stats.size} bytes, over the ${maxBytes}-byte limit`);
+      if (!stats.isFile()) throw fsError(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
+      if (stats.size > maxBytes) throw fsError('EFBIG', `"${p}" is ${stats.size} bytes, over the ${maxBytes}-byte limit`);
       return await handle.readFile();
     } finally {
       await handle.close();
@@ -77,7 +73,7 @@ export class LocalFs implements RuntimeFs {
     const { handle, stats } = await this.jail.openForRead(p);
     if (!stats.isFile()) {
       await handle.close();
-      throw errno(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
+      throw fsError(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
     }
     return { size: stats.size, stream: handle.createReadStream({ autoClose: true }), close: () => handle.close().catch(() => {}) };
   }
@@ -92,9 +88,9 @@ export class LocalFs implements RuntimeFs {
       if (err.code === 'ENOENT') return null;
       throw err;
     });
-    if (existing && opts.exclusive) throw errno('EEXIST', `"${p}" already exists`);
+    if (existing && opts.exclusive) throw fsError('EEXIST', `"${p}" already exists`);
     if (existing && !existing.isFile()) {
-      throw existing.isDirectory() ? errno('EISDIR', `"${p}" is a folder`) : new PathRefusedError(`"${p}" is not a regular file; it is not replaced`);
+      throw existing.isDirectory() ? fsError('EISDIR', `"${p}" is a folder`) : new PathRefusedError(`"${p}" is not a regular file; it is not replaced`);
     }
     if (existing && existing.nlink > 1) {
       throw new PathRefusedError(`"${p}" has ${existing.nlink} hard links; it is not written because another link may lie outside the workspace`);
@@ -110,7 +106,7 @@ export class LocalFs implements RuntimeFs {
         let total = 0;
         for await (const chunk of data) {
           total += chunk.byteLength;
-          if (opts.maxBytes !== undefined && total > opts.maxBytes) throw errno('EFBIG', `"${p}" is over the ${opts.maxBytes}-byte limit`);
+          if (opts.maxBytes !== undefined && total > opts.maxBytes) throw fsError('EFBIG', `"${p}" is over the ${opts.maxBytes}-byte limit`);
           await handle.write(chunk);
         }
       }
@@ -172,8 +168,8 @@ export class LocalFs implements RuntimeFs {
       () => true,
       (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? false : Promise.reject(err)),
     );
-    if (exists) throw errno('EEXIST', `"${to}" already exists`);
-    if (isInsideOrSame(src, dst)) throw errno('EINVAL', `cannot move "${from}" into itself`);
+    if (exists) throw fsError('EEXIST', `"${to}" already exists`);
+    if (isInside(src, dst)) throw fsError('EINVAL', `cannot move "${from}" into itself`);
     await rename(src, dst);
   }
 
@@ -228,9 +224,4 @@ export class LocalFs implements RuntimeFs {
     await h.sync().catch(() => {});
     await h.close();
   }
-}
-
-function isInsideOrSame(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

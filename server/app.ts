@@ -7,6 +7,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { mkdir } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { AuthOptions } from 'next-auth';
 import { ErrorCode } from '../lib/protocol';
@@ -27,7 +28,10 @@ import { LocalRuntime } from './runtimes/local/local-runtime';
 import { RuntimeError, type Runtime } from './runtimes/runtime';
 import { RuntimeRegistry } from './runtimes/runtime-registry';
 import { FileService } from './workspaces/file-service';
-import { loadOrCreateSecret } from './secrets';
+import { loadOrCreateSecret, loadSealingKey } from './secrets';
+import { SshHostService } from './runtimes/ssh/host-service';
+import { SshPool } from './runtimes/ssh/pool';
+import { SshRuntime } from './runtimes/ssh/ssh-runtime';
 import { appRouter } from './trpc/router';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
 
@@ -45,7 +49,7 @@ export interface UiHandler {
 export interface TetherOptions {
   config: Config;
   log: Logger;
-  /** Builds the runtime of a workspace. Default: LocalRuntime on its root. */
+  /** Builds the runtime of a local workspace. Default: LocalRuntime on its root. */
   runtimeFor?: (ws: Workspace) => Runtime;
 }
 
@@ -56,6 +60,8 @@ export interface Tether {
   tokens: TokenService;
   workspaces: WorkspaceService;
   sessions: SessionRegistry;
+  hosts: SshHostService;
+  sshPool: SshPool;
   authOptions: AuthOptions;
   /** First-run admin password when it was generated (print once). */
   generatedAdminPassword: string | undefined;
@@ -124,7 +130,22 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   });
   const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure });
   const sessions = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }) });
-  const runtimes = new RuntimeRegistry(opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root)));
+  const sshPool = new SshPool({ maxChannels: config.ssh.maxChannels, idleCloseMs: config.ssh.idleCloseMs, log: log.child({ component: 'ssh' }) });
+  const hosts = new SshHostService({
+    db: dbh.db,
+    sealingKey: await loadSealingKey(dataDir, 'ssh-key-secret'),
+    sshDir: config.ssh.dir,
+    agentSocket: config.ssh.agentSocket,
+    defaultUser: userInfo().username,
+  });
+  const localRuntime = opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root));
+  // The one place that knows kinds of runtime: everything else sees the Runtime contract.
+  const runtimes = new RuntimeRegistry((ws) => {
+    if (ws.kind === 'local') return localRuntime(ws);
+    const host = ws.hostId ? hosts.byId(ws.hostId) : null;
+    if (!host) throw new RuntimeError('unavailable', 'the SSH host of this workspace no longer exists');
+    return new SshRuntime({ pool: sshPool, target: hosts.poolTarget(host), root: ws.root });
+  });
   const files = new FileService();
   const source = sessionSource(sessions, workspaces, runtimes);
   const gateway = new WsGateway({
@@ -137,7 +158,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, log }),
+    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, hosts, sshPool, log }),
     onError: ({ error, path: p }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
     },
@@ -208,10 +229,11 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       gateway.close();
       await sessions.dispose();
       await runtimes.dispose();
+      sshPool.dispose();
       server.closeAllConnections();
       await ui?.close().catch(() => {});
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, authOptions, generatedAdminPassword: admin.generatedPassword, close };
 }

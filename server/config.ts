@@ -2,6 +2,8 @@
  * Configuration from the environment, validated once at start. Defaults give a zero-config first
  * run: loopback only, SQLite and secrets under ./data, a generated admin password.
  */
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -17,6 +19,11 @@ const envSchema = z.object({
   TETHER_TRUSTED_ORIGINS: z.string().optional(),
   TETHER_MAX_SESSIONS_PER_USER: z.coerce.number().int().positive().default(50),
   TETHER_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  TETHER_SSH_DIR: z.string().min(1).optional(),
+  TETHER_SSH_MAX_CHANNELS: z.coerce.number().int().min(1).max(1000).default(10),
+  TETHER_SSH_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
+  SSH_AUTH_SOCK: z.string().min(1).optional(),
+  HOME: z.string().optional(),
 });
 
 export interface Config {
@@ -34,6 +41,18 @@ export interface Config {
   /** Serve the Next.js UI; `--no-ui` runs the gateway alone (API, /ws — benchmarks, headless use). */
   ui: boolean;
   limits: Limits;
+  ssh: SshConfig;
+}
+
+export interface SshConfig {
+  /** This server's OpenSSH client directory: config, known_hosts, identity files. */
+  dir: string;
+  /** ssh-agent socket (admins' `local` auth). */
+  agentSocket: string | undefined;
+  /** Channels per pooled connection before another is opened (OpenSSH's MaxSessions default). */
+  maxChannels: number;
+  /** A connection without channels is closed after this long. */
+  idleCloseMs: number;
 }
 
 export interface Limits {
@@ -86,6 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     dev: argv.includes('--dev'),
     ui: !argv.includes('--no-ui'),
     limits: { ...DEFAULT_LIMITS, maxSessionsPerUser: e.TETHER_MAX_SESSIONS_PER_USER },
+    ssh: {
+      dir: e.TETHER_SSH_DIR ?? path.join(e.HOME ?? homedir(), '.ssh'),
+      agentSocket: e.SSH_AUTH_SOCK,
+      maxChannels: e.TETHER_SSH_MAX_CHANNELS,
+      idleCloseMs: e.TETHER_SSH_IDLE_SECONDS * 1000,
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,4 +20,31 @@ export async function loadOrCreateSecret(dataDir: string, name: string): Promise
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(file, 'utf8')).trim();
     throw err;
   }
+}
+
+const SEAL_VERSION = 'v1';
+
+/** A 256-bit key for sealing data at rest, derived from a generated secret in DATA_DIR. */
+export async function loadSealingKey(dataDir: string, name: string): Promise<Buffer> {
+  const secret = await loadOrCreateSecret(dataDir, name);
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `tether ${name}`, 32));
+}
+
+/** AES-256-GCM: `v1.<iv>.<tag>.<ciphertext>` (base64url). `context` is bound as associated data. */
+export function seal(key: Buffer, plaintext: string, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context));
+  const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [SEAL_VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+}
+
+/** Throws when the data was altered, sealed for another context or with another key. */
+export function unseal(key: Buffer, sealed: string, context: string): string {
+  const [v, iv, tag, ct] = sealed.split('.');
+  if (v !== SEAL_VERSION || !iv || !tag || ct === undefined) throw new Error('not sealed data');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(context));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
 }

@@ -82,6 +82,8 @@ export const sessionEventSchema = z.discriminatedUnion('type', [
     cols: dimension.optional(),
     rows: dimension.optional(),
     status: z.string().max(64).optional(),
+    /** With status "lost": why the process can no longer be reached, for people. */
+    message: z.string().max(1024).optional(),
   }),
 ]);
 export type SessionEvent = z.infer<typeof sessionEventSchema>;

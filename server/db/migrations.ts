@@ -40,4 +40,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX workspaces_user_name ON workspaces(user_id, name);
     `,
   },
+  {
+    version: 2,
+    name: 'ssh hosts, accepted host keys, workspaces on ssh hosts',
+    sql: `
+      CREATE TABLE ssh_hosts (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        username TEXT NOT NULL,
+        jumps TEXT NOT NULL DEFAULT '[]',
+        identity_files TEXT NOT NULL DEFAULT '[]',
+        auth TEXT NOT NULL CHECK (auth IN ('local', 'key')),
+        sealed_key TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX ssh_hosts_user_name ON ssh_hosts(user_id, name);
+      CREATE TABLE ssh_known_hosts (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        key_type TEXT NOT NULL,
+        key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, host, port, key)
+      );
+      -- SQLite cannot change a CHECK constraint in place: rebuild workspaces with the new kinds
+      -- ('cloud' is reserved for cloud workers) and the host an ssh workspace lives on.
+      CREATE TABLE workspaces_v2 (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('local', 'ssh', 'cloud')),
+        root TEXT NOT NULL,
+        host_id TEXT REFERENCES ssh_hosts(id) ON DELETE RESTRICT,
+        created_at INTEGER NOT NULL,
+        CHECK ((kind = 'ssh') = (host_id IS NOT NULL))
+      );
+      INSERT INTO workspaces_v2 (id, user_id, name, kind, root, host_id, created_at)
+        SELECT id, user_id, name, kind, root, NULL, created_at FROM workspaces;
+      DROP TABLE workspaces;
+      ALTER TABLE workspaces_v2 RENAME TO workspaces;
+      CREATE UNIQUE INDEX workspaces_user_name ON workspaces(user_id, name);
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 /** Drizzle table definitions. The SQL that creates them lives in migrations.ts. */
-import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
@@ -29,9 +29,53 @@ export const workspaces = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    kind: text('kind', { enum: ['local'] }).notNull(),
+    kind: text('kind', { enum: ['local', 'ssh'] }).notNull(),
+    /** Local: absolute directory here. SSH: absolute real path on the host. */
     root: text('root').notNull(),
+    hostId: text('host_id').references(() => sshHosts.id, { onDelete: 'restrict' }),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('workspaces_user_name').on(t.userId, t.name)],
+);
+
+export const sshHosts = sqliteTable(
+  'ssh_hosts',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** What the user typed: a config alias or `user@host[:port]`. */
+    spec: text('spec').notNull(),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    username: text('username').notNull(),
+    /** JSON SshEndpoint[] (ProxyJump chain, resolved when the host was added). */
+    jumps: text('jumps').notNull(),
+    /** JSON string[] of identity files named by the SSH config. */
+    identityFiles: text('identity_files').notNull(),
+    /** 'local': this server's ssh-agent and identity files; 'key': a private key stored for the user. */
+    auth: text('auth', { enum: ['local', 'key'] }).notNull(),
+    /** The stored private key (and its passphrase), AES-256-GCM sealed with a key in DATA_DIR. */
+    sealedKey: text('sealed_key'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('ssh_hosts_user_name').on(t.userId, t.name)],
+);
+
+export const sshKnownHosts = sqliteTable(
+  'ssh_known_hosts',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    host: text('host').notNull(),
+    port: integer('port').notNull(),
+    keyType: text('key_type').notNull(),
+    /** Public key blob, base64 (as in known_hosts). */
+    key: text('key').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.host, t.port, t.key] })],
 );

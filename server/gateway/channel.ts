@@ -104,6 +104,8 @@ export class Channel implements SessionViewer {
     if (this.sent < ring.end) return true;
     if (this.session.exit && !this.exitSent) {
       this.exitSent = true;
+      // A lost connection is said right before EXIT, after the last byte that did arrive.
+      if (this.session.lost) this.sink.sendEvent(this.id, { type: 'status', status: 'lost', message: this.session.lost });
       this.sink.sendExit(this.id, this.session.exit);
     }
     return false;

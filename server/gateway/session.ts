@@ -56,6 +56,8 @@ export class TerminalSession {
   title = '';
   exit: ExitInfo | null = null;
   exitedAt: number | null = null;
+  /** Why the process's end is unknown (its connection was lost), if so. */
+  lost: string | null = null;
   lastOutputAt: number;
   private readonly viewers = new Set<SessionViewer>();
   private paused = false;
@@ -82,9 +84,10 @@ export class TerminalSession {
       }
       this.updateFlow();
     });
-    pty.onExit((exit) => {
+    pty.onExit((exit, lost) => {
       this.exit = exit;
       this.exitedAt = Date.now();
+      this.lost = lost ?? null;
       for (const v of this.viewers) v.onExit(exit);
       for (const w of this.exitWaiters.splice(0)) w();
     });

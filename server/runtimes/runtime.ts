@@ -26,8 +26,10 @@ export interface PtyProcess extends Disposable {
   /** Human-readable command (for lists and titles). */
   readonly command: string;
   onData(listener: (data: Uint8Array) => void): void;
-  /** Fires once, after every byte of output has been delivered to onData listeners. */
-  onExit(listener: (exit: ExitInfo) => void): void;
+  /** Fires once, after every byte of output has been delivered to onData listeners. `lost` (a
+   * sentence for people) is set when the process's fate is unknown because the connection to it
+   * was lost (SSH, cloud); the exit code is then null. */
+  onExit(listener: (exit: ExitInfo, lost?: string) => void): void;
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
   pause(): void;

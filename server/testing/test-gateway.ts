@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTether, type Tether, type TetherOptions } from '../app';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
-import { DEFAULT_LIMITS, type Config, type Limits } from '../config';
+import { DEFAULT_LIMITS, type Config, type Limits, type SshConfig } from '../config';
 import { silentLogger, type Logger } from '../log';
 
 export interface TestGateway {
@@ -19,7 +19,7 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  overrides: { limits?: Partial<Limits>; ui?: boolean; log?: Logger; runtimeFor?: TetherOptions['runtimeFor'] } = {},
+  overrides: { limits?: Partial<Limits>; ssh?: Partial<SshConfig>; ui?: boolean; log?: Logger; runtimeFor?: TetherOptions['runtimeFor'] } = {},
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-test-'));
   const password = 'test-password-' + Math.random().toString(36).slice(2);
@@ -36,6 +36,8 @@ export async function startTestGateway(
     dev: false,
     ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
+    // Never this machine's own ~/.ssh or agent.
+    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, ...overrides.ssh },
   };
   // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.
   const home = path.join(dataDir, 'home');

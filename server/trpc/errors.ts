@@ -28,6 +28,8 @@ export function fsErrorToTrpc(err: unknown, path: string): TRPCError {
   const e = err as { code?: string; message?: string };
   if (e.code === 'bad_path') return new TRPCError({ code: 'BAD_REQUEST', message: e.message ?? 'path refused' });
   if (e.code === 'bad_query') return new TRPCError({ code: 'BAD_REQUEST', message: e.message ?? 'bad query' });
+  // A runtime that cannot be reached (SSH host down, key to accept…): its message says why.
+  if (e.code === 'unavailable') return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: e.message ?? 'the workspace cannot be reached', cause: err });
   if (e.code === 'version_conflict') return new TRPCError({ code: 'CONFLICT', message: e.message ?? 'changed on disk' });
   const known = e.code ? ERRNO[e.code] : undefined;
   if (known) {

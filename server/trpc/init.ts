@@ -5,6 +5,8 @@ import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../gateway/session-registry';
 import type { Logger } from '../log';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry';
+import type { SshHostService } from '../runtimes/ssh/host-service';
+import type { SshPool } from '../runtimes/ssh/pool';
 import type { FileService } from '../workspaces/file-service';
 import type { WorkspaceService } from '../workspaces/workspace-service';
 
@@ -14,6 +16,8 @@ export interface TrpcServices {
   tokens: TokenService;
   runtimes: RuntimeRegistry;
   files: FileService;
+  hosts: SshHostService;
+  sshPool: SshPool;
   log: Logger;
 }
 

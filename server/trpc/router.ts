@@ -1,5 +1,7 @@
 import { authedProcedure, router } from './init';
 import { fsRouter } from './routers/fs';
+import { hostsRouter } from './routers/hosts';
+import { runtimesRouter } from './routers/runtimes';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
 import { workspacesRouter } from './routers/workspaces';
@@ -10,6 +12,8 @@ export const appRouter = router({
   terminals: terminalsRouter,
   tokens: tokensRouter,
   fs: fsRouter,
+  hosts: hostsRouter,
+  runtimes: runtimesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,10 +10,22 @@ export const WORKSPACE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export interface Workspace {
   id: string;
   name: string;
-  kind: 'local';
+  kind: 'local' | 'ssh';
+  /** Local: a directory on this machine. SSH: the absolute real path on the host. */
   root: string;
+  /** The SSH host of an ssh workspace, null for local ones. */
+  hostId: string | null;
   createdAt: number;
 }
+
+const COLUMNS = {
+  id: workspaces.id,
+  name: workspaces.name,
+  kind: workspaces.kind,
+  root: workspaces.root,
+  hostId: workspaces.hostId,
+  createdAt: workspaces.createdAt,
+};
 
 export class WorkspaceError extends Error {
   constructor(
@@ -33,7 +45,7 @@ export class WorkspaceService {
 
   list(userId: string): Workspace[] {
     return this.db
-      .select({ id: workspaces.id, name: workspaces.name, kind: workspaces.kind, root: workspaces.root, createdAt: workspaces.createdAt })
+      .select(COLUMNS)
       .from(workspaces)
       .where(eq(workspaces.userId, userId))
       .orderBy(asc(workspaces.createdAt))
@@ -43,7 +55,7 @@ export class WorkspaceService {
   get(userId: string, id: string): Workspace | null {
     return (
       this.db
-        .select({ id: workspaces.id, name: workspaces.name, kind: workspaces.kind, root: workspaces.root, createdAt: workspaces.createdAt })
+        .select(COLUMNS)
         .from(workspaces)
         .where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)))
         .get() ?? null
@@ -55,12 +67,7 @@ export class WorkspaceService {
    * existing absolute directory) is for admins only — the caller checks the role.
    */
   async create(userId: string, name: string, root?: string): Promise<Workspace> {
-    if (!WORKSPACE_NAME_PATTERN.test(name) || name === '.' || name === '..') {
-      throw new WorkspaceError('bad_request', 'workspace names use letters, digits, ".", "_" or "-" (1–64 characters)');
-    }
-    if (this.db.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.userId, userId), eq(workspaces.name, name))).get()) {
-      throw new WorkspaceError('conflict', `you already have a workspace named "${name}"`);
-    }
+    this.checkName(userId, name);
     let dir: string;
     if (root !== undefined) {
       if (!path.isAbsolute(root) || root.includes('\0')) throw new WorkspaceError('bad_request', 'the workspace path must be absolute');
@@ -71,8 +78,31 @@ export class WorkspaceService {
       dir = path.resolve(this.baseDir, userId, name);
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
-    const ws: Workspace = { id: randomId(), name, kind: 'local', root: dir, createdAt: Date.now() };
+    const ws: Workspace = { id: randomId(), name, kind: 'local', root: dir, hostId: null, createdAt: Date.now() };
     this.db.insert(workspaces).values({ ...ws, userId }).run();
     return ws;
+  }
+
+  /** Validate a name for a new workspace of `userId` (call before preparing its folder). */
+  checkName(userId: string, name: string): void {
+    if (!WORKSPACE_NAME_PATTERN.test(name) || name === '.' || name === '..') {
+      throw new WorkspaceError('bad_request', 'workspace names use letters, digits, ".", "_" or "-" (1–64 characters)');
+    }
+    if (this.db.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.userId, userId), eq(workspaces.name, name))).get()) {
+      throw new WorkspaceError('conflict', `you already have a workspace named "${name}"`);
+    }
+  }
+
+  /** Record a workspace in `root` (absolute, real, already created) on an SSH host of the user. */
+  createOnHost(userId: string, name: string, hostId: string, root: string): Workspace {
+    this.checkName(userId, name);
+    const ws: Workspace = { id: randomId(), name, kind: 'ssh', root, hostId, createdAt: Date.now() };
+    this.db.insert(workspaces).values({ ...ws, userId }).run();
+    return ws;
+  }
+
+  /** How many workspaces live on an SSH host. */
+  countOnHost(hostId: string): number {
+    return this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.hostId, hostId)).all().length;
   }
 }

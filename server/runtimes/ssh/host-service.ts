@@ -1,0 +1,288 @@
+/**
+ * SSH hosts of each user (database), the keys they trust, and the credentials used to log in.
+ *
+ * - A host is added by `user@host[:port]` or by an alias of this server's OpenSSH client config;
+ *   the config (HostName, User, Port, IdentityFile, ProxyJump) is resolved when the host is added.
+ * - Auth `local` uses this server's ssh-agent and identity files (~/.ssh of the account running
+ *   Tether) and is for admins only: those keys are the operator's. Auth `key` uses a private key
+ *   the user gave us, sealed at rest (AES-256-GCM, key in DATA_DIR). Passphrases of encrypted
+ *   identity files are kept in memory only, per user, once the user has typed them.
+ * - Host keys are checked against this server's known_hosts and the keys the user accepted. An
+ *   unknown key is remembered (not trusted) so that the user can accept it by its fingerprint.
+ */
+import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { utils as sshUtils } from 'ssh2';
+import { randomId } from '../../../lib/shared/ids';
+import type { Db } from '../../db/database';
+import { sshHosts, sshKnownHosts } from '../../db/schema';
+import { seal, unseal } from '../../secrets';
+import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, type KnownKey } from './known-hosts';
+import type { PoolTarget, SshCredentials, SshKeyCredential } from './pool';
+import { resolveTarget, SshTargetError, type SshEndpoint, type SshTarget } from './ssh-target';
+
+export type SshAuthMode = 'local' | 'key';
+
+export interface SshHost {
+  id: string;
+  userId: string;
+  name: string;
+  spec: string;
+  target: SshTarget;
+  auth: SshAuthMode;
+  createdAt: number;
+}
+
+export class SshHostError extends Error {
+  constructor(
+    readonly code: 'bad_request' | 'conflict' | 'not_found' | 'forbidden',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const HOST_NAME_PATTERN = /^[A-Za-z0-9._@:[\]-]{1,100}$/;
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+const MAX_KEY_BYTES = 16 * 1024;
+/** Unknown keys offered for acceptance expire after this long. */
+const PENDING_KEY_MS = 15 * 60_000;
+
+export interface SshHostServiceOptions {
+  db: Db;
+  /** Key sealing stored private keys. */
+  sealingKey: Buffer;
+  /** This server's ~/.ssh: config, known_hosts, identity files. */
+  sshDir: string;
+  /** ssh-agent socket for `local` auth. */
+  agentSocket?: string;
+  /** Login name when neither the spec nor the config gives one. */
+  defaultUser: string;
+}
+
+interface Row {
+  id: string;
+  userId: string;
+  name: string;
+  spec: string;
+  host: string;
+  port: number;
+  username: string;
+  jumps: string;
+  identityFiles: string;
+  auth: SshAuthMode;
+  createdAt: number;
+}
+
+export class SshHostService {
+  /** `${userId}|${path}` → passphrase typed by that user (memory only). */
+  private readonly passphrases = new Map<string, string>();
+  /** `${userId}|${host}:${port}` → key presented by an unknown host, offered for acceptance. */
+  private readonly pending = new Map<string, { key: KnownKey; fingerprint: string; at: number }>();
+  private knownHostsCache: { mtimeMs: number; lines: ReturnType<typeof parseKnownHosts> } | null = null;
+
+  constructor(private readonly opts: SshHostServiceOptions) {}
+
+  list(userId: string): SshHost[] {
+    return this.rows(eq(sshHosts.userId, userId)).map(toHost);
+  }
+
+  get(userId: string, id: string): SshHost | null {
+    const row = this.rows(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id)))[0];
+    return row ? toHost(row) : null;
+  }
+
+  /** Look a host up by id alone (the runtime factory; the workspace row already proved ownership). */
+  byId(id: string): SshHost | null {
+    const row = this.rows(eq(sshHosts.id, id))[0];
+    return row ? toHost(row) : null;
+  }
+
+  async configText(): Promise<string> {
+    return readFile(path.join(this.opts.sshDir, 'config'), 'utf8').catch(() => '');
+  }
+
+  async add(
+    user: { id: string; role: string },
+    input: { spec: string; name?: string; auth: SshAuthMode; privateKey?: string; passphrase?: string },
+  ): Promise<SshHost> {
+    if (input.auth === 'local' && user.role !== 'admin') {
+      throw new SshHostError('forbidden', "only an admin can use this server's own SSH keys and agent; add a private key for the host instead");
+    }
+    let target: SshTarget;
+    try {
+      target = resolveTarget(input.spec, { configText: user.role === 'admin' ? await this.configText() : '', home: path.dirname(this.opts.sshDir), defaultUser: this.opts.defaultUser });
+    } catch (err) {
+      if (err instanceof SshTargetError) throw new SshHostError('bad_request', err.message);
+      throw err;
+    }
+    const name = (input.name ?? input.spec).trim();
+    if (!HOST_NAME_PATTERN.test(name)) throw new SshHostError('bad_request', 'host names use letters, digits and . _ - @ : [ ] (1–100 characters)');
+    if (this.rows(and(eq(sshHosts.userId, user.id), eq(sshHosts.name, name))).length) {
+      throw new SshHostError('conflict', `you already have a host named "${name}"`);
+    }
+    let sealedKey: string | null = null;
+    const id = randomId();
+    if (input.auth === 'key') {
+      if (!input.privateKey) throw new SshHostError('bad_request', 'paste the private key to use for this host');
+      if (input.privateKey.length > MAX_KEY_BYTES) throw new SshHostError('bad_request', 'that private key is too large');
+      const parsed = sshUtils.parseKey(input.privateKey, input.passphrase);
+      if (parsed instanceof Error) {
+        const encrypted = /passphrase|encrypted|bad decrypt/i.test(parsed.message);
+        throw new SshHostError('bad_request', encrypted ? (input.passphrase ? 'the passphrase does not open this key' : 'this key is encrypted: give its passphrase') : `not a private key we can read: ${parsed.message}`);
+      }
+      const one = Array.isArray(parsed) ? parsed[0] : parsed;
+      if (!one || !one.isPrivateKey()) throw new SshHostError('bad_request', 'that is a public key; paste the private key');
+      sealedKey = seal(this.opts.sealingKey, JSON.stringify({ key: input.privateKey, passphrase: input.passphrase ?? null }), `ssh-host:${id}`);
+    }
+    const row = {
+      id,
+      userId: user.id,
+      name,
+      spec: input.spec.trim(),
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      jumps: JSON.stringify(target.jumps),
+      identityFiles: JSON.stringify(target.identityFiles),
+      auth: input.auth,
+      sealedKey,
+      createdAt: Date.now(),
+    };
+    this.opts.db.insert(sshHosts).values(row).run();
+    return toHost(row);
+  }
+
+  remove(userId: string, id: string): void {
+    const res = this.opts.db.delete(sshHosts).where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id))).run();
+    if (res.changes === 0) throw new SshHostError('not_found', 'no such host');
+  }
+
+  /** Remember the passphrase of an identity file for this user (memory only). */
+  async unlockIdentity(userId: string, file: string, passphrase: string): Promise<void> {
+    const data = await readFile(file).catch(() => null);
+    if (!data) throw new SshHostError('not_found', `${file} cannot be read`);
+    const parsed = sshUtils.parseKey(data, passphrase);
+    if (parsed instanceof Error) throw new SshHostError('bad_request', `the passphrase does not open ${file}`);
+    this.passphrases.set(`${userId}|${file}`, passphrase);
+  }
+
+  /** Accept the key an unknown host presented, if it still has the fingerprint the user saw. */
+  trustHostKey(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>, fingerprint: string): void {
+    const k = `${userId}|${endpoint.host}:${endpoint.port}`;
+    const p = this.pending.get(k);
+    if (!p || Date.now() - p.at > PENDING_KEY_MS) throw new SshHostError('not_found', 'no key from that host is waiting to be accepted; test the host again');
+    if (p.fingerprint !== fingerprint) throw new SshHostError('conflict', `the host presented ${p.fingerprint}, not ${fingerprint}; nothing was accepted`);
+    this.opts.db
+      .insert(sshKnownHosts)
+      .values({ userId, host: endpoint.host, port: endpoint.port, keyType: p.key.type, key: p.key.key, createdAt: Date.now() })
+      .onConflictDoNothing()
+      .run();
+    this.pending.delete(k);
+  }
+
+  /** Forget the keys this user accepted for a host (after a known, legitimate key change). */
+  forgetHostKeys(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>): number {
+    return this.opts.db
+      .delete(sshKnownHosts)
+      .where(and(eq(sshKnownHosts.userId, userId), eq(sshKnownHosts.host, endpoint.host), eq(sshKnownHosts.port, endpoint.port)))
+      .run().changes;
+  }
+
+  /** What the pool needs to reach a host for its user. */
+  poolTarget(host: SshHost): PoolTarget {
+    return {
+      userId: host.userId,
+      target: host.target,
+      credentials: () => this.credentials(host),
+      hostKeys: (endpoint) => this.hostKeys(host.userId, endpoint),
+      unknownHostKey: (endpoint, blob) => {
+        this.pending.set(`${host.userId}|${endpoint.host}:${endpoint.port}`, {
+          key: { type: keyTypeOf(blob), key: blob.toString('base64') },
+          fingerprint: fingerprintOf(blob),
+          at: Date.now(),
+        });
+      },
+    };
+  }
+
+  private async hostKeys(userId: string, endpoint: SshEndpoint): Promise<{ known: KnownKey[]; revoked: KnownKey[] }> {
+    const fileLines = await this.knownHostsFile();
+    const stored = this.opts.db
+      .select({ type: sshKnownHosts.keyType, key: sshKnownHosts.key })
+      .from(sshKnownHosts)
+      .where(and(eq(sshKnownHosts.userId, userId), eq(sshKnownHosts.host, endpoint.host), eq(sshKnownHosts.port, endpoint.port)))
+      .all();
+    return { known: [...keysForHost(fileLines, endpoint.host, endpoint.port), ...stored], revoked: revokedKeys(fileLines) };
+  }
+
+  private async knownHostsFile(): Promise<ReturnType<typeof parseKnownHosts>> {
+    const file = path.join(this.opts.sshDir, 'known_hosts');
+    const s = await stat(file).catch(() => null);
+    if (!s) return [];
+    if (this.knownHostsCache?.mtimeMs !== s.mtimeMs) {
+      this.knownHostsCache = { mtimeMs: s.mtimeMs, lines: parseKnownHosts(await readFile(file, 'utf8').catch(() => '')) };
+    }
+    return this.knownHostsCache.lines;
+  }
+
+  private async credentials(host: SshHost): Promise<SshCredentials> {
+    if (host.auth === 'key') {
+      const row = this.opts.db.select({ sealedKey: sshHosts.sealedKey }).from(sshHosts).where(eq(sshHosts.id, host.id)).get();
+      if (!row?.sealedKey) return { keys: [], locked: [] };
+      const { key, passphrase } = JSON.parse(unseal(this.opts.sealingKey, row.sealedKey, `ssh-host:${host.id}`)) as { key: string; passphrase: string | null };
+      return { keys: [{ key, ...(passphrase ? { passphrase } : {}), source: 'stored key' }], locked: [] };
+    }
+    const files = host.target.identityFiles.length ? host.target.identityFiles : DEFAULT_IDENTITIES.map((f) => path.join(this.opts.sshDir, f));
+    const keys: SshKeyCredential[] = [];
+    const locked: string[] = [];
+    for (const file of files) {
+      const data = await readFile(file).catch(() => null);
+      if (!data) continue;
+      const plain = sshUtils.parseKey(data);
+      if (!(plain instanceof Error)) {
+        keys.push({ key: data, source: file });
+        continue;
+      }
+      const passphrase = this.passphrases.get(`${host.userId}|${file}`);
+      if (passphrase !== undefined) keys.push({ key: data, passphrase, source: file });
+      else if (/passphrase|encrypted/i.test(plain.message)) locked.push(file);
+    }
+    return { ...(this.opts.agentSocket ? { agent: this.opts.agentSocket } : {}), keys, locked };
+  }
+
+  private rows(where: SQL | undefined): Row[] {
+    return this.opts.db
+      .select({
+        id: sshHosts.id,
+        userId: sshHosts.userId,
+        name: sshHosts.name,
+        spec: sshHosts.spec,
+        host: sshHosts.host,
+        port: sshHosts.port,
+        username: sshHosts.username,
+        jumps: sshHosts.jumps,
+        identityFiles: sshHosts.identityFiles,
+        auth: sshHosts.auth,
+        createdAt: sshHosts.createdAt,
+      })
+      .from(sshHosts)
+      .where(where)
+      .orderBy(asc(sshHosts.createdAt))
+      .all();
+  }
+}
+
+function toHost(r: Row): SshHost {
+  return {
+    id: r.id,
+    userId: r.userId,
+    name: r.name,
+    spec: r.spec,
+    target: { host: r.host, port: r.port, username: r.username, jumps: JSON.parse(r.jumps) as SshEndpoint[], identityFiles: JSON.parse(r.identityFiles) as string[] },
+    auth: r.auth,
+    createdAt: r.createdAt,
+  };
+}
+

@@ -1,0 +1,491 @@
+/**
+ * SSH connection pool. One pool entry per (Tether user, host, port, login user); an entry holds
+ * one or more connections, each carrying up to `maxChannels` channels (terminals, exec, SFTP).
+ *
+ * - Single flight: concurrent acquires wait on the connection being made instead of each making
+ *   their own; only when a connection's channel slots are all taken does another one start.
+ * - A server that refuses a channel for lack of sessions (OpenSSH MaxSessions) lowers that
+ *   connection's cap, and the channel is opened on another connection.
+ * - After a failure, acquires fail fast until the backoff (exponential, with jitter) expires; a
+ *   connection that drops while in use is re-established in the background with the same backoff.
+ * - Nagle is off (`setNoDelay`), SSH keepalives detect dead peers, and connections idle (no
+ *   channel) for `idleCloseMs` are closed.
+ * - Jump hosts (ProxyJump) are chained with `forwardOut`; their clients live and die with the
+ *   connection they carry.
+ */
+import { Client, type AgentAuthMethod, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../log';
+import { classifySshError, SshError, type SshFailureKind } from './errors';
+import { hostKeyAlgorithms, verifyHostKey, type HostKeyVerdict, type KnownKey } from './known-hosts';
+import type { SshEndpoint, SshTarget } from './ssh-target';
+
+export interface SshKeyCredential {
+  key: Buffer | string;
+  passphrase?: string;
+  /** Where the key came from (file path or "stored key"), for messages. */
+  source: string;
+}
+
+export interface SshCredentials {
+  /** ssh-agent socket. */
+  agent?: string;
+  keys: SshKeyCredential[];
+  /** Encrypted identity files left out because no passphrase is known for them. */
+  locked: string[];
+}
+
+export interface PoolTarget {
+  userId: string;
+  target: SshTarget;
+  /** Called at every connect: credentials can change (a passphrase unlocked, a key replaced). */
+  credentials(): Promise<SshCredentials>;
+  /** Keys known for an endpoint, and revoked keys. */
+  hostKeys(endpoint: SshEndpoint): Promise<{ known: KnownKey[]; revoked: KnownKey[] }>;
+  /** An endpoint presented a key nothing is known about (offered to the user for acceptance). */
+  unknownHostKey?(endpoint: SshEndpoint, blob: Buffer): void;
+}
+
+export interface PoolOptions {
+  /** Channels per connection before another connection is opened (OpenSSH's MaxSessions default is 10). */
+  maxChannels: number;
+  idleCloseMs: number;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Background reconnects stop when the host was not used for this long. */
+  retryWindowMs: number;
+  log: Logger;
+  /** Injected for tests. */
+  random?: () => number;
+}
+
+export const DEFAULT_POOL_OPTIONS: Omit<PoolOptions, 'log'> = {
+  maxChannels: 10,
+  idleCloseMs: 5 * 60_000,
+  connectTimeoutMs: 15_000,
+  keepaliveIntervalMs: 15_000,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 60_000,
+  retryWindowMs: 10 * 60_000,
+};
+
+export type PoolState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'failed';
+
+export interface PoolEntryHealth {
+  key: string;
+  userId: string;
+  host: string;
+  port: number;
+  username: string;
+  state: PoolState;
+  connections: number;
+  channels: number;
+  /** Handshakes made for this entry since the gateway started. */
+  handshakes: number;
+  /** Consecutive failures (0 after a success). */
+  failures: number;
+  lastError: { kind: SshFailureKind; message: string; at: number } | null;
+  /** When the next attempt may happen (ms since epoch), during backoff. */
+  nextRetryAt: number | null;
+  /** Duration of the last successful connect (TCP + key exchange + auth), ms. */
+  connectMs: number | null;
+}
+
+export interface Lease {
+  readonly client: Client;
+  /** Give the channel slot back. Idempotent. */
+  release(): void;
+}
+
+class PooledConnection {
+  client: Client | null = null;
+  /** Clients of jump hosts this connection runs through (closed with it). */
+  jumpClients: Client[] = [];
+  ready!: Promise<void>;
+  slots = 0;
+  cap: number;
+  closed = false;
+  /** Closed by us (idle, dispose) rather than lost. */
+  closing = false;
+  idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+
+  close(): void {
+    this.closing = true;
+    clearTimeout(this.idleTimer);
+    this.client?.end();
+    for (const j of this.jumpClients) j.end();
+  }
+}
+
+class PoolEntry {
+  readonly connections: PooledConnection[] = [];
+  handshakes = 0;
+  failures = 0;
+  lastError: PoolEntryHealth['lastError'] = null;
+  nextRetryAt = 0;
+  retryTimer: NodeJS.Timeout | undefined;
+  connectMs: number | null = null;
+  lastUsedAt = Date.now();
+
+  constructor(
+    readonly key: string,
+    public target: PoolTarget,
+  ) {}
+}
+
+/** Channel-open refusals that mean "this connection has no room", not "this host is broken". */
+function isChannelRefusal(err: unknown): boolean {
+  const reason = (err as { reason?: unknown }).reason;
+  return reason === 1 || reason === 4; // ADMINISTRATIVELY_PROHIBITED (MaxSessions), RESOURCE_SHORTAGE
+}
+
+export function poolKey(userId: string, t: SshEndpoint): string {
+  return `${userId}|${t.username}@${t.host}:${t.port}`;
+}
+
+export class SshPool {
+  private readonly entries = new Map<string, PoolEntry>();
+  private readonly opts: PoolOptions;
+  private disposed = false;
+
+  constructor(opts: Partial<PoolOptions> & { log: Logger }) {
+    this.opts = { ...DEFAULT_POOL_OPTIONS, ...opts };
+  }
+
+  /** Reserve a channel slot on a connection to `pt`, connecting if needed. */
+  async acquire(pt: PoolTarget, opts: { force?: boolean } = {}): Promise<Lease> {
+    if (this.disposed) throw new SshError('lost', 'the gateway is shutting down', { endpoint: endpointName(pt.target) });
+    const entry = this.entry(pt);
+    entry.lastUsedAt = Date.now();
+    let conn = entry.connections.find((c) => !c.closed && c.slots < c.cap);
+    if (!conn) {
+      if (!opts.force && entry.nextRetryAt > Date.now() && entry.lastError) {
+        const secs = Math.ceil((entry.nextRetryAt - Date.now()) / 1000);
+        throw new SshError(entry.lastError.kind, `${entry.lastError.message} (next attempt in ${secs} s)`, { endpoint: endpointName(pt.target) });
+      }
+      conn = this.startConnection(entry);
+    }
+    conn.slots++;
+    clearTimeout(conn.idleTimer);
+    try {
+      await conn.ready;
+    } catch (err) {
+      conn.slots--;
+      throw err;
+    }
+    return this.lease(entry, conn);
+  }
+
+  /**
+   * Open a channel (shell, exec, SFTP…) on a pooled connection; its slot is released when the
+   * channel closes. A server refusing the channel for lack of sessions moves it to another connection.
+   */
+  async openChannel<C extends { once(event: 'close', l: () => void): unknown }>(
+    pt: PoolTarget,
+    open: (client: Client) => Promise<C>,
+  ): Promise<C> {
+    for (let attempt = 0; ; attempt++) {
+      const lease = await this.acquire(pt);
+      let channel: C;
+      try {
+        channel = await open(lease.client);
+      } catch (err) {
+        const conn = this.connectionOf(lease.client);
+        if (conn && isChannelRefusal(err) && attempt < 3) {
+          // The server allows fewer sessions than our cap: this connection is full at its current use.
+          conn.cap = Math.max(1, conn.slots - 1);
+          lease.release();
+          continue;
+        }
+        lease.release();
+        throw err;
+      }
+      channel.once('close', () => lease.release());
+      return channel;
+    }
+  }
+
+  /** Forget backoff and failures of a host (after the user fixed something: trusted a key, unlocked a key). */
+  reset(pt: PoolTarget): void {
+    const entry = this.entries.get(poolKey(pt.userId, pt.target));
+    if (!entry) return;
+    clearTimeout(entry.retryTimer);
+    entry.failures = 0;
+    entry.nextRetryAt = 0;
+    entry.lastError = null;
+  }
+
+  /** Close every connection of a host (it was removed or its settings changed). */
+  forget(userId: string, endpoint: SshEndpoint): void {
+    const key = poolKey(userId, endpoint);
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    clearTimeout(entry.retryTimer);
+    for (const c of entry.connections) c.close();
+    this.entries.delete(key);
+  }
+
+  health(userId?: string): PoolEntryHealth[] {
+    const out: PoolEntryHealth[] = [];
+    for (const e of this.entries.values()) {
+      if (userId !== undefined && e.target.userId !== userId) continue;
+      out.push(this.entryHealth(e));
+    }
+    return out;
+  }
+
+  healthOf(userId: string, endpoint: SshEndpoint): PoolEntryHealth | null {
+    const e = this.entries.get(poolKey(userId, endpoint));
+    return e ? this.entryHealth(e) : null;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const e of this.entries.values()) {
+      clearTimeout(e.retryTimer);
+      for (const c of e.connections) c.close();
+    }
+    this.entries.clear();
+  }
+
+  private entryHealth(e: PoolEntry): PoolEntryHealth {
+    const live = e.connections.filter((c) => !c.closed);
+    const now = Date.now();
+    let state: PoolState = 'idle';
+    if (live.some((c) => c.client)) state = 'ready';
+    else if (live.length > 0) state = 'connecting';
+    else if (e.nextRetryAt > now) state = 'backoff';
+    else if (e.lastError) state = 'failed';
+    return {
+      key: e.key,
+      userId: e.target.userId,
+      host: e.target.target.host,
+      port: e.target.target.port,
+      username: e.target.target.username,
+      state,
+      connections: live.filter((c) => c.client).length,
+      channels: live.reduce((n, c) => n + (c.client ? c.slots : 0), 0),
+      handshakes: e.handshakes,
+      failures: e.failures,
+      lastError: e.lastError,
+      nextRetryAt: e.nextRetryAt > now ? e.nextRetryAt : null,
+      connectMs: e.connectMs,
+    };
+  }
+
+  private entry(pt: PoolTarget): PoolEntry {
+    const key = poolKey(pt.userId, pt.target);
+    let e = this.entries.get(key);
+    if (!e) this.entries.set(key, (e = new PoolEntry(key, pt)));
+    else e.target = pt; // newest credentials/host-key callbacks win
+    return e;
+  }
+
+  private connectionOf(client: Client): PooledConnection | undefined {
+    for (const e of this.entries.values()) for (const c of e.connections) if (c.client === client) return c;
+    return undefined;
+  }
+
+  private lease(entry: PoolEntry, conn: PooledConnection): Lease {
+    let released = false;
+    return {
+      client: conn.client!,
+      release: () => {
+        if (released) return;
+        released = true;
+        conn.slots--;
+        entry.lastUsedAt = Date.now();
+        if (conn.slots === 0 && !conn.closed) {
+          conn.idleTimer = setTimeout(() => {
+            if (conn.slots === 0) conn.close();
+          }, this.opts.idleCloseMs);
+          conn.idleTimer.unref();
+        }
+      },
+    };
+  }
+
+  private startConnection(entry: PoolEntry): PooledConnection {
+    const conn = new PooledConnection(this.opts.maxChannels);
+    entry.connections.push(conn);
+    const started = Date.now();
+    conn.ready = this.connect(entry.target, conn).then(
+      (client) => {
+        entry.handshakes++;
+        entry.failures = 0;
+        entry.lastError = null;
+        entry.nextRetryAt = 0;
+        entry.connectMs = Date.now() - started;
+        clearTimeout(entry.retryTimer);
+        conn.client = client;
+        if (conn.slots === 0) {
+          conn.idleTimer = setTimeout(() => conn.slots === 0 && conn.close(), this.opts.idleCloseMs);
+          conn.idleTimer.unref();
+        }
+        client.on('close', () => this.onConnectionClosed(entry, conn));
+      },
+      (err: unknown) => {
+        conn.closed = true;
+        this.remove(entry, conn);
+        const e = classifySshError(err, endpointName(entry.target.target));
+        this.recordFailure(entry, e);
+        throw e;
+      },
+    );
+    // Nobody may be waiting (a background reconnect); the rejection is recorded above.
+    conn.ready.catch(() => {});
+    return conn;
+  }
+
+  private onConnectionClosed(entry: PoolEntry, conn: PooledConnection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    clearTimeout(conn.idleTimer);
+    for (const j of conn.jumpClients) j.end();
+    this.remove(entry, conn);
+    if (conn.closing || this.disposed) return;
+    // Lost while open: record it and bring the host back in the background.
+    const endpoint = endpointName(entry.target.target);
+    this.opts.log.warn('ssh connection lost', { host: endpoint, channels: conn.slots });
+    this.recordFailure(entry, new SshError('lost', `the connection to ${endpoint} was lost`, { endpoint }));
+  }
+
+  private recordFailure(entry: PoolEntry, err: SshError): void {
+    entry.failures++;
+    entry.lastError = { kind: err.kind, message: err.message, at: Date.now() };
+    const exp = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (entry.failures - 1));
+    const delay = Math.round(exp * (0.5 + 0.5 * (this.opts.random ?? Math.random)()));
+    entry.nextRetryAt = Date.now() + delay;
+    clearTimeout(entry.retryTimer);
+    // Failures that need the user (a key to trust, a passphrase, a refused login) are not retried on their own.
+    const needsUser = err.kind.startsWith('host_key') || err.kind === 'auth_failed' || err.kind === 'passphrase_required';
+    if (needsUser || this.disposed) return;
+    entry.retryTimer = setTimeout(() => {
+      if (this.disposed || Date.now() - entry.lastUsedAt > this.opts.retryWindowMs) return;
+      if (entry.connections.some((c) => !c.closed)) return;
+      this.startConnection(entry);
+    }, delay);
+    entry.retryTimer.unref();
+  }
+
+  private remove(entry: PoolEntry, conn: PooledConnection): void {
+    const i = entry.connections.indexOf(conn);
+    if (i >= 0) entry.connections.splice(i, 1);
+  }
+
+  /** Connect through each jump host in turn, then to the target. */
+  private async connect(pt: PoolTarget, conn: PooledConnection): Promise<Client> {
+    const hops: SshEndpoint[] = [...pt.target.jumps, pt.target];
+    const creds = await pt.credentials();
+    let sock: Duplex | undefined;
+    for (let i = 0; i < hops.length; i++) {
+      const hop = hops[i]!;
+      const client = await this.handshake(pt, hop, creds, sock);
+      if (conn.closing) {
+        client.end();
+        throw new SshError('lost', 'connection closed while it was being made', { endpoint: endpointName(hop) });
+      }
+      if (i === hops.length - 1) return client;
+      conn.jumpClients.push(client);
+      const next = hops[i + 1]!;
+      sock = await new Promise<Duplex>((resolve, reject) =>
+        client.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) =>
+          err ? reject(new SshError('unreachable', `jump host ${endpointName(hop)} could not reach ${endpointName(next)}: ${err.message}`, { endpoint: endpointName(next) })) : resolve(stream),
+        ),
+      );
+    }
+    throw new Error('unreachable');
+  }
+
+  private async handshake(pt: PoolTarget, hop: SshEndpoint, creds: SshCredentials, sock: Duplex | undefined): Promise<Client> {
+    const endpoint = endpointName(hop);
+    const { known, revoked } = await pt.hostKeys(hop);
+    const algorithms = hostKeyAlgorithms(known);
+    let verdict: HostKeyVerdict | null = null;
+    const client = new Client();
+    const methods: AuthStep[] = [];
+    const config: ConnectConfig = {
+      host: hop.host,
+      port: hop.port,
+      username: hop.username,
+      sock,
+      readyTimeout: this.opts.connectTimeoutMs,
+      keepaliveInterval: this.opts.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      ...(algorithms.length ? { algorithms: { serverHostKey: { prepend: algorithms } as never } } : {}),
+      hostVerifier: (blob: Buffer) => {
+        verdict = verifyHostKey(blob, known, revoked);
+        if (verdict.status === 'unknown') pt.unknownHostKey?.(hop, blob);
+        return verdict.status === 'trusted';
+      },
+      authHandler: (_methodsLeft, _partial, next) => next(nextAuth(hop, creds, methods) as never),
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', () => resolve());
+        client.once('error', reject);
+        client.connect(config);
+      });
+    } catch (err) {
+      client.end();
+      const v = verdict as HostKeyVerdict | null;
+      if (v && v.status !== 'trusted') throw hostKeyError(v, endpoint);
+      const e = err as { level?: string };
+      if (e.level === 'client-authentication' && creds.locked.length > 0) {
+        throw new SshError('passphrase_required', `${endpoint} did not accept the keys we could use; ${creds.locked[0]} is encrypted and needs its passphrase`, {
+          endpoint,
+          identityFile: creds.locked[0],
+        });
+      }
+      throw classifySshError(err, endpoint);
+    }
+    client.setNoDelay(true);
+    // Errors after 'ready' show up as 'close'; keep them from being thrown as unhandled.
+    client.on('error', (err) => this.opts.log.debug('ssh client error', { host: endpoint, error: err.message }));
+    return client;
+  }
+}
+
+/** Next auth method to try: the agent first, then each key; `false` when none is left. */
+type AuthStep = AgentAuthMethod | PublicKeyAuthMethod;
+
+function nextAuth(hop: SshEndpoint, creds: SshCredentials, tried: AuthStep[]): AuthStep | false {
+  const all: AuthStep[] = [];
+  if (creds.agent) all.push({ type: 'agent', username: hop.username, agent: creds.agent });
+  for (const k of creds.keys) {
+    all.push(k.passphrase === undefined ? { type: 'publickey', username: hop.username, key: k.key } : { type: 'publickey', username: hop.username, key: k.key, passphrase: k.passphrase });
+  }
+  const next = all[tried.length];
+  if (!next) return false;
+  tried.push(next);
+  return next;
+}
+
+function hostKeyError(v: Exclude<HostKeyVerdict, { status: 'trusted' }>, endpoint: string): SshError {
+  if (v.status === 'unknown') {
+    return new SshError('host_key_unknown', `${endpoint} is not a known host. It presented a ${v.type} key with fingerprint ${v.fingerprint}; accept it only if that is the server's real key.`, {
+      endpoint,
+      fingerprint: v.fingerprint,
+      keyType: v.type,
+    });
+  }
+  if (v.status === 'revoked') {
+    return new SshError('host_key_revoked', `${endpoint} presented a revoked host key (${v.fingerprint}); the connection was refused.`, { endpoint, fingerprint: v.fingerprint, keyType: v.type });
+  }
+  return new SshError(
+    'host_key_changed',
+    `WARNING: the host key of ${endpoint} has CHANGED. It now presents ${v.type} ${v.fingerprint}, but ${v.knownFingerprints.join(', ')} is known. Someone may be intercepting the connection, or the server was reinstalled. The connection was refused; remove the old key only if you know why it changed.`,
+    { endpoint, fingerprint: v.fingerprint, keyType: v.type, knownFingerprints: v.knownFingerprints },
+  );
+}
+
+export function endpointName(e: Pick<SshEndpoint, 'host' | 'port' | 'username'>): string {
+  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+  return `${e.username}@${host}:${e.port}`;
+}

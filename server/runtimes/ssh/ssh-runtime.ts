@@ -1,0 +1,277 @@
+/**
+ * SSH runtime: a workspace in a directory on the user's server. Terminals are exec channels with a
+ * PTY on a pooled connection; `exec` runs an argv (every word quoted; never a shell string built
+ * from values) under the remote `timeout` when the server has it; files go over SFTP (sftp-fs.ts).
+ *
+ * A terminal whose connection drops ends with `lost` set: the session tells its viewers the
+ * connection was lost, and the pool reconnects in the background with backoff.
+ */
+import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { ExitInfo } from '../../../lib/protocol';
+import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
+import { RuntimeError } from '../runtime';
+import { SshError } from './errors';
+import { endpointName, type PoolTarget, type SshPool } from './pool';
+import { SftpFs, call } from './sftp-fs';
+
+const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
+/** After the remote `timeout` should have fired, the channel is closed from here. */
+const LOCAL_TIMEOUT_GRACE_MS = 5000;
+const KILL_GRACE_MS = 3000;
+
+/** POSIX shell single-quoting. */
+export function shellQuote(s: string): string {
+  if (s.includes('\0')) throw new RuntimeError('spawn_failed', 'arguments may not contain NUL bytes');
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function signalName(sig: string | undefined | null): string | null {
+  if (!sig) return null;
+  return sig.startsWith('SIG') ? sig : `SIG${sig}`;
+}
+
+class SshPty implements PtyProcess {
+  readonly pid = undefined;
+  private exitInfo: ExitInfo | null = null;
+  private ended = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly exitListeners: ((exit: ExitInfo, lost?: string) => void)[] = [];
+
+  constructor(
+    private readonly channel: ClientChannel,
+    readonly command: string,
+    private readonly where: string,
+  ) {
+    channel.on('exit', (code: number | null, signal?: string) => {
+      this.exitInfo = { code: signal ? null : code, signal: signalName(signal) };
+    });
+    // 'close' comes after every byte of output: report the exit then.
+    channel.on('close', () => {
+      this.ended = true;
+      clearTimeout(this.killTimer);
+      const lost = this.exitInfo ? undefined : `the connection to ${this.where} was lost`;
+      const info = this.exitInfo ?? { code: null, signal: null };
+      for (const l of this.exitListeners) l(info, lost);
+    });
+    channel.on('error', () => {
+      /* surfaces as 'close' */
+    });
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.channel.on('data', listener);
+    this.channel.stderr.on('data', listener);
+  }
+  onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
+    this.exitListeners.push(listener);
+  }
+  write(data: Uint8Array): void {
+    if (!this.ended) this.channel.write(data);
+  }
+  resize(cols: number, rows: number): void {
+    if (!this.ended) this.channel.setWindow(rows, cols, 0, 0);
+  }
+  pause(): void {
+    this.channel.pause();
+  }
+  resume(): void {
+    this.channel.resume();
+  }
+  kill(): void {
+    if (this.ended) return;
+    this.channel.resume(); // let the last output drain so EXIT follows every byte
+    this.channel.signal('HUP');
+    // Closing the channel closes the PTY: the shell gets SIGHUP from the kernel too.
+    this.channel.close();
+    this.killTimer ??= setTimeout(() => this.channel.destroy(), KILL_GRACE_MS);
+  }
+  dispose(): void {
+    this.kill();
+  }
+}
+
+export interface SshRuntimeOptions {
+  pool: SshPool;
+  target: PoolTarget;
+  /** Workspace folder on the server: absolute, `~/dir`, or relative to the login directory. */
+  root: string;
+  watchIntervalMs?: number;
+}
+
+export class SshRuntime implements Runtime {
+  readonly id: string;
+  readonly fs: SftpFs;
+  private sftpSession: Promise<SFTPWrapper> | null = null;
+  private hasTimeout: Promise<boolean> | null = null;
+  private disposed = false;
+
+  constructor(private readonly opts: SshRuntimeOptions) {
+    this.id = `ssh:${endpointName(opts.target.target)}:${opts.root}`;
+    this.fs = new SftpFs({ sftp: () => this.sftp() }, opts.root, { watchIntervalMs: opts.watchIntervalMs ?? 2000, maxWatchedEntries: 20_000 });
+  }
+
+  get where(): string {
+    return endpointName(this.opts.target.target);
+  }
+
+  async openPty(opts: PtyOptions): Promise<PtyProcess> {
+    const cwd = await this.cwd(opts.cwd);
+    const shell = opts.command ? `"\${SHELL:-/bin/sh}" -c ${shellQuote(opts.command)}` : `"\${SHELL:-/bin/sh}" -l`;
+    const line = `export TERM_PROGRAM=tether COLORTERM=truecolor; cd ${shellQuote(cwd)} && exec ${shell}`;
+    const channel = await this.channel((client) =>
+      call<ClientChannel>((cb) => client.exec(line, { pty: { term: 'xterm-256color', cols: opts.cols, rows: opts.rows, width: 0, height: 0 } }, cb)),
+    );
+    return new SshPty(channel, opts.command ?? 'login shell', this.where);
+  }
+
+  async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const [file] = argv;
+    if (!file) throw new RuntimeError('spawn_failed', 'exec needs a program');
+    const cwd = await this.cwd(opts.cwd);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const max = opts.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT;
+    const secs = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const guard = (await this.remoteHasTimeout()) ? `timeout -s KILL ${secs} ` : '';
+    const line = `cd ${shellQuote(cwd)} && exec ${guard}${argv.map(shellQuote).join(' ')}`;
+    const started = Date.now();
+    const channel = await this.channel((client) => call<ClientChannel>((cb) => client.exec(line, cb)));
+    return new Promise<ExecResult>((resolve) => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let size = 0;
+      let killed = false;
+      let code: number | null = null;
+      let signal: string | null = null;
+      const kill = () => {
+        killed = true;
+        channel.signal('KILL');
+        channel.close();
+      };
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > max) kill();
+        else into.push(chunk);
+      };
+      channel.on('data', collect(out));
+      channel.stderr.on('data', collect(err));
+      channel.on('error', () => {});
+      const timer = setTimeout(kill, timeoutMs + (guard ? LOCAL_TIMEOUT_GRACE_MS : 0));
+      channel.on('exit', (c: number | null, s?: string) => {
+        code = s ? null : c;
+        signal = signalName(s);
+      });
+      channel.on('close', () => {
+        clearTimeout(timer);
+        // `timeout -s KILL` reports a killed child as 137: say what happened, as a local kill would.
+        const timedOut = guard !== '' && code === 137 && Date.now() - started >= timeoutMs - 50;
+        if (killed || timedOut) resolve({ code: null, signal: 'SIGKILL', stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+        else resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+      });
+      channel.end(opts.stdin ?? undefined);
+    }).then((res) => {
+      // The shell's "not found" is the remote form of a local spawn failure.
+      if (res.code === 127 && /not found|No such file/i.test(Buffer.from(res.stderr).toString())) {
+        throw new RuntimeError('spawn_failed', `could not run ${file} on ${this.where}: not found`);
+      }
+      return res;
+    });
+  }
+
+  async health(): Promise<RuntimeHealth> {
+    const pooled = this.opts.pool.healthOf(this.opts.target.userId, this.opts.target.target);
+    try {
+      await this.fs.rootReal();
+      await this.fs.stat('');
+      return { ok: true, detail: pooled?.connectMs != null ? `connected to ${this.where} (handshake ${pooled.connectMs} ms)` : `connected to ${this.where}` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.fs.dispose();
+    const s = this.sftpSession;
+    this.sftpSession = null;
+    if (s) (await s.catch(() => null))?.end();
+  }
+
+  /** One SFTP session per runtime, re-opened after it closes (e.g. the connection dropped). */
+  private sftp(): Promise<SFTPWrapper> {
+    if (this.disposed) return Promise.reject(new SshError('lost', 'the workspace is closing', { endpoint: this.where }));
+    if (!this.sftpSession) {
+      const s = this.channel((client) => call<SFTPWrapper>((cb) => client.sftp(cb)));
+      this.sftpSession = s;
+      s.then(
+        (sftp) =>
+          sftp.once('close', () => {
+            if (this.sftpSession === s) this.sftpSession = null;
+          }),
+        () => {
+          if (this.sftpSession === s) this.sftpSession = null;
+        },
+      );
+    }
+    return this.sftpSession;
+  }
+
+  private channel<C extends { once(event: 'close', l: () => void): unknown }>(open: (client: import('ssh2').Client) => Promise<C>): Promise<C> {
+    return this.opts.pool.openChannel(this.opts.target, open);
+  }
+
+  private remoteHasTimeout(): Promise<boolean> {
+    if (!this.hasTimeout) {
+      const probe = this.channel((client) => call<ClientChannel>((cb) => client.exec('command -v timeout >/dev/null 2>&1', cb))).then(
+        (ch) =>
+          new Promise<boolean>((resolve) => {
+            let code: number | null = null;
+            ch.on('exit', (c: number | null) => (code = c));
+            ch.on('close', () => resolve(code === 0));
+            ch.resume();
+          }),
+      );
+      this.hasTimeout = probe;
+      probe.catch(() => (this.hasTimeout = null));
+    }
+    return this.hasTimeout;
+  }
+
+  private async cwd(rel: string | undefined): Promise<string> {
+    try {
+      return await this.fs.resolveExisting(rel ?? '');
+    } catch (err) {
+      if (err instanceof RuntimeError) throw err;
+      throw new RuntimeError('bad_path', `working directory ${JSON.stringify(rel ?? '.')} refused: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** A remote path as a shell word: `~` and `~/x` stay relative to the login's home. */
+function remotePathWord(p: string): string {
+  if (p === '~') return '"$HOME"';
+  if (p.startsWith('~/')) return `"$HOME"/${shellQuote(p.slice(2))}`;
+  return shellQuote(p);
+}
+
+/**
+ * Create a workspace folder on a host if needed and return its absolute real path, which is what
+ * the workspace records (so the folder stays the same even if `$HOME` or a symlink changes).
+ */
+export async function prepareRemoteRoot(pool: SshPool, target: PoolTarget, root: string): Promise<string> {
+  if (!root || root.includes('\0') || root.includes('\n')) throw new RuntimeError('bad_path', 'give a folder path on the host');
+  const word = remotePathWord(root);
+  const channel = await pool.openChannel(target, (client) => call<ClientChannel>((cb) => client.exec(`mkdir -p -- ${word} && cd -- ${word} && pwd -P`, cb)));
+  const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    let code: number | null = null;
+    let out = '';
+    let err = '';
+    channel.on('data', (d: Buffer) => (out += d.toString()));
+    channel.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    channel.on('exit', (c: number | null) => (code = c));
+    channel.on('close', () => resolve({ code, out, err }));
+  });
+  const abs = out.trim();
+  if (code !== 0 || !abs.startsWith('/')) throw new RuntimeError('bad_path', `could not create ${root} on ${endpointName(target.target)}: ${err.trim() || `exit code ${code}`}`);
+  return abs;
+}

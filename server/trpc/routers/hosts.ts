@@ -1,0 +1,158 @@
+/**
+ * SSH hosts: add (by `user@host[:port]` or config alias), test (latency, or what went wrong in
+ * plain words), accept an unknown host key by its fingerprint, unlock an encrypted identity file,
+ * remove. Answers of `test` carry a `kind` the UI turns into the right prompt.
+ */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { SshError } from '../../runtimes/ssh/errors';
+import { SshHostError, type SshHost } from '../../runtimes/ssh/host-service';
+import { endpointName, type SshPool } from '../../runtimes/ssh/pool';
+import { configAliases } from '../../runtimes/ssh/ssh-target';
+import { authedProcedure, router } from '../init';
+
+const HOST_ERROR_CODES = { bad_request: 'BAD_REQUEST', conflict: 'CONFLICT', not_found: 'NOT_FOUND', forbidden: 'FORBIDDEN' } as const;
+const hostId = z.object({ id: z.string().min(1).max(64) });
+
+function hostErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof SshHostError) throw new TRPCError({ code: HOST_ERROR_CODES[err.code], message: err.message });
+    throw err;
+  }
+}
+
+async function hostErrorsAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SshHostError) throw new TRPCError({ code: HOST_ERROR_CODES[err.code], message: err.message });
+    throw err;
+  }
+}
+
+function view(h: SshHost, pool: SshPool) {
+  return {
+    id: h.id,
+    name: h.name,
+    spec: h.spec,
+    address: endpointName(h.target),
+    jumps: h.target.jumps.map(endpointName),
+    auth: h.auth,
+    createdAt: h.createdAt,
+    health: pool.healthOf(h.userId, h.target),
+  };
+}
+
+export type HostTestResult =
+  | { ok: true; connectMs: number | null; rttMs: number; handshakes: number }
+  | {
+      ok: false;
+      kind: SshError['kind'];
+      message: string;
+      endpoint: string;
+      fingerprint?: string;
+      keyType?: string;
+      knownFingerprints?: string[];
+      identityFile?: string;
+    };
+
+export const hostsRouter = router({
+  list: authedProcedure.query(({ ctx }) => ctx.hosts.list(ctx.user.id).map((h) => view(h, ctx.sshPool))),
+
+  /** Concrete Host aliases of this server's SSH config (admins only: it is the operator's file). */
+  aliases: authedProcedure.query(async ({ ctx }) => (ctx.user.role === 'admin' ? configAliases(await ctx.hosts.configText()) : [])),
+
+  add: authedProcedure
+    .input(
+      z.object({
+        spec: z.string().min(1).max(300),
+        name: z.string().min(1).max(100).optional(),
+        auth: z.enum(['local', 'key']),
+        privateKey: z.string().max(16 * 1024).optional(),
+        passphrase: z.string().max(1024).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => hostErrorsAsync(async () => view(await ctx.hosts.add(ctx.user, input), ctx.sshPool))),
+
+  remove: authedProcedure.input(hostId).mutation(({ ctx, input }) =>
+    hostErrors(() => {
+      const h = ctx.hosts.get(ctx.user.id, input.id);
+      if (!h) throw new SshHostError('not_found', 'no such host');
+      const used = ctx.workspaces.countOnHost(h.id);
+      if (used > 0) throw new SshHostError('conflict', `${used} workspace${used === 1 ? '' : 's'} still live on ${h.name}; remove them first`);
+      ctx.hosts.remove(ctx.user.id, h.id);
+      ctx.sshPool.forget(ctx.user.id, h.target);
+      return { ok: true };
+    }),
+  ),
+
+  /** Connect now (ignoring backoff) and time a round trip. */
+  test: authedProcedure.input(hostId).mutation(async ({ ctx, input }): Promise<HostTestResult> => {
+    const h = ctx.hosts.get(ctx.user.id, input.id);
+    if (!h) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such host' });
+    const target = ctx.hosts.poolTarget(h);
+    try {
+      const lease = await ctx.sshPool.acquire(target, { force: true });
+      try {
+        const started = performance.now();
+        await new Promise<void>((resolve, reject) =>
+          lease.client.exec('true', (err, ch) => {
+            if (err) return reject(err);
+            ch.on('close', () => resolve());
+            ch.resume();
+          }),
+        );
+        const rttMs = Math.round((performance.now() - started) * 10) / 10;
+        const health = ctx.sshPool.healthOf(ctx.user.id, h.target);
+        return { ok: true, connectMs: health?.connectMs ?? null, rttMs, handshakes: health?.handshakes ?? 0 };
+      } finally {
+        lease.release();
+      }
+    } catch (err) {
+      if (!(err instanceof SshError)) throw err;
+      return { ok: false, kind: err.kind, message: err.message, ...err.detail };
+    }
+  }),
+
+  /** Accept the key an unknown host (or jump host) presented; `fingerprint` is what the user saw. */
+  trustKey: authedProcedure
+    .input(z.object({ id: z.string().min(1).max(64), endpoint: z.string().max(400), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/) }))
+    .mutation(({ ctx, input }) =>
+      hostErrors(() => {
+        const h = ctx.hosts.get(ctx.user.id, input.id);
+        if (!h) throw new SshHostError('not_found', 'no such host');
+        const hop = [...h.target.jumps, h.target].find((e) => endpointName(e) === input.endpoint);
+        if (!hop) throw new SshHostError('bad_request', `${input.endpoint} is not on the way to ${h.name}`);
+        ctx.hosts.trustHostKey(ctx.user.id, hop, input.fingerprint);
+        ctx.sshPool.reset(ctx.hosts.poolTarget(h));
+        return { ok: true };
+      }),
+    ),
+
+  /** Forget accepted keys of a host whose key changed for a known reason (never done automatically). */
+  forgetKeys: authedProcedure.input(hostId).mutation(({ ctx, input }) =>
+    hostErrors(() => {
+      const h = ctx.hosts.get(ctx.user.id, input.id);
+      if (!h) throw new SshHostError('not_found', 'no such host');
+      const removed = ctx.hosts.forgetHostKeys(ctx.user.id, h.target);
+      ctx.sshPool.forget(ctx.user.id, h.target);
+      return { removed };
+    }),
+  ),
+
+  /** Give the passphrase of an encrypted identity file (kept in memory only). */
+  unlock: authedProcedure
+    .input(z.object({ id: z.string().min(1).max(64), identityFile: z.string().min(1).max(4096), passphrase: z.string().max(1024) }))
+    .mutation(({ ctx, input }) =>
+      hostErrorsAsync(async () => {
+        const h = ctx.hosts.get(ctx.user.id, input.id);
+        if (!h) throw new SshHostError('not_found', 'no such host');
+        if (h.auth !== 'local') throw new SshHostError('bad_request', 'this host uses a stored key');
+        await ctx.hosts.unlockIdentity(ctx.user.id, input.identityFile, input.passphrase);
+        ctx.sshPool.reset(ctx.hosts.poolTarget(h));
+        return { ok: true };
+      }),
+    ),
+});

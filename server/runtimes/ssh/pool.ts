@@ -139,10 +139,17 @@ class PoolEntry {
   ) {}
 }
 
-/** Channel-open refusals that mean "this connection has no room", not "this host is broken". */
+/** How often one channel open moves on to another connection before giving up. */
+const MAX_CHANNEL_ATTEMPTS = 8;
+
+/**
+ * A refused session channel means "this connection has no room" (OpenSSH answers MaxSessions
+ * with CONNECT_FAILED "open failed"; others use ADMINISTRATIVELY_PROHIBITED or RESOURCE_SHORTAGE).
+ * Only session channels go through openChannel, so no refusal here is about a forwarding target.
+ */
 function isChannelRefusal(err: unknown): boolean {
   const reason = (err as { reason?: unknown }).reason;
-  return reason === 1 || reason === 4; // ADMINISTRATIVELY_PROHIBITED (MaxSessions), RESOURCE_SHORTAGE
+  return reason === 1 || reason === 2 || reason === 4;
 }
 
 export function poolKey(userId: string, t: SshEndpoint): string {
@@ -197,7 +204,7 @@ export class SshPool {
         channel = await open(lease.client);
       } catch (err) {
         const conn = this.connectionOf(lease.client);
-        if (conn && isChannelRefusal(err) && attempt < 3) {
+        if (conn && isChannelRefusal(err) && attempt < MAX_CHANNEL_ATTEMPTS - 1) {
           // The server allows fewer sessions than our cap: this connection is full at its current use.
           conn.cap = Math.max(1, conn.slots - 1);
           lease.release();

@@ -24,7 +24,7 @@ export interface SshTarget extends SshEndpoint {
 
 export class SshTargetError extends Error {}
 
-const HOST_PATTERN = /^[A-Za-z0-9._-]{1,253}$|^\[[0-9A-Fa-f:.]{2,45}\]$/;
+const HOST_PATTERN = /^(?!-)[A-Za-z0-9._-]{1,253}$|^\[[0-9A-Fa-f:.]{2,45}\]$/;
 const USER_PATTERN = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
 const MAX_JUMPS = 4;
 

@@ -9,8 +9,8 @@ import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { trpcCall } from '../../server/testing/trpc-call';
 import type { GatewayProcess } from './gateway-process';
+import { median } from './stats';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const time = async (fn: () => Promise<unknown>) => {
   const t = performance.now();
   await fn();

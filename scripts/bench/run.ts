@@ -7,6 +7,7 @@
  *  (c) gateway RSS per idle session at 100 sessions
  *  (d) gateway RSS growth while a client that stops reading is sent 200 MB
  *  (e–g) files: list 10,000 entries, open a 5 MB file, watch latency (see files.ts)
+ *  (h–j) SSH: pooled vs fresh terminal open, throughput and echo vs local (see ssh.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,8 @@ import * as pty from 'node-pty';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { sshFigures } from './ssh';
+import { median, percentile } from './stats';
 
 const MB = 1024 * 1024;
 const THROUGHPUT_BYTES = 100 * MB;
@@ -26,14 +29,6 @@ const IDLE_SESSIONS = 100;
 const SLOW_CLIENT_BYTES = 200 * MB;
 const quick = process.argv.includes('--quick');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
 /** A file of base64 text with newlines (what a build log or `cat` of a big file looks like). */
@@ -260,6 +255,18 @@ async function main() {
     console.log(`(f) open a 5 MB file: ${o.gatewayMs.toFixed(0)} ms through tRPC vs ${o.rawMs.toFixed(0)} ms raw readFile (×${(o.gatewayMs / o.rawMs).toFixed(1)})`);
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
+    const h = await sshFigures({ dataFile: file, quick });
+    console.log(
+      `(h) SSH terminal open (median of ${h.opens}): pooled ${h.pooledMs.toFixed(1)} ms vs fresh connection ${h.freshMs.toFixed(1)} ms → ` +
+        `${(h.freshMs / h.pooledMs).toFixed(1)}× faster (target ≥ 10×); ${h.opens + 1} terminals on the warm pool took ${h.handshakes} handshake(s)`,
+    );
+    console.log(
+      `(i) SSH throughput of ${fmtMB(h.bytes)}: ${h.sshMBs.toFixed(1)} MiB/s over SSH vs ${h.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
+        `${((h.sshMBs / h.localMBs) * 100).toFixed(0)}% (target ≥ 70%)`,
+    );
+    console.log(
+      `(j) SSH echo over loopback (${h.echo.n} keys): p50 ${h.echo.p50.toFixed(2)} ms, p99 ${h.echo.p99.toFixed(2)} ms vs local PTY p50 ${h.echo.localP50.toFixed(2)} ms, p99 ${h.echo.localP99.toFixed(2)} ms`,
+    );
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@
 import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { randomId } from '../../../lib/shared/ids';
 import type { Db } from '../../db/database';
 import { sshHosts, sshKnownHosts } from '../../db/schema';
@@ -21,6 +21,9 @@ import { seal, unseal } from '../../secrets';
 import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, type KnownKey } from './known-hosts';
 import type { PoolTarget, SshCredentials, SshKeyCredential } from './pool';
 import { resolveTarget, SshTargetError, type SshEndpoint, type SshTarget } from './ssh-target';
+
+// ssh2 is CommonJS: Node's ESM loader sees `Client` as a named export but not `utils`.
+const sshUtils = ssh2.utils;
 
 export type SshAuthMode = 'local' | 'key';
 

@@ -87,7 +87,7 @@ export interface ResolveOptions {
 export function resolveTarget(spec: string, opts: ResolveOptions): SshTarget {
   const config = SSHConfig.parse(opts.configText);
   const home = opts.home ?? homedir();
-  const endpoint = (s: string): SshEndpoint & { proxyJump?: string; isAlias: boolean } => {
+  const endpoint = (s: string): SshEndpoint & { proxyJump?: string; aliasName?: string } => {
     const parsed = parseHostSpec(s);
     const c = lowerKeys(config.compute(parsed.host) as Record<string, unknown>);
     const hostName = first(c.hostname);
@@ -100,7 +100,7 @@ export function resolveTarget(spec: string, opts: ResolveOptions): SshTarget {
       username: parsed.user ?? first(c.user) ?? opts.defaultUser,
       identityFiles: files.map((f) => expandHome(f, home)),
       proxyJump: first(c.proxyjump),
-      isAlias: hostName !== undefined,
+      ...(hostName !== undefined ? { aliasName: parsed.host } : {}),
     };
   };
   const main = endpoint(spec);
@@ -110,12 +110,12 @@ export function resolveTarget(spec: string, opts: ResolveOptions): SshTarget {
     if (hops.length > MAX_JUMPS) throw new SshTargetError(`ProxyJump lists ${hops.length} hosts; at most ${MAX_JUMPS} are followed`);
     for (const hop of hops) {
       // ssh:// URLs are accepted by OpenSSH too.
-      const { proxyJump: _ignored, isAlias: _a, ...e } = endpoint(hop.replace(/^ssh:\/\//, ''));
+      const { proxyJump: _ignored, aliasName: _a, ...e } = endpoint(hop.replace(/^ssh:\/\//, ''));
       jumps.push(e);
     }
   }
-  const { proxyJump: _p, isAlias, ...rest } = main;
-  return { ...rest, jumps, ...(isAlias ? { alias: spec.trim() } : {}) };
+  const { proxyJump: _p, aliasName, ...rest } = main;
+  return { ...rest, jumps, ...(aliasName !== undefined ? { alias: aliasName } : {}) };
 }
 
 /** Config-file host names that are concrete aliases (no wildcards), for suggestions in the UI. */

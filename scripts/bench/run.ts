@@ -28,6 +28,8 @@ const ECHO_ROUNDS = 1000;
 const IDLE_SESSIONS = 100;
 const SLOW_CLIENT_BYTES = 200 * MB;
 const quick = process.argv.includes('--quick');
+/** `--ssh` runs only the SSH figures (h–j). */
+const sshOnly = process.argv.includes('--ssh');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -228,9 +230,28 @@ async function slowClient(gw: GatewayProcess, file: string) {
   return { before, peak, growth: peak - before, gaps: ch.gaps, dups: ch.duplicateBytes };
 }
 
+async function printSshFigures(file: string) {
+  const h = await sshFigures({ dataFile: file, quick });
+  console.log(
+    `(h) SSH terminal open (median of ${h.opens}): pooled ${h.pooledMs.toFixed(1)} ms vs fresh connection ${h.freshMs.toFixed(1)} ms → ` +
+      `${(h.freshMs / h.pooledMs).toFixed(1)}× faster (target ≥ 10×); ${h.opens + 1} terminals on the warm pool took ${h.handshakes} handshake(s)`,
+  );
+  console.log(
+    `(i) SSH throughput of ${fmtMB(h.bytes)}: ${h.sshMBs.toFixed(1)} MiB/s over SSH vs ${h.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
+      `${((h.sshMBs / h.localMBs) * 100).toFixed(0)}% (target ≥ 70%)`,
+  );
+  console.log(
+    `(j) SSH echo over loopback (${h.echo.n} keys): p50 ${h.echo.p50.toFixed(2)} ms, p99 ${h.echo.p99.toFixed(2)} ms vs local PTY p50 ${h.echo.localP50.toFixed(2)} ms, p99 ${h.echo.localP99.toFixed(2)} ms`,
+  );
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
+  if (sshOnly) {
+    await printSshFigures(file).finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
   const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
   try {
     console.log(`Tether benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${os.cpus().length} cores`);
@@ -255,18 +276,7 @@ async function main() {
     console.log(`(f) open a 5 MB file: ${o.gatewayMs.toFixed(0)} ms through tRPC vs ${o.rawMs.toFixed(0)} ms raw readFile (×${(o.gatewayMs / o.rawMs).toFixed(1)})`);
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
-    const h = await sshFigures({ dataFile: file, quick });
-    console.log(
-      `(h) SSH terminal open (median of ${h.opens}): pooled ${h.pooledMs.toFixed(1)} ms vs fresh connection ${h.freshMs.toFixed(1)} ms → ` +
-        `${(h.freshMs / h.pooledMs).toFixed(1)}× faster (target ≥ 10×); ${h.opens + 1} terminals on the warm pool took ${h.handshakes} handshake(s)`,
-    );
-    console.log(
-      `(i) SSH throughput of ${fmtMB(h.bytes)}: ${h.sshMBs.toFixed(1)} MiB/s over SSH vs ${h.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
-        `${((h.sshMBs / h.localMBs) * 100).toFixed(0)}% (target ≥ 70%)`,
-    );
-    console.log(
-      `(j) SSH echo over loopback (${h.echo.n} keys): p50 ${h.echo.p50.toFixed(2)} ms, p99 ${h.echo.p99.toFixed(2)} ms vs local PTY p50 ${h.echo.localP50.toFixed(2)} ms, p99 ${h.echo.localP99.toFixed(2)} ms`,
-    );
+    await printSshFigures(file);
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

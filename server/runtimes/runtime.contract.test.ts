@@ -133,6 +133,14 @@ for (const [kind, make] of Object.entries(fixtures)) {
         expect(dec.decode(r.stderr)).toBe('err\n');
       });
 
+      it('never loses the exit status of a command that ends at once', async () => {
+        const results = await Promise.all(Array.from({ length: 30 }, () => rt.exec(['sh', '-c', 'exit 3'])));
+        expect(results.map((r) => r.code)).toEqual(Array(30).fill(3));
+        const ptys = await Promise.all(Array.from({ length: 10 }, () => rt.openPty({ cols: 80, rows: 24, command: 'exit 4' })));
+        const exits = await Promise.all(ptys.map((p) => collect(p).exit));
+        expect(exits).toEqual(Array(10).fill({ code: 4, signal: null }));
+      });
+
       it('passes argv words literally (no shell interpretation)', async () => {
         const r = await rt.exec(['printf', '%s|', 'a b', "it's", '$HOME', '`id`', ';rm -rf /']);
         expect(dec.decode(r.stdout)).toBe("a b|it's|$HOME|`id`|;rm -rf /|");

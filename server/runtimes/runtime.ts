@@ -28,7 +28,7 @@ export interface PtyProcess extends Disposable {
   onData(listener: (data: Uint8Array) => void): void;
   /** Fires once, after every byte of output has been delivered to onData listeners. `lost` (a
    * sentence for people) is set when the process's fate is unknown because the connection to it
-   * was lost (SSH, cloud); the exit code is then null. */
+   * was lost (SSH, cloud); the exit code is then null. A listener added after the end is called at once. */
   onExit(listener: (exit: ExitInfo, lost?: string) => void): void;
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;

@@ -47,6 +47,7 @@ function defaultShell(): string {
 class LocalPty implements PtyProcess {
   private exitListeners: ((e: { code: number | null; signal: string | null }) => void)[] = [];
   private exited = false;
+  private exitInfo: { code: number | null; signal: string | null } | null = null;
   private killTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private draining = false;
@@ -81,6 +82,7 @@ class LocalPty implements PtyProcess {
       // node-pty reports signal as a number; name it for humans (0/undefined → none).
       const sig = signal ? (Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] ?? String(signal)) : null;
       const info = { code: sig ? null : exitCode, signal: sig };
+      this.exitInfo = info;
       for (const l of this.exitListeners) l(info);
     });
   }
@@ -93,7 +95,9 @@ class LocalPty implements PtyProcess {
     this.proc.onData((d) => listener(d as unknown as Uint8Array));
   }
   onExit(listener: (exit: { code: number | null; signal: string | null }) => void): void {
-    this.exitListeners.push(listener);
+    const info = this.exitInfo;
+    if (info) queueMicrotask(() => listener(info));
+    else this.exitListeners.push(listener);
   }
   write(data: Uint8Array): void {
     if (!this.exited) this.proc.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as unknown as string);

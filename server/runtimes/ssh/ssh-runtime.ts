@@ -6,7 +6,7 @@
  * A terminal whose connection drops ends with `lost` set: the session tells its viewers the
  * connection was lost, and the pool reconnects in the background with backoff.
  */
-import type { ClientChannel, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, ExecOptions as ExecOptionsSsh, SFTPWrapper } from 'ssh2';
 import type { ExitInfo } from '../../../lib/protocol';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
 import { RuntimeError } from '../runtime';
@@ -31,31 +31,64 @@ function signalName(sig: string | undefined | null): string | null {
   return sig.startsWith('SIG') ? sig : `SIG${sig}`;
 }
 
-class SshPty implements PtyProcess {
-  readonly pid = undefined;
-  private exitInfo: ExitInfo | null = null;
-  private ended = false;
-  private killTimer: NodeJS.Timeout | undefined;
-  private readonly exitListeners: ((exit: ExitInfo, lost?: string) => void)[] = [];
+/**
+ * An exec channel whose exit status and close are recorded from the moment it opens: ssh2 can
+ * emit 'exit' in the same tick as the open callback (a fast command's status arriving in the same
+ * TCP read), before a caller awaiting the open could listen — the status would be lost.
+ */
+class ExecHandle {
+  exit: ExitInfo | null = null;
+  closed = false;
+  private readonly closeListeners: (() => void)[] = [];
 
-  constructor(
-    private readonly channel: ClientChannel,
-    readonly command: string,
-    private readonly where: string,
-  ) {
+  constructor(readonly channel: ClientChannel) {
     channel.on('exit', (code: number | null, signal?: string) => {
-      this.exitInfo = { code: signal ? null : code, signal: signalName(signal) };
+      this.exit = { code: signal ? null : code, signal: signalName(signal) };
     });
-    // 'close' comes after every byte of output: report the exit then.
-    channel.on('close', () => {
-      this.ended = true;
-      clearTimeout(this.killTimer);
-      const lost = this.exitInfo ? undefined : `the connection to ${this.where} was lost`;
-      const info = this.exitInfo ?? { code: null, signal: null };
-      for (const l of this.exitListeners) l(info, lost);
+    channel.once('close', () => {
+      this.closed = true;
+      for (const l of this.closeListeners.splice(0)) l();
     });
     channel.on('error', () => {
       /* surfaces as 'close' */
+    });
+  }
+
+  /** 'close' comes after every byte of output and the exit status. */
+  once(_event: 'close', listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.closeListeners.push(listener);
+  }
+}
+
+function openExec(client: Client, line: string, opts?: ExecOptionsSsh): Promise<ExecHandle> {
+  return new Promise((resolve, reject) => {
+    const cb = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve(new ExecHandle(ch)));
+    if (opts) client.exec(line, opts, cb);
+    else client.exec(line, cb);
+  });
+}
+
+class SshPty implements PtyProcess {
+  readonly pid = undefined;
+  private ended = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly exitListeners: ((exit: ExitInfo, lost?: string) => void)[] = [];
+  private ending: [ExitInfo, string | undefined] | null = null;
+  private readonly channel: ClientChannel;
+
+  constructor(
+    handle: ExecHandle,
+    readonly command: string,
+    private readonly where: string,
+  ) {
+    this.channel = handle.channel;
+    handle.once('close', () => {
+      this.ended = true;
+      clearTimeout(this.killTimer);
+      const lost = handle.exit ? undefined : `the connection to ${this.where} was lost`;
+      this.ending = [handle.exit ?? { code: null, signal: null }, lost];
+      for (const l of this.exitListeners) l(...this.ending);
     });
   }
 
@@ -64,7 +97,9 @@ class SshPty implements PtyProcess {
     this.channel.stderr.on('data', listener);
   }
   onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
-    this.exitListeners.push(listener);
+    const ending = this.ending;
+    if (ending) queueMicrotask(() => listener(...ending));
+    else this.exitListeners.push(listener);
   }
   write(data: Uint8Array): void {
     if (!this.ended) this.channel.write(data);
@@ -119,10 +154,8 @@ export class SshRuntime implements Runtime {
     const cwd = await this.cwd(opts.cwd);
     const shell = opts.command ? `"\${SHELL:-/bin/sh}" -c ${shellQuote(opts.command)}` : `"\${SHELL:-/bin/sh}" -l`;
     const line = `export TERM_PROGRAM=tether COLORTERM=truecolor; cd ${shellQuote(cwd)} && exec ${shell}`;
-    const channel = await this.channel((client) =>
-      call<ClientChannel>((cb) => client.exec(line, { pty: { term: 'xterm-256color', cols: opts.cols, rows: opts.rows, width: 0, height: 0 } }, cb)),
-    );
-    return new SshPty(channel, opts.command ?? 'login shell', this.where);
+    const handle = await this.channel((client) => openExec(client, line, { pty: { term: 'xterm-256color', cols: opts.cols, rows: opts.rows, width: 0, height: 0 } }));
+    return new SshPty(handle, opts.command ?? 'login shell', this.where);
   }
 
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -135,14 +168,13 @@ export class SshRuntime implements Runtime {
     const guard = (await this.remoteHasTimeout()) ? `timeout -s KILL ${secs} ` : '';
     const line = `cd ${shellQuote(cwd)} && exec ${guard}${argv.map(shellQuote).join(' ')}`;
     const started = Date.now();
-    const channel = await this.channel((client) => call<ClientChannel>((cb) => client.exec(line, cb)));
+    const handle = await this.channel((client) => openExec(client, line));
+    const channel = handle.channel;
     return new Promise<ExecResult>((resolve) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let size = 0;
       let killed = false;
-      let code: number | null = null;
-      let signal: string | null = null;
       const kill = () => {
         killed = true;
         channel.signal('KILL');
@@ -155,14 +187,10 @@ export class SshRuntime implements Runtime {
       };
       channel.on('data', collect(out));
       channel.stderr.on('data', collect(err));
-      channel.on('error', () => {});
       const timer = setTimeout(kill, timeoutMs + (guard ? LOCAL_TIMEOUT_GRACE_MS : 0));
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = s ? null : c;
-        signal = signalName(s);
-      });
-      channel.on('close', () => {
+      handle.once('close', () => {
         clearTimeout(timer);
+        const { code, signal } = handle.exit ?? { code: null, signal: null };
         // `timeout -s KILL` reports a killed child as 137: say what happened, as a local kill would.
         const timedOut = guard !== '' && code === 137 && Date.now() - started >= timeoutMs - 50;
         if (killed || timedOut) resolve({ code: null, signal: 'SIGKILL', stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
@@ -216,19 +244,17 @@ export class SshRuntime implements Runtime {
     return this.sftpSession;
   }
 
-  private channel<C extends { once(event: 'close', l: () => void): unknown }>(open: (client: import('ssh2').Client) => Promise<C>): Promise<C> {
+  private channel<C extends { once(event: 'close', l: () => void): unknown }>(open: (client: Client) => Promise<C>): Promise<C> {
     return this.opts.pool.openChannel(this.opts.target, open);
   }
 
   private remoteHasTimeout(): Promise<boolean> {
     if (!this.hasTimeout) {
-      const probe = this.channel((client) => call<ClientChannel>((cb) => client.exec('command -v timeout >/dev/null 2>&1', cb))).then(
-        (ch) =>
+      const probe = this.channel((client) => openExec(client, 'command -v timeout >/dev/null 2>&1')).then(
+        (h) =>
           new Promise<boolean>((resolve) => {
-            let code: number | null = null;
-            ch.on('exit', (c: number | null) => (code = c));
-            ch.on('close', () => resolve(code === 0));
-            ch.resume();
+            h.once('close', () => resolve(h.exit?.code === 0));
+            h.channel.resume();
           }),
       );
       this.hasTimeout = probe;
@@ -261,15 +287,13 @@ function remotePathWord(p: string): string {
 export async function prepareRemoteRoot(pool: SshPool, target: PoolTarget, root: string): Promise<string> {
   if (!root || root.includes('\0') || root.includes('\n')) throw new RuntimeError('bad_path', 'give a folder path on the host');
   const word = remotePathWord(root);
-  const channel = await pool.openChannel(target, (client) => call<ClientChannel>((cb) => client.exec(`mkdir -p -- ${word} && cd -- ${word} && pwd -P`, cb)));
+  const handle = await pool.openChannel(target, (client) => openExec(client, `mkdir -p -- ${word} && cd -- ${word} && pwd -P`));
   const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    let code: number | null = null;
     let out = '';
     let err = '';
-    channel.on('data', (d: Buffer) => (out += d.toString()));
-    channel.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    channel.on('exit', (c: number | null) => (code = c));
-    channel.on('close', () => resolve({ code, out, err }));
+    handle.channel.on('data', (d: Buffer) => (out += d.toString()));
+    handle.channel.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    handle.once('close', () => resolve({ code: handle.exit?.code ?? null, out, err }));
   });
   const abs = out.trim();
   if (code !== 0 || !abs.startsWith('/')) throw new RuntimeError('bad_path', `could not create ${root} on ${endpointName(target.target)}: ${err.trim() || `exit code ${code}`}`);

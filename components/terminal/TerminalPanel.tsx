@@ -4,6 +4,7 @@
  * gateway socket. Inactive terminals stay mounted and attached (hidden), so they keep parsing —
  * and acknowledging — output; switching tabs is instant and loses nothing.
  */
+import { useQueryClient } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
@@ -11,7 +12,7 @@ import { browserClosingSessions, closeAndForget, type ClosingSessions } from '@/
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
 import { setActiveSessionSource } from '@/lib/client/test-hook';
-import { errorMessage, useTRPCClient } from '@/lib/client/trpc';
+import { errorMessage, useTRPC, useTRPCClient } from '@/lib/client/trpc';
 import { TerminalTabs, type TabInfo } from './TerminalTabs';
 import type { TerminalTarget } from './TerminalView';
 
@@ -28,6 +29,13 @@ interface Tab {
   exited: ExitInfo | null;
   /** The gateway refused to attach (e.g. the session is gone after a gateway restart). */
   gone: boolean;
+  /** Bumped by "Reopen terminal": a new TerminalView (and session) replaces the old one. */
+  gen: number;
+  /** The connection to the session's SSH host dropped: why, as the gateway said it. */
+  lost: string | null;
+  /** A reopen is in flight; it failed with reopenError. */
+  reopening: boolean;
+  reopenError: string | null;
 }
 
 export type Notify = (message: string, kind?: 'error' | 'info') => void;
@@ -40,6 +48,8 @@ interface Props {
 
 export function TerminalPanel({ socket, workspaceId, notify }: Props) {
   const trpcClient = useTRPCClient();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [tabs, setTabs] = useState<Tab[] | null>(null);
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -63,7 +73,19 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
 
   const makeTab = useCallback((target: TerminalTarget, title = ''): Tab => {
     const n = ++counter.current;
-    return { key: `t${n}`, n, target, session: target.kind === 'attach' ? target.session : null, title, exited: null, gone: false };
+    return {
+      key: `t${n}`,
+      n,
+      target,
+      session: target.kind === 'attach' ? target.session : null,
+      title,
+      exited: null,
+      gone: false,
+      gen: 0,
+      lost: null,
+      reopening: false,
+      reopenError: null,
+    };
   }, []);
 
   // On load, re-attach every session of the workspace in creation order; open one if there is none.
@@ -126,6 +148,35 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
     [tabs, activeKey, closing, forgetQuietly],
   );
 
+  /**
+   * Replace a lost terminal with a new one in the same workspace (and folder, when the tab was
+   * opened in one). The old session only holds what it printed before the loss: the gateway is
+   * told to forget it, so it does not come back as a tab. A failed attempt keeps the bar.
+   */
+  const reopen = useCallback(
+    (key: string) => {
+      const tab = tabsRef.current.find((t) => t.key === key);
+      if (!tab || tab.reopening) return;
+      const ch = channels.current.get(key);
+      if (ch && ch.state !== 'closed') closeAndForget(ch, closing());
+      else if (!ch && tab.session && !tab.gone) forgetQuietly(tab.session, true);
+      const cwd = tab.target.kind === 'create' ? tab.target.cwd : undefined;
+      update(key, {
+        target: { kind: 'create', workspace: workspaceId, ...(cwd !== undefined ? { cwd } : {}) },
+        session: null,
+        title: '',
+        exited: null,
+        gone: false,
+        gen: tab.gen + 1,
+        reopening: true,
+        reopenError: null,
+      });
+      setActiveKey(key);
+      setFocusToken((n) => n + 1);
+    },
+    [workspaceId, closing, forgetQuietly, update],
+  );
+
   const selectTab = useCallback((key: string) => {
     setActiveKey(key);
     setFocusToken((n) => n + 1);
@@ -140,7 +191,7 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
     key: t.key,
     label: t.title || `Terminal ${t.n}`,
     session: t.session,
-    exited: t.exited !== null || t.gone,
+    exited: t.exited !== null || t.gone || t.lost !== null,
   }));
 
   return (
@@ -152,7 +203,7 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
         onClose={closeTab}
         onNew={newTerminal}
         onKill={killActive}
-        canKill={active !== null && active.exited === null && !active.gone && active.session !== null}
+        canKill={active !== null && active.exited === null && !active.gone && active.lost === null && active.session !== null}
       />
       <div className="term-stack">
         {loadError && <div className="term-empty">{loadError}</div>}
@@ -163,6 +214,7 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
         {tabs?.map((tab) => (
           <div key={tab.key} className="term-view" data-active={tab.key === activeKey}>
             <TerminalView
+              key={tab.gen}
               socket={socket}
               target={tab.target}
               active={tab.key === activeKey}
@@ -171,20 +223,52 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
                 if (ch) channels.current.set(tab.key, ch);
                 else channels.current.delete(tab.key);
               }}
-              onOpened={(o: Opened) => update(tab.key, o.title ? { session: o.session, title: o.title } : { session: o.session })}
+              onOpened={(o: Opened) =>
+                update(tab.key, {
+                  session: o.session,
+                  ...(o.title ? { title: o.title } : {}),
+                  ...(tab.reopening ? { lost: null, reopening: false, reopenError: null } : {}),
+                })
+              }
               onExit={(exit: ExitInfo) => update(tab.key, { exited: exit })}
               onError={(e: ErrorInfo, fatal: boolean) => {
+                if (fatal && tab.reopening) {
+                  // Still cannot reach the host: say so on the bar, which keeps its button.
+                  update(tab.key, { gone: true, reopening: false, reopenError: e.message });
+                  return;
+                }
                 if (fatal) update(tab.key, { gone: true });
                 notify(fatal ? `Terminal ${tab.n}: ${e.message}` : e.message, 'error');
               }}
               onEvent={(ev: SessionEvent) => {
                 if (ev.type === 'title') update(tab.key, { title: ev.title });
+                else if (ev.type === 'status' && ev.status === 'lost') {
+                  update(tab.key, { lost: ev.message ?? 'The connection to the host was lost.' });
+                  void queryClient.invalidateQueries({ queryKey: trpc.runtimes.workspace.queryKey({ id: workspaceId }) });
+                }
                 else if (ev.type === 'notify') notify(ev.title ? `${ev.title}: ${ev.body}` : ev.body, 'info');
               }}
               onInputDropped={(bytes: number) =>
                 notify(`Offline: ${bytes} bytes of typing were dropped (only 64 KiB are kept while disconnected).`)
               }
             />
+            {tab.lost !== null && (
+              <div className="term-lost" role="alert" data-testid="terminal-lost">
+                <div className="term-lost-text">
+                  <strong>Connection to the host lost</strong>
+                  {tab.reopenError ? (
+                    <span className="field-error" data-testid="terminal-reopen-error">
+                      Could not open a new terminal: {tab.reopenError}
+                    </span>
+                  ) : (
+                    <span className="muted">{tab.reopening ? 'Opening a new terminal…' : tab.lost}</span>
+                  )}
+                </div>
+                <button className="btn btn-primary" data-testid="terminal-reopen" onClick={() => reopen(tab.key)} disabled={tab.reopening}>
+                  {tab.reopening ? 'Reopening…' : 'Reopen terminal'}
+                </button>
+              </div>
+            )}
           </div>
         ))}
       </div>

@@ -13,11 +13,11 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
-import { binaryStringToBytes, bufferText, exitMessage } from '@/lib/client/terminal-text';
+import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
 import { registerTerminal } from '@/lib/client/test-hook';
 import { hardwareWebglAvailable } from '@/lib/client/webgl-support';
 
-export type TerminalTarget = { kind: 'attach'; session: string } | { kind: 'create'; workspace: string };
+export type TerminalTarget = { kind: 'attach'; session: string } | { kind: 'create'; workspace: string; cwd?: string };
 
 export interface TerminalViewProps {
   socket: GatewaySocket;
@@ -100,7 +100,7 @@ export function TerminalView(props: TerminalViewProps) {
   });
 
   const { socket, target } = props;
-  const targetKey = target.kind === 'attach' ? `attach:${target.session}` : `create:${target.workspace}`;
+  const targetKey = target.kind === 'attach' ? `attach:${target.session}` : `create:${target.workspace}:${target.cwd ?? ''}`;
 
   useEffect(() => {
     const host = hostRef.current;
@@ -128,9 +128,11 @@ export function TerminalView(props: TerminalViewProps) {
       target.kind === 'attach'
         ? // A fresh page has an empty screen, so replay the session from its first retained byte.
           socket.attachTerminal({ session: target.session, resumeFrom: 0, ...size })
-        : socket.openTerminal({ workspace: target.workspace, ...size });
+        : socket.openTerminal({ workspace: target.workspace, ...(target.cwd !== undefined ? { cwd: target.cwd } : {}), ...size });
 
     let unregister: (() => void) | null = null;
+    /** The SSH connection dropped: the EXIT that follows says nothing about the process. */
+    let lost = false;
     const offs = [
       channel.on('output', (data, processed) => term.write(data, processed)),
       // Reset in write order: output already queued in xterm belongs to the old screen and must
@@ -143,15 +145,24 @@ export function TerminalView(props: TerminalViewProps) {
       }),
       channel.on('exit', (exit) => {
         // Hide the cursor: nothing reads input any more.
-        term.write(`\r\n\x1b[2m${exitMessage(exit)}\x1b[0m\r\n\x1b[?25l`);
+        term.write(lost ? '\x1b[?25l' : `\r\n\x1b[2m${exitMessage(exit)}\x1b[0m\r\n\x1b[?25l`);
         cb().onExit(exit);
       }),
       channel.on('error', (error) => {
-        const fatal = channel.state === 'closed';
-        if (fatal) term.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n`);
+        // An ERROR while opening is the gateway refusing the OPEN: the channel closes right after
+        // this event (it emits before it finishes), so 'opening' counts as fatal too.
+        const fatal = channel.state === 'opening' || channel.state === 'closed';
+        if (fatal) term.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n\x1b[?25l`);
         cb().onError(error, fatal);
       }),
-      channel.on('event', (event) => cb().onEvent(event)),
+      channel.on('event', (event) => {
+        // (Said again if our socket reconnected between the event and EXIT: write it once.)
+        if (event.type === 'status' && event.status === 'lost' && !lost) {
+          lost = true;
+          term.write(`\r\n\x1b[31m${lostMessage(event.message)}\x1b[0m\r\n`);
+        }
+        cb().onEvent(event);
+      }),
       channel.on('inputDropped', (bytes) => cb().onInputDropped(bytes)),
     ];
     const termSubs = [

@@ -6,11 +6,14 @@ import { signOut } from '@/lib/client/auth-client';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { ApiTokens } from './ApiTokens';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
+import { SshHosts } from './SshHosts';
 
 export function HomeView() {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.queryOptions());
   const list = useQuery(trpc.workspaces.list.queryOptions());
+  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const hostName = (id: string | null) => (id === null ? null : (hosts.data?.find((h) => h.id === id)?.name ?? 'SSH host'));
   const [signingOut, setSigningOut] = useState(false);
 
   async function onSignOut() {
@@ -50,12 +53,16 @@ export function HomeView() {
               <li key={ws.id}>
                 <Link href={`/w/${encodeURIComponent(ws.id)}`} data-testid="workspace-link" data-workspace-id={ws.id}>
                   <span>{ws.name}</span>
-                  <span className="root">{ws.root}</span>
+                  <span className="root">
+                    {ws.kind === 'ssh' && `${hostName(ws.hostId)}:`}
+                    {ws.root}
+                  </span>
                 </Link>
               </li>
             ))}
           </ul>
         )}
+        <SshHosts />
         <ApiTokens />
       </main>
     </>

@@ -15,6 +15,7 @@ import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socke
 import { registerConnection } from '@/lib/client/test-hook';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { ConnectionIndicator } from './ConnectionIndicator';
+import { RuntimeBadge } from './RuntimeBadge';
 import { Toasts, useToasts } from './Toasts';
 
 const noSubscribe = () => () => {};
@@ -146,6 +147,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           {name}
         </span>
         <span className="spacer" />
+        {!notFound && <RuntimeBadge workspaceId={workspaceId} />}
         <ConnectionIndicator status={status} />
       </header>
       {notFound ? (

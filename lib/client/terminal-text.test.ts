@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { binaryStringToBytes, bufferText, exitMessage } from './terminal-text';
+import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from './terminal-text';
 
 describe('terminal text', () => {
   it('says how the process ended', () => {
     expect(exitMessage({ code: 3, signal: null })).toBe('[process exited with code 3]');
     expect(exitMessage({ code: null, signal: 'SIGHUP' })).toBe('[process exited with signal SIGHUP]');
     expect(exitMessage({ code: null, signal: null })).toBe('[process exited]');
+  });
+
+  it('says a connection was lost, without letting the message steer the terminal', () => {
+    expect(lostMessage('the connection to u@h:22 was lost')).toBe('[the connection to u@h:22 was lost]');
+    expect(lostMessage('evil\x1b[2Jhost\r\n')).toBe('[evil[2Jhost]');
+    expect(lostMessage(undefined)).toBe('[the connection to the host was lost]');
   });
 
   it('keeps binary-string bytes as bytes (no UTF-8 expansion)', () => {

@@ -9,6 +9,16 @@ export function exitMessage(exit: ExitInfo): string {
 }
 
 /**
+ * The line written into a terminal whose SSH connection dropped (its process's fate is unknown).
+ * The message comes from the server and may name a host the user typed: control characters are
+ * removed so it cannot steer the terminal.
+ */
+export function lostMessage(message: string | undefined): string {
+  const clean = (message ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  return `[${clean || 'the connection to the host was lost'}]`;
+}
+
+/**
  * xterm's onBinary delivers bytes as a "binary string" (one char per byte, e.g. X10 mouse reports).
  * Turn it into bytes without UTF-8 encoding, which would corrupt values above 0x7f.
  */

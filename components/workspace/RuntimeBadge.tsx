@@ -1,0 +1,48 @@
+'use client';
+/**
+ * Where the workspace runs, and how well: "This machine", or "<host> · ready · 3 channels" /
+ * "<host> · reconnecting in 4 s" for an SSH host (the last error on hover). Polled every 5 s and
+ * whenever the browser tab regains focus.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { runtimeBadge } from '@/lib/client/runtime-health';
+import { errorMessage, useTRPC } from '@/lib/client/trpc';
+
+const POLL_MS = 5_000;
+
+/** The current time, ticking every second while `ticking` (for a countdown). */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+export function RuntimeBadge({ workspaceId }: { workspaceId: string }) {
+  const trpc = useTRPC();
+  const q = useQuery(
+    trpc.runtimes.workspace.queryOptions({ id: workspaceId }, { refetchInterval: POLL_MS, refetchOnWindowFocus: 'always', retry: false }),
+  );
+  const now = useNow(q.data?.pool?.state === 'backoff');
+  if (!q.data) {
+    if (!q.isError) return null;
+    return (
+      <span className="runtime" data-testid="runtime-health" data-state="error" title={errorMessage(q.error)}>
+        <span className="runtime-dot" aria-hidden="true" />
+        <span className="runtime-text">Runtime unknown</span>
+      </span>
+    );
+  }
+  const badge = runtimeBadge(q.data, now);
+  return (
+    <span className="runtime" data-testid="runtime-health" data-state={badge.state} title={badge.title} aria-label={`Runs on ${badge.label}`}>
+      <span className="runtime-dot" aria-hidden="true" />
+      <span className="runtime-text">{badge.label}</span>
+    </span>
+  );
+}

@@ -1,3 +1,4 @@
 export * from './ops';
 export * from './messages';
 export * from './frame';
+export * from './agent';

@@ -51,6 +51,13 @@ export interface SessionSource {
   forget(session: TerminalSession): void;
 }
 
+/** Extra ops a connection hands to someone else after HELLO (the worker agent's CALL frames). */
+export interface ConnectionExtension {
+  readonly ops: ReadonlySet<number>;
+  onFrame(frame: Uint8Array, conn: Connection): void;
+  onClose?(conn: Connection): void;
+}
+
 export class GatewayError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -95,6 +102,7 @@ export class Connection implements ChannelSink {
     private readonly sessions: SessionSource,
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    private readonly extension?: ConnectionExtension,
   ) {
     this.helloTimer = setTimeout(() => this.close(CloseCode.PROTOCOL, 'no HELLO received'), limits.helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
@@ -107,6 +115,11 @@ export class Connection implements ChannelSink {
   }
 
   // ---- outbound ----
+
+  /** Send an encoded frame (extensions use it for their own ops). */
+  sendFrame(frame: Uint8Array): void {
+    this.send(frame);
+  }
 
   private send(frame: Uint8Array): void {
     if (this.closed) return;
@@ -173,7 +186,9 @@ export class Connection implements ChannelSink {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     if (!isBinary) return this.protocolError(0, ErrorCode.BAD_FRAME, 'text messages are not part of the protocol; send binary frames');
-    const decoded = decodeClientFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (this.helloDone && this.extension?.ops.has(bytes[0] ?? -1)) return this.extension.onFrame(bytes, this);
+    const decoded = decodeClientFrame(bytes);
     if (!decoded.ok) {
       const e = decoded.error;
       if (!this.helloDone) return this.close(CloseCode.PROTOCOL, `expected HELLO: ${e.message}`);
@@ -317,6 +332,7 @@ export class Connection implements ChannelSink {
     for (const ch of this.channels.values()) ch.detach();
     this.channels.clear();
     this.pumpQueue.clear();
+    this.extension?.onClose?.(this);
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * The Runtime contract, run over every runtime that implements it: local (node-pty, this
- * machine's fs) and SSH (a real OpenSSH sshd on loopback: exec channels with a PTY, SFTP).
+ * machine's fs), SSH (a real OpenSSH sshd on loopback: exec channels with a PTY, SFTP) and cloud
+ * (a worker agent over its authenticated WebSocket).
  * The same expectations hold everywhere; only the setup differs.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log';
 import { startSshd, type TestSshd } from '../testing/sshd';
 import { testPoolTarget } from '../testing/ssh-pool-target';
+import { startAgent } from '../worker/agent';
+import { CloudRuntime } from './cloud/cloud-runtime';
 import { LocalRuntime } from './local/local-runtime';
 import type { FsEvent, PtyProcess, Runtime } from './runtime';
 import { SshPool } from './ssh/pool';
@@ -47,6 +51,22 @@ const fixtures: Record<string, () => Promise<Fixture>> = {
       runtime,
       async close() {
         await runtime.dispose();
+        await rm(dir, { recursive: true, force: true });
+        await rm(home, { recursive: true, force: true });
+      },
+    };
+  },
+  async cloud() {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-contract-cloud-'));
+    const home = await mkdtemp(path.join(os.tmpdir(), 'tether-contract-home-'));
+    const secret = randomBytes(24).toString('base64url');
+    const agent = await startAgent({ root: dir, secret, host: '127.0.0.1', port: 0, log: silentLogger, env: { HOME: home } });
+    const runtime = new CloudRuntime({ endpoint: async () => ({ url: agent.url, secret }), id: 'cloud:test', log: silentLogger });
+    return {
+      runtime,
+      async close() {
+        await runtime.dispose();
+        await agent.close();
         await rm(dir, { recursive: true, force: true });
         await rm(home, { recursive: true, force: true });
       },

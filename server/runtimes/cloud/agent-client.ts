@@ -1,0 +1,296 @@
+/**
+ * The gateway's end of an agent link: one WebSocket to a worker agent carrying terminal channels
+ * (wire protocol v1) and CALL/REPLY requests. When the link drops it reconnects with backoff and
+ * re-attaches every terminal with `resumeFrom` = the bytes it already has, so output continues
+ * exactly; calls in flight fail (the caller may retry). When the worker is gone (the endpoint
+ * disappears, or it stays unreachable past `lostAfterMs`), its terminals end as lost.
+ */
+import WebSocket from 'ws';
+import {
+  AgentOp,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  decodeNotice,
+  decodeReply,
+  decodeServerFrame,
+  encodeAck,
+  encodeCall,
+  encodeHello,
+  encodeInput,
+  encodeKill,
+  encodeOpen,
+  encodeResize,
+  type AgentNotice,
+  type ExitInfo,
+  type OpenRequest,
+  type ServerFrame,
+} from '../../../lib/protocol';
+import type { Logger } from '../../log';
+import { fsError, RuntimeError } from '../runtime';
+
+export interface WorkerEndpoint {
+  url: string;
+  secret: string;
+}
+
+export interface TerminalHandlers {
+  onData(data: Uint8Array): void;
+  onExit(exit: ExitInfo, lost?: string): void;
+}
+
+interface Terminal {
+  channel: number;
+  session: string | null;
+  cols: number;
+  rows: number;
+  received: number;
+  paused: boolean;
+  ended: boolean;
+  handlers: TerminalHandlers;
+  opened?: { resolve(): void; reject(err: Error): void };
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export class AgentClient {
+  private ws: WebSocket | null = null;
+  private ready: Promise<void> | null = null;
+  private nextChannel = 1;
+  private nextCall = 1;
+  private readonly terminals = new Map<number, Terminal>();
+  private readonly calls = new Map<number, { resolve(v: { result: unknown; tail: Uint8Array }): void; reject(err: Error): void }>();
+  private readonly noticeListeners = new Set<(n: AgentNotice) => void>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private disposed = false;
+  private unreachableSince: number | null = null;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly endpoint: () => Promise<WorkerEndpoint | null>,
+    private readonly log: Logger,
+    private readonly opts: { lostAfterMs: number } = { lostAfterMs: 30_000 },
+  ) {}
+
+  /** Send a request; rejects with the agent's errno-style error, or 'unavailable' when unreachable. */
+  async call(method: string, params: unknown, tail?: Uint8Array): Promise<{ result: unknown; tail: Uint8Array }> {
+    await this.connect();
+    const id = this.nextCall++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.ws!.send(encodeCall(id, method, params, tail), { binary: true });
+    });
+  }
+
+  onNotice(listener: (n: AgentNotice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  /** Called after every reconnect (watches re-register). */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  async openTerminal(req: Omit<OpenRequest, 'session' | 'resumeFrom'>, handlers: TerminalHandlers): Promise<TerminalControl> {
+    await this.connect();
+    const t: Terminal = { channel: this.nextChannel++, session: null, cols: req.cols, rows: req.rows, received: 0, paused: false, ended: false, handlers };
+    this.terminals.set(t.channel, t);
+    await new Promise<void>((resolve, reject) => {
+      t.opened = { resolve, reject };
+      this.send(encodeOpen(t.channel, req));
+    });
+    return {
+      write: (d) => !t.ended && this.send(encodeInput(t.channel, d)),
+      resize: (cols, rows) => {
+        t.cols = cols;
+        t.rows = rows;
+        if (!t.ended) this.send(encodeResize(t.channel, cols, rows));
+      },
+      pause: () => (t.paused = true),
+      resume: () => {
+        t.paused = false;
+        if (!t.ended) this.send(encodeAck(t.channel, t.received));
+      },
+      kill: () => !t.ended && this.send(encodeKill(t.channel)),
+    };
+  }
+
+  /** Fault injection: end the link as a network failure would; terminals re-attach. */
+  dropLink(): void {
+    this.ws?.terminate();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.retryTimer);
+    this.ws?.close(1000, 'gateway closing the workspace');
+    this.failAll(new RuntimeError('unavailable', 'the workspace is closing'));
+  }
+
+  private send(frame: Uint8Array): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame, { binary: true });
+  }
+
+  private connect(): Promise<void> {
+    if (this.disposed) return Promise.reject(new RuntimeError('unavailable', 'the workspace is closing'));
+    if (!this.ready) {
+      const r = this.dial();
+      this.ready = r;
+      r.catch(() => {
+        if (this.ready === r) this.ready = null;
+      });
+    }
+    return this.ready;
+  }
+
+  private async dial(): Promise<void> {
+    const ep = await this.endpoint();
+    if (!ep) throw new RuntimeError('unavailable', 'the cloud worker of this workspace is gone');
+    const ws = new WebSocket(ep.url, { headers: { authorization: `Bearer ${ep.secret}` }, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    ws.binaryType = 'nodebuffer';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new RuntimeError('unavailable', 'the cloud worker did not answer in time'));
+      }, CONNECT_TIMEOUT_MS);
+      ws.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new RuntimeError('unavailable', `cannot reach the cloud worker: ${err.message}`));
+      });
+      ws.once('open', () => ws.send(encodeHello({ v: PROTOCOL_VERSION }), { binary: true }));
+      ws.once('message', (data: Buffer) => {
+        clearTimeout(timer);
+        const f = decodeServerFrame(new Uint8Array(data));
+        if (f.ok && f.frame.type === 'hello_ack') resolve();
+        else reject(new RuntimeError('unavailable', 'the cloud worker answered HELLO with something else'));
+      });
+    });
+    ws.removeAllListeners('error');
+    ws.on('error', (err) => this.log.debug('agent link error', { error: err.message }));
+    ws.on('message', (data: Buffer) => this.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+    ws.on('close', () => this.onClose(ws));
+    this.ws = ws;
+    this.unreachableSince = null;
+    this.failures = 0;
+  }
+
+  private onClose(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.ready = null;
+    for (const c of this.calls.values()) c.reject(new RuntimeError('unavailable', 'the link to the cloud worker dropped'));
+    this.calls.clear();
+    if (this.disposed) return;
+    this.unreachableSince ??= Date.now();
+    this.scheduleReconnect();
+  }
+
+  /** Bring the link back while terminals need it; re-attach each one exactly where it was. */
+  private scheduleReconnect(): void {
+    if (this.disposed || ![...this.terminals.values()].some((t) => !t.ended)) return;
+    const delay = Math.min(5000, 200 * 2 ** this.failures) * (0.5 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => {
+      this.connect().then(
+        () => {
+          for (const t of this.terminals.values()) {
+            if (t.ended || !t.session) continue;
+            this.send(encodeOpen(t.channel, { session: t.session, cols: t.cols, rows: t.rows, resumeFrom: t.received }));
+          }
+          for (const l of this.reconnectListeners) l();
+        },
+        (err: Error) => {
+          this.failures++;
+          const gone = /gone/.test(err.message);
+          if (gone || Date.now() - (this.unreachableSince ?? Date.now()) > this.opts.lostAfterMs) {
+            this.failAll(new RuntimeError('unavailable', gone ? err.message : `the cloud worker has been unreachable for ${Math.round(this.opts.lostAfterMs / 1000)} s`));
+          } else this.scheduleReconnect();
+        },
+      );
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  private failAll(err: Error): void {
+    for (const t of this.terminals.values()) this.endTerminal(t, { code: null, signal: null }, err.message);
+    for (const c of this.calls.values()) c.reject(err);
+    this.calls.clear();
+  }
+
+  private endTerminal(t: Terminal, exit: ExitInfo, lost?: string): void {
+    if (t.ended) return;
+    t.ended = true;
+    this.terminals.delete(t.channel);
+    t.opened?.reject(new RuntimeError('unavailable', lost ?? 'the terminal ended'));
+    t.handlers.onExit(exit, lost);
+  }
+
+  private onMessage(bytes: Uint8Array): void {
+    const op = bytes[0];
+    if (op === AgentOp.REPLY) {
+      const r = decodeReply(bytes);
+      const c = r && this.calls.get(r.id);
+      if (!r || !c) return;
+      this.calls.delete(r.id);
+      if (r.body.ok) c.resolve({ result: r.body.result, tail: r.tail });
+      else {
+        const { code, message } = r.body.error;
+        c.reject(code === 'spawn_failed' || code === 'unavailable' ? new RuntimeError(code, message) : fsError(code, message));
+      }
+      return;
+    }
+    if (op === AgentOp.NOTICE) {
+      const n = decodeNotice(bytes);
+      if (n) for (const l of this.noticeListeners) l(n);
+      return;
+    }
+    const f = decodeServerFrame(bytes);
+    if (f.ok) this.onFrame(f.frame);
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    const t = this.terminals.get(frame.channel);
+    if (!t) return;
+    switch (frame.type) {
+      case 'opened':
+        t.session = frame.opened.session;
+        t.opened?.resolve();
+        t.opened = undefined;
+        return;
+      case 'output': {
+        // After a re-attach the agent replays from `received`; anything older is dropped.
+        const skip = Math.max(0, t.received - frame.offset);
+        if (skip >= frame.data.byteLength) return;
+        const data = skip ? frame.data.subarray(skip) : frame.data;
+        t.received = frame.offset + frame.data.byteLength;
+        t.handlers.onData(data);
+        if (!t.paused) this.send(encodeAck(t.channel, t.received));
+        return;
+      }
+      case 'exit':
+        return this.endTerminal(t, frame.exit);
+      case 'error':
+        if (t.opened) {
+          t.opened.reject(new RuntimeError(frame.error.code === 'bad_payload' ? 'bad_path' : 'spawn_failed', frame.error.message));
+          t.opened = undefined;
+          this.terminals.delete(t.channel);
+          t.ended = true;
+        } else if (frame.error.code === 'not_found') {
+          // The agent no longer knows the session (it restarted): nothing to resume.
+          this.endTerminal(t, { code: null, signal: null }, 'the cloud worker lost this terminal');
+        }
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+export interface TerminalControl {
+  write(data: Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  kill(): void;
+}

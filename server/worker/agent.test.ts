@@ -1,0 +1,113 @@
+/**
+ * The worker agent on its own: authentication before the upgrade, garbage on the link, exact
+ * resume of a terminal across a dropped link, and a worker that disappears.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentOp, PROTOCOL_VERSION, encodeHello } from '../../lib/protocol';
+import { silentLogger } from '../log';
+import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
+import { startAgent, type Agent } from './agent';
+
+let dir: string;
+let agent: Agent;
+const secret = randomBytes(24).toString('base64url');
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tether-agent-'));
+  agent = await startAgent({ root: dir, secret, host: '127.0.0.1', port: 0, log: silentLogger, env: { HOME: dir } });
+});
+afterAll(async () => {
+  await agent?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function upgradeStatus(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(agent.url, { headers });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('error', () => {});
+  });
+}
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('worker agent', () => {
+  it('refuses a missing or wrong secret before the upgrade; /healthz needs none', async () => {
+    expect(await upgradeStatus({})).toBe(401);
+    expect(await upgradeStatus({ authorization: `Bearer ${secret}x` })).toBe(401);
+    expect(await upgradeStatus({ authorization: 'Bearer ' })).toBe(401);
+    expect(await upgradeStatus({ authorization: `Bearer ${secret}` })).toBe(101);
+    const res = await fetch(agent.url.replace('ws:', 'http:') + 'healthz');
+    expect(await res.text()).toBe('ok');
+  });
+
+  it('stays up when fed garbage frames, and serves the next link', async () => {
+    const ws = new WebSocket(agent.url, { headers: { authorization: `Bearer ${secret}` } });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(encodeHello({ v: PROTOCOL_VERSION }));
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    for (let i = 0; i < 300 && ws.readyState === WebSocket.OPEN; i++) {
+      const junk = randomBytes(1 + (i % 40));
+      if (i % 3 === 0) junk[0] = AgentOp.CALL; // malformed CALLs
+      ws.send(junk);
+      if (i % 50 === 0) ws.send('text is not the protocol');
+    }
+    expect(await closed).toBe(4400);
+    const rt = new CloudRuntime({ endpoint: async () => ({ url: agent.url, secret }), id: 'cloud:t', log: silentLogger });
+    expect((await rt.exec(['echo', 'still here'])).stdout.toString()).toBe('still here\n');
+    await rt.dispose();
+  });
+
+  it('resumes a terminal exactly across a dropped link', async () => {
+    const rt = new CloudRuntime({ endpoint: async () => ({ url: agent.url, secret }), id: 'cloud:t', log: silentLogger });
+    const p = await rt.openPty({ cols: 80, rows: 24, command: 'seq 1 200000' });
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    p.onData((d) => {
+      chunks.push(Buffer.from(d));
+      bytes += d.byteLength;
+    });
+    const exit = new Promise((r) => p.onExit(r));
+    p.pause(); // the agent stops at its high-water mark: the drop happens mid-output
+    await until(() => bytes > 100_000, 'first output');
+    rt.dropLink();
+    await new Promise((r) => setTimeout(r, 300));
+    p.resume();
+    expect(await exit).toEqual({ code: 0, signal: null });
+    const lines = Buffer.concat(chunks).toString().replace(/\r/g, '').trim().split('\n');
+    expect(lines.length).toBe(200000);
+    expect(lines.every((l, i) => l === String(i + 1))).toBe(true);
+    await rt.dispose();
+  });
+
+  it('ends terminals as lost when the worker is gone', async () => {
+    const own = await startAgent({ root: dir, secret, host: '127.0.0.1', port: 0, log: silentLogger, env: { HOME: dir } });
+    let alive = true;
+    const rt = new CloudRuntime({ endpoint: async () => (alive ? { url: own.url, secret } : null), id: 'cloud:gone', log: silentLogger });
+    const p = await rt.openPty({ cols: 80, rows: 24 });
+    const ended = new Promise<{ code: number | null; lost?: string }>((r) => p.onExit((e, lost) => r({ code: e.code, lost })));
+    alive = false;
+    await own.close();
+    const t0 = Date.now();
+    const end = await ended;
+    expect(end.code).toBeNull();
+    expect(end.lost).toMatch(/gone/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await rt.dispose();
+  });
+});

@@ -8,6 +8,7 @@
  *  (d) gateway RSS growth while a client that stops reading is sent 200 MB
  *  (e–g) files: list 10,000 entries, open a 5 MB file, watch latency (see files.ts)
  *  (h–j) SSH: pooled vs fresh terminal open, throughput and echo vs local (see ssh.ts)
+ *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire (see cloud.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,7 @@ import * as pty from 'node-pty';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { cloudThroughput } from './cloud';
 import { sshFigures } from './ssh';
 import { median, percentile } from './stats';
 
@@ -28,8 +30,9 @@ const ECHO_ROUNDS = 1000;
 const IDLE_SESSIONS = 100;
 const SLOW_CLIENT_BYTES = 200 * MB;
 const quick = process.argv.includes('--quick');
-/** `--ssh` runs only the SSH figures (h–j). */
+/** `--ssh` / `--cloud` run only the SSH (h–j) / cloud (k–l) figures. */
 const sshOnly = process.argv.includes('--ssh');
+const cloudOnly = process.argv.includes('--cloud');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -245,11 +248,19 @@ async function printSshFigures(file: string) {
   );
 }
 
+async function printCloudFigures(file: string) {
+  const k = await cloudThroughput({ dataFile: file, quick });
+  console.log(
+    `(k) cloud throughput of ${fmtMB(k.bytes)}: ${k.cloudMBs.toFixed(1)} MiB/s through a worker agent process vs ${k.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
+      `${((k.cloudMBs / k.localMBs) * 100).toFixed(0)}% (target ≥ 70%)`,
+  );
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
-  if (sshOnly) {
-    await printSshFigures(file).finally(() => rm(dir, { recursive: true, force: true }));
+  if (sshOnly || cloudOnly) {
+    await (sshOnly ? printSshFigures(file) : printCloudFigures(file)).finally(() => rm(dir, { recursive: true, force: true }));
     return;
   }
   const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
@@ -277,6 +288,7 @@ async function main() {
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
     await printSshFigures(file);
+    await printCloudFigures(file);
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

@@ -29,6 +29,9 @@ import { RuntimeError, type Runtime } from './runtimes/runtime';
 import { RuntimeRegistry } from './runtimes/runtime-registry';
 import { FileService } from './workspaces/file-service';
 import { loadOrCreateSecret, loadSealingKey } from './secrets';
+import { Orchestrator } from './cloud/orchestrator';
+import { ProcessProvider } from './cloud/process-provider';
+import { CloudRuntime } from './runtimes/cloud/cloud-runtime';
 import { SshHostService } from './runtimes/ssh/host-service';
 import { SshPool } from './runtimes/ssh/pool';
 import { SshRuntime } from './runtimes/ssh/ssh-runtime';
@@ -62,6 +65,7 @@ export interface Tether {
   sessions: SessionRegistry;
   hosts: SshHostService;
   sshPool: SshPool;
+  orchestrator: Orchestrator;
   authOptions: AuthOptions;
   /** First-run admin password when it was generated (print once). */
   generatedAdminPassword: string | undefined;
@@ -138,10 +142,35 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     agentSocket: config.ssh.agentSocket,
     defaultUser: userInfo().username,
   });
+  const provider = new ProcessProvider({
+    baseDir: path.join(dataDir, 'workers'),
+    repoRoot: path.resolve(import.meta.dirname, '..'),
+    log: log.child({ component: 'workers' }),
+    sandbox: config.cloud.sandbox,
+  });
+  const orchestrator = new Orchestrator({
+    db: dbh.db,
+    provider,
+    log: log.child({ component: 'orchestrator' }),
+    warmPoolSize: config.cloud.warmPoolSize,
+    maxWorkersPerUser: config.cloud.maxWorkersPerUser,
+    idleReleaseMs: config.cloud.idleReleaseMs,
+  });
+  await orchestrator.start();
+  const cloudInfo = async () => ({ provider: provider.name, sandbox: await provider.sandbox() });
   const localRuntime = opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root));
   // The one place that knows kinds of runtime: everything else sees the Runtime contract.
   const runtimes = new RuntimeRegistry((ws) => {
     if (ws.kind === 'local') return localRuntime(ws);
+    if (ws.kind === 'cloud') {
+      const workerId = ws.workerId ?? '';
+      return new CloudRuntime({
+        id: `cloud:${workerId}`,
+        endpoint: async () => orchestrator.get(workerId)?.endpoint ?? null,
+        onActivity: () => orchestrator.touch(workerId),
+        log: log.child({ component: 'cloud', worker: workerId }),
+      });
+    }
     const host = ws.hostId ? hosts.byId(ws.hostId) : null;
     if (!host) throw new RuntimeError('unavailable', 'the SSH host of this workspace no longer exists');
     return new SshRuntime({ pool: sshPool, target: hosts.poolTarget(host), root: ws.root });
@@ -158,7 +187,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, hosts, sshPool, log }),
+    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, cloudInfo, users, log }),
     onError: ({ error, path: p }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
     },
@@ -230,10 +259,12 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await sessions.dispose();
       await runtimes.dispose();
       sshPool.dispose();
+      // Workers keep running: the next start re-adopts them.
+      await orchestrator.stop();
       server.closeAllConnections();
       await ui?.close().catch(() => {});
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, orchestrator, authOptions, generatedAdminPassword: admin.generatedPassword, close };
 }

@@ -23,6 +23,10 @@ const envSchema = z.object({
   TETHER_SSH_MAX_CHANNELS: z.coerce.number().int().min(1).max(1000).default(10),
   TETHER_SSH_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
   SSH_AUTH_SOCK: z.string().min(1).optional(),
+  TETHER_CLOUD_WARM: z.coerce.number().int().min(0).max(20).default(1),
+  TETHER_CLOUD_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
+  TETHER_CLOUD_IDLE_HOURS: z.coerce.number().min(0.01).default(24),
+  TETHER_CLOUD_SANDBOX: z.enum(['auto', 'off']).default('auto'),
   HOME: z.string().optional(),
 });
 
@@ -42,6 +46,17 @@ export interface Config {
   ui: boolean;
   limits: Limits;
   ssh: SshConfig;
+  cloud: CloudConfig;
+}
+
+export interface CloudConfig {
+  /** Ready workers kept waiting (0: every cloud workspace starts one). */
+  warmPoolSize: number;
+  maxWorkersPerUser: number;
+  /** A worker unused this long is released — with its files. */
+  idleReleaseMs: number;
+  /** Run worker agents under bubblewrap when it works here. */
+  sandbox: 'auto' | 'off';
 }
 
 export interface SshConfig {
@@ -110,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       agentSocket: e.SSH_AUTH_SOCK,
       maxChannels: e.TETHER_SSH_MAX_CHANNELS,
       idleCloseMs: e.TETHER_SSH_IDLE_SECONDS * 1000,
+    },
+    cloud: {
+      warmPoolSize: e.TETHER_CLOUD_WARM,
+      maxWorkersPerUser: e.TETHER_CLOUD_MAX_PER_USER,
+      idleReleaseMs: Math.round(e.TETHER_CLOUD_IDLE_HOURS * 3600_000),
+      sandbox: e.TETHER_CLOUD_SANDBOX,
     },
   };
 }

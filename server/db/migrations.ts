@@ -87,4 +87,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX workspaces_user_name ON workspaces(user_id, name);
     `,
   },
+  {
+    version: 3,
+    name: 'cloud workers',
+    // user_id has no foreign key on purpose: a row stands for a running process, which deleting
+    // a user must not orphan silently; an abandoned worker is released by the idle sweep.
+    sql: `
+      CREATE TABLE cloud_workers (
+        id TEXT PRIMARY KEY,
+        user_id TEXT,
+        state TEXT NOT NULL CHECK (state IN ('starting', 'ready', 'assigned', 'gone')),
+        size TEXT NOT NULL CHECK (size IN ('small', 'medium', 'large')),
+        url TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        released_at INTEGER
+      );
+      CREATE INDEX cloud_workers_state ON cloud_workers(state);
+      CREATE INDEX cloud_workers_user ON cloud_workers(user_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'workspaces on cloud workers',
+    sql: `ALTER TABLE workspaces ADD COLUMN worker_id TEXT;`,
+  },
 ];

@@ -29,10 +29,12 @@ export const workspaces = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    kind: text('kind', { enum: ['local', 'ssh'] }).notNull(),
-    /** Local: absolute directory here. SSH: absolute real path on the host. */
+    kind: text('kind', { enum: ['local', 'ssh', 'cloud'] }).notNull(),
+    /** Local: absolute directory here. SSH: absolute real path on the host. Cloud: `cloud:<worker id>`. */
     root: text('root').notNull(),
     hostId: text('host_id').references(() => sshHosts.id, { onDelete: 'restrict' }),
+    /** The cloud worker (cloud_workers.id) a cloud workspace lives on. */
+    workerId: text('worker_id'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [uniqueIndex('workspaces_user_name').on(t.userId, t.name)],
@@ -79,3 +81,18 @@ export const sshKnownHosts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.host, t.port, t.key] })],
 );
+
+/** Cloud workers the orchestrator started (server/cloud/orchestrator.ts); rows of gone workers are kept as history. */
+export const cloudWorkers = sqliteTable('cloud_workers', {
+  id: text('id').primaryKey(),
+  /** The user it is assigned to; null while it waits in the warm pool. */
+  userId: text('user_id'),
+  /** starting → ready (warm) → assigned → gone; a cold start goes starting → assigned. */
+  state: text('state', { enum: ['starting', 'ready', 'assigned', 'gone'] }).notNull(),
+  size: text('size', { enum: ['small', 'medium', 'large'] }).notNull(),
+  /** The agent's WebSocket URL (its secret stays with the provider, never in the database). */
+  url: text('url'),
+  createdAt: integer('created_at').notNull(),
+  lastUsedAt: integer('last_used_at'),
+  releasedAt: integer('released_at'),
+});

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTether, type Tether, type TetherOptions } from '../app';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
-import { DEFAULT_LIMITS, type Config, type Limits, type SshConfig } from '../config';
+import { DEFAULT_LIMITS, type CloudConfig, type Config, type Limits, type SshConfig } from '../config';
 import { silentLogger, type Logger } from '../log';
 
 export interface TestGateway {
@@ -19,7 +19,7 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  overrides: { limits?: Partial<Limits>; ssh?: Partial<SshConfig>; ui?: boolean; log?: Logger; runtimeFor?: TetherOptions['runtimeFor'] } = {},
+  overrides: { limits?: Partial<Limits>; ssh?: Partial<SshConfig>; cloud?: Partial<CloudConfig>; ui?: boolean; log?: Logger; runtimeFor?: TetherOptions['runtimeFor'] } = {},
 ): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-test-'));
   const password = 'test-password-' + Math.random().toString(36).slice(2);
@@ -38,6 +38,8 @@ export async function startTestGateway(
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     // Never this machine's own ~/.ssh or agent.
     ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, ...overrides.ssh },
+    // No warm workers unless a test asks: most tests never start one.
+    cloud: { warmPoolSize: 0, maxWorkersPerUser: 3, idleReleaseMs: 3600_000, sandbox: 'auto', ...overrides.cloud },
   };
   // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.
   const home = path.join(dataDir, 'home');
@@ -54,6 +56,7 @@ export async function startTestGateway(
     adminId: admin.id,
     password,
     async dispose() {
+      await tether.orchestrator.destroyAll();
       await tether.close();
       await rm(dataDir, { recursive: true, force: true });
     },

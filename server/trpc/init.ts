@@ -7,6 +7,8 @@ import type { Logger } from '../log';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry';
 import type { SshHostService } from '../runtimes/ssh/host-service';
 import type { SshPool } from '../runtimes/ssh/pool';
+import type { Orchestrator } from '../cloud/orchestrator';
+import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
 import type { WorkspaceService } from '../workspaces/workspace-service';
 
@@ -18,6 +20,10 @@ export interface TrpcServices {
   files: FileService;
   hosts: SshHostService;
   sshPool: SshPool;
+  orchestrator: Orchestrator;
+  /** The cloud provider's name and sandbox, for the admin view. */
+  cloudInfo(): Promise<{ provider: string; sandbox: string }>;
+  users: UserService;
   log: Logger;
 }
 
@@ -35,6 +41,8 @@ const t = initTRPC.context<TrpcContext>().create({
 
 export const router = t.router;
 export const publicProcedure = t.procedure;
+
+export type AuthedContext = TrpcContext & { user: AuthUser };
 
 export const authedProcedure = t.procedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });

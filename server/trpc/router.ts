@@ -1,4 +1,5 @@
 import { authedProcedure, router } from './init';
+import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
 import { runtimesRouter } from './routers/runtimes';
@@ -14,6 +15,7 @@ export const appRouter = router({
   fs: fsRouter,
   hosts: hostsRouter,
   runtimes: runtimesRouter,
+  cloud: cloudRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,11 +10,13 @@ export const WORKSPACE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export interface Workspace {
   id: string;
   name: string;
-  kind: 'local' | 'ssh';
-  /** Local: a directory on this machine. SSH: the absolute real path on the host. */
+  kind: 'local' | 'ssh' | 'cloud';
+  /** Local: a directory on this machine. SSH: the absolute real path on the host. Cloud: `cloud:<worker id>`. */
   root: string;
-  /** The SSH host of an ssh workspace, null for local ones. */
+  /** The SSH host of an ssh workspace, null for others. */
   hostId: string | null;
+  /** The cloud worker of a cloud workspace, null for others. */
+  workerId: string | null;
   createdAt: number;
 }
 
@@ -24,6 +26,7 @@ const COLUMNS = {
   kind: workspaces.kind,
   root: workspaces.root,
   hostId: workspaces.hostId,
+  workerId: workspaces.workerId,
   createdAt: workspaces.createdAt,
 };
 
@@ -78,7 +81,7 @@ export class WorkspaceService {
       dir = path.resolve(this.baseDir, userId, name);
       await mkdir(dir, { recursive: true, mode: 0o700 });
     }
-    const ws: Workspace = { id: randomId(), name, kind: 'local', root: dir, hostId: null, createdAt: Date.now() };
+    const ws: Workspace = { id: randomId(), name, kind: 'local', root: dir, hostId: null, workerId: null, createdAt: Date.now() };
     this.db.insert(workspaces).values({ ...ws, userId }).run();
     return ws;
   }
@@ -96,9 +99,22 @@ export class WorkspaceService {
   /** Record a workspace in `root` (absolute, real, already created) on an SSH host of the user. */
   createOnHost(userId: string, name: string, hostId: string, root: string): Workspace {
     this.checkName(userId, name);
-    const ws: Workspace = { id: randomId(), name, kind: 'ssh', root, hostId, createdAt: Date.now() };
+    const ws: Workspace = { id: randomId(), name, kind: 'ssh', root, hostId, workerId: null, createdAt: Date.now() };
     this.db.insert(workspaces).values({ ...ws, userId }).run();
     return ws;
+  }
+
+  /** Record a workspace served by a cloud worker assigned to the user. */
+  createOnWorker(userId: string, name: string, workerId: string): Workspace {
+    this.checkName(userId, name);
+    const ws: Workspace = { id: randomId(), name, kind: 'cloud', root: `cloud:${workerId}`, hostId: null, workerId, createdAt: Date.now() };
+    this.db.insert(workspaces).values({ ...ws, userId }).run();
+    return ws;
+  }
+
+  /** Forget a workspace record (its files are the runtime's business). */
+  remove(userId: string, id: string): void {
+    this.db.delete(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
   }
 
   /** How many workspaces live on an SSH host. */

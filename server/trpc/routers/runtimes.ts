@@ -22,7 +22,9 @@ export const runtimesRouter = router({
       health = { ok: false, detail: (err as Error).message };
     }
     const pool = host ? ctx.sshPool.healthOf(ctx.user.id, host.target) : null;
+    const worker = ws.workerId ? ctx.orchestrator.get(ws.workerId) : null;
     return {
+      ...(ws.kind === 'cloud' ? { worker: worker ? { id: worker.id, state: worker.state, size: worker.size } : null } : {}),
       kind: ws.kind,
       ok: health.ok,
       detail: health.detail ?? null,

@@ -23,7 +23,8 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
   const password = 'bench-' + Math.random().toString(36).slice(2);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'server', 'main.ts'), '--no-ui'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, TETHER_ADMIN_PASSWORD: password, TETHER_LOG_LEVEL: 'warn', ...env },
+    // No warm cloud worker: it would compete for the CPU the figures measure, and outlive the run.
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, TETHER_ADMIN_PASSWORD: password, TETHER_LOG_LEVEL: 'warn', TETHER_CLOUD_WARM: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

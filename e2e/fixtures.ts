@@ -5,10 +5,10 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findProcesses, terminate } from '../server/cloud/processes';
 
 export interface Gateway {
   url: string;
@@ -23,17 +23,6 @@ export interface Gateway {
 const ROOT = path.resolve(import.meta.dirname, '..');
 const START_TIMEOUT_MS = 60_000;
 const KILL_AFTER_MS = 5_000;
-
-/** SIGKILL every process whose command line names `needle` (a test's DATA_DIR). */
-function killProcessesMentioning(needle: string): void {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-}
 
 export async function startGateway(): Promise<Gateway> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tether-e2e-'));
@@ -61,7 +50,7 @@ export async function startGateway(): Promise<Gateway> {
       clearTimeout(timer);
     }
     // Cloud workers outlive a gateway by design (the next start re-adopts them); a test's are ended.
-    killProcessesMentioning(dataDir);
+    await terminate(findProcesses((argv) => argv.some((a) => a.includes(dataDir))), 2000);
     await rm(dataDir, { recursive: true, force: true });
   };
 

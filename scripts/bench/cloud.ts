@@ -1,7 +1,8 @@
 /**
  * Cloud figures, each with a baseline from the same run:
- *  (k) terminal throughput through a worker agent (a separate process, as a provider starts it)
- *      vs a local PTY, at the Runtime interface
+ *  (k) terminal throughput through the gateway to a cloud worker vs through the gateway to a
+ *      local PTY (a client in this process, the gateway and the worker in their own), and the same
+ *      at the Runtime interface (worker agent process vs local PTY, no gateway)
  *  (l) acquiring a worker from the warm pool vs starting one cold (the process provider)
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +14,12 @@ import { silentLogger } from '../../server/log';
 import { CloudRuntime } from '../../server/runtimes/cloud/cloud-runtime';
 import { LocalRuntime } from '../../server/runtimes/local/local-runtime';
 import type { Runtime } from '../../server/runtimes/runtime';
+import { Orchestrator } from '../../server/cloud/orchestrator';
+import { ProcessProvider } from '../../server/cloud/process-provider';
+import { openDatabase } from '../../server/db/database';
+import { GatewayClient } from '../../server/testing/ws-client';
+import { trpcCall } from '../../server/testing/trpc-call';
+import { startGatewayProcess } from './gateway-process';
 import { median } from './stats';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -81,5 +88,74 @@ export async function cloudThroughput(opts: { dataFile: string; quick: boolean }
     await local.dispose();
     worker.stop();
     await rm(base, { recursive: true, force: true });
+  }
+}
+
+async function viaGateway(url: string, token: string, workspace: string, command: string): Promise<number> {
+  const c = await GatewayClient.connect(url, { token, keepData: false });
+  const start = performance.now();
+  await c.open(1, { workspace, cols: 120, rows: 40, command });
+  await c.until(() => c.channel(1).exit !== undefined, 300_000, 'exit');
+  const ch = c.channel(1);
+  if (ch.duplicateBytes || ch.gaps) throw new Error('duplicate bytes or gaps');
+  await c.close();
+  return ch.bytes / ((ch.lastOutputAt - start) / 1000);
+}
+
+/** (k) end to end: the same `cat` through the gateway, from a cloud workspace and a local one. */
+export async function cloudGatewayThroughput(opts: { dataFile: string; quick: boolean }) {
+  const gw = await startGatewayProcess({ TETHER_CLOUD_WARM: '1' });
+  try {
+    const created = await trpcCall<{ id: string; workerId: string }>(gw.url, 'workspaces.create', { token: gw.token, mutation: true, input: { name: 'bench-cloud', cloud: {} } });
+    if (!created.data) throw new Error(`cloud workspace: ${created.error?.message}`);
+    await copyFile(opts.dataFile, path.join(gw.dataDir, 'workers', created.data.workerId, 'workspace', 'data.txt'));
+    await copyFile(opts.dataFile, path.join(gw.root, 'data.txt'));
+    const cloud: number[] = [];
+    const local: number[] = [];
+    for (let i = 0; i < (opts.quick ? 1 : 3); i++) {
+      local.push(await viaGateway(gw.url, gw.token, gw.workspace, 'cat data.txt'));
+      cloud.push(await viaGateway(gw.url, gw.token, created.data.id, 'cat data.txt'));
+    }
+    return { cloudMBs: median(cloud) / (1024 * 1024), localMBs: median(local) / (1024 * 1024) };
+  } finally {
+    await gw.stop();
+  }
+}
+
+/** (l) acquire: from the warm pool vs a cold start, with the real process provider. */
+export async function acquireLatency(opts: { quick: boolean }) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-acquire-'));
+  const db = openDatabase(path.join(dir, 'tether.db'));
+  const provider = new ProcessProvider({ baseDir: path.join(dir, 'workers'), repoRoot: ROOT, log: silentLogger });
+  const rounds = opts.quick ? 3 : 5;
+  const make = (warm: number) => new Orchestrator({ db: db.db, provider, log: silentLogger, warmPoolSize: warm, maxWorkersPerUser: 100 });
+  const warmOrch = make(1);
+  const coldOrch = make(0);
+  try {
+    await warmOrch.start();
+    const warm: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      while (warmOrch.poolStatus().warm < 1) await new Promise((r) => setTimeout(r, 20));
+      const t0 = performance.now();
+      const w = await warmOrch.acquire(`u${i}`, 'small');
+      warm.push(performance.now() - t0);
+      await warmOrch.release(w.id);
+    }
+    await warmOrch.destroyAll();
+    await warmOrch.stop();
+    await coldOrch.start();
+    const cold: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t0 = performance.now();
+      const w = await coldOrch.acquire(`c${i}`, 'small');
+      cold.push(performance.now() - t0);
+      await coldOrch.release(w.id);
+    }
+    return { warmMs: median(warm), coldMs: median(cold), rounds, sandbox: await provider.sandbox() };
+  } finally {
+    await coldOrch.destroyAll();
+    await coldOrch.stop();
+    db.close();
+    await rm(dir, { recursive: true, force: true });
   }
 }

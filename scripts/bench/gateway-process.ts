@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { findProcesses, terminate } from '../../server/cloud/processes';
 import { HttpSession } from '../../server/testing/http-session';
 
 export interface GatewayProcess {
@@ -11,6 +12,7 @@ export interface GatewayProcess {
   workspace: string;
   /** The workspace's directory on this machine. */
   root: string;
+  dataDir: string;
   pid: number;
   rssBytes(): Promise<number>;
   stop(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
     token,
     workspace: ws.id,
     root: ws.root,
+    dataDir,
     pid: child.pid!,
     async rssBytes() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -55,6 +58,8 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+      // Cloud workers outlive their gateway by design; a benchmark's are ended with it.
+      await terminate(findProcesses((argv) => argv.some((a) => a.includes(dataDir))), 2000);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -20,7 +20,7 @@ import * as pty from 'node-pty';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
-import { cloudThroughput } from './cloud';
+import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
 import { sshFigures } from './ssh';
 import { median, percentile } from './stats';
 
@@ -249,11 +249,14 @@ async function printSshFigures(file: string) {
 }
 
 async function printCloudFigures(file: string) {
+  const g = await cloudGatewayThroughput({ dataFile: file, quick });
   const k = await cloudThroughput({ dataFile: file, quick });
   console.log(
-    `(k) cloud throughput of ${fmtMB(k.bytes)}: ${k.cloudMBs.toFixed(1)} MiB/s through a worker agent process vs ${k.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
-      `${((k.cloudMBs / k.localMBs) * 100).toFixed(0)}% (target ≥ 70%)`,
+    `(k) cloud throughput of ${fmtMB(k.bytes)} through the gateway: ${g.cloudMBs.toFixed(1)} MiB/s from a cloud worker vs ${g.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
+      `${((g.cloudMBs / g.localMBs) * 100).toFixed(0)}% (target ≥ 70%); at the Runtime interface (no gateway) ${k.cloudMBs.toFixed(1)} vs ${k.localMBs.toFixed(1)} MiB/s → ${((k.cloudMBs / k.localMBs) * 100).toFixed(0)}%`,
   );
+  const l = await acquireLatency({ quick });
+  console.log(`(l) acquire a cloud worker (median of ${l.rounds}, sandbox: ${l.sandbox}): warm ${l.warmMs.toFixed(0)} ms vs cold ${l.coldMs.toFixed(0)} ms (target warm < 100 ms)`);
 }
 
 async function main() {

@@ -109,6 +109,14 @@ for (const [kind, make] of Object.entries(fixtures)) {
         expect(out.text()).toContain(dec.decode(root.stdout).trim());
       });
 
+      it('keeps the output of programs that print and exit at once', async () => {
+        // Listeners attach as the session registry does: in the continuation of openPty.
+        const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => rt.openPty({ cols: 80, rows: 24, command: `echo quick-${i}` }).then(collect)));
+        const exits = await Promise.all(runs.map((r) => r.exit));
+        expect(exits.every((e) => e.code === 0)).toBe(true);
+        runs.forEach((r, i) => expect(r.text()).toContain(`quick-${i}`));
+      });
+
       it('sizes the PTY and follows a resize', async () => {
         const p = await rt.openPty({ cols: 91, rows: 27, command: 'stty size; read x; stty size' });
         const out = collect(p);

@@ -10,9 +10,12 @@ import type { Disposable, ExecOptions, ExecResult, FsEntry, FsEvent, FsStat, Pty
 import { AgentClient, type WorkerEndpoint } from './agent-client';
 
 
-class CloudPty implements PtyProcess {
+export class CloudPty implements PtyProcess {
   readonly pid = undefined;
   private readonly dataListeners: ((d: Uint8Array) => void)[] = [];
+  /** Output that arrived before anyone listened: several frames can be delivered in the same
+   * tick as OPENED, before the caller awaiting openPty has attached its listener. */
+  private early: Uint8Array[] | null = [];
   private readonly exitListeners: ((e: ExitInfo, lost?: string) => void)[] = [];
   private ending: [ExitInfo, string | undefined] | null = null;
   control!: import('./agent-client').TerminalControl;
@@ -22,7 +25,8 @@ class CloudPty implements PtyProcess {
   handlers() {
     return {
       onData: (d: Uint8Array) => {
-        for (const l of this.dataListeners) l(d);
+        if (this.early) this.early.push(d);
+        else for (const l of this.dataListeners) l(d);
       },
       onExit: (e: ExitInfo, lost?: string) => {
         this.ending = [e, lost];
@@ -33,6 +37,9 @@ class CloudPty implements PtyProcess {
 
   onData(listener: (data: Uint8Array) => void): void {
     this.dataListeners.push(listener);
+    const early = this.early;
+    this.early = null;
+    for (const d of early ?? []) listener(d);
   }
   onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
     const ending = this.ending;

@@ -20,7 +20,10 @@ export class CloudPty implements PtyProcess {
   private ending: [ExitInfo, string | undefined] | null = null;
   control!: import('./agent-client').TerminalControl;
 
-  constructor(readonly command: string) {}
+  constructor(
+    readonly command: string,
+    private readonly onActivity: () => void = () => {},
+  ) {}
 
   handlers() {
     return {
@@ -47,6 +50,7 @@ export class CloudPty implements PtyProcess {
     else this.exitListeners.push(listener);
   }
   write(data: Uint8Array): void {
+    this.onActivity(); // typing keeps a worker from being released as idle
     this.control.write(data);
   }
   resize(cols: number, rows: number): void {
@@ -72,9 +76,13 @@ class CloudFs implements RuntimeFs {
   private offNotice: (() => void) | null = null;
   private offReconnect: (() => void) | null = null;
 
-  constructor(private readonly agent: AgentClient) {}
+  constructor(
+    private readonly agent: AgentClient,
+    private readonly onActivity: () => void,
+  ) {}
 
   private async call<T>(method: string, params: unknown, tail?: Uint8Array): Promise<T> {
+    this.onActivity();
     return (await this.agent.call(method, params, tail)).result as T;
   }
 
@@ -208,12 +216,12 @@ export class CloudRuntime implements Runtime {
   constructor(private readonly opts: CloudRuntimeOptions) {
     this.id = opts.id;
     this.agent = new AgentClient(opts.endpoint, opts.log, { lostAfterMs: opts.lostAfterMs ?? 30_000 });
-    this.fs = new CloudFs(this.agent);
+    this.fs = new CloudFs(this.agent, () => opts.onActivity?.());
   }
 
   async openPty(opts: PtyOptions): Promise<PtyProcess> {
     this.opts.onActivity?.();
-    const pty = new CloudPty(opts.command ?? 'login shell');
+    const pty = new CloudPty(opts.command ?? 'login shell', () => this.opts.onActivity?.());
     pty.control = await this.agent.openTerminal({ workspace: AGENT_WORKSPACE, cols: opts.cols, rows: opts.rows, cwd: opts.cwd, command: opts.command }, pty.handlers());
     return pty;
   }

@@ -24,7 +24,8 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const START_TIMEOUT_MS = 60_000;
 const KILL_AFTER_MS = 5_000;
 
-export async function startGateway(): Promise<Gateway> {
+/** `env` adds to the gateway's environment (e.g. a higher per-user limit). */
+export async function startGateway(env: Record<string, string> = {}): Promise<Gateway> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tether-e2e-'));
   const password = randomBytes(12).toString('base64url');
   // Shells get an empty HOME: tests must not depend on (or wait for) this machine's dotfiles — a
@@ -35,7 +36,7 @@ export async function startGateway(): Promise<Gateway> {
   const args = process.env.TETHER_E2E_DEV ? ['server/main.ts', '--dev'] : ['server/main.ts'];
   const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TETHER_ADMIN_USER: 'admin', TETHER_ADMIN_PASSWORD: password, HOME: home },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TETHER_ADMIN_USER: 'admin', TETHER_ADMIN_PASSWORD: password, HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -78,11 +79,11 @@ export async function startGateway(): Promise<Gateway> {
 }
 
 /** Registers a gateway for the current spec file: started before its first test, stopped after its last. */
-export function useGateway(): () => Gateway {
+export function useGateway(env: Record<string, string> = {}): () => Gateway {
   let gateway: Gateway | undefined;
   base.beforeAll(async () => {
     base.setTimeout(START_TIMEOUT_MS + 10_000);
-    gateway = await startGateway();
+    gateway = await startGateway(env);
   });
   base.afterAll(async () => {
     await gateway?.stop();

@@ -4,6 +4,16 @@ import { useState, type FormEvent } from 'react';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { workspaceNameProblem } from '@/lib/client/workspace-name';
 
+/** The "Runs on" choice for a cloud worker; any other non-empty value is an SSH host's id. */
+const CLOUD = 'cloud';
+
+type WorkerSize = 'small' | 'medium' | 'large';
+const SIZES: ReadonlyArray<readonly [WorkerSize, string]> = [
+  ['small', 'Small'],
+  ['medium', 'Medium'],
+  ['large', 'Large'],
+];
+
 export function CreateWorkspaceForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -11,14 +21,17 @@ export function CreateWorkspaceForm() {
   const [name, setName] = useState('');
   const [touched, setTouched] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
-  /** '' = this machine, otherwise the id of an SSH host. */
-  const [hostId, setHostId] = useState('');
+  /** '' = this machine, 'cloud' = a cloud worker, otherwise the id of an SSH host. */
+  const [runsOn, setRunsOn] = useState('');
   const [root, setRoot] = useState('');
+  const [size, setSize] = useState<WorkerSize>('small');
+  const [clone, setClone] = useState('');
   const create = useMutation(
     trpc.workspaces.create.mutationOptions({
       onSuccess: async () => {
         setName('');
         setRoot('');
+        setClone('');
         setTouched(false);
         await queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() });
       },
@@ -35,8 +48,10 @@ export function CreateWorkspaceForm() {
   const problem = workspaceNameProblem(trimmed);
   const shown = (touched && trimmed.length > 0 && problem) || serverError;
   const hostList = hosts.data ?? [];
+  const cloud = runsOn === CLOUD;
   // A host that was removed meanwhile falls back to this machine.
-  const host = hostList.find((h) => h.id === hostId) ?? null;
+  const host = cloud ? null : (hostList.find((h) => h.id === runsOn) ?? null);
+  const startingWorker = create.isPending && create.variables?.cloud !== undefined;
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -47,11 +62,16 @@ export function CreateWorkspaceForm() {
       return;
     }
     const folder = root.trim();
-    create.mutate(host ? { name: trimmed, hostId: host.id, ...(folder ? { root: folder } : {}) } : { name: trimmed });
+    const source = clone.trim();
+    if (cloud) create.mutate({ name: trimmed, cloud: { size, ...(source ? { clone: source } : {}) } });
+    else if (host) create.mutate({ name: trimmed, hostId: host.id, ...(folder ? { root: folder } : {}) });
+    else create.mutate({ name: trimmed });
   }
 
+  const clearError = () => setServerError(null);
+
   return (
-    <form className="create-form" onSubmit={submit} noValidate>
+    <form className="create-form" onSubmit={submit} noValidate aria-busy={create.isPending}>
       <div className="create-fields">
         <input
           className="input"
@@ -70,47 +90,92 @@ export function CreateWorkspaceForm() {
             setServerError(null);
           }}
         />
-        {hostList.length > 0 && (
-          <div className="field-row">
+        <div className="field-row">
+          <label className="field">
+            <span>Runs on</span>
+            <select
+              className="input"
+              data-testid="create-workspace-runtime"
+              value={cloud ? CLOUD : (host?.id ?? '')}
+              onChange={(e) => {
+                setRunsOn(e.target.value);
+                clearError();
+              }}
+            >
+              <option value="">This machine</option>
+              <option value={CLOUD}>Cloud worker</option>
+              {hostList.map((h) => (
+                <option key={h.id} value={h.id}>
+                  {h.name} ({h.address})
+                </option>
+              ))}
+            </select>
+          </label>
+          {host && (
             <label className="field">
-              <span>Runs on</span>
-              <select
+              <span>Folder on the host</span>
+              <input
                 className="input"
-                data-testid="create-workspace-runtime"
-                value={host?.id ?? ''}
+                data-testid="create-workspace-root"
+                placeholder={`~/tether/${trimmed || '<name>'}`}
+                autoCapitalize="none"
+                autoCorrect="off"
+                spellCheck={false}
+                maxLength={4096}
+                value={root}
                 onChange={(e) => {
-                  setHostId(e.target.value);
-                  setServerError(null);
+                  setRoot(e.target.value);
+                  clearError();
                 }}
-              >
-                <option value="">This machine</option>
-                {hostList.map((h) => (
-                  <option key={h.id} value={h.id}>
-                    {h.name} ({h.address})
-                  </option>
-                ))}
-              </select>
+              />
             </label>
-            {host && (
+          )}
+          {cloud && (
+            <>
+              <label className="field field-narrow">
+                <span>Size</span>
+                <select
+                  className="input"
+                  data-testid="create-workspace-size"
+                  value={size}
+                  onChange={(e) => {
+                    setSize(e.target.value as WorkerSize);
+                    clearError();
+                  }}
+                >
+                  {SIZES.map(([value, label]) => (
+                    <option key={value} value={value}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </label>
               <label className="field">
-                <span>Folder on the host</span>
+                <span>Clone a git repository</span>
                 <input
                   className="input"
-                  data-testid="create-workspace-root"
-                  placeholder={`~/tether/${trimmed || '<name>'}`}
+                  type="url"
+                  inputMode="url"
+                  data-testid="create-workspace-clone"
+                  placeholder="https://github.com/… (optional)"
                   autoCapitalize="none"
                   autoCorrect="off"
                   spellCheck={false}
                   maxLength={4096}
-                  value={root}
+                  value={clone}
                   onChange={(e) => {
-                    setRoot(e.target.value);
-                    setServerError(null);
+                    setClone(e.target.value);
+                    clearError();
                   }}
                 />
               </label>
-            )}
-          </div>
+            </>
+          )}
+        </div>
+        {startingWorker && (
+          <p className="muted create-progress" role="status" data-testid="create-workspace-progress">
+            {create.variables?.cloud?.clone ? 'Starting a cloud worker… then cloning the repository' : 'Starting a cloud worker…'}
+          </p>
         )}
         {shown && (
           <p className="field-error" role="alert" data-testid="workspace-name-error">

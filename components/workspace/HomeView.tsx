@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { signOut } from '@/lib/client/auth-client';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { ApiTokens } from './ApiTokens';
+import { CloudPool } from './CloudPool';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
 import { SshHosts } from './SshHosts';
 
@@ -54,8 +55,19 @@ export function HomeView() {
                 <Link href={`/w/${encodeURIComponent(ws.id)}`} data-testid="workspace-link" data-workspace-id={ws.id}>
                   <span>{ws.name}</span>
                   <span className="root">
-                    {ws.kind === 'ssh' && `${hostName(ws.hostId)}:`}
-                    {ws.root}
+                    {ws.kind === 'cloud' ? (
+                      <>
+                        <span className="kind-tag" data-testid="workspace-kind">
+                          cloud
+                        </span>
+                        {ws.workerId ?? 'no worker'}
+                      </>
+                    ) : (
+                      <>
+                        {ws.kind === 'ssh' && `${hostName(ws.hostId)}:`}
+                        {ws.root}
+                      </>
+                    )}
                   </span>
                 </Link>
               </li>
@@ -63,6 +75,7 @@ export function HomeView() {
           </ul>
         )}
         <SshHosts />
+        {me.data?.role === 'admin' && <CloudPool />}
         <ApiTokens />
       </main>
     </>

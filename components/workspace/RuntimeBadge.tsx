@@ -1,7 +1,8 @@
 'use client';
 /**
- * Where the workspace runs, and how well: "This machine", or "<host> · ready · 3 channels" /
- * "<host> · reconnecting in 4 s" for an SSH host (the last error on hover). Polled every 5 s and
+ * Where the workspace runs, and how well: "This machine", "<host> · ready · 3 channels" /
+ * "<host> · reconnecting in 4 s" for an SSH host (the last error on hover), or "Cloud · ready" /
+ * "Cloud · lost" for a cloud worker. Polled every 5 s (every second while a worker starts) and
  * whenever the browser tab regains focus.
  */
 import { useQuery } from '@tanstack/react-query';
@@ -10,6 +11,7 @@ import { runtimeBadge } from '@/lib/client/runtime-health';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 
 const POLL_MS = 5_000;
+const STARTING_POLL_MS = 1_000;
 
 /** The current time, ticking every second while `ticking` (for a countdown). */
 function useNow(ticking: boolean): number {
@@ -26,7 +28,17 @@ function useNow(ticking: boolean): number {
 export function RuntimeBadge({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();
   const q = useQuery(
-    trpc.runtimes.workspace.queryOptions({ id: workspaceId }, { refetchInterval: POLL_MS, refetchOnWindowFocus: 'always', retry: false }),
+    trpc.runtimes.workspace.queryOptions(
+      { id: workspaceId },
+      {
+        refetchInterval: (query) => {
+          const data = query.state.data;
+          return data && 'worker' in data && data.worker?.state === 'starting' ? STARTING_POLL_MS : POLL_MS;
+        },
+        refetchOnWindowFocus: 'always',
+        retry: false,
+      },
+    ),
   );
   const now = useNow(q.data?.pool?.state === 'backoff');
   if (!q.data) {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { poolStateText, retryText, runtimeBadge, testOkText, type PoolSummary, type WorkspaceRuntimeInfo } from './runtime-health';
+import {
+  poolStateText,
+  retryText,
+  runtimeBadge,
+  testOkText,
+  workerStateText,
+  type PoolSummary,
+  type WorkerSummary,
+  type WorkspaceRuntimeInfo,
+} from './runtime-health';
 
 const pool = (p: Partial<PoolSummary>): PoolSummary => ({
   state: 'ready',
@@ -17,6 +26,16 @@ const ssh = (p: Partial<WorkspaceRuntimeInfo>): WorkspaceRuntimeInfo => ({
   detail: null,
   host: { id: 'h1', name: 'box' },
   pool: pool({}),
+  ...p,
+});
+
+const cloud = (w: Partial<WorkerSummary> | null, p: Partial<WorkspaceRuntimeInfo> = {}): WorkspaceRuntimeInfo => ({
+  kind: 'cloud',
+  ok: true,
+  detail: null,
+  host: null,
+  pool: null,
+  worker: w && { id: 'w-1', state: 'assigned', size: 'small', ...w },
   ...p,
 });
 
@@ -55,5 +74,30 @@ describe('runtime health words', () => {
   it('summarises a successful test', () => {
     expect(testOkText({ connectMs: 42, rttMs: 2.1 })).toBe('Connected · handshake 42 ms · round trip 2.1 ms');
     expect(testOkText({ connectMs: null, rttMs: 3 })).toBe('Connected · round trip 3 ms');
+  });
+
+  it('shows a cloud worker by its state, the one serving the workspace as ready', () => {
+    expect(runtimeBadge(cloud({}), 0)).toEqual({ state: 'assigned', label: 'Cloud · ready', title: 'Cloud worker w-1 (small)' });
+    expect(runtimeBadge(cloud({ state: 'ready', size: 'large' }), 0)).toMatchObject({ state: 'ready', label: 'Cloud · ready' });
+    expect(runtimeBadge(cloud({ state: 'starting' }), 0)).toMatchObject({ state: 'starting', label: 'Cloud · starting…' });
+    expect(runtimeBadge(cloud({}, { detail: 'agent 0.1 · 2 terminals' }), 0).title).toBe('Cloud worker w-1 (small): agent 0.1 · 2 terminals');
+    expect(workerStateText('gone')).toBe('stopped');
+  });
+
+  it('says when a cloud worker is lost, gone or not answering', () => {
+    expect(runtimeBadge(cloud({ state: 'lost' }, { ok: false }), 0)).toEqual({
+      state: 'lost',
+      label: 'Cloud · lost',
+      title: 'The cloud worker stopped answering; its terminals were closed',
+    });
+    expect(runtimeBadge(cloud({ state: 'gone' }, { ok: false }), 0)).toMatchObject({ state: 'gone', label: 'Cloud · stopped' });
+    expect(runtimeBadge(cloud({}, { ok: false, detail: 'timed out' }), 0)).toEqual({ state: 'error', label: 'Cloud · not answering', title: 'timed out' });
+    expect(runtimeBadge(cloud(null, { ok: false }), 0)).toMatchObject({ state: 'gone', label: 'Cloud · no worker' });
+    // An absent worker field (an older server) reads the same as none.
+    expect(runtimeBadge({ kind: 'cloud', ok: false, detail: 'no worker', host: null, pool: null }, 0)).toEqual({
+      state: 'gone',
+      label: 'Cloud · no worker',
+      title: 'no worker',
+    });
   });
 });

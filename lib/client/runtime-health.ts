@@ -1,6 +1,7 @@
 /**
- * Words for where a workspace runs and how its SSH connection is doing: the workspace header's
- * runtime badge, the host list's state and the result of "Test". Pure, so it is unit tested.
+ * Words for where a workspace runs and how its SSH connection or cloud worker is doing: the
+ * workspace header's runtime badge, the host list's state and the result of "Test". Pure, so it
+ * is unit tested.
  * The shapes are structural copies of what `runtimes.workspace`, `hosts.list` and `hosts.test`
  * answer (see server/trpc/routers/runtimes.ts and hosts.ts).
  */
@@ -17,17 +18,31 @@ export interface PoolSummary {
   lastError: { kind: string; message: string; at: number } | null;
 }
 
+/** A cloud worker's life: started, waiting warm in the pool, serving a workspace, stopped answering, stopped. */
+export type WorkerState = 'starting' | 'ready' | 'assigned' | 'lost' | 'gone';
+
+export interface WorkerSummary {
+  id: string;
+  state: WorkerState;
+  size: string;
+}
+
 export interface WorkspaceRuntimeInfo {
-  kind: 'local' | 'ssh';
+  kind: 'local' | 'ssh' | 'cloud';
   ok: boolean;
   detail: string | null;
   host: { id: string; name: string } | null;
   pool: PoolSummary | null;
+  /** Cloud workspaces only: their worker, null once it has none. */
+  worker?: WorkerSummary | null;
 }
 
 export interface RuntimeBadge {
-  /** The pool state for SSH workspaces; 'ok' / 'error' when there is no pool (local, or not yet connected). */
-  state: PoolState | 'ok' | 'error';
+  /**
+   * The pool state for SSH workspaces, the worker state for cloud ones; 'ok' / 'error' when there
+   * is no pool (local, or not yet connected), or when a cloud worker that should serve does not answer.
+   */
+  state: PoolState | WorkerState | 'ok' | 'error';
   label: string;
   /** Longer explanation (the last error, the health check's detail) for a tooltip. */
   title: string;
@@ -60,7 +75,43 @@ export function poolStateText(pool: PoolSummary, now: number): string {
   }
 }
 
+/** What a worker state reads as: a worker serving its workspace is, to its user, simply ready. */
+export function workerStateText(state: WorkerState): string {
+  switch (state) {
+    case 'starting':
+      return 'starting…';
+    case 'ready':
+    case 'assigned':
+      return 'ready';
+    case 'lost':
+      return 'lost';
+    case 'gone':
+      return 'stopped';
+  }
+}
+
+function cloudBadge(info: WorkspaceRuntimeInfo): RuntimeBadge {
+  const worker = info.worker ?? null;
+  if (!worker) {
+    return { state: 'gone', label: 'Cloud · no worker', title: info.detail ?? 'This workspace has no cloud worker any more' };
+  }
+  const about = `Cloud worker ${worker.id} (${worker.size})`;
+  if ((worker.state === 'ready' || worker.state === 'assigned') && !info.ok) {
+    return { state: 'error', label: 'Cloud · not answering', title: info.detail ?? `${about} does not answer` };
+  }
+  const why =
+    worker.state === 'lost'
+      ? 'The cloud worker stopped answering; its terminals were closed'
+      : worker.state === 'starting'
+        ? 'The cloud worker is starting'
+        : worker.state === 'gone'
+          ? 'The cloud worker was stopped'
+          : about;
+  return { state: worker.state, label: `Cloud · ${workerStateText(worker.state)}`, title: info.detail ? `${about}: ${info.detail}` : why };
+}
+
 export function runtimeBadge(info: WorkspaceRuntimeInfo, now: number): RuntimeBadge {
+  if (info.kind === 'cloud') return cloudBadge(info);
   if (info.kind === 'local') {
     return info.ok
       ? { state: 'ok', label: 'This machine', title: info.detail ?? 'Runs on this machine' }

@@ -41,3 +41,23 @@ test('an unknown workspace id says so instead of opening terminals', async ({ pa
   await expect(page.getByText('This workspace does not exist')).toBeVisible();
   await expect(page.getByTestId('terminal-tab')).toHaveCount(0);
 });
+
+test('removing a workspace asks first, says what happens to the files, and takes it off the list', async ({ page }) => {
+  const gw = gateway();
+  await login(page, gw);
+  await page.getByTestId('workspace-name-input').fill('doomed');
+  await page.getByTestId('workspace-create').click();
+  const row = page.locator('.workspace-row', { has: page.getByTestId('workspace-link').filter({ hasText: 'doomed' }) });
+  await expect(row).toHaveCount(1);
+  let question = '';
+  page.once('dialog', (d) => {
+    question = d.message();
+    void d.dismiss();
+  });
+  await row.getByTestId('workspace-remove').click();
+  await expect.poll(() => question).toContain('files stay where they are');
+  await expect(row).toHaveCount(1); // dismissed: nothing removed
+  page.once('dialog', (d) => void d.accept());
+  await row.getByTestId('workspace-remove').click();
+  await expect(row).toHaveCount(0);
+});

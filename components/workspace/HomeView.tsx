@@ -7,6 +7,7 @@ import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { ApiTokens } from './ApiTokens';
 import { CloudPool } from './CloudPool';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
+import { RemoveWorkspaceButton } from './RemoveWorkspaceButton';
 import { SshHosts } from './SshHosts';
 
 export function HomeView() {
@@ -51,7 +52,7 @@ export function HomeView() {
         {list.data && list.data.length > 0 && (
           <ul className="workspace-list">
             {list.data.map((ws) => (
-              <li key={ws.id}>
+              <li key={ws.id} className="workspace-row">
                 <Link href={`/w/${encodeURIComponent(ws.id)}`} data-testid="workspace-link" data-workspace-id={ws.id}>
                   <span>{ws.name}</span>
                   <span className="root">
@@ -70,6 +71,7 @@ export function HomeView() {
                     )}
                   </span>
                 </Link>
+                <RemoveWorkspaceButton id={ws.id} name={ws.name} kind={ws.kind} />
               </li>
             ))}
           </ul>

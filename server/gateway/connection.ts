@@ -178,7 +178,10 @@ export class Connection implements ChannelSink {
   };
 
   channelClosed(channel: Channel): void {
-    if (this.channels.get(channel.id) === channel) this.channels.delete(channel.id);
+    if (this.channels.get(channel.id) !== channel) return;
+    // A forgotten session's last output and EXIT may still be waiting for the next pump.
+    channel.pump();
+    this.channels.delete(channel.id);
   }
 
   // ---- inbound ----

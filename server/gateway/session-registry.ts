@@ -73,6 +73,16 @@ export class SessionRegistry {
       .map((s) => s.summary());
   }
 
+  /** End and forget every session of a workspace (it is being removed): viewers see the EXIT. */
+  async forgetWorkspace(userId: string, workspaceId: string): Promise<number> {
+    const doomed = [...this.sessions.values()].filter((s) => s.info.userId === userId && s.info.workspaceId === workspaceId);
+    const running = doomed.filter((s) => s.running);
+    for (const s of running) s.kill();
+    await Promise.race([Promise.all(running.map((s) => s.exited())), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    for (const s of doomed) this.forget(s.id);
+    return running.length;
+  }
+
   get size(): number {
     return this.sessions.size;
   }

@@ -13,6 +13,13 @@ export class RuntimeRegistry {
     return r;
   }
 
+  /** Dispose the runtime of a workspace that is going away. */
+  async drop(workspaceId: string): Promise<void> {
+    const r = this.runtimes.get(workspaceId);
+    this.runtimes.delete(workspaceId);
+    await r?.dispose();
+  }
+
   async dispose(): Promise<void> {
     await Promise.allSettled([...this.runtimes.values()].map((r) => r.dispose()));
     this.runtimes.clear();

@@ -92,6 +92,23 @@ describe('cloud workspaces', () => {
     expect(third.error?.code).toBe('TOO_MANY_REQUESTS');
   });
 
+  it('removing a cloud workspace ends its terminals and releases its worker, freeing a slot', async () => {
+    const list = (await call<Ws[]>('workspaces.list', undefined, false, userToken)).data!;
+    expect(list).toHaveLength(2); // at the limit
+    const [first] = list;
+    const c = await GatewayClient.connect(gw.url, { token: userToken });
+    await c.open(1, { workspace: first!.id, cols: 80, rows: 24 });
+    c.input(1, 'echo "up-$((1+1))"\r');
+    await c.until(() => c.text(1).includes('up-2'), 15_000, 'shell');
+    const removed = await call<{ terminalsEnded: number; filesDeleted: boolean }>('workspaces.remove', { id: first!.id }, true, userToken);
+    expect(removed.data).toEqual({ terminalsEnded: 1, filesDeleted: true });
+    expect(c.channel(1).exit).toBeDefined(); // told before the reply
+    expect(gw.tether.orchestrator.get(first!.workerId)?.state).toBe('gone');
+    expect((await call('workspaces.create', { name: 'c4', cloud: {} }, true, userToken)).error).toBeUndefined();
+    expect((await call('workspaces.remove', { id: first!.id }, true, userToken)).error?.code).toBe('NOT_FOUND');
+    await c.close();
+  });
+
   it('reports the terminals of a killed worker as lost, without hanging', async () => {
     const ws = (await call<Ws>('workspaces.create', { name: 'doomed', cloud: {} }, true)).data!;
     const c = await GatewayClient.connect(gw.url, { token: gw.token });

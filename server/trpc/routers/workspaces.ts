@@ -83,4 +83,18 @@ export const workspacesRouter = router({
         throw err;
       }
     }),
+
+  /**
+   * Remove a workspace: its terminals end. A cloud workspace's worker is released, and its files
+   * with it; the folder of a local or SSH workspace stays where it is.
+   */
+  remove: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+    const ws = ctx.workspaces.get(ctx.user.id, input.id);
+    if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
+    const ended = await ctx.sessions.forgetWorkspace(ctx.user.id, ws.id);
+    await ctx.runtimes.drop(ws.id);
+    ctx.workspaces.remove(ctx.user.id, ws.id);
+    if (ws.workerId) await ctx.orchestrator.release(ws.workerId);
+    return { terminalsEnded: ended, filesDeleted: ws.kind === 'cloud' };
+  }),
 });

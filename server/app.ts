@@ -259,8 +259,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await sessions.dispose();
       await runtimes.dispose();
       sshPool.dispose();
-      // Workers keep running: the next start re-adopts them.
-      await orchestrator.stop();
+      // Workers of cloud workspaces keep running (the next start re-adopts them); warm ones end.
+      await orchestrator.stop({ releaseWarm: true });
       server.closeAllConnections();
       await ui?.close().catch(() => {});
       dbh.close();

@@ -85,6 +85,20 @@ describe('Orchestrator', () => {
     expect(o.list('alice').map((w) => w.id)).toEqual([cold.id]);
   });
 
+  it('on stop, ends idle warm workers but leaves assigned ones running', async () => {
+    const provider = fx.provider();
+    const o = orchestrator({ provider, warmPoolSize: 1 });
+    await o.start();
+    const mine = await o.acquire('u-stop', 'small');
+    await until(() => o.poolStatus().warm === 1, 'a refilled warm worker');
+    const warmId = o.list().find((w) => w.state === 'ready')!.id;
+    await o.stop({ releaseWarm: true });
+    const running = (await provider.list()).filter((w) => w.state === 'running').map((w) => w.id);
+    expect(running).toContain(mine.id);
+    expect(running).not.toContain(warmId);
+    expect(await healthz(mine.endpoint.url)).toBe('ok');
+  });
+
   it('refuses more than maxWorkersPerUser workers with a clear error', async () => {
     const o = orchestrator({ maxWorkersPerUser: 2 });
     await o.start();

@@ -141,11 +141,19 @@ export class Orchestrator {
     this.fillPools();
   }
 
-  /** Stop health checks, the idle sweep and pool refills, after the provider calls under way. Workers keep running. */
-  async stop(): Promise<void> {
+  /**
+   * Stop health checks, the idle sweep and pool refills, after the provider calls under way.
+   * Assigned workers keep running (the next start re-adopts them); with `releaseWarm`, idle warm
+   * ones are ended, so a gateway without cloud workspaces leaves no process behind.
+   */
+  async stop(opts: { releaseWarm?: boolean } = {}): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
     await this.settled();
+    if (opts.releaseWarm) {
+      const warm = this.rows().filter((r) => r.state === 'ready' && r.userId === null);
+      await Promise.all(warm.map((r) => this.release(r.id)));
+    }
   }
 
   /** A worker for `userId`: a warm one of that size if there is one (no process start), else a new one. */

@@ -67,6 +67,8 @@ export interface Tether {
   sshPool: SshPool;
   orchestrator: Orchestrator;
   authOptions: AuthOptions;
+  /** Terminals still running on cloud workers, re-attached after start (resolves to how many). */
+  readopted: Promise<number>;
   /** First-run admin password when it was generated (print once). */
   generatedAdminPassword: string | undefined;
   close(): Promise<void>;
@@ -251,6 +253,25 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${config.secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
 
+  // Terminals on cloud workers outlived the previous gateway: give them sessions again.
+  const readopted = (async () => {
+    let n = 0;
+    for (const { userId, workspace } of workspaces.listOfKind('cloud')) {
+      try {
+        const rt = runtimes.forWorkspace(workspace);
+        if (!rt.runningTerminals || !rt.attachPty) continue;
+        for (const t of await rt.runningTerminals()) {
+          sessions.adopt({ userId, workspaceId: workspace.id, proc: await rt.attachPty(t), cols: t.cols, rows: t.rows, createdAt: t.createdAt });
+          n++;
+        }
+      } catch (err) {
+        log.warn('terminals of a cloud workspace not re-attached', { workspace: workspace.id, error: (err as Error).message });
+      }
+    }
+    if (n) log.info('re-attached terminals of cloud workers', { terminals: n });
+    return n;
+  })();
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
@@ -266,5 +287,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, orchestrator, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, orchestrator, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
 }

@@ -5,7 +5,7 @@
  */
 import { randomId } from '../../lib/shared/ids';
 import type { Logger } from '../log';
-import type { PtyOptions, Runtime } from '../runtimes/runtime';
+import type { PtyOptions, PtyProcess, Runtime } from '../runtimes/runtime';
 import { TerminalSession, type FlowLimits, type SessionSummary } from './session';
 
 export const EXITED_RETENTION_MS = 60 * 60 * 1000;
@@ -47,10 +47,16 @@ export class SessionRegistry {
       );
     }
     const proc = await params.runtime.openPty(params.pty);
+    return this.adopt({ userId: params.userId, workspaceId: params.workspaceId, proc, cols: params.pty.cols, rows: params.pty.rows });
+  }
+
+  /** Make a session of a process that is already running (a terminal re-attached on a worker). */
+  adopt(params: { userId: string; workspaceId: string; proc: PtyProcess; cols: number; rows: number; createdAt?: number }): TerminalSession {
+    const { proc } = params;
     const session = new TerminalSession(
-      { id: randomId(), userId: params.userId, workspaceId: params.workspaceId, command: proc.command, createdAt: this.now() },
+      { id: randomId(), userId: params.userId, workspaceId: params.workspaceId, command: proc.command, createdAt: params.createdAt ?? this.now() },
       proc,
-      { ...this.opts, cols: params.pty.cols, rows: params.pty.rows },
+      { ...this.opts, cols: params.cols, rows: params.rows },
     );
     this.sessions.set(session.id, session);
     this.opts.log.info('session started', { session: session.id, workspace: params.workspaceId, pid: proc.pid });
@@ -102,15 +108,17 @@ export class SessionRegistry {
   }
 
   /** Gateway shutdown: end every process, waiting briefly for them to exit. */
+  /** Shutdown: terminals that outlive the gateway (on a worker) are let go; the rest are ended. */
   async dispose(): Promise<void> {
     clearInterval(this.sweeper);
     const all = [...this.sessions.values()];
-    for (const s of all) s.kill();
+    const ending = all.filter((s) => !s.release());
+    for (const s of ending) s.kill();
     await Promise.race([
-      Promise.all(all.map((s) => s.exited())),
+      Promise.all(ending.map((s) => s.exited())),
       new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref()),
     ]);
-    for (const s of all) s.close();
+    for (const s of ending) s.close();
     this.sessions.clear();
   }
 }

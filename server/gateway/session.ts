@@ -146,6 +146,15 @@ export class TerminalSession {
     }
   }
 
+  /** Let go of a process that keeps running without us (a worker's terminal) — true if it does. */
+  release(): boolean {
+    if (!this.running || !this.pty.detach) return false;
+    for (const v of [...this.viewers]) v.onClosed();
+    this.viewers.clear();
+    this.pty.detach();
+    return true;
+  }
+
   /** The registry forgets this session: tell viewers, release the process. */
   close(): void {
     for (const v of [...this.viewers]) v.onClosed();

@@ -36,6 +36,8 @@ export interface PtyProcess extends Disposable {
   resume(): void;
   /** Ask the process to end (SIGHUP, then SIGKILL after a grace period). */
   kill(): void;
+  /** Stop watching a process that lives on without the gateway (a worker's terminal), leaving it running. */
+  detach?(): void;
 }
 
 export interface ExecResult {
@@ -119,6 +121,19 @@ export interface Runtime {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   health(): Promise<RuntimeHealth>;
   dispose(): Promise<void>;
+  /** Runtimes whose terminals outlive the gateway (a worker agent keeps them): the ones running
+   * there now, and a way to attach to one. Absent where terminals end with the gateway. */
+  runningTerminals?(): Promise<RunningTerminal[]>;
+  attachPty?(terminal: RunningTerminal): Promise<PtyProcess>;
+}
+
+export interface RunningTerminal {
+  /** The runtime's own id of the terminal. */
+  id: string;
+  command: string;
+  cols: number;
+  rows: number;
+  createdAt: number;
 }
 
 /** A failure that carries an errno-style `code` (ENOENT, EEXIST, EFBIG…) like Node's own fs errors,

@@ -15,14 +15,24 @@ export interface TestGateway {
   token: string;
   adminId: string;
   password: string;
-  dispose(): Promise<void>;
+  /** Stop; `restartable` keeps DATA_DIR and cloud workers for a gateway started with `reuse`. */
+  dispose(opts?: { restartable?: boolean }): Promise<void>;
 }
 
 export async function startTestGateway(
-  overrides: { limits?: Partial<Limits>; ssh?: Partial<SshConfig>; cloud?: Partial<CloudConfig>; ui?: boolean; log?: Logger; runtimeFor?: TetherOptions['runtimeFor'] } = {},
+  overrides: {
+    limits?: Partial<Limits>;
+    ssh?: Partial<SshConfig>;
+    cloud?: Partial<CloudConfig>;
+    ui?: boolean;
+    log?: Logger;
+    runtimeFor?: TetherOptions['runtimeFor'];
+    /** Start on the DATA_DIR of a gateway disposed with `restartable` (a gateway restart). */
+    reuse?: Pick<TestGateway, 'dataDir' | 'password'>;
+  } = {},
 ): Promise<TestGateway> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-test-'));
-  const password = 'test-password-' + Math.random().toString(36).slice(2);
+  const dataDir = overrides.reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tether-test-')));
+  const password = overrides.reuse?.password ?? 'test-password-' + Math.random().toString(36).slice(2);
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -43,7 +53,7 @@ export async function startTestGateway(
   };
   // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.
   const home = path.join(dataDir, 'home');
-  await mkdir(home);
+  await mkdir(home, { recursive: true });
   const runtimeFor = overrides.runtimeFor ?? ((ws) => new LocalRuntime(ws.root, { env: { HOME: home } }));
   const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor });
   const admin = (await tether.users.verify('admin', password))!;
@@ -55,7 +65,8 @@ export async function startTestGateway(
     token,
     adminId: admin.id,
     password,
-    async dispose() {
+    async dispose(opts = {}) {
+      if (opts.restartable) return tether.close();
       await tether.orchestrator.destroyAll();
       await tether.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -98,7 +98,10 @@ class CallHandler implements ConnectionExtension {
   private readonly watches = new Map<number, Disposable>();
   private nextHandle = 1;
 
-  constructor(private readonly runtime: LocalRuntime) {}
+  constructor(
+    private readonly runtime: LocalRuntime,
+    private readonly sessions: SessionRegistry,
+  ) {}
 
   onFrame(frame: Uint8Array, conn: Connection): void {
     const call = decodeCall(frame);
@@ -133,6 +136,9 @@ class CallHandler implements ConnectionExtension {
     switch (method) {
       case 'health':
         return [await this.runtime.health()];
+      case 'sessions.list':
+        // Terminals still running here, e.g. for a gateway that restarted and re-attaches them.
+        return [this.sessions.listForWorkspace(AGENT_USER.id, AGENT_WORKSPACE).filter((s) => s.exited === null)];
       case 'exec': {
         const argv = p.argv;
         if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw Object.assign(new Error('argv must be strings'), { code: 'bad_request' });
@@ -273,7 +279,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       // One gateway at a time: a reconnecting gateway replaces a link it may have lost sight of.
       current?.close(CloseCode.NORMAL, 'replaced by a new gateway connection');
-      current = new Connection(ws, AGENT_USER, source, DEFAULT_LIMITS, opts.log, new CallHandler(runtime));
+      current = new Connection(ws, AGENT_USER, source, DEFAULT_LIMITS, opts.log, new CallHandler(runtime, sessions));
     });
   });
   await new Promise<void>((resolve, reject) => {

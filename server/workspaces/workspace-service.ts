@@ -117,6 +117,16 @@ export class WorkspaceService {
     this.db.delete(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
   }
 
+  /** Every user's workspaces of one kind, with their owners (gateway start-up work). */
+  listOfKind(kind: Workspace['kind']): { userId: string; workspace: Workspace }[] {
+    return this.db
+      .select({ userId: workspaces.userId, ...COLUMNS })
+      .from(workspaces)
+      .where(eq(workspaces.kind, kind))
+      .all()
+      .map(({ userId, ...workspace }) => ({ userId, workspace }));
+  }
+
   /** How many workspaces live on an SSH host. */
   countOnHost(hostId: string): number {
     return this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.hostId, hostId)).all().length;

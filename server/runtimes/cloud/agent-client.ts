@@ -15,6 +15,7 @@ import {
   decodeServerFrame,
   encodeAck,
   encodeCall,
+  encodeDetach,
   encodeHello,
   encodeInput,
   encodeKill,
@@ -93,7 +94,9 @@ export class AgentClient {
     return () => this.reconnectListeners.delete(listener);
   }
 
-  async openTerminal(req: Omit<OpenRequest, 'session' | 'resumeFrom'>, handlers: TerminalHandlers): Promise<TerminalControl> {
+  /** A new terminal (`req.workspace`) or, with `req.session`, one already running on the agent
+   * (replayed from the oldest byte its ring still has). */
+  async openTerminal(req: Omit<OpenRequest, 'resumeFrom'>, handlers: TerminalHandlers): Promise<TerminalControl> {
     await this.connect();
     const t: Terminal = { channel: this.nextChannel++, session: null, cols: req.cols, rows: req.rows, received: 0, paused: false, ended: false, handlers };
     this.terminals.set(t.channel, t);
@@ -114,6 +117,12 @@ export class AgentClient {
         if (!t.ended) this.send(encodeAck(t.channel, t.received));
       },
       kill: () => !t.ended && this.send(encodeKill(t.channel)),
+      detach: () => {
+        if (t.ended) return;
+        t.ended = true;
+        this.terminals.delete(t.channel);
+        this.send(encodeDetach(t.channel));
+      },
     };
   }
 
@@ -293,4 +302,6 @@ export interface TerminalControl {
   pause(): void;
   resume(): void;
   kill(): void;
+  /** Stop viewing; the terminal keeps running on the agent. */
+  detach(): void;
 }

@@ -6,7 +6,7 @@
  */
 import { AGENT_IO_CHUNK, AGENT_WORKSPACE, type ExitInfo } from '../../../lib/protocol';
 import type { Logger } from '../../log';
-import type { Disposable, ExecOptions, ExecResult, FsEntry, FsEvent, FsStat, PtyOptions, PtyProcess, Runtime, RuntimeFs, RuntimeHealth } from '../runtime';
+import type { Disposable, ExecOptions, ExecResult, FsEntry, FsEvent, FsStat, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeFs, RuntimeHealth } from '../runtime';
 import { AgentClient, type WorkerEndpoint } from './agent-client';
 
 
@@ -64,6 +64,9 @@ export class CloudPty implements PtyProcess {
   }
   kill(): void {
     this.control.kill();
+  }
+  detach(): void {
+    this.control.detach();
   }
   dispose(): void {
     this.control.kill();
@@ -223,6 +226,17 @@ export class CloudRuntime implements Runtime {
     this.opts.onActivity?.();
     const pty = new CloudPty(opts.command ?? 'login shell', () => this.opts.onActivity?.());
     pty.control = await this.agent.openTerminal({ workspace: AGENT_WORKSPACE, cols: opts.cols, rows: opts.rows, cwd: opts.cwd, command: opts.command }, pty.handlers());
+    return pty;
+  }
+
+  async runningTerminals(): Promise<RunningTerminal[]> {
+    const list = (await this.agent.call('sessions.list', {})).result as { id: string; command: string; cols: number; rows: number; createdAt: number }[];
+    return list.map(({ id, command, cols, rows, createdAt }) => ({ id, command, cols, rows, createdAt }));
+  }
+
+  async attachPty(t: RunningTerminal): Promise<PtyProcess> {
+    const pty = new CloudPty(t.command, () => this.opts.onActivity?.());
+    pty.control = await this.agent.openTerminal({ session: t.id, cols: t.cols, rows: t.rows }, pty.handlers());
     return pty;
   }
 

@@ -124,4 +124,31 @@ describe('cloud workspaces', () => {
     await until(() => gw.tether.orchestrator.get(ws.workerId)?.state === 'gone', 'the worker reported gone', 20_000);
     await c.close();
   });
+
+  it('re-attaches terminals that kept running on a worker across a gateway restart', async () => {
+    const first = await startTestGateway({ cloud: { warmPoolSize: 0 } });
+    let second: TestGateway | undefined;
+    try {
+      const ws = (await trpcCall<Ws>(first.url, 'workspaces.create', { token: first.token, mutation: true, input: { name: 'lasting', cloud: {} } })).data!;
+      const a = await GatewayClient.connect(first.url, { token: first.token });
+      await a.open(1, { workspace: ws.id, cols: 80, rows: 24 });
+      a.input(1, 'export MARK=kept; echo "before-$((40+2))"\r');
+      await a.until(() => a.text(1).includes('before-42'), 15_000, 'output before the restart');
+      await a.close();
+      await first.dispose({ restartable: true });
+
+      second = await startTestGateway({ cloud: { warmPoolSize: 0 }, reuse: first });
+      expect(await second.tether.readopted).toBe(1);
+      const listed = await trpcCall<{ id: string }[]>(second.url, 'terminals.list', { token: second.token, input: { workspaceId: ws.id } });
+      expect(listed.data).toHaveLength(1);
+      const b = await GatewayClient.connect(second.url, { token: second.token });
+      await b.open(1, { session: listed.data![0]!.id, cols: 80, rows: 24 });
+      await b.until(() => b.text(1).includes('before-42'), 15_000, 'the output from before, replayed');
+      b.input(1, 'echo "still-$MARK"\r'); // the same shell: its variables survived
+      await b.until(() => b.text(1).includes('still-kept'), 15_000, 'the same shell answering');
+      await b.close();
+    } finally {
+      await (second ?? first).dispose();
+    }
+  });
 });

@@ -13,6 +13,11 @@ export class RuntimeRegistry {
     return r;
   }
 
+  /** A runtime for a workspace-to-be (a migration target), not cached. */
+  build(ws: Workspace): Runtime {
+    return this.factory(ws);
+  }
+
   /** Dispose the runtime of a workspace that is going away. */
   async drop(workspaceId: string): Promise<void> {
     const r = this.runtimes.get(workspaceId);

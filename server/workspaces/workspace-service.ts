@@ -112,6 +112,11 @@ export class WorkspaceService {
     return ws;
   }
 
+  /** Point a workspace at another place (after a verified migration). */
+  relocate(userId: string, id: string, to: Pick<Workspace, 'kind' | 'root' | 'hostId' | 'workerId'>): void {
+    this.db.update(workspaces).set(to).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
+  }
+
   /** Forget a workspace record (its files are the runtime's business). */
   remove(userId: string, id: string): void {
     this.db.delete(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();

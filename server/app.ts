@@ -30,6 +30,7 @@ import { RuntimeRegistry } from './runtimes/runtime-registry';
 import { FileService } from './workspaces/file-service';
 import { loadOrCreateSecret, loadSealingKey } from './secrets';
 import { Orchestrator } from './cloud/orchestrator';
+import { MigrationService } from './migration/migration-service';
 import { ProcessProvider } from './cloud/process-provider';
 import { CloudRuntime } from './runtimes/cloud/cloud-runtime';
 import { SshHostService } from './runtimes/ssh/host-service';
@@ -178,6 +179,16 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     return new SshRuntime({ pool: sshPool, target: hosts.poolTarget(host), root: ws.root });
   });
   const files = new FileService();
+  const migrations = new MigrationService({
+    workspaces,
+    runtimes,
+    sessions,
+    hosts,
+    sshPool,
+    orchestrator,
+    localBase: path.join(dataDir, 'workspaces'),
+    log: log.child({ component: 'migration' }),
+  });
   const source = sessionSource(sessions, workspaces, runtimes);
   const gateway = new WsGateway({
     authenticator,
@@ -189,7 +200,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, cloudInfo, users, log }),
+    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, log }),
     onError: ({ error, path: p }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
     },

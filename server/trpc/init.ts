@@ -8,6 +8,7 @@ import type { RuntimeRegistry } from '../runtimes/runtime-registry';
 import type { SshHostService } from '../runtimes/ssh/host-service';
 import type { SshPool } from '../runtimes/ssh/pool';
 import type { Orchestrator } from '../cloud/orchestrator';
+import type { MigrationService } from '../migration/migration-service';
 import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
 import type { WorkspaceService } from '../workspaces/workspace-service';
@@ -21,6 +22,7 @@ export interface TrpcServices {
   hosts: SshHostService;
   sshPool: SshPool;
   orchestrator: Orchestrator;
+  migrations: MigrationService;
   /** The cloud provider's name and sandbox, for the admin view. */
   cloudInfo(): Promise<{ provider: string; sandbox: string }>;
   users: UserService;

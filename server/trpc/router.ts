@@ -2,6 +2,7 @@ import { authedProcedure, router } from './init';
 import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
+import { migrationRouter } from './routers/migration';
 import { runtimesRouter } from './routers/runtimes';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
@@ -16,6 +17,7 @@ export const appRouter = router({
   hosts: hostsRouter,
   runtimes: runtimesRouter,
   cloud: cloudRouter,
+  migration: migrationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -41,7 +41,7 @@ function run(rt: Runtime, command: string): Promise<{ seconds: number; bytes: nu
 }
 
 /** A worker agent process on a free port, serving `root`. */
-async function startWorkerProcess(root: string): Promise<{ url: string; secret: string; stop(): void }> {
+export async function startWorkerProcess(root: string): Promise<{ url: string; secret: string; stop(): void }> {
   const secret = randomBytes(24).toString('base64url');
   const tokenFile = path.join(root, '..', 'token');
   await writeFile(tokenFile, secret, { mode: 0o600 });

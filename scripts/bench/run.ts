@@ -9,6 +9,7 @@
  *  (e–g) files: list 10,000 entries, open a 5 MB file, watch latency (see files.ts)
  *  (h–j) SSH: pooled vs fresh terminal open, throughput and echo vs local (see ssh.ts)
  *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire (see cloud.ts)
+ *  (m) moving a 10,000-file / 50 MB repository to a worker: full vs incremental (see migration.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
+import { migrationFigures } from './migration';
 import { sshFigures } from './ssh';
 import { median, percentile } from './stats';
 
@@ -30,9 +32,10 @@ const ECHO_ROUNDS = 1000;
 const IDLE_SESSIONS = 100;
 const SLOW_CLIENT_BYTES = 200 * MB;
 const quick = process.argv.includes('--quick');
-/** `--ssh` / `--cloud` run only the SSH (h–j) / cloud (k–l) figures. */
+/** `--ssh` / `--cloud` / `--migration` run only the SSH (h–j) / cloud (k–l) / migration (m) figures. */
 const sshOnly = process.argv.includes('--ssh');
 const cloudOnly = process.argv.includes('--cloud');
+const migrationOnly = process.argv.includes('--migration');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -259,11 +262,19 @@ async function printCloudFigures(file: string) {
   console.log(`(l) acquire a cloud worker (median of ${l.rounds}, sandbox: ${l.sandbox}): warm ${l.warmMs.toFixed(0)} ms vs cold ${l.coldMs.toFixed(0)} ms (target warm < 100 ms)`);
 }
 
+async function printMigrationFigures() {
+  const m = await migrationFigures({ quick });
+  console.log(
+    `(m) move a repository of ${m.files.toLocaleString('en')} files / ${fmtMB(m.totalBytes)} to a cloud worker: full ${m.fullSeconds.toFixed(1)} s (${fmtMB(m.fullBytes)} sent) ` +
+      `vs incremental after 100 changed files ${m.incSeconds.toFixed(1)} s (${fmtMB(m.incBytes)} sent) → ${(m.fullSeconds / m.incSeconds).toFixed(1)}× faster`,
+  );
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
-  if (sshOnly || cloudOnly) {
-    await (sshOnly ? printSshFigures(file) : printCloudFigures(file)).finally(() => rm(dir, { recursive: true, force: true }));
+  if (sshOnly || cloudOnly || migrationOnly) {
+    await (sshOnly ? printSshFigures(file) : cloudOnly ? printCloudFigures(file) : printMigrationFigures()).finally(() => rm(dir, { recursive: true, force: true }));
     return;
   }
   const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
@@ -292,6 +303,7 @@ async function main() {
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
     await printSshFigures(file);
     await printCloudFigures(file);
+    await printMigrationFigures();
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

@@ -3,12 +3,14 @@
  * adding hosts (typed or by config alias), trust on first use, sealed keys at rest, workspaces on
  * a host, exact-once terminals over SSH, and a dropped connection reported to the viewer.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type TestSshd } from '../../testing/sshd';
 import { startTestGateway, type TestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
+import { readSubscription } from '../../testing/trpc-subscription';
 import { GatewayClient } from '../../testing/ws-client';
 import type { HostTestResult } from './hosts';
 
@@ -159,5 +161,29 @@ describe('SSH workspaces', () => {
     expect(pool.data!.find((p) => p.failures > 0)).toBeTruthy();
     await sshd.start();
     await b.close();
+  });
+
+  it('takes a local workspace onto the host (migration), verified, and serves it from there', async () => {
+    const local = await gw.tether.workspaces.create(gw.adminId, 'to-ssh');
+    const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
+    execFileSync('git', ['init', '-q', '-b', 'trunk'], { cwd: local.root });
+    await writeFile(path.join(local.root, 'x.txt'), 'one\n');
+    execFileSync('git', ['add', '.'], { cwd: local.root, env });
+    execFileSync('git', ['commit', '-qm', 'c1'], { cwd: local.root, env });
+    await writeFile(path.join(local.root, 'x.txt'), 'two (uncommitted)\n');
+    const folder = await sshd.makeRemoteDir('moved');
+    // The test before restarted sshd: connect now rather than wait out the pool's backoff.
+    expect((await call<HostTestResult>('hosts.test', { id: host.id }, true)).data).toMatchObject({ ok: true });
+    const started = await call<{ id: string }>('migration.start', { workspaceId: local.id, target: { kind: 'ssh', hostId: host.id, path: folder } }, true);
+    expect(started.error).toBeUndefined();
+    const events = await readSubscription<{ step: string; result?: { verified: { branch: string } } }>(gw.url, 'migration.progress', {
+      token: gw.token,
+      input: { id: started.data!.id },
+      until: (e) => ['done', 'failed', 'cancelled'].includes(e.step),
+    });
+    expect(events.at(-1), JSON.stringify(events.at(-1))).toMatchObject({ step: 'done', result: { verified: { branch: 'trunk' } } });
+    expect((await call<{ kind: string; hostId: string }>('workspaces.get', { id: local.id })).data).toMatchObject({ kind: 'ssh', hostId: host.id });
+    expect(await readFile(path.join(folder, 'x.txt'), 'utf8')).toBe('two (uncommitted)\n');
+    expect((await call<{ content: string }>('fs.read', { workspaceId: local.id, path: 'x.txt' })).data?.content).toBe('two (uncommitted)\n');
   });
 });

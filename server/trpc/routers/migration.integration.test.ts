@@ -12,39 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationEvent } from '../../migration/migration-service';
 import { startTestGateway, type TestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
+import { readSubscription } from '../../testing/trpc-subscription';
 import { GatewayClient } from '../../testing/ws-client';
 
 let gw: TestGateway;
 const call = <T = unknown>(p: string, input: unknown, mutation = false) => trpcCall<T>(gw.url, p, { token: gw.token, input, mutation });
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
 
-/** Read the progress subscription (SSE) until its final event; `onEvent` sees each as it comes. */
-async function progress(id: string, onEvent: (e: MigrationEvent) => void = () => {}): Promise<MigrationEvent[]> {
-  const res = await fetch(`${gw.url}/api/trpc/migration.progress?input=${encodeURIComponent(JSON.stringify({ id }))}`, {
-    headers: { authorization: `Bearer ${gw.token}`, accept: 'text/event-stream' },
-  });
-  const events: MigrationEvent[] = [];
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of res.body!) {
-    buf += decoder.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      const lines = block.split('\n').filter(Boolean);
-      const data = lines.find((l) => l.startsWith('data: '));
-      const kind = lines.find((l) => l.startsWith('event: '))?.slice(7);
-      if (!data || kind === 'connected' || kind === 'ping') continue;
-      if (kind === 'serialized-error') throw new Error(`progress failed: ${data}`);
-      const e = JSON.parse(data.slice(6)) as MigrationEvent;
-      events.push(e);
-      onEvent(e);
-      if (['done', 'failed', 'cancelled'].includes(e.step)) return events;
-    }
-  }
-  return events;
-}
+const FINAL = ['done', 'failed', 'cancelled'];
+const progress = (id: string, onEvent?: (e: MigrationEvent) => void) =>
+  readSubscription<MigrationEvent>(gw.url, 'migration.progress', { token: gw.token, input: { id }, until: (e) => FINAL.includes(e.step), onEvent });
 
 async function gitWorkspace(name: string, extraBytes = 0) {
   const ws = await gw.tether.workspaces.create(gw.adminId, name);

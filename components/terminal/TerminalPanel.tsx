@@ -44,9 +44,15 @@ interface Props {
   socket: GatewaySocket;
   workspaceId: string;
   notify: Notify;
+  /**
+   * Bumped when the workspace's sessions changed under the panel (a move ended them and opened
+   * new ones at the new place): the list is read again, new sessions get tabs and tabs of
+   * sessions the gateway no longer has go.
+   */
+  relist?: number;
 }
 
-export function TerminalPanel({ socket, workspaceId, notify }: Props) {
+export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props) {
   const trpcClient = useTRPCClient();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -64,6 +70,8 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
     [socket, closing],
   );
   const counter = useRef(0);
+  /** The first list has arrived (until then it is about to show every session anyway). */
+  const loaded = useRef(false);
   const tabsRef = useRef<Tab[]>([]);
   const activeRef = useRef<string | null>(null);
   useEffect(() => {
@@ -103,6 +111,7 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
         const opened = tabsRef.current;
         const initial =
           attached.length + opened.length > 0 ? [...attached, ...opened] : [makeTab({ kind: 'create', workspace: workspaceId })];
+        loaded.current = true;
         setTabs(initial);
         setActiveKey((cur) => cur ?? initial[0]?.key ?? null);
       },
@@ -114,6 +123,42 @@ export function TerminalPanel({ socket, workspaceId, notify }: Props) {
       cancelled = true;
     };
   }, [trpcClient, workspaceId, makeTab, closing, forgetQuietly]);
+
+  // Re-read the sessions after they changed under the panel (see `relist`).
+  useEffect(() => {
+    if (relist === 0 || !loaded.current) return;
+    let cancelled = false;
+    // Only tabs whose session was known before the request can be judged by its answer.
+    const known = new Set(tabsRef.current.flatMap((t) => (t.session ? [t.session] : [])));
+    trpcClient.terminals.list.query({ workspaceId }).then(
+      (list) => {
+        if (cancelled) return;
+        const listed = new Set(list.map((s) => s.id));
+        const current = tabsRef.current;
+        const shown = new Set(current.flatMap((t) => (t.session ? [t.session] : [])));
+        const kept = current.filter((t) => !t.session || !known.has(t.session) || listed.has(t.session));
+        const added = list
+          .filter((s) => !shown.has(s.id) && s.exited === null && !closing().has(s.id))
+          .map((s) => makeTab({ kind: 'attach', session: s.id }, s.title));
+        const next = [...kept, ...added];
+        setTabs(next);
+        // Leave an ended or removed tab, or one of the sessions from before, for a new live one.
+        const active = next.find((t) => t.key === activeRef.current);
+        const stale = active?.session != null && known.has(active.session) && added.length > 0;
+        if (!active || active.exited !== null || active.gone || stale) {
+          const live = added[0] ?? next.find((t) => t.exited === null && !t.gone) ?? next[0];
+          setActiveKey(live?.key ?? null);
+          setFocusToken((n) => n + 1);
+        }
+      },
+      (err: unknown) => {
+        if (!cancelled) notify(`Could not list terminals: ${errorMessage(err)}`);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [relist, trpcClient, workspaceId, makeTab, closing, notify]);
 
   useEffect(
     () =>

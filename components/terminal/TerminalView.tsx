@@ -200,6 +200,8 @@ export function TerminalView(props: TerminalViewProps) {
     const host = hostRef.current;
     if (!props.active || !host) return;
     if (fitRef.current) fitIfVisible(host, fitRef.current);
+    // A dialog in front (e.g. "Move…" while the tabs change under it) keeps the focus.
+    if (document.activeElement?.closest('[aria-modal="true"]')) return;
     termRef.current?.focus();
   }, [props.active, props.focusToken]);
 

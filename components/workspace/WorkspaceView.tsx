@@ -1,5 +1,5 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
@@ -15,6 +15,7 @@ import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socke
 import { registerConnection } from '@/lib/client/test-hook';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { ConnectionIndicator } from './ConnectionIndicator';
+import { MoveWorkspace } from './MoveWorkspace';
 import { RuntimeBadge } from './RuntimeBadge';
 import { Toasts, useToasts } from './Toasts';
 
@@ -78,7 +79,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   // One watch subscription per view feeds the tree and the editor. A restart (the SSE stream
   // reconnected) may have missed events, so everything shown is re-read.
   const started = useRef(false);
-  useSubscription(
+  const watch = useSubscription(
     trpc.fs.watch.subscriptionOptions(
       { workspaceId },
       {
@@ -96,6 +97,21 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   );
 
   useEffect(() => bus.on('open', () => setPane('editor')), [bus]);
+
+  // After a move the workspace runs elsewhere: re-read where (header), watch the files there
+  // (a restarted watch re-reads the tree and open files), and let the terminal panel pick up the
+  // sessions reopened there.
+  const queryClient = useQueryClient();
+  const resetWatch = useRef(watch.reset);
+  resetWatch.current = watch.reset;
+  const [relist, setRelist] = useState(0);
+  const onMoved = useCallback(() => {
+    void queryClient.invalidateQueries({ queryKey: trpc.workspaces.get.queryKey({ id: workspaceId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.runtimes.workspace.queryKey({ id: workspaceId }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() });
+    resetWatch.current();
+    setRelist((n) => n + 1);
+  }, [queryClient, trpc, workspaceId]);
 
   // Ctrl/Cmd-P: quick open by name; Ctrl/Cmd-Shift-F: search. A focused terminal keeps its keys.
   useEffect(() => {
@@ -147,6 +163,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           {name}
         </span>
         <span className="spacer" />
+        {!notFound && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
         {!notFound && <RuntimeBadge workspaceId={workspaceId} />}
         <ConnectionIndicator status={status} />
       </header>
@@ -191,7 +208,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
                 <EditorPane workspaceId={workspaceId} bus={bus} onActiveChange={setActivePath} notify={push} />
               </div>
               <SplitHandle onMove={onResize} />
-              <div className="ws-term">{socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} />}</div>
+              <div className="ws-term">{socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} relist={relist} />}</div>
             </div>
           </div>
           {quickOpen && <QuickOpen workspaceId={workspaceId} bus={bus} onClose={() => setQuickOpen(false)} />}

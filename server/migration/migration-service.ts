@@ -19,7 +19,7 @@ import type { SshHostService } from '../runtimes/ssh/host-service';
 import { endpointName, type SshPool } from '../runtimes/ssh/pool';
 import { prepareRemoteRoot } from '../runtimes/ssh/ssh-runtime';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
-import { git, isRepository, MigrationError } from './git-state';
+import { captureState, git, isRepository, MigrationError } from './git-state';
 import { migrateGitState, type MigrationProgress } from './migrate';
 
 export type MigrationTarget = { kind: 'local' } | { kind: 'ssh'; hostId: string; path?: string } | { kind: 'cloud'; size?: WorkerSize };
@@ -166,28 +166,34 @@ export class MigrationService {
   private async execute(user: { id: string; role: string }, ws: Workspace, target: MigrationTarget, run: Running, emit: (e: MigrationEvent) => void): Promise<void> {
     const started = performance.now();
     let prepared: Prepared | null = null;
+    /** Terminals ended for the switch: reopened where the workspace stays if the switch fails. */
+    let terminals: { cols: number; rows: number }[] = [];
     try {
       prepared = await this.prepare(user.id, ws, target);
       const source = this.deps.runtimes.forWorkspace(ws);
       const out = await migrateGitState(source, prepared.runtime, { onProgress: emit, signal: run.abort.signal });
       emit({ step: 'switch', message: `Switching the workspace to ${prepared.label}` });
-      const terminals = this.deps.sessions.listForWorkspace(user.id, ws.id).filter((s) => !s.exited);
+      terminals = this.deps.sessions.listForWorkspace(user.id, ws.id).filter((s) => !s.exited);
       await this.deps.sessions.forgetWorkspace(user.id, ws.id);
-      this.deps.workspaces.relocate(user.id, ws.id, prepared.place);
-      await this.deps.runtimes.drop(ws.id);
-      await prepared.runtime.dispose();
-      const moved = this.deps.workspaces.get(user.id, ws.id)!;
-      let reopened = 0;
-      for (const t of terminals) {
-        await this.deps.sessions
-          .create({ userId: user.id, workspaceId: ws.id, runtime: this.deps.runtimes.forWorkspace(moved), pty: { cols: t.cols, rows: t.rows } })
-          .then(() => reopened++)
-          .catch((err: Error) => this.deps.log.warn('terminal not reopened after a move', { workspace: ws.id, error: err.message }));
+      // Nothing may be lost: anything written since the capture (a terminal, an editor) fails the move.
+      const now = await captureState(source);
+      if (now.head !== out.state.head || now.branch !== out.state.branch || now.indexTree !== out.state.indexTree || now.worktreeTree !== out.state.worktreeTree) {
+        throw new MigrationError('files changed in the workspace while it was being moved; nothing was switched — move it again');
       }
-      if (ws.kind === 'cloud' && ws.workerId) await this.deps.orchestrator.release(ws.workerId);
+      this.deps.workspaces.relocate(user.id, ws.id, prepared.place);
+      // From here the target is the workspace's home: no failure below may clean it up.
+      const home = prepared;
+      prepared = null;
+      await this.deps.runtimes.drop(ws.id);
+      await home.runtime.dispose();
+      const reopened = await this.reopen(user.id, this.deps.workspaces.get(user.id, ws.id), terminals);
+      terminals = [];
+      if (ws.kind === 'cloud' && ws.workerId) {
+        await this.deps.orchestrator.release(ws.workerId).catch((e: Error) => this.deps.log.warn('old cloud worker not released', { error: e.message }));
+      }
       emit({
         step: 'done',
-        message: `Moved to ${prepared.label}`,
+        message: `Moved to ${home.label}`,
         result: {
           verified: { branch: out.state.branch, head: out.state.head, files: 'identical' },
           bytes: out.bytes,
@@ -196,14 +202,27 @@ export class MigrationService {
           terminalsReopened: reopened,
         },
       });
-      this.deps.log.info('workspace moved', { workspace: ws.id, to: prepared.place.kind, bytes: out.bytes });
+      this.deps.log.info('workspace moved', { workspace: ws.id, to: home.place.kind, bytes: out.bytes });
     } catch (err) {
       const cancelled = run.abort.signal.aborted;
       if (prepared) await prepared.cleanup().catch((e: Error) => this.deps.log.warn('migration target cleanup failed', { error: e.message }));
+      await this.reopen(user.id, this.deps.workspaces.get(user.id, ws.id), terminals);
       const message = cancelled ? 'Cancelled' : `The move failed: ${(err as Error).message}`;
       emit({ step: cancelled ? 'cancelled' : 'failed', message: `${message}. The workspace stays where it was.`, error: cancelled ? undefined : (err as Error).message });
       this.deps.log.warn('workspace move failed', { workspace: ws.id, error: (err as Error).message });
     }
+  }
+
+  /** Open login shells of the given sizes in the workspace; how many opened. */
+  private async reopen(userId: string, ws: Workspace | null, terminals: { cols: number; rows: number }[]): Promise<number> {
+    let n = 0;
+    for (const t of ws ? terminals : []) {
+      await this.deps.sessions
+        .create({ userId, workspaceId: ws!.id, runtime: this.deps.runtimes.forWorkspace(ws!), pty: { cols: t.cols, rows: t.rows } })
+        .then(() => n++)
+        .catch((err: Error) => this.deps.log.warn('terminal not reopened', { workspace: ws!.id, error: err.message }));
+    }
+    return n;
   }
 
   private async prepare(userId: string, ws: Workspace, target: MigrationTarget): Promise<Prepared> {

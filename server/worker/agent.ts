@@ -83,7 +83,7 @@ class ChunkQueue implements AsyncIterable<Uint8Array> {
 
 type Handle =
   | { kind: 'read'; it: AsyncIterator<Uint8Array>; close(): Promise<void>; pending: Uint8Array | null }
-  | { kind: 'write'; queue: ChunkQueue; result: Promise<unknown> };
+  | { kind: 'write'; queue: ChunkQueue; result: Promise<unknown>; failed: unknown };
 
 function errorBody(err: unknown): AgentReplyBody {
   const e = err as { code?: unknown; message?: string };
@@ -200,14 +200,17 @@ class CallHandler implements ConnectionExtension {
         this.roomForHandle();
         const queue = new ChunkQueue();
         const result = fs.writeFile(str('path'), queue, { exclusive: p.exclusive === true, maxBytes: num('maxBytes') });
-        result.catch(() => {}); // reported by writeCommit
         const id = this.nextHandle++;
-        this.handles.set(id, { kind: 'write', queue, result });
+        const handle: Handle = { kind: 'write', queue, result, failed: null };
+        // A save that failed (too large, disk full…) refuses further chunks instead of buffering them.
+        result.catch((err: unknown) => (handle.failed = err));
+        this.handles.set(id, handle);
         return [{ handle: id }];
       }
       case 'fs.writeChunk': {
         const h = this.handles.get(num('handle') ?? -1);
         if (h?.kind !== 'write') throw Object.assign(new Error('no such write handle'), { code: 'bad_request' });
+        if (h.failed) throw h.failed;
         h.queue.push(tail.slice());
         return [null];
       }

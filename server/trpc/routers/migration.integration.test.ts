@@ -95,6 +95,23 @@ describe('migration', () => {
     expect(execFileSync('ls', ['-a', path.join(ws.root, '.git')]).toString()).not.toContain('tether-migration');
   });
 
+  it('does not switch (and loses nothing) when files change while the workspace is being moved', async () => {
+    const ws = await gitWorkspace('busy', 8 * 1024 * 1024);
+    const started = await call<{ id: string }>('migration.start', { workspaceId: ws.id, target: { kind: 'cloud' } }, true);
+    let wrote = false;
+    const events = await progress(started.data!.id, (e) => {
+      if (wrote || e.step !== 'transfer') return;
+      wrote = true;
+      execFileSync('sh', ['-c', 'echo "written during the move" > late.txt'], { cwd: ws.root });
+    });
+    expect(wrote).toBe(true);
+    expect(events.at(-1)).toMatchObject({ step: 'failed' });
+    expect(events.at(-1)!.message).toMatch(/changed in the workspace while it was being moved/);
+    expect((await call<{ kind: string }>('workspaces.get', { id: ws.id })).data?.kind).toBe('local');
+    expect(await readFile(path.join(ws.root, 'late.txt'), 'utf8')).toBe('written during the move\n');
+    expect(gw.tether.orchestrator.list().filter((w) => w.state === 'assigned')).toHaveLength(gw.tether.workspaces.list(gw.adminId).filter((w) => w.kind === 'cloud').length);
+  });
+
   it('refuses what cannot move, with reasons', async () => {
     const plain = await gw.tether.workspaces.create(gw.adminId, 'plain');
     expect((await call('migration.plan', { workspaceId: plain.id, target: { kind: 'cloud' } })).error?.message).toMatch(/not a git repository/);

@@ -3,16 +3,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { workspaceNameProblem } from '@/lib/client/workspace-name';
+import { HostFolderField, WorkerSizeField, type WorkerSize } from './WorkspaceFields';
 
 /** The "Runs on" choice for a cloud worker; any other non-empty value is an SSH host's id. */
 const CLOUD = 'cloud';
-
-type WorkerSize = 'small' | 'medium' | 'large';
-const SIZES: ReadonlyArray<readonly [WorkerSize, string]> = [
-  ['small', 'Small'],
-  ['medium', 'Medium'],
-  ['large', 'Large'],
-];
 
 export function CreateWorkspaceForm() {
   const trpc = useTRPC();
@@ -112,44 +106,26 @@ export function CreateWorkspaceForm() {
             </select>
           </label>
           {host && (
-            <label className="field">
-              <span>Folder on the host</span>
-              <input
-                className="input"
-                data-testid="create-workspace-root"
-                placeholder={`~/tether/${trimmed || '<name>'}`}
-                autoCapitalize="none"
-                autoCorrect="off"
-                spellCheck={false}
-                maxLength={4096}
-                value={root}
-                onChange={(e) => {
-                  setRoot(e.target.value);
-                  clearError();
-                }}
-              />
-            </label>
+            <HostFolderField
+              testId="create-workspace-root"
+              placeholder={`~/tether/${trimmed || '<name>'}`}
+              value={root}
+              onChange={(v) => {
+                setRoot(v);
+                clearError();
+              }}
+            />
           )}
           {cloud && (
             <>
-              <label className="field field-narrow">
-                <span>Size</span>
-                <select
-                  className="input"
-                  data-testid="create-workspace-size"
-                  value={size}
-                  onChange={(e) => {
-                    setSize(e.target.value as WorkerSize);
-                    clearError();
-                  }}
-                >
-                  {SIZES.map(([value, label]) => (
-                    <option key={value} value={value}>
-                      {label}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <WorkerSizeField
+                testId="create-workspace-size"
+                value={size}
+                onChange={(v) => {
+                  setSize(v);
+                  clearError();
+                }}
+              />
               <label className="field">
                 <span>Clone a git repository</span>
                 <input

@@ -30,12 +30,7 @@ import {
   type WorkspaceKind,
 } from '@/lib/client/migration-text';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
-
-const SIZES: ReadonlyArray<readonly [WorkerSize, string]> = [
-  ['small', 'Small'],
-  ['medium', 'Medium'],
-  ['large', 'Large'],
-];
+import { HostFolderField, WorkerSizeField } from './WorkspaceFields';
 
 interface WorkspaceInfo {
   id: string;
@@ -258,43 +253,25 @@ export function MoveWorkspace({ workspace, onMoved }: Props) {
                     </select>
                   </label>
                   {ssh && (
-                    <label className="field">
-                      <span>Folder on the host</span>
-                      <input
-                        className="input"
-                        data-testid="move-path"
-                        placeholder={`~/tether/${workspace.name} (optional)`}
-                        autoCapitalize="none"
-                        autoCorrect="off"
-                        spellCheck={false}
-                        maxLength={4096}
-                        value={path}
-                        onChange={(e) => {
-                          setPath(e.target.value);
-                          resetChoice();
-                        }}
-                      />
-                    </label>
+                    <HostFolderField
+                      testId="move-path"
+                      placeholder={`~/tether/${workspace.name} (optional)`}
+                      value={path}
+                      onChange={(v) => {
+                        setPath(v);
+                        resetChoice();
+                      }}
+                    />
                   )}
                   {cloud && (
-                    <label className="field field-narrow">
-                      <span>Size</span>
-                      <select
-                        className="input"
-                        data-testid="move-size"
-                        value={size}
-                        onChange={(e) => {
-                          setSize(e.target.value as WorkerSize);
-                          resetChoice();
-                        }}
-                      >
-                        {SIZES.map(([value, label]) => (
-                          <option key={value} value={value}>
-                            {label}
-                          </option>
-                        ))}
-                      </select>
-                    </label>
+                    <WorkerSizeField
+                      testId="move-size"
+                      value={size}
+                      onChange={(v) => {
+                        setSize(v);
+                        resetChoice();
+                      }}
+                    />
                   )}
                 </div>
                 {hosts.isError && <p className="field-error">Could not list SSH hosts: {errorMessage(hosts.error)}</p>}

@@ -13,32 +13,15 @@ import path from 'node:path';
 import { silentLogger } from '../../server/log';
 import { CloudRuntime } from '../../server/runtimes/cloud/cloud-runtime';
 import { LocalRuntime } from '../../server/runtimes/local/local-runtime';
-import type { Runtime } from '../../server/runtimes/runtime';
 import { Orchestrator } from '../../server/cloud/orchestrator';
 import { ProcessProvider } from '../../server/cloud/process-provider';
 import { openDatabase } from '../../server/db/database';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { trpcCall } from '../../server/testing/trpc-call';
 import { startGatewayProcess } from './gateway-process';
-import { median } from './stats';
+import { median, ptyRun } from './stats';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function run(rt: Runtime, command: string): Promise<{ seconds: number; bytes: number }> {
-  return rt.openPty({ cols: 120, rows: 40, command }).then(
-    (p) =>
-      new Promise((resolve) => {
-        const start = performance.now();
-        let last = start;
-        let bytes = 0;
-        p.onData((d) => {
-          bytes += d.byteLength;
-          last = performance.now();
-        });
-        p.onExit(() => resolve({ seconds: (last - start) / 1000, bytes }));
-      }),
-  );
-}
 
 /** A worker agent process on a free port, serving `root`. */
 export async function startWorkerProcess(root: string): Promise<{ url: string; secret: string; stop(): void }> {
@@ -75,8 +58,8 @@ export async function cloudThroughput(opts: { dataFile: string; quick: boolean }
     const viaLocal: number[] = [];
     let bytes = 0;
     for (let i = 0; i < (opts.quick ? 1 : 3); i++) {
-      const l = await run(local, 'cat data.txt');
-      const c = await run(cloud, 'cat data.txt');
+      const l = await ptyRun(local, 'cat data.txt');
+      const c = await ptyRun(cloud, 'cat data.txt');
       if (c.bytes !== l.bytes) throw new Error(`the worker delivered ${c.bytes} bytes, local ${l.bytes}`);
       bytes = c.bytes;
       viaLocal.push(l.bytes / l.seconds);

@@ -10,31 +10,15 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalRuntime } from '../../server/runtimes/local/local-runtime';
-import type { PtyProcess, Runtime } from '../../server/runtimes/runtime';
+import type { PtyProcess } from '../../server/runtimes/runtime';
 import { SshPool } from '../../server/runtimes/ssh/pool';
 import { SshRuntime } from '../../server/runtimes/ssh/ssh-runtime';
 import { silentLogger } from '../../server/log';
 import { startSshd } from '../../server/testing/sshd';
 import { testPoolTarget } from '../../server/testing/ssh-pool-target';
-import { median, percentile } from './stats';
+import { median, percentile, ptyRun } from './stats';
 
 const enc = new TextEncoder();
-
-function run(rt: Runtime, command: string): Promise<{ seconds: number; bytes: number }> {
-  return rt.openPty({ cols: 120, rows: 40, command }).then(
-    (p) =>
-      new Promise((resolve) => {
-        const start = performance.now();
-        let last = start;
-        let bytes = 0;
-        p.onData((d) => {
-          bytes += d.byteLength;
-          last = performance.now();
-        });
-        p.onExit(() => resolve({ seconds: (last - start) / 1000, bytes }));
-      }),
-  );
-}
 
 async function echoRounds(p: PtyProcess, rounds: number): Promise<number[]> {
   const times: number[] = [];
@@ -101,8 +85,8 @@ export async function sshFigures(opts: { dataFile: string; quick: boolean }) {
     const viaLocal: number[] = [];
     let bytes = 0;
     for (let i = 0; i < rounds; i++) {
-      const l = await run(local, 'cat data.txt');
-      const s = await run(warm, 'cat data.txt');
+      const l = await ptyRun(local, 'cat data.txt');
+      const s = await ptyRun(warm, 'cat data.txt');
       if (s.bytes !== l.bytes) throw new Error(`SSH delivered ${s.bytes} bytes, local ${l.bytes}`);
       bytes = s.bytes;
       viaLocal.push(l.bytes / l.seconds);

@@ -7,6 +7,7 @@
 import { AGENT_IO_CHUNK, AGENT_WORKSPACE, type ExitInfo } from '../../../lib/protocol';
 import type { Logger } from '../../log';
 import type { Disposable, ExecOptions, ExecResult, FsEntry, FsEvent, FsStat, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeFs, RuntimeHealth } from '../runtime';
+import { WatchFanout } from '../watch-fanout';
 import { AgentClient, type WorkerEndpoint } from './agent-client';
 
 
@@ -74,10 +75,21 @@ export class CloudPty implements PtyProcess {
 }
 
 class CloudFs implements RuntimeFs {
-  private readonly listeners = new Set<(events: FsEvent[]) => void>();
   private watchId: number | null = null;
-  private offNotice: (() => void) | null = null;
-  private offReconnect: (() => void) | null = null;
+  /** One agent watch for all subscribers, asked for again after a reconnect (the new link has none). */
+  private readonly watches = new WatchFanout((emit) => {
+    const offNotice = this.agent.onNotice((n) => {
+      if (n.type === 'fs' && n.watch === this.watchId) emit(n.events as FsEvent[]);
+    });
+    const offReconnect = this.agent.onReconnect(() => void this.register());
+    void this.register();
+    return () => {
+      offNotice();
+      offReconnect();
+      if (this.watchId !== null) void this.call('fs.unwatch', { watch: this.watchId }).catch(() => {});
+      this.watchId = null;
+    };
+  });
 
   constructor(
     private readonly agent: AgentClient,
@@ -164,39 +176,16 @@ class CloudFs implements RuntimeFs {
   }
 
   watch(listener: (events: FsEvent[]) => void): Disposable {
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) {
-      this.offNotice = this.agent.onNotice((n) => {
-        if (n.type === 'fs' && n.watch === this.watchId) for (const l of this.listeners) l(n.events as FsEvent[]);
-      });
-      // A reconnected agent link has no watch: ask again.
-      this.offReconnect = this.agent.onReconnect(() => void this.register());
-      void this.register();
-    }
-    return {
-      dispose: () => {
-        this.listeners.delete(listener);
-        if (this.listeners.size === 0) this.stopWatching();
-      },
-    };
+    return this.watches.subscribe(listener);
   }
 
   dispose(): void {
-    this.listeners.clear();
-    this.stopWatching();
+    this.watches.dispose();
   }
 
   private async register(): Promise<void> {
     const r = await this.call<{ watch: number }>('fs.watch', {}).catch(() => null);
-    if (r && this.listeners.size > 0) this.watchId = r.watch;
-  }
-
-  private stopWatching(): void {
-    this.offNotice?.();
-    this.offReconnect?.();
-    this.offNotice = this.offReconnect = null;
-    if (this.watchId !== null) void this.call('fs.unwatch', { watch: this.watchId }).catch(() => {});
-    this.watchId = null;
+    if (r && this.watches.active) this.watchId = r.watch;
   }
 }
 

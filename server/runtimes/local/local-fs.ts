@@ -10,6 +10,7 @@ import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/p
 import path from 'node:path';
 import { fsError, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
 import { PathJail, PathRefusedError, isInside } from '../../workspaces/path-jail';
+import { WatchFanout } from '../watch-fanout';
 
 /** Directories whose contents are not watched (they churn and nobody edits them by hand). */
 const UNWATCHED = /(^|\/)(node_modules|\.git)(\/|$)/;
@@ -29,10 +30,16 @@ function toStat(s: Stats): FsStat {
 }
 
 export class LocalFs implements RuntimeFs {
-  private watcher: FSWatcher | null = null;
   /** Folders already swept for stale temp files in this process. */
   private readonly swept = new Set<string>();
-  private readonly listeners = new Set<(events: FsEvent[]) => void>();
+  private readonly watches = new WatchFanout((emit) => {
+    let stopped = false;
+    const watcher = this.startWatcher(emit, () => stopped).catch(() => null);
+    return () => {
+      stopped = true;
+      void watcher.then((w) => w?.close());
+    };
+  });
 
   constructor(private readonly jail: PathJail) {}
 
@@ -174,24 +181,17 @@ export class LocalFs implements RuntimeFs {
   }
 
   watch(listener: (events: FsEvent[]) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    if (!this.watcher) void this.startWatcher();
-    return {
-      dispose: () => {
-        this.listeners.delete(listener);
-        if (this.listeners.size === 0) this.stopWatcher();
-      },
-    };
+    return this.watches.subscribe(listener);
   }
 
   dispose(): void {
-    this.listeners.clear();
-    this.stopWatcher();
+    this.watches.dispose();
   }
 
-  private async startWatcher(): Promise<void> {
+  /** chokidar on the real root; `closed()` tells whether it was stopped while the root resolved. */
+  private async startWatcher(emit: (events: FsEvent[]) => void, closed: () => boolean): Promise<FSWatcher | null> {
     const root = await this.jail.rootReal();
-    if (this.watcher || this.listeners.size === 0) return;
+    if (closed()) return null;
     const watcher = chokidarWatch(root, {
       ignoreInitial: true,
       followSymlinks: false,
@@ -200,21 +200,15 @@ export class LocalFs implements RuntimeFs {
         return UNWATCHED.test(rel) || path.basename(p).startsWith(TEMP_PREFIX);
       },
     });
-    this.watcher = watcher;
-    const emit = (type: FsEvent['type']) => (abs: string) => {
+    const on = (type: FsEvent['type']) => (abs: string) => {
       const rel = path.relative(root, abs).split(path.sep).join('/');
-      if (rel.startsWith('..')) return;
-      for (const l of this.listeners) l([{ type, path: rel }]);
+      if (!rel.startsWith('..')) emit([{ type, path: rel }]);
     };
-    for (const t of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(t, emit(t));
+    for (const t of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(t, on(t));
     watcher.on('error', () => {
       /* a vanished directory mid-scan: chokidar carries on */
     });
-  }
-
-  private stopWatcher(): void {
-    void this.watcher?.close();
-    this.watcher = null;
+    return watcher;
   }
 
   /** fsync the directory so the rename itself survives a crash. */

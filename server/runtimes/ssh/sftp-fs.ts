@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { fsError, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
 import { PathRefusedError, checkRelativePath, isInside } from '../../workspaces/path-jail';
+import { WatchFanout } from '../watch-fanout';
 
 const TEMP_PREFIX = '.tether-tmp-';
 const UNWATCHED = /^(node_modules|\.git)$/;
@@ -62,8 +63,15 @@ export interface SftpSource {
 
 export class SftpFs implements RuntimeFs {
   private realRoot: Promise<string> | undefined;
-  private readonly listeners = new Set<(events: FsEvent[]) => void>();
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly watches = new WatchFanout((emit) => {
+    const timer = setInterval(() => void this.poll(emit), this.opts.watchIntervalMs);
+    timer.unref();
+    void this.poll(emit);
+    return () => {
+      clearInterval(timer);
+      this.snapshot = null;
+    };
+  });
   private snapshot: Map<string, string> | null = null;
   private polling = false;
 
@@ -270,32 +278,14 @@ export class SftpFs implements RuntimeFs {
 
   /** Changes found by comparing a listing of the tree (type, size, mtime) every `watchIntervalMs`. */
   watch(listener: (events: FsEvent[]) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    if (!this.pollTimer) {
-      this.pollTimer = setInterval(() => void this.poll(), this.opts.watchIntervalMs);
-      this.pollTimer.unref();
-      void this.poll();
-    }
-    return {
-      dispose: () => {
-        this.listeners.delete(listener);
-        if (this.listeners.size === 0) this.stopWatching();
-      },
-    };
+    return this.watches.subscribe(listener);
   }
 
   dispose(): void {
-    this.listeners.clear();
-    this.stopWatching();
+    this.watches.dispose();
   }
 
-  private stopWatching(): void {
-    clearInterval(this.pollTimer);
-    this.pollTimer = undefined;
-    this.snapshot = null;
-  }
-
-  private async poll(): Promise<void> {
+  private async poll(emit: (events: FsEvent[]) => void): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
@@ -311,7 +301,7 @@ export class SftpFs implements RuntimeFs {
         else if (old !== sig && !isDir) events.push({ type: 'change', path: p });
       }
       for (const [p, sig] of prev) if (!next.has(p)) events.push({ type: sig.startsWith('d') ? 'unlinkDir' : 'unlink', path: p });
-      if (events.length) for (const l of this.listeners) l(events);
+      if (events.length && this.watches.active) emit(events);
     } catch {
       // The host is unreachable for now; the next poll tries again.
     } finally {

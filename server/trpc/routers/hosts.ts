@@ -14,16 +14,8 @@ import { authedProcedure, router } from '../init';
 const HOST_ERROR_CODES = { bad_request: 'BAD_REQUEST', conflict: 'CONFLICT', not_found: 'NOT_FOUND', forbidden: 'FORBIDDEN' } as const;
 const hostId = z.object({ id: z.string().min(1).max(64) });
 
-function hostErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof SshHostError) throw new TRPCError({ code: HOST_ERROR_CODES[err.code], message: err.message });
-    throw err;
-  }
-}
-
-async function hostErrorsAsync<T>(fn: () => Promise<T>): Promise<T> {
+/** Host errors as tRPC errors with their own message. */
+async function hostErrors<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -74,7 +66,7 @@ export const hostsRouter = router({
         passphrase: z.string().max(1024).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => hostErrorsAsync(async () => view(await ctx.hosts.add(ctx.user, input), ctx.sshPool))),
+    .mutation(({ ctx, input }) => hostErrors(async () => view(await ctx.hosts.add(ctx.user, input), ctx.sshPool))),
 
   remove: authedProcedure.input(hostId).mutation(({ ctx, input }) =>
     hostErrors(() => {
@@ -146,7 +138,7 @@ export const hostsRouter = router({
   unlock: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), identityFile: z.string().min(1).max(4096), passphrase: z.string().max(1024) }))
     .mutation(({ ctx, input }) =>
-      hostErrorsAsync(async () => {
+      hostErrors(async () => {
         const h = ctx.hosts.get(ctx.user.id, input.id);
         if (!h) throw new SshHostError('not_found', 'no such host');
         if (h.auth !== 'local') throw new SshHostError('bad_request', 'this host uses a stored key');

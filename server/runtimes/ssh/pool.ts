@@ -115,6 +115,13 @@ class PooledConnection {
     this.cap = cap;
   }
 
+  /** Close once no channel has used it for `ms`. */
+  closeWhenIdleFor(ms: number): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.slots === 0 && this.close(), ms);
+    this.idleTimer.unref();
+  }
+
   close(): void {
     this.closing = true;
     clearTimeout(this.idleTimer);
@@ -308,12 +315,7 @@ export class SshPool {
         released = true;
         conn.slots--;
         entry.lastUsedAt = Date.now();
-        if (conn.slots === 0 && !conn.closed) {
-          conn.idleTimer = setTimeout(() => {
-            if (conn.slots === 0) conn.close();
-          }, this.opts.idleCloseMs);
-          conn.idleTimer.unref();
-        }
+        if (conn.slots === 0 && !conn.closed) conn.closeWhenIdleFor(this.opts.idleCloseMs);
       },
     };
   }
@@ -331,10 +333,7 @@ export class SshPool {
         entry.connectMs = Date.now() - started;
         clearTimeout(entry.retryTimer);
         conn.client = client;
-        if (conn.slots === 0) {
-          conn.idleTimer = setTimeout(() => conn.slots === 0 && conn.close(), this.opts.idleCloseMs);
-          conn.idleTimer.unref();
-        }
+        if (conn.slots === 0) conn.closeWhenIdleFor(this.opts.idleCloseMs);
         client.on('close', () => this.onConnectionClosed(entry, conn));
       },
       (err: unknown) => {

@@ -83,8 +83,7 @@ export class SessionRegistry {
   async forgetWorkspace(userId: string, workspaceId: string): Promise<number> {
     const doomed = [...this.sessions.values()].filter((s) => s.info.userId === userId && s.info.workspaceId === workspaceId);
     const running = doomed.filter((s) => s.running);
-    for (const s of running) s.kill();
-    await Promise.race([Promise.all(running.map((s) => s.exited())), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    await endWithinGrace(running);
     for (const s of doomed) this.forget(s.id);
     return running.length;
   }
@@ -113,12 +112,14 @@ export class SessionRegistry {
     clearInterval(this.sweeper);
     const all = [...this.sessions.values()];
     const ending = all.filter((s) => !s.release());
-    for (const s of ending) s.kill();
-    await Promise.race([
-      Promise.all(ending.map((s) => s.exited())),
-      new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref()),
-    ]);
+    await endWithinGrace(ending);
     for (const s of ending) s.close();
     this.sessions.clear();
   }
+}
+
+/** Ask each session's process to end, and wait until they have (or SHUTDOWN_GRACE_MS passed). */
+async function endWithinGrace(sessions: readonly TerminalSession[]): Promise<void> {
+  for (const s of sessions) s.kill();
+  await Promise.race([Promise.all(sessions.map((s) => s.exited())), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
 }

@@ -97,6 +97,8 @@ export class Orchestrator {
   private readonly failures = new Map<string, number>();
   /** Last touch per worker, ahead of the (throttled) database. */
   private readonly lastUsed = new Map<string, number>();
+  /** When touch() last wrote each worker's last use to the database. */
+  private readonly touchPersisted = new Map<string, number>();
   /** Sizes whose warm pool is being filled (one fill per size at a time). */
   private readonly filling = new Set<WorkerSize>();
   /** Provider calls in flight, awaited by stop() and destroyAll(). */
@@ -190,8 +192,9 @@ export class Orchestrator {
     if (!this.endpoints.has(workerId)) return;
     const now = Date.now();
     this.lastUsed.set(workerId, now);
-    const persisted = this.db.select({ at: cloudWorkers.lastUsedAt }).from(cloudWorkers).where(eq(cloudWorkers.id, workerId)).get()?.at;
-    if (now - (persisted ?? 0) >= TOUCH_PERSIST_MS) {
+    // Called on every keystroke: remember when we last wrote instead of reading the row each time.
+    if (now - (this.touchPersisted.get(workerId) ?? 0) >= TOUCH_PERSIST_MS) {
+      this.touchPersisted.set(workerId, now);
       this.db.update(cloudWorkers).set({ lastUsedAt: now }).where(eq(cloudWorkers.id, workerId)).run();
     }
   }
@@ -401,6 +404,7 @@ export class Orchestrator {
     this.endpoints.delete(workerId);
     this.failures.delete(workerId);
     this.lastUsed.delete(workerId);
+    this.touchPersisted.delete(workerId);
     const result = this.db
       .update(cloudWorkers)
       .set({ state: 'gone', releasedAt: Date.now() })

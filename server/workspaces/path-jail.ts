@@ -34,6 +34,24 @@ export function normalizeRelative(rel: string): string {
   return checkRelativePath(rel).join('/');
 }
 
+/**
+ * The real path of an existing `rel` below `root` (already real), by a `realpath` of this machine
+ * or of another (SFTP); refused when it resolves outside. Paths are POSIX on both.
+ */
+export async function resolveWithin(rel: string, root: string, real: (abs: string) => Promise<string>): Promise<string> {
+  const segments = checkRelativePath(rel);
+  const resolved = await real(path.posix.join(root, ...segments));
+  if (!isInside(root, resolved)) throw new PathRefusedError(`"${rel}" resolves outside the workspace`);
+  return resolved;
+}
+
+/** Where to create or replace `rel`: its parent resolved (must exist inside), its last name literal. */
+export async function targetWithin(rel: string, resolveExisting: (parent: string) => Promise<string>): Promise<string> {
+  const segments = checkRelativePath(rel);
+  if (segments.length === 0) throw new PathRefusedError('the workspace root cannot be replaced');
+  return path.posix.join(await resolveExisting(segments.slice(0, -1).join('/')), segments.at(-1)!);
+}
+
 export class PathJail {
   private realRoot: Promise<string> | undefined;
 
@@ -46,11 +64,7 @@ export class PathJail {
 
   /** Absolute real path of an existing `rel`; refuses escapes through symlinks. */
   async resolveExisting(rel: string): Promise<string> {
-    const segments = checkRelativePath(rel);
-    const root = await this.rootReal();
-    const real = await realpath(path.join(root, ...segments));
-    if (!isInside(root, real)) throw new PathRefusedError(`"${rel}" resolves outside the workspace`);
-    return real;
+    return resolveWithin(rel, await this.rootReal(), (p) => realpath(p));
   }
 
   /**
@@ -59,10 +73,7 @@ export class PathJail {
    * followed). The root itself cannot be a target.
    */
   async resolveTarget(rel: string): Promise<string> {
-    const segments = checkRelativePath(rel);
-    if (segments.length === 0) throw new PathRefusedError('the workspace root cannot be replaced');
-    const parent = await this.resolveExisting(segments.slice(0, -1).join('/'));
-    return path.join(parent, segments.at(-1)!);
+    return targetWithin(rel, (parent) => this.resolveExisting(parent));
   }
 
   /** Open an existing file for reading; checks the opened descriptor, refusing symlinks at the last

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { fsError, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
-import { PathRefusedError, checkRelativePath, isInside } from '../../workspaces/path-jail';
+import { PathRefusedError, isInside, normalizeRelative, resolveWithin, targetWithin } from '../../workspaces/path-jail';
 import { WatchFanout } from '../watch-fanout';
 
 const TEMP_PREFIX = '.tether-tmp-';
@@ -99,20 +99,17 @@ export class SftpFs implements RuntimeFs {
   }
 
   async resolveExisting(rel: string): Promise<string> {
-    const segments = checkRelativePath(rel);
     const root = await this.rootReal();
-    if (segments.length === 0) return root;
-    const sftp = await this.source.sftp();
-    const real = await call<string>((cb) => sftp.realpath(path.posix.join(root, ...segments), cb)).catch((err) => Promise.reject(sftpError(err, rel)));
-    if (!isInside(root, real)) throw new PathRefusedError(`"${rel}" resolves outside the workspace`);
-    return real;
+    // The root was resolved and checked once: no round trip for it.
+    if (normalizeRelative(rel) === '') return root;
+    return resolveWithin(rel, root, async (abs) => {
+      const sftp = await this.source.sftp();
+      return call<string>((cb) => sftp.realpath(abs, cb)).catch((err) => Promise.reject(sftpError(err, rel)));
+    });
   }
 
   async resolveTarget(rel: string): Promise<string> {
-    const segments = checkRelativePath(rel);
-    if (segments.length === 0) throw new PathRefusedError('the workspace root cannot be replaced');
-    const parent = await this.resolveExisting(segments.slice(0, -1).join('/'));
-    return path.posix.join(parent, segments.at(-1)!);
+    return targetWithin(rel, (parent) => this.resolveExisting(parent));
   }
 
   async readdir(dir: string): Promise<FsEntry[]> {

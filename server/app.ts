@@ -37,6 +37,11 @@ import { SshHostService } from './runtimes/ssh/host-service';
 import { SshPool } from './runtimes/ssh/pool';
 import { SshRuntime } from './runtimes/ssh/ssh-runtime';
 import { appRouter } from './trpc/router';
+import { createGuestGate } from './sharing/guest-access';
+import { GUEST_TRPC_PATH, SHARE_LINK_PREFIX, handleShareLink } from './sharing/share-routes';
+import { GUEST_COOKIE, ShareService, type Denial, type GuestPrincipal } from './sharing/share-service';
+import { parseCookies } from './http/cookies';
+import { remoteAddress } from './http/origin';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
 
 const TRPC_PATH = '/api/trpc';
@@ -67,6 +72,7 @@ export interface Tether {
   hosts: SshHostService;
   sshPool: SshPool;
   orchestrator: Orchestrator;
+  shares: ShareService;
   authOptions: AuthOptions;
   /** Terminals still running on cloud workers, re-attached after start (resolves to how many). */
   readopted: Promise<number>;
@@ -189,9 +195,11 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     localBase: path.join(dataDir, 'workspaces'),
     log: log.child({ component: 'migration' }),
   });
+  const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
   const source = sessionSource(sessions, workspaces, runtimes);
   const gateway = new WsGateway({
     authenticator,
+    guests: createGuestGate(shares, source),
     sessions: source,
     limits: config.limits,
     trustedOrigins: config.trustedOrigins,
@@ -200,12 +208,20 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: async ({ req }) => ({ user: await authenticator.authenticate(req), workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, log }),
+    createContext: async ({ req }) => {
+      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, log, peer: remoteAddress(req) };
+      const guest = guestRequests.get(req);
+      if (guest) return { ...services, user: null, guest: guest.ok ? guest.value : null, guestDenial: guest.ok ? null : guest.denial };
+      return { ...services, user: await authenticator.authenticate(req), guest: null, guestDenial: null };
+    },
     onError: ({ error, path: p }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
     },
   });
   const ui = config.ui ? await loadUi(config) : null;
+  /** Requests that came in under a share's path, with what their cookie is worth. */
+  const guestRequests = new WeakMap<IncomingMessage, { ok: true; value: GuestPrincipal } | { ok: false; denial: Denial }>();
+  const linkLimiter = new FailureLimiter({ max: 30, windowMs: 60_000 });
 
   const server = http.createServer((req, res) => {
     securityHeaders(res);
@@ -221,6 +237,23 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     }
     if (pathname === AUTH_BASE_PATH || pathname.startsWith(AUTH_BASE_PATH + '/')) {
       return handleAuthRequest(req, res, authOptions, config.secure).catch(fail);
+    }
+    if (pathname.startsWith(SHARE_LINK_PREFIX)) {
+      return handleShareLink(req, res, { shares, secure: config.secure, limiter: linkLimiter, log });
+    }
+    const guestTrpc = GUEST_TRPC_PATH.exec(pathname);
+    if (guestTrpc) {
+      if (!originAllowed(req, config.trustedOrigins)) {
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        return res.end('Cross-origin request refused');
+      }
+      const shareId = guestTrpc[1]!;
+      const auth = shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
+      guestRequests.set(req, auth);
+      // Revoking the link (or its expiry, or a kick) cuts open streams such as presence or watch.
+      if (auth.ok) res.once('close', shares.attach(auth.value, () => res.destroy()));
+      req.url = req.url!.slice(`/shared/${shareId}`.length);
+      return trpcHandler(req, res);
     }
     if (pathname.startsWith(FILES_PATH)) {
       return handleFileRequest(req, res, { authenticator, workspaces, runtimes, trustedOrigins: config.trustedOrigins }).catch(fail);
@@ -288,6 +321,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     (closing ??= (async () => {
       server.close();
       gateway.close();
+      shares.dispose();
       await sessions.dispose();
       await runtimes.dispose();
       sshPool.dispose();
@@ -298,5 +332,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, orchestrator, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, orchestrator, shares, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
 }

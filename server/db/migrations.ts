@@ -112,4 +112,47 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'workspaces on cloud workers',
     sql: `ALTER TABLE workspaces ADD COLUMN worker_id TEXT;`,
   },
+  {
+    version: 5,
+    name: 'share links',
+    // Shares are never deleted, only revoked, so the audit keeps its context; a workspace's
+    // removal revokes its shares (share-service.ts). share_events outlive their share on purpose.
+    sql: `
+      CREATE TABLE shares (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL,
+        session_id TEXT,
+        scope TEXT NOT NULL CHECK (scope IN ('view', 'drive')),
+        label TEXT NOT NULL DEFAULT '',
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER,
+        expiry_logged INTEGER NOT NULL DEFAULT 0,
+        guests INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX shares_owner ON shares(owner_id);
+      CREATE TABLE share_guests (
+        id TEXT PRIMARY KEY,
+        share_id TEXT NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        secret_hash TEXT NOT NULL,
+        ip TEXT,
+        joined_at INTEGER NOT NULL,
+        kicked_at INTEGER
+      );
+      CREATE INDEX share_guests_share ON share_guests(share_id);
+      CREATE TABLE share_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        share_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('created', 'joined', 'revoked', 'expired', 'kicked')),
+        guest TEXT,
+        ip TEXT
+      );
+      CREATE INDEX share_events_owner ON share_events(owner_id, at);
+    `,
+  },
 ];

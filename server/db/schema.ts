@@ -96,3 +96,51 @@ export const cloudWorkers = sqliteTable('cloud_workers', {
   lastUsedAt: integer('last_used_at'),
   releasedAt: integer('released_at'),
 });
+
+/** Share links (server/sharing/share-service.ts): revoked, never deleted, so the audit keeps its context. */
+export const shares = sqliteTable('shares', {
+  id: text('id').primaryKey(),
+  ownerId: text('owner_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  workspaceId: text('workspace_id').notNull(),
+  /** The one terminal shared; null shares the whole workspace. */
+  sessionId: text('session_id'),
+  scope: text('scope', { enum: ['view', 'drive'] }).notNull(),
+  label: text('label').notNull(),
+  /** sha256 of the raw token; the token itself is shown once and never stored. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+  /** null: until revoked. */
+  expiresAt: integer('expires_at'),
+  revokedAt: integer('revoked_at'),
+  /** Whether the 'expired' audit event was written. */
+  expiryLogged: integer('expiry_logged').notNull(),
+  /** Guests numbered so far ("Guest N"). */
+  guests: integer('guests').notNull(),
+});
+
+/** One browser that joined through a share link; its cookie holds `id.secret`, the row the secret's sha256. */
+export const shareGuests = sqliteTable('share_guests', {
+  id: text('id').primaryKey(),
+  shareId: text('share_id')
+    .notNull()
+    .references(() => shares.id, { onDelete: 'cascade' }),
+  number: integer('number').notNull(),
+  secretHash: text('secret_hash').notNull(),
+  ip: text('ip'),
+  joinedAt: integer('joined_at').notNull(),
+  kickedAt: integer('kicked_at'),
+});
+
+export const shareEvents = sqliteTable('share_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  ownerId: text('owner_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  shareId: text('share_id').notNull(),
+  at: integer('at').notNull(),
+  kind: text('kind', { enum: ['created', 'joined', 'revoked', 'expired', 'kicked'] }).notNull(),
+  guest: text('guest'),
+  ip: text('ip'),
+});

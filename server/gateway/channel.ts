@@ -4,7 +4,7 @@
  * behind (socket blocked, window full, or replay after attach/resume).
  */
 import type { ExitInfo, SessionEvent } from '../../lib/protocol';
-import type { SessionViewer, TerminalSession } from './session';
+import type { Participant, SessionViewer, TerminalSession } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
 export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
@@ -34,6 +34,7 @@ export class Channel implements SessionViewer {
     from: number,
     private readonly sink: ChannelSink,
     private readonly highWater: number,
+    readonly participant?: Participant,
   ) {
     this.sent = from;
     this.ackedOffset = from;

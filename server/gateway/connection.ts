@@ -26,7 +26,7 @@ import {
 } from '../../lib/protocol';
 import type { Logger } from '../log';
 import { Channel, type ChannelSink } from './channel';
-import type { TerminalSession } from './session';
+import type { Participant, TerminalSession } from './session';
 
 export interface ConnectionLimits {
   maxChannelsPerConnection: number;
@@ -42,6 +42,10 @@ export interface ConnectionLimits {
 export interface ConnectionUser {
   id: string;
   name: string;
+  /** Who this is in presence lists; default: the owner (`owner:<id>`). */
+  participant?: Participant;
+  /** A `view` share guest: INPUT, RESIZE and KILL are refused per frame. */
+  readOnly?: boolean;
 }
 
 /** What a connection needs to find or create sessions; errors carry a protocol error code. */
@@ -95,6 +99,8 @@ export class Connection implements ChannelSink {
   private errorTimes: number[] = [];
   private closed = false;
   private readonly helloTimer: NodeJS.Timeout;
+  private readonly participant: Participant;
+  private readonly asGuest: boolean;
 
   constructor(
     private readonly ws: WebSocket,
@@ -104,6 +110,8 @@ export class Connection implements ChannelSink {
     private readonly log: Logger,
     private readonly extension?: ConnectionExtension,
   ) {
+    this.participant = user.participant ?? { id: `owner:${user.id}`, name: user.name, role: 'owner', scope: 'owner' };
+    this.asGuest = this.participant.role === 'guest';
     this.helloTimer = setTimeout(() => this.close(CloseCode.PROTOCOL, 'no HELLO received'), limits.helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.dispose());
@@ -251,16 +259,19 @@ export class Connection implements ChannelSink {
   private onChannelFrame(ch: Channel, frame: Extract<ClientFrame, { type: 'input' | 'resize' | 'ack' | 'detach' | 'kill' }>): void {
     switch (frame.type) {
       case 'input':
+        if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; your input was not sent');
         if (!ch.session.running) return this.sendError(ch.id, ErrorCode.EXITED, 'the process has exited; input was not delivered');
-        return ch.session.write(frame.data);
+        return ch.session.write(frame.data, this.participant);
       case 'resize':
-        return ch.session.resize(frame.cols, frame.rows, ch);
+        if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot resize the terminal');
+        return ch.session.resize(frame.cols, frame.rows, ch, this.asGuest);
       case 'ack':
         return ch.ack(frame.processed);
       case 'detach':
         this.channels.delete(ch.id);
         return ch.detach();
       case 'kill':
+        if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot end the terminal');
         if (ch.session.running) return ch.session.kill();
         this.channels.delete(ch.id);
         ch.detach();
@@ -294,8 +305,8 @@ export class Connection implements ChannelSink {
     if (!session) return this.sendError(channel, ErrorCode.NOT_FOUND, 'no such terminal session (it may have been closed)');
     if (this.closed) return;
     const { from, snapshot } = replayStart(session, req.resumeFrom);
-    session.resize(req.cols, req.rows);
-    const ch = new Channel(channel, session, from, this, this.limits.highWater);
+    if (!this.user.readOnly) session.resize(req.cols, req.rows, undefined, this.asGuest);
+    const ch = new Channel(channel, session, from, this, this.limits.highWater, this.participant);
     this.channels.set(channel, ch);
     this.send(
       encodeOpened(channel, {

@@ -11,7 +11,30 @@ import type { PtyProcess } from '../runtimes/runtime';
 import { ReplayRing } from './replay-ring';
 import { TitleScanner } from './title-scanner';
 
+/** Who is behind a viewer: the session's owner (any of their tabs) or a guest of a share link. */
+export interface Participant {
+  /** Stable per person: `owner:<userId>` or `guest:<guestId>`. */
+  id: string;
+  name: string;
+  role: 'owner' | 'guest';
+  /** What a guest may do; owners may do everything. */
+  scope: 'owner' | 'view' | 'drive';
+  /** For guests: their share and guest id (what the owner kicks). */
+  shareId?: string;
+  guestId?: string;
+}
+
+export interface PresenceEntry extends Participant {
+  /** Typed within the last TYPING_MS. */
+  typing: boolean;
+}
+
+/** Someone counts as typing for this long after their last input. */
+export const TYPING_MS = 1500;
+
 export interface SessionViewer {
+  /** Who is watching through this viewer (absent for internal viewers). */
+  readonly participant?: Participant;
   /** Bytes confirmed processed by this viewer (absolute stream offset). */
   readonly acked: number;
   /** New bytes were appended to the ring at `offset`. */
@@ -63,6 +86,9 @@ export class TerminalSession {
   private paused = false;
   private readonly exitWaiters: (() => void)[] = [];
   private readonly titles = new TitleScanner();
+  /** Participant id → timer that ends their "typing" state. */
+  private readonly typing = new Map<string, NodeJS.Timeout>();
+  private readonly presenceListeners = new Set<() => void>();
 
   constructor(
     readonly info: SessionInfo,
@@ -106,22 +132,75 @@ export class TerminalSession {
   attach(viewer: SessionViewer): void {
     this.viewers.add(viewer);
     this.updateFlow();
+    if (viewer.participant) this.presenceChanged();
   }
 
   detach(viewer: SessionViewer): void {
-    if (this.viewers.delete(viewer)) this.updateFlow();
+    if (!this.viewers.delete(viewer)) return;
+    this.updateFlow();
+    if (viewer.participant) this.presenceChanged();
   }
 
-  write(data: Uint8Array): void {
-    if (this.running) this.pty.write(data);
+  write(data: Uint8Array, from?: Participant): void {
+    if (!this.running) return;
+    this.pty.write(data);
+    if (from) this.markTyping(from.id);
   }
 
-  resize(cols: number, rows: number, from?: SessionViewer): void {
-    if (!this.running || (cols === this.cols && rows === this.rows)) return;
+  /**
+   * Resize the PTY. The owner's size wins: while an owner viewer is attached, a guest's size is
+   * not applied, and that guest is told the size in force (its terminal letterboxes).
+   */
+  resize(cols: number, rows: number, from?: SessionViewer, asGuest = false): void {
+    if (!this.running) return;
+    if (asGuest && this.hasOwnerViewer()) {
+      if (from && (cols !== this.cols || rows !== this.rows)) from.onResize(this.cols, this.rows);
+      return;
+    }
+    if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
     this.rows = rows;
     this.pty.resize(cols, rows);
     for (const v of this.viewers) if (v !== from) v.onResize(cols, rows);
+  }
+
+  private hasOwnerViewer(): boolean {
+    for (const v of this.viewers) if (v.participant?.role === 'owner') return true;
+    return false;
+  }
+
+  // ---- presence ----
+
+  /** Everyone attached, once per person (owner first), with who is typing. */
+  presence(): PresenceEntry[] {
+    const byId = new Map<string, PresenceEntry>();
+    for (const v of this.viewers) {
+      const p = v.participant;
+      if (p && !byId.has(p.id)) byId.set(p.id, { ...p, typing: this.typing.has(p.id) });
+    }
+    return [...byId.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1));
+  }
+
+  /** Call `fn` whenever someone joins, leaves, starts or stops typing. */
+  onPresence(fn: () => void): () => void {
+    this.presenceListeners.add(fn);
+    return () => this.presenceListeners.delete(fn);
+  }
+
+  private markTyping(id: string): void {
+    const was = this.typing.get(id);
+    clearTimeout(was);
+    const timer = setTimeout(() => {
+      this.typing.delete(id);
+      this.presenceChanged();
+    }, TYPING_MS);
+    timer.unref();
+    this.typing.set(id, timer);
+    if (!was) this.presenceChanged();
+  }
+
+  private presenceChanged(): void {
+    for (const fn of this.presenceListeners) fn();
   }
 
   kill(): void {
@@ -159,6 +238,10 @@ export class TerminalSession {
   close(): void {
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
+    for (const t of this.typing.values()) clearTimeout(t);
+    this.typing.clear();
+    this.presenceChanged();
+    this.presenceListeners.clear();
     this.pty.dispose();
   }
 

@@ -10,14 +10,30 @@ import { MAX_FRAME_BYTES, CloseCode } from '../../lib/protocol';
 import type { Authenticator } from '../auth/authenticator';
 import { originAllowed, remoteAddress } from '../http/origin';
 import type { Logger } from '../log';
-import { Connection, type ConnectionLimits, type SessionSource } from './connection';
+import { Connection, type ConnectionLimits, type ConnectionUser, type SessionSource } from './connection';
 
 export const WS_PATH = '/ws';
+/** A share guest's socket: `/shared/<shareId>/ws`, authenticated by that share's cookie. */
+const GUEST_WS_PATH = /^\/shared\/([A-Za-z0-9_-]{1,64})\/ws$/;
 const MAX_PENDING_UPGRADES = 64;
 const UPGRADE_AUTH_TIMEOUT_MS = 10_000;
 
+/** What a share guest's upgrade is allowed: who they are, what they reach, and a hook that learns
+ * of the connection (to close it on revocation) and returns its unregister function. */
+export interface GuestGrant {
+  user: ConnectionUser;
+  sessions: SessionSource;
+  track(conn: Connection): () => void;
+}
+
+export interface GuestGate {
+  /** The grant, or why not (answered with 403; the page asks tRPC for the words). */
+  authorize(req: IncomingMessage, shareId: string): GuestGrant | { denied: string };
+}
+
 export interface WsGatewayOptions {
   authenticator: Authenticator;
+  guests?: GuestGate;
   sessions: SessionSource;
   limits: ConnectionLimits;
   trustedOrigins: readonly string[];
@@ -41,8 +57,9 @@ export class WsGateway {
 
   /** Returns false when the path is not ours (leave it to Next, e.g. HMR). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== WS_PATH) return false;
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const guestPath = GUEST_WS_PATH.exec(path);
+    if (path !== WS_PATH && !guestPath) return false;
     if (!originAllowed(req, this.opts.trustedOrigins)) {
       this.opts.log.warn('upgrade refused: cross-origin', { origin: req.headers.origin, peer: remoteAddress(req) });
       reject(socket, 403, 'Forbidden');
@@ -50,6 +67,10 @@ export class WsGateway {
     }
     if (this.pending >= MAX_PENDING_UPGRADES) {
       reject(socket, 503, 'Service Unavailable');
+      return true;
+    }
+    if (guestPath) {
+      this.upgradeGuest(req, socket, head, guestPath[1]!);
       return true;
     }
     this.pending++;
@@ -78,6 +99,25 @@ export class WsGateway {
         this.pending--;
       });
     return true;
+  }
+
+  /** Guests are checked synchronously (one SQLite read), so they need no pending slot. */
+  private upgradeGuest(req: IncomingMessage, socket: Duplex, head: Buffer, shareId: string): void {
+    const grant = this.opts.guests?.authorize(req, shareId) ?? { denied: 'not found' };
+    if ('denied' in grant) {
+      this.opts.log.info('guest upgrade refused', { share: shareId, peer: remoteAddress(req) });
+      return reject(socket, 403, 'Forbidden');
+    }
+    socket.on('error', () => socket.destroy());
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const conn = new Connection(ws, grant.user, grant.sessions, this.opts.limits, this.opts.log);
+      this.connections.add(conn);
+      const untrack = grant.track(conn);
+      ws.on('close', () => {
+        untrack();
+        this.connections.delete(conn);
+      });
+    });
   }
 
   /** Graceful shutdown: tell every client why, then stop. */

@@ -2,10 +2,14 @@
 export async function readSubscription<T>(
   baseUrl: string,
   path: string,
-  opts: { token: string; input: unknown; until: (e: T) => boolean; onEvent?: (e: T) => void },
+  opts: { token?: string; cookie?: string; prefix?: string; input: unknown; until: (e: T) => boolean; onEvent?: (e: T) => void; signal?: AbortSignal },
 ): Promise<T[]> {
-  const res = await fetch(`${baseUrl}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(opts.input))}`, {
-    headers: { authorization: `Bearer ${opts.token}`, accept: 'text/event-stream' },
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.cookie) headers.cookie = opts.cookie;
+  const res = await fetch(`${baseUrl}${opts.prefix ?? ''}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(opts.input))}`, {
+    headers,
+    signal: opts.signal,
   });
   const events: T[] = [];
   const decoder = new TextDecoder();

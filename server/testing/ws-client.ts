@@ -46,6 +46,8 @@ export interface ConnectOptions {
   token?: string;
   cookie?: string;
   origin?: string;
+  /** Socket path (default `/ws`; a share guest uses `/shared/<id>/ws`). */
+  path?: string;
   /** ACK output as it arrives, like the browser: whenever ≥ 64 KiB arrived since the last ACK,
    * and at once for smaller frames when nothing else is pending (default true). */
   autoAck?: boolean;
@@ -214,8 +216,8 @@ export class GatewayClient {
   }
 }
 
-export function wsUrl(baseUrl: string): string {
-  return baseUrl.replace(/^http/, 'ws') + '/ws';
+export function wsUrl(baseUrl: string, path = '/ws'): string {
+  return baseUrl.replace(/^http/, 'ws') + path;
 }
 
 function openSocket(baseUrl: string, opts: ConnectOptions): Promise<WebSocket> {
@@ -223,7 +225,7 @@ function openSocket(baseUrl: string, opts: ConnectOptions): Promise<WebSocket> {
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.cookie) headers.cookie = opts.cookie;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl(baseUrl), { headers, origin: opts.origin, perMessageDeflate: false });
+    const ws = new WebSocket(wsUrl(baseUrl, opts.path), { headers, origin: opts.origin, perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new UpgradeRefused(res.statusCode ?? 0)));
     ws.once('error', reject);

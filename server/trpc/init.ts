@@ -11,7 +11,8 @@ import type { Orchestrator } from '../cloud/orchestrator';
 import type { MigrationService } from '../migration/migration-service';
 import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
-import type { WorkspaceService } from '../workspaces/workspace-service';
+import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
+import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } from '../sharing/share-service';
 
 export interface TrpcServices {
   workspaces: WorkspaceService;
@@ -26,11 +27,19 @@ export interface TrpcServices {
   /** The cloud provider's name and sandbox, for the admin view. */
   cloudInfo(): Promise<{ provider: string; sandbox: string }>;
   users: UserService;
+  shares: ShareService;
   log: Logger;
 }
 
 export interface TrpcContext extends TrpcServices {
+  /** The signed-in user (session cookie or API token); null for share guests. */
   user: AuthUser | null;
+  /** A share guest (request under `/shared/<id>/api/trpc`, with that share's cookie). */
+  guest: GuestPrincipal | null;
+  /** Why a request under a share's path has no guest (revoked, expired…). */
+  guestDenial: Denial | null;
+  /** The peer's address, for the share audit. */
+  peer: string;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -46,7 +55,43 @@ export const publicProcedure = t.procedure;
 
 export type AuthedContext = TrpcContext & { user: AuthUser };
 
+/** Signed-in users only; share guests are told it is not part of what was shared. */
 export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (ctx.guest || ctx.guestDenial) throw new TRPCError({ code: 'FORBIDDEN', message: 'This is not part of what was shared with you' });
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/** Whose things a shared procedure acts on, and for whom. */
+export interface Access {
+  /** The user who owns the workspace (the signed-in user, or the share's owner). */
+  ownerId: string;
+  guest: GuestPrincipal | null;
+}
+
+export type SharedContext = TrpcContext & { access: Access };
+
+/**
+ * Procedures a share guest may call too. The one rule for every mutation lives here: a `view`
+ * guest can never change anything. What a guest may *see* is decided by sharedWorkspace and the
+ * session checks, which only ever widen to what the share covers.
+ */
+export const sharedProcedure = t.procedure.use(({ ctx, type, next }) => {
+  if (ctx.guestDenial) throw new TRPCError({ code: 'FORBIDDEN', message: DENIAL_MESSAGES[ctx.guestDenial] });
+  if (ctx.guest) {
+    if (type === 'mutation' && ctx.guest.share.scope === 'view') throw new TRPCError({ code: 'FORBIDDEN', message: 'This share link is view-only' });
+    return next({ ctx: { ...ctx, access: { ownerId: ctx.guest.share.ownerId, guest: ctx.guest } satisfies Access } });
+  }
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  return next({ ctx: { ...ctx, access: { ownerId: ctx.user.id, guest: null } satisfies Access } });
+});
+
+/** The workspace if the caller may reach it: their own, or the one a workspace share covers.
+ * Anything else is NOT_FOUND, the same answer as a workspace that does not exist. */
+export function sharedWorkspace(ctx: SharedContext, id: string): Workspace {
+  const guest = ctx.access.guest;
+  const reachable = !guest || (guest.share.sessionId === null && guest.share.workspaceId === id);
+  const ws = reachable ? ctx.workspaces.get(ctx.access.ownerId, id) : null;
+  if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
+  return ws;
+}

@@ -4,6 +4,7 @@ import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
 import { migrationRouter } from './routers/migration';
 import { runtimesRouter } from './routers/runtimes';
+import { sharesRouter } from './routers/shares';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
 import { workspacesRouter } from './routers/workspaces';
@@ -18,6 +19,7 @@ export const appRouter = router({
   runtimes: runtimesRouter,
   cloud: cloudRouter,
   migration: migrationRouter,
+  shares: sharesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,10 +1,9 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { FsEvent } from '../../runtimes/runtime';
 import { LIST_MAX_LIMIT } from '../../workspaces/file-service';
 import { findFiles, searchText } from '../../workspaces/search';
 import { fsErrorToTrpc } from '../errors';
-import { authedProcedure, router, type TrpcContext } from '../init';
+import { router, sharedProcedure, sharedWorkspace, type SharedContext } from '../init';
 
 const WATCH_BATCH_MS = 100;
 /** Beyond this many pending events a subscriber is told to reload instead. */
@@ -13,13 +12,12 @@ const WATCH_MAX_PENDING = 5000;
 const workspaceId = z.string().min(1).max(64);
 const relPath = z.string().max(4096);
 
-function workspaceRuntime(ctx: TrpcContext & { user: { id: string } }, id: string) {
-  const ws = ctx.workspaces.get(ctx.user.id, id);
-  if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-  return ctx.runtimes.forWorkspace(ws);
+/** Files are reachable by the owner and by guests of a workspace share (read-only for `view`). */
+function workspaceRuntime(ctx: SharedContext, id: string) {
+  return ctx.runtimes.forWorkspace(sharedWorkspace(ctx, id));
 }
 
-const runtimeFor = (ctx: TrpcContext & { user: { id: string } }, id: string) => workspaceRuntime(ctx, id).fs;
+const runtimeFor = (ctx: SharedContext, id: string) => workspaceRuntime(ctx, id).fs;
 
 async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -30,15 +28,15 @@ async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
 }
 
 export const fsRouter = router({
-  list: authedProcedure
+  list: sharedProcedure
     .input(z.object({ workspaceId, dir: relPath, cursor: z.string().max(16).optional(), limit: z.number().int().min(1).max(LIST_MAX_LIMIT).optional() }))
     .query(({ ctx, input }) => guarded(input.dir, () => ctx.files.list(runtimeFor(ctx, input.workspaceId), input.dir, input.cursor, input.limit))),
 
-  read: authedProcedure
+  read: sharedProcedure
     .input(z.object({ workspaceId, path: relPath }))
     .query(({ ctx, input }) => guarded(input.path, () => ctx.files.read(runtimeFor(ctx, input.workspaceId), input.path))),
 
-  write: authedProcedure
+  write: sharedProcedure
     .input(
       z.object({
         workspaceId,
@@ -52,27 +50,27 @@ export const fsRouter = router({
       guarded(input.path, () => ctx.files.write(runtimeFor(ctx, input.workspaceId), input.path, input.content, input.expectedVersion, input.force)),
     ),
 
-  create: authedProcedure
+  create: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1), content: z.string().optional() }))
     .mutation(({ ctx, input }) => guarded(input.path, () => ctx.files.create(runtimeFor(ctx, input.workspaceId), input.path, input.content))),
 
-  mkdir: authedProcedure
+  mkdir: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1) }))
     .mutation(({ ctx, input }) => guarded(input.path, async () => void (await runtimeFor(ctx, input.workspaceId).mkdir(input.path)))),
 
-  rename: authedProcedure
+  rename: sharedProcedure
     .input(z.object({ workspaceId, from: relPath.min(1), to: relPath.min(1) }))
     .mutation(({ ctx, input }) => guarded(input.to, async () => void (await runtimeFor(ctx, input.workspaceId).rename(input.from, input.to)))),
 
-  delete: authedProcedure
+  delete: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1) }))
     .mutation(({ ctx, input }) => guarded(input.path, async () => void (await runtimeFor(ctx, input.workspaceId).rm(input.path)))),
 
-  findFiles: authedProcedure
+  findFiles: sharedProcedure
     .input(z.object({ workspaceId, query: z.string().max(256), limit: z.number().int().min(1).max(200).optional() }))
     .query(({ ctx, input }) => guarded('', () => findFiles(runtimeFor(ctx, input.workspaceId), input.query, input.limit))),
 
-  search: authedProcedure
+  search: sharedProcedure
     .input(
       z.object({
         workspaceId,
@@ -88,7 +86,7 @@ export const fsRouter = router({
    * File changes below the workspace root (SSE). The first change after a quiet spell is sent at
    * once; what follows within WATCH_BATCH_MS is batched. `overflow`: too many to list — reload.
    */
-  watch: authedProcedure.input(z.object({ workspaceId })).subscription(async function* ({ ctx, input, signal }) {
+  watch: sharedProcedure.input(z.object({ workspaceId })).subscription(async function* ({ ctx, input, signal }) {
     const fs = runtimeFor(ctx, input.workspaceId);
     let pending: FsEvent[] = [];
     let overflow = false;

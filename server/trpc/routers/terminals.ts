@@ -1,11 +1,16 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { authedProcedure, router } from '../init';
+import { router, sharedProcedure, sharedWorkspace } from '../init';
 
 export const terminalsRouter = router({
-  /** Sessions of a workspace (running and recently exited), in creation order. */
-  list: authedProcedure.input(z.object({ workspaceId: z.string().min(1).max(64) })).query(({ ctx, input }) => {
-    if (!ctx.workspaces.get(ctx.user.id, input.workspaceId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-    return ctx.sessions.listForWorkspace(ctx.user.id, input.workspaceId);
+  /** Sessions of a workspace (running and recently exited), in creation order. A guest of a
+   * terminal share sees only that terminal; of a workspace share, the workspace's terminals. */
+  list: sharedProcedure.input(z.object({ workspaceId: z.string().min(1).max(64) })).query(({ ctx, input }) => {
+    const share = ctx.access.guest?.share;
+    if (share && share.sessionId !== null) {
+      if (share.workspaceId !== input.workspaceId) return [];
+      return ctx.sessions.listForWorkspace(share.ownerId, share.workspaceId).filter((s) => s.id === share.sessionId);
+    }
+    const ws = sharedWorkspace(ctx, input.workspaceId);
+    return ctx.sessions.listForWorkspace(ctx.access.ownerId, ws.id);
   }),
 });

@@ -6,7 +6,7 @@ import { prepareRemoteRoot } from '../../runtimes/ssh/ssh-runtime';
 import { CloneError, cloneInto } from '../../workspaces/clone';
 import { WorkspaceError } from '../../workspaces/workspace-service';
 import { fsErrorToTrpc } from '../errors';
-import { authedProcedure, router, type AuthedContext } from '../init';
+import { authedProcedure, router, sharedProcedure, sharedWorkspace, type AuthedContext } from '../init';
 
 const WORKSPACE_ERROR_CODES = { conflict: 'CONFLICT', bad_request: 'BAD_REQUEST', not_found: 'NOT_FOUND' } as const;
 
@@ -43,10 +43,10 @@ async function createCloudWorkspace(ctx: AuthedContext, name: string, cloud: { s
 export const workspacesRouter = router({
   list: authedProcedure.query(({ ctx }) => ctx.workspaces.list(ctx.user.id)),
 
-  get: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => {
-    const ws = ctx.workspaces.get(ctx.user.id, input.id);
-    if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-    return ws;
+  /** One workspace; a guest of a workspace share gets it without where it lives. */
+  get: sharedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => {
+    const ws = sharedWorkspace(ctx, input.id);
+    return ctx.access.guest ? { ...ws, root: '', hostId: null, workerId: null } : ws;
   }),
 
   /** A local workspace, or with `hostId` one in a folder on that SSH host (created if missing;
@@ -91,6 +91,8 @@ export const workspacesRouter = router({
   remove: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     const ws = ctx.workspaces.get(ctx.user.id, input.id);
     if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
+    // Its share links stop working first, so no guest watches the terminals end.
+    ctx.shares.revokeWorkspace(ctx.user.id, ws.id);
     const ended = await ctx.sessions.forgetWorkspace(ctx.user.id, ws.id);
     await ctx.runtimes.drop(ws.id);
     ctx.workspaces.remove(ctx.user.id, ws.id);

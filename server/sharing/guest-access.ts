@@ -1,0 +1,63 @@
+/**
+ * What a share guest reaches through the terminal gateway: a SessionSource narrowed to the share,
+ * and the identity their connection carries (name, presence entry, read-only for `view`).
+ * Anything outside the share is answered exactly like something that does not exist.
+ */
+import type { IncomingMessage } from 'node:http';
+import { ErrorCode } from '../../lib/protocol';
+import { GatewayError, type ConnectionUser, type SessionSource } from '../gateway/connection';
+import type { Participant, TerminalSession } from '../gateway/session';
+import type { GuestGate } from '../gateway/ws-server';
+import { parseCookies } from '../http/cookies';
+import { CloseCode } from '../../lib/protocol';
+import { GUEST_COOKIE, type GuestPrincipal, type Share, type ShareService } from './share-service';
+
+/** Whether `session` is inside what `share` covers. */
+export function sessionInShare(share: Share, session: TerminalSession): boolean {
+  if (session.info.userId !== share.ownerId || session.info.workspaceId !== share.workspaceId) return false;
+  return share.sessionId === null || session.id === share.sessionId;
+}
+
+export function guestParticipant({ share, guest }: GuestPrincipal): Participant {
+  return { id: `guest:${guest.id}`, name: guest.name, role: 'guest', scope: share.scope, shareId: share.id, guestId: guest.id };
+}
+
+export function guestConnectionUser(principal: GuestPrincipal): ConnectionUser {
+  return { id: principal.guest.id, name: principal.guest.name, participant: guestParticipant(principal), readOnly: principal.share.scope === 'view' };
+}
+
+/** The owner's session source, narrowed to the share. */
+export function guestSessionSource(principal: GuestPrincipal, owner: SessionSource): SessionSource {
+  const { share } = principal;
+  const ownerUser = { id: share.ownerId, name: '' };
+  return {
+    async create(_user, req) {
+      if (share.scope === 'view') throw new GatewayError(ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot open terminals');
+      if (share.sessionId !== null) throw new GatewayError(ErrorCode.FORBIDDEN, 'this link shares one terminal; it cannot open new ones');
+      if (req.workspace !== share.workspaceId) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
+      return owner.create(ownerUser, req);
+    },
+    find(_user, id) {
+      const s = owner.find(ownerUser, id);
+      return s && sessionInShare(share, s) ? s : null;
+    },
+    forget: (session) => owner.forget(session),
+  };
+}
+
+/** Upgrades of `/shared/<id>/ws`: the share's cookie decides, and the socket is tracked so that
+ * revoking, expiry or a kick closes it with 4403 and the reason. */
+export function createGuestGate(shares: ShareService, owner: SessionSource): GuestGate {
+  return {
+    authorize(req: IncomingMessage, shareId: string) {
+      const auth = shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
+      if (!auth.ok) return { denied: auth.denial };
+      const principal = auth.value;
+      return {
+        user: guestConnectionUser(principal),
+        sessions: guestSessionSource(principal, owner),
+        track: (conn) => shares.attach(principal, (reason) => conn.close(CloseCode.FORBIDDEN, reason)),
+      };
+    },
+  };
+}

@@ -1,0 +1,403 @@
+/**
+ * Share links: a token that lets someone without an account watch (`view`) or drive (`drive`) one
+ * terminal session or a whole workspace of the owner, until it expires or is revoked.
+ *
+ * - The raw token (`tsh_` + 32 random bytes) is shown once; only its sha256 is stored.
+ * - Opening `/s/<token>` makes a guest ("Guest N") whose cookie holds `guestId.secret`, the secret
+ *   stored as sha256 too. Every later request authenticates by that cookie, never by the token.
+ * - Everything live that a guest holds (sockets, SSE streams, requests) is registered here, so a
+ *   revocation, an expiry or a kick closes it at once rather than at its next use.
+ */
+import { and, desc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomId } from '../../lib/shared/ids';
+import type { Db } from '../db/database';
+import { shareEvents, shareGuests, shares } from '../db/schema';
+import type { Logger } from '../log';
+
+export type ShareScope = 'view' | 'drive';
+export type ShareState = 'active' | 'revoked' | 'expired';
+export type ShareEventKind = 'created' | 'joined' | 'revoked' | 'expired' | 'kicked';
+
+export interface Share {
+  id: string;
+  ownerId: string;
+  workspaceId: string;
+  /** The one terminal shared; null shares the whole workspace. */
+  sessionId: string | null;
+  scope: ShareScope;
+  label: string;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface Guest {
+  id: string;
+  shareId: string;
+  number: number;
+  name: string;
+}
+
+/** Someone using a share: what they may reach, and who they are. */
+export interface GuestPrincipal {
+  share: Share;
+  guest: Guest;
+}
+
+/** Why a token or guest cookie does not open anything. */
+export type Denial = 'not_found' | 'revoked' | 'expired' | 'kicked';
+
+export const DENIAL_MESSAGES: Readonly<Record<Denial, string>> = {
+  not_found: 'This link is not valid. Ask the person who shared it for a new one.',
+  revoked: 'This link was revoked by its owner.',
+  expired: 'This link has expired.',
+  kicked: 'The owner removed you from this share.',
+};
+
+export type Resolution<T> = { ok: true; value: T } | { ok: false; denial: Denial };
+
+export interface ShareSummary extends Share {
+  state: ShareState;
+  /** Guests connected now. */
+  online: number;
+  /** Guests who ever joined. */
+  joined: number;
+}
+
+export interface ShareEvent {
+  id: number;
+  shareId: string;
+  label: string;
+  at: number;
+  kind: ShareEventKind;
+  guest: string | null;
+  ip: string | null;
+}
+
+export const TOKEN_PREFIX = 'tsh_';
+const TOKEN_PATTERN = /^tsh_[A-Za-z0-9_-]{43}$/;
+const COOKIE_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+export const SHARE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+/** Name of the guest cookie; its Path is `/shared/<shareId>`, so each share has its own. */
+export const GUEST_COOKIE = 'tether_share';
+/** A share "until revoked" still gives its guests a cookie that lasts at most this long. */
+const UNTIL_REVOKED_COOKIE_SECONDS = 30 * 24 * 3600;
+const EXPIRY_SWEEP_MS = 30_000;
+/** setTimeout's limit; longer expiries are re-armed when they come closer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function guestName(number: number): string {
+  return `Guest ${number}`;
+}
+
+interface LiveHandle {
+  guestId: string;
+  close(reason: string): void;
+}
+
+export class ShareService {
+  private readonly live = new Map<string, Set<LiveHandle>>();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    opts: { now?: () => number } = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.sweeper = setInterval(() => this.sweepExpired(), EXPIRY_SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  // ---- owner side ----
+
+  create(
+    ownerId: string,
+    params: { workspaceId: string; sessionId: string | null; scope: ShareScope; label: string; expiresInMs: number | null },
+    ip: string | null,
+  ): { share: Share; token: string } {
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const now = this.now();
+    const share: Share = {
+      id: randomId(),
+      ownerId,
+      workspaceId: params.workspaceId,
+      sessionId: params.sessionId,
+      scope: params.scope,
+      label: params.label,
+      createdAt: now,
+      expiresAt: params.expiresInMs === null ? null : now + params.expiresInMs,
+      revokedAt: null,
+    };
+    this.db.transaction((tx) => {
+      tx.insert(shares).values({ ...share, tokenHash: sha256(token), expiryLogged: 0, guests: 0 }).run();
+      tx.insert(shareEvents).values({ ownerId, shareId: share.id, at: now, kind: 'created', ip }).run();
+    });
+    this.log.info('share created', { share: share.id, workspace: share.workspaceId, session: share.sessionId, scope: share.scope });
+    return { share, token };
+  }
+
+  get(ownerId: string, id: string): Share | null {
+    const row = this.row(id);
+    return row && row.ownerId === ownerId ? row : null;
+  }
+
+  list(ownerId: string, filter: { workspaceId?: string } = {}): ShareSummary[] {
+    const rows = this.db
+      .select()
+      .from(shares)
+      .where(filter.workspaceId ? and(eq(shares.ownerId, ownerId), eq(shares.workspaceId, filter.workspaceId)) : eq(shares.ownerId, ownerId))
+      .orderBy(desc(shares.createdAt))
+      .all();
+    return rows.map((r) => {
+      const share = toShare(r);
+      return { ...share, state: this.state(share), online: this.onlineGuests(share.id), joined: r.guests };
+    });
+  }
+
+  /** Revoke a link: every socket and stream using it closes now. False when not the owner's. */
+  revoke(ownerId: string, id: string): boolean {
+    const share = this.get(ownerId, id);
+    if (!share) return false;
+    if (share.revokedAt === null) {
+      const now = this.now();
+      this.db.transaction((tx) => {
+        tx.update(shares).set({ revokedAt: now }).where(eq(shares.id, id)).run();
+        tx.insert(shareEvents).values({ ownerId, shareId: id, at: now, kind: 'revoked' }).run();
+      });
+      this.log.info('share revoked', { share: id });
+    }
+    this.closeLive(id, DENIAL_MESSAGES.revoked);
+    return true;
+  }
+
+  /** The workspace is going away: its links stop working. */
+  revokeWorkspace(ownerId: string, workspaceId: string): number {
+    const ids = this.db
+      .select({ id: shares.id })
+      .from(shares)
+      .where(and(eq(shares.ownerId, ownerId), eq(shares.workspaceId, workspaceId), isNull(shares.revokedAt)))
+      .all();
+    for (const { id } of ids) this.revoke(ownerId, id);
+    return ids.length;
+  }
+
+  /** Remove one guest: their sockets close and their cookie stops working (the link itself stays). */
+  kick(ownerId: string, shareId: string, guestId: string): boolean {
+    const share = this.get(ownerId, shareId);
+    if (!share) return false;
+    const guest = this.db.select().from(shareGuests).where(and(eq(shareGuests.id, guestId), eq(shareGuests.shareId, shareId))).get();
+    if (!guest) return false;
+    if (guest.kickedAt === null) {
+      const now = this.now();
+      this.db.transaction((tx) => {
+        tx.update(shareGuests).set({ kickedAt: now }).where(eq(shareGuests.id, guestId)).run();
+        tx.insert(shareEvents).values({ ownerId, shareId, at: now, kind: 'kicked', guest: guestName(guest.number) }).run();
+      });
+    }
+    this.closeLive(shareId, DENIAL_MESSAGES.kicked, guestId);
+    return true;
+  }
+
+  audit(ownerId: string, filter: { shareId?: string; limit?: number } = {}): ShareEvent[] {
+    this.sweepExpired();
+    return this.db
+      .select({
+        id: shareEvents.id,
+        shareId: shareEvents.shareId,
+        label: sql<string>`coalesce(${shares.label}, '')`,
+        at: shareEvents.at,
+        kind: shareEvents.kind,
+        guest: shareEvents.guest,
+        ip: shareEvents.ip,
+      })
+      .from(shareEvents)
+      .leftJoin(shares, eq(shares.id, shareEvents.shareId))
+      .where(filter.shareId ? and(eq(shareEvents.ownerId, ownerId), eq(shareEvents.shareId, filter.shareId)) : eq(shareEvents.ownerId, ownerId))
+      .orderBy(desc(shareEvents.at), desc(shareEvents.id))
+      .limit(filter.limit ?? 200)
+      .all();
+  }
+
+  // ---- guest side ----
+
+  /** Exchange a raw token for a new guest (the `/s/<token>` visit). */
+  join(token: string, ip: string | null): Resolution<{ principal: GuestPrincipal; cookie: string; maxAgeSeconds: number }> {
+    const found = this.byToken(token);
+    if (!found.ok) return found;
+    const share = found.value;
+    const secret = randomBytes(32).toString('base64url');
+    const now = this.now();
+    const guest = this.db.transaction((tx) => {
+      const { guests } = tx
+        .update(shares)
+        .set({ guests: sql`${shares.guests} + 1` })
+        .where(eq(shares.id, share.id))
+        .returning({ guests: shares.guests })
+        .get()!;
+      const g: Guest = { id: randomId(), shareId: share.id, number: guests, name: guestName(guests) };
+      tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number: guests, secretHash: sha256(secret), ip, joinedAt: now }).run();
+      tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: now, kind: 'joined', guest: g.name, ip }).run();
+      return g;
+    });
+    this.log.info('share joined', { share: share.id, guest: guest.name, peer: ip });
+    const maxAgeSeconds = share.expiresAt === null ? UNTIL_REVOKED_COOKIE_SECONDS : Math.max(1, Math.ceil((share.expiresAt - now) / 1000));
+    return { ok: true, value: { principal: { share, guest }, cookie: `${guest.id}.${secret}`, maxAgeSeconds } };
+  }
+
+  /** What a token would open, without joining (e.g. to explain why it does not). */
+  byToken(token: string): Resolution<Share> {
+    if (!TOKEN_PATTERN.test(token)) return { ok: false, denial: 'not_found' };
+    const row = this.db.select().from(shares).where(eq(shares.tokenHash, sha256(token))).get();
+    if (!row) return { ok: false, denial: 'not_found' };
+    return this.usable(toShare(row));
+  }
+
+  /** The guest behind a cookie value for share `shareId`. A missing or forged cookie is `not_found`,
+   * exactly like a share that does not exist. */
+  authenticate(shareId: string, cookie: string | undefined): Resolution<GuestPrincipal> {
+    const m = cookie ? COOKIE_PATTERN.exec(cookie) : null;
+    if (!m || !SHARE_ID_PATTERN.test(shareId)) return { ok: false, denial: 'not_found' };
+    const row = this.db.select().from(shareGuests).where(eq(shareGuests.id, m[1]!)).get();
+    if (!row || row.shareId !== shareId || !sameHash(row.secretHash, sha256(m[2]!))) return { ok: false, denial: 'not_found' };
+    const shareRow = this.row(shareId);
+    if (!shareRow) return { ok: false, denial: 'not_found' };
+    const usable = this.usable(shareRow);
+    if (!usable.ok) return usable;
+    if (row.kickedAt !== null) return { ok: false, denial: 'kicked' };
+    return { ok: true, value: { share: usable.value, guest: { id: row.id, shareId, number: row.number, name: guestName(row.number) } } };
+  }
+
+  /**
+   * Register something live a guest holds; `close` runs (once) when the share is revoked or
+   * expires, or the guest is kicked. Returns the unregister function.
+   */
+  attach(principal: GuestPrincipal, close: (reason: string) => void): () => void {
+    const { share, guest } = principal;
+    let set = this.live.get(share.id);
+    if (!set) this.live.set(share.id, (set = new Set()));
+    const handle: LiveHandle = { guestId: guest.id, close };
+    set.add(handle);
+    if (share.expiresAt !== null && !this.expiryTimers.has(share.id)) this.armExpiry(share.id, share.expiresAt);
+    return () => {
+      const s = this.live.get(share.id);
+      if (!s?.delete(handle) || s.size > 0) return;
+      this.live.delete(share.id);
+      clearTimeout(this.expiryTimers.get(share.id));
+      this.expiryTimers.delete(share.id);
+    };
+  }
+
+  dispose(): void {
+    clearInterval(this.sweeper);
+    for (const t of this.expiryTimers.values()) clearTimeout(t);
+    this.expiryTimers.clear();
+  }
+
+  // ---- internals ----
+
+  private row(id: string): Share | null {
+    if (!SHARE_ID_PATTERN.test(id)) return null;
+    const row = this.db.select().from(shares).where(eq(shares.id, id)).get();
+    return row ? toShare(row) : null;
+  }
+
+  private state(share: Share): ShareState {
+    if (share.revokedAt !== null) return 'revoked';
+    if (share.expiresAt !== null && share.expiresAt <= this.now()) return 'expired';
+    return 'active';
+  }
+
+  private usable(share: Share): Resolution<Share> {
+    const state = this.state(share);
+    if (state === 'active') return { ok: true, value: share };
+    if (state === 'expired') this.markExpired(share);
+    return { ok: false, denial: state };
+  }
+
+  private onlineGuests(shareId: string): number {
+    return new Set([...(this.live.get(shareId) ?? [])].map((h) => h.guestId)).size;
+  }
+
+  private armExpiry(shareId: string, expiresAt: number): void {
+    const wait = Math.max(0, expiresAt - this.now());
+    const timer = setTimeout(
+      () => {
+        this.expiryTimers.delete(shareId);
+        if (expiresAt - this.now() > 0) return this.armExpiry(shareId, expiresAt);
+        const share = this.row(shareId);
+        if (share) this.markExpired(share);
+        this.closeLive(shareId, DENIAL_MESSAGES.expired);
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
+    timer.unref();
+    this.expiryTimers.set(shareId, timer);
+  }
+
+  /** Write the 'expired' audit event once per share. */
+  private markExpired(share: Share): void {
+    if (share.revokedAt !== null) return;
+    this.db.transaction((tx) => {
+      const changed = tx
+        .update(shares)
+        .set({ expiryLogged: 1 })
+        .where(and(eq(shares.id, share.id), eq(shares.expiryLogged, 0)))
+        .run().changes;
+      if (changed) tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: share.expiresAt ?? this.now(), kind: 'expired' }).run();
+    });
+  }
+
+  private sweepExpired(): void {
+    const due = this.db
+      .select()
+      .from(shares)
+      .where(and(isNull(shares.revokedAt), eq(shares.expiryLogged, 0), lte(shares.expiresAt, this.now())))
+      .all();
+    for (const r of due) this.markExpired(toShare(r));
+  }
+
+  private closeLive(shareId: string, reason: string, guestId?: string): void {
+    const set = this.live.get(shareId);
+    if (!set) return;
+    for (const h of [...set]) {
+      if (guestId !== undefined && h.guestId !== guestId) continue;
+      set.delete(h);
+      try {
+        h.close(reason);
+      } catch (err) {
+        this.log.warn('closing a guest connection failed', { share: shareId, error: (err as Error).message });
+      }
+    }
+    if (set.size === 0) {
+      this.live.delete(shareId);
+      clearTimeout(this.expiryTimers.get(shareId));
+      this.expiryTimers.delete(shareId);
+    }
+  }
+}
+
+function toShare(r: typeof shares.$inferSelect): Share {
+  return {
+    id: r.id,
+    ownerId: r.ownerId,
+    workspaceId: r.workspaceId,
+    sessionId: r.sessionId,
+    scope: r.scope,
+    label: r.label,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    revokedAt: r.revokedAt,
+  };
+}

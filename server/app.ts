@@ -227,7 +227,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     securityHeaders(res);
     const pathname = (req.url ?? '/').split('?')[0]!;
     const fail = (err: unknown) => {
-      log.error('request failed', { path: pathname, error: (err as Error).message });
+      // A share link's path is its token: never log it.
+      log.error('request failed', { path: pathname.startsWith(SHARE_LINK_PREFIX) ? `${SHARE_LINK_PREFIX}…` : pathname, error: (err as Error).message });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal error');
     };

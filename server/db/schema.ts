@@ -116,7 +116,7 @@ export const shares = sqliteTable('shares', {
   revokedAt: integer('revoked_at'),
   /** Whether the 'expired' audit event was written. */
   expiryLogged: integer('expiry_logged').notNull(),
-  /** Guests numbered so far ("Guest N"). */
+  /** Guests who joined through this link. */
   guests: integer('guests').notNull(),
 });
 

@@ -61,7 +61,7 @@ export interface ShareSummary extends Share {
   state: ShareState;
   /** Guests connected now. */
   online: number;
-  /** Guests who ever joined. */
+  /** Guests who ever joined through this link. */
   joined: number;
 }
 
@@ -240,14 +240,20 @@ export class ShareService {
     const secret = randomBytes(32).toString('base64url');
     const now = this.now();
     const guest = this.db.transaction((tx) => {
-      const { guests } = tx
-        .update(shares)
+      tx.update(shares)
         .set({ guests: sql`${shares.guests} + 1` })
         .where(eq(shares.id, share.id))
-        .returning({ guests: shares.guests })
+        .run();
+      // Numbered across all of the owner's links, so two guests in one presence list never share a name.
+      const { n } = tx
+        .select({ n: sql<number>`count(*)` })
+        .from(shareGuests)
+        .innerJoin(shares, eq(shares.id, shareGuests.shareId))
+        .where(eq(shares.ownerId, share.ownerId))
         .get()!;
-      const g: Guest = { id: randomId(), shareId: share.id, number: guests, name: guestName(guests) };
-      tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number: guests, secretHash: sha256(secret), ip, joinedAt: now }).run();
+      const number = n + 1;
+      const g: Guest = { id: randomId(), shareId: share.id, number, name: guestName(number) };
+      tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number, secretHash: sha256(secret), ip, joinedAt: now }).run();
       tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: now, kind: 'joined', guest: g.name, ip }).run();
       return g;
     });

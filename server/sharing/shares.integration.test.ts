@@ -198,7 +198,7 @@ describe('a drive link to the whole workspace', () => {
     share = await createShare({ scope: 'drive', expiresIn: '1h' });
     cookie = (await join(share.path)).cookie;
     const guest = await guestWs(share.id, cookie);
-    expect(guest.helloAck.user.name).toBe('Guest 1');
+    expect(guest.helloAck.user.name).toBe('Guest 2');
     await guest.open(1, { session: otherSessionId, cols: 80, rows: 24 });
     const marker = path.join(root, 'drive-guest-was-here');
     guest.input(1, `touch ${marker}\r`);
@@ -223,7 +223,7 @@ describe('a drive link to the whole workspace', () => {
     const second = (await join(share.path)).cookie;
     const a = await guestWs(share.id, cookie);
     const b = await guestWs(share.id, second);
-    expect(b.helloAck.user.name).toBe('Guest 2');
+    expect(b.helloAck.user.name).toBe('Guest 3');
     const kicked = b.helloAck.user.id;
     const r = await trpcCall(gw.url, 'shares.kick', { token: gw.token, mutation: true, input: { shareId: share.id, guestId: kicked } });
     expect(r.error).toBeUndefined();

@@ -33,6 +33,7 @@ const TITLES: Record<Denial | 'limited', string> = {
   revoked: 'Link revoked',
   expired: 'Link expired',
   kicked: 'Removed from this share',
+  full: 'Link used up',
   limited: 'Too many attempts',
 };
 
@@ -66,7 +67,7 @@ export function handleShareLink(req: IncomingMessage, res: ServerResponse, deps:
   const joined = deps.shares.join(token, ip);
   if (!joined.ok) {
     if (joined.denial === 'not_found') deps.limiter.fail(ip);
-    return deniedPage(res, joined.denial === 'not_found' ? 404 : 410, joined.denial, DENIAL_MESSAGES[joined.denial]);
+    return deniedPage(res, joined.denial === 'not_found' ? 404 : joined.denial === 'full' ? 403 : 410, joined.denial, DENIAL_MESSAGES[joined.denial]);
   }
   const { principal, cookie, maxAgeSeconds } = joined.value;
   const home = `/shared/${principal.share.id}`;

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserService } from '../auth/users';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { silentLogger } from '../log';
-import { ShareService } from './share-service';
+import { MAX_GUESTS_PER_SHARE, ShareService } from './share-service';
 
 let dir: string;
 let dbh: DatabaseHandle;
@@ -82,5 +82,11 @@ describe('ShareService', () => {
     expect(closed).toEqual(['b:The owner removed you from this share.']);
     expect(shares.authenticate(share.id, b.value.cookie)).toEqual({ ok: false, denial: 'kicked' });
     expect(shares.list(ownerId)[0]?.online).toBe(1);
+  });
+
+  it('stops a link at MAX_GUESTS_PER_SHARE joins', () => {
+    const { token } = create(null);
+    for (let i = 0; i < MAX_GUESTS_PER_SHARE; i++) expect(shares.join(token, null).ok).toBe(true);
+    expect(shares.join(token, null)).toEqual({ ok: false, denial: 'full' });
   });
 });

@@ -45,14 +45,18 @@ export interface GuestPrincipal {
   guest: Guest;
 }
 
+/** Joins per link: a leaked link cannot grow the guest table without bound. */
+export const MAX_GUESTS_PER_SHARE = 100;
+
 /** Why a token or guest cookie does not open anything. */
-export type Denial = 'not_found' | 'revoked' | 'expired' | 'kicked';
+export type Denial = 'not_found' | 'revoked' | 'expired' | 'kicked' | 'full';
 
 export const DENIAL_MESSAGES: Readonly<Record<Denial, string>> = {
   not_found: 'This link is not valid. Ask the person who shared it for a new one.',
   revoked: 'This link was revoked by its owner.',
   expired: 'This link has expired.',
   kicked: 'The owner removed you from this share.',
+  full: `This link has been opened by ${MAX_GUESTS_PER_SHARE} guests, its limit. Ask the person who shared it for a new one.`,
 };
 
 export type Resolution<T> = { ok: true; value: T } | { ok: false; denial: Denial };
@@ -237,6 +241,8 @@ export class ShareService {
     const found = this.byToken(token);
     if (!found.ok) return found;
     const share = found.value;
+    const joined = this.db.select({ guests: shares.guests }).from(shares).where(eq(shares.id, share.id)).get()?.guests ?? 0;
+    if (joined >= MAX_GUESTS_PER_SHARE) return { ok: false, denial: 'full' };
     const secret = randomBytes(32).toString('base64url');
     const now = this.now();
     const guest = this.db.transaction((tx) => {

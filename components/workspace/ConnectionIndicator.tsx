@@ -7,6 +7,7 @@ const LABELS: Record<ConnectionStatus, string> = {
   reconnecting: 'Reconnecting…',
   offline: 'Offline',
   unauthenticated: 'Signed out',
+  forbidden: 'Access ended',
 };
 
 export function ConnectionIndicator({ status }: { status: ConnectionStatus }) {

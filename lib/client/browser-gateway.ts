@@ -1,13 +1,16 @@
 /**
- * Browser bindings for GatewaySocket: a real WebSocket to `/ws` on the page's origin, and the
+ * Browser bindings for GatewaySocket: a real WebSocket to `/ws` (or a share guest's
+ * `/shared/<id>/ws`) on the page's origin, and the
  * window's online/offline/visibility signals. Kept apart from gateway-socket.ts so that file runs
  * under Node in unit tests.
  */
 import { GatewaySocket, type Environment, type TransportFactory } from './gateway-socket';
 
-function gatewayUrl(): string {
+export const GATEWAY_PATH = '/ws';
+
+function gatewayUrl(path: string): string {
   const { protocol, host } = window.location;
-  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}/ws`;
+  return `${protocol === 'https:' ? 'wss:' : 'ws:'}//${host}${path}`;
 }
 
 /** WebSocket.send wants an ArrayBuffer-backed view; protocol frames are always freshly allocated. */
@@ -16,8 +19,8 @@ function sendable(frame: Uint8Array): ArrayBufferView<ArrayBuffer> | Uint8Array<
   return new Uint8Array(frame); // SharedArrayBuffer-backed: copy (never happens for our encoders)
 }
 
-const webSocketTransport: TransportFactory = (handlers) => {
-  const ws = new WebSocket(gatewayUrl());
+const webSocketTransport = (path: string): TransportFactory => (handlers) => {
+  const ws = new WebSocket(gatewayUrl(path));
   ws.binaryType = 'arraybuffer';
   ws.onopen = () => handlers.onOpen();
   ws.onmessage = (ev: MessageEvent) => {
@@ -70,6 +73,18 @@ async function hasSession(): Promise<boolean> {
   return typeof body === 'object' && body !== null && 'user' in body;
 }
 
-export function createBrowserGatewaySocket(): GatewaySocket {
-  return new GatewaySocket({ transport: webSocketTransport, env: browserEnvironment, checkAuth: hasSession });
+export interface BrowserGatewayOptions {
+  /** Same-origin path of the WebSocket endpoint; default `/ws` (a share guest uses `/shared/<id>/ws`). */
+  path?: string;
+  /** Asked when a connection fails before opening (see GatewaySocketOptions.checkAuth); default:
+   * whether the next-auth session is still good. */
+  checkAuth?: () => Promise<boolean>;
+}
+
+export function createBrowserGatewaySocket(opts: BrowserGatewayOptions = {}): GatewaySocket {
+  return new GatewaySocket({
+    transport: webSocketTransport(opts.path ?? GATEWAY_PATH),
+    env: browserEnvironment,
+    checkAuth: opts.checkAuth ?? hasSession,
+  });
 }

@@ -69,6 +69,15 @@ export type ChannelTarget =
       exited?: boolean;
     };
 
+export interface ChannelOptions {
+  /**
+   * Follow the session's size instead of setting it (a letterboxed share guest): the size from
+   * OPENED and from `status` events is adopted — and sent again in the OPEN after a reconnect —
+   * and this channel never sends RESIZE; `resize()` does nothing.
+   */
+  followSize?: boolean;
+}
+
 export class GatewayChannel extends Emitter<ChannelEvents> {
   private _state: ChannelState = 'pending';
   private _session: string | null;
@@ -93,6 +102,7 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     private readonly target: ChannelTarget,
     private cols: number,
     private rows: number,
+    private readonly options: ChannelOptions = {},
   ) {
     super();
     this._session = target.kind === 'attach' ? target.session : null;
@@ -127,6 +137,7 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
   }
 
   resize(cols: number, rows: number): void {
+    if (this.options.followSize) return;
     if (cols === this.cols && rows === this.rows) return;
     this.cols = cols;
     this.rows = rows;
@@ -225,9 +236,15 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
         return this.onExit(frame.exit);
       case 'error':
         return this.onError(frame.error);
-      case 'event':
-        this.emit('event', frame.event);
+      case 'event': {
+        const ev = frame.event;
+        if (this.options.followSize && ev.type === 'status' && ev.cols !== undefined && ev.rows !== undefined) {
+          this.cols = ev.cols;
+          this.rows = ev.rows;
+        }
+        this.emit('event', ev);
         return;
+      }
     }
   }
 
@@ -261,7 +278,10 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
       else this.detach();
       return;
     }
-    if (this.id !== null && (opened.cols !== this.cols || opened.rows !== this.rows)) {
+    if (this.options.followSize) {
+      this.cols = opened.cols;
+      this.rows = opened.rows;
+    } else if (this.id !== null && (opened.cols !== this.cols || opened.rows !== this.rows)) {
       this.host.send(encodeResize(this.id, this.cols, this.rows));
     }
     if (this.id !== null && this.killRequested) {

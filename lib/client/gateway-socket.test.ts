@@ -3,6 +3,7 @@ import {
   CloseCode,
   decodeClientFrame,
   encodeError,
+  encodeEvent,
   encodeExit,
   encodeHelloAck,
   encodeOpened,
@@ -28,8 +29,8 @@ class FakeConn {
   deliver(frame: Uint8Array): void {
     this.handlers.onMessage(frame);
   }
-  serverClose(code: number): void {
-    this.handlers.onClose(code, '');
+  serverClose(code: number, reason = ''): void {
+    this.handlers.onClose(code, reason);
   }
   of<T extends ClientFrame['type']>(type: T): Extract<ClientFrame, { type: T }>[] {
     return this.sent.filter((f): f is Extract<ClientFrame, { type: T }> => f.type === type);
@@ -212,6 +213,49 @@ describe('GatewaySocket', () => {
     socket.dispose();
   });
 
+  it('stops on close 4403, reports forbidden and keeps the reason', () => {
+    const { socket, connect, conns, env } = setup();
+    const conn = connect();
+    const statuses: string[] = [];
+    socket.on('status', (s) => statuses.push(s));
+    const ch = socket.attachTerminal({ session: 's1', cols: 80, rows: 24 });
+    conn.deliver(encodeOpened(conn.of('open')[0]!.channel, { session: 's1', offset: 0, snapshot: false, cols: 80, rows: 24 }));
+    expect(socket.closeReason).toBeNull();
+    conn.serverClose(CloseCode.FORBIDDEN, 'This link was revoked by its owner.');
+    expect(socket.status).toBe('forbidden');
+    expect(socket.closeReason).toBe('This link was revoked by its owner.');
+    expect(statuses).toEqual(['forbidden']);
+    expect(ch.state).toBe('pending');
+    // Nothing brings it back: not time, not the network, not the tab becoming visible.
+    vi.advanceTimersByTime(60_000);
+    env.fire('offline');
+    env.fire('online');
+    env.fire('visible');
+    vi.advanceTimersByTime(60_000);
+    expect(conns).toHaveLength(1);
+    expect(socket.status).toBe('forbidden');
+    socket.dispose();
+  });
+
+  it('gives a reason for a 4403 close that came without one', () => {
+    const { socket, connect } = setup();
+    connect().serverClose(CloseCode.FORBIDDEN);
+    expect(socket.status).toBe('forbidden');
+    expect(socket.closeReason).toMatch(/\S/);
+    socket.dispose();
+  });
+
+  it('keeps retrying a failed upgrade while the auth check says the access is still good', async () => {
+    const checkAuth = vi.fn(async () => true);
+    const { socket, last, conns } = setup(checkAuth);
+    last().serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(checkAuth).toHaveBeenCalledOnce();
+    expect(conns).toHaveLength(2);
+    expect(socket.status).toBe('reconnecting');
+    socket.dispose();
+  });
+
   it('asks whether the session is gone when the upgrade itself fails', async () => {
     const checkAuth = vi.fn(async () => false);
     const { socket, last, conns } = setup(checkAuth);
@@ -309,6 +353,42 @@ describe('GatewaySocket', () => {
     conn.deliver(encodeError(conn.of('open')[0]!.channel, { code: 'not_found', message: 'no such terminal session' }));
     expect(errors).toEqual(['not_found']);
     expect(ch.state).toBe('closed');
+    socket.dispose();
+  });
+});
+
+describe('a channel that follows the session size (letterboxed guest)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+
+  it('adopts the size from OPENED and status events, never sends RESIZE, and reopens at that size', () => {
+    const { socket, connect } = setup();
+    const first = connect();
+    const ch = socket.attachTerminal({ session: 's1', cols: 80, rows: 24, followSize: true });
+    const id = first.of('open')[0]!.channel;
+    first.deliver(encodeOpened(id, { session: 's1', offset: 0, snapshot: false, cols: 132, rows: 43 }));
+    ch.resize(90, 30);
+    expect(first.of('resize')).toHaveLength(0);
+    first.deliver(encodeEvent(id, { type: 'status', cols: 100, rows: 30 }));
+    expect(first.of('resize')).toHaveLength(0);
+    first.serverClose(CloseCode.GOING_AWAY);
+    vi.advanceTimersByTime(10_000);
+    const second = connect();
+    const reopen = second.of('open')[0]!;
+    expect(reopen.open).toMatchObject({ session: 's1', cols: 100, rows: 30 });
+    second.deliver(encodeOpened(reopen.channel, { session: 's1', offset: 0, snapshot: false, cols: 120, rows: 40 }));
+    expect(second.of('resize')).toHaveLength(0);
+    socket.dispose();
+  });
+
+  it('an ordinary channel still pushes its own size when OPENED differs', () => {
+    const { socket, connect } = setup();
+    const conn = connect();
+    socket.attachTerminal({ session: 's1', cols: 80, rows: 24 });
+    const id = conn.of('open')[0]!.channel;
+    conn.deliver(encodeOpened(id, { session: 's1', offset: 0, snapshot: false, cols: 132, rows: 43 }));
+    expect(conn.of('resize')[0]).toMatchObject({ cols: 80, rows: 24 });
     socket.dispose();
   });
 });

@@ -4,6 +4,8 @@
  *
  *   connecting ──HELLO_ACK──▶ open ──close / ping timeout──▶ reconnecting ──backoff──▶ (connect)
  *        any ──close 4401 / auth check fails──▶ unauthenticated (final: the user must sign in)
+ *        any ──close 4403──▶ forbidden (final: a share link was revoked, expired, or the guest
+ *                                       removed; `closeReason` says which, in words)
  *        any ──navigator offline & not open──▶ offline ──online event──▶ (connect now)
  *
  * Liveness is checked at the application level (PING every 10 s, dead without PONG in 5 s)
@@ -23,9 +25,14 @@ import {
 import { ACK_EVERY_BYTES } from './ack-tracker';
 import { backoffDelay } from './backoff';
 import { Emitter } from './emitter';
-import { GatewayChannel, type ChannelHost, type ChannelTarget } from './gateway-channel';
+import { GatewayChannel, type ChannelHost, type ChannelOptions, type ChannelTarget } from './gateway-channel';
 
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'unauthenticated';
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'unauthenticated' | 'forbidden';
+
+/** Statuses nothing recovers from: the socket never reconnects after reaching one. */
+export function isFinalStatus(status: ConnectionStatus): boolean {
+  return status === 'unauthenticated' || status === 'forbidden';
+}
 
 export const PING_INTERVAL_MS = 10_000;
 export const PONG_TIMEOUT_MS = 5_000;
@@ -84,6 +91,7 @@ export interface TerminalSize {
 
 export class GatewaySocket extends Emitter<SocketEvents> {
   private _status: ConnectionStatus = 'connecting';
+  private _closeReason: string | null = null;
   private transport: Transport | null = null;
   /** Incremented per connection attempt; handlers of older attempts are ignored. */
   private gen = 0;
@@ -114,7 +122,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     this.unsubscribe.push(
       env.onOnline(() => this.connectNowIfDown()),
       env.onOffline(() => {
-        if (!this.ready && this._status !== 'unauthenticated') {
+        if (!this.ready && !isFinalStatus(this._status)) {
           this.clearTimer('reconnect');
           this.setStatus('offline');
         }
@@ -132,12 +140,18 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     return this._status;
   }
 
+  /** The server's words when it closed the socket for good (close 4403, e.g. "This link was
+   * revoked by its owner."); null otherwise. Set before the `forbidden` status is emitted. */
+  get closeReason(): string | null {
+    return this._closeReason;
+  }
+
   /** For React's useSyncExternalStore. */
   subscribeStatus = (fn: () => void): (() => void) => this.on('status', fn);
   getStatus = (): ConnectionStatus => this._status;
 
   /** Create a new terminal session in `workspace`. */
-  openTerminal(opts: { workspace: string; cwd?: string; command?: string } & TerminalSize): GatewayChannel {
+  openTerminal(opts: { workspace: string; cwd?: string; command?: string } & TerminalSize & ChannelOptions): GatewayChannel {
     const target: ChannelTarget = { kind: 'create', workspace: opts.workspace };
     if (opts.cwd !== undefined) target.cwd = opts.cwd;
     if (opts.command !== undefined) target.command = opts.command;
@@ -145,7 +159,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   }
 
   /** View an existing session, replaying its output from `resumeFrom` (default 0: a blank screen). */
-  attachTerminal(opts: { session: string; resumeFrom?: number; exited?: boolean } & TerminalSize): GatewayChannel {
+  attachTerminal(opts: { session: string; resumeFrom?: number; exited?: boolean } & TerminalSize & ChannelOptions): GatewayChannel {
     const target: ChannelTarget = { kind: 'attach', session: opts.session };
     if (opts.resumeFrom !== undefined) target.resumeFrom = opts.resumeFrom;
     if (opts.exited) target.exited = true;
@@ -172,9 +186,9 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     this.clear();
   }
 
-  private addChannel(target: ChannelTarget, size: TerminalSize): GatewayChannel {
+  private addChannel(target: ChannelTarget, opts: TerminalSize & ChannelOptions): GatewayChannel {
     if (this.disposed) throw new Error('GatewaySocket is disposed');
-    const ch = new GatewayChannel(this.host, target, size.cols, size.rows);
+    const ch = new GatewayChannel(this.host, target, opts.cols, opts.rows, opts.followSize ? { followSize: true } : {});
     this.channels.add(ch);
     if (this.ready && ch.wantsOpen) this.attach(ch);
     return ch;
@@ -205,7 +219,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   }
 
   private connect(): void {
-    if (this.disposed || this._status === 'unauthenticated') return;
+    if (this.disposed || isFinalStatus(this._status)) return;
     this.clearTimer('reconnect');
     if (!this.opts.env.isOnline()) {
       this.setStatus('offline');
@@ -223,15 +237,15 @@ export class GatewaySocket extends Emitter<SocketEvents> {
       onMessage: (bytes) => {
         if (gen === this.gen) this.onFrame(bytes);
       },
-      onClose: (code) => {
-        if (gen === this.gen) this.onClosed(code, opened);
+      onClose: (code, reason) => {
+        if (gen === this.gen) this.onClosed(code, opened, reason);
       },
     });
     this.transport = transport;
   }
 
   private connectNowIfDown(): void {
-    if (this.disposed || this._status === 'unauthenticated' || this.ready) return;
+    if (this.disposed || isFinalStatus(this._status) || this.ready) return;
     // An attempt already in flight (waiting for the upgrade or HELLO_ACK) is left to finish.
     if (this.transport) return;
     this.connect();
@@ -294,7 +308,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     }, PONG_TIMEOUT_MS);
   }
 
-  private onClosed(code: number, opened: boolean): void {
+  private onClosed(code: number, opened: boolean, reason = ''): void {
     this.gen++; // ignore anything more from this transport
     this.transport = null;
     this.ready = false;
@@ -304,6 +318,11 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     if (this.disposed) return;
     if (code === CloseCode.UNAUTHENTICATED) {
       this.setStatus('unauthenticated');
+      return;
+    }
+    if (code === CloseCode.FORBIDDEN) {
+      this._closeReason = reason || 'Access to this terminal was withdrawn.';
+      this.setStatus('forbidden');
       return;
     }
     if (!opened && this.opts.checkAuth) {

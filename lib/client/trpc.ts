@@ -11,13 +11,14 @@ export const TRPC_URL = '/api/trpc';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
-export function createTrpcClient(): TRPCClient<AppRouter> {
+/** A client for `url`: the app's `/api/trpc`, or a share guest's `/shared/<id>/api/trpc`. */
+export function createTrpcClient(url: string = TRPC_URL): TRPCClient<AppRouter> {
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({ url: TRPC_URL }),
-        false: httpBatchLink({ url: TRPC_URL }),
+        true: httpSubscriptionLink({ url }),
+        false: httpBatchLink({ url }),
       }),
     ],
   });

@@ -32,10 +32,17 @@ interface Props {
   bus: FilesBus;
   onActiveChange(path: string | null): void;
   notify(message: string, kind?: 'error' | 'info'): void;
+  /** Show files without letting them change (a view-only share guest): not editable, no save. */
+  readOnly?: boolean;
+  /** Whether to offer downloads (the `/api/files` endpoint, signed-in users only). */
+  fileTransfers?: boolean;
 }
 
-export function EditorPane({ workspaceId, bus, onActiveChange, notify }: Props) {
+export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly = false, fileTransfers = true }: Props) {
   const client = useTRPCClient();
+  // Read when states are built and saves asked for; fixed for the pane's life in practice.
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
   const host = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | null>(null);
   /** The doc whose state the view currently holds. */
@@ -133,7 +140,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify }: Props) 
           doc.saved = old.doc;
           doc.dirty = false;
         } else {
-          let state = createFileState(res.content, hooksFor(doc));
+          let state = createFileState(res.content, hooksFor(doc), readOnlyRef.current);
           const line = doc.revealLine;
           if (old) {
             const head = Math.min(old.selection.main.head, state.doc.length);
@@ -236,7 +243,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify }: Props) 
   const save = useCallback(
     async (doc: OpenDoc, force: boolean): Promise<boolean> => {
       const state = current(doc);
-      if (doc.kind !== 'text' || !state || doc.saving) return false;
+      if (readOnlyRef.current || doc.kind !== 'text' || !state || doc.saving) return false;
       const sent = state.doc;
       doc.saving = true;
       try {
@@ -384,7 +391,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify }: Props) 
   const showing = active && isOpen(active) ? active : null;
 
   return (
-    <section className="editor-pane" data-testid="editor-pane">
+    <section className="editor-pane" data-testid="editor-pane" data-readonly={readOnly}>
       <EditorTabs docs={list} active={showing} onSelect={activate} onClose={close} />
       {showing?.diskChanged && (
         <div className="editor-banner" role="status" data-testid="editor-disk-changed">
@@ -396,7 +403,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify }: Props) 
       )}
       {showing?.deleted && (
         <div className="editor-banner" role="status" data-testid="editor-deleted">
-          Deleted on disk. Save to create it again.
+          {readOnly ? 'Deleted on disk.' : 'Deleted on disk. Save to create it again.'}
         </div>
       )}
       <div className="editor-stack">
@@ -411,9 +418,11 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify }: Props) 
                 ? 'This is a binary file; it is not shown in the editor.'
                 : `This file is too large to edit here (${formatBytes(showing.size)}; the limit is 10 MiB).`}
             </p>
-            <a className="btn" href={downloadUrl(workspaceId, showing.path)} download={baseName(showing.path)}>
-              Download
-            </a>
+            {!readOnly && fileTransfers && (
+              <a className="btn" href={downloadUrl(workspaceId, showing.path)} download={baseName(showing.path)}>
+                Download
+              </a>
+            )}
           </div>
         )}
       </div>

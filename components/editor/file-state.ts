@@ -40,6 +40,8 @@ export function fileExtensions(hooks: FileStateHooks, text: string, readOnly = f
     ]),
     EditorState.lineSeparator.of(detectLineSeparator(text)),
     EditorState.readOnly.of(readOnly),
+    // Read-only views are not even focusable for typing (no caret, no phone keyboard).
+    ...(readOnly ? [EditorView.editable.of(false)] : []),
     languageSlot.of([]),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) hooks.changed(u);
@@ -47,8 +49,8 @@ export function fileExtensions(hooks: FileStateHooks, text: string, readOnly = f
   ];
 }
 
-export function createFileState(text: string, hooks: FileStateHooks): EditorState {
-  return EditorState.create({ doc: text, extensions: fileExtensions(hooks, text) });
+export function createFileState(text: string, hooks: FileStateHooks, readOnly = false): EditorState {
+  return EditorState.create({ doc: text, extensions: fileExtensions(hooks, text, readOnly) });
 }
 
 /** Load the file's language; calls `apply` with the effect to dispatch once it is there. */

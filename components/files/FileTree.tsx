@@ -19,9 +19,13 @@ interface Props {
   /** Path of the active editor tab, highlighted in the tree. */
   activePath: string | null;
   notify(message: string, kind?: 'error' | 'info'): void;
+  /** Browse only (a view-only share guest): no menu to create, rename, delete or upload. */
+  readOnly?: boolean;
+  /** Whether upload and download (the `/api/files` endpoints, signed-in users only) are offered. */
+  fileTransfers?: boolean;
 }
 
-export function FileTree({ workspaceId, bus, activePath, notify }: Props) {
+export function FileTree({ workspaceId, bus, activePath, notify, readOnly = false, fileTransfers = true }: Props) {
   const client = useTRPCClient();
   const [state, dispatch] = useReducer(treeReducer, EMPTY_TREE);
   const [selected, setSelected] = useState<string | null>(null);
@@ -121,6 +125,8 @@ export function FileTree({ workspaceId, bus, activePath, notify }: Props) {
   }, [selected]);
 
   const openMenu = (e: MouseEvent, entry: TreeEntry | null) => {
+    // Read-only, the menu would offer nothing: leave the browser's own.
+    if (readOnly) return;
     e.preventDefault();
     e.stopPropagation();
     if (entry) setSelected(entry.path);
@@ -177,6 +183,8 @@ export function FileTree({ workspaceId, bus, activePath, notify }: Props) {
           bus={bus}
           notify={notify}
           onClose={() => setMenu(null)}
+          readOnly={readOnly}
+          fileTransfers={fileTransfers}
           onChanged={(dir) => {
             if (dir !== '') expand(dir);
             void load(dir);

@@ -25,11 +25,15 @@ interface Props {
   onClose(): void;
   /** A folder whose listing changed (re-list it now rather than wait for the watcher). */
   onChanged(dir: string): void;
+  /** Nothing can be changed (a view-only share guest): no new, rename, delete, upload or download. */
+  readOnly?: boolean;
+  /** Whether upload and download (the `/api/files` endpoints, signed-in users only) are offered. */
+  fileTransfers?: boolean;
 }
 
 type Naming = { kind: 'file' | 'folder' | 'rename'; value: string };
 
-export function TreeContextMenu({ workspaceId, target, bus, notify, onClose, onChanged }: Props) {
+export function TreeContextMenu({ workspaceId, target, bus, notify, onClose, onChanged, readOnly = false, fileTransfers = true }: Props) {
   const client = useTRPCClient();
   const ref = useRef<HTMLDivElement>(null);
   const upload = useRef<HTMLInputElement>(null);
@@ -137,13 +141,17 @@ export function TreeContextMenu({ workspaceId, target, bus, notify, onClose, onC
         </form>
       ) : (
         <>
-          <MenuItem id="new-file" label="New file…" onClick={() => setNaming({ kind: 'file', value: '' })} />
-          <MenuItem id="new-folder" label="New folder…" onClick={() => setNaming({ kind: 'folder', value: '' })} />
-          <MenuItem id="upload" label="Upload files…" onClick={() => upload.current?.click()} />
-          {entry && (
+          {!readOnly && (
+            <>
+              <MenuItem id="new-file" label="New file…" onClick={() => setNaming({ kind: 'file', value: '' })} />
+              <MenuItem id="new-folder" label="New folder…" onClick={() => setNaming({ kind: 'folder', value: '' })} />
+              {fileTransfers && <MenuItem id="upload" label="Upload files…" onClick={() => upload.current?.click()} />}
+            </>
+          )}
+          {entry && !readOnly && (
             <>
               <MenuItem id="rename" label="Rename…" onClick={() => setNaming({ kind: 'rename', value: entry.name })} />
-              {entry.type !== 'dir' && (
+              {entry.type !== 'dir' && fileTransfers && (
                 <a className="context-menu-item" role="menuitem" data-testid="menu-download" href={downloadUrl(workspaceId, entry.path)} download={baseName(entry.path)} onClick={() => onClose()}>
                   Download
                 </a>

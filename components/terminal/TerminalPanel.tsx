@@ -13,6 +13,8 @@ import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
 import { setActiveSessionSource } from '@/lib/client/test-hook';
 import { errorMessage, useTRPC, useTRPCClient } from '@/lib/client/trpc';
+import { PresenceBar } from '@/components/share/PresenceBar';
+import { ShareDialog } from '@/components/share/ShareDialog';
 import { TerminalTabs, type TabInfo } from './TerminalTabs';
 import type { TerminalTarget } from './TerminalView';
 
@@ -60,6 +62,9 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [focusToken, setFocusToken] = useState(0);
+  /** The session the share dialog is open for (null: closed). */
+  const [sharing, setSharing] = useState<{ session: string; title: string } | null>(null);
+  const shareButtonRef = useRef<HTMLButtonElement>(null);
   const channels = useRef(new Map<string, GatewayChannel>());
   const closingRef = useRef<ClosingSessions | null>(null);
   const closing = useCallback(() => (closingRef.current ??= browserClosingSessions()), []);
@@ -238,18 +243,52 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     session: t.session,
     exited: t.exited !== null || t.gone || t.lost !== null,
   }));
+  /** The active tab's session, while the gateway still has it (for presence). */
+  const activeSession = active?.session != null && !active.gone ? active.session : null;
+  const canShare = active?.session != null && active.exited === null && !active.gone && active.lost === null;
+  const closeShare = useCallback(() => {
+    setSharing(null);
+    requestAnimationFrame(() => shareButtonRef.current?.focus());
+  }, []);
 
   return (
     <section className="term-panel">
-      <TerminalTabs
-        tabs={tabInfos}
-        activeKey={activeKey}
-        onSelect={selectTab}
-        onClose={closeTab}
-        onNew={newTerminal}
-        onKill={killActive}
-        canKill={active !== null && active.exited === null && !active.gone && active.lost === null && active.session !== null}
-      />
+      <div className="term-head">
+        <TerminalTabs
+          tabs={tabInfos}
+          activeKey={activeKey}
+          onSelect={selectTab}
+          onClose={closeTab}
+          onNew={newTerminal}
+          onKill={killActive}
+          canKill={active !== null && active.exited === null && !active.gone && active.lost === null && active.session !== null}
+        />
+        <div className="term-head-extra">
+          {activeSession && <PresenceBar key={activeSession} sessionId={activeSession} canKick notify={notify} />}
+          <button
+            ref={shareButtonRef}
+            className="tab-action"
+            data-testid="share-terminal"
+            aria-haspopup="dialog"
+            disabled={!canShare}
+            title={canShare ? 'Share this terminal with a link' : 'Only a running terminal can be shared'}
+            onClick={() => {
+              if (active?.session && canShare) setSharing({ session: active.session, title: active.title || `Terminal ${active.n}` });
+            }}
+          >
+            Share
+          </button>
+        </div>
+      </div>
+      {sharing && (
+        <ShareDialog
+          workspaceId={workspaceId}
+          sessionId={sharing.session}
+          sessionTitle={sharing.title}
+          onClose={closeShare}
+          notify={notify}
+        />
+      )}
       <div className="term-stack">
         {loadError && <div className="term-empty">{loadError}</div>}
         {!loadError && tabs === null && <div className="term-empty">Loading terminals…</div>}

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { signOut } from '@/lib/client/auth-client';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
+import { SharesList } from '@/components/share/SharesList';
 import { ApiTokens } from './ApiTokens';
 import { CloudPool } from './CloudPool';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
@@ -76,6 +77,10 @@ export function HomeView() {
             ))}
           </ul>
         )}
+        <section className="shares-section" aria-labelledby="shares-heading" data-testid="home-shares">
+          <h2 id="shares-heading">Share links</h2>
+          <SharesList />
+        </section>
         <SshHosts />
         {me.data?.role === 'admin' && <CloudPool />}
         <ApiTokens />

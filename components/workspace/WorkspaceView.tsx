@@ -4,6 +4,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { EditorPane } from '@/components/editor/EditorPane';
+import { ShareDialog } from '@/components/share/ShareDialog';
 import { FileTree } from '@/components/files/FileTree';
 import { QuickOpen } from '@/components/files/QuickOpen';
 import { SearchPanel } from '@/components/files/SearchPanel';
@@ -139,6 +140,8 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
     setEditorShare(Math.min(85, Math.max(15, ((clientY - box.top) / box.height) * 100)));
   }, []);
   const name = workspace.data?.name ?? (notFound ? 'Not found' : '');
+  const [shareOpen, setShareOpen] = useState(false);
+  const shareButtonRef = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     if (workspace.data) document.title = `${workspace.data.name} · Tether`;
@@ -164,6 +167,19 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
         </span>
         <span className="spacer" />
         {!notFound && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
+        {!notFound && workspace.data && (
+          <button
+            ref={shareButtonRef}
+            className="btn share-workspace-button"
+            data-testid="share-workspace"
+            aria-haspopup="dialog"
+            aria-expanded={shareOpen}
+            title="Share this workspace with a link"
+            onClick={() => setShareOpen(true)}
+          >
+            Share<span className="share-workspace-long"> workspace</span>
+          </button>
+        )}
         {!notFound && <RuntimeBadge workspaceId={workspaceId} />}
         <ConnectionIndicator status={status} />
       </header>
@@ -213,6 +229,17 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           </div>
           {quickOpen && <QuickOpen workspaceId={workspaceId} bus={bus} onClose={() => setQuickOpen(false)} />}
         </>
+      )}
+      {shareOpen && workspace.data && (
+        <ShareDialog
+          workspaceId={workspaceId}
+          workspaceName={workspace.data.name}
+          onClose={() => {
+            setShareOpen(false);
+            requestAnimationFrame(() => shareButtonRef.current?.focus());
+          }}
+          notify={push}
+        />
       )}
       <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>

@@ -78,10 +78,17 @@ test('a view guest watches live and cannot type, a drive guest can, and revoking
   await page.getByTestId('share-terminal').click();
   const row = page.getByTestId('share-row').filter({ hasText: 'watch only' });
   await expect(row).toHaveAttribute('data-state', 'active');
-  const t0 = Date.now();
+  // Timed from the click as the owner's page sees it (Playwright's own click waits for the
+  // element to be stable first) to the guest page handling the close; both read the same clock.
+  await page.evaluate(() => {
+    document.addEventListener('click', (e) => {
+      if ((e.target as Element).closest('[data-testid="share-revoke"]')) (window as unknown as { __revokeClickAt: number }).__revokeClickAt = Date.now();
+    }, { capture: true, once: true });
+  });
   await row.getByTestId('share-revoke').click();
   const endedAt = await viewer.page.waitForFunction(() => window.__tetherShareEndedAt, undefined, { timeout: 5000 });
-  const latency = ((await endedAt.jsonValue()) as number) - t0;
+  const clickAt = await page.evaluate(() => (window as unknown as { __revokeClickAt: number }).__revokeClickAt);
+  const latency = ((await endedAt.jsonValue()) as number) - clickAt;
   console.log(`revoke click → guest page closed: ${latency} ms`);
   expect(latency).toBeLessThan(1000);
   await expect(viewer.page.getByTestId('share-ended')).toContainText('revoked');
@@ -94,6 +101,7 @@ test('a view guest watches live and cannot type, a drive guest can, and revoking
   await expect(viewer.page.locator('[data-share-denied="revoked"]')).toContainText('revoked');
 
   // The audit shows who joined and the revocation.
+  await page.getByTestId('share-dialog').getByTestId('share-audit-toggle').click();
   await expect(page.getByTestId('share-audit-row').filter({ hasText: 'Guest 1' }).first()).toBeVisible();
   await expect(page.locator('[data-testid="share-audit-row"][data-kind="revoked"]')).toHaveCount(1);
   await page.getByTestId('share-close').click();

@@ -37,6 +37,8 @@ import { SshHostService } from './runtimes/ssh/host-service';
 import { SshPool } from './runtimes/ssh/pool';
 import { SshRuntime } from './runtimes/ssh/ssh-runtime';
 import { appRouter } from './trpc/router';
+import { AgentsService } from './agents/agents-service';
+import { ScreenMirrors } from './agents/screen-mirror';
 import { createGuestGate } from './sharing/guest-access';
 import { GUEST_TRPC_PATH, SHARE_LINK_PREFIX, handleShareLink } from './sharing/share-routes';
 import { GUEST_COOKIE, ShareService, type Denial, type GuestPrincipal } from './sharing/share-service';
@@ -196,6 +198,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'migration' }),
   });
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
+  const mirrors = new ScreenMirrors();
+  const agents = new AgentsService({ sessions, workspaces, mirrors });
   const source = sessionSource(sessions, workspaces, runtimes);
   const gateway = new WsGateway({
     authenticator,
@@ -209,7 +213,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
     createContext: async ({ req }) => {
-      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, log, peer: remoteAddress(req) };
+      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, log, peer: remoteAddress(req) };
       const guest = guestRequests.get(req);
       if (guest) return { ...services, user: null, guest: guest.ok ? guest.value : null, guestDenial: guest.ok ? null : guest.denial };
       return { ...services, user: await authenticator.authenticate(req), guest: null, guestDenial: null };

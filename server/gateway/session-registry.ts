@@ -39,6 +39,7 @@ export class SessionRegistry {
     workspaceId: string;
     runtime: Runtime;
     pty: PtyOptions;
+    name?: string;
   }): Promise<TerminalSession> {
     const running = [...this.sessions.values()].filter((s) => s.info.userId === params.userId && s.running).length;
     if (running >= this.opts.maxSessionsPerUser) {
@@ -47,14 +48,21 @@ export class SessionRegistry {
       );
     }
     const proc = await params.runtime.openPty(params.pty);
-    return this.adopt({ userId: params.userId, workspaceId: params.workspaceId, proc, cols: params.pty.cols, rows: params.pty.rows });
+    return this.adopt({ userId: params.userId, workspaceId: params.workspaceId, proc, cols: params.pty.cols, rows: params.pty.rows, name: params.name });
   }
 
   /** Make a session of a process that is already running (a terminal re-attached on a worker). */
-  adopt(params: { userId: string; workspaceId: string; proc: PtyProcess; cols: number; rows: number; createdAt?: number }): TerminalSession {
+  adopt(params: { userId: string; workspaceId: string; proc: PtyProcess; cols: number; rows: number; createdAt?: number; name?: string }): TerminalSession {
     const { proc } = params;
     const session = new TerminalSession(
-      { id: randomId(), userId: params.userId, workspaceId: params.workspaceId, command: proc.command, createdAt: params.createdAt ?? this.now() },
+      {
+        id: randomId(),
+        userId: params.userId,
+        workspaceId: params.workspaceId,
+        command: proc.command,
+        createdAt: params.createdAt ?? this.now(),
+        ...(params.name ? { name: params.name } : {}),
+      },
       proc,
       { ...this.opts, cols: params.cols, rows: params.rows },
     );
@@ -70,6 +78,11 @@ export class SessionRegistry {
   getForUser(id: string, userId: string): TerminalSession | null {
     const s = this.sessions.get(id);
     return s && s.info.userId === userId ? s : null;
+  }
+
+  /** Every session of a user, across workspaces, in creation order. */
+  forUser(userId: string): TerminalSession[] {
+    return [...this.sessions.values()].filter((s) => s.info.userId === userId).sort((a, b) => a.info.createdAt - b.info.createdAt);
   }
 
   listForWorkspace(userId: string, workspaceId: string): SessionSummary[] {

@@ -60,10 +60,24 @@ export interface SessionInfo {
   workspaceId: string;
   command: string;
   createdAt: number;
+  /** A name given when it was started (e.g. "claude: refactor auth"); '' when none. */
+  name?: string;
 }
+
+/** The last time the program asked for attention (bell, OSC 9 / OSC 777 notification). */
+export interface Attention {
+  at: number;
+  kind: 'bell' | 'notify';
+  title?: string;
+  body?: string;
+}
+
+/** Bells closer together than this are one bell (a program ringing in a loop). */
+const BELL_EVENT_MIN_MS = 250;
 
 export interface SessionSummary {
   id: string;
+  name: string;
   title: string;
   command: string;
   cols: number;
@@ -82,6 +96,8 @@ export class TerminalSession {
   /** Why the process's end is unknown (its connection was lost), if so. */
   lost: string | null = null;
   lastOutputAt: number;
+  /** Set when the program last rang the bell or sent a notification. */
+  attention: Attention | null = null;
   private readonly viewers = new Set<SessionViewer>();
   private paused = false;
   private readonly exitWaiters: (() => void)[] = [];
@@ -103,10 +119,18 @@ export class TerminalSession {
       const offset = this.ring.append(data);
       this.lastOutputAt = Date.now();
       for (const v of this.viewers) v.onOutput(offset, data);
-      const title = this.titles.scan(data);
-      if (title !== null && title !== this.title) {
-        this.title = title;
-        for (const v of this.viewers) v.onEvent({ type: 'title', title });
+      const found = this.titles.scanAll(data);
+      if (found.title !== null && found.title !== this.title) {
+        this.title = found.title;
+        for (const v of this.viewers) v.onEvent({ type: 'title', title: found.title });
+      }
+      if (found.notify) {
+        this.attention = { at: this.lastOutputAt, kind: 'notify', ...found.notify };
+        for (const v of this.viewers) v.onEvent({ type: 'notify', ...found.notify });
+      } else if (found.bell) {
+        const rungRecently = this.attention?.kind === 'bell' && this.lastOutputAt - this.attention.at < BELL_EVENT_MIN_MS;
+        this.attention = { at: this.lastOutputAt, kind: 'bell' };
+        if (!rungRecently) for (const v of this.viewers) v.onEvent({ type: 'bell' });
       }
       this.updateFlow();
     });
@@ -248,6 +272,7 @@ export class TerminalSession {
   summary(): SessionSummary {
     return {
       id: this.id,
+      name: this.info.name ?? '',
       title: this.title,
       command: this.info.command,
       cols: this.cols,

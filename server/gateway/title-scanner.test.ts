@@ -29,3 +29,26 @@ describe('TitleScanner', () => {
     expect(s.scan(enc('\x1b]0;after\x07'))).toBe('after');
   });
 });
+
+describe('TitleScanner.scanAll', () => {
+  it('rings the bell only for a BEL outside escape strings', () => {
+    const s = new TitleScanner();
+    expect(s.scanAll(enc('done\x07')).bell).toBe(true);
+    expect(s.scanAll(enc('\x1b]0;title\x07text')).bell).toBe(false);
+    expect(s.scanAll(enc('\x1b[31mred\x1b[0m then \x07')).bell).toBe(true);
+    expect(s.scanAll(enc('no bell here')).bell).toBe(false);
+  });
+
+  it('finds OSC 9 and OSC 777 notifications, split anywhere, and ignores OSC 9 progress', () => {
+    const full = enc('x\x1b]777;notify;Claude;Waiting for your input\x1b\\y');
+    for (let cut = 1; cut < full.length; cut++) {
+      const s = new TitleScanner();
+      const found = [s.scanAll(full.subarray(0, cut)).notify, s.scanAll(full.subarray(cut)).notify].filter(Boolean);
+      expect(found).toEqual([{ title: 'Claude', body: 'Waiting for your input' }]);
+    }
+    const s = new TitleScanner();
+    expect(s.scanAll(enc('\x1b]9;Build finished\x07')).notify).toEqual({ body: 'Build finished' });
+    expect(s.scanAll(enc('\x1b]9;4;1;50\x07')).notify).toBeNull();
+    expect(s.scanAll(enc('\x1b]9;Build finished\x07')).bell).toBe(false);
+  });
+});

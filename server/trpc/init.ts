@@ -12,6 +12,8 @@ import type { MigrationService } from '../migration/migration-service';
 import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
+import type { AgentsService } from '../agents/agents-service';
+import type { ScreenMirrors } from '../agents/screen-mirror';
 import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } from '../sharing/share-service';
 
 export interface TrpcServices {
@@ -28,6 +30,8 @@ export interface TrpcServices {
   cloudInfo(): Promise<{ provider: string; sandbox: string }>;
   users: UserService;
   shares: ShareService;
+  agents: AgentsService;
+  mirrors: ScreenMirrors;
   log: Logger;
 }
 

@@ -1,4 +1,5 @@
 import { authedProcedure, router } from './init';
+import { agentsRouter } from './routers/agents';
 import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
@@ -20,6 +21,7 @@ export const appRouter = router({
   cloud: cloudRouter,
   migration: migrationRouter,
   shares: sharesRouter,
+  agents: agentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

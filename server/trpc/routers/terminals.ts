@@ -1,4 +1,6 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { sessionInShare } from '../../sharing/guest-access';
 import { router, sharedProcedure, sharedWorkspace } from '../init';
 
 export const terminalsRouter = router({
@@ -12,5 +14,17 @@ export const terminalsRouter = router({
     }
     const ws = sharedWorkspace(ctx, input.workspaceId);
     return ctx.sessions.listForWorkspace(ctx.access.ownerId, ws.id);
+  }),
+
+  /**
+   * A compact picture of the terminal's screen (escape sequences for a blank terminal, plus up to
+   * 200 lines of scrollback) and the stream offset it stands for: attach with `resumeFrom: offset`
+   * to continue exactly, instead of replaying the whole ring — for phones on slow networks.
+   */
+  snapshot: sharedProcedure.input(z.object({ sessionId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+    const session = ctx.sessions.getForUser(input.sessionId, ctx.access.ownerId);
+    const share = ctx.access.guest?.share;
+    if (!session || (share && !sessionInShare(share, session))) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
+    return ctx.mirrors.of(session).snapshot();
   }),
 });

@@ -1,0 +1,49 @@
+/**
+ * The agents view: every terminal of the user across workspaces with a server-derived status
+ * (working / waiting / idle / exited) and the last lines of its screen; a stream of changes; and
+ * starting a named terminal that runs a command (an agent, a build).
+ */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { SessionLimitError } from '../../gateway/session-registry';
+import { RuntimeError } from '../../runtimes/runtime';
+import { authedProcedure, router } from '../init';
+
+export const agentsRouter = router({
+  list: authedProcedure.query(({ ctx }) => ctx.agents.list(ctx.user.id)),
+
+  /** The list at once, then whenever a status, a line or an exit changes (SSE). */
+  watch: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    yield* ctx.agents.watch(ctx.user.id, signal);
+  }),
+
+  /** Start `command` (run by the workspace's shell) in a new terminal named `name`. */
+  start: authedProcedure
+    .input(
+      z.object({
+        workspaceId: z.string().min(1).max(64),
+        command: z.string().trim().min(1).max(8192),
+        name: z.string().trim().max(80).default(''),
+        cols: z.number().int().min(20).max(1000).default(100),
+        rows: z.number().int().min(5).max(1000).default(30),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const ws = ctx.workspaces.get(ctx.user.id, input.workspaceId);
+      if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
+      try {
+        const session = await ctx.sessions.create({
+          userId: ctx.user.id,
+          workspaceId: ws.id,
+          runtime: ctx.runtimes.forWorkspace(ws),
+          pty: { cols: input.cols, rows: input.rows, command: input.command },
+          name: input.name || input.command.slice(0, 80),
+        });
+        return { sessionId: session.id };
+      } catch (err) {
+        if (err instanceof SessionLimitError) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message });
+        if (err instanceof RuntimeError) throw new TRPCError({ code: 'BAD_REQUEST', message: err.message });
+        throw err;
+      }
+    }),
+});

@@ -10,6 +10,7 @@
  *  (h–j) SSH: pooled vs fresh terminal open, throughput and echo vs local (see ssh.ts)
  *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire (see cloud.ts)
  *  (m) moving a 10,000-file / 50 MB repository to a worker: full vs incremental (see migration.ts)
+ *  (n) attaching to a busy full-screen session on a slow link: snapshot vs ring replay (see attach.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
 import { migrationFigures } from './migration';
+import { SLOW_LINK, attachFigures } from './attach';
 import { sshFigures } from './ssh';
 import { median, percentile } from './stats';
 
@@ -36,6 +38,7 @@ const quick = process.argv.includes('--quick');
 const sshOnly = process.argv.includes('--ssh');
 const cloudOnly = process.argv.includes('--cloud');
 const migrationOnly = process.argv.includes('--migration');
+const attachOnly = process.argv.includes('--attach');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -270,9 +273,28 @@ async function printMigrationFigures() {
   );
 }
 
+async function printAttachFigures(gw: GatewayProcess) {
+  const a = await attachFigures(gw, { quick });
+  const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+  const link = `${((SLOW_LINK.bytesPerSecond * 8) / 1e6).toFixed(1)} Mbit/s, ${SLOW_LINK.oneWayDelayMs * 2} ms RTT`;
+  console.log(
+    `(n) attach to a full-screen session with ~3 MB of history, on a slow link (${link}): snapshot ${kb(a.slow.snapshot.bytes)} in ${a.slow.snapshot.ms.toFixed(0)} ms ` +
+      `vs ring replay ${kb(a.slow.replay.bytes)} in ${(a.slow.replay.ms / 1000).toFixed(1)} s (${(a.slow.replay.bytes / a.slow.snapshot.bytes).toFixed(0)}× fewer bytes, ` +
+      `${(a.slow.replay.ms / a.slow.snapshot.ms).toFixed(0)}× sooner); on loopback ${a.local.snapshot.ms.toFixed(0)} ms vs ${a.local.replay.ms.toFixed(0)} ms`,
+  );
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
+  if (attachOnly) {
+    const gw = await startGatewayProcess();
+    await printAttachFigures(gw).finally(async () => {
+      await gw.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    return;
+  }
   if (sshOnly || cloudOnly || migrationOnly) {
     await (sshOnly ? printSshFigures(file) : cloudOnly ? printCloudFigures(file) : printMigrationFigures()).finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -301,6 +323,7 @@ async function main() {
     console.log(`(f) open a 5 MB file: ${o.gatewayMs.toFixed(0)} ms through tRPC vs ${o.rawMs.toFixed(0)} ms raw readFile (×${(o.gatewayMs / o.rawMs).toFixed(1)})`);
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
+    await printAttachFigures(gw);
     await printSshFigures(file);
     await printCloudFigures(file);
     await printMigrationFigures();

@@ -8,13 +8,17 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo, Opened, SessionEvent } from '@/lib/protocol';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
 import { setActiveSessionSource } from '@/lib/client/test-hook';
 import { useTRPC } from '@/lib/client/trpc';
 import { PresenceBar } from '@/components/share/PresenceBar';
+import { TerminalTabs } from '@/components/terminal/TerminalTabs';
 import type { TerminalTarget } from '@/components/terminal/TerminalView';
+import type { Notify } from '@/components/terminal/TerminalPanel';
+
+export type { Notify };
 
 // xterm.js needs `window` at import time: load it in the browser only.
 const TerminalView = dynamic(() => import('@/components/terminal/TerminalView').then((m) => m.TerminalView), { ssr: false });
@@ -22,7 +26,6 @@ const TerminalView = dynamic(() => import('@/components/terminal/TerminalView').
 /** How often a workspace guest's terminal list is re-read. */
 const LIST_EVERY_MS = 3000;
 
-export type Notify = (message: string, kind?: 'error' | 'info') => void;
 
 interface Tab {
   key: string;
@@ -157,47 +160,17 @@ export function GuestTerminals({ socket, kind, scope, workspaceId, sessionId, no
     setActiveKey(tab.key);
   };
 
-  const onTabKey = (e: KeyboardEvent<HTMLDivElement>, key: string) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      select(key);
-    }
-  };
-
   const loading = kind === 'workspace' ? list.isPending && workspaceId !== null : tabs.length === 0 && sessionId !== null;
 
   return (
     <section className="term-panel guest-terms" data-testid="guest-terminals">
       {kind === 'workspace' && (
-        <div className="tabbar">
-          <div className="tabs" role="tablist" aria-label="Terminals">
-            {tabs.map((t) => {
-              const name = label(t);
-              return (
-                <div
-                  key={t.key}
-                  role="tab"
-                  tabIndex={0}
-                  className="tab"
-                  aria-selected={t.key === activeKey}
-                  data-testid="terminal-tab"
-                  data-session-id={t.session ?? ''}
-                  data-exited={t.exited || t.gone}
-                  title={t.exited ? `${name} (exited)` : name}
-                  onClick={() => select(t.key)}
-                  onKeyDown={(e) => onTabKey(e, t.key)}
-                >
-                  <span className="tab-label">{name}</span>
-                </div>
-              );
-            })}
-          </div>
-          {scope === 'drive' && workspaceId && (
-            <button className="tab-new" data-testid="guest-terminal-new" aria-label="New terminal" title="New terminal" onClick={newTerminal}>
-              +
-            </button>
-          )}
-        </div>
+        <TerminalTabs
+          tabs={tabs.map((t) => ({ key: t.key, label: label(t), session: t.session, exited: t.exited || t.gone }))}
+          activeKey={activeKey}
+          onSelect={select}
+          {...(scope === 'drive' && workspaceId ? { onNew: newTerminal } : {})}
+        />
       )}
       <div className="guest-subbar">
         {active?.session && <PresenceBar sessionId={active.session} canKick={false} />}

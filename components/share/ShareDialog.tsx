@@ -4,6 +4,7 @@
  * how long, create the link and copy it — its URL is shown this once — and see (and revoke) the
  * workspace's other links below.
  */
+import { focusFirst, trapTab, useEscapeToClose } from '@/components/workspace/dialog-focus';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
@@ -26,7 +27,6 @@ interface Created {
   expiresAt: number | null;
 }
 
-const FOCUSABLE = 'button:not([disabled]), select:not([disabled]), input:not([disabled]), [href], [tabindex]:not([tabindex="-1"])';
 const LABEL_MAX = 80;
 
 export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceName, onClose, notify }: Props) {
@@ -58,17 +58,7 @@ export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceNam
 
   const close = useCallback(() => onClose(), [onClose]);
 
-  // Escape closes, wherever the focus is (a terminal behind the dialog would otherwise take it).
-  useEffect(() => {
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
-      e.preventDefault();
-      e.stopPropagation();
-      close();
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, [close]);
+  useEscapeToClose(true, close);
 
   // Focus the first choice on open, and the new link once it is there.
   const phase = created ? 'created' : 'form';
@@ -78,25 +68,11 @@ export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceNam
       linkRef.current?.select();
       return;
     }
-    const el = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus]') ?? dialogRef.current?.querySelector<HTMLElement>(FOCUSABLE);
-    el?.focus();
+    focusFirst(dialogRef.current);
   }, [phase]);
 
   /** Keep Tab inside the dialog. */
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key !== 'Tab' || !dialogRef.current) return;
-    const items = Array.from(dialogRef.current.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
-    const first = items[0];
-    const last = items[items.length - 1];
-    if (!first || !last) return;
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => trapTab(e, dialogRef.current);
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

@@ -12,13 +12,16 @@ interface Props {
   tabs: TabInfo[];
   activeKey: string | null;
   onSelect(key: string): void;
-  onClose(key: string): void;
-  onNew(): void;
-  onKill(): void;
-  canKill: boolean;
+  /** Without it, tabs have no close button (a share guest's). */
+  onClose?(key: string): void;
+  /** Without it, there is no + button. */
+  onNew?(): void;
+  /** Without it, there is no Kill button. */
+  onKill?(): void;
+  canKill?: boolean;
 }
 
-export function TerminalTabs({ tabs, activeKey, onSelect, onClose, onNew, onKill, canKill }: Props) {
+export function TerminalTabs({ tabs, activeKey, onSelect, onClose, onNew, onKill, canKill = false }: Props) {
   const listRef = useRef<HTMLDivElement>(null);
   // On a phone the tab strip scrolls: keep the active tab (e.g. a new one at the end) in view.
   useEffect(() => {
@@ -50,28 +53,34 @@ export function TerminalTabs({ tabs, activeKey, onSelect, onClose, onNew, onKill
             onKeyDown={(e) => onKeyDown(e, t.key)}
           >
             <span className="tab-label">{t.label}</span>
-            <button
-              className="tab-close"
-              data-testid="terminal-close"
-              aria-label={`Close ${t.label}`}
-              title={t.exited ? 'Close' : 'Kill and close'}
-              onClick={(e) => {
-                e.stopPropagation();
-                onClose(t.key);
-              }}
-            >
-              ×
-            </button>
+            {onClose && (
+              <button
+                className="tab-close"
+                data-testid="terminal-close"
+                aria-label={`Close ${t.label}`}
+                title={t.exited ? 'Close' : 'Kill and close'}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  onClose(t.key);
+                }}
+              >
+                ×
+              </button>
+            )}
           </div>
         ))}
       </div>
-      <button className="tab-new" data-testid="terminal-new" aria-label="New terminal" title="New terminal" onClick={onNew}>
-        +
-      </button>
+      {onNew && (
+        <button className="tab-new" data-testid="terminal-new" aria-label="New terminal" title="New terminal" onClick={onNew}>
+          +
+        </button>
+      )}
       <span className="spacer" />
-      <button className="tab-action" data-testid="terminal-kill" onClick={onKill} disabled={!canKill} title="End the active terminal's process">
-        Kill
-      </button>
+      {onKill && (
+        <button className="tab-action" data-testid="terminal-kill" onClick={onKill} disabled={!canKill} title="End the active terminal's process">
+          Kill
+        </button>
+      )}
     </div>
   );
 }

@@ -8,6 +8,7 @@
  * The move runs on the gateway: closing the dialog (Escape) while it runs only hides it; the
  * header button then reads "Moving…" and opens it again.
  */
+import { focusFirst, trapTab, useEscapeToClose } from '@/components/workspace/dialog-focus';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
@@ -57,7 +58,6 @@ interface Run {
   lostTrack: string | null;
 }
 
-const FOCUSABLE = 'button:not([disabled]), select:not([disabled]), input:not([disabled]), [href], [tabindex]:not([tabindex="-1"])';
 
 export function MoveWorkspace({ workspace, onMoved }: Props) {
   const trpc = useTRPC();
@@ -161,39 +161,13 @@ export function MoveWorkspace({ workspace, onMoved }: Props) {
   const phase = run === null ? 'choose' : 'run';
   useEffect(() => {
     if (!open) return;
-    const el = dialogRef.current?.querySelector<HTMLElement>('[data-autofocus]') ?? dialogRef.current?.querySelector<HTMLElement>(FOCUSABLE);
-    el?.focus();
+    focusFirst(dialogRef.current);
   }, [open, phase]);
 
-  // Escape closes, wherever the focus is (clicking the dialog's text moves it to the page; a
-  // terminal behind it would otherwise take the key for its shell).
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
-      e.preventDefault();
-      e.stopPropagation();
-      close();
-    };
-    window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
-  }, [open, close]);
+  useEscapeToClose(open, close);
 
   /** Keep Tab inside the dialog. */
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key !== 'Tab' || !dialogRef.current) return;
-    const items = Array.from(dialogRef.current.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
-    const first = items[0];
-    const last = items[items.length - 1];
-    if (!first || !last) return;
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => trapTab(e, dialogRef.current);
 
   const planned = planFor !== null && sameTarget(planFor, target) && plan.data !== undefined && !plan.isFetching;
   const ev = run?.latest ?? null;

@@ -19,10 +19,31 @@ import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
 import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
-import { registerTerminal } from '@/lib/client/test-hook';
+import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
+import { useTRPCClient } from '@/lib/client/trpc';
 import { hardwareWebglAvailable } from '@/lib/client/webgl-support';
 
-export type TerminalTarget = { kind: 'attach'; session: string } | { kind: 'create'; workspace: string; cwd?: string };
+export type TerminalTarget =
+  | {
+      kind: 'attach';
+      session: string;
+      /**
+       * Start from the gateway's rendered screen (`terminals.snapshot`: the current screen and a
+       * little scrollback) and resume at its offset, instead of replaying the session's retained
+       * output from the start. Falls back to the replay when the snapshot cannot be had.
+       */
+      snapshot?: boolean;
+    }
+  | { kind: 'create'; workspace: string; cwd?: string };
+
+/** What a view offers its parent beyond the channel (e.g. the phone key bar). */
+export interface TerminalHandle {
+  /** DECCKM: the program asked for application cursor keys (SS3 arrows). */
+  applicationCursorKeys(): boolean;
+  /** Send `text` as pasted: bracketed when the program enabled bracketed paste, newlines as CR. */
+  paste(text: string): void;
+  focus(): void;
+}
 
 export interface TerminalViewProps {
   socket: GatewaySocket;
@@ -42,6 +63,15 @@ export interface TerminalViewProps {
   letterbox?: boolean;
   /** The session's size if known (e.g. from terminals.list), for the OPEN of a letterboxed view. */
   initialSize?: { cols: number; rows: number };
+  /** Font size in CSS pixels (default 13), applied live. A letterboxed view never goes above it. */
+  fontSize?: number;
+  /**
+   * Rewrites what the keyboard types (xterm's onData: keys, IME commits, pastes, and the
+   * terminal's own replies) before it is sent; read live. E.g. the phone key bar's sticky Ctrl.
+   */
+  mapInput?: (data: string) => string;
+  /** The view's terminal handle once it exists, null when it goes away. */
+  onTerminal?(handle: TerminalHandle | null): void;
 }
 
 const THEME: ITheme = {
@@ -100,11 +130,11 @@ const SCROLLBAR_PX = 14;
 const LETTERBOX_MARGIN_PX = 8;
 
 /**
- * Size a letterboxed terminal's font to its frame: the largest size up to FONT_SIZE (in half
+ * Size a letterboxed terminal's font to its frame: the largest size up to `maxFont` (in half
  * pixels) at which the session's cols × rows fit, but not below MIN_LETTERBOX_FONT; then size the
  * host to the screen so the frame can centre it (or scroll it).
  */
-function layoutLetterbox(frame: HTMLElement, host: HTMLElement, term: Terminal): void {
+function layoutLetterbox(frame: HTMLElement, host: HTMLElement, term: Terminal, maxFont: number): void {
   const availW = frame.clientWidth - 2 * LETTERBOX_MARGIN_PX - SCROLLBAR_PX;
   const availH = frame.clientHeight - 2 * LETTERBOX_MARGIN_PX;
   const screen = host.querySelector<HTMLElement>('.xterm-screen');
@@ -116,7 +146,7 @@ function layoutLetterbox(frame: HTMLElement, host: HTMLElement, term: Terminal):
   // Cell size is close to proportional to the font size: start from the proportional guess, then
   // correct by measuring (rounding of cell metrics can make the guess a little too big).
   const guess = current * Math.min(availW / w, availH / h);
-  let size = Math.max(MIN_LETTERBOX_FONT, Math.min(FONT_SIZE, Math.floor(guess * 2) / 2));
+  let size = Math.max(MIN_LETTERBOX_FONT, Math.min(maxFont, Math.floor(guess * 2) / 2));
   for (let i = 0; i < 12; i++) {
     if (size !== term.options.fontSize) term.options.fontSize = size;
     ({ w, h } = measure());
@@ -142,28 +172,39 @@ export function TerminalView(props: TerminalViewProps) {
   const frameRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
+  /** Letterbox only: lay the terminal out again (after a font size change). */
+  const relayoutRef = useRef<(() => void) | null>(null);
   // Latest callbacks for the long-lived listeners, without re-creating the terminal.
   const callbacks = useRef(props);
+  // The context's client: the app's, or a share guest's (which may read its shared sessions).
+  const trpcClient = useTRPCClient();
+  const trpcRef = useRef(trpcClient);
   useLayoutEffect(() => {
     callbacks.current = props;
+    trpcRef.current = trpcClient;
   });
 
   const { socket, target } = props;
   // Fixed for the terminal's life, like its target.
   const readOnly = props.readOnly === true;
   const letterbox = props.letterbox === true;
-  const targetKey = target.kind === 'attach' ? `attach:${target.session}` : `create:${target.workspace}:${target.cwd ?? ''}`;
+  const snapshot = target.kind === 'attach' && target.snapshot === true;
+  const targetKey =
+    target.kind === 'attach'
+      ? `attach:${target.session}${snapshot ? ':snapshot' : ''}`
+      : `create:${target.workspace}:${target.cwd ?? ''}`;
 
   useEffect(() => {
     const host = hostRef.current;
     const frame = frameRef.current;
     if (!host || (letterbox && !frame)) return;
     const cb = () => callbacks.current;
+    const fontSize = () => callbacks.current.fontSize ?? FONT_SIZE;
     const known = callbacks.current.initialSize;
     const term = new Terminal({
       theme: THEME,
       fontFamily: "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace",
-      fontSize: FONT_SIZE,
+      fontSize: fontSize(),
       lineHeight: 1.15,
       scrollback: 10_000,
       cursorBlink: !readOnly,
@@ -179,21 +220,13 @@ export function TerminalView(props: TerminalViewProps) {
     termRef.current = term;
     fitRef.current = fit;
 
-    const size = term.cols > 0 && term.rows > 0 ? { cols: term.cols, rows: term.rows } : FALLBACK_SIZE;
-    // A letterboxed view adopts the session's size and never sends RESIZE (see ChannelOptions).
-    const follow = letterbox ? { followSize: true } : {};
-    const channel =
-      target.kind === 'attach'
-        ? // A fresh page has an empty screen, so replay the session from its first retained byte.
-          socket.attachTerminal({ session: target.session, resumeFrom: 0, ...size, ...follow })
-        : socket.openTerminal({ workspace: target.workspace, ...(target.cwd !== undefined ? { cwd: target.cwd } : {}), ...size, ...follow });
-
     let frameId = 0;
     const relayout = () => {
       if (!frame) return;
       cancelAnimationFrame(frameId);
-      frameId = requestAnimationFrame(() => layoutLetterbox(frame, host, term));
+      frameId = requestAnimationFrame(() => layoutLetterbox(frame, host, term, fontSize()));
     };
+    relayoutRef.current = relayout;
     /** Letterbox: draw at the session's size (never the panel's). */
     const followSession = (cols: number, rows: number) => {
       if (!letterbox) return;
@@ -201,52 +234,83 @@ export function TerminalView(props: TerminalViewProps) {
       relayout();
     };
 
+    const stats: AttachStats = { mode: 'replay', snapshotBytes: 0, outputBytes: 0 };
+    let disposed = false;
+    /** Made at once, or — with a snapshot to draw first — once it is on the screen. */
+    let channel: GatewayChannel | null = null;
     let unregister: (() => void) | null = null;
     /** The SSH connection dropped: the EXIT that follows says nothing about the process. */
     let lost = false;
-    const offs = [
-      channel.on('output', (data, processed) => term.write(data, processed)),
-      // Reset in write order: output already queued in xterm belongs to the old screen and must
-      // be parsed first, or it would be drawn on top of the snapshot.
-      channel.on('reset', () => term.write(NO_BYTES, () => term.reset())),
-      channel.on('opened', (opened) => {
-        followSession(opened.cols, opened.rows);
-        unregister?.();
-        unregister = registerTerminal(opened.session, { text: () => bufferText(term.buffer.active) });
-        cb().onOpened(opened);
-      }),
-      channel.on('exit', (exit) => {
-        // Hide the cursor: nothing reads input any more.
-        term.write(lost ? '\x1b[?25l' : `\r\n\x1b[2m${exitMessage(exit)}\x1b[0m\r\n\x1b[?25l`);
-        cb().onExit(exit);
-      }),
-      channel.on('error', (error) => {
-        // An ERROR while opening is the gateway refusing the OPEN: the channel closes right after
-        // this event (it emits before it finishes), so 'opening' counts as fatal too.
-        const fatal = channel.state === 'opening' || channel.state === 'closed';
-        if (fatal) term.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n\x1b[?25l`);
-        cb().onError(error, fatal);
-      }),
-      channel.on('event', (event) => {
-        if (event.type === 'status' && event.cols !== undefined && event.rows !== undefined) followSession(event.cols, event.rows);
-        // (Said again if our socket reconnected between the event and EXIT: write it once.)
-        if (event.type === 'status' && event.status === 'lost' && !lost) {
-          lost = true;
-          term.write(`\r\n\x1b[31m${lostMessage(event.message)}\x1b[0m\r\n`);
-        }
-        cb().onEvent(event);
-      }),
-      channel.on('inputDropped', (bytes) => cb().onInputDropped(bytes)),
-    ];
-    const termSubs = [
-      // A view-only guest's keys go nowhere (xterm's stdin is disabled too).
-      ...(readOnly
-        ? []
-        : [term.onData((data) => channel.write(data)), term.onBinary((data) => channel.write(binaryStringToBytes(data)))]),
-      // Letterboxed, the size comes from the session; the channel ignores resize() then anyway.
-      ...(letterbox ? [] : [term.onResize(({ cols, rows }) => channel.resize(cols, rows))]),
-    ];
-    cb().onChannel(channel);
+    let offs: Array<() => void> = [];
+    let termSubs: Array<{ dispose(): void }> = [];
+
+    /** Open the channel; an attach resumes at `resumeFrom` (0: replay from the first retained byte). */
+    const connect = (resumeFrom: number) => {
+      const size = term.cols > 0 && term.rows > 0 ? { cols: term.cols, rows: term.rows } : FALLBACK_SIZE;
+      // A letterboxed view adopts the session's size and never sends RESIZE (see ChannelOptions).
+      const follow = letterbox ? { followSize: true } : {};
+      const ch =
+        target.kind === 'attach'
+          ? socket.attachTerminal({ session: target.session, resumeFrom, ...size, ...follow })
+          : socket.openTerminal({ workspace: target.workspace, ...(target.cwd !== undefined ? { cwd: target.cwd } : {}), ...size, ...follow });
+      channel = ch;
+      offs = [
+        ch.on('output', (data, processed) => {
+          stats.outputBytes += data.byteLength;
+          term.write(data, processed);
+        }),
+        // Reset in write order: output already queued in xterm belongs to the old screen and must
+        // be parsed first, or it would be drawn on top of the snapshot.
+        ch.on('reset', () => term.write(NO_BYTES, () => term.reset())),
+        ch.on('opened', (opened) => {
+          followSession(opened.cols, opened.rows);
+          unregister?.();
+          unregister = registerTerminal(opened.session, {
+            text: () => bufferText(term.buffer.active),
+            attach: () => ({ ...stats }),
+          });
+          cb().onOpened(opened);
+        }),
+        ch.on('exit', (exit) => {
+          // Hide the cursor: nothing reads input any more.
+          term.write(lost ? '\x1b[?25l' : `\r\n\x1b[2m${exitMessage(exit)}\x1b[0m\r\n\x1b[?25l`);
+          cb().onExit(exit);
+        }),
+        ch.on('error', (error) => {
+          // An ERROR while opening is the gateway refusing the OPEN: the channel closes right after
+          // this event (it emits before it finishes), so 'opening' counts as fatal too.
+          const fatal = ch.state === 'opening' || ch.state === 'closed';
+          if (fatal) term.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n\x1b[?25l`);
+          cb().onError(error, fatal);
+        }),
+        ch.on('event', (event) => {
+          if (event.type === 'status' && event.cols !== undefined && event.rows !== undefined) followSession(event.cols, event.rows);
+          // (Said again if our socket reconnected between the event and EXIT: write it once.)
+          if (event.type === 'status' && event.status === 'lost' && !lost) {
+            lost = true;
+            term.write(`\r\n\x1b[31m${lostMessage(event.message)}\x1b[0m\r\n`);
+          }
+          cb().onEvent(event);
+        }),
+        ch.on('inputDropped', (bytes) => cb().onInputDropped(bytes)),
+      ];
+      termSubs = [
+        // A view-only guest's keys go nowhere (xterm's stdin is disabled too).
+        ...(readOnly
+          ? []
+          : [
+              term.onData((data) => {
+                const map = cb().mapInput;
+                const out = map ? map(data) : data;
+                if (out) ch.write(out);
+              }),
+              term.onBinary((data) => ch.write(binaryStringToBytes(data))),
+            ]),
+        // Letterboxed, the size comes from the session; the channel ignores resize() then anyway.
+        ...(letterbox ? [] : [term.onResize(({ cols, rows }) => ch.resize(cols, rows))]),
+      ];
+      cb().onChannel(ch);
+    };
 
     let observer: ResizeObserver;
     if (fit) {
@@ -264,15 +328,56 @@ export function TerminalView(props: TerminalViewProps) {
       relayout();
     }
 
+    if (snapshot && target.kind === 'attach') {
+      trpcRef.current.terminals.snapshot.query({ sessionId: target.session }).then(
+        (snap) => {
+          if (disposed) return;
+          stats.mode = 'snapshot';
+          stats.snapshotBytes = new TextEncoder().encode(snap.data).byteLength;
+          // Draw it at the size it was serialized at, so its lines wrap as they did; fitting
+          // afterwards lets xterm reflow it, and the attach below tells the session our size.
+          if (snap.cols > 0 && snap.rows > 0 && (snap.cols !== term.cols || snap.rows !== term.rows)) {
+            term.resize(snap.cols, snap.rows);
+          }
+          term.write(snap.data, () => {
+            if (disposed) return;
+            if (fit) fitIfVisible(host, fit);
+            else relayout();
+            // Later reconnects resume from what the channel received, as for any attach.
+            connect(snap.offset);
+          });
+        },
+        (err: unknown) => {
+          if (disposed) return;
+          console.info('tether: no screen snapshot, replaying the session instead', err);
+          connect(0);
+        },
+      );
+    } else {
+      // A fresh page has an empty screen, so replay the session from its first retained byte.
+      connect(0);
+    }
+
+    cb().onTerminal?.({
+      applicationCursorKeys: () => term.modes.applicationCursorKeysMode,
+      paste: (text) => {
+        if (!readOnly) term.paste(text);
+      },
+      focus: () => term.focus(),
+    });
+
     return () => {
+      disposed = true;
       cancelAnimationFrame(frameId);
       observer.disconnect();
       for (const off of offs) off();
       for (const sub of termSubs) sub.dispose();
       // Leaving the page or closing the tab: stop viewing. (A close() in progress still finishes.)
-      channel.detach();
+      (channel as GatewayChannel | null)?.detach();
       cb().onChannel(null);
+      cb().onTerminal?.(null);
       unregister?.();
+      relayoutRef.current = null;
       termRef.current = null;
       fitRef.current = null;
       term.dispose();
@@ -289,6 +394,22 @@ export function TerminalView(props: TerminalViewProps) {
     if (document.activeElement?.closest('[aria-modal="true"]')) return;
     termRef.current?.focus();
   }, [props.active, props.focusToken]);
+
+  const fontSize = props.fontSize ?? FONT_SIZE;
+  useEffect(() => {
+    const term = termRef.current;
+    const host = hostRef.current;
+    if (!term || !host) return;
+    // Letterboxed, the font follows the frame, up to this size.
+    if (letterbox) {
+      relayoutRef.current?.();
+      return;
+    }
+    if (term.options.fontSize === fontSize) return;
+    term.options.fontSize = fontSize;
+    // The host keeps its size, so no ResizeObserver fires: fit to the new cell size here.
+    if (fitRef.current) fitIfVisible(host, fitRef.current);
+  }, [fontSize, letterbox]);
 
   if (letterbox) {
     return (

@@ -6,6 +6,19 @@
 export interface TerminalProbe {
   /** Every buffer line including scrollback, right-trimmed, joined with "\n". */
   text(): string;
+  /**
+   * How the view attached and what that cost: `snapshot` wrote `snapshotBytes` (UTF-8 bytes of
+   * the `terminals.snapshot` data) then resumed at its offset; `replay` (snapshotBytes 0) took the
+   * session's output from its first retained byte. `outputBytes` counts the OUTPUT bytes the
+   * channel delivered to the view since it mounted (fresh bytes only; duplicates are dropped).
+   */
+  attach(): AttachStats;
+}
+
+export interface AttachStats {
+  mode: 'snapshot' | 'replay';
+  snapshotBytes: number;
+  outputBytes: number;
 }
 
 export interface ConnectionProbe {

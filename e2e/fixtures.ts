@@ -109,7 +109,8 @@ export async function login(page: Page, gw: Gateway, target = '/'): Promise<void
  * another having run (a failed test restarts the worker, and with it the gateway).
  */
 export async function openNewWorkspace(page: Page, gw: Gateway, name: string): Promise<string> {
-  await login(page, gw);
+  // `?home=1`: on a phone-sized viewport the home page would otherwise go to /agents.
+  await login(page, gw, '/?home=1');
   await page.getByTestId('workspace-name-input').fill(name);
   await page.getByTestId('workspace-create').click();
   const link = page.getByTestId('workspace-link').filter({ hasText: name });

@@ -48,7 +48,7 @@ import { WorkspaceService, type Workspace } from './workspaces/workspace-service
 
 const TRPC_PATH = '/api/trpc';
 /** Pages that need a signed-in user; the gateway redirects to /login before Next renders them. */
-const PROTECTED_PAGE = /^\/(?:$|w\/)/;
+const PROTECTED_PAGE = /^\/(?:$|w\/|agents$)/;
 
 export interface UiHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;

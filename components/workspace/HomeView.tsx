@@ -1,7 +1,8 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import { useEffect, useState } from 'react';
 import { signOut } from '@/lib/client/auth-client';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { SharesList } from '@/components/share/SharesList';
@@ -18,6 +19,15 @@ export function HomeView() {
   const hosts = useQuery(trpc.hosts.list.queryOptions());
   const hostName = (id: string | null) => (id === null ? null : (hosts.data?.find((h) => h.id === id)?.name ?? 'SSH host'));
   const [signingOut, setSigningOut] = useState(false);
+  const router = useRouter();
+
+  // Phones land on the agents view (what people check from a phone); its "Workspaces" link
+  // comes back here with ?home=1.
+  useEffect(() => {
+    if (window.matchMedia('(max-width: 700px)').matches && !new URLSearchParams(window.location.search).has('home')) {
+      router.replace('/agents');
+    }
+  }, [router]);
 
   async function onSignOut() {
     setSigningOut(true);
@@ -32,6 +42,9 @@ export function HomeView() {
     <>
       <header className="topbar">
         <span className="brand">Tether</span>
+        <Link href="/agents" className="btn" data-testid="agents-link">
+          Agents
+        </Link>
         <span className="spacer" />
         {me.data && (
           <span className="muted" data-testid="user-name">

@@ -10,26 +10,31 @@ export interface Toast {
 const TOAST_MS = 8000;
 const MAX_TOASTS = 4;
 
-/** Small transient notices (gateway ERROR frames, dropped input); repeated messages collapse. */
-export function useToasts() {
-  const [toasts, setToasts] = useState<Toast[]>([]);
-  const nextId = useRef(1);
-  const timers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
+/**
+ * Items that go away after `ttlMs` or when dismissed: at most `max`, and a new item replaces any
+ * earlier one it is `same` as. Shared by the workspace's notices and the agents view's.
+ */
+export function useExpiringList<T, K extends string | number>(opts: { keyOf(item: T): K; same(a: T, b: T): boolean; ttlMs: number; max: number }) {
+  const [items, setItems] = useState<T[]>([]);
+  const timers = useRef(new Map<K, ReturnType<typeof setTimeout>>());
+  const o = useRef(opts);
+  o.current = opts;
 
-  const dismiss = useCallback((id: number) => {
-    const t = timers.current.get(id);
+  const dismiss = useCallback((key: K) => {
+    const t = timers.current.get(key);
     if (t) clearTimeout(t);
-    timers.current.delete(id);
-    setToasts((all) => all.filter((x) => x.id !== id));
+    timers.current.delete(key);
+    setItems((all) => all.filter((x) => o.current.keyOf(x) !== key));
   }, []);
 
-  const push = useCallback(
-    (message: string, kind: Toast['kind'] = 'error') => {
-      const id = nextId.current++;
-      setToasts((all) => [...all.filter((x) => x.message !== message), { id, kind, message }].slice(-MAX_TOASTS));
+  const add = useCallback(
+    (item: T) => {
+      const { keyOf, same, ttlMs, max } = o.current;
+      setItems((all) => [...all.filter((x) => !same(x, item)), item].slice(-max));
+      const key = keyOf(item);
       timers.current.set(
-        id,
-        setTimeout(() => dismiss(id), TOAST_MS),
+        key,
+        setTimeout(() => dismiss(key), ttlMs),
       );
     },
     [dismiss],
@@ -42,6 +47,19 @@ export function useToasts() {
     };
   }, []);
 
+  return { items, add, dismiss };
+}
+
+/** Small transient notices (gateway ERROR frames, dropped input); repeated messages collapse. */
+export function useToasts() {
+  const nextId = useRef(1);
+  const { items: toasts, add, dismiss } = useExpiringList<Toast, number>({
+    keyOf: (t) => t.id,
+    same: (a, b) => a.message === b.message,
+    ttlMs: TOAST_MS,
+    max: MAX_TOASTS,
+  });
+  const push = useCallback((message: string, kind: Toast['kind'] = 'error') => add({ id: nextId.current++, kind, message }), [add]);
   return { toasts, push, dismiss };
 }
 

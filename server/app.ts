@@ -11,6 +11,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { AuthOptions } from 'next-auth';
 import { ErrorCode } from '../lib/protocol';
+import { randomId } from '../lib/shared/ids';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { AUTH_BASE_PATH, buildAuthOptions, handleAuthRequest } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
@@ -38,6 +39,7 @@ import { SshPool } from './runtimes/ssh/pool';
 import { SshRuntime } from './runtimes/ssh/ssh-runtime';
 import { appRouter } from './trpc/router';
 import { AgentsService } from './agents/agents-service';
+import { Metrics } from './observability/metrics';
 import { ScreenMirrors } from './agents/screen-mirror';
 import { createGuestGate } from './sharing/guest-access';
 import { GUEST_TRPC_PATH, SHARE_LINK_PREFIX, handleShareLink } from './sharing/share-routes';
@@ -119,6 +121,26 @@ function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, 
   };
 }
 
+/** Not access-logged: Next's static assets and the probes. */
+const QUIET_PATH = /^\/(?:_next\/|favicon|healthz$|readyz$|icon|apple-touch|sw\.js$|manifest)/;
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** The caller's `X-Request-Id` when it is a sane one (a proxy's), else a new id. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomId(9);
+}
+
+/** Why the database cannot serve requests, or null when it can. */
+function databaseProblem(dbh: DatabaseHandle): string | null {
+  try {
+    dbh.sqlite.prepare('SELECT 1').get();
+    return null;
+  } catch (err) {
+    return `database: ${(err as Error).message}`;
+  }
+}
+
 function securityHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
@@ -144,8 +166,24 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     userLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerUser, windowMs: config.limits.loginWindowMs }),
   });
   const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure });
-  const sessions = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }) });
-  const sshPool = new SshPool({ maxChannels: config.ssh.maxChannels, idleCloseMs: config.ssh.idleCloseMs, log: log.child({ component: 'ssh' }) });
+  // Gauges read these at scrape time, after everything below exists.
+  const metrics: Metrics = new Metrics({
+    sessions: () => ({ running: sessions.running, total: sessions.size }),
+    sshPool: () => {
+      const entries = sshPool.health();
+      return {
+        connections: entries.reduce((n, e) => n + e.connections, 0),
+        channels: entries.reduce((n, e) => n + e.channels, 0),
+        healthy: entries.filter((e) => e.state === 'ready').length,
+        hosts: entries.length,
+      };
+    },
+    cloudPool: () => orchestrator.poolStatus(),
+    sockets: () => gateway.size,
+    guestsOnline: () => shares.guestsOnline(),
+  });
+  const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics });
+  const sshPool: SshPool = new SshPool({ maxChannels: config.ssh.maxChannels, idleCloseMs: config.ssh.idleCloseMs, log: log.child({ component: 'ssh' }), observe: metrics });
   const hosts = new SshHostService({
     db: dbh.db,
     sealingKey: await loadSealingKey(dataDir, 'ssh-key-secret'),
@@ -166,6 +204,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     warmPoolSize: config.cloud.warmPoolSize,
     maxWorkersPerUser: config.cloud.maxWorkersPerUser,
     idleReleaseMs: config.cloud.idleReleaseMs,
+    observe: metrics,
   });
   await orchestrator.start();
   const cloudInfo = async () => ({ provider: provider.name, sandbox: await provider.sandbox() });
@@ -196,6 +235,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     orchestrator,
     localBase: path.join(dataDir, 'workspaces'),
     log: log.child({ component: 'migration' }),
+    observe: metrics,
   });
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
   const mirrors = new ScreenMirrors();
@@ -208,21 +248,25 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     limits: config.limits,
     trustedOrigins: config.trustedOrigins,
     log: log.child({ component: 'gateway' }),
+    observe: metrics,
   });
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
     createContext: async ({ req }) => {
-      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, log, peer: remoteAddress(req) };
+      const reqLog = log.child({ req: requestIds.get(req) });
+      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, log: reqLog, peer: remoteAddress(req) };
       const guest = guestRequests.get(req);
       if (guest) return { ...services, user: null, guest: guest.ok ? guest.value : null, guestDenial: guest.ok ? null : guest.denial };
       return { ...services, user: await authenticator.authenticate(req), guest: null, guestDenial: null };
     },
-    onError: ({ error, path: p }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { path: p, error: error.message });
+    onError: ({ error, path: p, req }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error('trpc error', { req: requestIds.get(req), path: p, error: error.message });
     },
   });
   const ui = config.ui ? await loadUi(config) : null;
+  let closing: Promise<void> | undefined;
+  const requestIds = new WeakMap<IncomingMessage, string>();
   /** Requests that came in under a share's path, with what their cookie is worth. */
   const guestRequests = new WeakMap<IncomingMessage, { ok: true; value: GuestPrincipal } | { ok: false; denial: Denial }>();
   const linkLimiter = new FailureLimiter({ max: 30, windowMs: 60_000 });
@@ -230,15 +274,44 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const server = http.createServer((req, res) => {
     securityHeaders(res);
     const pathname = (req.url ?? '/').split('?')[0]!;
+    // A share link's path is its token: it is logged without it (and the logger scrubs tokens too).
+    const logPath = pathname.startsWith(SHARE_LINK_PREFIX) ? `${SHARE_LINK_PREFIX}…` : pathname;
+    const reqId = requestId(req);
+    res.setHeader('x-request-id', reqId);
+    requestIds.set(req, reqId);
+    if (!QUIET_PATH.test(pathname)) {
+      const started = performance.now();
+      res.once('finish', () =>
+        log.info('request', { req: reqId, method: req.method, path: logPath, status: res.statusCode, ms: Math.round(performance.now() - started) }),
+      );
+    }
     const fail = (err: unknown) => {
-      // A share link's path is its token: never log it.
-      log.error('request failed', { path: pathname.startsWith(SHARE_LINK_PREFIX) ? `${SHARE_LINK_PREFIX}…` : pathname, error: (err as Error).message });
+      log.error('request failed', { req: reqId, path: logPath, error: (err as Error).message });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal error');
     };
     if (pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end('ok');
+    }
+    if (pathname === '/readyz') {
+      const problem = closing ? 'shutting down' : databaseProblem(dbh);
+      res.writeHead(problem ? 503 : 200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      return res.end(problem ? `not ready: ${problem}\n` : 'ready\n');
+    }
+    if (pathname === '/metrics') {
+      return authenticator
+        .authenticate(req)
+        .then(async (user) => {
+          if (!user || user.role !== 'admin') {
+            res.writeHead(user ? 403 : 401, { 'content-type': 'text/plain' });
+            return res.end(user ? 'Metrics are for admins\n' : 'Sign in or send an admin API token\n');
+          }
+          const body = await metrics.text();
+          res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        })
+        .catch(fail);
     }
     if (pathname === AUTH_BASE_PATH || pathname.startsWith(AUTH_BASE_PATH + '/')) {
       return handleAuthRequest(req, res, authOptions, config.secure).catch(fail);
@@ -321,7 +394,6 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     return n;
   })();
 
-  let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       server.close();

@@ -62,6 +62,8 @@ export interface OrchestratorOptions {
   healthIntervalMs?: number;
   /** Consecutive failed health checks after which a worker is gone. Default 2. */
   deadAfterFailures?: number;
+  /** Metrics: time to hand out a worker, warm or cold. */
+  observe?: { cloudAcquired(seconds: number, warm: boolean): void };
 }
 
 export class OrchestratorError extends Error {
@@ -106,8 +108,10 @@ export class Orchestrator {
   private readonly lostListeners = new Set<LostListener>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private readonly observe: OrchestratorOptions['observe'];
 
   constructor(opts: OrchestratorOptions) {
+    this.observe = opts.observe;
     this.db = opts.db;
     this.provider = opts.provider;
     this.log = opts.log;
@@ -160,6 +164,13 @@ export class Orchestrator {
 
   /** A worker for `userId`: a warm one of that size if there is one (no process start), else a new one. */
   async acquire(userId: string, size: WorkerSize): Promise<WorkerHandle & { userId: string; endpoint: WorkerEndpoint }> {
+    const started = performance.now();
+    const worker = await this.acquireOnce(userId, size);
+    this.observe?.cloudAcquired((performance.now() - started) / 1000, worker.warm);
+    return worker.handle;
+  }
+
+  private async acquireOnce(userId: string, size: WorkerSize): Promise<{ handle: WorkerHandle & { userId: string; endpoint: WorkerEndpoint }; warm: boolean }> {
     const count = this.rows(userId).length;
     if (count >= this.maxWorkersPerUser) {
       throw new OrchestratorError(
@@ -168,13 +179,13 @@ export class Orchestrator {
       );
     }
     const warm = this.claimWarm(userId, size);
-    if (!warm) return this.createFor(userId, size);
+    if (!warm) return { handle: await this.createFor(userId, size), warm: false };
     this.fillPools();
     const endpoint = this.endpoints.get(warm.id)!;
     const unhealthy = await checkHealth(endpoint.url);
-    if (!unhealthy) return { ...this.handle(warm), userId, endpoint };
+    if (!unhealthy) return { handle: { ...this.handle(warm), userId, endpoint }, warm: true };
     this.markLost(warm.id, `it failed its health check when handed out (${unhealthy})`);
-    return this.acquire(userId, size);
+    return this.acquireOnce(userId, size);
   }
 
   /** Destroy the worker (and the workspaces on it). Idempotent. */

@@ -55,6 +55,12 @@ export interface SessionSource {
   forget(session: TerminalSession): void;
 }
 
+/** Metrics: terminal bytes through this connection. */
+export interface ConnectionObserver {
+  outputSent(bytes: number): void;
+  inputReceived(bytes: number): void;
+}
+
 /** Extra ops a connection hands to someone else after HELLO (the worker agent's CALL frames). */
 export interface ConnectionExtension {
   readonly ops: ReadonlySet<number>;
@@ -109,6 +115,7 @@ export class Connection implements ChannelSink {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
     private readonly extension?: ConnectionExtension,
+    private readonly observe?: ConnectionObserver,
   ) {
     this.participant = user.participant ?? { id: `owner:${user.id}`, name: user.name, role: 'owner', scope: 'owner' };
     this.asGuest = this.participant.role === 'guest';
@@ -141,7 +148,10 @@ export class Connection implements ChannelSink {
   }
 
   sendOutput(channel: number, offset: number, data: readonly Uint8Array[]): void {
-    for (const p of data) this.outputBytes += p.byteLength;
+    let n = 0;
+    for (const p of data) n += p.byteLength;
+    this.outputBytes += n;
+    this.observe?.outputSent(n);
     this.send(encodeOutput(channel, offset, data));
   }
   sendExit(channel: number, exit: ExitInfo): void {
@@ -261,6 +271,7 @@ export class Connection implements ChannelSink {
       case 'input':
         if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; your input was not sent');
         if (!ch.session.running) return this.sendError(ch.id, ErrorCode.EXITED, 'the process has exited; input was not delivered');
+        this.observe?.inputReceived(frame.data.byteLength);
         return ch.session.write(frame.data, this.participant);
       case 'resize':
         if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot resize the terminal');

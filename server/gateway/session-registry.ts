@@ -6,7 +6,7 @@
 import { randomId } from '../../lib/shared/ids';
 import type { Logger } from '../log';
 import type { PtyOptions, PtyProcess, Runtime } from '../runtimes/runtime';
-import { TerminalSession, type FlowLimits, type SessionSummary } from './session';
+import { TerminalSession, type FlowLimits, type SessionObserver, type SessionSummary } from './session';
 
 export const EXITED_RETENTION_MS = 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60 * 1000;
@@ -20,6 +20,7 @@ export interface RegistryOptions extends FlowLimits {
   ringBytes: number;
   maxSessionsPerUser: number;
   log: Logger;
+  observe?: SessionObserver;
   now?: () => number;
 }
 
@@ -103,6 +104,13 @@ export class SessionRegistry {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** Sessions whose process is running. */
+  get running(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.running) n++;
+    return n;
   }
 
   forget(id: string): void {

@@ -54,6 +54,11 @@ export interface FlowLimits {
   lowWater: number;
 }
 
+/** Metrics: keystroke-to-next-output time of a session (its echo). */
+export interface SessionObserver {
+  echo(seconds: number): void;
+}
+
 export interface SessionInfo {
   id: string;
   userId: string;
@@ -105,11 +110,13 @@ export class TerminalSession {
   /** Participant id → timer that ends their "typing" state. */
   private readonly typing = new Map<string, NodeJS.Timeout>();
   private readonly presenceListeners = new Set<() => void>();
+  /** When input arrived that has not been followed by output yet (echo latency). */
+  private inputAt: number | null = null;
 
   constructor(
     readonly info: SessionInfo,
     private readonly pty: PtyProcess,
-    private readonly limits: FlowLimits & { ringBytes: number; cols: number; rows: number },
+    private readonly limits: FlowLimits & { ringBytes: number; cols: number; rows: number; observe?: SessionObserver },
   ) {
     this.ring = new ReplayRing(limits.ringBytes);
     this.cols = limits.cols;
@@ -118,6 +125,10 @@ export class TerminalSession {
     pty.onData((data) => {
       const offset = this.ring.append(data);
       this.lastOutputAt = Date.now();
+      if (this.inputAt !== null) {
+        limits.observe?.echo((performance.now() - this.inputAt) / 1000);
+        this.inputAt = null;
+      }
       for (const v of this.viewers) v.onOutput(offset, data);
       const found = this.titles.scanAll(data);
       if (found.title !== null && found.title !== this.title) {
@@ -168,6 +179,7 @@ export class TerminalSession {
   write(data: Uint8Array, from?: Participant): void {
     if (!this.running) return;
     this.pty.write(data);
+    this.inputAt ??= performance.now();
     if (from) this.markTyping(from.id);
   }
 

@@ -10,7 +10,7 @@ import { MAX_FRAME_BYTES, CloseCode } from '../../lib/protocol';
 import type { Authenticator } from '../auth/authenticator';
 import { originAllowed, remoteAddress } from '../http/origin';
 import type { Logger } from '../log';
-import { Connection, type ConnectionLimits, type ConnectionUser, type SessionSource } from './connection';
+import { Connection, type ConnectionLimits, type ConnectionObserver, type ConnectionUser, type SessionSource } from './connection';
 
 export const WS_PATH = '/ws';
 /** A share guest's socket: `/shared/<shareId>/ws`, authenticated by that share's cookie. */
@@ -38,6 +38,8 @@ export interface WsGatewayOptions {
   limits: ConnectionLimits;
   trustedOrigins: readonly string[];
   log: Logger;
+  /** Metrics: bytes through connections, and refused upgrades by reason. */
+  observe?: ConnectionObserver & { upgradeRefused(reason: string): void };
 }
 
 function reject(socket: Duplex, status: number, reason: string): void {
@@ -62,10 +64,12 @@ export class WsGateway {
     if (path !== WS_PATH && !guestPath) return false;
     if (!originAllowed(req, this.opts.trustedOrigins)) {
       this.opts.log.warn('upgrade refused: cross-origin', { origin: req.headers.origin, peer: remoteAddress(req) });
+      this.opts.observe?.upgradeRefused('origin');
       reject(socket, 403, 'Forbidden');
       return true;
     }
     if (this.pending >= MAX_PENDING_UPGRADES) {
+      this.opts.observe?.upgradeRefused('pending_limit');
       reject(socket, 503, 'Service Unavailable');
       return true;
     }
@@ -82,10 +86,11 @@ export class WsGateway {
         if (socket.destroyed) return;
         if (!user) {
           this.opts.log.info('upgrade refused: unauthenticated', { peer: remoteAddress(req) });
+          this.opts.observe?.upgradeRefused('unauthenticated');
           return reject(socket, 401, 'Unauthorized');
         }
         this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          const conn = new Connection(ws, { id: user.id, name: user.name }, this.opts.sessions, this.opts.limits, this.opts.log);
+          const conn = new Connection(ws, { id: user.id, name: user.name }, this.opts.sessions, this.opts.limits, this.opts.log, undefined, this.opts.observe);
           this.connections.add(conn);
           ws.on('close', () => this.connections.delete(conn));
         });
@@ -106,11 +111,12 @@ export class WsGateway {
     const grant = this.opts.guests?.authorize(req, shareId) ?? { denied: 'not found' };
     if ('denied' in grant) {
       this.opts.log.info('guest upgrade refused', { share: shareId, peer: remoteAddress(req) });
+      this.opts.observe?.upgradeRefused('share');
       return reject(socket, 403, 'Forbidden');
     }
     socket.on('error', () => socket.destroy());
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const conn = new Connection(ws, grant.user, grant.sessions, this.opts.limits, this.opts.log);
+      const conn = new Connection(ws, grant.user, grant.sessions, this.opts.limits, this.opts.log, undefined, this.opts.observe);
       this.connections.add(conn);
       const untrack = grant.track(conn);
       ws.on('close', () => {
@@ -118,6 +124,11 @@ export class WsGateway {
         this.connections.delete(conn);
       });
     });
+  }
+
+  /** Open connections. */
+  get size(): number {
+    return this.connections.size;
   }
 
   /** Graceful shutdown: tell every client why, then stop. */

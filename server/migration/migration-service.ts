@@ -58,6 +58,8 @@ export interface MigrationDeps {
   /** DATA_DIR/workspaces: where local targets are created. */
   localBase: string;
   log: Logger;
+  /** Metrics: how long moves take, by outcome (done, failed, cancelled). */
+  observe?: { migrationFinished(seconds: number, outcome: string): void };
 }
 
 function labelOf(ws: Place, hostName: (id: string) => string): string {
@@ -132,7 +134,10 @@ export class MigrationService {
       run.events.push(e);
       run.emitter.emit('event', e);
     };
+    const started = performance.now();
     void this.execute(user, ws, target, run, emit).finally(() => {
+      const last = run.events.at(-1);
+      this.deps.observe?.migrationFinished((performance.now() - started) / 1000, last && isFinal(last) ? last.step : 'failed');
       this.busy.delete(ws.id);
       run.finished = true;
       // Keep the record a while for late subscribers.

@@ -338,6 +338,13 @@ export class ShareService {
     return { ok: false, denial: state };
   }
 
+  /** Guests with something live, across all shares. */
+  guestsOnline(): number {
+    const ids = new Set<string>();
+    for (const set of this.live.values()) for (const h of set) ids.add(h.guestId);
+    return ids.size;
+  }
+
   private onlineGuests(shareId: string): number {
     return new Set([...(this.live.get(shareId) ?? [])].map((h) => h.guestId)).size;
   }

@@ -32,6 +32,8 @@ export interface TrpcServices {
   shares: ShareService;
   agents: AgentsService;
   mirrors: ScreenMirrors;
+  /** Metrics: every call's duration and error code. */
+  metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void };
   log: Logger;
 }
 
@@ -55,12 +57,19 @@ const t = initTRPC.context<TrpcContext>().create({
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure;
+
+/** Every procedure is timed, and its failures counted by code. */
+export const publicProcedure = t.procedure.use(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  ctx.metrics.trpcCall(path, type, (performance.now() - started) / 1000, result.ok ? null : result.error.code);
+  return result;
+});
 
 export type AuthedContext = TrpcContext & { user: AuthUser };
 
 /** Signed-in users only; share guests are told it is not part of what was shared. */
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.guest || ctx.guestDenial) throw new TRPCError({ code: 'FORBIDDEN', message: 'This is not part of what was shared with you' });
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
@@ -80,7 +89,7 @@ export type SharedContext = TrpcContext & { access: Access };
  * guest can never change anything. What a guest may *see* is decided by sharedWorkspace and the
  * session checks, which only ever widen to what the share covers.
  */
-export const sharedProcedure = t.procedure.use(({ ctx, type, next }) => {
+export const sharedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   if (ctx.guestDenial) throw new TRPCError({ code: 'FORBIDDEN', message: DENIAL_MESSAGES[ctx.guestDenial] });
   if (ctx.guest) {
     if (type === 'mutation' && ctx.guest.share.scope === 'view') throw new TRPCError({ code: 'FORBIDDEN', message: 'This share link is view-only' });

@@ -59,6 +59,8 @@ export interface PoolOptions {
   log: Logger;
   /** Injected for tests. */
   random?: () => number;
+  /** Metrics: time to a usable connection, and failures by kind. */
+  observe?: { sshAcquired(seconds: number): void; sshFailed(kind: string): void };
 }
 
 export const DEFAULT_POOL_OPTIONS: Omit<PoolOptions, 'log'> = {
@@ -176,6 +178,7 @@ export class SshPool {
   async acquire(pt: PoolTarget, opts: { force?: boolean } = {}): Promise<Lease> {
     if (this.disposed) throw new SshError('lost', 'the gateway is shutting down', { endpoint: endpointName(pt.target) });
     const entry = this.entry(pt);
+    const started = performance.now();
     entry.lastUsedAt = Date.now();
     let conn = entry.connections.find((c) => !c.closed && c.slots < c.cap);
     if (!conn) {
@@ -193,6 +196,7 @@ export class SshPool {
       conn.slots--;
       throw err;
     }
+    this.opts.observe?.sshAcquired((performance.now() - started) / 1000);
     return this.lease(entry, conn);
   }
 
@@ -363,6 +367,7 @@ export class SshPool {
   }
 
   private recordFailure(entry: PoolEntry, err: SshError): void {
+    this.opts.observe?.sshFailed(err.kind);
     entry.failures++;
     entry.lastError = { kind: err.kind, message: err.message, at: Date.now() };
     const exp = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (entry.failures - 1));

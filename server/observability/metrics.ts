@@ -1,0 +1,109 @@
+/**
+ * Prometheus metrics (`GET /metrics`, admins only). One registry per gateway (tests run several in
+ * one process). Names follow the seed's RUNTIME_METRICS where they fit (`ssh.pool.acquire.duration`
+ * → `tether_ssh_pool_acquire_duration_seconds`, …).
+ *
+ * Modules do not import this file: each takes a small observer interface of its own (structural
+ * types), and this class implements them all, so tests can pass nothing.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the gauges read when Prometheus scrapes. */
+export interface MetricSources {
+  sessions(): { running: number; total: number };
+  sshPool(): { connections: number; healthy: number; channels: number; hosts: number };
+  cloudPool(): { warm: number; starting: number; assigned: number };
+  sockets(): number;
+  guestsOnline(): number;
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const SLOW_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly bytesSent: Counter;
+  private readonly bytesReceived: Counter;
+  private readonly echoLatency: Histogram;
+  private readonly sshAcquire: Histogram;
+  private readonly sshFailures: Counter<'kind'>;
+  private readonly cloudAcquire: Histogram<'pool'>;
+  private readonly trpcDuration: Histogram<'path' | 'type'>;
+  private readonly trpcErrors: Counter<'path' | 'code'>;
+  private readonly migrationDuration: Histogram<'outcome'>;
+  private readonly upgradesRefused: Counter<'reason'>;
+  private readonly limitsHit: Counter<'limit'>;
+
+  constructor(sources: MetricSources) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'tether_' });
+    new Gauge({ name: 'tether_terminal_sessions_active', help: 'Terminal sessions whose process is running', registers: [r], collect() { this.set(sources.sessions().running); } });
+    new Gauge({ name: 'tether_terminal_sessions', help: 'Terminal sessions held by the gateway (running or recently exited)', registers: [r], collect() { this.set(sources.sessions().total); } });
+    new Gauge({ name: 'tether_websocket_connections', help: 'Open /ws connections (browser tabs, scripts, guests)', registers: [r], collect() { this.set(sources.sockets()); } });
+    new Gauge({ name: 'tether_share_guests_online', help: 'Share guests with a live connection', registers: [r], collect() { this.set(sources.guestsOnline()); } });
+    new Gauge({ name: 'tether_ssh_pool_connections_active', help: 'Open pooled SSH connections', registers: [r], collect() { this.set(sources.sshPool().connections); } });
+    new Gauge({ name: 'tether_ssh_pool_connections_healthy', help: 'Pooled SSH hosts in state ready', registers: [r], collect() { this.set(sources.sshPool().healthy); } });
+    new Gauge({ name: 'tether_ssh_pool_channels_active', help: 'Channels open on pooled SSH connections', registers: [r], collect() { this.set(sources.sshPool().channels); } });
+    new Gauge({ name: 'tether_cloud_worker_warm_pool_size', help: 'Warm cloud workers waiting for a user', registers: [r], collect() { this.set(sources.cloudPool().warm); } });
+    new Gauge({ name: 'tether_cloud_workers_assigned', help: 'Cloud workers assigned to workspaces', registers: [r], collect() { this.set(sources.cloudPool().assigned); } });
+    this.bytesSent = new Counter({ name: 'tether_terminal_bytes_sent_total', help: 'Terminal output bytes sent to clients', registers: [r] });
+    this.bytesReceived = new Counter({ name: 'tether_terminal_bytes_received_total', help: 'Terminal input bytes received from clients', registers: [r] });
+    this.echoLatency = new Histogram({
+      name: 'tether_terminal_latency_seconds',
+      help: 'From a keystroke reaching the gateway to the next output of that terminal (echo)',
+      buckets: LATENCY_BUCKETS,
+      registers: [r],
+    });
+    this.sshAcquire = new Histogram({ name: 'tether_ssh_pool_acquire_duration_seconds', help: 'Time to get a channel slot (connecting if needed)', buckets: SLOW_BUCKETS, registers: [r] });
+    this.sshFailures = new Counter({ name: 'tether_ssh_pool_probe_failures_total', help: 'Failed SSH connects and lost connections', labelNames: ['kind'], registers: [r] });
+    this.cloudAcquire = new Histogram({ name: 'tether_cloud_worker_acquire_duration_seconds', help: 'Time to hand a user a cloud worker', labelNames: ['pool'], buckets: SLOW_BUCKETS, registers: [r] });
+    this.trpcDuration = new Histogram({ name: 'tether_trpc_call_duration_seconds', help: 'tRPC queries and mutations', labelNames: ['path', 'type'], buckets: CALL_BUCKETS, registers: [r] });
+    this.trpcErrors = new Counter({ name: 'tether_trpc_errors_total', help: 'tRPC calls that failed, by code', labelNames: ['path', 'code'], registers: [r] });
+    this.migrationDuration = new Histogram({ name: 'tether_migration_duration_seconds', help: 'Workspace moves', labelNames: ['outcome'], buckets: SLOW_BUCKETS, registers: [r] });
+    this.upgradesRefused = new Counter({ name: 'tether_websocket_upgrades_refused_total', help: 'Refused /ws upgrades', labelNames: ['reason'], registers: [r] });
+    this.limitsHit = new Counter({ name: 'tether_limits_hit_total', help: 'Requests refused by a limit', labelNames: ['limit'], registers: [r] });
+  }
+
+  // ---- observers (each module sees only the methods it needs) ----
+
+  outputSent(bytes: number): void {
+    this.bytesSent.inc(bytes);
+  }
+  inputReceived(bytes: number): void {
+    this.bytesReceived.inc(bytes);
+  }
+  echo(seconds: number): void {
+    this.echoLatency.observe(seconds);
+  }
+  sshAcquired(seconds: number): void {
+    this.sshAcquire.observe(seconds);
+  }
+  sshFailed(kind: string): void {
+    this.sshFailures.inc({ kind });
+  }
+  cloudAcquired(seconds: number, warm: boolean): void {
+    this.cloudAcquire.observe({ pool: warm ? 'warm' : 'cold' }, seconds);
+  }
+  trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void {
+    if (type !== 'subscription') this.trpcDuration.observe({ path, type }, seconds);
+    if (errorCode) this.trpcErrors.inc({ path, code: errorCode });
+  }
+  migrationFinished(seconds: number, outcome: string): void {
+    this.migrationDuration.observe({ outcome }, seconds);
+  }
+  upgradeRefused(reason: string): void {
+    this.upgradesRefused.inc({ reason });
+  }
+  limitHit(limit: string): void {
+    this.limitsHit.inc({ limit });
+  }
+
+  /** Exposition text for `/metrics`. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

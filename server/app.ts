@@ -15,6 +15,7 @@ import { randomId } from '../lib/shared/ids';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { AUTH_BASE_PATH, buildAuthOptions, handleAuthRequest } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
+import { SignedOutSessions } from './auth/signed-out';
 import { TokenService } from './auth/tokens';
 import { UserService } from './auth/users';
 import type { Config } from './config';
@@ -157,15 +158,22 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'));
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
   const secret = config.nextAuthSecret ?? (await loadOrCreateSecret(dataDir, 'nextauth-secret'));
+  const signedOut = new SignedOutSessions(dbh.db);
   const authOptions = buildAuthOptions({
     users,
     secret,
+    // A session that signs out is refused from now on (a copied cookie too), and its sockets close.
+    onSignOut: ({ jti, expiresAt }) => {
+      signedOut.add(jti, expiresAt);
+      const closed = gateway.closeSession(jti);
+      log.info('signed out', { sockets: closed });
+    },
     secure: config.secure,
     log: log.child({ component: 'auth' }),
     ipLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerIp, windowMs: config.limits.loginWindowMs }),
     userLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerUser, windowMs: config.limits.loginWindowMs }),
   });
-  const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure });
+  const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure, signedOut });
   // Gauges read these at scrape time, after everything below exists.
   const metrics: Metrics = new Metrics({
     sessions: () => ({ running: sessions.running, total: sessions.size }),
@@ -255,7 +263,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     basePath: `${TRPC_PATH}/`,
     createContext: async ({ req }) => {
       const reqLog = log.child({ req: requestIds.get(req) });
-      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, log: reqLog, peer: remoteAddress(req) };
+      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size, log: reqLog, peer: remoteAddress(req) };
       const guest = guestRequests.get(req);
       if (guest) return { ...services, user: null, guest: guest.ok ? guest.value : null, guestDenial: guest.ok ? null : guest.denial };
       return { ...services, user: await authenticator.authenticate(req), guest: null, guestDenial: null };

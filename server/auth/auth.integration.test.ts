@@ -4,7 +4,7 @@ import { createLogger } from '../log';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 import { HttpSession as Browser } from '../testing/http-session';
 import { trpcCall } from '../testing/trpc-call';
-import { upgradeStatus } from '../testing/ws-client';
+import { GatewayClient, upgradeStatus } from '../testing/ws-client';
 
 let gw: TestGateway;
 const logLines: string[] = [];
@@ -28,6 +28,33 @@ describe('login', () => {
     expect(me.data).toMatchObject({ name: 'admin', role: 'admin' });
     expect(await upgradeStatus(gw.url, { cookie: b.cookieHeader })).toBe(101);
     expect(await upgradeStatus(gw.url, { cookie: b.cookieHeader, origin: 'https://evil.example' })).toBe(403);
+  });
+
+  it('signing out closes that session’s sockets (4401) and refuses a copy of its cookie; other sessions go on', async () => {
+    const a = new Browser(gw.url);
+    const b = new Browser(gw.url);
+    await a.login('admin', gw.password);
+    await b.login('admin', gw.password);
+    const copied = a.cookieHeader;
+    const sockA = await GatewayClient.connect(gw.url, { cookie: copied });
+    const sockB = await GatewayClient.connect(gw.url, { cookie: b.cookieHeader });
+    const { csrfToken } = (await (await a.fetch('/api/auth/csrf')).json()) as { csrfToken: string };
+    const t0 = performance.now();
+    const out = await a.fetch('/api/auth/signout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrfToken, json: 'true' }).toString(),
+    });
+    expect(out.status).toBe(200);
+    await sockA.until(() => sockA.closeInfo !== null, 1000, 'close on sign-out');
+    expect(sockA.closeInfo).toEqual({ code: 4401, reason: 'signed out' });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(await upgradeStatus(gw.url, { cookie: copied })).toBe(401);
+    expect((await trpc('me', { cookie: copied })).error?.code).toBe('UNAUTHORIZED');
+    // The other session is untouched.
+    expect(sockB.closeInfo).toBeNull();
+    expect((await trpc('me', { cookie: b.cookieHeader })).data).toMatchObject({ name: 'admin' });
+    await sockB.close();
   });
 
   it('refuses a wrong password without revealing whether the user exists', async () => {

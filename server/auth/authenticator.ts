@@ -4,8 +4,9 @@ import type { TokenService } from './tokens';
 import type { AuthUser, UserService } from './users';
 
 export interface Authenticator {
-  /** The user behind a request: `Authorization: Bearer <api token>` or the session cookie. */
-  authenticate(req: IncomingMessage): Promise<AuthUser | null>;
+  /** The user behind a request: `Authorization: Bearer <api token>` or the session cookie (then
+   * with `session`, the sign-in session's id, so its sockets can be closed when it signs out). */
+  authenticate(req: IncomingMessage): Promise<(AuthUser & { session?: string }) | null>;
 }
 
 export function createAuthenticator(deps: {
@@ -13,6 +14,7 @@ export function createAuthenticator(deps: {
   tokens: TokenService;
   secret: string;
   secure: boolean;
+  signedOut?: { has(jti: string): boolean };
 }): Authenticator {
   return {
     async authenticate(req) {
@@ -22,7 +24,7 @@ export function createAuthenticator(deps: {
         // A present but invalid Authorization header is a failure, not a fallback to cookies.
         return m ? deps.tokens.verify(m[1]!) : null;
       }
-      return userFromSessionCookie(req, deps.secret, deps.secure, deps.users);
+      return userFromSessionCookie(req, deps.secret, deps.secure, deps.users, deps.signedOut);
     },
   };
 }

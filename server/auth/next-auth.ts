@@ -37,6 +37,8 @@ export interface AuthDeps {
   secret: string;
   secure: boolean;
   log: Logger;
+  /** A session was signed out: its token id and expiry (ms). */
+  onSignOut?(session: { jti: string; expiresAt: number }): void;
 }
 
 export function buildAuthOptions(deps: AuthDeps): AuthOptions {
@@ -79,6 +81,12 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
         },
       }),
     ],
+    events: {
+      signOut({ token }) {
+        const jti = typeof token?.jti === 'string' ? token.jti : null;
+        if (jti) deps.onSignOut?.({ jti, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
+      },
+    },
     callbacks: {
       async session({ session, token }) {
         if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
@@ -149,13 +157,15 @@ export async function handleAuthRequest(
   await (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options);
 }
 
-/** The user of a next-auth session cookie on a raw request (page, tRPC or WebSocket upgrade). */
+/** The user of a next-auth session cookie on a raw request (page, tRPC or WebSocket upgrade), with
+ * the session's token id; null for no cookie, a bad one, or a session that was signed out. */
 export async function userFromSessionCookie(
   req: IncomingMessage,
   secret: string,
   secure: boolean,
   users: UserService,
-): Promise<AuthUser | null> {
+  signedOut?: { has(jti: string): boolean },
+): Promise<(AuthUser & { session?: string }) | null> {
   const cookies = parseCookies(req.headers.cookie);
   // Only the cookie counts here; bearer tokens are API tokens, checked elsewhere.
   const token = await getToken({
@@ -163,5 +173,9 @@ export async function userFromSessionCookie(
     secret,
     secureCookie: secure,
   }).catch(() => null);
-  return token?.sub ? users.get(token.sub) : null;
+  if (!token?.sub) return null;
+  const jti = typeof token.jti === 'string' ? token.jti : undefined;
+  if (jti && signedOut?.has(jti)) return null;
+  const user = users.get(token.sub);
+  return user && jti ? { ...user, session: jti } : user;
 }

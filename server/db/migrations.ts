@@ -155,4 +155,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX share_events_owner ON share_events(owner_id, at);
     `,
   },
+  {
+    version: 6,
+    name: 'signed-out sessions',
+    // Sessions are stateless JWTs: signing out records the token's id until it would have expired,
+    // so a copy of the cookie stops working too (auth/signed-out.ts).
+    sql: `
+      CREATE TABLE signed_out_sessions (
+        jti TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX signed_out_sessions_expiry ON signed_out_sessions(expires_at);
+    `,
+  },
 ];

@@ -144,3 +144,9 @@ export const shareEvents = sqliteTable('share_events', {
   guest: text('guest'),
   ip: text('ip'),
 });
+
+/** Ids (jti) of session tokens signed out before they expired (server/auth/signed-out.ts). */
+export const signedOutSessions = sqliteTable('signed_out_sessions', {
+  jti: text('jti').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+});

@@ -53,6 +53,8 @@ function reject(socket: Duplex, status: number, reason: string): void {
 export class WsGateway {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
   private readonly connections = new Set<Connection>();
+  /** Connections by the sign-in session that opened them (cookie auth only). */
+  private readonly bySession = new Map<string, Set<Connection>>();
   private pending = 0;
 
   constructor(private readonly opts: WsGatewayOptions) {}
@@ -92,7 +94,19 @@ export class WsGateway {
         this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
           const conn = new Connection(ws, { id: user.id, name: user.name }, this.opts.sessions, this.opts.limits, this.opts.log, undefined, this.opts.observe);
           this.connections.add(conn);
-          ws.on('close', () => this.connections.delete(conn));
+          const session = user.session;
+          if (session) {
+            let set = this.bySession.get(session);
+            if (!set) this.bySession.set(session, (set = new Set()));
+            set.add(conn);
+          }
+          ws.on('close', () => {
+            this.connections.delete(conn);
+            if (!session) return;
+            const set = this.bySession.get(session);
+            set?.delete(conn);
+            if (set?.size === 0) this.bySession.delete(session);
+          });
         });
       })
       .catch((err: Error) => {
@@ -124,6 +138,15 @@ export class WsGateway {
         this.connections.delete(conn);
       });
     });
+  }
+
+  /** The sign-in session ended: close its sockets (4401; the page goes to sign in). */
+  closeSession(session: string, reason = 'signed out'): number {
+    const set = this.bySession.get(session);
+    if (!set) return 0;
+    this.bySession.delete(session);
+    for (const c of set) c.close(CloseCode.UNAUTHENTICATED, reason);
+    return set.size;
   }
 
   /** Open connections. */

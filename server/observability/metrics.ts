@@ -21,8 +21,27 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 const CALL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const SLOW_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+/** Live figures for the admin dashboard (rates are computed by the page from two readings). */
+export interface MetricsSnapshot {
+  bytesSent: number;
+  bytesReceived: number;
+  /** Echo latency over the last ECHO_WINDOW keystrokes, ms (null before any). */
+  echoP50Ms: number | null;
+  echoP99Ms: number | null;
+  echoSamples: number;
+  trpcCalls: number;
+  trpcErrors: number;
+  upgradesRefused: number;
+  limitsHit: number;
+}
+
+const ECHO_WINDOW = 1000;
+
 export class Metrics {
   readonly registry = new Registry();
+  private totals = { bytesSent: 0, bytesReceived: 0, trpcCalls: 0, trpcErrors: 0, upgradesRefused: 0, limitsHit: 0 };
+  private readonly echoes: number[] = [];
+  private echoNext = 0;
   private readonly bytesSent: Counter;
   private readonly bytesReceived: Counter;
   private readonly echoLatency: Histogram;
@@ -69,12 +88,16 @@ export class Metrics {
 
   outputSent(bytes: number): void {
     this.bytesSent.inc(bytes);
+    this.totals.bytesSent += bytes;
   }
   inputReceived(bytes: number): void {
     this.bytesReceived.inc(bytes);
+    this.totals.bytesReceived += bytes;
   }
   echo(seconds: number): void {
     this.echoLatency.observe(seconds);
+    this.echoes[this.echoNext] = seconds * 1000;
+    this.echoNext = (this.echoNext + 1) % ECHO_WINDOW;
   }
   sshAcquired(seconds: number): void {
     this.sshAcquire.observe(seconds);
@@ -87,16 +110,28 @@ export class Metrics {
   }
   trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void {
     if (type !== 'subscription') this.trpcDuration.observe({ path, type }, seconds);
-    if (errorCode) this.trpcErrors.inc({ path, code: errorCode });
+    this.totals.trpcCalls++;
+    if (errorCode) {
+      this.trpcErrors.inc({ path, code: errorCode });
+      this.totals.trpcErrors++;
+    }
   }
   migrationFinished(seconds: number, outcome: string): void {
     this.migrationDuration.observe({ outcome }, seconds);
   }
   upgradeRefused(reason: string): void {
     this.upgradesRefused.inc({ reason });
+    this.totals.upgradesRefused++;
   }
   limitHit(limit: string): void {
     this.limitsHit.inc({ limit });
+    this.totals.limitsHit++;
+  }
+
+  snapshot(): MetricsSnapshot {
+    const sorted = [...this.echoes].sort((a, b) => a - b);
+    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
+    return { ...this.totals, echoP50Ms: at(0.5), echoP99Ms: at(0.99), echoSamples: sorted.length };
   }
 
   /** Exposition text for `/metrics`. */

@@ -14,6 +14,7 @@ import type { FileService } from '../workspaces/file-service';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { AgentsService } from '../agents/agents-service';
 import type { ScreenMirrors } from '../agents/screen-mirror';
+import type { MetricsSnapshot } from '../observability/metrics';
 import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } from '../sharing/share-service';
 
 export interface TrpcServices {
@@ -33,7 +34,9 @@ export interface TrpcServices {
   agents: AgentsService;
   mirrors: ScreenMirrors;
   /** Metrics: every call's duration and error code. */
-  metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void };
+  metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void; snapshot(): MetricsSnapshot };
+  /** Open /ws connections. */
+  socketCount(): number;
   log: Logger;
 }
 

@@ -1,4 +1,5 @@
 import { authedProcedure, router } from './init';
+import { adminRouter } from './routers/admin';
 import { agentsRouter } from './routers/agents';
 import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
@@ -22,6 +23,7 @@ export const appRouter = router({
   migration: migrationRouter,
   shares: sharesRouter,
   agents: agentsRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,39 @@
+/** The operator's live view (admins only): sessions, sockets, bytes, echo, SSH pool, cloud workers, process. */
+import { TRPCError } from '@trpc/server';
+import { authedProcedure, router } from '../init';
+
+const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin can see the gateway’s figures' });
+  return next();
+});
+
+export const adminRouter = router({
+  /** Counters are totals since start; the page turns two readings into rates. */
+  stats: adminProcedure.query(({ ctx }) => {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const pool = ctx.orchestrator.poolStatus();
+    return {
+      at: Date.now(),
+      uptimeSeconds: Math.round(process.uptime()),
+      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuSeconds: (cpu.user + cpu.system) / 1e6 },
+      sessions: { running: ctx.sessions.running, total: ctx.sessions.size },
+      sockets: ctx.socketCount(),
+      guestsOnline: ctx.shares.guestsOnline(),
+      ...ctx.metrics.snapshot(),
+      ssh: ctx.sshPool.health().map((h) => ({
+        host: h.host,
+        port: h.port,
+        username: h.username,
+        user: ctx.users.get(h.userId)?.name ?? null,
+        state: h.state,
+        connections: h.connections,
+        channels: h.channels,
+        failures: h.failures,
+        lastError: h.lastError,
+        nextRetryAt: h.nextRetryAt,
+      })),
+      cloud: { warm: pool.warm, warmTarget: pool.warmTarget, starting: pool.starting, assigned: pool.assigned },
+    };
+  }),
+});

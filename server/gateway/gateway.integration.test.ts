@@ -186,11 +186,13 @@ describe('bad input and limits', () => {
     c.sendRaw(new Uint8Array([Op.RESIZE, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff])); // 65535x65535
     c.sendRaw(Uint8Array.from([Op.OPEN, 0, 0, 0, 2, ...Buffer.from('{not json')]));
     c.sendRaw(encodeOpen(3, { workspace, cols: 80, rows: 24, extra: 1 } as never));
+    c.sendRaw(encodeOpen(4, { workspace, cols: Number.NaN, rows: 24 })); // NaN → null in JSON
     c.input(9, 'x'); // channel never opened
     await c.until(() => c.channel(1).errors.length >= 3 && c.connectionErrors.length >= 2, 5000, 'errors');
     expect(c.channel(1).errors.map((e) => e.code)).toEqual(['unknown_op', 'bad_payload', 'bad_payload']);
     expect(c.connectionErrors.map((e) => e.code)).toEqual(['bad_frame', 'bad_frame']);
-    await c.until(() => c.channel(2).errors.length === 1 && c.channel(3).errors.length === 1 && c.channel(9).errors.length === 1, 5000, 'more errors');
+    await c.until(() => c.channel(2).errors.length === 1 && c.channel(3).errors.length === 1 && c.channel(4).errors.length === 1 && c.channel(9).errors.length === 1, 5000, 'more errors');
+    expect(c.channel(4).errors[0]!.code).toBe('bad_payload');
     expect(c.channel(9).errors[0]!.code).toBe('unknown_channel');
     c.input(1, 'echo still-$((2*21))\r');
     await c.until(() => c.text(1).includes('still-42'), 10_000, 'channel 1 alive');
@@ -282,6 +284,16 @@ describe('bad input and limits', () => {
     const c = await GatewayClient.connect(gw.url, { token: gw.token });
     await expect(c.open(1, { workspace, cols: 80, rows: 24, cwd: '../..' })).rejects.toThrow(/bad_payload.*\.\./);
     await expect(c.open(2, { workspace, cols: 80, rows: 24, cwd: '/etc' })).rejects.toThrow(/bad_payload/);
+    await c.close();
+  });
+
+  it('delivers all 64 KiB of a program that prints them and exits at once, before EXIT', async () => {
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    await c.open(1, { workspace, cols: 80, rows: 24, command: "head -c 65536 /dev/zero | tr '\\0' x" });
+    await c.until(() => c.channel(1).exit !== undefined, 10_000, 'exit');
+    expect(c.channel(1).exit).toEqual({ code: 0, signal: null });
+    expect(c.text(1).replace(/[^x]/g, '').length).toBe(65536);
+    expect([c.channel(1).gaps, c.channel(1).duplicateBytes]).toEqual([0, 0]);
     await c.close();
   });
 

@@ -117,6 +117,13 @@ for (const [kind, make] of Object.entries(fixtures)) {
         runs.forEach((r, i) => expect(r.text()).toContain(`quick-${i}`));
       });
 
+      it('keeps all 64 KiB of a program that prints them and exits at once', async () => {
+        const p = await rt.openPty({ cols: 80, rows: 24, command: "head -c 65536 /dev/zero | tr '\\0' x" });
+        const out = collect(p);
+        expect((await out.exit).code).toBe(0);
+        expect(out.text().replace(/[^x]/g, '').length).toBe(65536);
+      });
+
       it('sizes the PTY and follows a resize', async () => {
         const p = await rt.openPty({ cols: 91, rows: 27, command: 'stty size; read x; stty size' });
         const out = collect(p);

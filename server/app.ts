@@ -99,7 +99,7 @@ async function loadUi(config: Config): Promise<UiHandler> {
   };
 }
 
-function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, runtimes: RuntimeRegistry): SessionSource {
+function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, runtimes: RuntimeRegistry, onLimit: (limit: string) => void): SessionSource {
   return {
     async create(user, req) {
       const ws = workspaces.get(user.id, req.workspace);
@@ -112,7 +112,10 @@ function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, 
           pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command },
         });
       } catch (err) {
-        if (err instanceof SessionLimitError) throw new GatewayError(ErrorCode.LIMIT, err.message);
+        if (err instanceof SessionLimitError) {
+          onLimit('sessions_per_user');
+          throw new GatewayError(ErrorCode.LIMIT, err.message);
+        }
         if (err instanceof RuntimeError) throw new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
         throw err;
       }
@@ -248,7 +251,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
-  const source = sessionSource(sessions, workspaces, runtimes);
+  const source = sessionSource(sessions, workspaces, runtimes, (limit) => metrics.limitHit(limit));
   const gateway = new WsGateway({
     authenticator,
     guests: createGuestGate(shares, source),

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserService } from '../auth/users';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { silentLogger } from '../log';
-import { MAX_GUESTS_PER_SHARE, ShareService } from './share-service';
+import { MAX_ACTIVE_SHARES_PER_USER, MAX_GUESTS_PER_SHARE, ShareService } from './share-service';
 
 let dir: string;
 let dbh: DatabaseHandle;
@@ -82,6 +82,15 @@ describe('ShareService', () => {
     expect(closed).toEqual(['b:The owner removed you from this share.']);
     expect(shares.authenticate(share.id, b.value.cookie)).toEqual({ ok: false, denial: 'kicked' });
     expect(shares.list(ownerId)[0]?.online).toBe(1);
+  });
+
+  it('allows MAX_ACTIVE_SHARES_PER_USER working links; revoked and expired ones free their place', () => {
+    const made = Array.from({ length: MAX_ACTIVE_SHARES_PER_USER }, () => create(60_000));
+    expect(() => create(null)).toThrow(/the limit is 50; revoke one first/);
+    shares.revoke(ownerId, made[0]!.share.id);
+    expect(() => create(null)).not.toThrow();
+    now += 60_000; // the other 49 expire
+    expect(() => create(null)).not.toThrow();
   });
 
   it('stops a link at MAX_GUESTS_PER_SHARE joins', () => {

@@ -47,6 +47,10 @@ export interface GuestPrincipal {
 
 /** Joins per link: a leaked link cannot grow the guest table without bound. */
 export const MAX_GUESTS_PER_SHARE = 100;
+/** Links a user may have working at once (revoked and expired ones do not count). */
+export const MAX_ACTIVE_SHARES_PER_USER = 50;
+
+export class ShareLimitError extends Error {}
 
 /** Why a token or guest cookie does not open anything. */
 export type Denial = 'not_found' | 'revoked' | 'expired' | 'kicked' | 'full';
@@ -131,8 +135,16 @@ export class ShareService {
     params: { workspaceId: string; sessionId: string | null; scope: ShareScope; label: string; expiresInMs: number | null },
     ip: string | null,
   ): { share: Share; token: string } {
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = this.now();
+    const active = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(shares)
+      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), sql`(${shares.expiresAt} IS NULL OR ${shares.expiresAt} > ${now})`))
+      .get()!.n;
+    if (active >= MAX_ACTIVE_SHARES_PER_USER) {
+      throw new ShareLimitError(`you have ${active} working share links, the limit is ${MAX_ACTIVE_SHARES_PER_USER}; revoke one first`);
+    }
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const share: Share = {
       id: randomId(),
       ownerId,

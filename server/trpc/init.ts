@@ -34,7 +34,7 @@ export interface TrpcServices {
   agents: AgentsService;
   mirrors: ScreenMirrors;
   /** Metrics: every call's duration and error code. */
-  metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void; snapshot(): MetricsSnapshot };
+  metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void; limitHit(limit: string): void; snapshot(): MetricsSnapshot };
   /** Open /ws connections. */
   socketCount(): number;
   log: Logger;
@@ -66,6 +66,7 @@ export const publicProcedure = t.procedure.use(async ({ ctx, path, type, next })
   const started = performance.now();
   const result = await next();
   ctx.metrics.trpcCall(path, type, (performance.now() - started) / 1000, result.ok ? null : result.error.code);
+  if (!result.ok && (result.error.code === 'TOO_MANY_REQUESTS' || result.error.code === 'PAYLOAD_TOO_LARGE')) ctx.metrics.limitHit(path);
   return result;
 });
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { TerminalSession } from '../../gateway/session';
 import { guestParticipant, sessionInShare } from '../../sharing/guest-access';
 import { SHARE_LINK_PREFIX } from '../../sharing/share-routes';
+import { ShareLimitError } from '../../sharing/share-service';
 import { authedProcedure, router, sharedProcedure, type SharedContext } from '../init';
 
 /** Expiry choices offered to owners (ms; null = until revoked). */
@@ -50,11 +51,18 @@ export const sharesRouter = router({
         if (!session || session.info.workspaceId !== ws.id) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
         if (!session.running) throw new TRPCError({ code: 'BAD_REQUEST', message: 'That terminal has ended; share a running one' });
       }
-      const { share, token } = ctx.shares.create(
-        ctx.user.id,
-        { workspaceId: ws.id, sessionId: input.sessionId ?? null, scope: input.scope, label: input.label, expiresInMs: SHARE_EXPIRY[input.expiresIn] },
-        ctx.peer,
-      );
+      let created;
+      try {
+        created = ctx.shares.create(
+          ctx.user.id,
+          { workspaceId: ws.id, sessionId: input.sessionId ?? null, scope: input.scope, label: input.label, expiresInMs: SHARE_EXPIRY[input.expiresIn] },
+          ctx.peer,
+        );
+      } catch (err) {
+        if (err instanceof ShareLimitError) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message });
+        throw err;
+      }
+      const { share, token } = created;
       return { ...share, path: `${SHARE_LINK_PREFIX}${token}` };
     }),
 

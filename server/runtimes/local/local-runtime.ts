@@ -19,6 +19,9 @@ const KILL_GRACE_MS = 3000;
  * drains (resumes for good) as soon as the child is gone.
  */
 const PAUSED_EXIT_POLL_MS = 40;
+/** Longest wait for a terminal's output to drain after its process exited. */
+const MAX_DRAIN_MS = 3000;
+const DRAIN_RECHECK_MS = 10;
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
 /** Never hand the gateway's secrets or its own runtime mode (NODE_ENV=production would make
@@ -60,11 +63,15 @@ class LocalPty implements PtyProcess {
    * master never sees EIO; node-pty's exit timer ends the read after the child has gone.
    */
   private slaveFd: number | undefined;
+  /** Data events so far (to tell whether a loop turn read anything). */
+  private reads = 0;
 
   constructor(
     private readonly proc: pty.IPty,
     readonly command: string,
   ) {
+    proc.onData(() => this.reads++);
+    this.drainBeforeClose();
     const ptsName = (proc as unknown as { ptsName?: unknown }).ptsName;
     if (typeof ptsName === 'string') {
       try {
@@ -85,6 +92,37 @@ class LocalPty implements PtyProcess {
       this.exitInfo = info;
       for (const l of this.exitListeners) l(info);
     });
+  }
+
+  /**
+   * node-pty ends the read 200 ms after the child exits (its socket is destroyed by a timer),
+   * trusting the loop to have read everything by then. A busy gateway (hundreds of terminals, a
+   * slow GC) has not, and the end of the output was lost (`npm run bench:load` found it). So the
+   * destroy waits until a whole loop turn — whose poll phase reads every readable descriptor —
+   * brings no data, i.e. the PTY is empty; MAX_DRAIN_MS bounds it for a grandchild that keeps
+   * the terminal open and writing.
+   */
+  private drainBeforeClose(): void {
+    const socket = (this.proc as unknown as { _socket?: { destroy(err?: Error): unknown } })._socket;
+    if (!socket || typeof socket.destroy !== 'function') return;
+    const destroy = socket.destroy.bind(socket);
+    let draining = false;
+    socket.destroy = (err?: Error) => {
+      if (draining) return socket;
+      draining = true;
+      const deadline = performance.now() + MAX_DRAIN_MS;
+      const check = () => {
+        const before = this.reads;
+        // setImmediate runs after this turn's poll phase: any bytes waiting were read by then.
+        setImmediate(() => {
+          // Paused by flow control: the exit poll resumes it (draining) within PAUSED_EXIT_POLL_MS.
+          if ((this.reads === before && !this.paused) || performance.now() > deadline) destroy(err);
+          else setTimeout(check, DRAIN_RECHECK_MS);
+        });
+      };
+      check();
+      return socket;
+    };
   }
 
   get pid(): number {

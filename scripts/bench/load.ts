@@ -1,0 +1,494 @@
+/**
+ * `npm run bench:load` (not part of `npm test`): many terminals at once through one gateway.
+ *
+ *  1. 500 terminals over 50 sockets (10 channels each), every one running a printer that writes a
+ *     numbered line sequence at a fixed rate for a fixed time (each at its own phase of the tick).
+ *     Every channel's bytes are checked as they arrive (next expected line number + a partial-line
+ *     buffer; nothing else is kept): the stream must be exactly `ready`, then lines 0..N−1 in
+ *     order, and end with EXIT 0.
+ *  2. On one more socket, an interactive shell: keystroke echo is timed while the load runs, and
+ *     then beside a flood (`yes`) on the same socket.
+ *  3. Gateway CPU (utime+stime of its process), RSS before/peak/after, aggregate MiB/s, and the
+ *     gateway's event-loop delay and GC pauses (from its /metrics) to tell where time went.
+ *
+ * `--quick`: 100 terminals over 10 sockets, 10 s. Overrides: `--terminals=N --sockets=N
+ * --seconds=S --lines-per-tick=N` (a tick is 100 ms; a line is ~58 bytes with its CRLF; the
+ * default 32 lines per tick offer ~18 KiB/s per terminal).
+ * Exits non-zero if any channel lost, repeated or reordered a byte, or did not finish, or if a
+ * session or process is left behind.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GatewayClient } from '../../server/testing/ws-client';
+import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { median, percentile } from './stats';
+
+const MB = 1024 * 1024;
+const quick = process.argv.includes('--quick');
+
+function flag(name: string, fallback: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (!arg) return fallback;
+  const v = Number(arg.slice(name.length + 3));
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+}
+
+const TERMINALS = flag('terminals', quick ? 100 : 500);
+const SOCKETS = flag('sockets', quick ? 10 : 50);
+const SECONDS = flag('seconds', quick ? 10 : 25);
+const TICK_SECONDS = 0.1;
+const LINES_PER_TICK = flag('lines-per-tick', 32);
+const TICKS = Math.round(SECONDS / TICK_SECONDS);
+const LINES = TICKS * LINES_PER_TICK;
+const ECHO_ROUNDS = quick ? 200 : 300;
+const PER_SOCKET = Math.ceil(TERMINALS / SOCKETS);
+const PAD = '.'.repeat(48);
+const CLK_TCK = 100;
+
+/**
+ * The printer (Perl: a bash loop costs several times the CPU, which the gateway would then not
+ * get): says `ready` once echo is off, waits for one line of input (the start signal), then every
+ * tick writes LINES_PER_TICK numbered lines in one write and sleeps.
+ */
+const PRINTER = `use strict;
+my ($k, $ticks, $tick, $phase) = @ARGV;
+my $pad = '${PAD}';
+sub out { my $s = shift; while (length $s) { my $n = syswrite(STDOUT, $s); die "write: $!" unless defined $n; substr($s, 0, $n) = ''; } }
+out("ready\n");
+my $go = <STDIN>;
+select(undef, undef, undef, $phase);
+my $i = 0;
+for my $t (1 .. $ticks) {
+  my $s = '';
+  for (1 .. $k) { $s .= "line $i $pad\n"; $i++; }
+  out($s);
+  select(undef, undef, undef, $tick);
+}
+`;
+
+const READY = 'ready\r\n';
+const lineText = (i: number) => `line ${i} ${PAD}`;
+/** Bytes a printer's channel must deliver in total: `ready` and N lines, each ending in CRLF (the PTY's onlcr). */
+function expectedBytes(lines: number): number {
+  let n = READY.length;
+  for (let i = 0; i < lines; i++) n += lineText(i).length + 2;
+  return n;
+}
+
+/** Checks one channel's stream incrementally: only the next line number and an unfinished line are kept. */
+class LineChecker {
+  private partial = '';
+  ready = false;
+  next = 0;
+  outOfOrder = 0;
+  malformed = 0;
+
+  feed(chunk: Buffer): void {
+    const s = this.partial + chunk.toString('latin1');
+    let start = 0;
+    for (let nl = s.indexOf('\r\n'); nl >= 0; nl = s.indexOf('\r\n', start)) {
+      this.line(s.slice(start, nl));
+      start = nl + 2;
+    }
+    this.partial = s.slice(start);
+    if (this.partial.length > 4096) {
+      this.malformed++;
+      this.partial = '';
+    }
+  }
+
+  private line(l: string): void {
+    if (!this.ready) {
+      if (l === 'ready') this.ready = true;
+      else this.malformed++;
+      return;
+    }
+    if (l === lineText(this.next)) {
+      this.next++;
+      return;
+    }
+    const m = /^line (\d+) \.+$/.exec(l);
+    if (m) {
+      this.outOfOrder++;
+      this.next = Number(m[1]) + 1;
+    } else this.malformed++;
+  }
+
+  get complete(): boolean {
+    return this.ready && this.next === LINES && this.partial === '';
+  }
+  get unfinishedLine(): boolean {
+    return this.partial !== '';
+  }
+}
+
+interface LoadChannel {
+  client: GatewayClient;
+  id: number;
+  /** Position among all terminals (sets its printer's phase). */
+  index: number;
+  check: LineChecker;
+}
+
+// ---- /proc readings ----
+
+function cpuTicks(pid: number): { own: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14–17 of proc(5) (utime stime cutime cstime); f[0] is field 3.
+  return { own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = v.map(Number);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - n[3]! - n[4]!, total };
+}
+
+/** Live (non-zombie) descendants of `root`. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state !== 'Z') parent.set(Number(e), Number(ppid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found = [root];
+  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of parent) if (ppid === found[i]) found.push(pid);
+  return found.slice(1);
+}
+
+function alive(pids: readonly number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function sessionCount(gw: GatewayProcess): Promise<number> {
+  const input = encodeURIComponent(JSON.stringify({ workspaceId: gw.workspace }));
+  const res = await fetch(`${gw.url}/api/trpc/terminals.list?input=${input}`, { headers: { authorization: `Bearer ${gw.token}` } });
+  return ((await res.json()) as { result: { data: unknown[] } }).result.data.length;
+}
+
+interface GatewayMetrics {
+  /** Event-loop delay since the previous scrape (prom-client resets its histogram on every scrape;
+   * samples are taken every 10 ms and include those 10 ms). */
+  loopP99: number;
+  loopMax: number;
+  /** Cumulative GC pauses: count, total ms, and how many took over 100 ms. */
+  gc: { count: number; ms: number; over100: number };
+}
+
+async function gatewayMetrics(gw: GatewayProcess): Promise<GatewayMetrics> {
+  const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${gw.token}` } });
+  const text = await res.text();
+  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  const count = sum(/^tether_nodejs_gc_duration_seconds_count\{[^}]*\} (\S+)$/gm);
+  const within100 = sum(/^tether_nodejs_gc_duration_seconds_bucket\{le="0\.1",[^}]*\} (\S+)$/gm);
+  return {
+    loopP99: Number(/^tether_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000,
+    loopMax: Number(/^tether_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000,
+    gc: { count, ms: sum(/^tether_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm) * 1000, over100: count - within100 },
+  };
+}
+
+function gcSince(a: GatewayMetrics, b: GatewayMetrics): string {
+  return `${b.gc.count - a.gc.count} GC pauses, ${(b.gc.ms - a.gc.ms).toFixed(0)} ms in all, ${b.gc.over100 - a.gc.over100} over 100 ms`;
+}
+
+// ---- keystroke echo ----
+
+/** One keystroke's round trip on `channel`: until any output follows it (readline echoes the char). */
+async function echoOnce(c: GatewayClient, channel: number, key: string): Promise<number> {
+  const ch = c.channel(channel);
+  const before = ch.received;
+  const t0 = performance.now();
+  c.input(channel, key);
+  await c.until(() => ch.received > before || c.closeInfo !== null, 10_000, 'echo');
+  return performance.now() - t0;
+}
+
+/** Type `rounds` keys back to back, clearing the line (Ctrl-U, untimed) every 100 keys. */
+async function echoSeries(c: GatewayClient, channel: number, rounds: number, shouldStop: () => boolean = () => false, gapMs = 0): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < rounds && !shouldStop(); i++) {
+    if (i > 0 && i % 100 === 0) {
+      c.input(channel, '\x15');
+      await sleep(50);
+    }
+    samples.push(await echoOnce(c, channel, String.fromCharCode(97 + (i % 26))));
+    if (gapMs) await sleep(gapMs);
+  }
+  c.input(channel, '\x15');
+  await sleep(50);
+  return samples;
+}
+
+/** Wait until `channel` has been quiet for `quietMs` (a shell finished printing its prompt). */
+async function settle(c: GatewayClient, channel: number, quietMs = 300): Promise<void> {
+  let last = -1;
+  while (c.channel(channel).received !== last) {
+    last = c.channel(channel).received;
+    await sleep(quietMs);
+  }
+}
+
+// ---- the run ----
+
+async function main() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-load-'));
+  const script = path.join(dir, 'printer.pl');
+  await writeFile(script, PRINTER);
+  const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: String(TERMINALS + 100) });
+  const clients: GatewayClient[] = [];
+  const load: LoadChannel[] = [];
+  let interactive: GatewayClient | undefined;
+  let failed = false;
+  let spawned: number[] = [];
+  let leftover: number[] = [];
+  let sessionsLeft = -1;
+  let rssAfter = 0;
+  let sampling = true;
+  let sampler: Promise<void> = Promise.resolve();
+  try {
+    console.log(
+      `Tether load benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${os.cpus().length} cores: ${TERMINALS} terminals over ${SOCKETS} sockets, ` +
+        `each ${LINES.toLocaleString('en')} lines in ${TICKS} ticks of ${TICK_SECONDS * 1000} ms`,
+    );
+    // Sockets first, so the baseline RSS includes them and the figure is per terminal.
+    for (let s = 0; s < SOCKETS; s++) clients.push(await GatewayClient.connect(gw.url, { token: gw.token, keepData: true }));
+    interactive = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
+    await interactive.open(1, { workspace: gw.workspace, cols: 200, rows: 50, command: 'exec -a tether-load-shell bash --norc --noprofile -i' });
+    await settle(interactive, 1);
+    await sleep(500);
+    const rssBefore = await gw.rssBytes();
+    let rssPeak = rssBefore;
+    sampler = (async () => {
+      while (sampling) {
+        rssPeak = Math.max(rssPeak, await gw.rssBytes().catch(() => 0));
+        await sleep(200);
+      }
+    })();
+
+    // Open every terminal (sockets in parallel, channels of a socket one after another).
+    const setupStart = performance.now();
+    const byClient = new Map<GatewayClient, LoadChannel[]>();
+    for (let i = 0; i < TERMINALS; i++) {
+      const client = clients[i % SOCKETS]!;
+      const list = byClient.get(client) ?? [];
+      const ch = { client, id: list.length + 1, index: i, check: new LineChecker() };
+      list.push(ch);
+      byClient.set(client, list);
+      load.push(ch);
+    }
+    // Check each frame's bytes as soon as the client has taken them in, then drop them. The
+    // client runs `until` predicates before later 'message' listeners, so predicates drain too.
+    const drain = (client: GatewayClient, list: readonly LoadChannel[]) => {
+      for (const ch of list) {
+        const st = client.channel(ch.id);
+        if (st.chunks.length === 0) continue;
+        for (const b of st.chunks) ch.check.feed(b);
+        st.chunks.length = 0;
+      }
+    };
+    for (const [client, list] of byClient) client.ws.on('message', () => drain(client, list));
+    // Each printer starts at its own phase of the tick, so the terminals' writes are spread over
+    // time as independent programs' would be (not 500 writes in the same millisecond).
+    const command = (i: number) =>
+      `stty -echo && exec perl ${script} ${LINES_PER_TICK} ${TICKS} ${TICK_SECONDS} ${((i / TERMINALS) * TICK_SECONDS).toFixed(4)}`;
+    await Promise.all(
+      [...byClient].map(async ([client, list]) => {
+        for (const ch of list) await client.open(ch.id, { workspace: gw.workspace, cols: 200, rows: 50, command: command(ch.index) });
+      }),
+    );
+    await Promise.all([...byClient].map(([client, list]) => client.until(() => (drain(client, list), list.every((ch) => ch.check.ready)), 60_000, 'ready')));
+    const setupSeconds = (performance.now() - setupStart) / 1000;
+    spawned = descendants(gw.pid);
+
+    // Go: every printer starts at once.
+    const receivedAt = () => load.reduce((n, ch) => n + ch.client.channel(ch.id).bytes, 0);
+    const bytesAtGo = receivedAt();
+    const gwAtGo = await gatewayMetrics(gw);
+    const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+    clientLoop.enable();
+    const cpu0 = cpuTicks(gw.pid);
+    const m0 = machineTicks();
+    const client0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const ch of load) ch.client.input(ch.id, '\r');
+
+    let running = true;
+    const perSecond: number[] = [];
+    const rateSampler = (async () => {
+      let prev = bytesAtGo;
+      for (;;) {
+        await sleep(1000);
+        if (!running) return;
+        const now = receivedAt();
+        perSecond.push((now - prev) / MB);
+        prev = now;
+      }
+    })();
+    // Keystroke echo while the load runs: one key every 100 ms on the extra socket.
+    const echoDuringLoad = echoSeries(interactive, 1, 100_000, () => !running, 100);
+    const deadline = SECONDS * 4 + 60;
+    const finished = await Promise.all(
+      [...byClient].map(([client, list]) =>
+        client.until(() => (drain(client, list), list.every((ch) => client.channel(ch.id).exit !== undefined) || client.closeInfo !== null), deadline * 1000, 'exits').then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    running = false;
+    const lastByte = Math.max(...load.map((ch) => ch.client.channel(ch.id).lastOutputAt));
+    const seconds = (lastByte - t0) / 1000;
+    const cpu1 = cpuTicks(gw.pid);
+    clientLoop.disable();
+    const gwLoad = await gatewayMetrics(gw);
+    const m1 = machineTicks();
+    const clientCpu = process.cpuUsage(client0);
+    const wall = (performance.now() - t0) / 1000;
+    const loadBytes = receivedAt() - bytesAtGo;
+    const loadEcho = await echoDuringLoad;
+    await rateSampler;
+    const rssPeakLoad = rssPeak;
+
+    // Verify every channel.
+    for (const [client, list] of byClient) drain(client, list);
+    const want = expectedBytes(LINES);
+    let lost = 0;
+    let repeated = 0;
+    let gaps = 0;
+    let outOfOrder = 0;
+    let malformed = 0;
+    let unfinished = 0;
+    let badExit = 0;
+    for (const ch of load) {
+      const st = ch.client.channel(ch.id);
+      lost += Math.max(0, want - st.bytes);
+      repeated += st.duplicateBytes + Math.max(0, st.bytes - want);
+      gaps += st.gaps;
+      outOfOrder += ch.check.outOfOrder;
+      malformed += ch.check.malformed;
+      if (!ch.check.complete || st.exit === undefined) unfinished++;
+      if (st.exit && (st.exit.code !== 0 || st.exit.signal !== null)) badExit++;
+      if (st.errors.length) malformed += st.errors.length;
+    }
+    if (finished.includes(false)) console.error(`some sockets did not see every EXIT within ${deadline} s`);
+    const broken = load.filter((ch) => !ch.check.complete || ch.check.outOfOrder || ch.check.malformed || ch.client.channel(ch.id).duplicateBytes);
+    for (const ch of broken.slice(0, 5)) {
+      const st = ch.client.channel(ch.id);
+      console.error(
+        `  broken: socket ${clients.indexOf(ch.client)} channel ${ch.id}: ${st.bytes} of ${want} bytes, next line ${ch.check.next} of ${LINES}, ` +
+          `unfinished line: ${ch.check.unfinishedLine}, out of order ${ch.check.outOfOrder}, malformed ${ch.check.malformed}, exit ${JSON.stringify(st.exit ?? null)}, socket ${ch.client.closeInfo ? `closed ${JSON.stringify(ch.client.closeInfo)}` : 'open'}`,
+      );
+    }
+    if (broken.length) {
+      const missing = broken.map((ch) => LINES - ch.check.next).sort((a, b) => a - b);
+      console.error(`  ${broken.length} broken channels; lines missing at the end: min ${missing[0]}, median ${median(missing)}, max ${missing.at(-1)}`);
+    }
+
+    // Echo beside a flood on the same socket.
+    await interactive.open(2, { workspace: gw.workspace, cols: 200, rows: 50, command: `exec -a tether-load-flood yes 'flood ${PAD}${PAD}'` });
+    await interactive.until(() => interactive!.channel(2).received > 4 * MB, 30_000, 'flood');
+    const floodBytes0 = interactive.channel(2).received;
+    const gwFlood0 = await gatewayMetrics(gw);
+    const floodT0 = performance.now();
+    const floodEcho = await echoSeries(interactive, 1, ECHO_ROUNDS);
+    const gwFlood = await gatewayMetrics(gw);
+    const floodMBs = (interactive.channel(2).received - floodBytes0) / MB / ((performance.now() - floodT0) / 1000);
+    const floodOk = interactive.channel(2).gaps === 0 && interactive.channel(2).duplicateBytes === 0 && interactive.channel(2).exit === undefined;
+    sampling = false;
+    await sampler;
+
+    // Clean up: KILL ends a running terminal; a KILL after its EXIT forgets it.
+    const ends: Promise<void>[] = [];
+    const end = async (c: GatewayClient, id: number) => {
+      if (c.channel(id).exit === undefined) {
+        c.kill(id);
+        await c.until(() => c.channel(id).exit !== undefined, 10_000, 'exit after KILL').catch(() => {});
+      }
+      c.kill(id);
+    };
+    for (const ch of load) ends.push(end(ch.client, ch.id));
+    ends.push(end(interactive, 2), end(interactive, 1));
+    await Promise.all(ends);
+    await sleep(300);
+    sessionsLeft = await sessionCount(gw);
+    await Promise.all([...clients, interactive].map((c) => c.close()));
+    await sleep(2000);
+    rssAfter = await gw.rssBytes();
+
+    const cpuGw = (cpu1.own - cpu0.own) / CLK_TCK / wall;
+    const cpuPrinters = (cpu1.children - cpu0.children) / CLK_TCK / wall;
+    const cpuMachine = (m1.busy - m0.busy) / (m1.total - m0.total);
+    const cpuClient = (clientCpu.user + clientCpu.system) / 1e6 / wall;
+    const offered = (TERMINALS * LINES_PER_TICK * (want - READY.length)) / LINES / TICK_SECONDS / MB;
+    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    const fmt = (b: number) => `${(b / MB).toFixed(0)} MiB`;
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    failed = lost + repeated + gaps + outOfOrder + malformed + unfinished + badExit > 0 || !floodOk;
+    console.log(
+      [
+        `---- load: ${TERMINALS} terminals over ${SOCKETS} sockets (${PER_SOCKET} per socket) ----`,
+        `terminals:            ${TERMINALS} running at once (${spawned.length} gateway child processes after setup), opened in ${setupSeconds.toFixed(1)} s`,
+        `duration:             ${seconds.toFixed(1)} s from start signal to last byte (nominal ${SECONDS} s)`,
+        `received:             ${fmt(loadBytes)}, ${(loadBytes / MB / seconds).toFixed(1)} MiB/s aggregate (offered ${offered.toFixed(1)} MiB/s; per second min ${Math.min(...perSecond).toFixed(1)} / median ${median(perSecond).toFixed(1)} / max ${Math.max(...perSecond).toFixed(1)})`,
+        `gateway CPU:          ${pct(cpuGw)} of one core (${pct(cpuGw / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
+        `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
+        `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rssPeak)} (incl. flood), after ${fmt(rssAfter)}`,
+        `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each ring holds its ${((want / 1024) | 0).toLocaleString('en')} KiB of output)`,
+        `echo during load:     p50 ${ms(percentile(loadEcho, 50))}, p99 ${ms(percentile(loadEcho, 99))}, max ${ms(Math.max(...loadEcho))} (${loadEcho.length} keys, one per 100 ms, on a separate socket)`,
+        `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,
+        `echo beside a flood:  p50 ${ms(percentile(floodEcho, 50))}, p99 ${ms(percentile(floodEcho, 99))}, max ${ms(Math.max(...floodEcho))} (${floodEcho.length} keys; \`yes\` on the same socket at ${floodMBs.toFixed(1)} MiB/s${floodOk ? '' : ', FLOOD CHANNEL BROKEN'}; gateway loop delay p99 ${ms(gwFlood.loopP99)}, max ${ms(gwFlood.loopMax)}, ${gcSince(gwFlood0, gwFlood)})`,
+        `lost bytes: ${lost}, repeated bytes: ${repeated}, out-of-order lines: ${outOfOrder}` +
+          ` (offset gaps ${gaps}, malformed lines ${malformed}, unfinished channels ${unfinished}, bad exits ${badExit})`,
+      ].join('\n'),
+    );
+  } catch (err) {
+    failed = true;
+    console.error((err as Error).stack ?? String(err));
+  } finally {
+    sampling = false;
+    await sampler;
+    if (sessionsLeft < 0) {
+      for (const ch of load) ch.client.kill(ch.id);
+      interactive?.kill(1);
+      interactive?.kill(2);
+    }
+    for (const c of [...clients, ...(interactive ? [interactive] : [])]) await c.close().catch(() => {});
+    const tree = descendants(gw.pid);
+    await gw.stop();
+    await rm(dir, { recursive: true, force: true });
+    await sleep(200);
+    leftover = alive([...new Set([...spawned, ...tree])]);
+    console.log(`cleanup:              sessions left in the gateway ${sessionsLeft}, processes left behind ${leftover.length}${leftover.length ? ` (${leftover.join(' ')})` : ''}`);
+    if (sessionsLeft !== 0 || leftover.length) failed = true;
+  }
+  if (failed) {
+    console.error('FAILED');
+    process.exit(1);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

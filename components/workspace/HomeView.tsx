@@ -45,6 +45,7 @@ export function HomeView() {
         <Link href="/agents" className="btn" data-testid="agents-link">
           Agents
         </Link>
+        {me.data?.role === 'admin' && <Link href="/admin" className="btn" data-testid="admin-link">Admin</Link>}
         <span className="spacer" />
         {me.data && (
           <span className="muted" data-testid="user-name">

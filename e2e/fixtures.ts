@@ -122,6 +122,16 @@ export async function openNewWorkspace(page: Page, gw: Gateway, name: string): P
   return first!;
 }
 
+/** The open workspace's directory on disk, from `workspaces.get` (tRPC over HTTP, plain JSON). */
+export async function workspaceRoot(page: Page): Promise<string> {
+  const id = new URL(page.url()).pathname.split('/').pop()!;
+  const input = encodeURIComponent(JSON.stringify({ id }));
+  const res = await page.request.get(new URL(`/api/trpc/workspaces.get?input=${input}`, page.url()).href);
+  expect(res.ok()).toBe(true);
+  const body = (await res.json()) as { result: { data: { root: string } } };
+  return body.result.data.root;
+}
+
 // ---- reading terminals through window.__tether (the xterm buffer, never pixels) ----
 
 export async function terminalText(page: Page, sessionId: string): Promise<string> {

@@ -14,19 +14,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, openNewWorkspace, terminalText, test, useGateway } from './fixtures';
+import { expect, openNewWorkspace, workspaceRoot, terminalText, test, useGateway } from './fixtures';
 
 const gateway = useGateway();
-
-/** The open workspace's directory on disk, from `workspaces.get` (tRPC over HTTP, plain JSON). */
-async function workspaceRoot(page: Page): Promise<string> {
-  const id = new URL(page.url()).pathname.split('/').pop()!;
-  const input = encodeURIComponent(JSON.stringify({ id }));
-  const res = await page.request.get(new URL(`/api/trpc/workspaces.get?input=${input}`, page.url()).href);
-  expect(res.ok()).toBe(true);
-  const body = (await res.json()) as { result: { data: { root: string } } };
-  return body.result.data.root;
-}
 
 /** Run a command in the active terminal (clicking its tab gives it the keyboard). */
 async function inTerminal(page: Page, command: string): Promise<void> {

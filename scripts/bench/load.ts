@@ -193,6 +193,9 @@ interface GatewayMetrics {
   loopMax: number;
   /** Cumulative GC pauses: count, total ms, and how many took over 100 ms. */
   gc: { count: number; ms: number; over100: number };
+  /** V8 heap in use, and memory of Buffers outside it (the rings), bytes. */
+  heapUsed: number;
+  external: number;
 }
 
 async function gatewayMetrics(gw: GatewayProcess): Promise<GatewayMetrics> {
@@ -205,6 +208,8 @@ async function gatewayMetrics(gw: GatewayProcess): Promise<GatewayMetrics> {
     loopP99: Number(/^tether_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000,
     loopMax: Number(/^tether_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000,
     gc: { count, ms: sum(/^tether_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm) * 1000, over100: count - within100 },
+    heapUsed: Number(/^tether_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN),
+    external: Number(/^tether_nodejs_external_memory_bytes (\S+)$/m.exec(text)?.[1] ?? NaN),
   };
 }
 
@@ -264,6 +269,7 @@ async function main() {
   let leftover: number[] = [];
   let sessionsLeft = -1;
   let rssAfter = 0;
+  let memAfter = { heapUsed: 0, external: 0 };
   let sampling = true;
   let sampler: Promise<void> = Promise.resolve();
   try {
@@ -278,6 +284,7 @@ async function main() {
     await settle(interactive, 1);
     await sleep(500);
     const rssBefore = await gw.rssBytes();
+    const memBefore = await gatewayMetrics(gw);
     let rssPeak = rssBefore;
     sampler = (async () => {
       while (sampling) {
@@ -435,6 +442,7 @@ async function main() {
     await Promise.all([...clients, interactive].map((c) => c.close()));
     await sleep(2000);
     rssAfter = await gw.rssBytes();
+    memAfter = await gatewayMetrics(gw);
 
     const cpuGw = (cpu1.own - cpu0.own) / CLK_TCK / wall;
     const cpuPrinters = (cpu1.children - cpu0.children) / CLK_TCK / wall;
@@ -454,6 +462,7 @@ async function main() {
         `gateway CPU:          ${pct(cpuGw)} of one core (${pct(cpuGw / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
         `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
         `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rssPeak)} (incl. flood), after ${fmt(rssAfter)}`,
+        `gateway memory:       JS heap ${fmt(memBefore.heapUsed)} → ${fmt(memAfter.heapUsed)}, Buffers ${fmt(memBefore.external)} → ${fmt(memAfter.external)} (before → after the sessions ended; RSS above these is memory the allocator keeps)`,
         `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each ring holds its ${((want / 1024) | 0).toLocaleString('en')} KiB of output)`,
         `echo during load:     p50 ${ms(percentile(loadEcho, 50))}, p99 ${ms(percentile(loadEcho, 99))}, max ${ms(Math.max(...loadEcho))} (${loadEcho.length} keys, one per 100 ms, on a separate socket)`,
         `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,

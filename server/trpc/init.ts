@@ -3,6 +3,8 @@ import { TRPCError, initTRPC } from '@trpc/server';
 import type { AuthUser } from '../auth/users';
 import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../gateway/session-registry';
+import type { TerminalSession } from '../gateway/session';
+import { sessionInShare } from '../sharing/guest-access';
 import type { Logger } from '../log';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry';
 import type { SshHostService } from '../runtimes/ssh/host-service';
@@ -111,4 +113,13 @@ export function sharedWorkspace(ctx: SharedContext, id: string): Workspace {
   const ws = reachable ? ctx.workspaces.get(ctx.access.ownerId, id) : null;
   if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
   return ws;
+}
+
+/** The terminal session if the caller may reach it: their own, or one their share covers.
+ * Anything else is NOT_FOUND, the same answer as a session that does not exist. */
+export function sharedSession(ctx: SharedContext, sessionId: string): TerminalSession {
+  const session = ctx.sessions.getForUser(sessionId, ctx.access.ownerId);
+  const share = ctx.access.guest?.share;
+  if (!session || (share && !sessionInShare(share, session))) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
+  return session;
 }

@@ -5,11 +5,10 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import type { TerminalSession } from '../../gateway/session';
-import { guestParticipant, sessionInShare } from '../../sharing/guest-access';
+import { guestParticipant } from '../../sharing/guest-access';
 import { SHARE_LINK_PREFIX } from '../../sharing/share-routes';
 import { ShareLimitError } from '../../sharing/share-service';
-import { authedProcedure, router, sharedProcedure, type SharedContext } from '../init';
+import { authedProcedure, router, sharedProcedure, sharedSession } from '../init';
 
 /** Expiry choices offered to owners (ms; null = until revoked). */
 export const SHARE_EXPIRY = {
@@ -22,13 +21,6 @@ export const SHARE_EXPIRY = {
 } as const;
 
 const id = z.string().min(1).max(64);
-
-function sessionFor(ctx: SharedContext, sessionId: string): TerminalSession {
-  const session = ctx.sessions.getForUser(sessionId, ctx.access.ownerId);
-  const share = ctx.access.guest?.share;
-  if (!session || (share && !sessionInShare(share, session))) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
-  return session;
-}
 
 export const sharesRouter = router({
   /** A new link; the raw token is in this answer only. */
@@ -117,7 +109,7 @@ export const sharesRouter = router({
    * owner sees guests' ids (to kick them); guests see names only.
    */
   presence: sharedProcedure.input(z.object({ sessionId: id })).subscription(async function* ({ ctx, input, signal }) {
-    const session = sessionFor(ctx, input.sessionId);
+    const session = sharedSession(ctx, input.sessionId);
     const me = ctx.access.guest ? guestParticipant(ctx.access.guest).id : `owner:${ctx.access.ownerId}`;
     const isOwner = !ctx.access.guest;
     let dirty = true;

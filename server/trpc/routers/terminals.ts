@@ -1,7 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { sessionInShare } from '../../sharing/guest-access';
-import { router, sharedProcedure, sharedWorkspace } from '../init';
+import { router, sharedProcedure, sharedSession, sharedWorkspace } from '../init';
 
 export const terminalsRouter = router({
   /** Sessions of a workspace (running and recently exited), in creation order. A guest of a
@@ -22,9 +20,6 @@ export const terminalsRouter = router({
    * to continue exactly, instead of replaying the whole ring — for phones on slow networks.
    */
   snapshot: sharedProcedure.input(z.object({ sessionId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
-    const session = ctx.sessions.getForUser(input.sessionId, ctx.access.ownerId);
-    const share = ctx.access.guest?.share;
-    if (!session || (share && !sessionInShare(share, session))) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
-    return ctx.mirrors.of(session).snapshot();
+    return ctx.mirrors.of(sharedSession(ctx, input.sessionId)).snapshot();
   }),
 });

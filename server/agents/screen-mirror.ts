@@ -79,10 +79,10 @@ export class ScreenMirror {
   private async parse(): Promise<number> {
     const ring = this.session.ring;
     const end = ring.end;
-    if (this.parsedTo < ring.start || end - this.parsedTo > MAX_CATCH_UP_BYTES) this.reset(lineStart(this.session, Math.max(ring.start, end - MAX_CATCH_UP_BYTES)));
+    if (this.parsedTo < ring.start || end - this.parsedTo > MAX_CATCH_UP_BYTES) this.reset(ring.lineStartAt(Math.max(ring.start, end - MAX_CATCH_UP_BYTES)));
     if (this.term.cols !== this.session.cols || this.term.rows !== this.session.rows) this.term.resize(this.session.cols, this.session.rows);
     while (this.parsedTo < end) {
-      if (this.parsedTo < ring.start) this.reset(lineStart(this.session, ring.start)); // evicted while we parsed
+      if (this.parsedTo < ring.start) this.reset(ring.lineStartAt(ring.start)); // evicted while we parsed
       const chunk = ring.readJoined(this.parsedTo, Math.min(PARSE_SLICE_BYTES, end - this.parsedTo));
       if (chunk.byteLength === 0) break;
       await new Promise<void>((resolve) => this.term.write(chunk, resolve));
@@ -90,14 +90,6 @@ export class ScreenMirror {
     }
     return this.parsedTo;
   }
-}
-
-/** `from`, or just after the first newline at or after it when `from` is not the stream's start. */
-function lineStart(session: TerminalSession, from: number): number {
-  if (from === 0) return 0;
-  const head = session.ring.readJoined(from, 4096);
-  const nl = head.indexOf(0x0a);
-  return nl >= 0 ? from + nl + 1 : from;
 }
 
 /** One mirror per session, made on first use and gone with the session. */

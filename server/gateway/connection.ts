@@ -86,9 +86,7 @@ export function replayStart(session: TerminalSession, resumeFrom: number | undef
   if (ring.start === 0 && want > ring.end) return { from: 0, snapshot: true };
   // Evicted (or a bogus future offset): start after the first newline of the retained bytes so the
   // replay does not begin inside a line or an escape sequence.
-  const head = ring.readJoined(ring.start, 4096);
-  const nl = head.indexOf(0x0a);
-  return { from: nl >= 0 ? ring.start + nl + 1 : ring.start, snapshot: true };
+  return { from: ring.lineStartAt(ring.start), snapshot: true };
 }
 
 export class Connection implements ChannelSink {

@@ -68,4 +68,13 @@ describe('ReplayRing', () => {
       expect(Array.from(got)).toEqual(Array.from(bytes(from, got.byteLength)));
     }
   });
+
+  it('finds the next line start after an offset, keeping 0 and offsets with no newline ahead', () => {
+    const ring = new ReplayRing(64);
+    ring.append(new TextEncoder().encode('first line\nsecond\nno newline after this'));
+    expect(ring.lineStartAt(0)).toBe(0);
+    expect(ring.lineStartAt(3)).toBe(11);
+    expect(ring.lineStartAt(11)).toBe(18);
+    expect(ring.lineStartAt(20)).toBe(20);
+  });
 });

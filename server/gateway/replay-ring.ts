@@ -95,6 +95,17 @@ export class ReplayRing {
     return out;
   }
 
+  /**
+   * Where to start reading at `from` without beginning inside a line or an escape sequence: just
+   * after the first newline in the next 4 KiB, or `from` itself when there is none. Offset 0 is
+   * the start of the stream, a line start already.
+   */
+  lineStartAt(from: number): number {
+    if (from === 0) return 0;
+    const nl = this.readJoined(from, 4096).indexOf(0x0a);
+    return nl >= 0 ? from + nl + 1 : from;
+  }
+
   /** Like `read` but joined into one buffer. */
   readJoined(from: number, maxBytes?: number): Uint8Array {
     const parts = this.read(from, maxBytes);

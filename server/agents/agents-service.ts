@@ -8,7 +8,7 @@ import type { TerminalSession } from '../gateway/session';
 import type { SessionRegistry } from '../gateway/session-registry';
 import type { WorkspaceService } from '../workspaces/workspace-service';
 import type { ScreenMirrors } from './screen-mirror';
-import { deriveStatus, type AgentStatus } from './status';
+import { deriveStatus, isCurrentAttention, type AgentStatus } from './status';
 
 export const LAST_LINES = 6;
 const MAX_LINE_CHARS = 240;
@@ -67,7 +67,7 @@ export class AgentsService {
       c = { offset, lines, status: c?.status ?? 'working', since: c?.since ?? session.info.createdAt };
       this.cache.set(session, c);
     }
-    const attention = session.attention && session.attention.at >= session.lastOutputAt - 250 ? session.attention : null;
+    const attention = session.attention && isCurrentAttention(session.attention.at, session.lastOutputAt) ? session.attention : null;
     const status = deriveStatus({
       now: this.now,
       exited: !session.running,

@@ -26,7 +26,7 @@ export interface StatusInput {
 export function deriveStatus(s: StatusInput): AgentStatus {
   if (s.exited) return 'exited';
   if (s.now - s.lastOutputAt < WORKING_MS) return 'working';
-  if (s.attentionAt !== null && s.attentionAt >= s.lastOutputAt - ATTENTION_SLACK_MS) return 'waiting';
+  if (s.attentionAt !== null && isCurrentAttention(s.attentionAt, s.lastOutputAt)) return 'waiting';
   return looksLikePrompt(s.lastLine) ? 'waiting' : 'idle';
 }
 
@@ -41,6 +41,11 @@ const QUESTION = [
   /^\s*[>❯›»]\s*$/, // an agent's empty input line ("> ", "❯ ")
   /[❯›»]\s*$/,
 ];
+
+/** A bell or notification counts when it came with or after the last output, not before it. */
+export function isCurrentAttention(attentionAt: number, lastOutputAt: number): boolean {
+  return attentionAt >= lastOutputAt - ATTENTION_SLACK_MS;
+}
 
 export function looksLikePrompt(line: string): boolean {
   const text = line.trimEnd();

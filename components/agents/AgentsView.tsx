@@ -9,13 +9,12 @@
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { PhoneTerminal } from '@/components/mobile/PhoneTerminal';
 import { ConnectionIndicator } from '@/components/workspace/ConnectionIndicator';
 import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
-import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socket';
 import { AgentNotifier, agentLabel, agentUrl, type AgentNotification } from '@/lib/client/notifications';
-import { registerConnection } from '@/lib/client/test-hook';
+import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import type { AgentRow } from '@/server/agents/agents-service';
 import { byActivity } from './agent-format';
@@ -25,8 +24,6 @@ import { StartAgentForm } from './StartAgentForm';
 import { showSystemNotification, useNotificationPermission, useServiceWorker } from './system-notifications';
 import './agents.css';
 
-const noSubscribe = () => () => {};
-const connecting = (): ConnectionStatus => 'connecting';
 const TICK_MS = 5000;
 const FRESH_MS = 4000;
 
@@ -64,22 +61,8 @@ export function AgentsView() {
   const { permission, request } = useNotificationPermission();
 
   // One gateway socket for the page; the phone terminal opens its channel on it.
-  const [socket, setSocket] = useState<GatewaySocket | null>(null);
-  const status = useSyncExternalStore(socket?.subscribeStatus ?? noSubscribe, socket?.getStatus ?? connecting, connecting);
-  useEffect(() => {
-    const s = createBrowserGatewaySocket();
-    setSocket(s);
-    let opens = s.status === 'open' ? 1 : 0;
-    const offStatus = s.on('status', (st) => {
-      if (st === 'open') opens++;
-    });
-    const unregister = registerConnection({ status: () => s.status, opens: () => opens, drop: () => s.dropConnection() });
-    return () => {
-      offStatus();
-      unregister();
-      s.dispose();
-    };
-  }, []);
+  const socket = usePageSocket(createBrowserGatewaySocket);
+  const status = useConnectionStatus(socket);
   useEffect(() => {
     if (status === 'unauthenticated') toLogin();
   }, [status]);

@@ -13,10 +13,11 @@
  * text, swipe typing — xterm.js issue 3600): Enter sends the line and a CR, Shift+Enter a newline.
  */
 import dynamic from 'next/dynamic';
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { ErrorInfo, ExitInfo, SessionEvent } from '@/lib/protocol';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
-import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socket';
+import type { GatewaySocket } from '@/lib/client/gateway-socket';
+import { useConnectionStatus } from '@/lib/client/page-socket';
 import { applyStickyCtrl, keyBytes, parseFontSize, PHONE_FONT, type KeybarKey } from '@/lib/client/keybar';
 import { exitMessage } from '@/lib/client/terminal-text';
 import type { TerminalHandle } from '@/components/terminal/TerminalView';
@@ -27,7 +28,6 @@ const TerminalView = dynamic(() => import('@/components/terminal/TerminalView').
 
 const FONT_KEY = 'tether.phone.fontSize';
 
-const connecting = (): ConnectionStatus => 'connecting';
 
 /** The visual viewport's height and offset (the part of the page the on-screen keyboard leaves). */
 function useVisualViewport(): { height: number; top: number } | null {
@@ -116,7 +116,7 @@ export function PhoneTerminal({
   const [exit, setExit] = useState<ExitInfo | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const connection = useSyncExternalStore(socket.subscribeStatus, socket.getStatus, connecting);
+  const connection = useConnectionStatus(socket);
   const vp = useVisualViewport();
 
   useEffect(() => {

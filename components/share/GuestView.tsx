@@ -9,13 +9,13 @@
  * 4403 and its reason; the page then shows only why (`share-ended`).
  */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ConnectionIndicator } from '@/components/workspace/ConnectionIndicator';
 import { Toasts, useToasts } from '@/components/workspace/Toasts';
 import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
-import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socket';
+import type { ConnectionStatus } from '@/lib/client/gateway-socket';
 import { expiryText, SHARE_END_TITLES, shareEndReason } from '@/lib/client/guest-share';
-import { registerConnection } from '@/lib/client/test-hook';
+import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { createTrpcClient, errorMessage, trpcErrorCode, TRPCProvider, useTRPC, useTRPCClient } from '@/lib/client/trpc';
 import { GuestTerminals } from './GuestTerminals';
 import { GuestWorkspace } from './GuestWorkspace';
@@ -45,13 +45,6 @@ export function GuestView({ shareId }: { shareId: string }) {
   );
 }
 
-const noSubscribe = () => () => {};
-const connecting = (): ConnectionStatus => 'connecting';
-
-function useConnectionStatus(socket: GatewaySocket | null): ConnectionStatus {
-  return useSyncExternalStore(socket?.subscribeStatus ?? noSubscribe, socket?.getStatus ?? connecting, connecting);
-}
-
 function GuestRoot({ shareId }: { shareId: string }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -60,18 +53,17 @@ function GuestRoot({ shareId }: { shareId: string }) {
   );
   const me = whoami.data ?? null;
   const { toasts, push, dismiss } = useToasts();
-  const [socket, setSocket] = useState<GatewaySocket | null>(null);
-  const status = useConnectionStatus(socket);
   /** Why the share ended while this page was open (socket closed with 4403, or access refused). */
   const [ended, setEnded] = useState<string | null>(null);
   const [title, setTitle] = useState('');
 
   const ready = me !== null;
-  useEffect(() => {
-    if (!ready) return;
-    /** The words of the last refusal the socket's auth check got. */
-    let refusal: string | null = null;
-    const s = createBrowserGatewaySocket({
+  /** The words of the last refusal the socket's auth check got. */
+  const refusal = useRef<string | null>(null);
+  const createSocket = useMemo(() => {
+    if (!ready) return null;
+    return () =>
+      createBrowserGatewaySocket({
       path: `${guestBase(shareId)}/ws`,
       // A refused upgrade (HTTP 403) looks like a network error to a browser: ask whether the
       // share still lets us in. A refusal ends the page; a failure to ask keeps retrying.
@@ -79,34 +71,30 @@ function GuestRoot({ shareId }: { shareId: string }) {
         try {
           const who = await client.shares.whoami.query();
           if (who) return true;
-          refusal = NOT_VALID;
+          refusal.current = NOT_VALID;
           return false;
         } catch (err) {
           if (trpcErrorCode(err) === null) throw err;
-          refusal = errorMessage(err);
+          refusal.current = errorMessage(err);
           return false;
         }
       },
     });
-    setSocket(s);
-    const offError = s.on('error', (e) => push(e.message));
-    let opens = s.status === 'open' ? 1 : 0;
-    const offStatus = s.on('status', (st) => {
-      if (st === 'open') opens++;
-      if (st === 'forbidden' || st === 'unauthenticated') {
-        window.__tetherShareEndedAt = Date.now();
-        setEnded(st === 'forbidden' ? (s.closeReason ?? NOT_VALID) : (refusal ?? NOT_VALID));
-      }
-    });
-    const unregister = registerConnection({ status: () => s.status, opens: () => opens, drop: () => s.dropConnection() });
-    return () => {
-      offError();
-      offStatus();
-      unregister();
-      s.dispose();
-      setSocket(null);
+  }, [ready, shareId, client]);
+  const socket = usePageSocket(createSocket, push);
+  const status = useConnectionStatus(socket);
+  // The share ended under us (4403, or the auth check refused): say why, at once — the e2e test
+  // times revocation to this moment.
+  useEffect(() => {
+    if (!socket) return;
+    const onStatus = (st: ConnectionStatus) => {
+      if (st !== 'forbidden' && st !== 'unauthenticated') return;
+      window.__tetherShareEndedAt = Date.now();
+      setEnded(st === 'forbidden' ? (socket.closeReason ?? NOT_VALID) : (refusal.current ?? NOT_VALID));
     };
-  }, [ready, shareId, client, push]);
+    onStatus(socket.status);
+    return socket.on('status', onStatus);
+  }, [socket]);
 
   const what = me ? (me.kind === 'terminal' ? title || 'a terminal' : (me.workspace?.name ?? 'a workspace')) : '';
   useEffect(() => {

@@ -1,12 +1,11 @@
 'use client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { TerminalPanel } from '@/components/terminal/TerminalPanel';
 import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
-import type { ConnectionStatus, GatewaySocket } from '@/lib/client/gateway-socket';
-import { registerConnection } from '@/lib/client/test-hook';
+import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { MoveWorkspace } from './MoveWorkspace';
@@ -14,37 +13,13 @@ import { RuntimeBadge } from './RuntimeBadge';
 import { Toasts, useToasts } from './Toasts';
 import { WorkspaceBody } from './WorkspaceBody';
 
-const noSubscribe = () => () => {};
-const connecting = (): ConnectionStatus => 'connecting';
-
-function useConnectionStatus(socket: GatewaySocket | null): ConnectionStatus {
-  return useSyncExternalStore(socket?.subscribeStatus ?? noSubscribe, socket?.getStatus ?? connecting, connecting);
-}
-
 export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();
   const workspace = useQuery(trpc.workspaces.get.queryOptions({ id: workspaceId }));
-  // One socket per browser tab, owned by this view: created on mount, disposed on leave.
-  const [socket, setSocket] = useState<GatewaySocket | null>(null);
-  const status = useConnectionStatus(socket);
   const { toasts, push, dismiss } = useToasts();
-
-  useEffect(() => {
-    const s = createBrowserGatewaySocket();
-    setSocket(s);
-    const off = s.on('error', (e) => push(e.message));
-    let opens = s.status === 'open' ? 1 : 0;
-    const offStatus = s.on('status', (st) => {
-      if (st === 'open') opens++;
-    });
-    const unregister = registerConnection({ status: () => s.status, opens: () => opens, drop: () => s.dropConnection() });
-    return () => {
-      off();
-      offStatus();
-      unregister();
-      s.dispose();
-    };
-  }, [push]);
+  // One socket per browser tab, owned by this view: created on mount, disposed on leave.
+  const socket = usePageSocket(createBrowserGatewaySocket, push);
+  const status = useConnectionStatus(socket);
 
   useEffect(() => {
     if (status !== 'unauthenticated') return;

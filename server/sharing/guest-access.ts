@@ -4,12 +4,11 @@
  * Anything outside the share is answered exactly like something that does not exist.
  */
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '../../lib/protocol';
+import { CloseCode, ErrorCode } from '../../lib/protocol';
 import { GatewayError, type ConnectionUser, type SessionSource } from '../gateway/connection';
 import type { Participant, TerminalSession } from '../gateway/session';
 import type { GuestGate } from '../gateway/ws-server';
 import { parseCookies } from '../http/cookies';
-import { CloseCode } from '../../lib/protocol';
 import { GUEST_COOKIE, type GuestPrincipal, type Share, type ShareService } from './share-service';
 
 /** Whether `session` is inside what `share` covers. */

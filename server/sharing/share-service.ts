@@ -352,9 +352,10 @@ export class ShareService {
 
   /** Guests with something live, across all shares. */
   guestsOnline(): number {
-    const ids = new Set<string>();
-    for (const set of this.live.values()) for (const h of set) ids.add(h.guestId);
-    return ids.size;
+    // A guest belongs to one share, so the shares' counts add up.
+    let n = 0;
+    for (const shareId of this.live.keys()) n += this.onlineGuests(shareId);
+    return n;
   }
 
   private onlineGuests(shareId: string): number {

@@ -2,3 +2,4 @@ export * from './ops';
 export * from './messages';
 export * from './frame';
 export * from './agent';
+export * from './stream';

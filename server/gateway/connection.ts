@@ -4,7 +4,6 @@
  * that channel, never the other channels. The socket owns only its channels: closing it detaches
  * them and the sessions keep running.
  */
-import type { WebSocket } from 'ws';
 import {
   CloseCode,
   ErrorCode,
@@ -25,6 +24,7 @@ import {
   type SessionEvent,
 } from '../../lib/protocol';
 import type { Logger } from '../log';
+import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { Channel, type ChannelSink } from './channel';
 import type { Participant, TerminalSession } from './session';
 
@@ -107,7 +107,8 @@ export class Connection implements ChannelSink {
   private readonly asGuest: boolean;
 
   constructor(
-    private readonly ws: WebSocket,
+    /** A browser's WebSocket, or an agent link (WebSocket or length-prefixed stream). */
+    private readonly ws: LinkSocket,
     readonly user: ConnectionUser,
     private readonly sessions: SessionSource,
     private readonly limits: ConnectionLimits,
@@ -118,7 +119,7 @@ export class Connection implements ChannelSink {
     this.participant = user.participant ?? { id: `owner:${user.id}`, name: user.name, role: 'owner', scope: 'owner' };
     this.asGuest = this.participant.role === 'guest';
     this.helloTimer = setTimeout(() => this.close(CloseCode.PROTOCOL, 'no HELLO received'), limits.helloTimeoutMs);
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => this.dispose());
     ws.on('error', (err) => this.log.warn('socket error', { user: user.id, error: err.message }));
   }

@@ -89,6 +89,8 @@ export interface SessionSummary {
   rows: number;
   createdAt: number;
   exited: ExitInfo | null;
+  /** The process id where it runs, when known. */
+  pid?: number;
 }
 
 export class TerminalSession {
@@ -291,6 +293,7 @@ export class TerminalSession {
       rows: this.rows,
       createdAt: this.info.createdAt,
       exited: this.exit,
+      pid: this.pty.pid,
     };
   }
 }

@@ -134,6 +134,8 @@ export interface RunningTerminal {
   cols: number;
   rows: number;
   createdAt: number;
+  /** Its process id on the machine that runs it, when the runtime knows. */
+  pid?: number;
 }
 
 /** A failure that carries an errno-style `code` (ENOENT, EEXIST, EFBIG…) like Node's own fs errors,

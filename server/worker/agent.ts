@@ -1,15 +1,18 @@
 /**
- * Worker agent: the small server that runs inside a cloud worker and serves one workspace
- * directory to the gateway over one authenticated WebSocket.
+ * Worker agent: the small server that keeps terminals and serves workspace folders to a gateway
+ * over agent links (lib/protocol/agent.ts on top of wire protocol v1). It runs as
  *
- * - Auth: `Authorization: Bearer <per-worker secret>`, compared in constant time, before the 101.
- *   One gateway link at a time: a new one replaces the old (a reconnecting gateway).
- * - Terminals: wire protocol v1 served by the gateway's own Connection and session registry over
- *   node-pty, so the agent keeps its replay ring and offsets and a gateway that reconnects resumes
- *   exactly. OUTPUT frames leave here as they are relayed by the gateway.
- * - exec, files, health, watching: CALL/REPLY/NOTICE frames (lib/protocol/agent.ts) answered
- *   from the local runtime with structured results (no parsing of command output anywhere).
- * - `GET /healthz` answers without auth (liveness for the orchestrator).
+ * - a cloud worker: one folder (AGENT_WORKSPACE) over one authenticated WebSocket
+ *   (`Authorization: Bearer <per-worker secret>`, compared in constant time before the 101; one
+ *   gateway link at a time, a new one replaces the old);
+ * - the SSH runner and the local pty host (daemon.ts): any folder the gateway binds with
+ *   `workspaces.bind`, over length-prefixed links on a Unix socket, several links at once.
+ *
+ * - Terminals: served by the gateway's own Connection and session registry over node-pty, so the
+ *   agent keeps its replay ring and offsets and a gateway that reconnects resumes exactly.
+ * - exec, files, health, watching (inotify via chokidar): CALL/REPLY/NOTICE frames answered from
+ *   the local runtime with structured results (no parsing of command output anywhere).
+ * - `GET /healthz` (cloud worker) answers without auth (liveness for the orchestrator).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -32,27 +35,14 @@ import { DEFAULT_LIMITS } from '../config';
 import { Connection, GatewayError, type ConnectionExtension, type SessionSource } from '../gateway/connection';
 import { SessionLimitError, SessionRegistry } from '../gateway/session-registry';
 import type { Logger } from '../log';
+import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
 import { RuntimeError, type Disposable } from '../runtimes/runtime';
+import { planLimits, type LimitsPlan, type SessionLimits } from './limits';
 
 const AGENT_USER = { id: 'gateway', name: 'gateway' };
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
-
-export interface AgentOptions {
-  root: string;
-  secret: string;
-  host: string;
-  port: number;
-  log: Logger;
-  /** Extra environment for terminals and exec. */
-  env?: Record<string, string>;
-}
-
-export interface Agent {
-  url: string;
-  close(): Promise<void>;
-}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -91,6 +81,10 @@ function errorBody(err: unknown): AgentReplyBody {
   return { ok: false, error: { code, message: e?.message ?? String(err) } };
 }
 
+function callError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
 /** CALL handling for one link: exec, fs, health and watches. */
 class CallHandler implements ConnectionExtension {
   readonly ops = AGENT_OPS;
@@ -98,10 +92,7 @@ class CallHandler implements ConnectionExtension {
   private readonly watches = new Map<number, Disposable>();
   private nextHandle = 1;
 
-  constructor(
-    private readonly runtime: LocalRuntime,
-    private readonly sessions: SessionRegistry,
-  ) {}
+  constructor(private readonly core: AgentCore) {}
 
   onFrame(frame: Uint8Array, conn: Connection): void {
     const call = decodeCall(frame);
@@ -126,7 +117,13 @@ class CallHandler implements ConnectionExtension {
   }
 
   private async handle(method: string, p: Record<string, unknown>, tail: Uint8Array, conn: Connection): Promise<[unknown, Uint8Array?]> {
-    const fs = this.runtime.fs;
+    if (method === 'workspaces.bind') {
+      const limits = (typeof p.limits === 'object' && p.limits) || {};
+      return [await this.core.bind(String(p.workspace ?? ''), String(p.root ?? ''), limits as SessionLimits)];
+    }
+    const workspace = typeof p.workspace === 'string' ? p.workspace : AGENT_WORKSPACE;
+    const runtime = this.core.runtimeOf(workspace);
+    const fs = runtime.fs;
     const str = (k: string) => {
       const v = p[k];
       if (typeof v !== 'string') throw Object.assign(new Error(`"${k}" must be a string`), { code: 'bad_request' });
@@ -135,14 +132,14 @@ class CallHandler implements ConnectionExtension {
     const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : undefined);
     switch (method) {
       case 'health':
-        return [await this.runtime.health()];
+        return [await runtime.health()];
       case 'sessions.list':
         // Terminals still running here, e.g. for a gateway that restarted and re-attaches them.
-        return [this.sessions.listForWorkspace(AGENT_USER.id, AGENT_WORKSPACE).filter((s) => s.exited === null)];
+        return [this.core.sessions.listForWorkspace(AGENT_USER.id, workspace).filter((s) => s.exited === null)];
       case 'exec': {
         const argv = p.argv;
         if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw Object.assign(new Error('argv must be strings'), { code: 'bad_request' });
-        const r = await this.runtime.exec(argv, {
+        const r = await runtime.exec(argv, {
           cwd: typeof p.cwd === 'string' ? p.cwd : undefined,
           timeoutMs: num('timeoutMs'),
           maxOutputBytes: num('maxOutputBytes'),
@@ -234,7 +231,7 @@ class CallHandler implements ConnectionExtension {
         return [null];
       }
       default:
-        throw Object.assign(new Error(`unknown method ${JSON.stringify(method).slice(0, 80)}`), { code: 'bad_request' });
+        throw callError('bad_request', `unknown method ${JSON.stringify(method).slice(0, 80)}`);
     }
   }
 
@@ -243,26 +240,133 @@ class CallHandler implements ConnectionExtension {
   }
 }
 
+interface BoundWorkspace {
+  root: string;
+  runtime: LocalRuntime;
+  limits: LimitsPlan;
+}
+
+export interface AgentCoreOptions {
+  log: Logger;
+  /** Extra environment for terminals and exec. */
+  env?: Record<string, string>;
+  /** A cloud worker's one folder (served as AGENT_WORKSPACE; binding others is refused). Without
+   * it the gateway binds folders by name with `workspaces.bind`. */
+  root?: string;
+  /** Test hook: how resource limits are applied (default: probe systemd-run, else ulimit). */
+  planLimits?: (limits: SessionLimits) => Promise<LimitsPlan>;
+}
+
+/** Terminals and workspaces of one agent process, served to any number of links. */
+export class AgentCore {
+  readonly sessions: SessionRegistry;
+  private readonly workspaces = new Map<string, BoundWorkspace>();
+  private readonly links = new Set<Connection>();
+  private readonly linkListeners = new Set<() => void>();
+  readonly source: SessionSource;
+
+  constructor(private readonly opts: AgentCoreOptions) {
+    this.sessions = new SessionRegistry({ ...DEFAULT_LIMITS, maxSessionsPerUser: 500, log: opts.log.child({ component: 'sessions' }) });
+    if (opts.root) this.workspaces.set(AGENT_WORKSPACE, { root: opts.root, runtime: new LocalRuntime(opts.root, { env: opts.env }), limits: { mechanism: 'none', applied: [], unsupported: [] } });
+    const core = this;
+    this.source = {
+      async create(user, req) {
+        const ws = core.workspaces.get(req.workspace);
+        if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace on this agent (bind it first)');
+        try {
+          return await core.sessions.create({ userId: user.id, workspaceId: req.workspace, runtime: ws.runtime, pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command } });
+        } catch (err) {
+          if (err instanceof SessionLimitError) throw new GatewayError(ErrorCode.LIMIT, err.message);
+          if (err instanceof RuntimeError) throw new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
+          throw err;
+        }
+      },
+      find: (user, id) => core.sessions.getForUser(id, user.id),
+      forget: (session) => core.sessions.forget(session.id),
+    };
+  }
+
+  /** Serve a link (already authenticated). */
+  attach(socket: LinkSocket): Connection {
+    const conn = new Connection(socket, AGENT_USER, this.source, DEFAULT_LIMITS, this.opts.log, new CallHandler(this));
+    this.links.add(conn);
+    socket.on('close', () => {
+      this.links.delete(conn);
+      for (const l of this.linkListeners) l();
+    });
+    for (const l of this.linkListeners) l();
+    return conn;
+  }
+
+  get linkCount(): number {
+    return this.links.size;
+  }
+
+  /** Terminals still running. */
+  get running(): number {
+    return this.sessions.running;
+  }
+
+  onLinksChanged(listener: () => void): void {
+    this.linkListeners.add(listener);
+  }
+
+  /**
+   * Serve a folder under a name (idempotent; a name keeps its folder). Answers how the per-host
+   * resource limits will be applied to its terminals.
+   */
+  async bind(name: string, root: string, limits: SessionLimits): Promise<{ root: string; limits: LimitsPlan }> {
+    if (this.opts.root) throw callError('forbidden', 'this worker serves one workspace');
+    if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(name)) throw callError('bad_request', 'a workspace name is 1-100 letters, digits, _ . : -');
+    if (!root.startsWith('/') || root.includes('\0')) throw callError('bad_request', 'the root must be an absolute path');
+    const had = this.workspaces.get(name);
+    if (had && had.root !== root) throw callError('EEXIST', `workspace ${name} is already bound to another folder`);
+    const plan = await (this.opts.planLimits ?? planLimits)(limits);
+    const runtime = had?.runtime ?? new LocalRuntime(root, { env: this.opts.env, wrap: plan.wrap });
+    runtime.setWrap(plan.wrap);
+    const st = await runtime.health();
+    if (!st.ok) throw callError('ENOENT', st.detail ?? `${root} is not a folder`);
+    this.workspaces.set(name, { root, runtime, limits: plan });
+    return { root, limits: { mechanism: plan.mechanism, applied: plan.applied, unsupported: plan.unsupported } };
+  }
+
+  runtimeOf(name: string): LocalRuntime {
+    const ws = this.workspaces.get(name);
+    if (!ws) throw callError('not_bound', `workspace ${JSON.stringify(name).slice(0, 80)} is not bound on this agent`);
+    return ws.runtime;
+  }
+
+  closeLinks(code: number, reason: string): void {
+    for (const c of this.links) c.close(code, reason);
+  }
+
+  async close(): Promise<void> {
+    this.closeLinks(CloseCode.GOING_AWAY, 'agent shutting down');
+    await this.sessions.dispose();
+    await Promise.allSettled([...this.workspaces.values()].map((w) => w.runtime.dispose()));
+  }
+}
+
+export interface AgentOptions {
+  root: string;
+  secret: string;
+  host: string;
+  port: number;
+  log: Logger;
+  /** Extra environment for terminals and exec. */
+  env?: Record<string, string>;
+}
+
+export interface Agent {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A cloud worker's agent: one folder, one WebSocket link at a time. */
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
-  const runtime = new LocalRuntime(opts.root, { env: opts.env });
-  const sessions = new SessionRegistry({ ...DEFAULT_LIMITS, maxSessionsPerUser: 200, log: opts.log.child({ component: 'sessions' }) });
-  const source: SessionSource = {
-    async create(user, req) {
-      if (req.workspace !== AGENT_WORKSPACE) throw new GatewayError(ErrorCode.NOT_FOUND, 'this worker serves one workspace');
-      try {
-        return await sessions.create({ userId: user.id, workspaceId: AGENT_WORKSPACE, runtime, pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command } });
-      } catch (err) {
-        if (err instanceof SessionLimitError) throw new GatewayError(ErrorCode.LIMIT, err.message);
-        if (err instanceof RuntimeError) throw new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
-        throw err;
-      }
-    },
-    find: (user, id) => sessions.getForUser(id, user.id),
-    forget: (session) => sessions.forget(session.id),
-  };
+  const core = new AgentCore({ root: opts.root, env: opts.env, log: opts.log });
   const wanted = digest(opts.secret);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
-  let current: Connection | null = null;
 
   const server = http.createServer((req, res) => {
     if (req.url === '/healthz') {
@@ -281,8 +385,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       // One gateway at a time: a reconnecting gateway replaces a link it may have lost sight of.
-      current?.close(CloseCode.NORMAL, 'replaced by a new gateway connection');
-      current = new Connection(ws, AGENT_USER, source, DEFAULT_LIMITS, opts.log, new CallHandler(runtime, sessions));
+      core.closeLinks(CloseCode.NORMAL, 'replaced by a new gateway connection');
+      core.attach(ws as unknown as LinkSocket);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -293,12 +397,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   return {
     url: `ws://${opts.host}:${addr.port}/`,
     async close() {
-      current?.close(CloseCode.GOING_AWAY, 'worker shutting down');
+      core.closeLinks(CloseCode.GOING_AWAY, 'worker shutting down');
       wss.close();
       server.close();
       server.closeAllConnections();
-      await sessions.dispose();
-      await runtime.dispose();
+      await core.close();
     },
   };
 }

@@ -185,6 +185,8 @@ class LocalPty implements PtyProcess {
 export interface LocalRuntimeOptions {
   /** Extra environment for terminals and exec (tests point HOME at a temp dir). */
   env?: Record<string, string>;
+  /** Rewrites a terminal's program and arguments (resource limits: server/worker/limits.ts). */
+  wrap?: (file: string, args: string[]) => [string, string[]];
 }
 
 export class LocalRuntime implements Runtime {
@@ -196,17 +198,23 @@ export class LocalRuntime implements Runtime {
     private readonly root: string,
     private readonly opts: LocalRuntimeOptions = {},
   ) {
+    this.opts = { ...opts };
     this.id = `local:${root}`;
     this.jail = new PathJail(root);
     this.fs = new LocalFs(this.jail);
   }
 
+  /** New terminals run under these limits (terminals already running keep theirs). */
+  setWrap(wrap: LocalRuntimeOptions['wrap']): void {
+    this.opts.wrap = wrap;
+  }
+
   async openPty(opts: PtyOptions): Promise<PtyProcess> {
     const cwd = await this.cwd(opts.cwd);
     const shell = defaultShell();
-    const args = opts.command ? ['-c', opts.command] : ['-l'];
+    const [file, args] = (this.opts.wrap ?? ((f: string, a: string[]) => [f, a] as [string, string[]]))(shell, opts.command ? ['-c', opts.command] : ['-l']);
     try {
-      const proc = pty.spawn(shell, args, {
+      const proc = pty.spawn(file, args, {
         name: 'xterm-256color',
         cols: opts.cols,
         rows: opts.rows,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CloudPty } from './cloud-runtime';
+import { AgentPty } from './agent-pty';
 
-describe('CloudPty', () => {
+describe('AgentPty', () => {
   it('keeps output and the exit that arrive before anyone listens (frames delivered in the same tick as OPENED)', async () => {
-    const p = new CloudPty('echo');
+    const p = new AgentPty('echo');
     const h = p.handlers();
     h.onData(new TextEncoder().encode('early '));
     h.onData(new TextEncoder().encode('bytes'));

@@ -1,9 +1,10 @@
 /**
- * The gateway's end of an agent link: one WebSocket to a worker agent carrying terminal channels
- * (wire protocol v1) and CALL/REPLY requests. When the link drops it reconnects with backoff and
- * re-attaches every terminal with `resumeFrom` = the bytes it already has, so output continues
- * exactly; calls in flight fail (the caller may retry). When the worker is gone (the endpoint
- * disappears, or it stays unreachable past `lostAfterMs`), its terminals end as lost.
+ * The gateway's end of an agent link: one link to a worker agent (a cloud worker over a
+ * WebSocket, an SSH runner over an exec channel, the local pty host over a Unix socket) carrying
+ * terminal channels (wire protocol v1) and CALL/REPLY requests. When the link drops it reconnects
+ * with backoff and re-attaches every terminal with `resumeFrom` = the bytes it already has, so
+ * output continues exactly; calls in flight fail (the caller may retry). When the agent is gone
+ * (`dial` answers null, or it stays unreachable past `lostAfterMs`), its terminals end as lost.
  */
 import WebSocket from 'ws';
 import {
@@ -28,10 +29,41 @@ import {
 } from '../../../lib/protocol';
 import type { Logger } from '../../log';
 import { fsError, RuntimeError } from '../runtime';
+import type { LinkSocket } from './framed-stream';
 
 export interface WorkerEndpoint {
   url: string;
   secret: string;
+}
+
+/** The agent no longer exists (not a network problem): its terminals are lost at once. */
+export class AgentGoneError extends RuntimeError {
+  constructor(message: string) {
+    super('unavailable', message);
+  }
+}
+
+export interface AgentClientOptions {
+  /** Open a link (not yet HELLO'd); null when the agent is gone for good. Throw when unreachable. */
+  dial(): Promise<LinkSocket | null>;
+  log: Logger;
+  /** Terminals end as lost after the agent has been unreachable this long. */
+  lostAfterMs: number;
+  /** For messages: "the cloud worker", "the runner on host", "the pty host". */
+  name: string;
+}
+
+/** A WebSocket to a cloud worker's agent, open. */
+export function connectWebSocket(ep: WorkerEndpoint, name: string): Promise<LinkSocket> {
+  const ws = new WebSocket(ep.url, { headers: { authorization: `Bearer ${ep.secret}` }, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  ws.binaryType = 'nodebuffer';
+  return new Promise((resolve, reject) => {
+    ws.once('error', (err) => reject(new RuntimeError('unavailable', `cannot reach ${name}: ${err.message}`)));
+    ws.once('open', () => {
+      ws.removeAllListeners('error');
+      resolve(ws as unknown as LinkSocket);
+    });
+  });
 }
 
 export interface TerminalHandlers {
@@ -54,7 +86,7 @@ interface Terminal {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export class AgentClient {
-  private ws: WebSocket | null = null;
+  private ws: LinkSocket | null = null;
   private ready: Promise<void> | null = null;
   private nextChannel = 1;
   private nextCall = 1;
@@ -67,11 +99,16 @@ export class AgentClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
 
-  constructor(
-    private readonly endpoint: () => Promise<WorkerEndpoint | null>,
-    private readonly log: Logger,
-    private readonly opts: { lostAfterMs: number } = { lostAfterMs: 30_000 },
-  ) {}
+  private readonly log: Logger;
+
+  constructor(private readonly opts: AgentClientOptions) {
+    this.log = opts.log;
+  }
+
+  /** Whether a link is up now. */
+  get connected(): boolean {
+    return this.ws !== null;
+  }
 
   /** Send a request; rejects with the agent's errno-style error, or 'unavailable' when unreachable. */
   async call(method: string, params: unknown, tail?: Uint8Array): Promise<{ result: unknown; tail: Uint8Array }> {
@@ -139,7 +176,7 @@ export class AgentClient {
   }
 
   private send(frame: Uint8Array): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame, { binary: true });
+    this.ws?.send(frame, { binary: true });
   }
 
   private connect(): Promise<void> {
@@ -155,28 +192,27 @@ export class AgentClient {
   }
 
   private async dial(): Promise<void> {
-    const ep = await this.endpoint();
-    if (!ep) throw new RuntimeError('unavailable', 'the cloud worker of this workspace is gone');
-    const ws = new WebSocket(ep.url, { headers: { authorization: `Bearer ${ep.secret}` }, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-    ws.binaryType = 'nodebuffer';
+    const ws = await this.opts.dial();
+    if (!ws) throw new AgentGoneError(`${this.opts.name} is gone`);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        ws.terminate();
-        reject(new RuntimeError('unavailable', 'the cloud worker did not answer in time'));
-      }, CONNECT_TIMEOUT_MS);
-      ws.once('error', (err) => {
+      const fail = (err: Error) => {
         clearTimeout(timer);
-        reject(new RuntimeError('unavailable', `cannot reach the cloud worker: ${err.message}`));
-      });
-      ws.once('open', () => ws.send(encodeHello({ v: PROTOCOL_VERSION }), { binary: true }));
+        ws.terminate();
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new RuntimeError('unavailable', `${this.opts.name} did not answer in time`)), CONNECT_TIMEOUT_MS);
+      ws.once('error', (err) => fail(new RuntimeError('unavailable', `cannot reach ${this.opts.name}: ${err.message}`)));
+      ws.once('close', () => fail(new RuntimeError('unavailable', `${this.opts.name} closed the link before answering`)));
       ws.once('message', (data: Buffer) => {
         clearTimeout(timer);
         const f = decodeServerFrame(new Uint8Array(data));
         if (f.ok && f.frame.type === 'hello_ack') resolve();
-        else reject(new RuntimeError('unavailable', 'the cloud worker answered HELLO with something else'));
+        else reject(new RuntimeError('unavailable', `${this.opts.name} answered HELLO with something else`));
       });
+      ws.send(encodeHello({ v: PROTOCOL_VERSION }), { binary: true });
     });
     ws.removeAllListeners('error');
+    ws.removeAllListeners('close');
     ws.on('error', (err) => this.log.debug('agent link error', { error: err.message }));
     ws.on('message', (data: Buffer) => this.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
     ws.on('close', () => this.onClose(ws));
@@ -185,11 +221,11 @@ export class AgentClient {
     this.failures = 0;
   }
 
-  private onClose(ws: WebSocket): void {
+  private onClose(ws: LinkSocket): void {
     if (this.ws !== ws) return;
     this.ws = null;
     this.ready = null;
-    for (const c of this.calls.values()) c.reject(new RuntimeError('unavailable', 'the link to the cloud worker dropped'));
+    for (const c of this.calls.values()) c.reject(new RuntimeError('unavailable', `the link to ${this.opts.name} dropped`));
     this.calls.clear();
     if (this.disposed) return;
     this.unreachableSince ??= Date.now();
@@ -211,9 +247,9 @@ export class AgentClient {
         },
         (err: Error) => {
           this.failures++;
-          const gone = /gone/.test(err.message);
+          const gone = err instanceof AgentGoneError;
           if (gone || Date.now() - (this.unreachableSince ?? Date.now()) > this.opts.lostAfterMs) {
-            this.failAll(new RuntimeError('unavailable', gone ? err.message : `the cloud worker has been unreachable for ${Math.round(this.opts.lostAfterMs / 1000)} s`));
+            this.failAll(new RuntimeError('unavailable', gone ? err.message : `${this.opts.name} has been unreachable for ${Math.round(this.opts.lostAfterMs / 1000)} s`));
           } else this.scheduleReconnect();
         },
       );
@@ -287,7 +323,7 @@ export class AgentClient {
           t.ended = true;
         } else if (frame.error.code === 'not_found') {
           // The agent no longer knows the session (it restarted): nothing to resume.
-          this.endTerminal(t, { code: null, signal: null }, 'the cloud worker lost this terminal');
+          this.endTerminal(t, { code: null, signal: null }, `${this.opts.name} lost this terminal`);
         }
         return;
       default:

@@ -1,0 +1,130 @@
+/**
+ * Files of a workspace served by a worker agent: every operation is a structured CALL; the agent
+ * applies the same path jail and atomic saves on its side. Watching is one agent watch (inotify
+ * on the agent's machine) shared by all subscribers, registered again after a reconnect.
+ */
+import { AGENT_IO_CHUNK } from '../../../lib/protocol';
+import type { Disposable, FsEntry, FsEvent, FsStat, RuntimeFs } from '../runtime';
+import { WatchFanout } from '../watch-fanout';
+import type { AgentClient } from './agent-client';
+
+export class AgentFs implements RuntimeFs {
+  private watchId: number | null = null;
+  /** One agent watch for all subscribers, asked for again after a reconnect (the new link has none). */
+  private readonly watches = new WatchFanout((emit) => {
+    const offNotice = this.agent.onNotice((n) => {
+      if (n.type === 'fs' && n.watch === this.watchId) emit(n.events as FsEvent[]);
+    });
+    const offReconnect = this.agent.onReconnect(() => void this.register());
+    void this.register();
+    return () => {
+      offNotice();
+      offReconnect();
+      if (this.watchId !== null) void this.call('fs.unwatch', { watch: this.watchId }).catch(() => {});
+      this.watchId = null;
+    };
+  });
+
+  /**
+   * @param workspace the agent's name for the workspace when it serves several (SSH runner, pty
+   *   host); calls then carry it. A cloud worker serves one and needs none.
+   */
+  constructor(
+    private readonly agent: AgentClient,
+    private readonly onActivity: () => void,
+    private readonly workspace?: string,
+  ) {}
+
+  private async call<T>(method: string, params: Record<string, unknown>, tail?: Uint8Array): Promise<T> {
+    this.onActivity();
+    return (await this.agent.call(method, this.workspace ? { ...params, workspace: this.workspace } : params, tail)).result as T;
+  }
+
+  readdir(dir: string): Promise<FsEntry[]> {
+    return this.call('fs.readdir', { path: dir });
+  }
+  stat(p: string): Promise<FsStat> {
+    return this.call('fs.stat', { path: p });
+  }
+  statEntries(dir: string, names: readonly string[]): Promise<(FsStat | null)[]> {
+    return this.call('fs.statEntries', { path: dir, names });
+  }
+  mkdir(p: string): Promise<void> {
+    return this.call('fs.mkdir', { path: p });
+  }
+  rm(p: string): Promise<void> {
+    return this.call('fs.rm', { path: p });
+  }
+  rename(from: string, to: string): Promise<void> {
+    return this.call('fs.rename', { from, to });
+  }
+
+  async readFile(p: string, maxBytes: number): Promise<Uint8Array> {
+    const { size, stream, close } = await this.readStream(p);
+    const chunks: Uint8Array[] = [];
+    try {
+      if (size > maxBytes) throw Object.assign(new Error(`"${p}" is ${size} bytes, over the ${maxBytes}-byte limit`), { code: 'EFBIG' });
+      let total = 0;
+      for await (const c of stream) {
+        total += c.byteLength;
+        if (total > maxBytes) throw Object.assign(new Error(`"${p}" is over the ${maxBytes}-byte limit`), { code: 'EFBIG' });
+        chunks.push(c);
+      }
+    } finally {
+      await close();
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async readStream(p: string): Promise<{ size: number; stream: AsyncIterable<Uint8Array>; close(): Promise<void> }> {
+    const { handle, size } = await this.call<{ handle: number; size: number }>('fs.readOpen', { path: p });
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await this.call('fs.close', { handle }).catch(() => {});
+    };
+    const agent = this.agent;
+    const stream = async function* () {
+      try {
+        for (;;) {
+          const r = await agent.call('fs.readChunk', { handle }); // handles are per link, not per workspace
+          if ((r.result as { eof: boolean }).eof) return;
+          yield r.tail;
+        }
+      } finally {
+        await close();
+      }
+    };
+    return { size, stream: stream(), close };
+  }
+
+  async writeFile(p: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: { exclusive?: boolean; maxBytes?: number } = {}): Promise<FsStat> {
+    const { handle } = await this.call<{ handle: number }>('fs.writeOpen', { path: p, exclusive: opts.exclusive === true, maxBytes: opts.maxBytes });
+    try {
+      const send = async (chunk: Uint8Array) => {
+        for (let off = 0; off < chunk.byteLength; off += AGENT_IO_CHUNK) await this.call('fs.writeChunk', { handle }, chunk.subarray(off, off + AGENT_IO_CHUNK));
+      };
+      if (data instanceof Uint8Array) await send(data);
+      else for await (const c of data) await send(c);
+      return await this.call<FsStat>('fs.writeCommit', { handle });
+    } catch (err) {
+      await this.call('fs.close', { handle }).catch(() => {});
+      throw err;
+    }
+  }
+
+  watch(listener: (events: FsEvent[]) => void): Disposable {
+    return this.watches.subscribe(listener);
+  }
+
+  dispose(): void {
+    this.watches.dispose();
+  }
+
+  private async register(): Promise<void> {
+    const r = await this.call<{ watch: number }>('fs.watch', {}).catch(() => null);
+    if (r && this.watches.active) this.watchId = r.watch;
+  }
+}
+

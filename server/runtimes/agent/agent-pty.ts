@@ -1,0 +1,101 @@
+/**
+ * A terminal that lives in a worker agent (cloud worker, SSH runner, pty host), seen through an
+ * AgentClient: output, exit and control relayed over the agent link.
+ */
+import type { ExitInfo } from '../../../lib/protocol';
+import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
+import type { AgentClient, TerminalControl } from './agent-client';
+
+export class AgentPty implements PtyProcess {
+  private readonly dataListeners: ((d: Uint8Array) => void)[] = [];
+  /** Output that arrived before anyone listened: several frames can be delivered in the same
+   * tick as OPENED, before the caller awaiting openPty has attached its listener. */
+  private early: Uint8Array[] | null = [];
+  private readonly exitListeners: ((e: ExitInfo, lost?: string) => void)[] = [];
+  private ending: [ExitInfo, string | undefined] | null = null;
+  control!: TerminalControl;
+
+  constructor(
+    readonly command: string,
+    private readonly onActivity: () => void = () => {},
+    /** The process id on the agent's machine, when known (a re-attached terminal). */
+    readonly pid: number | undefined = undefined,
+  ) {}
+
+  handlers() {
+    return {
+      onData: (d: Uint8Array) => {
+        if (this.early) this.early.push(d);
+        else for (const l of this.dataListeners) l(d);
+      },
+      onExit: (e: ExitInfo, lost?: string) => {
+        this.ending = [e, lost];
+        for (const l of this.exitListeners) l(e, lost);
+      },
+    };
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.dataListeners.push(listener);
+    const early = this.early;
+    this.early = null;
+    for (const d of early ?? []) listener(d);
+  }
+  onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
+    const ending = this.ending;
+    if (ending) queueMicrotask(() => listener(...ending));
+    else this.exitListeners.push(listener);
+  }
+  write(data: Uint8Array): void {
+    this.onActivity(); // typing counts as activity (a cloud worker's idle clock)
+    this.control.write(data);
+  }
+  resize(cols: number, rows: number): void {
+    this.control.resize(cols, rows);
+  }
+  pause(): void {
+    this.control.pause();
+  }
+  resume(): void {
+    this.control.resume();
+  }
+  kill(): void {
+    this.control.kill();
+  }
+  detach(): void {
+    this.control.detach();
+  }
+  dispose(): void {
+    this.control.kill();
+  }
+}
+
+
+/** The terminals of one workspace on an agent: open new ones, list and re-attach running ones. */
+export class AgentTerminals {
+  constructor(
+    private readonly agent: AgentClient,
+    /** The agent's name for the workspace (AGENT_WORKSPACE on a cloud worker). */
+    private readonly workspace: string,
+    private readonly onActivity: () => void = () => {},
+  ) {}
+
+  async open(opts: PtyOptions): Promise<AgentPty> {
+    this.onActivity();
+    const pty = new AgentPty(opts.command ?? 'login shell', this.onActivity);
+    pty.control = await this.agent.openTerminal({ workspace: this.workspace, cols: opts.cols, rows: opts.rows, cwd: opts.cwd, command: opts.command }, pty.handlers());
+    return pty;
+  }
+
+  /** Terminals still running on the agent (after a gateway restart, or a link that was down). */
+  async running(): Promise<RunningTerminal[]> {
+    const list = (await this.agent.call('sessions.list', { workspace: this.workspace })).result as RunningTerminal[];
+    return list.map(({ id, command, cols, rows, createdAt, pid }) => ({ id, command, cols, rows, createdAt, pid }));
+  }
+
+  async attach(t: RunningTerminal): Promise<AgentPty> {
+    const pty = new AgentPty(t.command, this.onActivity, t.pid);
+    pty.control = await this.agent.openTerminal({ session: t.id, cols: t.cols, rows: t.rows }, pty.handlers());
+    return pty;
+  }
+}

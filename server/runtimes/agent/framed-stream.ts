@@ -1,0 +1,102 @@
+/**
+ * A byte stream (SSH exec channel, Unix socket) carrying length-prefixed frames
+ * (lib/protocol/stream.ts), presented with the part of the `ws` WebSocket API that the gateway's
+ * Connection and the AgentClient use: `send`, `close`, `terminate`, and `message` / `close` /
+ * `error` events. A record that is empty or over the frame limit ends the stream: the two ends are
+ * out of step and nothing after it can be trusted.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { encodeRecord, RecordReader } from '../../../lib/protocol';
+
+/** What Connection and AgentClient need from a link, whatever carries it. */
+export interface LinkSocket {
+  send(data: Uint8Array, opts?: { binary?: boolean }, cb?: (err?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  once(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this;
+  once(event: 'close', listener: () => void): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+  removeAllListeners(event?: string): this;
+}
+
+const CLOSE_GRACE_MS = 2000;
+
+export class FramedStream extends EventEmitter implements LinkSocket {
+  private readonly reader = new RecordReader();
+  private closed = false;
+
+  /**
+   * @param stream the duplex; its 'close' (or 'end' of the readable side) ends the link.
+   * @param first optional handler for the first record (a Unix socket's AUTH record): return
+   *   false to refuse the link.
+   */
+  constructor(
+    private readonly stream: Duplex,
+    private first?: (record: Uint8Array) => boolean,
+  ) {
+    super();
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (err: Error) => this.emit('error', err));
+    stream.on('close', () => this.finish());
+    stream.on('end', () => this.finish());
+  }
+
+  get bufferedAmount(): number {
+    return this.stream.writableLength;
+  }
+
+  send(data: Uint8Array, _opts?: { binary?: boolean }, cb?: (err?: Error) => void): void {
+    if (this.closed || this.stream.destroyed || !this.stream.writable) {
+      cb?.(new Error('the link is closed'));
+      return;
+    }
+    this.stream.write(encodeRecord(data), cb ? (err) => cb(err ?? undefined) : undefined);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.stream.end();
+    setTimeout(() => this.terminate(), CLOSE_GRACE_MS).unref();
+    this.finish();
+  }
+
+  terminate(): void {
+    this.stream.destroy();
+    this.finish();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let records: Uint8Array[];
+    try {
+      records = this.reader.push(chunk);
+    } catch (err) {
+      this.emit('error', err as Error);
+      this.terminate();
+      return;
+    }
+    for (const r of records) {
+      if (this.closed) return;
+      if (this.first) {
+        const ok = this.first(r);
+        this.first = undefined;
+        if (!ok) {
+          this.terminate();
+          return;
+        }
+        continue;
+      }
+      this.emit('message', Buffer.from(r.buffer, r.byteOffset, r.byteLength), true);
+    }
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+}

@@ -37,6 +37,7 @@ import { ProcessProvider } from './cloud/process-provider';
 import { CloudRuntime } from './runtimes/cloud/cloud-runtime';
 import { SshHostService } from './runtimes/ssh/host-service';
 import { SshPool } from './runtimes/ssh/pool';
+import { RunnerService } from './runtimes/ssh/runner-service';
 import { SshRuntime } from './runtimes/ssh/ssh-runtime';
 import { appRouter } from './trpc/router';
 import { AgentsService } from './agents/agents-service';
@@ -76,6 +77,8 @@ export interface Tether {
   sessions: SessionRegistry;
   hosts: SshHostService;
   sshPool: SshPool;
+  runners: RunnerService;
+  runtimes: RuntimeRegistry;
   orchestrator: Orchestrator;
   shares: ShareService;
   authOptions: AuthOptions;
@@ -195,6 +198,14 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   });
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics });
   const sshPool: SshPool = new SshPool({ maxChannels: config.ssh.maxChannels, idleCloseMs: config.ssh.idleCloseMs, log: log.child({ component: 'ssh' }), observe: metrics });
+  const runners = new RunnerService({
+    pool: sshPool,
+    dataDir: config.dataDir,
+    log: log.child({ component: 'runner' }),
+    graceMs: config.ssh.runnerGraceMs,
+    lostAfterMs: 10 * 60_000,
+    onStatus: (hostId, status) => hosts.recordRunnerStatus(hostId, status),
+  });
   const hosts = new SshHostService({
     db: dbh.db,
     sealingKey: await loadSealingKey(dataDir, 'ssh-key-secret'),
@@ -234,7 +245,17 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     }
     const host = ws.hostId ? hosts.byId(ws.hostId) : null;
     if (!host) throw new RuntimeError('unavailable', 'the SSH host of this workspace no longer exists');
-    return new SshRuntime({ pool: sshPool, target: hosts.poolTarget(host), root: ws.root });
+    const target = hosts.poolTarget(host);
+    return new SshRuntime({
+      pool: sshPool,
+      target,
+      root: ws.root,
+      runner: {
+        host: runners.forHost(host.id, target),
+        workspaceId: ws.id,
+        settings: () => hosts.byId(host.id)?.runner ?? { mode: 'never', limits: {} },
+      },
+    });
   });
   const files = new FileService();
   const migrations = new MigrationService({
@@ -266,7 +287,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     basePath: `${TRPC_PATH}/`,
     createContext: async ({ req }) => {
       const reqLog = log.child({ req: requestIds.get(req) });
-      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size, log: reqLog, peer: remoteAddress(req) };
+      const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size, log: reqLog, peer: remoteAddress(req) };
       const guest = guestRequests.get(req);
       if (guest) return { ...services, user: null, guest: guest.ok ? guest.value : null, guestDenial: guest.ok ? null : guest.denial };
       return { ...services, user: await authenticator.authenticate(req), guest: null, guestDenial: null };
@@ -412,6 +433,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       shares.dispose();
       await sessions.dispose();
       await runtimes.dispose();
+      runners.dispose();
       sshPool.dispose();
       // Workers of cloud workspaces keep running (the next start re-adopts them); warm ones end.
       await orchestrator.stop({ releaseWarm: true });
@@ -420,5 +442,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, orchestrator, shares, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, runtimes, orchestrator, shares, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
 }

@@ -22,6 +22,7 @@ const envSchema = z.object({
   TETHER_SSH_DIR: z.string().min(1).optional(),
   TETHER_SSH_MAX_CHANNELS: z.coerce.number().int().min(1).max(1000).default(10),
   TETHER_SSH_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
+  TETHER_RUNNER_GRACE_HOURS: z.coerce.number().positive().default(24),
   SSH_AUTH_SOCK: z.string().min(1).optional(),
   TETHER_CLOUD_WARM: z.coerce.number().int().min(0).max(20).default(1),
   TETHER_CLOUD_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
@@ -68,6 +69,8 @@ export interface SshConfig {
   maxChannels: number;
   /** A connection without channels is closed after this long. */
   idleCloseMs: number;
+  /** The SSH runner keeps terminals this long with no gateway connected. */
+  runnerGraceMs: number;
 }
 
 export interface Limits {
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       agentSocket: e.SSH_AUTH_SOCK,
       maxChannels: e.TETHER_SSH_MAX_CHANNELS,
       idleCloseMs: e.TETHER_SSH_IDLE_SECONDS * 1000,
+      runnerGraceMs: Math.round(e.TETHER_RUNNER_GRACE_HOURS * 3600_000),
     },
     cloud: {
       warmPoolSize: e.TETHER_CLOUD_WARM,

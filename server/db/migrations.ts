@@ -168,4 +168,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX signed_out_sessions_expiry ON signed_out_sessions(expires_at);
     `,
   },
+  {
+    version: 7,
+    name: 'ssh runner per host',
+    // How a host runs terminals (runtimes/ssh/runner-service.ts), the resource limits of its
+    // terminals, and the last runner deployment outcome (shown with the host).
+    sql: `
+      ALTER TABLE ssh_hosts ADD COLUMN runner_mode TEXT NOT NULL DEFAULT 'auto' CHECK (runner_mode IN ('auto', 'always', 'never'));
+      ALTER TABLE ssh_hosts ADD COLUMN runner_limits TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE ssh_hosts ADD COLUMN runner_status TEXT;
+    `,
+  },
 ];

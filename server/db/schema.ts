@@ -62,6 +62,12 @@ export const sshHosts = sqliteTable(
     /** The stored private key (and its passphrase), AES-256-GCM sealed with a key in DATA_DIR. */
     sealedKey: text('sealed_key'),
     createdAt: integer('created_at').notNull(),
+    /** Terminals in the SSH runner: 'auto' (when it can run there), 'always', 'never'. */
+    runnerMode: text('runner_mode', { enum: ['auto', 'always', 'never'] }).notNull().default('auto'),
+    /** JSON SessionLimits for the host's terminals (runner only). */
+    runnerLimits: text('runner_limits').notNull().default('{}'),
+    /** JSON RunnerStatus: the last deployment / connection outcome. */
+    runnerStatus: text('runner_status'),
   },
   (t) => [uniqueIndex('ssh_hosts_user_name').on(t.userId, t.name)],
 );

@@ -70,7 +70,8 @@ const run = promisify(execFile);
 /** The uid/gid sshd is spawned with; absent when we are not root and sshd runs as ourselves. */
 type Ids = { uid: number; gid: number } | undefined;
 
-export async function startSshd(opts: { maxSessions?: number } = {}): Promise<TestSshd> {
+/** `setEnv`: sshd_config SetEnv for every session (e.g. a PATH without node). */
+export async function startSshd(opts: { maxSessions?: number; setEnv?: Record<string, string> } = {}): Promise<TestSshd> {
   const root = process.getuid?.() === 0;
   const ids: Ids = root ? { uid: await ensureTestUser(), gid: await groupId('tty') } : undefined;
   const user = root ? TEST_USER : os.userInfo().username;
@@ -87,7 +88,7 @@ export async function startSshd(opts: { maxSessions?: number } = {}): Promise<Te
     ]);
     const authorized = await Promise.all(['client.pub', 'encrypted.pub'].map((f) => readFile(key(f), 'utf8')));
     await writeFile(key('authorized_keys'), authorized.join(''));
-    const sshd = new Sshd(dir, user, ids, opts.maxSessions ?? 50, await hasPerSourcePenalties(), {
+    const sshd = new Sshd(dir, user, ids, opts.maxSessions ?? 50, await hasPerSourcePenalties(), opts.setEnv ?? {}, {
       clientKeyPath: key('client'),
       clientKey: await readFile(key('client')),
       encryptedKeyPath: key('encrypted'),
@@ -144,6 +145,7 @@ class Sshd implements TestSshd {
     private readonly ids: Ids,
     private readonly maxSessions: number,
     private readonly perSourcePenalties: boolean,
+    private readonly setEnv: Record<string, string>,
     keys: ClientKeys,
   ) {
     this.clientKey = keys.clientKey;
@@ -242,6 +244,7 @@ class Sshd implements TestSshd {
       'PrintLastLog no',
       // OpenSSH >= 9.8 would refuse 127.0.0.1 for a while after auth failures or dropped connections.
       ...(this.perSourcePenalties ? ['PerSourcePenalties no'] : []),
+      ...Object.entries(this.setEnv).map(([k, v]) => `SetEnv ${k}=${v}`),
       '',
     ].join('\n');
   }

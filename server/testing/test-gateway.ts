@@ -47,7 +47,7 @@ export async function startTestGateway(
     ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     // Never this machine's own ~/.ssh or agent.
-    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, ...overrides.ssh },
+    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 24 * 3600_000, ...overrides.ssh },
     // No warm workers unless a test asks: most tests never start one.
     cloud: { warmPoolSize: 0, maxWorkersPerUser: 3, idleReleaseMs: 3600_000, sandbox: 'auto', ...overrides.cloud },
   };

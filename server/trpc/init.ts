@@ -8,6 +8,7 @@ import { sessionInShare } from '../sharing/guest-access';
 import type { Logger } from '../log';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry';
 import type { SshHostService } from '../runtimes/ssh/host-service';
+import type { RunnerService } from '../runtimes/ssh/runner-service';
 import type { SshPool } from '../runtimes/ssh/pool';
 import type { Orchestrator } from '../cloud/orchestrator';
 import type { MigrationService } from '../migration/migration-service';
@@ -27,6 +28,7 @@ export interface TrpcServices {
   files: FileService;
   hosts: SshHostService;
   sshPool: SshPool;
+  runners: RunnerService;
   orchestrator: Orchestrator;
   migrations: MigrationService;
   /** The cloud provider's name and sandbox, for the admin view. */

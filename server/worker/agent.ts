@@ -117,6 +117,11 @@ class CallHandler implements ConnectionExtension {
   }
 
   private async handle(method: string, p: Record<string, unknown>, tail: Uint8Array, conn: Connection): Promise<[unknown, Uint8Array?]> {
+    if (method === 'links.claim') {
+      // A gateway reconnecting after a network failure: its old link may still look open here.
+      this.core.claim(conn, String(p.id ?? ''));
+      return [null];
+    }
     if (method === 'workspaces.bind') {
       const limits = (typeof p.limits === 'object' && p.limits) || {};
       return [await this.core.bind(String(p.workspace ?? ''), String(p.root ?? ''), limits as SessionLimits)];
@@ -262,6 +267,8 @@ export class AgentCore {
   readonly sessions: SessionRegistry;
   private readonly workspaces = new Map<string, BoundWorkspace>();
   private readonly links = new Set<Connection>();
+  /** Link claims: a gateway's id → its current link. */
+  private readonly claims = new Map<string, Connection>();
   private readonly linkListeners = new Set<() => void>();
   readonly source: SessionSource;
 
@@ -292,6 +299,7 @@ export class AgentCore {
     this.links.add(conn);
     socket.on('close', () => {
       this.links.delete(conn);
+      for (const [id, c] of this.claims) if (c === conn) this.claims.delete(id);
       for (const l of this.linkListeners) l();
     });
     for (const l of this.linkListeners) l();
@@ -334,6 +342,14 @@ export class AgentCore {
     const ws = this.workspaces.get(name);
     if (!ws) throw callError('not_bound', `workspace ${JSON.stringify(name).slice(0, 80)} is not bound on this agent`);
     return ws.runtime;
+  }
+
+  /** `conn` is now the link of gateway `id`; an older link with the same id is closed. */
+  claim(conn: Connection, id: string): void {
+    if (!id) return;
+    const old = this.claims.get(id);
+    this.claims.set(id, conn);
+    if (old && old !== conn) old.close(CloseCode.NORMAL, 'replaced by a newer link of the same gateway');
   }
 
   closeLinks(code: number, reason: string): void {

@@ -65,6 +65,9 @@ async function bridge(dir: string, args: string[]): Promise<void> {
   sock.once('error', (err) => fail(`cannot reach the runner daemon: ${err.message}`, 1));
   sock.once('connect', () => {
     sock.write(encodeRecord(Buffer.from(secret)));
+    // Announce ourselves to the gateway before relaying: it can tell a running runner from a
+    // shell that failed before starting one.
+    process.stdout.write(encodeRecord(Buffer.from(`TETHER-RUNNER ${RUNNER_VERSION} ${process.versions.node}`)));
     process.stdin.pipe(sock);
     sock.pipe(process.stdout);
   });
@@ -79,6 +82,8 @@ async function bridge(dir: string, args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 18) fail(`node ${process.versions.node} is too old: the runner needs 18 or later`, 92);
   if (command === 'version') {
     process.stdout.write(JSON.stringify({ version: RUNNER_VERSION, node: process.versions.node }) + '\n');
   } else if (command === 'serve' || command === 'bridge') {

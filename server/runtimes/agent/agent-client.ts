@@ -51,6 +51,9 @@ export interface AgentClientOptions {
   lostAfterMs: number;
   /** For messages: "the cloud worker", "the runner on host", "the pty host". */
   name: string;
+  /** Run on every new link before anything else uses it (claims, bindings); `callNow` bypasses
+   * the wait for the link. A rejection closes the link and fails the connect. */
+  afterConnect?(callNow: (method: string, params: unknown) => Promise<unknown>): Promise<void>;
 }
 
 /** A WebSocket to a cloud worker's agent, open. */
@@ -113,11 +116,21 @@ export class AgentClient {
   /** Send a request; rejects with the agent's errno-style error, or 'unavailable' when unreachable. */
   async call(method: string, params: unknown, tail?: Uint8Array): Promise<{ result: unknown; tail: Uint8Array }> {
     await this.connect();
+    return this.callOnLink(method, params, tail);
+  }
+
+  private callOnLink(method: string, params: unknown, tail?: Uint8Array): Promise<{ result: unknown; tail: Uint8Array }> {
+    if (!this.ws) return Promise.reject(new RuntimeError('unavailable', `the link to ${this.opts.name} dropped`));
     const id = this.nextCall++;
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
       this.ws!.send(encodeCall(id, method, params, tail), { binary: true });
     });
+  }
+
+  /** Resolves when a link is up (dialling if needed). */
+  whenConnected(): Promise<void> {
+    return this.connect();
   }
 
   onNotice(listener: (n: AgentNotice) => void): () => void {
@@ -217,6 +230,14 @@ export class AgentClient {
     ws.on('message', (data: Buffer) => this.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
     ws.on('close', () => this.onClose(ws));
     this.ws = ws;
+    if (this.opts.afterConnect) {
+      try {
+        await this.opts.afterConnect(async (method, params) => (await this.callOnLink(method, params)).result);
+      } catch (err) {
+        ws.terminate();
+        throw err;
+      }
+    }
     this.unreachableSince = null;
     this.failures = 0;
   }

@@ -19,7 +19,9 @@ import type { Db } from '../../db/database';
 import { sshHosts, sshKnownHosts } from '../../db/schema';
 import { seal, unseal } from '../../secrets';
 import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, type KnownKey } from './known-hosts';
+import { cleanLimits, type SessionLimits } from '../../worker/limits';
 import type { PoolTarget, SshCredentials, SshKeyCredential } from './pool';
+import type { RunnerMode, RunnerStatus } from './runner-service';
 import { resolveTarget, SshTargetError, type SshEndpoint, type SshTarget } from './ssh-target';
 
 // ssh2 is CommonJS: Node's ESM loader sees `Client` as a named export but not `utils`.
@@ -35,6 +37,7 @@ export interface SshHost {
   target: SshTarget;
   auth: SshAuthMode;
   createdAt: number;
+  runner: { mode: RunnerMode; limits: SessionLimits; status: RunnerStatus | null };
 }
 
 export class SshHostError extends Error {
@@ -76,6 +79,9 @@ interface Row {
   identityFiles: string;
   auth: SshAuthMode;
   createdAt: number;
+  runnerMode: RunnerMode;
+  runnerLimits: string;
+  runnerStatus: string | null;
 }
 
 export class SshHostService {
@@ -152,6 +158,9 @@ export class SshHostService {
       auth: input.auth,
       sealedKey,
       createdAt: Date.now(),
+      runnerMode: 'auto' as const,
+      runnerLimits: '{}',
+      runnerStatus: null,
     };
     this.opts.db.insert(sshHosts).values(row).run();
     return toHost(row);
@@ -160,6 +169,22 @@ export class SshHostService {
   remove(userId: string, id: string): void {
     const res = this.opts.db.delete(sshHosts).where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id))).run();
     if (res.changes === 0) throw new SshHostError('not_found', 'no such host');
+  }
+
+  /** How the host runs terminals, and their resource limits (the runner applies them). */
+  setRunner(userId: string, id: string, mode: RunnerMode, limits: SessionLimits): SshHost {
+    const res = this.opts.db
+      .update(sshHosts)
+      .set({ runnerMode: mode, runnerLimits: JSON.stringify(cleanLimits(limits)) })
+      .where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id)))
+      .run();
+    if (res.changes === 0) throw new SshHostError('not_found', 'no such host');
+    return this.get(userId, id)!;
+  }
+
+  /** The last runner outcome on a host (written by the runner service). */
+  recordRunnerStatus(id: string, status: RunnerStatus): void {
+    this.opts.db.update(sshHosts).set({ runnerStatus: JSON.stringify(status) }).where(eq(sshHosts.id, id)).run();
   }
 
   /** Remember the passphrase of an identity file for this user (memory only). */
@@ -269,6 +294,9 @@ export class SshHostService {
         identityFiles: sshHosts.identityFiles,
         auth: sshHosts.auth,
         createdAt: sshHosts.createdAt,
+        runnerMode: sshHosts.runnerMode,
+        runnerLimits: sshHosts.runnerLimits,
+        runnerStatus: sshHosts.runnerStatus,
       })
       .from(sshHosts)
       .where(where)
@@ -286,6 +314,15 @@ function toHost(r: Row): SshHost {
     target: { host: r.host, port: r.port, username: r.username, jumps: JSON.parse(r.jumps) as SshEndpoint[], identityFiles: JSON.parse(r.identityFiles) as string[] },
     auth: r.auth,
     createdAt: r.createdAt,
+    runner: { mode: r.runnerMode, limits: parseJson<SessionLimits>(r.runnerLimits) ?? {}, status: parseJson<RunnerStatus>(r.runnerStatus) },
   };
+}
+
+function parseJson<T>(text: string | null): T | null {
+  try {
+    return text ? (JSON.parse(text) as T) : null;
+  } catch {
+    return null;
+  }
 }
 

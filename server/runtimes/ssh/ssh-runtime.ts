@@ -1,18 +1,28 @@
 /**
- * SSH runtime: a workspace in a directory on the user's server. Terminals are exec channels with a
- * PTY on a pooled connection; `exec` runs an argv (every word quoted; never a shell string built
- * from values) under the remote `timeout` when the server has it; files go over SFTP (sftp-fs.ts).
+ * SSH runtime: a workspace in a directory on the user's server. `exec` runs an argv (every word
+ * quoted; never a shell string built from values) under the remote `timeout` when the server has
+ * it; files go over SFTP (sftp-fs.ts).
  *
- * A terminal whose connection drops ends with `lost` set: the session tells its viewers the
- * connection was lost, and the pool reconnects in the background with backoff.
+ * Terminals, per host setting (`runner: auto | always | never`):
+ * - in the SSH runner (runner-service.ts): they live in a daemon on the host, survive a dropped
+ *   connection and a gateway restart, and resume by offset; file watching is inotify there;
+ * - direct: exec channels with a PTY on a pooled connection; a terminal whose connection drops
+ *   ends with `lost` set, and files are watched by polling over SFTP. `auto` uses direct SSH
+ *   when the runner cannot run on the host (no node…), with the reason in the host's status.
  */
 import type { Client, ClientChannel, ExecOptions as ExecOptionsSsh, SFTPWrapper } from 'ssh2';
 import type { ExitInfo } from '../../../lib/protocol';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
 import { RuntimeError } from '../runtime';
+import type { SessionLimits } from '../../worker/limits';
+import { AgentFs } from '../agent/agent-fs';
+import { AgentTerminals } from '../agent/agent-pty';
+import type { Disposable, FsEvent, RunningTerminal } from '../runtime';
+import { WatchFanout } from '../watch-fanout';
 import { SshError } from './errors';
 import { endpointName, type PoolTarget, type SshPool } from './pool';
-import { SftpFs, call } from './sftp-fs';
+import { RunnerUnavailableError, type HostRunner, type RunnerMode } from './runner-service';
+import { SftpFs, call, type SftpSource } from './sftp-fs';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -126,31 +136,111 @@ class SshPty implements PtyProcess {
   }
 }
 
+/** SFTP files, watched through the runner's inotify when the runner serves the workspace. */
+class SshFs extends SftpFs {
+  private readonly fanout: WatchFanout;
+
+  constructor(source: SftpSource, root: string, opts: { watchIntervalMs: number; maxWatchedEntries: number }, runnerFs: () => Promise<AgentFs | null>) {
+    super(source, root, opts);
+    this.fanout = new WatchFanout((emit) => {
+      let sub: Disposable | null = null;
+      let stopped = false;
+      void runnerFs()
+        .catch(() => null)
+        .then((viaRunner) => {
+          if (!stopped) sub = viaRunner ? viaRunner.watch(emit) : super.watch(emit);
+        });
+      return () => {
+        stopped = true;
+        sub?.dispose();
+      };
+    });
+  }
+
+  override watch(listener: (events: FsEvent[]) => void): Disposable {
+    return this.fanout.subscribe(listener);
+  }
+
+  override dispose(): void {
+    this.fanout.dispose();
+    super.dispose();
+  }
+}
+
+export interface SshRunnerUse {
+  host: HostRunner;
+  /** The workspace's name on the runner. */
+  workspaceId: string;
+  /** The host's current settings (read at each use: they can change while the runtime lives). */
+  settings(): { mode: RunnerMode; limits: SessionLimits };
+}
+
 export interface SshRuntimeOptions {
   pool: SshPool;
   target: PoolTarget;
   /** Workspace folder on the server: absolute, `~/dir`, or relative to the login directory. */
   root: string;
   watchIntervalMs?: number;
+  /** The host's runner and how to use it; without it (or mode `never`) terminals are direct. */
+  runner?: SshRunnerUse;
 }
 
 export class SshRuntime implements Runtime {
   readonly id: string;
-  readonly fs: SftpFs;
+  readonly fs: SshFs;
   private sftpSession: Promise<SFTPWrapper> | null = null;
   private hasTimeout: Promise<boolean> | null = null;
   private disposed = false;
+  private readonly runnerTerminals: AgentTerminals | null = null;
+  private readonly runnerFs: AgentFs | null = null;
 
   constructor(private readonly opts: SshRuntimeOptions) {
     this.id = `ssh:${endpointName(opts.target.target)}:${opts.root}`;
-    this.fs = new SftpFs({ sftp: () => this.sftp() }, opts.root, { watchIntervalMs: opts.watchIntervalMs ?? 2000, maxWatchedEntries: 20_000 });
+    const r = opts.runner;
+    if (r) {
+      this.runnerTerminals = new AgentTerminals(r.host.agent, r.workspaceId);
+      this.runnerFs = new AgentFs(r.host.agent, () => {}, r.workspaceId);
+    }
+    this.fs = new SshFs({ sftp: () => this.sftp() }, opts.root, { watchIntervalMs: opts.watchIntervalMs ?? 2000, maxWatchedEntries: 20_000 }, async () =>
+      (await this.useRunner()) ? this.runnerFs : null,
+    );
   }
 
   get where(): string {
     return endpointName(this.opts.target.target);
   }
 
+  /**
+   * Whether this workspace's terminals go to the runner: connects (deploying if needed) and binds
+   * the workspace. `auto` answers false when the runner cannot run on the host; `always` throws.
+   */
+  async useRunner(): Promise<boolean> {
+    const r = this.opts.runner;
+    const { mode, limits } = r?.settings() ?? { mode: 'never', limits: {} };
+    if (!r || mode === 'never') return false;
+    try {
+      await r.host.ensureBound(r.workspaceId, await this.fs.rootReal(), limits);
+      return true;
+    } catch (err) {
+      if (err instanceof RunnerUnavailableError && mode === 'auto') return false;
+      if (err instanceof RunnerUnavailableError) throw new RuntimeError('spawn_failed', `${err.message} (this host is set to always use the runner)`);
+      throw err;
+    }
+  }
+
+  async runningTerminals(): Promise<RunningTerminal[]> {
+    if (!this.runnerTerminals || !(await this.useRunner())) return [];
+    return this.runnerTerminals.running();
+  }
+
+  attachPty(t: RunningTerminal): Promise<PtyProcess> {
+    if (!this.runnerTerminals) return Promise.reject(new RuntimeError('unavailable', 'this workspace does not use the runner'));
+    return this.runnerTerminals.attach(t);
+  }
+
   async openPty(opts: PtyOptions): Promise<PtyProcess> {
+    if (this.runnerTerminals && (await this.useRunner())) return this.runnerTerminals.open(opts);
+    // Direct SSH.
     const cwd = await this.cwd(opts.cwd);
     const shell = opts.command ? `"\${SHELL:-/bin/sh}" -c ${shellQuote(opts.command)}` : `"\${SHELL:-/bin/sh}" -l`;
     const line = `export TERM_PROGRAM=tether COLORTERM=truecolor; cd ${shellQuote(cwd)} && exec ${shell}`;
@@ -220,6 +310,7 @@ export class SshRuntime implements Runtime {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.fs.dispose();
+    this.runnerFs?.dispose();
     const s = this.sftpSession;
     this.sftpSession = null;
     if (s) (await s.catch(() => null))?.end();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { SshError } from '../../runtimes/ssh/errors';
 import { SshHostError, type SshHost } from '../../runtimes/ssh/host-service';
 import { endpointName, type SshPool } from '../../runtimes/ssh/pool';
+import { RUNNER_MODES, RunnerUnavailableError, type RunnerMode } from '../../runtimes/ssh/runner-service';
 import { configAliases } from '../../runtimes/ssh/ssh-target';
 import { authedProcedure, router } from '../init';
 
@@ -34,8 +35,18 @@ function view(h: SshHost, pool: SshPool) {
     auth: h.auth,
     createdAt: h.createdAt,
     health: pool.healthOf(h.userId, h.target),
+    runner: h.runner,
   };
 }
+
+const runnerLimits = z
+  .object({
+    memoryMb: z.number().int().min(16).max(1024 * 1024).optional(),
+    cpuPercent: z.number().int().min(1).max(10_000).optional(),
+    tasks: z.number().int().min(1).max(1_000_000).optional(),
+    openFiles: z.number().int().min(16).max(1_048_576).optional(),
+  })
+  .strict();
 
 export type HostTestResult =
   | { ok: true; connectMs: number | null; rttMs: number; handshakes: number }
@@ -75,10 +86,30 @@ export const hostsRouter = router({
       const used = ctx.workspaces.countOnHost(h.id);
       if (used > 0) throw new SshHostError('conflict', `${used} workspace${used === 1 ? '' : 's'} still live on ${h.name}; remove them first`);
       ctx.hosts.remove(ctx.user.id, h.id);
+      ctx.runners.forget(h.id);
       ctx.sshPool.forget(ctx.user.id, h.target);
       return { ok: true };
     }),
   ),
+
+  /** How the host runs terminals (`auto`: the runner when it can run there), and their limits. */
+  setRunner: authedProcedure
+    .input(z.object({ id: z.string().min(1).max(64), mode: z.enum(RUNNER_MODES as [RunnerMode, ...RunnerMode[]]), limits: runnerLimits }))
+    .mutation(({ ctx, input }) => hostErrors(() => view(ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool))),
+
+  /** Connect the host's runner now (deploying it if needed) and answer the outcome. */
+  checkRunner: authedProcedure.input(hostId).mutation(async ({ ctx, input }) => {
+    const h = ctx.hosts.get(ctx.user.id, input.id);
+    if (!h) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such host' });
+    if (h.runner.mode === 'never') throw new TRPCError({ code: 'BAD_REQUEST', message: `${h.name} is set to never use the runner` });
+    try {
+      await ctx.runners.forHost(h.id, ctx.hosts.poolTarget(h)).connect();
+    } catch (err) {
+      if (err instanceof SshError) throw new TRPCError({ code: 'BAD_GATEWAY', message: err.message });
+      if (!(err instanceof RunnerUnavailableError)) throw new TRPCError({ code: 'BAD_GATEWAY', message: (err as Error).message });
+    }
+    return view(ctx.hosts.get(ctx.user.id, h.id)!, ctx.sshPool);
+  }),
 
   /** Connect now (ignoring backoff) and time a round trip. */
   test: authedProcedure.input(hostId).mutation(async ({ ctx, input }): Promise<HostTestResult> => {

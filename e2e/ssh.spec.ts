@@ -7,7 +7,8 @@ import type { Locator, Page } from '@playwright/test';
 import { startSshd, type TestSshd } from '../server/testing/sshd';
 import { expect, login, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 
-const gateway = useGateway();
+// SSH runners keep the terminals of a stopped test gateway only briefly (default: 24 h).
+const gateway = useGateway({ TETHER_RUNNER_GRACE_HOURS: '0.005' });
 let sshd: TestSshd | undefined;
 
 test.beforeAll(async () => {
@@ -104,17 +105,32 @@ test('a host with a pasted key: trust its key, then terminals and files of a wor
   await page.keyboard.type('echo ssh-$((6*7))\n');
   await expect.poll(() => terminalText(page, session)).toContain('ssh-42');
   await expect(badge).toContainText(/ready · [1-9]\d* channels?/);
+  // The shell runs in the runner (node is on this host), deployed on first use.
+  await page.keyboard.type('ps -o comm= -p $PPID | sed "s/^/parent-is-/"\n');
+  await expect.poll(() => terminalText(page, session)).toContain('parent-is-node');
 
-  // A file made on the host shows up in the tree (the SSH watcher polls).
+  // A file made on the host shows up in the tree (the runner watches with inotify).
   await page.keyboard.type('touch from-ssh.txt\n');
   await expect(page.locator('[data-testid="tree-item"][data-path="from-ssh.txt"]')).toHaveCount(1, { timeout: 15_000 });
+
+  // The host's runner status says so.
+  await page.goto(`${gateway().url}/?home=1`);
+  const runnerStatus = hostRow(page, 'e2e-box').getByTestId('runner-status');
+  await expect(runnerStatus).toHaveAttribute('data-state', 'runner', { timeout: 15_000 });
+  await expect(runnerStatus).toContainText(/^Runner \d+\.\d+\.\d+ · node [\d.]+ · (deployed|cached copy) · ready in \d+ ms$/);
 });
 
-test('a terminal whose host goes away says so and reopens once the host is back', async ({ page }) => {
+test('a direct-SSH terminal whose host goes away says so and reopens once the host is back', async ({ page }) => {
   test.setTimeout(150_000);
   const s = server();
   await login(page, gateway());
-  await connectHost(await addHost(page, 'e2e-flaky'));
+  const row = await addHost(page, 'e2e-flaky');
+  await connectHost(row);
+  // Direct SSH: in the runner, a terminal lives on through a lost connection instead.
+  await row.getByText('Runner settings').click();
+  await row.getByTestId('runner-mode').selectOption('never');
+  await row.getByTestId('runner-save').click();
+  await expect(row.getByTestId('runner-status')).toHaveText('Direct SSH (runner off for this host)');
   await openWorkspaceOnHost(page, 'e2e-ssh-loss', 'e2e-flaky');
   const badge = page.getByTestId('runtime-health');
   await expect(badge).toHaveAttribute('data-state', 'ready');

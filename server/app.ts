@@ -66,6 +66,8 @@ export interface TetherOptions {
   log: Logger;
   /** Builds the runtime of a local workspace. Default: LocalRuntime on its root. */
   runtimeFor?: (ws: Workspace) => Runtime;
+  /** SSH runner overrides (tests: their own cache dir on the host, daemons that exit soon). */
+  runner?: { cacheDir?: string; idleExitMs?: number };
 }
 
 export interface Tether {
@@ -205,6 +207,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     graceMs: config.ssh.runnerGraceMs,
     lostAfterMs: 10 * 60_000,
     onStatus: (hostId, status) => hosts.recordRunnerStatus(hostId, status),
+    ...opts.runner,
   });
   const hosts = new SshHostService({
     db: dbh.db,
@@ -407,22 +410,29 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${config.secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
 
-  // Terminals on cloud workers outlived the previous gateway: give them sessions again.
+  // Terminals on cloud workers and in SSH runners outlived the previous gateway: give them
+  // sessions again (SSH hosts only when their runner was up last time: no connecting to every
+  // host at startup).
   const readopted = (async () => {
     let n = 0;
-    for (const { userId, workspace } of workspaces.listOfKind('cloud')) {
+    const ssh = workspaces.listOfKind('ssh').filter(({ workspace }) => {
+      const h = workspace.hostId ? hosts.byId(workspace.hostId) : null;
+      return h?.runner.mode !== 'never' && h?.runner.status?.state === 'runner';
+    });
+    for (const { userId, workspace } of [...workspaces.listOfKind('cloud'), ...ssh]) {
       try {
         const rt = runtimes.forWorkspace(workspace);
         if (!rt.runningTerminals || !rt.attachPty) continue;
         for (const t of await rt.runningTerminals()) {
-          sessions.adopt({ userId, workspaceId: workspace.id, proc: await rt.attachPty(t), cols: t.cols, rows: t.rows, createdAt: t.createdAt });
+          if (sessions.has(t.id)) continue;
+          sessions.adopt({ userId, workspaceId: workspace.id, proc: await rt.attachPty(t), cols: t.cols, rows: t.rows, createdAt: t.createdAt, id: t.id });
           n++;
         }
       } catch (err) {
-        log.warn('terminals of a cloud workspace not re-attached', { workspace: workspace.id, error: (err as Error).message });
+        log.warn('terminals of a workspace not re-attached', { workspace: workspace.id, kind: workspace.kind, error: (err as Error).message });
       }
     }
-    if (n) log.info('re-attached terminals of cloud workers', { terminals: n });
+    if (n) log.info('re-attached terminals of cloud workers and SSH runners', { terminals: n });
     return n;
   })();
 

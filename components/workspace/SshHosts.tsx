@@ -10,6 +10,7 @@ import { useState, type FormEvent } from 'react';
 import { poolStateText, testOkText } from '@/lib/client/runtime-health';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import type { AppRouter } from '@/server/trpc/router';
+import { RunnerSettings } from './RunnerSettings';
 
 type Outputs = inferRouterOutputs<AppRouter>;
 type HostView = Outputs['hosts']['list'][number];
@@ -248,6 +249,7 @@ function HostRow({ host, onChanged }: { host: HostView; onChanged(): Promise<voi
           </button>
         </div>
       </div>
+      <RunnerSettings hostId={host.id} runner={host.runner} onChanged={onChanged} />
       {result && (
         <TestResultView
           result={result}

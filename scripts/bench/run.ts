@@ -11,6 +11,8 @@
  *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire (see cloud.ts)
  *  (m) moving a 10,000-file / 50 MB repository to a worker: full vs incremental (see migration.ts)
  *  (n) attaching to a busy full-screen session on a slow link: snapshot vs ring replay (see attach.ts)
+ *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
+ *        watch latency inotify vs SFTP polling (see runner.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,7 @@ import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
 import { migrationFigures } from './migration';
 import { SLOW_LINK, attachFigures } from './attach';
+import { runnerFigures } from './runner';
 import { sshFigures } from './ssh';
 import { median, percentile } from './stats';
 
@@ -39,6 +42,7 @@ const sshOnly = process.argv.includes('--ssh');
 const cloudOnly = process.argv.includes('--cloud');
 const migrationOnly = process.argv.includes('--migration');
 const attachOnly = process.argv.includes('--attach');
+const runnerOnly = process.argv.includes('--runner');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -254,6 +258,19 @@ async function printSshFigures(file: string) {
   );
 }
 
+async function printRunnerFigures() {
+  const r = await runnerFigures({ quick });
+  console.log(
+    `(o) first terminal on an SSH host from a just-started gateway (median of ${r.rounds}, fresh connection, to first output): runner deployed now (${(r.artifactBytes / 1024).toFixed(0)} KiB over SFTP) ${r.deployMs.toFixed(0)} ms, ` +
+      `runner cached on the host ${r.cachedMs.toFixed(0)} ms (target < 300 ms), direct SSH ${r.directMs.toFixed(0)} ms → the cached runner costs ${(r.cachedMs - r.directMs).toFixed(0)} ms over direct SSH`,
+  );
+  console.log(
+    `(p) SSH connection cut ${r.drops}× under a terminal printing ${r.lines.toLocaleString('en')} numbered lines: median ${r.resumeMs.toFixed(0)} ms from the cut to output flowing again; ` +
+      `${r.lostLines} lines lost, ${r.repeatedLines} repeated (target 0 and 0)`,
+  );
+  console.log(`(q) file watch latency on an SSH host (write → event, median): runner inotify ${r.runnerWatchMs.toFixed(0)} ms vs SFTP polling every 2 s ${r.pollWatchMs.toFixed(0)} ms → ${(r.pollWatchMs / r.runnerWatchMs).toFixed(0)}× sooner`);
+}
+
 async function printCloudFigures(file: string) {
   const g = await cloudGatewayThroughput({ dataFile: file, quick });
   const k = await cloudThroughput({ dataFile: file, quick });
@@ -295,6 +312,10 @@ async function main() {
     });
     return;
   }
+  if (runnerOnly) {
+    await printRunnerFigures().finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
   if (sshOnly || cloudOnly || migrationOnly) {
     await (sshOnly ? printSshFigures(file) : cloudOnly ? printCloudFigures(file) : printMigrationFigures()).finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -325,6 +346,7 @@ async function main() {
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
     await printAttachFigures(gw);
     await printSshFigures(file);
+    await printRunnerFigures();
     await printCloudFigures(file);
     await printMigrationFigures();
   } finally {

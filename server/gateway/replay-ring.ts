@@ -15,8 +15,15 @@ export class ReplayRing {
   private startOffset = 0;
   private endOffset = 0;
 
-  constructor(readonly capacity: number = DEFAULT_RING_BYTES) {
+  /** @param startAt the stream offset of the first byte to be written (a stream that began
+   * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
+  constructor(
+    readonly capacity: number = DEFAULT_RING_BYTES,
+    startAt = 0,
+  ) {
     if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(startAt) || startAt < 0) throw new RangeError('startAt must be a non-negative integer');
+    this.startOffset = this.endOffset = startAt;
   }
 
   /** Oldest offset still retained. */

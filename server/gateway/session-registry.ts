@@ -52,12 +52,14 @@ export class SessionRegistry {
     return this.adopt({ userId: params.userId, workspaceId: params.workspaceId, proc, cols: params.pty.cols, rows: params.pty.rows, name: params.name });
   }
 
-  /** Make a session of a process that is already running (a terminal re-attached on a worker). */
-  adopt(params: { userId: string; workspaceId: string; proc: PtyProcess; cols: number; rows: number; createdAt?: number; name?: string }): TerminalSession {
+  /** Make a session of a process that is already running (a terminal re-attached on a worker);
+   * `id` keeps the id it has there, so browsers that knew it find it again. */
+  adopt(params: { userId: string; workspaceId: string; proc: PtyProcess; cols: number; rows: number; createdAt?: number; name?: string; id?: string }): TerminalSession {
     const { proc } = params;
+    if (params.id && this.sessions.has(params.id)) throw new Error(`session ${params.id} exists already`);
     const session = new TerminalSession(
       {
-        id: randomId(),
+        id: params.id ?? randomId(),
         userId: params.userId,
         workspaceId: params.workspaceId,
         command: proc.command,
@@ -73,6 +75,10 @@ export class SessionRegistry {
       this.opts.log.info('session exited', { session: session.id, code: session.exit?.code, signal: session.exit?.signal }),
     );
     return session;
+  }
+
+  has(id: string): boolean {
+    return this.sessions.has(id);
   }
 
   /** The session if it exists and belongs to `userId`; otherwise null (existence is not leaked). */

@@ -120,7 +120,7 @@ export class TerminalSession {
     private readonly pty: PtyProcess,
     private readonly limits: FlowLimits & { ringBytes: number; cols: number; rows: number; observe?: SessionObserver },
   ) {
-    this.ring = new ReplayRing(limits.ringBytes);
+    this.ring = new ReplayRing(limits.ringBytes, pty.streamOffset ?? 0);
     this.cols = limits.cols;
     this.rows = limits.rows;
     this.lastOutputAt = info.createdAt;

@@ -23,6 +23,10 @@ export interface PtyOptions {
 /** A running terminal process. Output is raw bytes; the owner pauses it for flow control. */
 export interface PtyProcess extends Disposable {
   readonly pid: number | undefined;
+  /** The stream offset of the first output byte it delivers, when the stream began before this
+   * object (a terminal re-attached on a worker agent: the gateway keeps the agent's offsets, so
+   * browsers resume across a gateway restart). Default 0. */
+  readonly streamOffset?: number;
   /** Human-readable command (for lists and titles). */
   readonly command: string;
   onData(listener: (data: Uint8Array) => void): void;

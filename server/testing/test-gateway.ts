@@ -46,8 +46,9 @@ export async function startTestGateway(
     dev: false,
     ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
-    // Never this machine's own ~/.ssh or agent.
-    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 24 * 3600_000, ...overrides.ssh },
+    // Never this machine's own ~/.ssh or agent. SSH runners keep a closed test gateway's
+    // terminals only briefly.
+    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, ...overrides.ssh },
     // No warm workers unless a test asks: most tests never start one.
     cloud: { warmPoolSize: 0, maxWorkersPerUser: 3, idleReleaseMs: 3600_000, sandbox: 'auto', ...overrides.cloud },
   };
@@ -55,7 +56,8 @@ export async function startTestGateway(
   const home = path.join(dataDir, 'home');
   await mkdir(home, { recursive: true });
   const runtimeFor = overrides.runtimeFor ?? ((ws) => new LocalRuntime(ws.root, { env: { HOME: home } }));
-  const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor });
+  // SSH runners of tests: their own cache dir on the host, and daemons that end soon after.
+  const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor, runner: { cacheDir: '.cache/tether-test', idleExitMs: 5000 } });
   const admin = (await tether.users.verify('admin', password))!;
   const { token } = tether.tokens.create(admin.id, 'test');
   return {

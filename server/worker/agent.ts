@@ -124,9 +124,14 @@ class CallHandler implements ConnectionExtension {
     }
     if (method === 'workspaces.bind') {
       const limits = (typeof p.limits === 'object' && p.limits) || {};
-      return [await this.core.bind(String(p.workspace ?? ''), String(p.root ?? ''), limits as SessionLimits)];
+      const env = (typeof p.env === 'object' && p.env) || {};
+      return [await this.core.bind(String(p.workspace ?? ''), String(p.root ?? ''), limits as SessionLimits, env as Record<string, string>)];
     }
     const workspace = typeof p.workspace === 'string' ? p.workspace : AGENT_WORKSPACE;
+    if (method === 'sessions.list') {
+      // Terminals still running here, e.g. for a gateway that restarted and re-attaches them.
+      return [this.core.sessions.listForWorkspace(AGENT_USER.id, workspace).filter((s) => s.exited === null)];
+    }
     const runtime = this.core.runtimeOf(workspace);
     const fs = runtime.fs;
     const str = (k: string) => {
@@ -138,9 +143,6 @@ class CallHandler implements ConnectionExtension {
     switch (method) {
       case 'health':
         return [await runtime.health()];
-      case 'sessions.list':
-        // Terminals still running here, e.g. for a gateway that restarted and re-attaches them.
-        return [this.core.sessions.listForWorkspace(AGENT_USER.id, workspace).filter((s) => s.exited === null)];
       case 'exec': {
         const argv = p.argv;
         if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw Object.assign(new Error('argv must be strings'), { code: 'bad_request' });
@@ -323,14 +325,17 @@ export class AgentCore {
    * Serve a folder under a name (idempotent; a name keeps its folder). Answers how the per-host
    * resource limits will be applied to its terminals.
    */
-  async bind(name: string, root: string, limits: SessionLimits): Promise<{ root: string; limits: LimitsPlan }> {
+  async bind(name: string, root: string, limits: SessionLimits, env: Record<string, string> = {}): Promise<{ root: string; limits: LimitsPlan }> {
     if (this.opts.root) throw callError('forbidden', 'this worker serves one workspace');
     if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(name)) throw callError('bad_request', 'a workspace name is 1-100 letters, digits, _ . : -');
     if (!root.startsWith('/') || root.includes('\0')) throw callError('bad_request', 'the root must be an absolute path');
     const had = this.workspaces.get(name);
     if (had && had.root !== root) throw callError('EEXIST', `workspace ${name} is already bound to another folder`);
     const plan = await (this.opts.planLimits ?? planLimits)(limits);
-    const runtime = had?.runtime ?? new LocalRuntime(root, { env: this.opts.env, wrap: plan.wrap });
+    for (const [k, v] of Object.entries(env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(k) || typeof v !== 'string' || v.includes('\0')) throw callError('bad_request', `bad environment variable ${JSON.stringify(k).slice(0, 70)}`);
+    }
+    const runtime = had?.runtime ?? new LocalRuntime(root, { env: { ...this.opts.env, ...env }, wrap: plan.wrap });
     runtime.setWrap(plan.wrap);
     const st = await runtime.health();
     if (!st.ok) throw callError('ENOENT', st.detail ?? `${root} is not a folder`);

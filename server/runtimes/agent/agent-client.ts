@@ -83,7 +83,7 @@ interface Terminal {
   paused: boolean;
   ended: boolean;
   handlers: TerminalHandlers;
-  opened?: { resolve(): void; reject(err: Error): void };
+  opened?: { resolve(offset: number): void; reject(err: Error): void };
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -150,11 +150,12 @@ export class AgentClient {
     await this.connect();
     const t: Terminal = { channel: this.nextChannel++, session: null, cols: req.cols, rows: req.rows, received: 0, paused: false, ended: false, handlers };
     this.terminals.set(t.channel, t);
-    await new Promise<void>((resolve, reject) => {
+    const startOffset = await new Promise<number>((resolve, reject) => {
       t.opened = { resolve, reject };
       this.send(encodeOpen(t.channel, req));
     });
     return {
+      startOffset,
       write: (d) => !t.ended && this.send(encodeInput(t.channel, d)),
       resize: (cols, rows) => {
         t.cols = cols;
@@ -321,7 +322,8 @@ export class AgentClient {
     switch (frame.type) {
       case 'opened':
         t.session = frame.opened.session;
-        t.opened?.resolve();
+        if (t.opened) t.received = frame.opened.offset;
+        t.opened?.resolve(frame.opened.offset);
         t.opened = undefined;
         return;
       case 'output': {
@@ -354,6 +356,8 @@ export class AgentClient {
 }
 
 export interface TerminalControl {
+  /** The agent's stream offset of the first byte this terminal delivers. */
+  readonly startOffset: number;
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
   pause(): void;

@@ -35,6 +35,10 @@ export class AgentPty implements PtyProcess {
     };
   }
 
+  get streamOffset(): number {
+    return this.control.startOffset;
+  }
+
   onData(listener: (data: Uint8Array) => void): void {
     this.dataListeners.push(listener);
     const early = this.early;

@@ -280,8 +280,8 @@ export class HostRunner {
         return true;
       });
       link.on('error', () => {});
-      link.once('close', () => {
-        // 'close' of the channel comes after its exit status.
+      // The channel's 'close' comes after its exit status (its EOF, which ends the link, before).
+      ch.once('close', () => {
         const why = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300);
         if (code === EXIT_ARTIFACT) finish({ kind: 'artifact', reason: why || 'missing' });
         else if (code === EXIT_NO_NODE || code === 127) finish({ kind: 'no-node', reason: why || 'node not found' });

@@ -136,7 +136,11 @@ describe('SSH workspaces', () => {
     expect((await call('fs.read', { workspaceId: ws.id, path: '../../etc/passwd' })).error?.code).toBe('BAD_REQUEST');
   });
 
-  it('runs terminals over SSH with exact resume, and reports a dropped connection', async () => {
+  it('runs terminals over direct SSH (runner: never) with exact resume, and reports a dropped connection', async () => {
+    // With the runner (the default, auto) a dropped connection does not end terminals: that is
+    // runner.integration.test.ts. Here the host is switched to direct SSH.
+    const set = await call<{ runner: { mode: string } }>('hosts.setRunner', { id: host.id, mode: 'never', limits: {} }, true);
+    expect(set.data?.runner.mode).toBe('never');
     const a = await GatewayClient.connect(gw.url, { token: gw.token, autoAck: false });
     await a.open(1, { workspace: ws.id, cols: 80, rows: 24, command: 'seq 1 100000' });
     await a.until(() => a.channel(1).bytes >= 200 * 1024, 20_000, 'first output');

@@ -27,6 +27,7 @@ import { FILES_PATH, handleFileRequest } from './http/file-routes';
 import { originAllowed } from './http/origin';
 import type { Logger } from './log';
 import { LocalRuntime } from './runtimes/local/local-runtime';
+import { PtyHosts } from './runtimes/local/pty-host';
 import { RuntimeError, type Runtime } from './runtimes/runtime';
 import { RuntimeRegistry } from './runtimes/runtime-registry';
 import { FileService } from './workspaces/file-service';
@@ -66,6 +67,8 @@ export interface TetherOptions {
   log: Logger;
   /** Builds the runtime of a local workspace. Default: LocalRuntime on its root. */
   runtimeFor?: (ws: Workspace) => Runtime;
+  /** Extra environment for local terminals (tests point HOME at a temp dir). */
+  terminalEnv?: Record<string, string>;
   /** SSH runner overrides (tests: their own cache dir on the host, daemons that exit soon). */
   runner?: { cacheDir?: string; idleExitMs?: number };
 }
@@ -80,6 +83,8 @@ export interface Tether {
   hosts: SshHostService;
   sshPool: SshPool;
   runners: RunnerService;
+  /** Null when local terminals run in the gateway (TETHER_PTY_HOST=off). */
+  ptyHosts: PtyHosts | null;
   runtimes: RuntimeRegistry;
   orchestrator: Orchestrator;
   shares: ShareService;
@@ -233,7 +238,10 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   });
   await orchestrator.start();
   const cloudInfo = async () => ({ provider: provider.name, sandbox: await provider.sandbox() });
-  const localRuntime = opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root));
+  // Local terminals live in the pty host, so they survive this process (pty-host.ts).
+  const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
+  const localRuntime =
+    opts.runtimeFor ?? ((ws: Workspace) => new LocalRuntime(ws.root, { env: opts.terminalEnv, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, opts.terminalEnv) }));
   // The one place that knows kinds of runtime: everything else sees the Runtime contract.
   const runtimes = new RuntimeRegistry((ws) => {
     if (ws.kind === 'local') return localRuntime(ws);
@@ -410,8 +418,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${config.secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
 
-  // Terminals on cloud workers and in SSH runners outlived the previous gateway: give them
-  // sessions again (SSH hosts only when their runner was up last time: no connecting to every
+  // Terminals in the pty host, on cloud workers and in SSH runners outlived the previous
+  // gateway: give them sessions again, with their ids and offsets (SSH hosts only when their runner was up last time: no connecting to every
   // host at startup).
   const readopted = (async () => {
     let n = 0;
@@ -419,7 +427,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       const h = workspace.hostId ? hosts.byId(workspace.hostId) : null;
       return h?.runner.mode !== 'never' && h?.runner.status?.state === 'runner';
     });
-    for (const { userId, workspace } of [...workspaces.listOfKind('cloud'), ...ssh]) {
+    const local = ptyHosts ? workspaces.listOfKind('local') : [];
+    for (const { userId, workspace } of [...local, ...workspaces.listOfKind('cloud'), ...ssh]) {
       try {
         const rt = runtimes.forWorkspace(workspace);
         if (!rt.runningTerminals || !rt.attachPty) continue;
@@ -432,7 +441,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
         log.warn('terminals of a workspace not re-attached', { workspace: workspace.id, kind: workspace.kind, error: (err as Error).message });
       }
     }
-    if (n) log.info('re-attached terminals of cloud workers and SSH runners', { terminals: n });
+    if (n) log.info('re-attached terminals of the pty host, cloud workers and SSH runners', { terminals: n });
     return n;
   })();
 
@@ -444,6 +453,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await sessions.dispose();
       await runtimes.dispose();
       runners.dispose();
+      ptyHosts?.dispose();
       sshPool.dispose();
       // Workers of cloud workspaces keep running (the next start re-adopts them); warm ones end.
       await orchestrator.stop({ releaseWarm: true });
@@ -452,5 +462,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, runtimes, orchestrator, shares, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
 }

@@ -23,6 +23,7 @@ const envSchema = z.object({
   TETHER_SSH_MAX_CHANNELS: z.coerce.number().int().min(1).max(1000).default(10),
   TETHER_SSH_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
   TETHER_RUNNER_GRACE_HOURS: z.coerce.number().positive().default(24),
+  TETHER_PTY_HOST: z.enum(['on', 'off']).default('on'),
   SSH_AUTH_SOCK: z.string().min(1).optional(),
   TETHER_CLOUD_WARM: z.coerce.number().int().min(0).max(20).default(1),
   TETHER_CLOUD_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
@@ -46,6 +47,8 @@ export interface Config {
   /** Serve the Next.js UI; `--no-ui` runs the gateway alone (API, /ws — benchmarks, headless use). */
   ui: boolean;
   limits: Limits;
+  /** Local terminals live in the pty host (they survive a gateway restart); off: in the gateway. */
+  ptyHost: boolean;
   ssh: SshConfig;
   cloud: CloudConfig;
 }
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     dev: argv.includes('--dev'),
     ui: !argv.includes('--no-ui'),
     limits: { ...DEFAULT_LIMITS, maxSessionsPerUser: e.TETHER_MAX_SESSIONS_PER_USER },
+    ptyHost: e.TETHER_PTY_HOST === 'on',
     ssh: {
       dir: e.TETHER_SSH_DIR ?? path.join(e.HOME ?? homedir(), '.ssh'),
       agentSocket: e.SSH_AUTH_SOCK,

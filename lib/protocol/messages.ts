@@ -54,6 +54,8 @@ export const openedSchema = z
     cols: dimension,
     rows: dimension,
     title: z.string().optional(),
+    /** The terminal's process id on the machine that runs it, when known. */
+    pid: z.number().int().positive().optional(),
   })
   .strict();
 export type Opened = z.infer<typeof openedSchema>;

@@ -13,16 +13,23 @@ export interface GatewayProcess {
   /** The workspace's directory on this machine. */
   root: string;
   dataDir: string;
+  password: string;
   pid: number;
   rssBytes(): Promise<number>;
+  /** SIGKILL the gateway alone (a crash): DATA_DIR, the pty host and its terminals stay. */
+  kill(): Promise<void>;
+  /** Stop it and end everything it started (pty host, workers), removing DATA_DIR. */
   stop(): Promise<void>;
 }
 
+/** What a restarted gateway takes over from the one before (same DATA_DIR, token, workspace). */
+export type GatewayReuse = Pick<GatewayProcess, 'dataDir' | 'password' | 'token' | 'workspace' | 'root'>;
+
 const root = path.resolve(import.meta.dirname, '..', '..');
 
-export async function startGatewayProcess(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<GatewayProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-'));
-  const password = 'bench-' + Math.random().toString(36).slice(2);
+export async function startGatewayProcess(env: Record<string, string> = {}, nodeArgs: string[] = [], reuse?: GatewayReuse): Promise<GatewayProcess> {
+  const dataDir = reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tether-bench-')));
+  const password = reuse?.password ?? 'bench-' + Math.random().toString(36).slice(2);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'server', 'main.ts'), '--no-ui'], {
     cwd: root,
     // No warm cloud worker: it would compete for the CPU the figures measure, and outlive the run.
@@ -38,27 +45,39 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
     });
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code} before listening`)));
   });
-  const http = new HttpSession(url);
-  const signIn = await http.login('admin', password);
-  if (signIn.includes('error=')) throw new Error(`bench sign-in failed: ${signIn}`);
-  const { token } = await http.mutation<{ token: string }>('tokens.create', { name: 'bench' });
-  const ws = await http.mutation<{ id: string; root: string }>('workspaces.create', { name: 'bench' });
+  let token = reuse?.token;
+  let ws = reuse ? { id: reuse.workspace, root: reuse.root } : undefined;
+  if (!token || !ws) {
+    const http = new HttpSession(url);
+    const signIn = await http.login('admin', password);
+    if (signIn.includes('error=')) throw new Error(`bench sign-in failed: ${signIn}`);
+    token = (await http.mutation<{ token: string }>('tokens.create', { name: 'bench' })).token;
+    ws = await http.mutation<{ id: string; root: string }>('workspaces.create', { name: 'bench' });
+  }
   return {
     url,
     token,
     workspace: ws.id,
     root: ws.root,
     dataDir,
+    password,
     pid: child.pid!,
+    async kill() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async rssBytes() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      // Cloud workers outlive their gateway by design; a benchmark's are ended with it.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      // Cloud workers and the pty host outlive their gateway by design; a benchmark's end with it.
       await terminate(findProcesses((argv) => argv.some((a) => a.includes(dataDir))), 2000);
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -2,8 +2,8 @@
  * SSH runner figures against a real sshd on loopback, at the Runtime interface, each with a
  * baseline from the same run:
  *  (o) first terminal of a gateway on a host: runner deployed now (SFTP upload) vs runner cached
- *      on the host, vs direct SSH; each on a fresh connection (handshake included) and as the
- *      time to the terminal's first output
+ *      on the host (its daemon running, or not: then the bridge starts it), vs direct SSH; each on
+ *      a fresh connection (handshake included) and as the time to the terminal's first output
  *  (p) reconnect and resume after the SSH TCP connection is cut while a terminal prints numbered
  *      lines: time from the cut to the first byte after it, and bytes lost / repeated
  *  (q) file watch latency (write over SFTP → event): runner inotify vs SFTP polling (2 s)
@@ -25,7 +25,10 @@ import { median } from './stats';
 export interface RunnerFigures {
   rounds: number;
   deployMs: number;
+  /** Cached artifact, daemon already running (another gateway or a reconnect). */
   cachedMs: number;
+  /** Cached artifact, no daemon running (the host rebooted): the bridge starts one. */
+  coldDaemonMs: number;
   directMs: number;
   artifactBytes: number;
   drops: number;
@@ -70,11 +73,31 @@ export async function runnerFigures(opts: { quick: boolean }): Promise<RunnerFig
     const rounds = opts.quick ? 3 : 7;
     const deploy: number[] = [];
     const cached: number[] = [];
+    const coldDaemon: number[] = [];
     const direct: number[] = [];
+    /** End the runner daemons on the host (as after a reboot): the next start spawns one. */
+    const killDaemons = async () => {
+      const base = path.join(home, cacheDir);
+      for (const d of (await readdir(base)).filter((f) => f.startsWith('run-'))) {
+        const info = await readFile(path.join(base, d, 'agent.json'), 'utf8').catch(() => null);
+        if (!info) continue;
+        const pid = (JSON.parse(info) as { pid: number }).pid;
+        process.kill(pid, 'SIGTERM');
+        await until(() => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        });
+      }
+    };
     let artifactBytes = 0;
     for (let i = 0; i < rounds; i++) {
       await rm(path.join(home, cacheDir), { recursive: true, force: true }); // a host never deployed to
-      for (const [mode, into] of [['always', deploy], ['always', cached], ['never', direct]] as const) {
+      for (const [mode, into] of [['always', deploy], ['always', cached], ['always', coldDaemon], ['never', direct]] as const) {
+        if (into === coldDaemon) await killDaemons();
         const g = gateway(target); // a gateway that just started: no connection, no runner link
         const rt = await g.runtime(mode);
         const t0 = performance.now();
@@ -159,6 +182,7 @@ export async function runnerFigures(opts: { quick: boolean }): Promise<RunnerFig
       rounds,
       deployMs: median(deploy),
       cachedMs: median(cached),
+      coldDaemonMs: median(coldDaemon),
       directMs: median(direct),
       artifactBytes,
       drops,

@@ -326,6 +326,7 @@ export class Connection implements ChannelSink {
         cols: session.cols,
         rows: session.rows,
         ...(session.title ? { title: session.title } : {}),
+        ...(session.pid ? { pid: session.pid } : {}),
       }),
     );
     session.attach(ch);

@@ -49,7 +49,7 @@ export class SessionRegistry {
       );
     }
     const proc = await params.runtime.openPty(params.pty);
-    return this.adopt({ userId: params.userId, workspaceId: params.workspaceId, proc, cols: params.pty.cols, rows: params.pty.rows, name: params.name });
+    return this.adopt({ userId: params.userId, workspaceId: params.workspaceId, proc, cols: params.pty.cols, rows: params.pty.rows, name: params.name, id: proc.sessionId });
   }
 
   /** Make a session of a process that is already running (a terminal re-attached on a worker);

@@ -52,6 +52,13 @@ export interface SessionViewer {
 export interface FlowLimits {
   highWater: number;
   lowWater: number;
+  /**
+   * A worker agent's sessions (cloud worker, SSH runner, pty host): when a viewer — a gateway's
+   * link — goes away, the bytes it had not acknowledged are held for it: the program runs on
+   * until they would no longer fit in the ring, then waits (paused) for a viewer to return,
+   * instead of output being evicted unseen. A gateway that comes back resumes with none lost.
+   */
+  holdDetached?: boolean;
 }
 
 /** Metrics: keystroke-to-next-output time of a session (its echo). */
@@ -114,6 +121,8 @@ export class TerminalSession {
   private readonly presenceListeners = new Set<() => void>();
   /** When input arrived that has not been followed by output yet (echo latency). */
   private inputAt: number | null = null;
+  /** holdDetached: the oldest offset a departed viewer had not acknowledged. */
+  private heldFrom: number | null = null;
 
   constructor(
     readonly info: SessionInfo,
@@ -162,18 +171,23 @@ export class TerminalSession {
   get running(): boolean {
     return this.exit === null;
   }
+  get pid(): number | undefined {
+    return this.pty.pid;
+  }
   get viewerCount(): number {
     return this.viewers.size;
   }
 
   attach(viewer: SessionViewer): void {
     this.viewers.add(viewer);
+    this.heldFrom = null; // the viewer that came back (or a newer one) takes over from here
     this.updateFlow();
     if (viewer.participant) this.presenceChanged();
   }
 
   detach(viewer: SessionViewer): void {
     if (!this.viewers.delete(viewer)) return;
+    if (this.limits.holdDetached && this.running) this.heldFrom = Math.min(this.heldFrom ?? Infinity, viewer.acked);
     this.updateFlow();
     if (viewer.participant) this.presenceChanged();
   }
@@ -254,6 +268,8 @@ export class TerminalSession {
   updateFlow(): void {
     let maxBacklog = 0;
     for (const v of this.viewers) maxBacklog = Math.max(maxBacklog, this.ring.end - v.acked);
+    // Held bytes may fill the ring but for a high-water mark of margin (reads already in flight).
+    if (this.heldFrom !== null) maxBacklog = Math.max(maxBacklog, this.ring.end - this.heldFrom - (this.ring.capacity - 2 * this.limits.highWater));
     if (!this.paused && maxBacklog > this.limits.highWater) {
       this.paused = true;
       this.pty.pause();
@@ -293,7 +309,7 @@ export class TerminalSession {
       rows: this.rows,
       createdAt: this.info.createdAt,
       exited: this.exit,
-      pid: this.pty.pid,
+      pid: this.pid,
     };
   }
 }

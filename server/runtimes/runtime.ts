@@ -27,6 +27,9 @@ export interface PtyProcess extends Disposable {
    * object (a terminal re-attached on a worker agent: the gateway keeps the agent's offsets, so
    * browsers resume across a gateway restart). Default 0. */
   readonly streamOffset?: number;
+  /** The terminal's id where it runs (a worker agent's session id): the gateway's session takes
+   * the same id, so it is found again after a gateway restart. */
+  readonly sessionId?: string;
   /** Human-readable command (for lists and titles). */
   readonly command: string;
   onData(listener: (data: Uint8Array) => void): void;

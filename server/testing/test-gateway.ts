@@ -27,6 +27,8 @@ export async function startTestGateway(
     ui?: boolean;
     log?: Logger;
     runtimeFor?: TetherOptions['runtimeFor'];
+    /** Local terminals in the pty host (as in production) instead of in the gateway. */
+    ptyHost?: boolean;
     /** Start on the DATA_DIR of a gateway disposed with `restartable` (a gateway restart). */
     reuse?: Pick<TestGateway, 'dataDir' | 'password'>;
   } = {},
@@ -46,6 +48,7 @@ export async function startTestGateway(
     dev: false,
     ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
+    ptyHost: overrides.ptyHost ?? false,
     // Never this machine's own ~/.ssh or agent. SSH runners keep a closed test gateway's
     // terminals only briefly.
     ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, ...overrides.ssh },
@@ -55,9 +58,15 @@ export async function startTestGateway(
   // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.
   const home = path.join(dataDir, 'home');
   await mkdir(home, { recursive: true });
-  const runtimeFor = overrides.runtimeFor ?? ((ws) => new LocalRuntime(ws.root, { env: { HOME: home } }));
+  const runtimeFor = overrides.runtimeFor ?? (overrides.ptyHost ? undefined : (ws) => new LocalRuntime(ws.root, { env: { HOME: home } }));
   // SSH runners of tests: their own cache dir on the host, and daemons that end soon after.
-  const tether = await createTether({ config, log: overrides.log ?? silentLogger, runtimeFor, runner: { cacheDir: '.cache/tether-test', idleExitMs: 5000 } });
+  const tether = await createTether({
+    config,
+    log: overrides.log ?? silentLogger,
+    runtimeFor,
+    terminalEnv: { HOME: home },
+    runner: { cacheDir: '.cache/tether-test', idleExitMs: 5000 },
+  });
   const admin = (await tether.users.verify('admin', password))!;
   const { token } = tether.tokens.create(admin.id, 'test');
   return {
@@ -71,6 +80,7 @@ export async function startTestGateway(
       if (opts.restartable) return tether.close();
       await tether.orchestrator.destroyAll();
       await tether.close();
+      await tether.ptyHosts?.terminate();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -41,6 +41,7 @@ import { RuntimeError, type Disposable } from '../runtimes/runtime';
 import { planLimits, type LimitsPlan, type SessionLimits } from './limits';
 
 const AGENT_USER = { id: 'gateway', name: 'gateway' };
+const AGENT_RING_BYTES = 8 * 1024 * 1024;
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
 
@@ -127,6 +128,7 @@ class CallHandler implements ConnectionExtension {
       const env = (typeof p.env === 'object' && p.env) || {};
       return [await this.core.bind(String(p.workspace ?? ''), String(p.root ?? ''), limits as SessionLimits, env as Record<string, string>)];
     }
+    if (method === 'agent.info') return [{ pid: process.pid, running: this.core.running, links: this.core.linkCount }];
     const workspace = typeof p.workspace === 'string' ? p.workspace : AGENT_WORKSPACE;
     if (method === 'sessions.list') {
       // Terminals still running here, e.g. for a gateway that restarted and re-attaches them.
@@ -275,7 +277,9 @@ export class AgentCore {
   readonly source: SessionSource;
 
   constructor(private readonly opts: AgentCoreOptions) {
-    this.sessions = new SessionRegistry({ ...DEFAULT_LIMITS, maxSessionsPerUser: 500, log: opts.log.child({ component: 'sessions' }) });
+    // A bigger ring than a gateway's: it is what a program can print while no gateway is
+    // connected before it has to wait (holdDetached), and what a returning gateway resumes from.
+    this.sessions = new SessionRegistry({ ...DEFAULT_LIMITS, ringBytes: AGENT_RING_BYTES, holdDetached: true, maxSessionsPerUser: 500, log: opts.log.child({ component: 'sessions' }) });
     if (opts.root) this.workspaces.set(AGENT_WORKSPACE, { root: opts.root, runtime: new LocalRuntime(opts.root, { env: opts.env }), limits: { mechanism: 'none', applied: [], unsupported: [] } });
     const core = this;
     this.source = {

@@ -51,6 +51,8 @@ export interface AgentClientOptions {
   lostAfterMs: number;
   /** For messages: "the cloud worker", "the runner on host", "the pty host". */
   name: string;
+  /** The reason a terminal ends with when the agent no longer has it (default: "<name> lost this terminal"). */
+  lostTerminal?: string;
   /** Run on every new link before anything else uses it (claims, bindings); `callNow` bypasses
    * the wait for the link. A rejection closes the link and fails the connect. */
   afterConnect?(callNow: (method: string, params: unknown) => Promise<unknown>): Promise<void>;
@@ -83,7 +85,7 @@ interface Terminal {
   paused: boolean;
   ended: boolean;
   handlers: TerminalHandlers;
-  opened?: { resolve(offset: number): void; reject(err: Error): void };
+  opened?: { resolve(o: { offset: number; pid?: number }): void; reject(err: Error): void };
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -106,6 +108,13 @@ export class AgentClient {
 
   constructor(private readonly opts: AgentClientOptions) {
     this.log = opts.log;
+  }
+
+  /** Terminals open through this client and not ended. */
+  get activeTerminals(): number {
+    let n = 0;
+    for (const t of this.terminals.values()) if (!t.ended) n++;
+    return n;
   }
 
   /** Whether a link is up now. */
@@ -150,12 +159,14 @@ export class AgentClient {
     await this.connect();
     const t: Terminal = { channel: this.nextChannel++, session: null, cols: req.cols, rows: req.rows, received: 0, paused: false, ended: false, handlers };
     this.terminals.set(t.channel, t);
-    const startOffset = await new Promise<number>((resolve, reject) => {
+    const { offset: startOffset, pid } = await new Promise<{ offset: number; pid?: number }>((resolve, reject) => {
       t.opened = { resolve, reject };
       this.send(encodeOpen(t.channel, req));
     });
     return {
+      session: t.session!,
       startOffset,
+      pid,
       write: (d) => !t.ended && this.send(encodeInput(t.channel, d)),
       resize: (cols, rows) => {
         t.cols = cols;
@@ -323,7 +334,7 @@ export class AgentClient {
       case 'opened':
         t.session = frame.opened.session;
         if (t.opened) t.received = frame.opened.offset;
-        t.opened?.resolve(frame.opened.offset);
+        t.opened?.resolve(frame.opened);
         t.opened = undefined;
         return;
       case 'output': {
@@ -346,7 +357,7 @@ export class AgentClient {
           t.ended = true;
         } else if (frame.error.code === 'not_found') {
           // The agent no longer knows the session (it restarted): nothing to resume.
-          this.endTerminal(t, { code: null, signal: null }, `${this.opts.name} lost this terminal`);
+          this.endTerminal(t, { code: null, signal: null }, this.opts.lostTerminal ?? `${this.opts.name} lost this terminal`);
         }
         return;
       default:
@@ -356,8 +367,12 @@ export class AgentClient {
 }
 
 export interface TerminalControl {
+  /** The agent's session id. */
+  readonly session: string;
   /** The agent's stream offset of the first byte this terminal delivers. */
   readonly startOffset: number;
+  /** The process id on the agent's machine. */
+  readonly pid?: number;
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
   pause(): void;

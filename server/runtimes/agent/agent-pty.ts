@@ -18,9 +18,13 @@ export class AgentPty implements PtyProcess {
   constructor(
     readonly command: string,
     private readonly onActivity: () => void = () => {},
-    /** The process id on the agent's machine, when known (a re-attached terminal). */
-    readonly pid: number | undefined = undefined,
+    /** The process id on the agent's machine, when known before the terminal is opened. */
+    private readonly knownPid: number | undefined = undefined,
   ) {}
+
+  get pid(): number | undefined {
+    return this.control?.pid ?? this.knownPid;
+  }
 
   handlers() {
     return {
@@ -33,6 +37,10 @@ export class AgentPty implements PtyProcess {
         for (const l of this.exitListeners) l(e, lost);
       },
     };
+  }
+
+  get sessionId(): string {
+    return this.control.session;
   }
 
   get streamOffset(): number {

@@ -9,7 +9,8 @@ import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
 import { PathJail } from '../../workspaces/path-jail';
 import { LocalFs } from './local-fs';
-import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
+import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
+import type { HostedTerminals } from './pty-host';
 import { RuntimeError } from '../runtime';
 
 const KILL_GRACE_MS = 3000;
@@ -187,6 +188,8 @@ export interface LocalRuntimeOptions {
   env?: Record<string, string>;
   /** Rewrites a terminal's program and arguments (resource limits: server/worker/limits.ts). */
   wrap?: (file: string, args: string[]) => [string, string[]];
+  /** Terminals run in the pty host (pty-host.ts), not in this process. */
+  hosted?: HostedTerminals;
 }
 
 export class LocalRuntime implements Runtime {
@@ -211,6 +214,7 @@ export class LocalRuntime implements Runtime {
 
   async openPty(opts: PtyOptions): Promise<PtyProcess> {
     const cwd = await this.cwd(opts.cwd);
+    if (this.opts.hosted) return this.opts.hosted.open(opts);
     const shell = defaultShell();
     const [file, args] = (this.opts.wrap ?? ((f: string, a: string[]) => [f, a] as [string, string[]]))(shell, opts.command ? ['-c', opts.command] : ['-l']);
     try {
@@ -226,6 +230,16 @@ export class LocalRuntime implements Runtime {
     } catch (err) {
       throw new RuntimeError('spawn_failed', `could not start ${shell}: ${(err as Error).message}`);
     }
+  }
+
+  /** Terminals running in the pty host (after a gateway restart: to adopt them again). */
+  async runningTerminals(): Promise<RunningTerminal[]> {
+    return this.opts.hosted ? this.opts.hosted.running() : [];
+  }
+
+  attachPty(t: RunningTerminal): Promise<PtyProcess> {
+    if (!this.opts.hosted) return Promise.reject(new RuntimeError('unavailable', 'terminals of this workspace run in the gateway'));
+    return this.opts.hosted.attach(t);
   }
 
   exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

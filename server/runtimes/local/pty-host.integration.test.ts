@@ -1,0 +1,139 @@
+/**
+ * The local pty host with the real gateway as a process: a terminal printing a numbered stream
+ * survives SIGKILL of the gateway — same process, same session id — and a browser reconnecting
+ * to the restarted gateway resumes with no gap and no repeat; a pty host that dies has its
+ * terminals reported lost within a bound, and the next terminal gets a new host.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startGatewayProcess, type GatewayProcess } from '../../../scripts/bench/gateway-process';
+import { trpcCall } from '../../testing/trpc-call';
+import { GatewayClient } from '../../testing/ws-client';
+
+const gateways: GatewayProcess[] = [];
+afterAll(async () => {
+  // The last one ends the pty host too (stop() ends every process started from DATA_DIR).
+  for (const g of gateways.reverse()) await g.stop().catch(() => {});
+});
+
+async function start(reuse?: GatewayProcess): Promise<GatewayProcess> {
+  const g = await startGatewayProcess({}, [], reuse);
+  gateways.push(g);
+  return g;
+}
+
+interface Listed {
+  id: string;
+  pid?: number;
+  exited: unknown;
+}
+
+async function terminals(g: GatewayProcess): Promise<Listed[]> {
+  const r = await trpcCall<Listed[]>(g.url, 'terminals.list', { token: g.token, input: { workspaceId: g.workspace } });
+  return r.data ?? [];
+}
+
+async function hostPids(g: GatewayProcess): Promise<number[]> {
+  const base = path.join(g.dataDir, 'pty-host');
+  const pids: number[] = [];
+  for (const d of await readdir(base)) {
+    const info = await readFile(path.join(base, d, 'agent.json'), 'utf8').catch(() => null);
+    if (info) pids.push((JSON.parse(info) as { pid: number }).pid);
+  }
+  return pids;
+}
+
+async function eventually<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function lines(text: string): { gaps: number; repeats: number; count: number } {
+  let next = 1;
+  let gaps = 0;
+  let repeats = 0;
+  let count = 0;
+  for (const m of text.matchAll(/line-(\d+)\r\n/g)) {
+    const n = Number(m[1]);
+    count++;
+    if (n === next) next++;
+    else if (n < next) repeats++;
+    else {
+      gaps += n - next;
+      next = n + 1;
+    }
+  }
+  return { gaps, repeats, count };
+}
+
+describe('local pty host', () => {
+  it('keeps a terminal through SIGKILL of the gateway: same process, resumed with 0 gaps and 0 repeats', async () => {
+    const g1 = await start();
+    const N = 2500;
+    const a = await GatewayClient.connect(g1.url, { token: g1.token });
+    const opened = await a.open(1, { workspace: g1.workspace, cols: 100, rows: 30, command: `i=0; while [ $i -lt ${N} ]; do i=$((i+1)); echo line-$i; sleep 0.002; done` });
+    const session = opened.session;
+    await a.until(() => a.text(1).includes('line-300\r\n'), 30_000, 'line 300');
+    const [before] = await terminals(g1);
+    expect(before?.id).toBe(session);
+    expect(before?.pid).toBeGreaterThan(0);
+    const hostsBefore = await hostPids(g1);
+    expect(hostsBefore).toHaveLength(1);
+
+    await g1.kill();
+    const got = Buffer.concat(a.channel(1).chunks);
+    const received = a.channel(1).received;
+    await a.until(() => a.closeInfo !== null, 10_000, 'socket closed by the crash');
+
+    const g2 = await start(g1);
+    // The restarted gateway re-adopts the terminal under its id, with the same process.
+    const after = await eventually(async () => (await terminals(g2)).find((t) => t.id === session), 'the session after restart');
+    expect(after.pid).toBe(before!.pid);
+    expect(await hostPids(g2)).toEqual(hostsBefore);
+
+    const b = await GatewayClient.connect(g2.url, { token: g2.token });
+    const again = await b.open(1, { session, cols: 100, rows: 30, resumeFrom: received });
+    expect(again.snapshot).toBe(false);
+    expect(again.offset).toBe(received);
+    await b.until(() => b.channel(1).exit !== undefined, 60_000, 'the stream to end');
+    expect(b.channel(1).exit).toEqual({ code: 0, signal: null });
+    expect(b.channel(1).duplicateBytes).toBe(0);
+    expect(b.channel(1).gaps).toBe(0);
+    const all = lines(Buffer.concat([got, ...b.channel(1).chunks]).toString('utf8'));
+    expect(all).toEqual({ gaps: 0, repeats: 0, count: N });
+    await b.close();
+  });
+
+  it('reports the terminals of a pty host that died as lost, quickly, and starts a new host', async () => {
+    const g = gateways.at(-1)!;
+    const c = await GatewayClient.connect(g.url, { token: g.token });
+    await c.open(1, { workspace: g.workspace, cols: 80, rows: 24 });
+    c.input(1, 'echo up-$((1+2))\r');
+    await c.until(() => c.text(1).includes('up-3'), 15_000, 'shell');
+    const [host] = await hostPids(g);
+    const t0 = Date.now();
+    process.kill(host!, 'SIGKILL');
+    await c.until(() => c.channel(1).exit !== undefined, 10_000, 'lost');
+    const ms = Date.now() - t0;
+    expect(c.channel(1).events).toContainEqual(expect.objectContaining({ type: 'status', status: 'lost', message: expect.stringMatching(/pty host ended/) }));
+    expect(ms).toBeLessThan(5000);
+    console.log(`pty host killed: terminal reported lost after ${ms} ms`);
+
+    // A new terminal gets a new host.
+    await c.open(2, { workspace: g.workspace, cols: 80, rows: 24 });
+    c.input(2, 'echo again-$((2+2))\r');
+    await c.until(() => c.text(2).includes('again-4'), 15_000, 'a new shell');
+    const [newHost] = await eventually(async () => {
+      const p = await hostPids(g);
+      return p.length && p[0] !== host ? p : null;
+    }, 'a new host');
+    expect(newHost).not.toBe(host);
+    await c.close();
+  });
+});

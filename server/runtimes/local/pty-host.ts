@@ -1,0 +1,207 @@
+/**
+ * The local pty host: local terminals live in a detached worker agent (the runner artifact run
+ * as `serve`, server/worker/daemon.ts) instead of in the gateway, so a gateway restart — deploy,
+ * crash, upgrade — does not end them. The gateway talks to it with lib/protocol over its Unix
+ * socket (DATA_DIR/pty-host/<digest16>/agent.sock, 0600, in a 0700 directory, every link
+ * authenticated with the directory's secret): the same AgentClient path as cloud workers and
+ * SSH runners.
+ *
+ * One host per gateway data directory and runner version: every Tether user's local terminals
+ * run as the gateway's own OS user anyway, so one process per user would isolate nothing the
+ * kernel enforces; it would only multiply processes. A crash ends every local terminal, which
+ * is reported on each (`lost`) and a new host is started for new ones.
+ *
+ * Versions: the host of this gateway's runner digest is the current one and serves new
+ * terminals. A host left by an older gateway keeps its terminals; this gateway re-attaches them
+ * through that host's own socket and never kills it — it exits by itself once it has no terminal
+ * and no link (idle exit).
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../log';
+import { connectDaemon, readDaemonInfo, socketAnswers, spawnDaemon, SOCKET_NAME } from '../../worker/daemon';
+import { AgentClient, AgentGoneError } from '../agent/agent-client';
+import { AgentTerminals } from '../agent/agent-pty';
+import { runnerArtifact } from '../agent/runner-artifact';
+import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
+import { terminalEnv } from './local-runtime';
+
+export interface PtyHostOptions {
+  dataDir: string;
+  log: Logger;
+  /** How long the host keeps terminals with no gateway connected. */
+  graceMs: number;
+  /** The host exits after this long with no terminal and no link. */
+  idleExitMs?: number;
+  /** Terminals end as lost if the host cannot be reached (or restarted) for this long. */
+  lostAfterMs?: number;
+}
+
+/** What a LocalRuntime needs to run its terminals in the pty host. */
+export interface HostedTerminals {
+  open(opts: PtyOptions): Promise<PtyProcess>;
+  running(): Promise<RunningTerminal[]>;
+  attach(t: RunningTerminal): Promise<PtyProcess>;
+}
+
+const SWEEP_MS = 10_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Host {
+  dir: string;
+  client: AgentClient;
+  current: boolean;
+}
+
+export class PtyHosts {
+  private readonly hosts = new Map<string, Host>();
+  /** Running terminal id → the host that has it (for attach). */
+  private readonly owner = new Map<string, Host>();
+  private readonly bound = new Map<string, string>();
+  private currentDir: Promise<string> | null = null;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly opts: PtyHostOptions) {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  private get base(): string {
+    return path.join(this.opts.dataDir, 'pty-host');
+  }
+
+  /** The terminals of one local workspace (bound on the host on first use). */
+  forWorkspace(workspaceId: string, root: string, env: Record<string, string> = {}): HostedTerminals {
+    const bind = async (): Promise<AgentTerminals> => {
+      const host = await this.current();
+      if (this.bound.get(`${host.dir}|${workspaceId}`) !== root || !host.client.connected) {
+        await host.client.call('workspaces.bind', { workspace: workspaceId, root, limits: {}, env });
+        this.bound.set(`${host.dir}|${workspaceId}`, root);
+      }
+      return new AgentTerminals(host.client, workspaceId);
+    };
+    return {
+      open: async (o) => (await bind()).open(o),
+      running: async () => {
+        await this.discover();
+        const all: RunningTerminal[] = [];
+        for (const host of this.hosts.values()) {
+          const list = await new AgentTerminals(host.client, workspaceId).running().catch((err: Error) => {
+            this.opts.log.warn('pty host did not list its terminals', { dir: host.dir, error: err.message });
+            return [];
+          });
+          for (const t of list) this.owner.set(t.id, host);
+          all.push(...list);
+        }
+        return all;
+      },
+      attach: async (t) => {
+        const host = this.owner.get(t.id) ?? (await this.current());
+        return new AgentTerminals(host.client, workspaceId).attach(t);
+      },
+    };
+  }
+
+  /** The pid of the current host (tests and the admin view). */
+  async currentPid(): Promise<number> {
+    const host = await this.current();
+    return ((await host.client.call('agent.info', {})).result as { pid: number }).pid;
+  }
+
+  /** Close our links; the hosts and their terminals go on (a gateway restarting). */
+  dispose(): void {
+    clearInterval(this.sweeper);
+    for (const h of this.hosts.values()) h.client.dispose();
+    this.hosts.clear();
+  }
+
+  /** End every pty host of this data directory and its terminals (tests; never the gateway's own
+   * shutdown, whose point is to leave them running). */
+  async terminate(): Promise<void> {
+    this.dispose();
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(this.base).map((d) => path.join(this.base, d));
+    } catch {
+      return;
+    }
+    for (const dir of dirs) {
+      const pid = readDaemonInfo(dir)?.pid;
+      if (!pid) continue;
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        continue;
+      }
+      for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Let go of older hosts whose terminals have all ended: with no link they exit on their own. */
+  private sweep(): void {
+    for (const [dir, h] of this.hosts) {
+      if (h.current || h.client.activeTerminals > 0) continue;
+      h.client.dispose();
+      this.hosts.delete(dir);
+    }
+  }
+
+  private async current(): Promise<Host> {
+    this.currentDir ??= runnerArtifact(this.opts.dataDir).then((a) => path.join(this.base, a.sha256.slice(0, 16)));
+    const dir = await this.currentDir;
+    let host = this.hosts.get(dir);
+    if (!host) this.hosts.set(dir, (host = this.client(dir, true)));
+    return host;
+  }
+
+  /** Hosts left by earlier gateways (other versions) that still answer. */
+  private async discover(): Promise<void> {
+    await this.current();
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(this.base).map((d) => path.join(this.base, d));
+    } catch {
+      return;
+    }
+    for (const dir of dirs) {
+      if (this.hosts.has(dir)) continue;
+      if (await socketAnswers(path.join(dir, SOCKET_NAME))) this.hosts.set(dir, this.client(dir, false));
+    }
+  }
+
+  private client(dir: string, current: boolean): Host {
+    const host: Host = {
+      dir,
+      current,
+      client: new AgentClient({
+        dial: async () => {
+          try {
+            return await connectDaemon(dir);
+          } catch (err) {
+            // An older host that is gone stays gone; the current one is (re)started.
+            if (!current) throw new AgentGoneError(`the pty host in ${path.basename(dir)} has ended`);
+            this.opts.log.info('starting the pty host', { dir, after: (err as Error).message });
+            const artifact = await runnerArtifact(this.opts.dataDir);
+            await spawnDaemon({ script: artifact.path, dir, graceMs: this.opts.graceMs, idleExitMs: this.opts.idleExitMs, env: terminalEnv() as NodeJS.ProcessEnv });
+            // Bindings were the old process's.
+            for (const k of [...this.bound.keys()]) if (k.startsWith(`${dir}|`)) this.bound.delete(k);
+            return connectDaemon(dir);
+          }
+        },
+        log: this.opts.log.child({ component: 'pty-host' }),
+        lostAfterMs: this.opts.lostAfterMs ?? 15_000,
+        name: 'the pty host',
+        lostTerminal: 'the pty host ended (it crashed or was killed), and this terminal with it',
+      }),
+    };
+    return host;
+  }
+}

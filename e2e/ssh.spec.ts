@@ -4,11 +4,13 @@
  * what a terminal does when the host goes away and comes back.
  */
 import type { Locator, Page } from '@playwright/test';
+import { findProcesses, terminate } from '../server/cloud/processes';
 import { startSshd, type TestSshd } from '../server/testing/sshd';
 import { expect, login, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 
-// SSH runners keep the terminals of a stopped test gateway only briefly (default: 24 h).
-const gateway = useGateway({ TETHER_RUNNER_GRACE_HOURS: '0.005' });
+// SSH runners of these tests: their own cache dir on the host, ended with the file's last test.
+const RUNNER_CACHE = '.cache/tether-e2e';
+const gateway = useGateway({ TETHER_RUNNER_GRACE_HOURS: '0.005', TETHER_RUNNER_CACHE_DIR: RUNNER_CACHE });
 let sshd: TestSshd | undefined;
 
 test.beforeAll(async () => {
@@ -16,6 +18,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await sshd?.close();
+  await terminate(findProcesses((argv) => argv.some((a) => a.includes(`/${RUNNER_CACHE}/`))), 2000);
 });
 
 function server(): TestSshd {

@@ -212,6 +212,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     graceMs: config.ssh.runnerGraceMs,
     lostAfterMs: 10 * 60_000,
     onStatus: (hostId, status) => hosts.recordRunnerStatus(hostId, status),
+    cacheDir: config.ssh.runnerCacheDir,
     ...opts.runner,
   });
   const hosts = new SshHostService({

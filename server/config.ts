@@ -24,6 +24,10 @@ const envSchema = z.object({
   TETHER_SSH_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
   TETHER_RUNNER_GRACE_HOURS: z.coerce.number().positive().default(24),
   TETHER_PTY_HOST: z.enum(['on', 'off']).default('on'),
+  TETHER_RUNNER_CACHE_DIR: z
+    .string()
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]{1,200}$/, 'a relative path under the login directory, without ..')
+    .default('.cache/tether'),
   SSH_AUTH_SOCK: z.string().min(1).optional(),
   TETHER_CLOUD_WARM: z.coerce.number().int().min(0).max(20).default(1),
   TETHER_CLOUD_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
@@ -74,6 +78,8 @@ export interface SshConfig {
   idleCloseMs: number;
   /** The SSH runner keeps terminals this long with no gateway connected. */
   runnerGraceMs: number;
+  /** Where the runner is cached on hosts, relative to the login directory. */
+  runnerCacheDir: string;
 }
 
 export interface Limits {
@@ -133,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       maxChannels: e.TETHER_SSH_MAX_CHANNELS,
       idleCloseMs: e.TETHER_SSH_IDLE_SECONDS * 1000,
       runnerGraceMs: Math.round(e.TETHER_RUNNER_GRACE_HOURS * 3600_000),
+      runnerCacheDir: e.TETHER_RUNNER_CACHE_DIR,
     },
     cloud: {
       warmPoolSize: e.TETHER_CLOUD_WARM,

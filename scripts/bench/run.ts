@@ -11,6 +11,8 @@
  *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire (see cloud.ts)
  *  (m) moving a 10,000-file / 50 MB repository to a worker: full vs incremental (see migration.ts)
  *  (n) attaching to a busy full-screen session on a slow link: snapshot vs ring replay (see attach.ts)
+ *  (r) the local pty host's hop: gateway throughput and echo with terminals in the pty host vs
+ *      in the gateway process (TETHER_PTY_HOST=off), interleaved in the same run
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
  */
@@ -43,6 +45,7 @@ const cloudOnly = process.argv.includes('--cloud');
 const migrationOnly = process.argv.includes('--migration');
 const attachOnly = process.argv.includes('--attach');
 const runnerOnly = process.argv.includes('--runner');
+const ptyHostOnly = process.argv.includes('--ptyhost');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -272,6 +275,34 @@ async function printRunnerFigures() {
   console.log(`(q) file watch latency on an SSH host (write → event, median): runner inotify ${r.runnerWatchMs.toFixed(0)} ms vs SFTP polling every 2 s ${r.pollWatchMs.toFixed(0)} ms → ${(r.pollWatchMs / r.runnerWatchMs).toFixed(0)}× sooner`);
 }
 
+/** (r): the same gateway figures with terminals in the pty host and in-process, interleaved. */
+async function printPtyHostFigures(hosted: GatewayProcess, file: string, ptyBytes: number) {
+  const inProcess = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500', TETHER_PTY_HOST: 'off' });
+  try {
+    const rounds = quick ? 1 : 3;
+    const tp: { hosted: number[]; inProcess: number[] } = { hosted: [], inProcess: [] };
+    const echo: { hosted: number[]; inProcess: number[]; hosted99: number[]; inProcess99: number[] } = { hosted: [], inProcess: [], hosted99: [], inProcess99: [] };
+    for (let i = 0; i < rounds; i++) {
+      for (const [gw, key] of [[hosted, 'hosted'], [inProcess, 'inProcess']] as const) {
+        const g = await gatewayRun(gw, `cat ${file}`);
+        if (g.bytes !== ptyBytes) throw new Error(`gateway delivered ${g.bytes} bytes, expected ${ptyBytes}`);
+        tp[key].push(g.bytes / g.seconds);
+        const e = await echoLatency(gw);
+        echo[key].push(e.p50);
+        echo[`${key}99`].push(e.p99);
+      }
+    }
+    const ratio = median(tp.hosted) / median(tp.inProcess);
+    console.log(
+      `(r) local pty host hop (median of ${rounds}, interleaved): throughput ${(median(tp.hosted) / MB).toFixed(1)} MiB/s in the pty host vs ${(median(tp.inProcess) / MB).toFixed(1)} MiB/s in the gateway → ` +
+        `${(ratio * 100).toFixed(0)}% (cost ${((1 - ratio) * 100).toFixed(1)}%, target < 10%); echo p50 ${median(echo.hosted).toFixed(2)} vs ${median(echo.inProcess).toFixed(2)} ms → ` +
+        `+${(median(echo.hosted) - median(echo.inProcess)).toFixed(2)} ms (target < 0.5 ms), p99 ${median(echo.hosted99).toFixed(2)} vs ${median(echo.inProcess99).toFixed(2)} ms`,
+    );
+  } finally {
+    await inProcess.stop();
+  }
+}
+
 async function printCloudFigures(file: string) {
   const g = await cloudGatewayThroughput({ dataFile: file, quick });
   const k = await cloudThroughput({ dataFile: file, quick });
@@ -313,6 +344,14 @@ async function main() {
     });
     return;
   }
+  if (ptyHostOnly) {
+    const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
+    await printPtyHostFigures(gw, file, ptyBytes).finally(async () => {
+      await gw.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    return;
+  }
   if (runnerOnly) {
     await printRunnerFigures().finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -345,6 +384,7 @@ async function main() {
     console.log(`(f) open a 5 MB file: ${o.gatewayMs.toFixed(0)} ms through tRPC vs ${o.rawMs.toFixed(0)} ms raw readFile (×${(o.gatewayMs / o.rawMs).toFixed(1)})`);
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
+    await printPtyHostFigures(gw, file, ptyBytes);
     await printAttachFigures(gw);
     await printSshFigures(file);
     await printRunnerFigures();

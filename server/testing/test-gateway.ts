@@ -51,7 +51,7 @@ export async function startTestGateway(
     ptyHost: overrides.ptyHost ?? false,
     // Never this machine's own ~/.ssh or agent. SSH runners keep a closed test gateway's
     // terminals only briefly.
-    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, ...overrides.ssh },
+    ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, runnerCacheDir: '.cache/tether-test', ...overrides.ssh },
     // No warm workers unless a test asks: most tests never start one.
     cloud: { warmPoolSize: 0, maxWorkersPerUser: 3, idleReleaseMs: 3600_000, sandbox: 'auto', ...overrides.cloud },
   };

@@ -8,8 +8,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from '../../../scripts/bench/gateway-process';
+import { silentLogger } from '../../log';
+import { startTestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
 import { GatewayClient } from '../../testing/ws-client';
+import { connectDaemon, spawnDaemon } from '../../worker/daemon';
+import { AgentClient } from '../agent/agent-client';
+import { AgentTerminals } from '../agent/agent-pty';
+import { runnerArtifact } from '../agent/runner-artifact';
 
 const gateways: GatewayProcess[] = [];
 afterAll(async () => {
@@ -135,5 +141,55 @@ describe('local pty host', () => {
     }, 'a new host');
     expect(newHost).not.toBe(host);
     await c.close();
+  });
+});
+
+describe('pty host versions', () => {
+  it("keeps an older version's host until its terminals end, re-attaching them; new terminals go to the current host", async () => {
+    const gw = await startTestGateway({ ptyHost: true });
+    try {
+      const ws = await gw.tether.workspaces.create(gw.adminId, 'versions');
+      // A host left by "another version" of the gateway: its own directory under pty-host/.
+      const artifact = await runnerArtifact(gw.dataDir);
+      const oldDir = path.join(gw.dataDir, 'pty-host', 'older-version');
+      await spawnDaemon({ script: artifact.path, dir: oldDir, idleExitMs: 500 });
+      const old = new AgentClient({ dial: () => connectDaemon(oldDir), log: silentLogger, lostAfterMs: 5000, name: 'old host' });
+      await old.call('workspaces.bind', { workspace: ws.id, root: ws.root, limits: {} });
+      const oldTerm = await new AgentTerminals(old, ws.id).open({ cols: 80, rows: 24, command: 'read x; echo "got:$x"' });
+      old.dispose(); // that gateway went away
+      const oldPid = JSON.parse(await readFile(path.join(oldDir, 'agent.json'), 'utf8')).pid as number;
+
+      // This gateway finds it (as at startup) and adopts its terminal under its id.
+      const rt = gw.tether.runtimes.forWorkspace(ws);
+      const running = await rt.runningTerminals!();
+      expect(running.map((t) => t.id)).toContain(oldTerm.sessionId);
+      const adopted = gw.tether.sessions.adopt({ userId: gw.adminId, workspaceId: ws.id, proc: await rt.attachPty!(running[0]!), cols: 80, rows: 24, id: running[0]!.id });
+
+      // A new terminal goes to the current host, another process.
+      const c = await GatewayClient.connect(gw.url, { token: gw.token });
+      const fresh = await c.open(1, { workspace: ws.id, cols: 80, rows: 24, command: 'echo current; sleep 30' });
+      const current = await gw.tether.ptyHosts!.currentPid();
+      expect(current).not.toBe(oldPid);
+      expect(fresh.pid).toBeGreaterThan(0);
+
+      // The old terminal is driven through the adopted session; when it ends, the old host goes.
+      await c.open(2, { session: adopted.id, cols: 80, rows: 24 });
+      c.input(2, 'yes\r');
+      await c.until(() => c.channel(2).exit !== undefined, 15_000, 'old terminal exit');
+      expect(c.text(2)).toContain('got:yes');
+      await eventually(async () => {
+        try {
+          process.kill(oldPid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }, 'the old host to exit on its own', 30_000);
+      // The current host and its terminal are untouched.
+      expect(await gw.tether.ptyHosts!.currentPid()).toBe(current);
+      await c.close();
+    } finally {
+      await gw.dispose();
+    }
   });
 });

@@ -109,7 +109,16 @@ async function loadUi(config: Config): Promise<UiHandler> {
   };
 }
 
-function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, runtimes: RuntimeRegistry, onLimit: (limit: string) => void): SessionSource {
+/** How long an OPEN of an unknown session waits for the re-adoption after a restart. */
+const ADOPTION_WAIT_MS = 10_000;
+
+function sessionSource(
+  registry: SessionRegistry,
+  workspaces: WorkspaceService,
+  runtimes: RuntimeRegistry,
+  onLimit: (limit: string) => void,
+  adopting: () => Promise<unknown>,
+): SessionSource {
   return {
     async create(user, req) {
       const ws = workspaces.get(user.id, req.workspace);
@@ -130,7 +139,10 @@ function sessionSource(registry: SessionRegistry, workspaces: WorkspaceService, 
         throw err;
       }
     },
-    find: (user, id) => registry.getForUser(id, user.id),
+    // A browser reconnecting right after a restart may ask before its terminal is adopted again.
+    find: async (user, id) =>
+      registry.getForUser(id, user.id) ??
+      (await Promise.race([adopting(), new Promise((r) => setTimeout(r, ADOPTION_WAIT_MS).unref())]), registry.getForUser(id, user.id)),
     forget: (session) => registry.forget(session.id),
   };
 }
@@ -284,7 +296,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
-  const source = sessionSource(sessions, workspaces, runtimes, (limit) => metrics.limitHit(limit));
+  let adopting: Promise<unknown> = Promise.resolve();
+  const source = sessionSource(sessions, workspaces, runtimes, (limit) => metrics.limitHit(limit), () => adopting);
   const gateway = new WsGateway({
     authenticator,
     guests: createGuestGate(shares, source),
@@ -445,6 +458,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     if (n) log.info('re-attached terminals of the pty host, cloud workers and SSH runners', { terminals: n });
     return n;
   })();
+  adopting = readopted;
 
   const close = () =>
     (closing ??= (async () => {

@@ -51,7 +51,8 @@ export interface ConnectionUser {
 /** What a connection needs to find or create sessions; errors carry a protocol error code. */
 export interface SessionSource {
   create(user: ConnectionUser, req: OpenRequest & { workspace: string }): Promise<TerminalSession>;
-  find(user: ConnectionUser, sessionId: string): TerminalSession | null;
+  /** May wait (a gateway that just started is still re-adopting terminals that outlived it). */
+  find(user: ConnectionUser, sessionId: string): TerminalSession | null | Promise<TerminalSession | null>;
   forget(session: TerminalSession): void;
 }
 
@@ -304,7 +305,7 @@ export class Connection implements ChannelSink {
       session =
         req.workspace !== undefined
           ? await this.sessions.create(this.user, { ...req, workspace: req.workspace })
-          : this.sessions.find(this.user, req.session!);
+          : await this.sessions.find(this.user, req.session!);
     } catch (err) {
       this.opening.delete(channel);
       if (err instanceof GatewayError) return this.sendError(channel, err.code, err.message);

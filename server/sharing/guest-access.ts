@@ -36,8 +36,8 @@ export function guestSessionSource(principal: GuestPrincipal, owner: SessionSour
       if (req.workspace !== share.workspaceId) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
       return owner.create(ownerUser, req);
     },
-    find(_user, id) {
-      const s = owner.find(ownerUser, id);
+    async find(_user, id) {
+      const s = await owner.find(ownerUser, id);
       return s && sessionInShare(share, s) ? s : null;
     },
     forget: (session) => owner.forget(session),

@@ -145,4 +145,44 @@ describe('flow control', () => {
     expect(session.ring.end).toBe(100_000);
     expect(session.ring.size).toBe(64 * 1024);
   });
+
+  it("holds what a departed viewer had not acknowledged (an agent's session), and lets the program wait instead of evicting it", () => {
+    const sink = new FakeSink();
+    const pty = new EchoPty({ cols: 80, rows: 24 });
+    const ring = 64 * 1024;
+    const session = new TerminalSession({ id: 'held', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
+      highWater: HIGH,
+      lowWater: LOW,
+      ringBytes: ring,
+      cols: 80,
+      rows: 24,
+      holdDetached: true,
+    });
+    const gateway = new Channel(1, session, 0, sink, HIGH);
+    session.attach(gateway);
+    pty.emit(chunk(500));
+    sink.drain();
+    gateway.ack(500);
+    session.detach(gateway); // the link dropped with everything up to 500 acknowledged
+    // The program prints on while the held bytes fit the ring…
+    let emitted = 500;
+    while (!pty.paused && emitted < 4 * ring) {
+      pty.emit(chunk(500));
+      emitted += 500;
+    }
+    expect(pty.paused).toBe(true);
+    expect(emitted - 500).toBeGreaterThan(ring - 3 * HIGH);
+    // …and nothing after offset 500 was evicted: the returning gateway resumes exactly.
+    expect(session.ring.start).toBeLessThanOrEqual(500);
+    const back = new Channel(2, session, 500, sink, HIGH);
+    session.attach(back);
+    for (let guard = 0; sink.bytesFor(2) < emitted - 500 && guard < 1000; guard++) {
+      sink.schedulePump(back);
+      sink.drain();
+      back.ack(500 + sink.bytesFor(2));
+    }
+    expect(sink.sent.find((x) => x.channel === 2)?.offset).toBe(500);
+    expect(sink.bytesFor(2)).toBe(emitted - 500);
+    expect(pty.paused).toBe(false);
+  });
 });

@@ -18,7 +18,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await sshd?.close();
-  await terminate(findProcesses((argv) => argv.some((a) => a.includes(`/${RUNNER_CACHE}/`))), 2000);
+  await terminate(findProcesses((argv) => argv.some((a) => a.includes(`/${RUNNER_CACHE}/run-`))), 2000);
 });
 
 function server(): TestSshd {

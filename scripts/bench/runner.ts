@@ -19,6 +19,7 @@ import { RunnerService, type RunnerMode } from '../../server/runtimes/ssh/runner
 import { SshRuntime } from '../../server/runtimes/ssh/ssh-runtime';
 import { startSshd, type TestSshd } from '../../server/testing/sshd';
 import { testPoolTarget } from '../../server/testing/ssh-pool-target';
+import { endRunnerDaemons } from '../../server/testing/runner-daemons';
 import { startTcpProxy } from '../../server/testing/tcp-proxy';
 import { median } from './stats';
 
@@ -75,29 +76,11 @@ export async function runnerFigures(opts: { quick: boolean }): Promise<RunnerFig
     const cached: number[] = [];
     const coldDaemon: number[] = [];
     const direct: number[] = [];
-    /** End the runner daemons on the host (as after a reboot): the next start spawns one. */
-    const killDaemons = async () => {
-      const base = path.join(home, cacheDir);
-      for (const d of (await readdir(base)).filter((f) => f.startsWith('run-'))) {
-        const info = await readFile(path.join(base, d, 'agent.json'), 'utf8').catch(() => null);
-        if (!info) continue;
-        const pid = (JSON.parse(info) as { pid: number }).pid;
-        process.kill(pid, 'SIGTERM');
-        await until(() => {
-          try {
-            process.kill(pid, 0);
-            return false;
-          } catch {
-            return true;
-          }
-        });
-      }
-    };
     let artifactBytes = 0;
     for (let i = 0; i < rounds; i++) {
       await rm(path.join(home, cacheDir), { recursive: true, force: true }); // a host never deployed to
       for (const [mode, into] of [['always', deploy], ['always', cached], ['always', coldDaemon], ['never', direct]] as const) {
-        if (into === coldDaemon) await killDaemons();
+        if (into === coldDaemon) await endRunnerDaemons(home, cacheDir); // as after a reboot: the bridge starts one
         const g = gateway(target); // a gateway that just started: no connection, no runner link
         const rt = await g.runtime(mode);
         const t0 = performance.now();

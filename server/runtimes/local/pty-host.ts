@@ -18,6 +18,7 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { terminate as terminateProcesses } from '../../cloud/processes';
 import type { Logger } from '../../log';
 import { connectDaemon, readDaemonInfo, socketAnswers, spawnDaemon, SOCKET_NAME } from '../../worker/daemon';
 import { AgentClient, AgentGoneError } from '../agent/agent-client';
@@ -46,14 +47,6 @@ export interface HostedTerminals {
 
 const SWEEP_MS = 10_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Host {
   dir: string;
@@ -127,21 +120,16 @@ export class PtyHosts {
    * shutdown, whose point is to leave them running). */
   async terminate(): Promise<void> {
     this.dispose();
-    let dirs: string[] = [];
+    const pids = this.hostDirs().flatMap((dir) => readDaemonInfo(dir)?.pid ?? []);
+    await terminateProcesses(pids, 5000);
+  }
+
+  /** Every host directory (of any version) under DATA_DIR/pty-host. */
+  private hostDirs(): string[] {
     try {
-      dirs = readdirSync(this.base).map((d) => path.join(this.base, d));
+      return readdirSync(this.base).map((d) => path.join(this.base, d));
     } catch {
-      return;
-    }
-    for (const dir of dirs) {
-      const pid = readDaemonInfo(dir)?.pid;
-      if (!pid) continue;
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        continue;
-      }
-      for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 25));
+      return [];
     }
   }
 
@@ -165,13 +153,7 @@ export class PtyHosts {
   /** Hosts left by earlier gateways (other versions) that still answer. */
   private async discover(): Promise<void> {
     await this.current();
-    let dirs: string[] = [];
-    try {
-      dirs = readdirSync(this.base).map((d) => path.join(this.base, d));
-    } catch {
-      return;
-    }
-    for (const dir of dirs) {
+    for (const dir of this.hostDirs()) {
       if (this.hosts.has(dir)) continue;
       if (await socketAnswers(path.join(dir, SOCKET_NAME))) this.hosts.set(dir, this.client(dir, false));
     }

@@ -5,7 +5,7 @@
  * a host without node, resource limits, and inotify watching vs SFTP polling.
  */
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { silentLogger } from '../../log';
 import type { SessionLimits } from '../../worker/limits';
 import { startSshd, type TestSshd } from '../../testing/sshd';
 import { testPoolTarget } from '../../testing/ssh-pool-target';
+import { endRunnerDaemons } from '../../testing/runner-daemons';
 import { startTcpProxy, type TcpProxy } from '../../testing/tcp-proxy';
 import { runnerArtifact } from '../agent/runner-artifact';
 import type { FsEvent, PtyProcess } from '../runtime';
@@ -65,20 +66,6 @@ async function run(p: PtyProcess, out: { text: () => string }, command: string, 
   return t.slice(0, t.lastIndexOf(`${marker}-42\r\n`));
 }
 
-async function killDaemons(): Promise<void> {
-  const base = path.join(home, cacheDir);
-  for (const d of await readdir(base).catch(() => [] as string[])) {
-    const info = await readFile(path.join(base, d, 'agent.json'), 'utf8').catch(() => null);
-    if (info) {
-      try {
-        process.kill((JSON.parse(info) as { pid: number }).pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-}
-
 beforeAll(async () => {
   sshd = await startSshd();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'tether-runner-'));
@@ -88,7 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of services) s.dispose();
   for (const p of pools) p.dispose();
-  await killDaemons();
+  await endRunnerDaemons(home, cacheDir);
   await rm(path.join(home, cacheDir), { recursive: true, force: true });
   await sshd?.close();
   await rm(dataDir, { recursive: true, force: true });

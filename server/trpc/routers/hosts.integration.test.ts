@@ -136,6 +136,23 @@ describe('SSH workspaces', () => {
     expect((await call('fs.read', { workspaceId: ws.id, path: '../../etc/passwd' })).error?.code).toBe('BAD_REQUEST');
   });
 
+  it('deploys the runner on "Check runner", records the outcome on the host, and validates the settings', async () => {
+    const checked = await call<{ runner: { mode: string; status: { state: string; uploaded?: boolean; connectMs?: number } | null } }>('hosts.checkRunner', { id: host.id }, true);
+    expect(checked.error).toBeUndefined();
+    expect(checked.data!.runner.mode).toBe('auto');
+    expect(checked.data!.runner.status).toMatchObject({ state: 'runner' });
+    expect(checked.data!.runner.status!.connectMs).toBeGreaterThan(0);
+    const listed = await call<{ id: string; runner: { status: { state: string } | null } }[]>('hosts.list', undefined);
+    expect(listed.data!.find((h) => h.id === host.id)!.runner.status?.state).toBe('runner');
+    // Limits are bounded numbers; unknown keys and modes are refused.
+    expect((await call('hosts.setRunner', { id: host.id, mode: 'sometimes', limits: {} }, true)).error?.code).toBe('BAD_REQUEST');
+    expect((await call('hosts.setRunner', { id: host.id, mode: 'auto', limits: { memoryMb: -1 } }, true)).error?.code).toBe('BAD_REQUEST');
+    expect((await call('hosts.setRunner', { id: host.id, mode: 'auto', limits: { swap: 1 } }, true)).error?.code).toBe('BAD_REQUEST');
+    const set = await call<{ runner: { limits: unknown } }>('hosts.setRunner', { id: host.id, mode: 'auto', limits: { memoryMb: 512, openFiles: 256 } }, true);
+    expect(set.data!.runner.limits).toEqual({ memoryMb: 512, openFiles: 256 });
+    await call('hosts.setRunner', { id: host.id, mode: 'auto', limits: {} }, true);
+  });
+
   it('runs terminals over direct SSH (runner: never) with exact resume, and reports a dropped connection', async () => {
     // With the runner (the default, auto) a dropped connection does not end terminals: that is
     // runner.integration.test.ts. Here the host is switched to direct SSH.

@@ -61,6 +61,8 @@ export class RunnerUnavailableError extends RuntimeError {
 
 const EXIT_NO_NODE = 90;
 const EXIT_ARTIFACT = 91;
+/** runner-main.ts: the host's node is older than the runner needs. */
+const EXIT_NODE_TOO_OLD = 92;
 const LAUNCH_TIMEOUT_MS = 20_000;
 const MAX_STDERR = 4096;
 /** Where artifacts go on a host, relative to the login directory. */
@@ -284,7 +286,7 @@ export class HostRunner {
       ch.once('close', () => {
         const why = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300);
         if (code === EXIT_ARTIFACT) finish({ kind: 'artifact', reason: why || 'missing' });
-        else if (code === EXIT_NO_NODE || code === 127) finish({ kind: 'no-node', reason: why || 'node not found' });
+        else if (code === EXIT_NO_NODE || code === EXIT_NODE_TOO_OLD || code === 127) finish({ kind: 'no-node', reason: why || 'node not found' });
         else finish({ kind: 'error', reason: why || `exit code ${code}` });
       });
       const timer = setTimeout(() => {

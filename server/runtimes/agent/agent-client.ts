@@ -4,7 +4,8 @@
  * terminal channels (wire protocol v1) and CALL/REPLY requests. When the link drops it reconnects
  * with backoff and re-attaches every terminal with `resumeFrom` = the bytes it already has, so
  * output continues exactly; calls in flight fail (the caller may retry). When the agent is gone
- * (`dial` answers null, or it stays unreachable past `lostAfterMs`), its terminals end as lost.
+ * (`dial` throws AgentGoneError, or it stays unreachable past `lostAfterMs`), its terminals end
+ * as lost.
  */
 import WebSocket from 'ws';
 import {
@@ -44,8 +45,8 @@ export class AgentGoneError extends RuntimeError {
 }
 
 export interface AgentClientOptions {
-  /** Open a link (not yet HELLO'd); null when the agent is gone for good. Throw when unreachable. */
-  dial(): Promise<LinkSocket | null>;
+  /** Open a link (not yet HELLO'd). Throw when unreachable, AgentGoneError when gone for good. */
+  dial(): Promise<LinkSocket>;
   log: Logger;
   /** Terminals end as lost after the agent has been unreachable this long. */
   lostAfterMs: number;
@@ -66,7 +67,7 @@ export function connectWebSocket(ep: WorkerEndpoint, name: string): Promise<Link
     ws.once('error', (err) => reject(new RuntimeError('unavailable', `cannot reach ${name}: ${err.message}`)));
     ws.once('open', () => {
       ws.removeAllListeners('error');
-      resolve(ws as unknown as LinkSocket);
+      resolve(ws);
     });
   });
 }
@@ -104,11 +105,7 @@ export class AgentClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
 
-  private readonly log: Logger;
-
-  constructor(private readonly opts: AgentClientOptions) {
-    this.log = opts.log;
-  }
+  constructor(private readonly opts: AgentClientOptions) {}
 
   /** Terminals open through this client and not ended. */
   get activeTerminals(): number {
@@ -135,11 +132,6 @@ export class AgentClient {
       this.calls.set(id, { resolve, reject });
       this.ws!.send(encodeCall(id, method, params, tail), { binary: true });
     });
-  }
-
-  /** Resolves when a link is up (dialling if needed). */
-  whenConnected(): Promise<void> {
-    return this.connect();
   }
 
   onNotice(listener: (n: AgentNotice) => void): () => void {
@@ -204,7 +196,8 @@ export class AgentClient {
     this.ws?.send(frame, { binary: true });
   }
 
-  private connect(): Promise<void> {
+  /** Resolves when a link is up (dialling if needed). */
+  connect(): Promise<void> {
     if (this.disposed) return Promise.reject(new RuntimeError('unavailable', 'the workspace is closing'));
     if (!this.ready) {
       const r = this.dial();
@@ -218,7 +211,6 @@ export class AgentClient {
 
   private async dial(): Promise<void> {
     const ws = await this.opts.dial();
-    if (!ws) throw new AgentGoneError(`${this.opts.name} is gone`);
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
         clearTimeout(timer);
@@ -238,7 +230,7 @@ export class AgentClient {
     });
     ws.removeAllListeners('error');
     ws.removeAllListeners('close');
-    ws.on('error', (err) => this.log.debug('agent link error', { error: err.message }));
+    ws.on('error', (err) => this.opts.log.debug('agent link error', { error: err.message }));
     ws.on('message', (data: Buffer) => this.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
     ws.on('close', () => this.onClose(ws));
     this.ws = ws;

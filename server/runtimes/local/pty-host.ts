@@ -21,6 +21,7 @@ import path from 'node:path';
 import { terminate as terminateProcesses } from '../../cloud/processes';
 import type { Logger } from '../../log';
 import { connectDaemon, readDaemonInfo, socketAnswers, spawnDaemon, SOCKET_NAME } from '../../worker/daemon';
+import { AgentBindings } from '../agent/agent-bindings';
 import { AgentClient, AgentGoneError } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';
@@ -51,6 +52,7 @@ const SWEEP_MS = 10_000;
 interface Host {
   dir: string;
   client: AgentClient;
+  bindings: AgentBindings;
   current: boolean;
 }
 
@@ -58,7 +60,6 @@ export class PtyHosts {
   private readonly hosts = new Map<string, Host>();
   /** Running terminal id → the host that has it (for attach). */
   private readonly owner = new Map<string, Host>();
-  private readonly bound = new Map<string, string>();
   private currentDir: Promise<string> | null = null;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -75,10 +76,7 @@ export class PtyHosts {
   forWorkspace(workspaceId: string, root: string, env: Record<string, string> = {}): HostedTerminals {
     const bind = async (): Promise<AgentTerminals> => {
       const host = await this.current();
-      if (this.bound.get(`${host.dir}|${workspaceId}`) !== root || !host.client.connected) {
-        await host.client.call('workspaces.bind', { workspace: workspaceId, root, limits: {}, env });
-        this.bound.set(`${host.dir}|${workspaceId}`, root);
-      }
+      await host.bindings.ensure(workspaceId, { root, limits: {}, env });
       return new AgentTerminals(host.client, workspaceId);
     };
     return {
@@ -103,7 +101,7 @@ export class PtyHosts {
     };
   }
 
-  /** The pid of the current host (tests and the admin view). */
+  /** The pid of the current host (tests). */
   async currentPid(): Promise<number> {
     const host = await this.current();
     return ((await host.client.call('agent.info', {})).result as { pid: number }).pid;
@@ -160,9 +158,11 @@ export class PtyHosts {
   }
 
   private client(dir: string, current: boolean): Host {
+    const bindings = new AgentBindings(() => host.client);
     const host: Host = {
       dir,
       current,
+      bindings,
       client: new AgentClient({
         dial: async () => {
           try {
@@ -173,11 +173,11 @@ export class PtyHosts {
             this.opts.log.info('starting the pty host', { dir, after: (err as Error).message });
             const artifact = await runnerArtifact(this.opts.dataDir);
             await spawnDaemon({ script: artifact.path, dir, graceMs: this.opts.graceMs, idleExitMs: this.opts.idleExitMs, env: terminalEnv() as NodeJS.ProcessEnv });
-            // Bindings were the old process's.
-            for (const k of [...this.bound.keys()]) if (k.startsWith(`${dir}|`)) this.bound.delete(k);
             return connectDaemon(dir);
           }
         },
+        // A new host process has no bindings; one that lived on keeps them (binding is idempotent).
+        afterConnect: (callNow) => bindings.rebind(callNow),
         log: this.opts.log.child({ component: 'pty-host' }),
         lostAfterMs: this.opts.lostAfterMs ?? 15_000,
         name: 'the pty host',

@@ -23,12 +23,14 @@ import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { Logger } from '../../log';
 import type { LimitsPlan, SessionLimits } from '../../worker/limits';
+import { AgentBindings } from '../agent/agent-bindings';
 import { AgentClient } from '../agent/agent-client';
 import { FramedStream } from '../agent/framed-stream';
 import { RUNNER_NAPI_MIN, RUNNER_NODE_MIN_MAJOR, runnerArtifact, verifiedArtifactBytes, type RunnerArtifact } from '../agent/runner-artifact';
 import { RuntimeError } from '../runtime';
 import { endpointName, type PoolTarget, type SshPool } from './pool';
 import { call } from './sftp-fs';
+import { openExec, runLine } from './ssh-exec';
 
 export type RunnerMode = 'auto' | 'always' | 'never';
 export const RUNNER_MODES: readonly RunnerMode[] = ['auto', 'always', 'never'];
@@ -129,17 +131,12 @@ export class RunnerService {
   }
 }
 
-interface Binding {
-  root: string;
-  limits: SessionLimits;
-}
-
 export class HostRunner {
   readonly agent: AgentClient;
   /** Uploads done by this gateway (tests and the bench read it). */
   uploads = 0;
   status: RunnerStatus | null = null;
-  private readonly bindings = new Map<string, Binding>();
+  private readonly bindings = new AgentBindings(() => this.agent);
   private readonly linkId = randomBytes(12).toString('base64url');
   /** The runner cannot run on this host: asked again only after UNAVAILABLE_RETRY_MS. */
   private unavailable: { err: RunnerUnavailableError; until: number } | null = null;
@@ -155,7 +152,11 @@ export class HostRunner {
     this.cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
     this.agent = new AgentClient({
       dial: () => this.dial(),
-      afterConnect: (callNow) => this.afterConnect(callNow),
+      afterConnect: async (callNow) => {
+        // A half-open link of ours (the network died without a FIN) would keep viewing our terminals.
+        await callNow('links.claim', { id: this.linkId });
+        await this.bindings.rebind(callNow);
+      },
       log: opts.log.child({ component: 'runner', host: this.where }),
       lostAfterMs: opts.lostAfterMs,
       name: `the runner on ${this.where}`,
@@ -163,53 +164,22 @@ export class HostRunner {
   }
 
   /**
-   * Serve `root` as workspace `key` on the runner (connecting, and deploying, if needed).
-   * Rejects with RunnerUnavailableError when the runner cannot run on this host.
+   * Serve `root` as workspace `key` on the runner (connecting, and deploying, if needed), unless it
+   * is already, with these limits. Rejects with RunnerUnavailableError when the runner cannot run
+   * on this host.
    */
-  async bind(key: string, root: string, limits: SessionLimits): Promise<void> {
-    if (this.unavailable && Date.now() < this.unavailable.until) throw this.unavailable.err;
-    const had = this.bindings.get(key);
-    this.bindings.set(key, { root, limits });
-    try {
-      const r = (await this.agent.call('workspaces.bind', { workspace: key, root, limits })).result as { limits: Omit<LimitsPlan, 'wrap'> };
-      if (this.status) this.setStatus({ ...this.status, limits: r.limits });
-    } catch (err) {
-      if (had) this.bindings.set(key, had);
-      else this.bindings.delete(key);
-      if (err instanceof RunnerUnavailableError) this.unavailable = { err, until: Date.now() + UNAVAILABLE_RETRY_MS };
-      throw err;
-    }
+  async ensureBound(key: string, root: string, limits: SessionLimits): Promise<void> {
+    const r = (await this.bindings.ensure(key, { root, limits })) as { limits: Omit<LimitsPlan, 'wrap'> } | null;
+    if (r && this.status) this.setStatus({ ...this.status, limits: r.limits });
   }
 
   /** Connect (deploying if needed); rejects with RunnerUnavailableError when it cannot run here. */
-  async connect(): Promise<void> {
-    if (this.unavailable && Date.now() < this.unavailable.until) throw this.unavailable.err;
-    try {
-      await this.agent.whenConnected();
-    } catch (err) {
-      if (err instanceof RunnerUnavailableError) this.unavailable = { err, until: Date.now() + UNAVAILABLE_RETRY_MS };
-      throw err;
-    }
-  }
-
-  isBound(key: string): boolean {
-    return this.bindings.has(key);
-  }
-
-  /** bind() unless `key` is bound to the same folder and limits on a link that is up. */
-  async ensureBound(key: string, root: string, limits: SessionLimits): Promise<void> {
-    const b = this.bindings.get(key);
-    if (b && this.agent.connected && b.root === root && JSON.stringify(b.limits) === JSON.stringify(limits)) return;
-    await this.bind(key, root, limits);
+  connect(): Promise<void> {
+    return this.agent.connect();
   }
 
   dispose(): void {
     this.agent.dispose();
-  }
-
-  /** Fault injection: cut this runner's link as a network failure would. */
-  dropLink(): void {
-    this.agent.dropLink();
   }
 
   private setStatus(s: RunnerStatus): void {
@@ -217,13 +187,21 @@ export class HostRunner {
     this.opts.onStatus(this.hostId, s);
   }
 
-  private async afterConnect(callNow: (method: string, params: unknown) => Promise<unknown>): Promise<void> {
-    // A half-open link of ours (the network died without a FIN) would keep viewing our terminals.
-    await callNow('links.claim', { id: this.linkId });
-    for (const [key, b] of this.bindings) await callNow('workspaces.bind', { workspace: key, root: b.root, limits: b.limits });
+  /** The runner cannot run here: recorded (and not asked again for a while), else launched. */
+  private async dial(): Promise<FramedStream> {
+    if (this.unavailable && Date.now() < this.unavailable.until) throw this.unavailable.err;
+    try {
+      return await this.launchOrDeploy();
+    } catch (err) {
+      if (err instanceof RunnerUnavailableError) {
+        this.unavailable = { err, until: Date.now() + UNAVAILABLE_RETRY_MS };
+        this.setStatus({ state: 'direct', reason: err.message, at: Date.now() });
+      }
+      throw err;
+    }
   }
 
-  private async dial(): Promise<FramedStream> {
+  private async launchOrDeploy(): Promise<FramedStream> {
     const started = performance.now();
     const artifact = await runnerArtifact(this.opts.dataDir);
     let r = await this.launch(artifact);
@@ -231,20 +209,11 @@ export class HostRunner {
     let replaced: string | undefined;
     if (r.kind === 'artifact') {
       if (r.reason !== 'missing') replaced = r.reason;
-      try {
-        await this.deploy(artifact);
-      } catch (err) {
-        if (err instanceof RunnerUnavailableError) this.setStatus({ state: 'direct', reason: err.message, at: Date.now() });
-        throw err;
-      }
+      await this.deploy(artifact);
       uploaded = true;
       r = await this.launch(artifact);
     }
-    if (r.kind === 'no-node') {
-      const err = new RunnerUnavailableError(`the runner needs node >= ${RUNNER_NODE_MIN_MAJOR} on ${this.where}: ${r.reason}`);
-      this.setStatus({ state: 'direct', reason: err.message, at: Date.now() });
-      throw err;
-    }
+    if (r.kind === 'no-node') throw new RunnerUnavailableError(`the runner needs node >= ${RUNNER_NODE_MIN_MAJOR} on ${this.where}: ${r.reason}`);
     if (r.kind !== 'ok') throw new RuntimeError('unavailable', `the runner on ${this.where} did not start: ${r.reason}`);
     const connectMs = Math.round(performance.now() - started);
     this.setStatus({ state: 'runner', version: r.version, digest: artifact.sha256, uploaded, replaced, connectMs, node: r.node, limits: this.status?.limits, at: Date.now() });
@@ -252,15 +221,13 @@ export class HostRunner {
     return r.link;
   }
 
-  private exec(line: string): Promise<ClientChannel> {
-    return this.opts.pool.openChannel(this.target, (client: Client) => call<ClientChannel>((cb) => client.exec(line, cb)));
-  }
-
   private async launch(a: RunnerArtifact): Promise<LaunchResult> {
-    const ch = await this.exec(launchLine(a, { graceMs: this.opts.graceMs, idleExitMs: this.opts.idleExitMs, cacheDir: this.cacheDir }));
+    const line = launchLine(a, { graceMs: this.opts.graceMs, idleExitMs: this.opts.idleExitMs, cacheDir: this.cacheDir });
+    // An ExecHandle: a launch that fails at once can report its exit status before we listen.
+    const handle = await this.opts.pool.openChannel(this.target, (client) => openExec(client, line));
+    const ch = handle.channel;
     return new Promise<LaunchResult>((resolve) => {
       let stderr = '';
-      let code: number | null = null;
       let done = false;
       const finish = (r: LaunchResult) => {
         if (done) return;
@@ -271,7 +238,6 @@ export class HostRunner {
       ch.stderr.on('data', (d: Buffer) => {
         if (stderr.length < MAX_STDERR) stderr += d.toString('utf8');
       });
-      ch.on('exit', (c: number | null) => (code = c));
       const link = new FramedStream(ch, (record) => {
         const m = /^TETHER-RUNNER (\S+) (\S+)$/.exec(Buffer.from(record).toString('utf8'));
         if (!m) {
@@ -283,7 +249,8 @@ export class HostRunner {
       });
       link.on('error', () => {});
       // The channel's 'close' comes after its exit status (its EOF, which ends the link, before).
-      ch.once('close', () => {
+      handle.once('close', () => {
+        const code = handle.exit?.code ?? null;
         const why = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300);
         if (code === EXIT_ARTIFACT) finish({ kind: 'artifact', reason: why || 'missing' });
         else if (code === EXIT_NO_NODE || code === EXIT_NODE_TOO_OLD || code === 127) finish({ kind: 'no-node', reason: why || 'node not found' });
@@ -298,15 +265,11 @@ export class HostRunner {
 
   /** Can this host's node run the artifact? Throws RunnerUnavailableError with the reason if not. */
   private async probe(a: RunnerArtifact): Promise<void> {
-    const ch = await this.exec(`node -p 'JSON.stringify({node: process.versions.node, napi: Number(process.versions.napi || 0), platform: process.platform, arch: process.arch})'`);
-    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      let out = '';
-      let code: number | null = null;
-      ch.on('data', (d: Buffer) => (out += d.toString()));
-      ch.stderr.resume();
-      ch.on('exit', (c: number | null) => (code = c));
-      ch.once('close', () => resolve({ code, out }));
-    });
+    const { code, out } = await runLine(
+      this.opts.pool,
+      this.target,
+      `node -p 'JSON.stringify({node: process.versions.node, napi: Number(process.versions.napi || 0), platform: process.platform, arch: process.arch})'`,
+    );
     let info: { node: string; napi: number; platform: string; arch: string };
     try {
       if (code !== 0) throw new Error();

@@ -10,19 +10,19 @@
  *   ends with `lost` set, and files are watched by polling over SFTP. `auto` uses direct SSH
  *   when the runner cannot run on the host (no node…), with the reason in the host's status.
  */
-import type { Client, ClientChannel, ExecOptions as ExecOptionsSsh, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ExitInfo } from '../../../lib/protocol';
-import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
-import { RuntimeError } from '../runtime';
 import type { SessionLimits } from '../../worker/limits';
 import { AgentFs } from '../agent/agent-fs';
 import { AgentTerminals } from '../agent/agent-pty';
-import type { Disposable, FsEvent, RunningTerminal } from '../runtime';
+import type { Disposable, ExecOptions, ExecResult, FsEvent, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
+import { RuntimeError } from '../runtime';
 import { WatchFanout } from '../watch-fanout';
 import { SshError } from './errors';
 import { endpointName, type PoolTarget, type SshPool } from './pool';
 import { RunnerUnavailableError, type HostRunner, type RunnerMode } from './runner-service';
 import { SftpFs, call, type SftpSource } from './sftp-fs';
+import { openExec, runLine, type ExecHandle } from './ssh-exec';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -34,49 +34,6 @@ const KILL_GRACE_MS = 3000;
 export function shellQuote(s: string): string {
   if (s.includes('\0')) throw new RuntimeError('spawn_failed', 'arguments may not contain NUL bytes');
   return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function signalName(sig: string | undefined | null): string | null {
-  if (!sig) return null;
-  return sig.startsWith('SIG') ? sig : `SIG${sig}`;
-}
-
-/**
- * An exec channel whose exit status and close are recorded from the moment it opens: ssh2 can
- * emit 'exit' in the same tick as the open callback (a fast command's status arriving in the same
- * TCP read), before a caller awaiting the open could listen — the status would be lost.
- */
-class ExecHandle {
-  exit: ExitInfo | null = null;
-  closed = false;
-  private readonly closeListeners: (() => void)[] = [];
-
-  constructor(readonly channel: ClientChannel) {
-    channel.on('exit', (code: number | null, signal?: string) => {
-      this.exit = { code: signal ? null : code, signal: signalName(signal) };
-    });
-    channel.once('close', () => {
-      this.closed = true;
-      for (const l of this.closeListeners.splice(0)) l();
-    });
-    channel.on('error', () => {
-      /* surfaces as 'close' */
-    });
-  }
-
-  /** 'close' comes after every byte of output and the exit status. */
-  once(_event: 'close', listener: () => void): void {
-    if (this.closed) queueMicrotask(listener);
-    else this.closeListeners.push(listener);
-  }
-}
-
-function openExec(client: Client, line: string, opts?: ExecOptionsSsh): Promise<ExecHandle> {
-  return new Promise((resolve, reject) => {
-    const cb = (err: Error | undefined, ch: ClientChannel) => (err ? reject(err) : resolve(new ExecHandle(ch)));
-    if (opts) client.exec(line, opts, cb);
-    else client.exec(line, cb);
-  });
 }
 
 class SshPty implements PtyProcess {
@@ -341,13 +298,7 @@ export class SshRuntime implements Runtime {
 
   private remoteHasTimeout(): Promise<boolean> {
     if (!this.hasTimeout) {
-      const probe = this.channel((client) => openExec(client, 'command -v timeout >/dev/null 2>&1')).then(
-        (h) =>
-          new Promise<boolean>((resolve) => {
-            h.once('close', () => resolve(h.exit?.code === 0));
-            h.channel.resume();
-          }),
-      );
+      const probe = runLine(this.opts.pool, this.opts.target, 'command -v timeout >/dev/null 2>&1').then((r) => r.code === 0);
       this.hasTimeout = probe;
       probe.catch(() => (this.hasTimeout = null));
     }
@@ -378,14 +329,7 @@ function remotePathWord(p: string): string {
 export async function prepareRemoteRoot(pool: SshPool, target: PoolTarget, root: string): Promise<string> {
   if (!root || root.includes('\0') || root.includes('\n')) throw new RuntimeError('bad_path', 'give a folder path on the host');
   const word = remotePathWord(root);
-  const handle = await pool.openChannel(target, (client) => openExec(client, `mkdir -p -- ${word} && cd -- ${word} && pwd -P`));
-  const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    let out = '';
-    let err = '';
-    handle.channel.on('data', (d: Buffer) => (out += d.toString()));
-    handle.channel.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    handle.once('close', () => resolve({ code: handle.exit?.code ?? null, out, err }));
-  });
+  const { code, out, err } = await runLine(pool, target, `mkdir -p -- ${word} && cd -- ${word} && pwd -P`);
   const abs = out.trim();
   if (code !== 0 || !abs.startsWith('/')) throw new RuntimeError('bad_path', `could not create ${root} on ${endpointName(target.target)}: ${err.trim() || `exit code ${code}`}`);
   return abs;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -47,4 +47,15 @@ export function unseal(key: Buffer, sealed: string, context: string): string {
   decipher.setAAD(Buffer.from(context));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/** SHA-256 as hex: how tokens and secrets are stored (never the raw value). */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A test of candidates against `secret` in constant time (both sides hashed to equal length). */
+export function secretMatcher(secret: string): (candidate: string | Uint8Array) => boolean {
+  const wanted = createHash('sha256').update(secret).digest();
+  return (candidate) => timingSafeEqual(createHash('sha256').update(candidate).digest(), wanted);
 }

@@ -3,18 +3,15 @@
  * is stored; the raw token is returned once at creation.
  */
 import { and, desc, eq } from 'drizzle-orm';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
 import { apiTokens } from '../db/schema';
+import { sha256Hex } from '../secrets';
 import type { AuthUser, UserService } from './users';
 
 export const TOKEN_PREFIX = 'tth_';
 const TOKEN_PATTERN = /^tth_[A-Za-z0-9_-]{43}$/;
-
-function hashToken(raw: string): string {
-  return createHash('sha256').update(raw).digest('hex');
-}
 
 export interface TokenInfo {
   id: string;
@@ -32,7 +29,7 @@ export class TokenService {
   create(userId: string, name: string): { token: string; info: TokenInfo } {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const info: TokenInfo = { id: randomId(), name, createdAt: Date.now(), lastUsedAt: null };
-    this.db.insert(apiTokens).values({ ...info, userId, tokenHash: hashToken(token) }).run();
+    this.db.insert(apiTokens).values({ ...info, userId, tokenHash: sha256Hex(token) }).run();
     return { token, info };
   }
 
@@ -52,7 +49,7 @@ export class TokenService {
   /** The token's user, or null. Malformed tokens are refused before touching the database. */
   verify(raw: string): AuthUser | null {
     if (!TOKEN_PATTERN.test(raw)) return null;
-    const row = this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hashToken(raw))).get();
+    const row = this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sha256Hex(raw))).get();
     if (!row) return null;
     this.db.update(apiTokens).set({ lastUsedAt: Date.now() }).where(eq(apiTokens.id, row.id)).run();
     return this.users.get(row.userId);

@@ -9,11 +9,12 @@
  *   revocation, an expiry or a kick closes it at once rather than at its next use.
  */
 import { and, desc, eq, isNull, lte, sql } from 'drizzle-orm';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
 import { shareEvents, shareGuests, shares } from '../db/schema';
 import type { Logger } from '../log';
+import { sha256Hex } from '../secrets';
 
 export type ShareScope = 'view' | 'drive';
 export type ShareState = 'active' | 'revoked' | 'expired';
@@ -95,8 +96,6 @@ const EXPIRY_SWEEP_MS = 30_000;
 /** setTimeout's limit; longer expiries are re-armed when they come closer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
@@ -157,7 +156,7 @@ export class ShareService {
       revokedAt: null,
     };
     this.db.transaction((tx) => {
-      tx.insert(shares).values({ ...share, tokenHash: sha256(token), expiryLogged: 0, guests: 0 }).run();
+      tx.insert(shares).values({ ...share, tokenHash: sha256Hex(token), expiryLogged: 0, guests: 0 }).run();
       tx.insert(shareEvents).values({ ownerId, shareId: share.id, at: now, kind: 'created', ip }).run();
     });
     this.log.info('share created', { share: share.id, workspace: share.workspaceId, session: share.sessionId, scope: share.scope });
@@ -271,7 +270,7 @@ export class ShareService {
         .get()!;
       const number = n + 1;
       const g: Guest = { id: randomId(), shareId: share.id, number, name: guestName(number) };
-      tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number, secretHash: sha256(secret), ip, joinedAt: now }).run();
+      tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number, secretHash: sha256Hex(secret), ip, joinedAt: now }).run();
       tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: now, kind: 'joined', guest: g.name, ip }).run();
       return g;
     });
@@ -283,7 +282,7 @@ export class ShareService {
   /** What a token would open, without joining (e.g. to explain why it does not). */
   byToken(token: string): Resolution<Share> {
     if (!TOKEN_PATTERN.test(token)) return { ok: false, denial: 'not_found' };
-    const row = this.db.select().from(shares).where(eq(shares.tokenHash, sha256(token))).get();
+    const row = this.db.select().from(shares).where(eq(shares.tokenHash, sha256Hex(token))).get();
     if (!row) return { ok: false, denial: 'not_found' };
     return this.usable(toShare(row));
   }
@@ -294,7 +293,7 @@ export class ShareService {
     const m = cookie ? COOKIE_PATTERN.exec(cookie) : null;
     if (!m || !SHARE_ID_PATTERN.test(shareId)) return { ok: false, denial: 'not_found' };
     const row = this.db.select().from(shareGuests).where(eq(shareGuests.id, m[1]!)).get();
-    if (!row || row.shareId !== shareId || !sameHash(row.secretHash, sha256(m[2]!))) return { ok: false, denial: 'not_found' };
+    if (!row || row.shareId !== shareId || !sameHash(row.secretHash, sha256Hex(m[2]!))) return { ok: false, denial: 'not_found' };
     const shareRow = this.row(shareId);
     if (!shareRow) return { ok: false, denial: 'not_found' };
     const usable = this.usable(shareRow);

@@ -14,7 +14,6 @@
  *   the local runtime with structured results (no parsing of command output anywhere).
  * - `GET /healthz` (cloud worker) answers without auth (liveness for the orchestrator).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -35,6 +34,7 @@ import { DEFAULT_LIMITS } from '../config';
 import { Connection, GatewayError, type ConnectionExtension, type SessionSource } from '../gateway/connection';
 import { SessionLimitError, SessionRegistry } from '../gateway/session-registry';
 import type { Logger } from '../log';
+import { secretMatcher } from '../secrets';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
 import { RuntimeError, type Disposable } from '../runtimes/runtime';
@@ -44,10 +44,6 @@ const AGENT_USER = { id: 'gateway', name: 'gateway' };
 const AGENT_RING_BYTES = 8 * 1024 * 1024;
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
 
 /** Pushes chunks into an async iterable consumed by LocalFs.writeFile (a streamed atomic save). */
 class ChunkQueue implements AsyncIterable<Uint8Array> {
@@ -390,7 +386,7 @@ export interface Agent {
 /** A cloud worker's agent: one folder, one WebSocket link at a time. */
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const core = new AgentCore({ root: opts.root, env: opts.env, log: opts.log });
-  const wanted = digest(opts.secret);
+  const matches = secretMatcher(opts.secret);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
 
   const server = http.createServer((req, res) => {
@@ -403,7 +399,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   });
   server.on('upgrade', (req, socket, head) => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), wanted)) {
+    if (!m || !matches(m[1]!)) {
       opts.log.warn('agent upgrade refused: bad secret');
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -411,7 +407,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       // One gateway at a time: a reconnecting gateway replaces a link it may have lost sight of.
       core.closeLinks(CloseCode.NORMAL, 'replaced by a new gateway connection');
-      core.attach(ws as unknown as LinkSocket);
+      core.attach(ws);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -13,11 +13,12 @@
  * finds the first one answering and exits (code 3).
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log';
+import { secretMatcher } from '../secrets';
 import { FramedStream } from '../runtimes/agent/framed-stream';
 import { AgentCore } from './agent';
 
@@ -54,10 +55,6 @@ export interface Daemon {
   close(reason: string): Promise<void>;
   /** Resolves when the daemon has ended (idle, grace over, or closed). */
   ended: Promise<string>;
-}
-
-function sha(s: Buffer | string): Buffer {
-  return createHash('sha256').update(s).digest();
 }
 
 /** The directory's secret, created (0600) if it does not exist yet. */
@@ -100,7 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   const idleExitMs = opts.idleExitMs ?? DEFAULT_IDLE_EXIT_MS;
   const secret = ensureSecret(opts.dir);
-  const wanted = sha(secret);
+  const matches = secretMatcher(secret);
   const socketPath = path.join(opts.dir, SOCKET_NAME);
   const core = new AgentCore({ log: opts.log, env: opts.env });
 
@@ -109,7 +106,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     const timer = setTimeout(() => sock.destroy(), AUTH_TIMEOUT_MS);
     const link = new FramedStream(sock, (record) => {
       clearTimeout(timer);
-      const ok = timingSafeEqual(sha(Buffer.from(record)), wanted);
+      const ok = matches(record);
       if (!ok) opts.log.warn('agent link refused: bad secret');
       else core.attach(link);
       return ok;

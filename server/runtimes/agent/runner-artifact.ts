@@ -14,12 +14,13 @@
  * changed in DATA_DIR is refused, not shipped); on the host the digest is checked again before
  * every start.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../../secrets';
 
 export const RUNNER_NODE_MIN_MAJOR = 18;
 /** node-pty 1.x is built with node-addon-api for this N-API version. */
@@ -51,10 +52,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 const requireHere = createRequire(import.meta.url);
 
-function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
 function signedText(version: string, digest: string): Buffer {
   return Buffer.from(`tether-runner\n${version}\n${digest}\n`);
 }
@@ -82,7 +79,7 @@ function nativeAddonPath(): string {
 export async function bundleRunner(version: string): Promise<Uint8Array> {
   const esbuild = await import('esbuild');
   const addon = readFileSync(nativeAddonPath());
-  const addonSha = sha256(addon);
+  const addonSha = sha256Hex(addon);
   const result = await esbuild.build({
     absWorkingDir: repoRoot,
     entryPoints: ['server/worker/runner-main.ts'],
@@ -159,7 +156,7 @@ async function buildArtifact(dataDir: string): Promise<RunnerArtifact> {
   await chmod(dir, 0o700);
   const version = packageVersion();
   const bytes = await bundleRunner(version);
-  const digest = sha256(bytes);
+  const digest = sha256Hex(bytes);
   const fileName = `runner-${version}-${digest.slice(0, 16)}.js`;
   const file = path.join(dir, fileName);
   const key = await signingKey(dir);
@@ -172,7 +169,7 @@ async function buildArtifact(dataDir: string): Promise<RunnerArtifact> {
   };
   const manifestText = JSON.stringify(manifest, null, 2) + '\n';
   const current = await readFile(file).catch(() => null);
-  if (!current || sha256(current) !== digest) {
+  if (!current || sha256Hex(current) !== digest) {
     await writeFile(`${file}.tmp`, bytes, { mode: 0o644 });
     await rename(`${file}.tmp`, file);
   }
@@ -191,6 +188,6 @@ export async function verifiedArtifactBytes(a: RunnerArtifact): Promise<Buffer> 
   const m = JSON.parse(a.manifest) as Manifest;
   const publicKey = createPublicKey({ key: Buffer.from(m.publicKey, 'base64'), format: 'der', type: 'spki' });
   if (!verify(null, signedText(m.version, m.sha256), publicKey, Buffer.from(m.signature, 'base64'))) throw new ArtifactTamperedError('the runner artifact signature does not verify');
-  if (sha256(bytes) !== m.sha256) throw new ArtifactTamperedError(`${a.fileName} in DATA_DIR was changed after it was signed`);
+  if (sha256Hex(bytes) !== m.sha256) throw new ArtifactTamperedError(`${a.fileName} in DATA_DIR was changed after it was signed`);
   return bytes;
 }

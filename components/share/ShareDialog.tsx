@@ -4,9 +4,9 @@
  * how long, create the link and copy it — its URL is shown this once — and see (and revoke) the
  * workspace's other links below.
  */
-import { focusFirst, trapTab, useEscapeToClose } from '@/components/workspace/dialog-focus';
+import { ModalDialog } from '@/components/workspace/ModalDialog';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { EXPIRY_OPTIONS, grantText, type ShareExpiry, type ShareScope } from './share-text';
 import { SharesList } from './SharesList';
@@ -39,9 +39,7 @@ export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceNam
   const [created, setCreated] = useState<Created | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
-  const dialogRef = useRef<HTMLDivElement>(null);
   const linkRef = useRef<HTMLInputElement>(null);
-  const titleId = useId();
   const scopeName = useId();
 
   const create = useMutation(
@@ -58,21 +56,14 @@ export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceNam
 
   const close = useCallback(() => onClose(), [onClose]);
 
-  useEscapeToClose(true, close);
-
-  // Focus the first choice on open, and the new link once it is there.
+  // The dialog focuses its first choice on open; the new link, selected, once it is there (this
+  // effect runs after the dialog's own).
   const phase = created ? 'created' : 'form';
   useEffect(() => {
-    if (phase === 'created') {
-      linkRef.current?.focus();
-      linkRef.current?.select();
-      return;
-    }
-    focusFirst(dialogRef.current);
+    if (phase !== 'created') return;
+    linkRef.current?.focus();
+    linkRef.current?.select();
   }, [phase]);
-
-  /** Keep Tab inside the dialog. */
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => trapTab(e, dialogRef.current);
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -113,127 +104,115 @@ export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceNam
   const what = terminal ? `terminal “${sessionTitle || 'Terminal'}”` : `workspace${workspaceName ? ` “${workspaceName}”` : ''}`;
 
   return (
-    <div className="modal-backdrop" onPointerDown={(e) => e.target === e.currentTarget && close()}>
-      <div
-        ref={dialogRef}
-        className="modal share-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        data-testid="share-dialog"
-        data-kind={terminal ? 'terminal' : 'workspace'}
-        onKeyDown={onKeyDown}
-      >
-        <h2 id={titleId}>Share {what}</h2>
-        {created ? (
-          <div className="share-created" role="status" data-testid="share-created">
-            <div className="field">
-              <span>Share link</span>
-              <div className="share-link-row">
-                <input
-                  ref={linkRef}
-                  className="input share-link"
-                  data-testid="share-link"
-                  readOnly
-                  value={created.url}
-                  onFocus={(e) => e.currentTarget.select()}
-                  aria-label="Share link"
-                />
-                <button type="button" className="btn btn-primary" data-testid="share-copy" onClick={() => void copy()}>
-                  {copied ? 'Copied' : 'Copy'}
-                </button>
-              </div>
-            </div>
-            <p className="share-note" data-testid="share-note">
-              <strong>This link is shown once.</strong> {grantText(created.scope, terminal, created.expiresAt)}
-            </p>
-            <div className="modal-actions">
-              <button type="button" className="btn" data-testid="share-another" onClick={another}>
-                Create another link
+    <ModalDialog className="share-dialog" title={`Share ${what}`} onClose={close} focusKey={phase} data-testid="share-dialog" data-kind={terminal ? 'terminal' : 'workspace'}>
+      {created ? (
+        <div className="share-created" role="status" data-testid="share-created">
+          <div className="field">
+            <span>Share link</span>
+            <div className="share-link-row">
+              <input
+                ref={linkRef}
+                className="input share-link"
+                data-testid="share-link"
+                readOnly
+                value={created.url}
+                onFocus={(e) => e.currentTarget.select()}
+                aria-label="Share link"
+              />
+              <button type="button" className="btn btn-primary" data-testid="share-copy" onClick={() => void copy()}>
+                {copied ? 'Copied' : 'Copy'}
               </button>
             </div>
           </div>
-        ) : (
-          <form className="share-form" onSubmit={submit} noValidate>
-            <fieldset className="field radio-group">
-              <legend>Guests can</legend>
-              <label>
-                <input
-                  type="radio"
-                  name={scopeName}
-                  value="view"
-                  data-testid="share-scope-view"
-                  data-autofocus
-                  checked={scope === 'view'}
-                  onChange={() => setScope('view')}
-                />
-                View only — can watch
-              </label>
-              <label>
-                <input
-                  type="radio"
-                  name={scopeName}
-                  value="drive"
-                  data-testid="share-scope-drive"
-                  checked={scope === 'drive'}
-                  onChange={() => setScope('drive')}
-                />
-                {terminal ? 'Can type' : 'Can type and edit files'}
-              </label>
-            </fieldset>
-            <div className="field-row">
-              <label className="field field-narrow">
-                <span>Expires after</span>
-                <select className="input" data-testid="share-expiry" value={expiry} onChange={(e) => setExpiry(e.target.value as ShareExpiry)}>
-                  {EXPIRY_OPTIONS.map(([value, text]) => (
-                    <option key={value} value={value}>
-                      {text}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label className="field">
-                <span>Label (optional)</span>
-                <input
-                  className="input"
-                  data-testid="share-label"
-                  maxLength={LABEL_MAX}
-                  placeholder="e.g. pairing with Sam"
-                  value={label}
-                  onChange={(e) => setLabel(e.target.value)}
-                />
-              </label>
-            </div>
-            {scope === 'drive' && (
-              <p className="share-warning" data-testid="share-drive-warning">
-                {terminal
-                  ? 'Guests will be able to run commands in this terminal as you.'
-                  : 'Guests will be able to run commands and change files in this workspace as you.'}
-              </p>
-            )}
-            {error && (
-              <p className="field-error" role="alert" data-testid="share-error">
-                {error}
-              </p>
-            )}
-            <div className="modal-actions">
-              <button type="submit" className="btn btn-primary" data-testid="share-create" disabled={create.isPending}>
-                {create.isPending ? 'Creating…' : 'Create link'}
-              </button>
-            </div>
-          </form>
-        )}
-        <section className="share-dialog-list" aria-label="Links for this workspace">
-          <h3>Links for this workspace</h3>
-          <SharesList workspaceId={workspaceId} />
-        </section>
-        <div className="modal-actions">
-          <span className="spacer" />
-          <button type="button" className="btn" data-testid="share-close" onClick={close}>
-            Close
-          </button>
+          <p className="share-note" data-testid="share-note">
+            <strong>This link is shown once.</strong> {grantText(created.scope, terminal, created.expiresAt)}
+          </p>
+          <div className="modal-actions">
+            <button type="button" className="btn" data-testid="share-another" onClick={another}>
+              Create another link
+            </button>
+          </div>
         </div>
+      ) : (
+        <form className="share-form" onSubmit={submit} noValidate>
+          <fieldset className="field radio-group">
+            <legend>Guests can</legend>
+            <label>
+              <input
+                type="radio"
+                name={scopeName}
+                value="view"
+                data-testid="share-scope-view"
+                data-autofocus
+                checked={scope === 'view'}
+                onChange={() => setScope('view')}
+              />
+              View only — can watch
+            </label>
+            <label>
+              <input
+                type="radio"
+                name={scopeName}
+                value="drive"
+                data-testid="share-scope-drive"
+                checked={scope === 'drive'}
+                onChange={() => setScope('drive')}
+              />
+              {terminal ? 'Can type' : 'Can type and edit files'}
+            </label>
+          </fieldset>
+          <div className="field-row">
+            <label className="field field-narrow">
+              <span>Expires after</span>
+              <select className="input" data-testid="share-expiry" value={expiry} onChange={(e) => setExpiry(e.target.value as ShareExpiry)}>
+                {EXPIRY_OPTIONS.map(([value, text]) => (
+                  <option key={value} value={value}>
+                    {text}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>Label (optional)</span>
+              <input
+                className="input"
+                data-testid="share-label"
+                maxLength={LABEL_MAX}
+                placeholder="e.g. pairing with Sam"
+                value={label}
+                onChange={(e) => setLabel(e.target.value)}
+              />
+            </label>
+          </div>
+          {scope === 'drive' && (
+            <p className="share-warning" data-testid="share-drive-warning">
+              {terminal
+                ? 'Guests will be able to run commands in this terminal as you.'
+                : 'Guests will be able to run commands and change files in this workspace as you.'}
+            </p>
+          )}
+          {error && (
+            <p className="field-error" role="alert" data-testid="share-error">
+              {error}
+            </p>
+          )}
+          <div className="modal-actions">
+            <button type="submit" className="btn btn-primary" data-testid="share-create" disabled={create.isPending}>
+              {create.isPending ? 'Creating…' : 'Create link'}
+            </button>
+          </div>
+        </form>
+      )}
+      <section className="share-dialog-list" aria-label="Links for this workspace">
+        <h3>Links for this workspace</h3>
+        <SharesList workspaceId={workspaceId} />
+      </section>
+      <div className="modal-actions">
+        <span className="spacer" />
+        <button type="button" className="btn" data-testid="share-close" onClick={close}>
+          Close
+        </button>
       </div>
-    </div>
+    </ModalDialog>
   );
 }

@@ -8,10 +8,10 @@
  * The move runs on the gateway: closing the dialog (Escape) while it runs only hides it; the
  * header button then reads "Moving…" and opens it again.
  */
-import { focusFirst, trapTab, useEscapeToClose } from '@/components/workspace/dialog-focus';
+import { ModalDialog } from '@/components/workspace/ModalDialog';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   currentTargetValue,
   failureText,
@@ -71,8 +71,6 @@ export function MoveWorkspace({ workspace, onMoved }: Props) {
   const [run, setRun] = useState<Run | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
-  const dialogRef = useRef<HTMLDivElement>(null);
-  const titleId = useId();
   const movedFor = useRef<string | null>(null);
 
   const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { enabled: open }));
@@ -157,17 +155,8 @@ export function MoveWorkspace({ workspace, onMoved }: Props) {
     }
   };
 
-  // Focus the first field when the dialog opens, and the progress view's first button once a move starts.
+  // The dialog focuses its first field on open, and the progress view's first button once a move starts.
   const phase = run === null ? 'choose' : 'run';
-  useEffect(() => {
-    if (!open) return;
-    focusFirst(dialogRef.current);
-  }, [open, phase]);
-
-  useEscapeToClose(open, close);
-
-  /** Keep Tab inside the dialog. */
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => trapTab(e, dialogRef.current);
 
   const planned = planFor !== null && sameTarget(planFor, target) && plan.data !== undefined && !plan.isFetching;
   const ev = run?.latest ?? null;
@@ -189,214 +178,203 @@ export function MoveWorkspace({ workspace, onMoved }: Props) {
         {running ? 'Moving…' : 'Move…'}
       </button>
       {open && (
-        <div className="modal-backdrop" onPointerDown={(e) => e.target === e.currentTarget && close()}>
-          <div
-            ref={dialogRef}
-            className="modal move-dialog"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby={titleId}
-            data-testid="move-dialog"
-            onKeyDown={onKeyDown}
-          >
-            <h2 id={titleId}>Move “{workspace.name}”</h2>
-            {run === null ? (
-              <>
-                <p className="muted">
-                  Moves the git repository — branch, commits, staged and unstaged changes, untracked files — and switches the
-                  workspace there. Ignored files stay behind; terminals end and reopen at the new place.
-                </p>
-                <div className="field-row">
-                  <label className="field">
-                    <span>Move to</span>
-                    <select
-                      className="input"
-                      data-testid="move-target"
-                      data-autofocus
-                      value={selected}
-                      onChange={(e) => {
-                        setChoice(e.target.value);
-                        resetChoice();
-                      }}
-                    >
-                      {options.map((o) => (
-                        <option key={o.value} value={o.value} disabled={o.value === current}>
-                          {o.value === current ? `${o.label} (runs here now)` : o.label}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
-                  {ssh && (
-                    <HostFolderField
-                      testId="move-path"
-                      placeholder={`~/tether/${workspace.name} (optional)`}
-                      value={path}
-                      onChange={(v) => {
-                        setPath(v);
-                        resetChoice();
-                      }}
-                    />
-                  )}
-                  {cloud && (
-                    <WorkerSizeField
-                      testId="move-size"
-                      value={size}
-                      onChange={(v) => {
-                        setSize(v);
-                        resetChoice();
-                      }}
-                    />
-                  )}
-                </div>
-                {hosts.isError && <p className="field-error">Could not list SSH hosts: {errorMessage(hosts.error)}</p>}
-                {planFor !== null && plan.isFetching && (
-                  <p className="muted" role="status" data-testid="move-planning">
-                    Looking at the repository…
-                  </p>
-                )}
-                {planFor !== null && plan.isError && !plan.isFetching && (
-                  <p className="field-error" role="alert" data-testid="move-plan-error">
-                    {errorMessage(plan.error)}
-                  </p>
-                )}
-                {planned && plan.data && (
-                  <div className="move-plan" data-testid="move-plan">
-                    <dl className="move-facts">
-                      {planLines(plan.data).map((l) => (
-                        <div key={l.key} data-testid={`move-plan-${l.key}`}>
-                          <dt>{l.label}</dt>
-                          <dd>{l.text}</dd>
-                        </div>
-                      ))}
-                    </dl>
-                    {plan.data.warnings.length > 0 && (
-                      <ul className="move-warnings" data-testid="move-warnings">
-                        {plan.data.warnings.map((w) => (
-                          <li key={w}>{w}</li>
-                        ))}
-                      </ul>
-                    )}
-                  </div>
-                )}
-                {startError && (
-                  <p className="field-error" role="alert" data-testid="move-error">
-                    {startError}
-                  </p>
-                )}
-                <div className="modal-actions">
-                  {planned ? (
-                    <button
-                      className="btn btn-primary"
-                      data-testid="move-start"
-                      disabled={start.isPending || target === null}
-                      onClick={() => {
-                        setStartError(null);
-                        if (planFor) start.mutate({ workspaceId: workspace.id, target: planFor });
-                      }}
-                    >
-                      {start.isPending ? 'Starting…' : `Move to ${plan.data?.to.label ?? 'there'}`}
-                    </button>
-                  ) : (
-                    <button
-                      className="btn btn-primary"
-                      data-testid="move-plan-button"
-                      disabled={target === null || plan.isFetching}
-                      onClick={() => {
-                        setStartError(null);
-                        if (!target) return;
-                        if (sameTarget(planFor, target)) void plan.refetch();
-                        else setPlanFor(target);
-                      }}
-                    >
-                      Plan
-                    </button>
-                  )}
-                  <span className="spacer" />
-                  <button className="btn" data-testid="move-close" onClick={close}>
-                    {planned ? 'Cancel' : 'Close'}
-                  </button>
-                </div>
-              </>
-            ) : (
-              <>
-                <div className="move-progress" data-testid="move-progress" aria-busy={running}>
-                  <ol className="move-steps">
-                    {MIGRATION_STEPS.map(([step, label]) => (
-                      <li
-                        key={step}
-                        data-testid="move-step"
-                        data-step={step}
-                        data-state={states[step]}
-                        aria-current={states[step] === 'current' ? 'step' : undefined}
-                      >
-                        <span className="move-step-mark" aria-hidden="true" />
-                        {label}
-                      </li>
+        <ModalDialog className="move-dialog" title={`Move “${workspace.name}”`} onClose={close} focusKey={phase} data-testid="move-dialog">
+          {run === null ? (
+            <>
+              <p className="muted">
+                Moves the git repository — branch, commits, staged and unstaged changes, untracked files — and switches the
+                workspace there. Ignored files stay behind; terminals end and reopen at the new place.
+              </p>
+              <div className="field-row">
+                <label className="field">
+                  <span>Move to</span>
+                  <select
+                    className="input"
+                    data-testid="move-target"
+                    data-autofocus
+                    value={selected}
+                    onChange={(e) => {
+                      setChoice(e.target.value);
+                      resetChoice();
+                    }}
+                  >
+                    {options.map((o) => (
+                      <option key={o.value} value={o.value} disabled={o.value === current}>
+                        {o.value === current ? `${o.label} (runs here now)` : o.label}
+                      </option>
                     ))}
-                  </ol>
-                  {running && (
-                    <>
-                      <div
-                        className="move-bar"
-                        role="progressbar"
-                        aria-label="Transfer"
-                        aria-valuemin={0}
-                        aria-valuemax={100}
-                        aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
-                        data-testid="move-bar"
-                        data-indeterminate={fraction === null}
-                      >
-                        <div className="move-bar-fill" style={{ width: fraction === null ? undefined : `${fraction * 100}%` }} />
+                  </select>
+                </label>
+                {ssh && (
+                  <HostFolderField
+                    testId="move-path"
+                    placeholder={`~/tether/${workspace.name} (optional)`}
+                    value={path}
+                    onChange={(v) => {
+                      setPath(v);
+                      resetChoice();
+                    }}
+                  />
+                )}
+                {cloud && (
+                  <WorkerSizeField
+                    testId="move-size"
+                    value={size}
+                    onChange={(v) => {
+                      setSize(v);
+                      resetChoice();
+                    }}
+                  />
+                )}
+              </div>
+              {hosts.isError && <p className="field-error">Could not list SSH hosts: {errorMessage(hosts.error)}</p>}
+              {planFor !== null && plan.isFetching && (
+                <p className="muted" role="status" data-testid="move-planning">
+                  Looking at the repository…
+                </p>
+              )}
+              {planFor !== null && plan.isError && !plan.isFetching && (
+                <p className="field-error" role="alert" data-testid="move-plan-error">
+                  {errorMessage(plan.error)}
+                </p>
+              )}
+              {planned && plan.data && (
+                <div className="move-plan" data-testid="move-plan">
+                  <dl className="move-facts">
+                    {planLines(plan.data).map((l) => (
+                      <div key={l.key} data-testid={`move-plan-${l.key}`}>
+                        <dt>{l.label}</dt>
+                        <dd>{l.text}</dd>
                       </div>
-                      <p className="muted move-message" role="status" aria-live="polite" data-testid="move-message">
-                        {ev?.message ?? 'Starting…'}
-                        {transfer && ` · ${transfer}`}
-                      </p>
-                    </>
+                    ))}
+                  </dl>
+                  {plan.data.warnings.length > 0 && (
+                    <ul className="move-warnings" data-testid="move-warnings">
+                      {plan.data.warnings.map((w) => (
+                        <li key={w}>{w}</li>
+                      ))}
+                    </ul>
                   )}
                 </div>
-                {ev?.step === 'done' && ev.result && (
-                  <div className="move-outcome" role="status" data-testid="move-result">
-                    <p>{resultText(run.toLabel, ev.result)}</p>
-                    {reopenedText(ev.result.terminalsReopened) && <p className="muted">{reopenedText(ev.result.terminalsReopened)}</p>}
-                  </div>
-                )}
-                {ev?.step === 'done' && !ev.result && (
-                  <p className="move-outcome" role="status" data-testid="move-result">
-                    Moved to {run.toLabel}.
-                  </p>
-                )}
-                {(ev?.step === 'failed' || ev?.step === 'cancelled') && (
-                  <p className="field-error move-outcome" role="alert" data-testid="move-error">
-                    {failureText(ev)}
-                  </p>
-                )}
-                {run.lostTrack && !final && (
-                  <p className="field-error move-outcome" role="alert" data-testid="move-error">
-                    Could not follow the move: {run.lostTrack}. The header shows where the workspace runs now.
-                  </p>
-                )}
-                <div className="modal-actions">
-                  {running && (
-                    <button
-                      className="btn btn-danger"
-                      data-testid="move-cancel"
-                      disabled={cancel.isPending || cancel.isSuccess}
-                      onClick={() => cancel.mutate({ id: run.id })}
-                    >
-                      {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel move'}
-                    </button>
-                  )}
-                  {cancel.isError && <span className="field-error">{errorMessage(cancel.error)}</span>}
-                  <span className="spacer" />
-                  <button className="btn" data-testid="move-close" onClick={close}>
-                    {running ? 'Hide' : 'Close'}
+              )}
+              {startError && (
+                <p className="field-error" role="alert" data-testid="move-error">
+                  {startError}
+                </p>
+              )}
+              <div className="modal-actions">
+                {planned ? (
+                  <button
+                    className="btn btn-primary"
+                    data-testid="move-start"
+                    disabled={start.isPending || target === null}
+                    onClick={() => {
+                      setStartError(null);
+                      if (planFor) start.mutate({ workspaceId: workspace.id, target: planFor });
+                    }}
+                  >
+                    {start.isPending ? 'Starting…' : `Move to ${plan.data?.to.label ?? 'there'}`}
                   </button>
+                ) : (
+                  <button
+                    className="btn btn-primary"
+                    data-testid="move-plan-button"
+                    disabled={target === null || plan.isFetching}
+                    onClick={() => {
+                      setStartError(null);
+                      if (!target) return;
+                      if (sameTarget(planFor, target)) void plan.refetch();
+                      else setPlanFor(target);
+                    }}
+                  >
+                    Plan
+                  </button>
+                )}
+                <span className="spacer" />
+                <button className="btn" data-testid="move-close" onClick={close}>
+                  {planned ? 'Cancel' : 'Close'}
+                </button>
+              </div>
+            </>
+          ) : (
+            <>
+              <div className="move-progress" data-testid="move-progress" aria-busy={running}>
+                <ol className="move-steps">
+                  {MIGRATION_STEPS.map(([step, label]) => (
+                    <li
+                      key={step}
+                      data-testid="move-step"
+                      data-step={step}
+                      data-state={states[step]}
+                      aria-current={states[step] === 'current' ? 'step' : undefined}
+                    >
+                      <span className="move-step-mark" aria-hidden="true" />
+                      {label}
+                    </li>
+                  ))}
+                </ol>
+                {running && (
+                  <>
+                    <div
+                      className="move-bar"
+                      role="progressbar"
+                      aria-label="Transfer"
+                      aria-valuemin={0}
+                      aria-valuemax={100}
+                      aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
+                      data-testid="move-bar"
+                      data-indeterminate={fraction === null}
+                    >
+                      <div className="move-bar-fill" style={{ width: fraction === null ? undefined : `${fraction * 100}%` }} />
+                    </div>
+                    <p className="muted move-message" role="status" aria-live="polite" data-testid="move-message">
+                      {ev?.message ?? 'Starting…'}
+                      {transfer && ` · ${transfer}`}
+                    </p>
+                  </>
+                )}
+              </div>
+              {ev?.step === 'done' && ev.result && (
+                <div className="move-outcome" role="status" data-testid="move-result">
+                  <p>{resultText(run.toLabel, ev.result)}</p>
+                  {reopenedText(ev.result.terminalsReopened) && <p className="muted">{reopenedText(ev.result.terminalsReopened)}</p>}
                 </div>
-              </>
-            )}
-          </div>
-        </div>
+              )}
+              {ev?.step === 'done' && !ev.result && (
+                <p className="move-outcome" role="status" data-testid="move-result">
+                  Moved to {run.toLabel}.
+                </p>
+              )}
+              {(ev?.step === 'failed' || ev?.step === 'cancelled') && (
+                <p className="field-error move-outcome" role="alert" data-testid="move-error">
+                  {failureText(ev)}
+                </p>
+              )}
+              {run.lostTrack && !final && (
+                <p className="field-error move-outcome" role="alert" data-testid="move-error">
+                  Could not follow the move: {run.lostTrack}. The header shows where the workspace runs now.
+                </p>
+              )}
+              <div className="modal-actions">
+                {running && (
+                  <button
+                    className="btn btn-danger"
+                    data-testid="move-cancel"
+                    disabled={cancel.isPending || cancel.isSuccess}
+                    onClick={() => cancel.mutate({ id: run.id })}
+                  >
+                    {cancel.isPending || cancel.isSuccess ? 'Cancelling…' : 'Cancel move'}
+                  </button>
+                )}
+                {cancel.isError && <span className="field-error">{errorMessage(cancel.error)}</span>}
+                <span className="spacer" />
+                <button className="btn" data-testid="move-close" onClick={close}>
+                  {running ? 'Hide' : 'Close'}
+                </button>
+              </div>
+            </>
+          )}
+        </ModalDialog>
       )}
     </>
   );

@@ -35,6 +35,7 @@ export type ClientFrame =
   | { type: 'hello'; channel: number; hello: Hello }
   | { type: 'open'; channel: number; open: OpenRequest }
   | { type: 'input'; channel: number; data: Uint8Array }
+  | { type: 'answer'; channel: number; data: Uint8Array }
   | { type: 'resize'; channel: number; cols: number; rows: number }
   | { type: 'ack'; channel: number; processed: number }
   | { type: 'detach'; channel: number }
@@ -101,6 +102,10 @@ export function encodeOpen(channel: number, open: OpenRequest): Uint8Array {
 }
 export function encodeInput(channel: number, data: Uint8Array | string): Uint8Array {
   return rawFrame(Op.INPUT, channel, typeof data === 'string' ? encoder.encode(data) : data);
+}
+/** ANSWER: bytes the terminal emulator produced in reply to the program (see Op.ANSWER). */
+export function encodeAnswer(channel: number, data: Uint8Array | string): Uint8Array {
+  return rawFrame(Op.ANSWER, channel, typeof data === 'string' ? encoder.encode(data) : data);
 }
 export function encodeResize(channel: number, cols: number, rows: number): Uint8Array {
   const { bytes, view } = header(Op.RESIZE, channel, 4);
@@ -240,6 +245,8 @@ export function decodeClientFrame(bytes: Uint8Array): DecodeResult<ClientFrame> 
     }
     case Op.INPUT:
       return { ok: true, frame: { type: 'input', channel, data: payload } };
+    case Op.ANSWER:
+      return { ok: true, frame: { type: 'answer', channel, data: payload } };
     case Op.RESIZE: {
       const bad = expectLength<ClientFrame>(s, 4, 'RESIZE');
       if (bad) return bad;

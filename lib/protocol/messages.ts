@@ -45,7 +45,10 @@ export const helloAckSchema = z
 export type HelloAck = z.infer<typeof helloAckSchema>;
 
 /** s→c OPENED: `offset` is the stream offset of the next OUTPUT byte; `snapshot` means the
- * client must reset its screen because the bytes before `offset` were not all replayable. */
+ * client must reset its screen because the bytes before `offset` were not all replayable.
+ * OPENED with `snapshot: true` may come again on a channel that is already open: a viewer that
+ * does not drive the session fell further behind than the replay ring reaches, and is caught up
+ * with a reset and the retained tail instead of holding the program back. */
 export const openedSchema = z
   .object({
     session: sessionIdSchema,
@@ -56,6 +59,11 @@ export const openedSchema = z
     title: z.string().optional(),
     /** The terminal's process id on the machine that runs it, when known. */
     pid: z.number().int().positive().optional(),
+    /**
+     * Output before this offset is history (a replay, or bytes the program printed before this
+     * attach): a client parses it without answering any query in it. Absent: everything is live.
+     */
+    live: z.number().int().min(0).optional(),
   })
   .strict();
 export type Opened = z.infer<typeof openedSchema>;

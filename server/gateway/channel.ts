@@ -3,7 +3,7 @@
  * the client has acknowledged, and pumps bytes from the session's replay ring whenever it falls
  * behind (socket blocked, window full, or replay after attach/resume).
  */
-import type { ExitInfo, SessionEvent } from '../../lib/protocol';
+import type { ExitInfo, Opened, SessionEvent } from '../../lib/protocol';
 import type { Participant, SessionViewer, TerminalSession } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
@@ -14,12 +14,30 @@ export interface ChannelSink {
   readonly writable: boolean;
   /** `data`: consecutive pieces of the stream starting at `offset`. */
   sendOutput(channel: number, offset: number, data: readonly Uint8Array[]): void;
+  /** OPENED: on attach, and again (snapshot) when a viewer is caught up after falling behind. */
+  sendOpened(channel: number, opened: Opened): void;
   sendExit(channel: number, exit: ExitInfo): void;
   sendEvent(channel: number, event: SessionEvent): void;
   /** Ask for `pump()` to be called soon (coalesced). */
   schedulePump(channel: Channel): void;
   /** The session went away under this channel. */
   channelClosed(channel: Channel): void;
+}
+
+/** What OPENED says for an attachment of `session` that sends from `from`. */
+export function openedFor(session: TerminalSession, from: number, snapshot: boolean): Opened {
+  return {
+    session: session.id,
+    offset: from,
+    snapshot,
+    cols: session.cols,
+    rows: session.rows,
+    // Everything the session has printed so far is history to this viewer: it was printed before
+    // the viewer saw it, so any query in it is not this viewer's to answer.
+    live: session.knownEnd,
+    ...(session.title ? { title: session.title } : {}),
+    ...(session.pid ? { pid: session.pid } : {}),
+  };
 }
 
 export class Channel implements SessionViewer {
@@ -86,10 +104,15 @@ export class Channel implements SessionViewer {
   pump(maxBytes = Number.POSITIVE_INFINITY): boolean {
     const ring = this.session.ring;
     if (this.sent < ring.start) {
-      // Cannot happen while flow control holds the PTY for attached viewers; if it does, skip
-      // forward rather than send wrong bytes: offsets stay truthful.
-      this.sent = ring.start;
-      this.ackedOffset = Math.max(this.ackedOffset, ring.start);
+      // Only a viewer that does not drive gets here (the driver's backlog pauses the program
+      // before the ring could evict its bytes): it fell further behind than the ring reaches.
+      // Catch it up with a reset and the retained tail from a line start, said in a new OPENED,
+      // rather than hold the program back for it or send bytes out of order.
+      // The tail starts half a ring back, so it is not evicted again under it at once.
+      const from = ring.lineStartAt(Math.max(ring.start, ring.end - Math.floor(ring.capacity / 2)));
+      this.sent = from;
+      this.ackedOffset = from;
+      this.sink.sendOpened(this.id, openedFor(this.session, from, true));
     }
     let budget = maxBytes;
     while (this.sent < ring.end && budget > 0) {

@@ -17,6 +17,7 @@ import {
   encodeHelloAck,
   encodeOpened,
   encodeOutput,
+  type Opened,
   encodePong,
   type ClientFrame,
   type ExitInfo,
@@ -25,7 +26,7 @@ import {
 } from '../../lib/protocol';
 import type { Logger } from '../log';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
-import { Channel, type ChannelSink } from './channel';
+import { Channel, openedFor, type ChannelSink } from './channel';
 import type { Participant, TerminalSession } from './session';
 
 export interface ConnectionLimits {
@@ -83,7 +84,10 @@ export class GatewayError extends Error {
 export function replayStart(session: TerminalSession, resumeFrom: number | undefined): { from: number; snapshot: boolean } {
   const ring = session.ring;
   const want = resumeFrom ?? 0;
-  if (want >= ring.start && want <= ring.end) return { from: want, snapshot: false };
+  // Up to knownEnd, not just ring.end: right after a gateway restart a terminal's history is
+  // still arriving from the pty host / worker / runner, and a browser that resumes at once must
+  // get exactly the bytes after its offset, not everything again.
+  if (want >= ring.start && want <= session.knownEnd) return { from: want, snapshot: false };
   if (ring.start === 0 && want > ring.end) return { from: 0, snapshot: true };
   // Evicted (or a bogus future offset): start after the first newline of the retained bytes so the
   // replay does not begin inside a line or an escape sequence.
@@ -153,6 +157,9 @@ export class Connection implements ChannelSink {
     this.outputBytes += n;
     this.observe?.outputSent(n);
     this.send(encodeOutput(channel, offset, data));
+  }
+  sendOpened(channel: number, opened: Opened): void {
+    this.send(encodeOpened(channel, opened));
   }
   sendExit(channel: number, exit: ExitInfo): void {
     this.send(encodeExit(channel, exit));
@@ -250,6 +257,7 @@ export class Connection implements ChannelSink {
       case 'open':
         return void this.onOpen(frame.channel, frame.open);
       case 'input':
+      case 'answer':
       case 'resize':
       case 'ack':
       case 'detach':
@@ -266,13 +274,17 @@ export class Connection implements ChannelSink {
     }
   }
 
-  private onChannelFrame(ch: Channel, frame: Extract<ClientFrame, { type: 'input' | 'resize' | 'ack' | 'detach' | 'kill' }>): void {
+  private onChannelFrame(ch: Channel, frame: Extract<ClientFrame, { type: 'input' | 'answer' | 'resize' | 'ack' | 'detach' | 'kill' }>): void {
     switch (frame.type) {
       case 'input':
         if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; your input was not sent');
         if (!ch.session.running) return this.sendError(ch.id, ErrorCode.EXITED, 'the process has exited; input was not delivered');
         this.observe?.inputReceived(frame.data.byteLength);
-        return ch.session.write(frame.data, this.participant);
+        return ch.session.write(frame.data, this.participant, ch);
+      case 'answer':
+        // Not an error when dropped: every viewer's emulator answers, only the driver's counts.
+        if (!this.asGuest) ch.session.answer(frame.data, ch);
+        return;
       case 'resize':
         if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot resize the terminal');
         return ch.session.resize(frame.cols, frame.rows, ch, this.asGuest);
@@ -319,17 +331,7 @@ export class Connection implements ChannelSink {
     if (!this.user.readOnly) session.resize(req.cols, req.rows, undefined, this.asGuest);
     const ch = new Channel(channel, session, from, this, this.limits.highWater, this.participant);
     this.channels.set(channel, ch);
-    this.send(
-      encodeOpened(channel, {
-        session: session.id,
-        offset: from,
-        snapshot,
-        cols: session.cols,
-        rows: session.rows,
-        ...(session.title ? { title: session.title } : {}),
-        ...(session.pid ? { pid: session.pid } : {}),
-      }),
-    );
+    this.sendOpened(channel, openedFor(session, from, snapshot));
     session.attach(ch);
     this.schedulePump(ch);
   }

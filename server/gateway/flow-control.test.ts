@@ -1,6 +1,6 @@
 /** Flow control between a session, its viewers and a socket, with the echo runtime as the PTY. */
 import { describe, expect, it } from 'vitest';
-import type { ExitInfo } from '../../lib/protocol';
+import type { ExitInfo, Opened } from '../../lib/protocol';
 import { EchoPty } from '../runtimes/echo/echo-runtime';
 import { Channel, type ChannelSink } from './channel';
 import { TerminalSession } from './session';
@@ -12,7 +12,11 @@ class FakeSink implements ChannelSink {
   writable = true;
   sent: { channel: number; offset: number; bytes: number }[] = [];
   exits: { channel: number; exit: ExitInfo }[] = [];
+  opened: { channel: number; opened: Opened }[] = [];
   pending = new Set<Channel>();
+  sendOpened(channel: number, opened: Opened) {
+    this.opened.push({ channel, opened });
+  }
   sendOutput(channel: number, offset: number, data: readonly Uint8Array[]) {
     this.sent.push({ channel, offset, bytes: data.reduce((n, d) => n + d.byteLength, 0) });
   }
@@ -184,5 +188,61 @@ describe('flow control', () => {
     expect(sink.sent.find((x) => x.channel === 2)?.offset).toBe(500);
     expect(sink.bytesFor(2)).toBe(emitted - 500);
     expect(pty.paused).toBe(false);
+  });
+
+  it('only the driver gates the program: a guest that never acks does not hold it back, and is caught up with a reset', () => {
+    const sink = new FakeSink();
+    const { pty, session, channel: owner } = setup(sink);
+    const guest = new Channel(2, session, 0, sink, HIGH, { id: 'guest:g', name: 'Guest 1', role: 'guest', scope: 'view' });
+    session.attach(guest);
+    expect(session.driver).toBe(owner);
+    // 200 KiB printed through a 64 KiB ring; the owner keeps up, the guest never acknowledges.
+    for (let i = 0; i < 400; i++) {
+      pty.emit(chunk(512));
+      sink.drain();
+      owner.ack(sink.bytesFor(1));
+      expect(pty.paused).toBe(false);
+    }
+    expect(sink.bytesFor(1)).toBe(400 * 512);
+    // The guest gets a window, then nothing until the ring moved past it: then it is told to
+    // reset and gets the tail from half a ring back — a window per 32 KiB printed, never bytes
+    // that are not in the ring, never the program paused.
+    expect(sink.bytesFor(2)).toBeLessThanOrEqual(Math.ceil((400 * 512) / (32 * 1024)) * HIGH);
+    guest.ack(sink.bytesFor(2));
+    sink.drain();
+    const reset = sink.opened.filter((o) => o.channel === 2).at(-1);
+    expect(reset?.opened.snapshot).toBe(true);
+    expect(reset!.opened.offset).toBeGreaterThanOrEqual(session.ring.start);
+    // What was printed before the reset is history to the guest: its terminal answers no query in it.
+    expect(reset!.opened.live).toBeGreaterThan(reset!.opened.offset);
+    const after = sink.sent.filter((s) => s.channel === 2 && s.offset >= reset!.opened.offset);
+    expect(after[0]?.offset).toBe(reset!.opened.offset);
+  });
+
+  it('the owner viewer that typed, resized or attached last drives; a guest never does; the next owner viewer takes over when the driver leaves', () => {
+    const sink = new FakeSink();
+    const { session, channel: a } = setup(sink);
+    const b = new Channel(2, session, 0, sink, HIGH, { id: 'owner:u', name: 'u', role: 'owner', scope: 'owner' });
+    const guest = new Channel(3, session, 0, sink, HIGH, { id: 'guest:g', name: 'Guest 1', role: 'guest', scope: 'drive' });
+    session.attach(b);
+    expect(session.driver).toBe(b);
+    session.attach(guest);
+    session.write(new Uint8Array([0x61]), guest.participant, guest);
+    expect(session.driver).toBe(b);
+    session.write(new Uint8Array([0x61]), undefined, a);
+    expect(session.driver).toBe(a);
+    session.resize(100, 30, b);
+    expect(session.driver).toBe(b);
+    session.resize(120, 40, guest, true);
+    expect(session.driver).toBe(b);
+    // Answers count only from the driver.
+    expect(session.answer(new Uint8Array([0x1b]), a)).toBe(false);
+    expect(session.answer(new Uint8Array([0x1b]), guest)).toBe(false);
+    expect(session.answer(new Uint8Array([0x1b]), b)).toBe(true);
+    b.detach();
+    expect(session.driver).toBe(a);
+    a.detach();
+    expect(session.driver).toBe(null);
+    expect(session.answer(new Uint8Array([0x1b]), guest)).toBe(false);
   });
 });

@@ -2,9 +2,16 @@
  * A terminal session: one PTY process, its replay ring and the viewers attached to it.
  * Sessions belong to the registry, not to sockets; viewers come and go.
  *
- * Flow control: a viewer's backlog is `ring.end − viewer.acked`. The PTY is paused while any
- * viewer's backlog exceeds `highWater` and resumed once every backlog is at or below `lowWater`.
- * With no viewer attached the PTY runs freely and the ring keeps the newest bytes.
+ * The driver: of the viewers attached, one drives — the owner's viewer that last typed, resized
+ * or attached (never a share guest). Only the driver's answers to terminal queries reach the
+ * program (a query is answered once, however many tabs watch), and only the driver gates the
+ * program.
+ *
+ * Flow control: the driver's backlog is `ring.end − driver.acked`. The PTY is paused while it
+ * exceeds `highWater` and resumed once it is at or below `lowWater`. Other viewers never hold
+ * the program back: one that falls further behind than the ring reaches is caught up with a reset
+ * and the retained tail (Channel.pump). With no driver the PTY runs freely and the ring keeps the
+ * newest bytes.
  */
 import type { ExitInfo, SessionEvent } from '../../lib/protocol';
 import type { PtyProcess } from '../runtimes/runtime';
@@ -98,6 +105,13 @@ export interface SessionSummary {
   exited: ExitInfo | null;
   /** The process id where it runs, when known. */
   pid?: number;
+  /** The stream offset its output has reached. */
+  end: number;
+}
+
+/** Share guests never drive; the owner's viewers (and a gateway's link to an agent) do. */
+function canDrive(viewer: SessionViewer): boolean {
+  return viewer.participant?.role !== 'guest';
 }
 
 export class TerminalSession {
@@ -113,6 +127,8 @@ export class TerminalSession {
   /** Set when the program last rang the bell or sent a notification. */
   attention: Attention | null = null;
   private readonly viewers = new Set<SessionViewer>();
+  /** The viewer whose answers count and whose backlog gates the program (see the file comment). */
+  private driverViewer: SessionViewer | null = null;
   private paused = false;
   private readonly exitWaiters: (() => void)[] = [];
   private readonly titles = new TitleScanner();
@@ -174,6 +190,14 @@ export class TerminalSession {
   get pid(): number | undefined {
     return this.pty.pid;
   }
+  /**
+   * The stream offset the program has reached as far as anyone knows: the ring's end, or — for a
+   * terminal re-attached on an agent whose history is still arriving — the offset it had reached
+   * there. A resume up to here is exact (its channel just waits for the bytes).
+   */
+  get knownEnd(): number {
+    return Math.max(this.ring.end, this.pty.knownEnd ?? 0);
+  }
   get viewerCount(): number {
     return this.viewers.size;
   }
@@ -181,6 +205,7 @@ export class TerminalSession {
   attach(viewer: SessionViewer): void {
     this.viewers.add(viewer);
     this.heldFrom = null; // the viewer that came back (or a newer one) takes over from here
+    this.takeDriver(viewer);
     this.updateFlow();
     if (viewer.participant) this.presenceChanged();
   }
@@ -188,15 +213,45 @@ export class TerminalSession {
   detach(viewer: SessionViewer): void {
     if (!this.viewers.delete(viewer)) return;
     if (this.limits.holdDetached && this.running) this.heldFrom = Math.min(this.heldFrom ?? Infinity, viewer.acked);
+    if (this.driverViewer === viewer) {
+      // The most recently attached of the owner's remaining viewers drives now (Sets keep order).
+      this.driverViewer = null;
+      for (const v of this.viewers) if (canDrive(v)) this.driverViewer = v;
+    }
     this.updateFlow();
     if (viewer.participant) this.presenceChanged();
   }
 
-  write(data: Uint8Array, from?: Participant): void {
+  /** The viewer that drives the session now, if any. */
+  get driver(): SessionViewer | null {
+    return this.driverViewer;
+  }
+
+  /** An owner's viewer that types, resizes or attaches drives from now on; guests never do. */
+  private takeDriver(viewer: SessionViewer): void {
+    if (!canDrive(viewer) || this.driverViewer === viewer || !this.viewers.has(viewer)) return;
+    this.driverViewer = viewer;
+    this.updateFlow();
+  }
+
+  /** Typed input: `viewer` (when given) drives from now on. */
+  write(data: Uint8Array, from?: Participant, viewer?: SessionViewer): void {
     if (!this.running) return;
+    if (viewer) this.takeDriver(viewer);
     this.pty.write(data);
     this.inputAt ??= performance.now();
     if (from) this.markTyping(from.id);
+  }
+
+  /**
+   * Bytes a viewer's terminal emulator generated in reply to the program (a cursor position
+   * report, device attributes…). Delivered only from the driver, so every query is answered once
+   * and never by a guest; returns whether they were delivered.
+   */
+  answer(data: Uint8Array, viewer: SessionViewer): boolean {
+    if (!this.running || viewer !== this.driverViewer) return false;
+    this.pty.write(data);
+    return true;
   }
 
   /**
@@ -205,6 +260,7 @@ export class TerminalSession {
    */
   resize(cols: number, rows: number, from?: SessionViewer, asGuest = false): void {
     if (!this.running) return;
+    if (from && !asGuest) this.takeDriver(from);
     if (asGuest && this.hasOwnerViewer()) {
       if (from && (cols !== this.cols || rows !== this.rows)) from.onResize(this.cols, this.rows);
       return;
@@ -266,8 +322,7 @@ export class TerminalSession {
 
   /** Called by a viewer whose ack moved, and on every append. */
   updateFlow(): void {
-    let maxBacklog = 0;
-    for (const v of this.viewers) maxBacklog = Math.max(maxBacklog, this.ring.end - v.acked);
+    let maxBacklog = this.driverViewer ? this.ring.end - this.driverViewer.acked : 0;
     // Held bytes may fill the ring but for a high-water mark of margin (reads already in flight).
     if (this.heldFrom !== null) maxBacklog = Math.max(maxBacklog, this.ring.end - this.heldFrom - (this.ring.capacity - 2 * this.limits.highWater));
     if (!this.paused && maxBacklog > this.limits.highWater) {
@@ -284,6 +339,7 @@ export class TerminalSession {
     if (!this.running || !this.pty.detach) return false;
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
+    this.driverViewer = null;
     this.pty.detach();
     return true;
   }
@@ -292,6 +348,7 @@ export class TerminalSession {
   close(): void {
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
+    this.driverViewer = null;
     for (const t of this.typing.values()) clearTimeout(t);
     this.typing.clear();
     this.presenceChanged();
@@ -310,6 +367,7 @@ export class TerminalSession {
       createdAt: this.info.createdAt,
       exited: this.exit,
       pid: this.pid,
+      end: this.knownEnd,
     };
   }
 }

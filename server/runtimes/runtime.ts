@@ -27,6 +27,9 @@ export interface PtyProcess extends Disposable {
    * object (a terminal re-attached on a worker agent: the gateway keeps the agent's offsets, so
    * browsers resume across a gateway restart). Default 0. */
   readonly streamOffset?: number;
+  /** The stream offset the terminal had reached where it runs when this object attached to it:
+   * output up to there exists and is on its way (a re-attached terminal replaying its history). */
+  readonly knownEnd?: number;
   /** The terminal's id where it runs (a worker agent's session id): the gateway's session takes
    * the same id, so it is found again after a gateway restart. */
   readonly sessionId?: string;
@@ -143,6 +146,8 @@ export interface RunningTerminal {
   createdAt: number;
   /** Its process id on the machine that runs it, when the runtime knows. */
   pid?: number;
+  /** The stream offset its output has reached there (what a re-attach will have replayed). */
+  end?: number;
 }
 
 /** A failure that carries an errno-style `code` (ENOENT, EEXIST, EFBIG…) like Node's own fs errors,

@@ -27,7 +27,7 @@ export async function startTestGateway(
     ui?: boolean;
     log?: Logger;
     runtimeFor?: TetherOptions['runtimeFor'];
-    /** Local terminals in the pty host (as in production) instead of in the gateway. */
+    /** Local terminals in the pty host (default, as `npm start` ships) or in the gateway (false). */
     ptyHost?: boolean;
     /** Start on the DATA_DIR of a gateway disposed with `restartable` (a gateway restart). */
     reuse?: Pick<TestGateway, 'dataDir' | 'password'>;
@@ -48,7 +48,7 @@ export async function startTestGateway(
     dev: false,
     ui: overrides.ui ?? false,
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
-    ptyHost: overrides.ptyHost ?? false,
+    ptyHost: overrides.ptyHost ?? true,
     // Never this machine's own ~/.ssh or agent. SSH runners keep a closed test gateway's
     // terminals only briefly.
     ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, runnerCacheDir: '.cache/tether-test', ...overrides.ssh },

@@ -41,6 +41,11 @@ import { RuntimeError, type Disposable } from '../runtimes/runtime';
 import { planLimits, type LimitsPlan, type SessionLimits } from './limits';
 
 const AGENT_USER = { id: 'gateway', name: 'gateway' };
+/**
+ * A link is a gateway, which carries the terminals of all its users: limits on terminals belong
+ * to users and browser sockets, and the gateway enforces them. The agent counts none per link.
+ */
+const LINK_LIMITS = { ...DEFAULT_LIMITS, maxChannelsPerConnection: Number.POSITIVE_INFINITY };
 const AGENT_RING_BYTES = 8 * 1024 * 1024;
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
@@ -275,7 +280,7 @@ export class AgentCore {
   constructor(private readonly opts: AgentCoreOptions) {
     // A bigger ring than a gateway's: it is what a program can print while no gateway is
     // connected before it has to wait (holdDetached), and what a returning gateway resumes from.
-    this.sessions = new SessionRegistry({ ...DEFAULT_LIMITS, ringBytes: AGENT_RING_BYTES, holdDetached: true, maxSessionsPerUser: 500, log: opts.log.child({ component: 'sessions' }) });
+    this.sessions = new SessionRegistry({ ...DEFAULT_LIMITS, ringBytes: AGENT_RING_BYTES, holdDetached: true, maxSessionsPerUser: Number.POSITIVE_INFINITY, log: opts.log.child({ component: 'sessions' }) });
     if (opts.root) this.workspaces.set(AGENT_WORKSPACE, { root: opts.root, runtime: new LocalRuntime(opts.root, { env: opts.env }), limits: { mechanism: 'none', applied: [], unsupported: [] } });
     const core = this;
     this.source = {
@@ -297,7 +302,7 @@ export class AgentCore {
 
   /** Serve a link (already authenticated). */
   attach(socket: LinkSocket): Connection {
-    const conn = new Connection(socket, AGENT_USER, this.source, DEFAULT_LIMITS, this.opts.log, new CallHandler(this));
+    const conn = new Connection(socket, AGENT_USER, this.source, LINK_LIMITS, this.opts.log, new CallHandler(this));
     this.links.add(conn);
     socket.on('close', () => {
       this.links.delete(conn);

@@ -260,7 +260,8 @@ export class AgentClient {
   /** Bring the link back while terminals need it; re-attach each one exactly where it was. */
   private scheduleReconnect(): void {
     if (this.disposed || ![...this.terminals.values()].some((t) => !t.ended)) return;
-    const delay = Math.min(5000, 200 * 2 ** this.failures) * (0.5 + Math.random() / 2);
+    // The first re-dial after a lost link is immediate; backoff starts after a failed attempt.
+    const delay = this.failures === 0 ? 0 : Math.min(5000, 200 * 2 ** (this.failures - 1)) * (0.5 + Math.random() / 2);
     this.retryTimer = setTimeout(() => {
       this.connect().then(
         () => {
@@ -340,6 +341,10 @@ export class AgentClient {
         return;
       }
       case 'exit':
+        // Every byte is here before EXIT, and the gateway's session keeps them: let the agent
+        // forget the exited terminal now (KILL on an exited session) instead of holding its ring
+        // and its channel until it would have been swept an hour later.
+        this.send(encodeKill(t.channel));
         return this.endTerminal(t, frame.exit);
       case 'error':
         if (t.opened) {

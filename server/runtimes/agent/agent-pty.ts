@@ -20,6 +20,8 @@ export class AgentPty implements PtyProcess {
     private readonly onActivity: () => void = () => {},
     /** The process id on the agent's machine, when known before the terminal is opened. */
     private readonly knownPid: number | undefined = undefined,
+    /** Re-attached: the offset the agent's stream had reached when it was listed. */
+    readonly knownEnd: number | undefined = undefined,
   ) {}
 
   get pid(): number | undefined {
@@ -102,11 +104,11 @@ export class AgentTerminals {
   /** Terminals still running on the agent (after a gateway restart, or a link that was down). */
   async running(): Promise<RunningTerminal[]> {
     const list = (await this.agent.call('sessions.list', { workspace: this.workspace })).result as RunningTerminal[];
-    return list.map(({ id, command, cols, rows, createdAt, pid }) => ({ id, command, cols, rows, createdAt, pid }));
+    return list.map(({ id, command, cols, rows, createdAt, pid, end }) => ({ id, command, cols, rows, createdAt, pid, end }));
   }
 
   async attach(t: RunningTerminal): Promise<AgentPty> {
-    const pty = new AgentPty(t.command, this.onActivity, t.pid);
+    const pty = new AgentPty(t.command, this.onActivity, t.pid, t.end);
     pty.control = await this.agent.openTerminal({ session: t.id, cols: t.cols, rows: t.rows }, pty.handlers());
     return pty;
   }

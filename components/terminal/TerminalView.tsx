@@ -18,6 +18,7 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
+import { AnswerFilter } from '@/lib/client/terminal-answers';
 import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
 import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
 import { useTRPCClient } from '@/lib/client/trpc';
@@ -235,6 +236,9 @@ export function TerminalView(props: TerminalViewProps) {
     };
 
     const stats: AttachStats = { mode: 'replay', snapshotBytes: 0, outputBytes: 0 };
+    // The emulator's answers to queries in history are dropped; live ones go out as ANSWER.
+    const answers = new AnswerFilter();
+    const userInputWatch = answers.watch(term);
     let disposed = false;
     /** Made at once, or — with a snapshot to draw first — once it is on the screen. */
     let channel: GatewayChannel | null = null;
@@ -255,9 +259,14 @@ export function TerminalView(props: TerminalViewProps) {
           : socket.openTerminal({ workspace: target.workspace, ...(target.cwd !== undefined ? { cwd: target.cwd } : {}), ...size, ...follow });
       channel = ch;
       offs = [
-        ch.on('output', (data, processed) => {
+        ch.on('output', (data, processed, history) => {
           stats.outputBytes += data.byteLength;
-          term.write(data, processed);
+          if (!history) return term.write(data, processed);
+          const parsed = answers.historyQueued();
+          term.write(data, () => {
+            parsed();
+            processed();
+          });
         }),
         // Reset in write order: output already queued in xterm belongs to the old screen and must
         // be parsed first, or it would be drawn on top of the snapshot.
@@ -300,6 +309,9 @@ export function TerminalView(props: TerminalViewProps) {
           ? []
           : [
               term.onData((data) => {
+                const kind = answers.classify();
+                if (kind === 'drop') return;
+                if (kind === 'answer') return ch.answer(data);
                 const map = cb().mapInput;
                 const out = map ? map(data) : data;
                 if (out) ch.write(out);
@@ -339,7 +351,11 @@ export function TerminalView(props: TerminalViewProps) {
           if (snap.cols > 0 && snap.rows > 0 && (snap.cols !== term.cols || snap.rows !== term.rows)) {
             term.resize(snap.cols, snap.rows);
           }
+          // A snapshot is history too: the screen it draws may hold queries (it is serialized
+          // output), and none of them is this terminal's to answer.
+          const parsed = answers.historyQueued();
           term.write(snap.data, () => {
+            parsed();
             if (disposed) return;
             if (fit) fitIfVisible(host, fit);
             else relayout();
@@ -372,6 +388,7 @@ export function TerminalView(props: TerminalViewProps) {
       observer.disconnect();
       for (const off of offs) off();
       for (const sub of termSubs) sub.dispose();
+      userInputWatch?.dispose();
       // Leaving the page or closing the tab: stop viewing. (A close() in progress still finishes.)
       (channel as GatewayChannel | null)?.detach();
       cb().onChannel(null);

@@ -12,6 +12,7 @@
  */
 import {
   encodeAck,
+  encodeAnswer,
   encodeDetach,
   encodeInput,
   encodeKill,
@@ -37,8 +38,10 @@ export type ChannelEvents = {
   /**
    * Fresh output, never repeated. Call `processed()` once the bytes are parsed — pass it as
    * xterm's write callback — or the gateway's flow control will eventually pause the session.
+   * `history`: the bytes were printed before this attachment (a replay, a catch-up): the terminal
+   * must not answer queries in them (see `answer`). A chunk is all history or all live.
    */
-  output: [data: Uint8Array, processed: () => void];
+  output: [data: Uint8Array, processed: () => void, history: boolean];
   /** The gateway sent a screen snapshot: clear the terminal before writing further output. */
   reset: [];
   exit: [exit: ExitInfo];
@@ -85,6 +88,8 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
   private id: number | null = null;
   /** Stream offset of the next output byte this channel needs. */
   private received: number;
+  /** Output before this offset is history (OPENED.live). */
+  private live = 0;
   private ack: AckTracker;
   private ackEvery: number = ACK_EVERY_BYTES;
   /** Bumped on every (re)open so write callbacks from an older attachment do not ack the new one. */
@@ -134,6 +139,16 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     const dropped = this.queue.push(bytes);
     if (dropped > 0) this.emit('inputDropped', dropped);
+  }
+
+  /**
+   * Send what the terminal emulator generated in reply to the program (a cursor position or
+   * device-attributes report, a focus report). Never queued: an answer is for the program's
+   * question now, and is meaningless after a reconnect. The gateway delivers it only from the
+   * viewer that drives the session.
+   */
+  answer(data: string | Uint8Array): void {
+    if (this._state === 'open' && this.id !== null) this.host.send(encodeAnswer(this.id, data));
   }
 
   resize(cols: number, rows: number): void {
@@ -262,6 +277,7 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     this._session = opened.session;
     // The gateway counts this attachment's window from OPENED.offset.
     this.ack = new AckTracker(opened.offset, this.ackEvery);
+    this.live = opened.live ?? 0;
     if (opened.snapshot) {
       this.received = opened.offset;
       this.emit('reset');
@@ -310,7 +326,14 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
       this.processed(gen, end);
       return;
     }
-    this.emit('output', slice.fresh, () => this.processed(gen, end));
+    const start = end - slice.fresh.byteLength;
+    const historyBytes = Math.min(Math.max(this.live - start, 0), slice.fresh.byteLength);
+    if (historyBytes > 0) {
+      const history = slice.fresh.subarray(0, historyBytes);
+      this.emit('output', history, () => this.processed(gen, start + historyBytes), true);
+      if (historyBytes === slice.fresh.byteLength) return;
+    }
+    this.emit('output', slice.fresh.subarray(historyBytes), () => this.processed(gen, end), false);
   }
 
   private onExit(exit: ExitInfo): void {

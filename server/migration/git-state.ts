@@ -66,8 +66,41 @@ async function trees(rt: Runtime): Promise<{ indexTree: string; worktreeTree: st
   const indexTree = (await git(rt, ['write-tree'], { env: [staged], what: 'reading the index' })).trim();
   const work = await copy('index-worktree');
   await git(rt, ['add', '-A'], { env: [work], what: 'reading the working tree' });
+  await refuseUnreadable(rt, work);
   const worktreeTree = (await git(rt, ['write-tree'], { env: [work], what: 'reading the working tree' })).trim();
   return { indexTree, worktreeTree };
+}
+
+/** Paths put to RuntimeFs.readable per call. */
+const READABLE_BATCH = 500;
+
+/**
+ * `git add -A` read the working tree by itself; every regular file whose content it took (new or
+ * changed since HEAD) must be one fs.read would open (RuntimeFs.readable: the same jail), or the
+ * migration would carry content of a file with several hard links — one may be outside the
+ * workspace — to the target, where it is an ordinary file. Symlinks travel as links (their target
+ * text), never as what they point to, so they need no check.
+ */
+async function refuseUnreadable(rt: Runtime, indexEnv: string): Promise<void> {
+  // -z raw: ":<old mode> <new mode> <old id> <new id> <status>\0<path>\0" per change.
+  const raw = await git(rt, ['diff-index', '--cached', '--no-renames', '-z', 'HEAD'], { env: [indexEnv], what: 'reading the working tree' });
+  const fields = raw.split('\0');
+  const files: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const newMode = fields[i]!.split(' ')[1];
+    if (newMode === '100644' || newMode === '100755') files.push(fields[i + 1]!);
+  }
+  for (let i = 0; i < files.length; i += READABLE_BATCH) {
+    const batch = files.slice(i, i + READABLE_BATCH);
+    const ok = await rt.fs.readable(batch);
+    const refused = batch.filter((_, k) => !ok[k]);
+    if (refused.length > 0) {
+      const named = refused.slice(0, 3).map((p) => JSON.stringify(p)).join(', ') + (refused.length > 3 ? ` and ${refused.length - 3} more` : '');
+      throw new MigrationError(
+        `${named} cannot be opened under the workspace's file rules (a file with several hard links, or not readable), so ${refused.length === 1 ? 'it is' : 'they are'} not carried over; replace ${refused.length === 1 ? 'it' : 'them'} with a plain copy and migrate again`,
+      );
+    }
+  }
 }
 
 export async function captureState(rt: Runtime): Promise<GitState> {

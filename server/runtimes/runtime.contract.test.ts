@@ -13,6 +13,7 @@ import { silentLogger } from '../log';
 import { startSshd, type TestSshd } from '../testing/sshd';
 import { testPoolTarget } from '../testing/ssh-pool-target';
 import { startAgent } from '../worker/agent';
+import { findFiles, searchText } from '../workspaces/search';
 import { CloudRuntime } from './cloud/cloud-runtime';
 import { LocalRuntime } from './local/local-runtime';
 import type { FsEvent, PtyProcess, Runtime } from './runtime';
@@ -262,6 +263,28 @@ for (const [kind, make] of Object.entries(fixtures)) {
         await expect(rt.fs.writeFile('escape/tether-test', enc.encode('x'))).rejects.toMatchObject({ code: 'bad_path' });
         expect(dec.decode(await rt.fs.readFile('alias.txt', 10))).toBe('1');
         expect((await rt.fs.stat('escape')).type).toBe('symlink');
+      });
+
+      it('says which files readFile would open (readable), and search answers with no others', async () => {
+        await rt.fs.mkdir('jail');
+        await rt.fs.writeFile('jail/plain.txt', enc.encode('needle plain\n'));
+        await rt.fs.writeFile('jail/twin-a.txt', enc.encode('needle twin\n'));
+        await rt.exec(['ln', 'jail/twin-a.txt', 'jail/twin-b.txt']); // several hard links
+        await rt.exec(['ln', '-s', 'plain.txt', 'jail/alias.txt']); // stays inside
+        await rt.exec(['ln', '-s', '/etc/hostname', 'jail/out.txt']); // leads out
+        const paths = ['jail/plain.txt', 'jail/alias.txt', 'jail/twin-a.txt', 'jail/out.txt', 'escape/passwd', 'jail', 'jail/none', '../x'];
+        const opens = await Promise.all(paths.map((p) => rt.fs.readFile(p, 100_000).then(() => true, () => false)));
+        expect(await rt.fs.readable(paths)).toEqual(opens);
+        // SFTP cannot tell the hard-link count (documented): there the twins are readable.
+        expect(opens).toEqual([true, true, kind === 'ssh', false, false, false, false, false]);
+        expect(await rt.fs.readable([])).toEqual([]);
+        const expected = ['jail/plain.txt', ...(kind === 'ssh' ? ['jail/twin-a.txt', 'jail/twin-b.txt'] : [])];
+        for (const useRipgrep of [true, false]) {
+          const r = await searchText(rt, { query: 'needle' }, useRipgrep);
+          expect(r.matches.map((m) => m.path).sort(), r.engine).toEqual(expected);
+        }
+        expect((await findFiles(rt.fs, 'jail/')).paths.sort()).toEqual(expected);
+        await rt.fs.rm('jail');
       });
 
       it('reports changes to watchers', async () => {

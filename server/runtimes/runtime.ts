@@ -113,6 +113,13 @@ export interface RuntimeFs {
   ): Promise<FsStat>;
   /** Stream a regular file. */
   readStream(path: string): Promise<{ size: number; stream: AsyncIterable<Uint8Array>; close(): Promise<void> }>;
+  /**
+   * For each path, whether readFile/readStream would open it as a regular file — the same jail
+   * (inside the workspace after resolving symlinks; one hard link where the runtime can tell),
+   * without reading content. Anything that answers with a file's content or name found some
+   * other way (ripgrep, a walk, git) filters it through this first.
+   */
+  readable(paths: readonly string[]): Promise<boolean[]>;
   mkdir(path: string): Promise<void>;
   /** Files and (recursively) directories. */
   rm(path: string): Promise<void>;
@@ -154,6 +161,31 @@ export interface RunningTerminal {
  * with a message that names workspace-relative paths only. */
 export function fsError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
+}
+
+/** `readable` answered one path at a time by `check` (false where it throws), a few at a time so a
+ * long list neither opens hundreds of files at once nor waits for each in turn. */
+export async function readableEach(paths: readonly string[], check: (path: string) => Promise<boolean>, concurrency = 16): Promise<boolean[]> {
+  const out = new Array<boolean>(paths.length).fill(false);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await check(paths[i]!).catch(() => false);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+  return out;
+}
+
+/** `readable` for runtimes whose jail is applied when a file is opened: open with readStream and
+ * close again, reading no content. */
+export function readableByOpening(fs: Pick<RuntimeFs, 'readStream'>, paths: readonly string[]): Promise<boolean[]> {
+  return readableEach(paths, async (p) => {
+    const { close } = await fs.readStream(p);
+    await close();
+    return true;
+  });
 }
 
 export class RuntimeError extends Error {

@@ -49,6 +49,8 @@ const LINK_LIMITS = { ...DEFAULT_LIMITS, maxChannelsPerConnection: Number.POSITI
 const AGENT_RING_BYTES = 8 * 1024 * 1024;
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
+/** fs.readable: paths per call (callers ask in batches well below this). */
+const MAX_READABLE_PATHS = 10_000;
 
 /** Pushes chunks into an async iterable consumed by LocalFs.writeFile (a streamed atomic save). */
 class ChunkQueue implements AsyncIterable<Uint8Array> {
@@ -166,6 +168,12 @@ class CallHandler implements ConnectionExtension {
         return [await fs.stat(str('path'))];
       case 'fs.statEntries':
         return [await fs.statEntries(str('path'), Array.isArray(p.names) ? (p.names as unknown[]).filter((n): n is string => typeof n === 'string') : [])];
+      case 'fs.readable': {
+        const paths = p.paths;
+        if (!Array.isArray(paths) || !paths.every((x) => typeof x === 'string')) throw callError('bad_request', 'paths must be strings');
+        if (paths.length > MAX_READABLE_PATHS) throw callError('bad_request', `at most ${MAX_READABLE_PATHS} paths per call`);
+        return [await fs.readable(paths)];
+      }
       case 'fs.mkdir':
         return [await fs.mkdir(str('path'))];
       case 'fs.rm':

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,37 @@ describe('searchText', () => {
     expect(limited).toMatchObject({ truncated: true });
     expect(limited.matches).toHaveLength(1);
     await expect(searchText(runtime, { query: '(', regex: true })).rejects.toThrow(/regular expression/);
+  });
+});
+
+describe('the jail check', () => {
+  it('asks RuntimeFs.readable about the files in the answer only, never the whole tree', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-search-count-'));
+    for (let i = 0; i < 200; i++) await writeFile(path.join(dir, `f${i}.txt`), i === 7 || i === 42 ? 'needle\n' : 'hay\n');
+    await writeFile(path.join(dir, 'twin-a.txt'), 'needle twin\n');
+    await link(path.join(dir, 'twin-a.txt'), path.join(dir, 'twin-b.txt'));
+    const rt = new LocalRuntime(dir);
+    const asked: string[] = [];
+    const readable = rt.fs.readable.bind(rt.fs);
+    rt.fs.readable = (paths) => {
+      asked.push(...paths);
+      return readable(paths);
+    };
+    try {
+      for (const useRipgrep of [true, false]) {
+        asked.length = 0;
+        const r = await searchText(rt, { query: 'needle' }, useRipgrep);
+        expect(r.matches.map((m) => m.path).sort()).toEqual(['f42.txt', 'f7.txt']);
+        // ripgrep's matches are checked; the Node walk reads through the jail and checks nothing twice.
+        expect(asked.sort()).toEqual(r.engine === 'ripgrep' ? ['f42.txt', 'f7.txt', 'twin-a.txt', 'twin-b.txt'] : []);
+      }
+      asked.length = 0;
+      expect((await findFiles(rt.fs, 'twin')).paths).toEqual([]);
+      expect((await findFiles(rt.fs, 'f4', 3)).paths).toEqual(['f4.txt', 'f40.txt', 'f41.txt']);
+      expect(asked.length).toBeLessThanOrEqual(64 + 11); // the best names only, a batch at a time
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,6 +4,12 @@
  * in Node. Both are bounded in files, bytes, matches and time, so a huge workspace answers
  * partially ("truncated") instead of stalling the gateway. node_modules and .git are skipped;
  * ripgrep also honours .gitignore and skips hidden files.
+ *
+ * Neither answers with a line or a name of a file that fs.read would refuse (a symlink leading
+ * out, a file with several hard links — one may be outside): the Node walk reads through
+ * RuntimeFs.readFile, and every file ripgrep matched, or quick-open would list, is put to
+ * RuntimeFs.readable — the same jail — before it is returned. Only the files in the answer are
+ * checked, in batches, never the whole tree.
  */
 import type { Runtime, RuntimeFs } from '../runtimes/runtime';
 
@@ -12,6 +18,8 @@ const MAX_FILES = 20_000;
 const MAX_SEARCH_FILE_BYTES = 1024 * 1024;
 const MAX_LINE_CHARS = 2000;
 const TIME_BUDGET_MS = 3000;
+/** Distinct paths put to RuntimeFs.readable at a time. */
+const CHECK_BATCH = 64;
 
 async function* walk(fs: RuntimeFs, deadline: number, state: { truncated: boolean }): AsyncGenerator<string> {
   const queue = [''];
@@ -62,7 +70,37 @@ export async function findFiles(fs: RuntimeFs, query: string, limit = 50): Promi
     if (score >= 0) scored.push({ path: p, score });
   }
   scored.sort((a, b) => b.score - a.score || a.path.length - b.path.length || (a.path < b.path ? -1 : 1));
-  return { paths: scored.slice(0, limit).map((s) => s.path), truncated: state.truncated };
+  const { kept } = await keepReadable(fs, scored, limit);
+  return { paths: kept.map((s) => s.path), truncated: state.truncated };
+}
+
+/**
+ * The first `limit` of `items` (in order) whose path fs.read would open — RuntimeFs.readable, asked
+ * once per distinct path, CHECK_BATCH at a time and only as far as needed; `full` when it stopped
+ * at `limit`.
+ */
+async function keepReadable<T extends { path: string }>(fs: RuntimeFs, items: readonly T[], limit: number): Promise<{ kept: T[]; full: boolean }> {
+  const verdict = new Map<string, boolean>();
+  const kept: T[] = [];
+  let i = 0;
+  while (i < items.length) {
+    const ask = new Set<string>();
+    for (let j = i; j < items.length && ask.size < CHECK_BATCH; j++) {
+      const p = items[j]!.path;
+      if (!verdict.has(p)) ask.add(p);
+    }
+    const asked = [...ask];
+    const ok = await fs.readable(asked);
+    asked.forEach((p, k) => verdict.set(p, ok[k] === true));
+    for (; i < items.length; i++) {
+      const v = verdict.get(items[i]!.path);
+      if (v === undefined) break;
+      if (!v) continue;
+      kept.push(items[i]!);
+      if (kept.length >= limit) return { kept, full: true };
+    }
+  }
+  return { kept, full: false };
 }
 
 export class SearchQueryError extends Error {
@@ -116,7 +154,8 @@ interface RgMatch {
 async function ripgrep(runtime: Runtime, opts: SearchOptions): Promise<SearchResult | null> {
   const limit = opts.limit ?? 500;
   const argv = [
-    'rg', '--json', '--max-filesize', '1M', '--max-columns', String(MAX_LINE_CHARS),
+    // --no-config: a RIPGREP_CONFIG_PATH in the machine's environment cannot add --follow and the like.
+    'rg', '--no-config', '--json', '--max-filesize', '1M', '--max-columns', String(MAX_LINE_CHARS),
     '--glob', '!node_modules', '--glob', '!.git',
     opts.caseSensitive ? '--case-sensitive' : '--ignore-case',
     ...(opts.regex ? [] : ['--fixed-strings']),
@@ -131,7 +170,7 @@ async function ripgrep(runtime: Runtime, opts: SearchOptions): Promise<SearchRes
   if (res.code === 1) return { matches: [], truncated: false, engine: 'ripgrep' };
   const cut = res.signal !== null; // killed on the time or output budget: partial results
   if (res.code !== 0 && !cut) return null; // 2: e.g. a pattern Rust's regex does not accept
-  const matches: SearchMatch[] = [];
+  const found: SearchMatch[] = [];
   for (const line of new TextDecoder().decode(res.stdout).split('\n')) {
     if (!line.startsWith('{"type":"match"')) continue;
     let m: RgMatch;
@@ -140,16 +179,20 @@ async function ripgrep(runtime: Runtime, opts: SearchOptions): Promise<SearchRes
     } catch {
       continue; // the last line of a cut-off output
     }
-    const text = (m.data?.lines?.text ?? '').replace(/\r?\n$/, '');
+    // A name that is not UTF-8 comes as `path.bytes`: it could not be opened by name anyway.
     const p = (m.data?.path?.text ?? '').replace(/^\.\//, '');
+    if (p === '') continue;
+    const text = (m.data?.lines?.text ?? '').replace(/\r?\n$/, '');
     const byteStart = m.data?.submatches?.[0]?.start ?? 0;
     const column = new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, byteStart)).length + 1;
-    matches.push({ path: p, line: m.data?.line_number ?? 0, column, text: text.slice(0, 300) });
-    if (matches.length >= limit) return { matches, truncated: true, engine: 'ripgrep' };
+    found.push({ path: p, line: m.data?.line_number ?? 0, column, text: text.slice(0, 300) });
   }
-  return { matches, truncated: cut, engine: 'ripgrep' };
+  // ripgrep read these files itself: keep only lines of files fs.read would open.
+  const { kept, full } = await keepReadable(runtime.fs, found, limit);
+  return { matches: kept, truncated: full || cut, engine: 'ripgrep' };
 }
 
+/** Reads every file through fs.readFile, whose jail refuses what fs.read refuses. */
 async function nodeSearch(fs: RuntimeFs, re: RegExp, limit: number): Promise<SearchResult> {
   const state = { truncated: false };
   const matches: SearchMatch[] = [];

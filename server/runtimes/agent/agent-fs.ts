@@ -4,7 +4,7 @@
  * on the agent's machine) shared by all subscribers, registered again after a reconnect.
  */
 import { AGENT_IO_CHUNK } from '../../../lib/protocol';
-import type { Disposable, FsEntry, FsEvent, FsStat, RuntimeFs } from '../runtime';
+import { readableByOpening, type Disposable, type FsEntry, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
 import { WatchFanout } from '../watch-fanout';
 import type { AgentClient } from './agent-client';
 
@@ -57,6 +57,19 @@ export class AgentFs implements RuntimeFs {
   }
   rename(from: string, to: string): Promise<void> {
     return this.call('fs.rename', { from, to });
+  }
+
+  /** One call for the whole list; the agent answers with its LocalFs (the same jail as its reads).
+   * An agent from before `fs.readable` is asked by opening each file instead. */
+  async readable(paths: readonly string[]): Promise<boolean[]> {
+    if (paths.length === 0) return [];
+    try {
+      const r = await this.call<unknown>('fs.readable', { paths });
+      if (Array.isArray(r) && r.length === paths.length) return r.map((v) => v === true);
+    } catch (err) {
+      if (!/unknown method/.test((err as Error).message)) throw err;
+    }
+    return readableByOpening(this, paths);
   }
 
   async readFile(p: string, maxBytes: number): Promise<Uint8Array> {

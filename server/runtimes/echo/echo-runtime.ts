@@ -79,6 +79,7 @@ const NO_FS: RuntimeFs = {
   readFile: async () => noFiles(),
   writeFile: async () => noFiles(),
   readStream: async () => noFiles(),
+  readable: async (paths) => paths.map(() => false),
   mkdir: async () => noFiles(),
   rm: async () => noFiles(),
   rename: async () => noFiles(),

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { fsError, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
+import { fsError, readableEach, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
 import { PathJail, PathRefusedError, isInside } from '../../workspaces/path-jail';
 import { WatchFanout } from '../watch-fanout';
 
@@ -83,6 +83,16 @@ export class LocalFs implements RuntimeFs {
       throw fsError(stats.isDirectory() ? 'EISDIR' : 'EINVAL', `"${p}" is not a regular file`);
     }
     return { size: stats.size, stream: handle.createReadStream({ autoClose: true }), close: () => handle.close().catch(() => {}) };
+  }
+
+  /** Opens each file through the jail exactly as readFile does (symlinks resolved and checked,
+   * the descriptor re-checked, several hard links refused), then closes it unread. */
+  readable(paths: readonly string[]): Promise<boolean[]> {
+    return readableEach(paths, async (p) => {
+      const { handle, stats } = await this.jail.openForRead(p);
+      await handle.close();
+      return stats.isFile();
+    });
   }
 
   async writeFile(

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
-import { fsError, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
+import { fsError, readableByOpening, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
 import { PathRefusedError, isInside, normalizeRelative, resolveWithin, targetWithin } from '../../workspaces/path-jail';
 import { WatchFanout } from '../watch-fanout';
 
@@ -186,6 +186,12 @@ export class SftpFs implements RuntimeFs {
       await close();
       throw err;
     }
+  }
+
+  /** Opened (and closed unread) like readStream: inside after the server's realpath, a regular
+   * file. The hard-link count is not known over SFTP (see the top of this file). */
+  readable(paths: readonly string[]): Promise<boolean[]> {
+    return readableByOpening(this, paths);
   }
 
   async writeFile(p: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: { exclusive?: boolean; maxBytes?: number } = {}): Promise<FsStat> {

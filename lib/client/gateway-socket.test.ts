@@ -469,3 +469,40 @@ describe('forgetting a session known to have exited', () => {
     socket.dispose();
   });
 });
+
+describe('history and answers', () => {
+  it('marks output before OPENED.live as history (split inside a frame) and sends answers only while open', () => {
+    const { socket, connect } = setup();
+    const conn = connect();
+    const ch = socket.attachTerminal({ session: 's1', cols: 80, rows: 24 });
+    const id = conn.of('open')[0]!.channel;
+    const seen: [string, boolean][] = [];
+    ch.on('output', (d, done, history) => {
+      seen.push([str(d), history]);
+      done();
+    });
+    ch.answer('\x1b[?1;2c'); // not open yet: dropped, never queued for later
+    conn.deliver(encodeOpened(id, { session: 's1', offset: 0, snapshot: false, cols: 80, rows: 24, live: 7 }));
+    conn.deliver(encodeOutput(id, 0, text('old-')));
+    conn.deliver(encodeOutput(id, 4, text('qrynew')));
+    conn.deliver(encodeOutput(id, 10, text('!')));
+    expect(seen).toEqual([
+      ['old-', true],
+      ['qry', true],
+      ['new', false],
+      ['!', false],
+    ]);
+    ch.answer('\x1b[2;2R');
+    expect(conn.of('answer').map((f) => str(f.data))).toEqual(['\x1b[2;2R']);
+    expect(conn.of('input')).toHaveLength(0);
+    // A reset on the open channel (a viewer caught up after falling behind): what came before
+    // its `live` is history again.
+    conn.deliver(encodeOpened(id, { session: 's1', offset: 100, snapshot: true, cols: 80, rows: 24, live: 104 }));
+    conn.deliver(encodeOutput(id, 100, text('tailnow')));
+    expect(seen.slice(4)).toEqual([
+      ['tail', true],
+      ['now', false],
+    ]);
+    socket.dispose();
+  });
+});

@@ -114,7 +114,8 @@ describe('local pty host', () => {
     const all = lines(Buffer.concat([got, ...b.channel(1).chunks]).toString('utf8'));
     expect(all).toEqual({ gaps: 0, repeats: 0, count: N });
     await b.close();
-  });
+    // 2,500 forks of `sleep` take 5 s on a quiet machine and several times that beside other suites.
+  }, 150_000);
 
   it('reports the terminals of a pty host that died as lost, quickly, and starts a new host', async () => {
     const g = gateways.at(-1)!;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExitInfo, Opened } from '../../lib/protocol';
 import { EchoPty } from '../runtimes/echo/echo-runtime';
 import { Channel, type ChannelSink } from './channel';
+import { replayStart } from './connection';
 import { TerminalSession } from './session';
 
 const HIGH = 1000;
@@ -244,5 +245,29 @@ describe('flow control', () => {
     a.detach();
     expect(session.driver).toBe(null);
     expect(session.answer(new Uint8Array([0x1b]), guest)).toBe(false);
+  });
+
+  it("resumes exactly at an offset the agent has reached while its history is still arriving (a gateway that just restarted)", () => {
+    const sink = new FakeSink();
+    // A terminal re-attached on an agent whose stream had reached 5,000 bytes; none arrived yet.
+    const pty = Object.assign(new EchoPty({ cols: 80, rows: 24 }), { knownEnd: 5000 });
+    const session = new TerminalSession({ id: 'adopted', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
+      highWater: HIGH,
+      lowWater: LOW,
+      ringBytes: 64 * 1024,
+      cols: 80,
+      rows: 24,
+    });
+    expect(replayStart(session, 4000)).toEqual({ from: 4000, snapshot: false });
+    expect(replayStart(session, 9000).snapshot).toBe(true); // past anything that exists
+    const ch = new Channel(1, session, 4000, sink, HIGH);
+    session.attach(ch);
+    for (let i = 0; i < 6; i++) {
+      pty.emit(chunk(1000)); // the history arrives: bytes 0…5,999
+      sink.drain();
+      ch.ack(4000 + sink.bytesFor(1));
+    }
+    expect(sink.sent[0]?.offset).toBe(4000);
+    expect(sink.bytesFor(1)).toBe(2000);
   });
 });

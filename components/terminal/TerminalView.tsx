@@ -21,6 +21,7 @@ import type { GatewaySocket } from '@/lib/client/gateway-socket';
 import { AnswerFilter } from '@/lib/client/terminal-answers';
 import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
 import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
+import { TouchScrollAddon } from '@/lib/client/touch-scroll';
 import { useTRPCClient } from '@/lib/client/trpc';
 import { hardwareWebglAvailable } from '@/lib/client/webgl-support';
 
@@ -216,6 +217,7 @@ export function TerminalView(props: TerminalViewProps) {
     const fit = letterbox ? null : new FitAddon();
     if (fit) term.loadAddon(fit);
     term.open(host);
+    term.loadAddon(new TouchScrollAddon()); // swipe-to-scroll: xterm 6.0.0 has none (xterm.js#5489)
     loadWebgl(term);
     if (fit) fitIfVisible(host, fit);
     termRef.current = term;

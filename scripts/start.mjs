@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 // `npm start`: build the UI when no production build exists yet, then run the gateway.
 // `--build-only` stops after the build check (used by the e2e test script).
+// Stopping: one Ctrl-C or one SIGTERM (to npm or to this wrapper) is one clean shutdown of the
+// gateway, and the exit status is the gateway's (0 after a clean shutdown). package.json runs this
+// with `exec`, so npm's child is this process: a `sh -c` left in between (dash does not exec the
+// command) dies of the signal npm passes on, and npm then reports 130/143 whatever the gateway did.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const dev = args.includes('--dev');
+// `--no-ui` serves no UI, so it needs no production build.
+const noUi = args.includes('--no-ui');
 
 /** Newest modification time under the paths the UI build is made from. */
 function newestSourceMtime() {
@@ -35,7 +42,7 @@ function buildState() {
   return null;
 }
 
-const reason = dev ? null : buildState();
+const reason = dev || noUi ? null : buildState();
 if (reason) {
   process.stderr.write(reason + '\n');
   const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -50,7 +57,35 @@ if (args.includes('--build-only')) process.exit(0);
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'main.ts'), ...args], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: dev ? 'development' : 'production' },
+  // The gateway ends itself when this wrapper is gone, even if it was killed outright (SIGKILL).
+  env: { ...process.env, NODE_ENV: dev ? 'development' : 'production', TETHER_WRAPPER_PID: String(process.pid) },
 });
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+const running = () => child.exitCode === null && child.signalCode === null;
+
+// One stop request can arrive here twice (npm passes on the SIGINT that Ctrl-C already sent to
+// the whole process group), so a signal within a second of the last one forwarded is that same
+// request; one sent later is passed on (the gateway takes a second request as "exit now").
+const SAME_REQUEST_MS = 1000;
+let forwardedAt = -Infinity;
+const forward = (sig) => {
+  if (performance.now() - forwardedAt < SAME_REQUEST_MS) return;
+  forwardedAt = performance.now();
+  if (running()) child.kill(sig);
+};
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => forward(sig));
+
+// Being re-parented means whoever started this is gone: `sh -c` (which npm may run this under)
+// dies of the SIGTERM npm passes on without passing it further, and npm itself may be killed.
+const parent = process.ppid;
+const watch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(watch);
+  if (forwardedAt === -Infinity) forward('SIGTERM');
+}, 250);
+watch.unref();
+
+// Never leave the gateway behind, whatever ends this process.
+process.on('exit', () => {
+  if (running()) child.kill('SIGTERM');
+});
+child.on('exit', (code, signal) => process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0)));

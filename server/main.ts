@@ -6,7 +6,13 @@ import { createTether } from './app';
 import { ConfigError, isLoopback, loadConfig } from './config';
 import { createLogger } from './log';
 
+/** Signals this close together are one request to stop (see `stop` below). */
+const SAME_REQUEST_MS = 1000;
+
 async function main(): Promise<void> {
+  // Set by scripts/start.mjs; not passed on to the processes the gateway starts.
+  const wrapperPid = Number(process.env.TETHER_WRAPPER_PID) || 0;
+  delete process.env.TETHER_WRAPPER_PID;
   let config;
   try {
     config = loadConfig(process.env, process.argv.slice(2));
@@ -36,14 +42,18 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
+  // One Ctrl-C can arrive twice: from the terminal (to the whole foreground process group) and
+  // passed on by `npm start`'s wrapper. A signal within a second of the first is that same
+  // request; a later one means "exit now" (the escape from a shutdown that hangs).
+  let stoppingSince: number | null = null;
+  const stop = (reason: string) => {
+    if (stoppingSince !== null) {
+      if (performance.now() - stoppingSince < SAME_REQUEST_MS) return;
       process.stderr.write('second signal: exiting now\n');
       process.exit(1);
     }
-    stopping = true;
-    log.info('shutting down', { signal });
+    stoppingSince = performance.now();
+    log.info('shutting down', { signal: reason });
     tether.close().then(
       () => process.exit(0),
       (err: Error) => {
@@ -54,6 +64,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Started by `npm start` (scripts/start.mjs): stop when that wrapper is gone, even if it was
+  // killed outright, so no gateway is left running without it (it would be re-parented).
+  if (wrapperPid) {
+    const watch = setInterval(() => {
+      if (process.ppid === wrapperPid) return;
+      clearInterval(watch);
+      if (stoppingSince === null) stop('wrapper exited');
+    }, 250);
+    watch.unref();
+  }
 }
 
 main().catch((err: Error) => {

@@ -1,12 +1,14 @@
 /**
  * The SSH pool against a real OpenSSH sshd on loopback: single-flight connects, channel caps,
- * servers with fewer sessions than our cap, dropped connections with backoff and recovery, host
- * key verdicts, authentication failures, jump hosts and idle close.
+ * servers with fewer sessions than our cap, dropped connections (dialled again at once, backoff
+ * after failed attempts) and recovery, host key verdicts, authentication failures, jump hosts and
+ * idle close.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log';
 import { startSshd, type TestSshd } from '../../testing/sshd';
 import { testPoolTarget } from '../../testing/ssh-pool-target';
+import { startTcpProxy } from '../../testing/tcp-proxy';
 import type { PtyProcess } from '../runtime';
 import { SshError } from './errors';
 import { SshPool, type PoolOptions } from './pool';
@@ -107,6 +109,57 @@ describe('SshPool', () => {
     await echoes(again, 'after-return');
     again.kill();
     await rt.dispose();
+  });
+
+  it('dials again at once when a connection carrying a channel is cut, with the shipped backoff', async () => {
+    const proxy = await startTcpProxy({ host: sshd.host, port: sshd.port });
+    try {
+      // Shipped settings (backoff 1 s … 60 s); random 0 is the shortest backoff there is (0.5 s).
+      const p = pool({ random: () => 0 });
+      const direct = testPoolTarget(sshd, { userId: 'cut' });
+      const target = { ...direct, target: { ...direct.target, port: proxy.port } };
+      const exec = () => p.openChannel(target, (c) => new Promise<import('ssh2').ClientChannel>((res, rej) => c.exec('sleep 30', (e, ch) => (e ? rej(e) : res(ch)))));
+      const ch = await exec();
+      const closed = new Promise((r) => ch.once('close', r));
+      ch.resume(); // a paused channel would not get to its 'close'
+      expect(proxy.connections).toBe(1);
+      proxy.cut();
+      const cutAt = performance.now();
+      await until(() => proxy.connections === 2, 'a new connection', 5000);
+      const redialMs = performance.now() - cutAt;
+      // Well under the 500 ms the shortest backoff would wait, with room for a loaded machine.
+      expect(redialMs).toBeLessThan(250);
+      await closed;
+      await until(() => p.health()[0]?.state === 'ready', 'the new connection ready', 5000);
+      const h = p.health()[0]!;
+      // A lost link is not a failed attempt: no backoff, no failure counted.
+      expect(h).toMatchObject({ handshakes: 2, failures: 0, nextRetryAt: null, lastError: null });
+      const again = await exec();
+      again.close();
+      console.log(`connection cut under a channel: new connection after ${redialMs.toFixed(0)} ms`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('counts a connection dropped before any channel opened on it as a failed attempt (backoff)', async () => {
+    const proxy = await startTcpProxy({ host: sshd.host, port: sshd.port });
+    try {
+      const p = pool({ random: () => 0 });
+      const direct = testPoolTarget(sshd, { userId: 'cut-fail' });
+      const target = { ...direct, target: { ...direct.target, port: proxy.port } };
+      // No channel was ever opened on this connection: its loss is a failed attempt (backoff).
+      const lease = await p.acquire(target);
+      proxy.cut();
+      await until(() => p.health()[0]?.failures === 1, 'the loss recorded as a failure', 5000);
+      expect(p.health()[0]).toMatchObject({ state: 'backoff', lastError: { kind: 'lost' } });
+      expect(p.health()[0]!.nextRetryAt! - Date.now()).toBeGreaterThan(300);
+      lease.release();
+      await expect(p.acquire(target)).rejects.toThrow(/next attempt in 1 s/);
+      expect(proxy.connections).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('refuses a changed host key, every time, without retrying on its own', async () => {

@@ -6,8 +6,11 @@
  *   their own; only when a connection's channel slots are all taken does another one start.
  * - A server that refuses a channel for lack of sessions (OpenSSH MaxSessions) lowers that
  *   connection's cap, and the channel is opened on another connection.
- * - After a failure, acquires fail fast until the backoff (exponential, with jitter) expires; a
- *   connection that drops while in use is re-established in the background with the same backoff.
+ * - After a failed attempt, acquires fail fast until the backoff (exponential, with jitter)
+ *   expires, and the host is tried again in the background. A connection that drops after it
+ *   carried a channel is not a failed attempt: it is dialled again at once, and backoff starts
+ *   only if that fails. One dropped before any channel opened on it counts as a failed attempt
+ *   (a server that lets us in and then drops us is not re-dialled in a loop).
  * - Nagle is off (`setNoDelay`), SSH keepalives detect dead peers, and connections idle (no
  *   channel) for `idleCloseMs` are closed.
  * - Jump hosts (ProxyJump) are chained with `forwardOut`; their clients live and die with the
@@ -111,6 +114,8 @@ class PooledConnection {
   closed = false;
   /** Closed by us (idle, dispose) rather than lost. */
   closing = false;
+  /** A channel was opened on it: losing it is losing a working link, not a failed attempt. */
+  carried = false;
   idleTimer: NodeJS.Timeout | undefined;
 
   constructor(cap: number) {
@@ -224,6 +229,8 @@ export class SshPool {
         lease.release();
         throw err;
       }
+      const conn = this.connectionOf(lease.client);
+      if (conn) conn.carried = true;
       channel.once('close', () => lease.release());
       return channel;
     }
@@ -360,10 +367,26 @@ export class SshPool {
     for (const j of conn.jumpClients) j.end();
     this.remove(entry, conn);
     if (conn.closing || this.disposed) return;
-    // Lost while open: record it and bring the host back in the background.
     const endpoint = endpointName(entry.target.target);
     this.opts.log.warn('ssh connection lost', { host: endpoint, channels: conn.slots });
-    this.recordFailure(entry, new SshError('lost', `the connection to ${endpoint} was lost`, { endpoint }));
+    const err = new SshError('lost', `the connection to ${endpoint} was lost`, { endpoint });
+    if (!conn.carried) {
+      this.recordFailure(entry, err);
+      return;
+    }
+    // A working link was lost: dial again at once, so terminals resume as soon as the network
+    // allows; backoff starts only if this attempt fails (recordFailure).
+    this.opts.observe?.sshFailed(err.kind);
+    entry.lastError = { kind: err.kind, message: err.message, at: Date.now() };
+    clearTimeout(entry.retryTimer);
+    this.redial(entry);
+  }
+
+  /** Bring the host back in the background, unless it is connected or no longer used. */
+  private redial(entry: PoolEntry): void {
+    if (this.disposed || Date.now() - entry.lastUsedAt > this.opts.retryWindowMs) return;
+    if (entry.connections.some((c) => !c.closed)) return;
+    this.startConnection(entry);
   }
 
   private recordFailure(entry: PoolEntry, err: SshError): void {
@@ -377,11 +400,7 @@ export class SshPool {
     // Failures that need the user (a key to trust, a passphrase, a refused login) are not retried on their own.
     const needsUser = err.kind.startsWith('host_key') || err.kind === 'auth_failed' || err.kind === 'passphrase_required';
     if (needsUser || this.disposed) return;
-    entry.retryTimer = setTimeout(() => {
-      if (this.disposed || Date.now() - entry.lastUsedAt > this.opts.retryWindowMs) return;
-      if (entry.connections.some((c) => !c.closed)) return;
-      this.startConnection(entry);
-    }, delay);
+    entry.retryTimer = setTimeout(() => this.redial(entry), delay);
     entry.retryTimer.unref();
   }
 

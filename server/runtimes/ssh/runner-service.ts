@@ -15,9 +15,10 @@
  * 3. without a usable node (exit 90, or the probe says too old / another platform) the runner
  *    is unavailable on that host, with the reason: `auto` falls back to direct SSH.
  *
- * After a drop the AgentClient dials again through the pool (which reconnects with backoff),
+ * After a drop the AgentClient dials again at once through the pool (which also dials again at
+ * once after losing a connection that carried channels; backoff only after failed attempts),
  * claims its place on the daemon (closing a half-open link of ours the host still holds), binds
- * the workspaces again and re-attaches every terminal by offset.
+ * the workspaces again and re-attaches every terminal by offset. Nothing here waits on purpose.
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';

@@ -157,4 +157,25 @@ describe('resuming right after a gateway restart', () => {
     b.kill(1);
     await b.close();
   });
+
+  it('delivers the last output and the exit status of a terminal that ended while no gateway ran', async () => {
+    const g1 = await startGatewayProcess({}, []);
+    procs.push(g1);
+    const a = await GatewayClient.connect(g1.url, { token: g1.token });
+    const { session } = await a.open(1, { workspace: g1.workspace, cols: 80, rows: 24, command: 'echo STARTED; sleep 3; echo LAST-WORDS; exit 7' });
+    await a.until(() => a.text(1).includes('STARTED'), 20_000, 'the start');
+    const received = a.channel(1).received;
+    await g1.kill();
+    // The program ends while no gateway is there; the pty host keeps its last words and exit.
+    await new Promise((r) => setTimeout(r, 4000));
+
+    const g2 = await startGatewayProcess({}, [], g1);
+    procs.push(g2);
+    const b = await GatewayClient.connect(g2.url, { token: g2.token });
+    expect(await b.open(1, { session, cols: 80, rows: 24, resumeFrom: received })).toMatchObject({ offset: received, snapshot: false });
+    await b.until(() => b.channel(1).exit !== undefined, 20_000, 'the exit');
+    expect(b.text(1)).toBe('LAST-WORDS\r\n');
+    expect(b.channel(1).exit).toEqual({ code: 7, signal: null });
+    await b.close();
+  });
 });

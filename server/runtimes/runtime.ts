@@ -139,7 +139,8 @@ export interface Runtime {
   health(): Promise<RuntimeHealth>;
   dispose(): Promise<void>;
   /** Runtimes whose terminals outlive the gateway (a worker agent keeps them): the ones running
-   * there now, and a way to attach to one. Absent where terminals end with the gateway. */
+   * there now — and ones that ended with output or an exit status no gateway has collected yet —
+   * and a way to attach to one. Absent where terminals end with the gateway. */
   runningTerminals?(): Promise<RunningTerminal[]>;
   attachPty?(terminal: RunningTerminal): Promise<PtyProcess>;
 }

@@ -134,8 +134,10 @@ class CallHandler implements ConnectionExtension {
     if (method === 'agent.info') return [{ pid: process.pid, running: this.core.running, links: this.core.linkCount }];
     const workspace = typeof p.workspace === 'string' ? p.workspace : AGENT_WORKSPACE;
     if (method === 'sessions.list') {
-      // Terminals still running here, e.g. for a gateway that restarted and re-attaches them.
-      return [this.core.sessions.listForWorkspace(AGENT_USER.id, workspace).filter((s) => s.exited === null)];
+      // Terminals here, e.g. for a gateway that restarted and re-attaches them — also ones that
+      // ended meanwhile: a gateway forgets a terminal once it has its EXIT, so one still listed
+      // has output or an exit status no gateway has received yet.
+      return [this.core.sessions.listForWorkspace(AGENT_USER.id, workspace)];
     }
     const runtime = this.core.runtimeOf(workspace);
     const fs = runtime.fs;
@@ -328,6 +330,12 @@ export class AgentCore {
   /** Terminals still running. */
   get running(): number {
     return this.sessions.running;
+  }
+
+  /** Terminals running, or ended with an exit no gateway has received yet (gateways forget a
+   * terminal here once they have its EXIT; an exited one is swept after an hour without viewers). */
+  get kept(): number {
+    return this.sessions.size;
   }
 
   onLinksChanged(listener: () => void): void {

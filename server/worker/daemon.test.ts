@@ -69,4 +69,30 @@ describe('agent daemon', () => {
     const idle = await daemon({ idleExitMs: 300 });
     expect(await idle.d.ended).toMatch(/idle/);
   });
+
+  it('stays while a terminal that ended has output no gateway collected, and exits once a gateway has it', async () => {
+    const { d, dir } = await daemon({ idleExitMs: 300 });
+    const c = client(dir);
+    await c.call('workspaces.bind', { workspace: 'w', root: os.tmpdir(), limits: {} });
+    const term = await new AgentTerminals(c, 'w').open({ cols: 80, rows: 24, command: 'sleep 0.5; echo bye' });
+    const { session } = term.control;
+    c.dispose(); // the gateway goes away before the program ends
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(d.core.running).toBe(0);
+    expect(d.core.kept).toBe(1); // not idle: its last words wait for a gateway
+
+    // A gateway comes back, finds it listed, and collects the rest and the exit.
+    const back = client(dir);
+    const terminals = new AgentTerminals(back, 'w');
+    const listed = await terminals.running();
+    expect(listed.map((t) => t.id)).toEqual([session]);
+    const again = await terminals.attach(listed[0]!);
+    let text = '';
+    again.onData((b) => (text += Buffer.from(b).toString()));
+    const exit = await new Promise((r) => again.onExit((e) => r(e)));
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(text).toContain('bye');
+    back.dispose();
+    expect(await d.ended).toMatch(/idle/);
+  });
 });

@@ -162,7 +162,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   const check = setInterval(() => {
     const now = Date.now();
-    const idle = core.linkCount === 0 && core.running === 0;
+    // Not idle while a terminal that ended still has output or an exit for a gateway to collect.
+    const idle = core.linkCount === 0 && core.kept === 0;
     idleSince = idle ? (idleSince ?? now) : null;
     if (idleSince !== null && now - idleSince >= idleExitMs) void close('idle: no link and no terminal');
     else if (unlinkedSince !== null && core.running > 0 && now - unlinkedSince >= graceMs) void close(`no gateway for ${Math.round(graceMs / 1000)} s: terminals ended`);

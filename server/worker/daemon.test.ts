@@ -77,9 +77,12 @@ describe('agent daemon', () => {
     const term = await new AgentTerminals(c, 'w').open({ cols: 80, rows: 24, command: 'sleep 0.5; echo bye' });
     const { session } = term.control;
     c.dispose(); // the gateway goes away before the program ends
-    await new Promise((r) => setTimeout(r, 1500));
+    for (const t0 = Date.now(); d.core.running > 0 && Date.now() - t0 < 10_000; ) await new Promise((r) => setTimeout(r, 50));
     expect(d.core.running).toBe(0);
-    expect(d.core.kept).toBe(1); // not idle: its last words wait for a gateway
+    // Well past the idle exit, it is still there: its last words wait for a gateway.
+    const ended = await Promise.race([d.ended, new Promise((r) => setTimeout(() => r(null), 1000))]);
+    expect(ended).toBeNull();
+    expect(d.core.kept).toBe(1);
 
     // A gateway comes back, finds it listed, and collects the rest and the exit.
     const back = client(dir);

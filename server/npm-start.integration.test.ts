@@ -6,13 +6,13 @@
  * host (a detached daemon) intentionally stays. A wrapper killed outright takes the gateway along.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandLine, findProcesses, terminate } from './cloud/processes';
+import { commandLine, findProcesses, terminate, withDescendants } from './cloud/processes';
 import { HttpSession } from './testing/http-session';
 import { GatewayClient } from './testing/ws-client';
 
@@ -45,27 +45,9 @@ afterEach(async () => {
   }
 });
 
-/** pid → parent pid of the live processes. */
-function parents(): Map<number, number> {
-  const table = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z') table.set(Number(entry), Number(ppid));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return table;
-}
-
+/** The live processes started under `pid`. */
 function descendants(pid: number): number[] {
-  const table = parents();
-  const found = [pid];
-  for (let i = 0; i < found.length; i++) for (const [p, pp] of table) if (pp === found[i]) found.push(p);
-  return found.slice(1);
+  return withDescendants([pid]).filter((p) => p !== pid);
 }
 
 async function gone(pid: number, ms: number): Promise<boolean> {

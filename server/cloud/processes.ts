@@ -44,7 +44,7 @@ export function findProcesses(match: (argv: string[]) => boolean): number[] {
 }
 
 /** `roots` (those alive) and all their live descendants. */
-function withDescendants(roots: number[]): number[] {
+export function withDescendants(roots: number[]): number[] {
   const table = processTable();
   const found = roots.filter((pid) => table.has(pid));
   for (let i = 0; i < found.length; i++) {

@@ -133,20 +133,29 @@ describe('resuming right after a gateway restart', () => {
     for (const g of procs.reverse()) await g.stop().catch(() => {});
   });
 
-  it('is exact at once: a browser that reconnects the moment the URL is printed gets only the bytes after its offset', async () => {
+  /**
+   * A gateway process with one terminal running `command`, killed (SIGKILL) once `ready` shows in
+   * its output, and `between` later the next gateway on the same DATA_DIR, as `npm start` runs
+   * them. Returns a socket to the new gateway, connected as soon as it listens.
+   */
+  async function acrossRestart(command: string, ready: string, between = 0) {
     const g1 = await startGatewayProcess({}, []);
     procs.push(g1);
     const a = await GatewayClient.connect(g1.url, { token: g1.token });
-    // ~6 MB of history: more than the gateway's ring, all of it in the pty host's.
-    const { session } = await a.open(1, { workspace: g1.workspace, cols: 80, rows: 24, command: 'seq 1 800000; echo SEQ-DONE; exec cat' });
-    await a.until(() => a.text(1).includes('SEQ-DONE'), 60_000, 'the history');
+    const { session } = await a.open(1, { workspace: g1.workspace, cols: 80, rows: 24, command });
+    await a.until(() => a.text(1).includes(ready), 60_000, ready);
     const received = a.channel(1).received;
     await g1.kill();
-
+    await new Promise((r) => setTimeout(r, between));
     const g2 = await startGatewayProcess({}, [], g1);
     procs.push(g2);
-    // No waiting for the re-adoption: reconnect as soon as the gateway listens.
-    const b = await GatewayClient.connect(g2.url, { token: g2.token });
+    return { session, received, b: await GatewayClient.connect(g2.url, { token: g2.token }) };
+  }
+
+  it('is exact at once: a browser that reconnects the moment the URL is printed gets only the bytes after its offset', async () => {
+    // ~6 MB of history: more than the gateway's ring, all of it in the pty host's. No waiting for
+    // the re-adoption: the socket reconnects as soon as the gateway listens.
+    const { session, received, b } = await acrossRestart('seq 1 800000; echo SEQ-DONE; exec cat', 'SEQ-DONE');
     const opened = await b.open(1, { session, cols: 80, rows: 24, resumeFrom: received });
     expect(opened).toMatchObject({ session, offset: received, snapshot: false });
     b.input(1, 'after-restart\r');
@@ -159,19 +168,8 @@ describe('resuming right after a gateway restart', () => {
   });
 
   it('delivers the last output and the exit status of a terminal that ended while no gateway ran', async () => {
-    const g1 = await startGatewayProcess({}, []);
-    procs.push(g1);
-    const a = await GatewayClient.connect(g1.url, { token: g1.token });
-    const { session } = await a.open(1, { workspace: g1.workspace, cols: 80, rows: 24, command: 'echo STARTED; sleep 3; echo LAST-WORDS; exit 7' });
-    await a.until(() => a.text(1).includes('STARTED'), 20_000, 'the start');
-    const received = a.channel(1).received;
-    await g1.kill();
     // The program ends while no gateway is there; the pty host keeps its last words and exit.
-    await new Promise((r) => setTimeout(r, 4000));
-
-    const g2 = await startGatewayProcess({}, [], g1);
-    procs.push(g2);
-    const b = await GatewayClient.connect(g2.url, { token: g2.token });
+    const { session, received, b } = await acrossRestart('echo STARTED; sleep 3; echo LAST-WORDS; exit 7', 'STARTED', 4000);
     expect(await b.open(1, { session, cols: 80, rows: 24, resumeFrom: received })).toMatchObject({ offset: received, snapshot: false });
     await b.until(() => b.channel(1).exit !== undefined, 20_000, 'the exit');
     expect(b.text(1)).toBe('LAST-WORDS\r\n');

@@ -1,0 +1,61 @@
+/**
+ * What the `/ws` gateway opens and finds terminals through (its SessionSource), backed by the
+ * session registry and the workspaces' runtimes; and the mapping of the errors of opening a
+ * terminal to the protocol's error codes (`toGatewayError`), for every place that opens one.
+ */
+import { ErrorCode } from '../../lib/protocol';
+import { RuntimeError } from '../runtimes/runtime';
+import type { RuntimeRegistry } from '../runtimes/runtime-registry';
+import type { WorkspaceService } from '../workspaces/workspace-service';
+import { GatewayError, type SessionSource } from './connection';
+import { SessionLimitError, type SessionRegistry } from './session-registry';
+
+/** How long an OPEN of an unknown session waits for the re-adoption after a restart. */
+const ADOPTION_WAIT_MS = 10_000;
+
+/**
+ * An error from opening a terminal as the client should see it: the session limit → LIMIT, a bad
+ * working directory → BAD_PAYLOAD, any other runtime failure → RUNTIME. Anything else is returned
+ * as it is (the connection reports it as an internal error). Use as `throw toGatewayError(err)`.
+ */
+export function toGatewayError(err: unknown): unknown {
+  if (err instanceof SessionLimitError) return new GatewayError(ErrorCode.LIMIT, err.message);
+  if (err instanceof RuntimeError) return new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
+  return err;
+}
+
+export interface SessionSourceOptions {
+  registry: SessionRegistry;
+  workspaces: WorkspaceService;
+  runtimes: RuntimeRegistry;
+  /** A limit refused an open (metrics). */
+  onLimit: (limit: string) => void;
+  /** The re-adoption of terminals after a restart, while it runs. */
+  adopting: () => Promise<unknown>;
+}
+
+export function sessionSource(opts: SessionSourceOptions): SessionSource {
+  const { registry, workspaces, runtimes, onLimit, adopting } = opts;
+  return {
+    async create(user, req) {
+      const ws = workspaces.get(user.id, req.workspace);
+      if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
+      try {
+        return await registry.create({
+          userId: user.id,
+          workspaceId: ws.id,
+          runtime: runtimes.forWorkspace(ws),
+          pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command },
+        });
+      } catch (err) {
+        if (err instanceof SessionLimitError) onLimit('sessions_per_user');
+        throw toGatewayError(err);
+      }
+    },
+    // A browser reconnecting right after a restart may ask before its terminal is adopted again.
+    find: async (user, id) =>
+      registry.getForUser(id, user.id) ??
+      (await Promise.race([adopting(), new Promise((r) => setTimeout(r, ADOPTION_WAIT_MS).unref())]), registry.getForUser(id, user.id)),
+    forget: (session) => registry.forget(session.id),
+  };
+}

@@ -9,7 +9,10 @@
  *   NOTICE 0x8b s→c  JSON AgentNotice (file-watch events)
  *
  * Channel is 0 for all three. Binary tails carry file contents and process output as they are.
+ * The methods, their params and results are defined once in agent-methods.ts.
  */
+import type { z } from 'zod';
+import { agentNoticeSchema, type AgentMethod, type ParamsOf } from './agent-methods';
 import { FRAME_HEADER_BYTES } from './ops';
 
 export const AgentOp = {
@@ -33,7 +36,7 @@ export interface AgentError {
 
 export type AgentReplyBody = { ok: true; result: unknown } | { ok: false; error: AgentError };
 
-export type AgentNotice = { type: 'fs'; watch: number; events: { type: string; path: string }[] };
+export type AgentNotice = z.infer<typeof agentNoticeSchema>;
 
 export interface AgentMessage<T> {
   id: number;
@@ -71,11 +74,12 @@ function decodeWithJson<T>(bytes: Uint8Array): AgentMessage<T> | null {
   }
 }
 
-export function encodeCall(id: number, method: string, params: unknown, tail?: Uint8Array): Uint8Array {
+export function encodeCall<M extends AgentMethod>(id: number, method: M, params: ParamsOf<M>, tail?: Uint8Array): Uint8Array {
   return encodeWithJson(AgentOp.CALL, id, { method, params }, tail);
 }
 
-/** null for a malformed frame (the agent answers with an ERROR on channel 0). */
+/** null for a malformed frame (the agent answers with an ERROR on channel 0). The method and its
+ * params are checked against AGENT_METHODS afterwards (a bad one is a `bad_request` REPLY). */
 export function decodeCall(bytes: Uint8Array): AgentMessage<{ method: string; params: unknown }> | null {
   const m = decodeWithJson<{ method?: unknown; params?: unknown }>(bytes);
   if (!m || typeof m.body !== 'object' || m.body === null || typeof m.body.method !== 'string') return null;
@@ -95,6 +99,10 @@ export function encodeNotice(notice: AgentNotice): Uint8Array {
   return encodeWithJson(AgentOp.NOTICE, 0, notice);
 }
 
+/** null for a malformed frame or a notice that does not match agentNoticeSchema. */
 export function decodeNotice(bytes: Uint8Array): AgentNotice | null {
-  return decodeWithJson<AgentNotice>(bytes)?.body ?? null;
+  const m = decodeWithJson<unknown>(bytes);
+  if (!m) return null;
+  const r = agentNoticeSchema.safeParse(m.body);
+  return r.success ? r.data : null;
 }

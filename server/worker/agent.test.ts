@@ -1,6 +1,7 @@
 /**
  * The worker agent on its own: authentication before the upgrade, garbage on the link, exact
- * resume of a terminal across a dropped link, and a worker that disappears.
+ * resume of a terminal across a dropped link, a worker that disappears, and CALLs whose params
+ * do not match their method's schema.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentOp, PROTOCOL_VERSION, encodeHello } from '../../lib/protocol';
+import { AgentOp, PROTOCOL_VERSION, decodeReply, encodeCall, encodeHello, type AgentReplyBody } from '../../lib/protocol';
 import { silentLogger } from '../log';
 import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
 import { startAgent, type Agent } from './agent';
@@ -71,6 +72,37 @@ describe('worker agent', () => {
     const rt = new CloudRuntime({ endpoint: async () => ({ url: agent.url, secret }), id: 'cloud:t', log: silentLogger });
     expect((await rt.exec(['echo', 'still here'])).stdout.toString()).toBe('still here\n');
     await rt.dispose();
+  });
+
+  it('answers a CALL whose params do not match its method with bad_request, and serves the next one', async () => {
+    const ws = new WebSocket(agent.url, { headers: { authorization: `Bearer ${secret}` } });
+    await new Promise((r) => ws.once('open', r));
+    await new Promise((r) => {
+      ws.once('message', r); // HELLO_ACK
+      ws.send(encodeHello({ v: PROTOCOL_VERSION }));
+    });
+    const replies = new Map<number, AgentReplyBody>();
+    ws.on('message', (data: Buffer) => {
+      const r = decodeReply(new Uint8Array(data));
+      if (r) replies.set(r.id, r.body);
+    });
+    const send = (id: number, method: string, params: unknown) => ws.send(encodeCall(id, method as 'fs.stat', params as never));
+    send(1, 'fs.stat', { path: 42 });
+    send(2, 'exec', { argv: ['echo', 7] });
+    send(3, 'fs.readChunk', {});
+    send(4, 'fs.unwatch', 'no object');
+    send(5, 'fs.nope', {});
+    send(6, 'fs.stat', { path: '' });
+    await until(() => replies.size === 6, 'six replies');
+    for (const id of [1, 2, 3, 4]) {
+      const r = replies.get(id)!;
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toEqual({ code: 'bad_request', message: expect.stringMatching(/^bad params for /) });
+    }
+    expect(replies.get(1)).toMatchObject({ error: { message: expect.stringMatching(/fs\.stat: path: /) } });
+    expect(replies.get(5)).toEqual({ ok: false, error: { code: 'bad_request', message: 'unknown method "fs.nope"' } });
+    expect(replies.get(6)).toMatchObject({ ok: true, result: { type: 'dir' } });
+    ws.close();
   });
 
   it('resumes a terminal exactly across a dropped link', async () => {

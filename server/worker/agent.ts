@@ -24,11 +24,16 @@ import {
   CloseCode,
   ErrorCode,
   MAX_FRAME_BYTES,
+  decodeAgentParams,
   decodeCall,
   encodeError,
   encodeNotice,
   encodeReply,
+  isAgentMethod,
+  type AgentMethod,
   type AgentReplyBody,
+  type DecodedParamsOf,
+  type ResultOf,
 } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { Connection, GatewayError, type ConnectionExtension, type SessionSource } from '../gateway/connection';
@@ -37,7 +42,8 @@ import type { Logger } from '../log';
 import { secretMatcher } from '../secrets';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
-import { RuntimeError, type Disposable } from '../runtimes/runtime';
+import type { LocalFs } from '../runtimes/local/local-fs';
+import { RuntimeError, type Disposable, type FsStat } from '../runtimes/runtime';
 import { planLimits, type LimitsPlan, type SessionLimits } from './limits';
 
 const AGENT_USER = { id: 'gateway', name: 'gateway' };
@@ -49,8 +55,6 @@ const LINK_LIMITS = { ...DEFAULT_LIMITS, maxChannelsPerConnection: Number.POSITI
 const AGENT_RING_BYTES = 8 * 1024 * 1024;
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
-/** fs.readable: paths per call (callers ask in batches well below this). */
-const MAX_READABLE_PATHS = 10_000;
 
 /** Pushes chunks into an async iterable consumed by LocalFs.writeFile (a streamed atomic save). */
 class ChunkQueue implements AsyncIterable<Uint8Array> {
@@ -77,7 +81,7 @@ class ChunkQueue implements AsyncIterable<Uint8Array> {
 
 type Handle =
   | { kind: 'read'; it: AsyncIterator<Uint8Array>; close(): Promise<void>; pending: Uint8Array | null }
-  | { kind: 'write'; queue: ChunkQueue; result: Promise<unknown>; failed: unknown };
+  | { kind: 'write'; queue: ChunkQueue; result: Promise<FsStat>; failed: unknown };
 
 function errorBody(err: unknown): AgentReplyBody {
   const e = err as { code?: unknown; message?: string };
@@ -88,6 +92,17 @@ function errorBody(err: unknown): AgentReplyBody {
 function callError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
+
+/** What a handler has besides its params. */
+interface CallContext {
+  conn: Connection;
+  /** The CALL's binary tail (empty unless the method takes one). */
+  tail: Uint8Array;
+}
+
+type Handler<M extends AgentMethod> = (params: DecodedParamsOf<M>, ctx: CallContext) => Promise<[ResultOf<M>, Uint8Array?]>;
+/** One handler per method of AGENT_METHODS: a missing one does not compile. */
+type Handlers = { [M in AgentMethod]: Handler<M> };
 
 /** CALL handling for one link: exec, fs, health and watches. */
 class CallHandler implements ConnectionExtension {
@@ -104,7 +119,7 @@ class CallHandler implements ConnectionExtension {
       conn.sendFrame(encodeError(0, { code: ErrorCode.BAD_FRAME, message: 'malformed CALL frame' }));
       return;
     }
-    this.handle(call.body.method, call.body.params as Record<string, unknown>, call.tail, conn).then(
+    this.handle(call.body.method, call.body.params, call.tail, conn).then(
       ([result, tail]) => conn.sendFrame(encodeReply(call.id, { ok: true, result }, tail)),
       (err: unknown) => conn.sendFrame(encodeReply(call.id, errorBody(err))),
     );
@@ -120,140 +135,132 @@ class CallHandler implements ConnectionExtension {
     this.handles.clear();
   }
 
-  private async handle(method: string, p: Record<string, unknown>, tail: Uint8Array, conn: Connection): Promise<[unknown, Uint8Array?]> {
-    if (method === 'links.claim') {
-      // A gateway reconnecting after a network failure: its old link may still look open here.
-      this.core.claim(conn, String(p.id ?? ''));
-      return [null];
-    }
-    if (method === 'workspaces.bind') {
-      const limits = (typeof p.limits === 'object' && p.limits) || {};
-      const env = (typeof p.env === 'object' && p.env) || {};
-      return [await this.core.bind(String(p.workspace ?? ''), String(p.root ?? ''), limits as SessionLimits, env as Record<string, string>)];
-    }
-    if (method === 'agent.info') return [{ pid: process.pid, running: this.core.running, links: this.core.linkCount }];
-    const workspace = typeof p.workspace === 'string' ? p.workspace : AGENT_WORKSPACE;
-    if (method === 'sessions.list') {
-      // Terminals here, e.g. for a gateway that restarted and re-attaches them — also ones that
-      // ended meanwhile: a gateway forgets a terminal once it has its EXIT, so one still listed
-      // has output or an exit status no gateway has received yet.
-      return [this.core.sessions.listForWorkspace(AGENT_USER.id, workspace)];
-    }
-    const runtime = this.core.runtimeOf(workspace);
-    const fs = runtime.fs;
-    const str = (k: string) => {
-      const v = p[k];
-      if (typeof v !== 'string') throw Object.assign(new Error(`"${k}" must be a string`), { code: 'bad_request' });
-      return v;
-    };
-    const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : undefined);
-    switch (method) {
-      case 'health':
-        return [await runtime.health()];
-      case 'exec': {
-        const argv = p.argv;
-        if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw Object.assign(new Error('argv must be strings'), { code: 'bad_request' });
-        const r = await runtime.exec(argv, {
-          cwd: typeof p.cwd === 'string' ? p.cwd : undefined,
-          timeoutMs: num('timeoutMs'),
-          maxOutputBytes: num('maxOutputBytes'),
-          stdin: tail.byteLength ? tail : undefined,
-        });
-        const out = new Uint8Array(r.stdout.byteLength + r.stderr.byteLength);
-        out.set(r.stdout, 0);
-        out.set(r.stderr, r.stdout.byteLength);
-        return [{ code: r.code, signal: r.signal, stdoutBytes: r.stdout.byteLength }, out];
-      }
-      case 'fs.readdir':
-        return [await fs.readdir(str('path'))];
-      case 'fs.stat':
-        return [await fs.stat(str('path'))];
-      case 'fs.statEntries':
-        return [await fs.statEntries(str('path'), Array.isArray(p.names) ? (p.names as unknown[]).filter((n): n is string => typeof n === 'string') : [])];
-      case 'fs.readable': {
-        const paths = p.paths;
-        if (!Array.isArray(paths) || !paths.every((x) => typeof x === 'string')) throw callError('bad_request', 'paths must be strings');
-        if (paths.length > MAX_READABLE_PATHS) throw callError('bad_request', `at most ${MAX_READABLE_PATHS} paths per call`);
-        return [await fs.readable(paths)];
-      }
-      case 'fs.mkdir':
-        return [await fs.mkdir(str('path'))];
-      case 'fs.rm':
-        return [await fs.rm(str('path'))];
-      case 'fs.rename':
-        return [await fs.rename(str('from'), str('to'))];
-      case 'fs.readOpen': {
-        this.roomForHandle();
-        const { size, stream, close } = await fs.readStream(str('path'));
-        const id = this.nextHandle++;
-        this.handles.set(id, { kind: 'read', it: stream[Symbol.asyncIterator](), close, pending: null });
-        return [{ handle: id, size }];
-      }
-      case 'fs.readChunk': {
-        const h = this.handles.get(num('handle') ?? -1);
-        if (h?.kind !== 'read') throw Object.assign(new Error('no such read handle'), { code: 'bad_request' });
-        let chunk = h.pending;
-        h.pending = null;
-        if (!chunk) {
-          const next = await h.it.next();
-          if (next.done) return [{ eof: true }];
-          chunk = next.value;
-        }
-        if (chunk.byteLength > AGENT_IO_CHUNK) {
-          h.pending = chunk.subarray(AGENT_IO_CHUNK);
-          chunk = chunk.subarray(0, AGENT_IO_CHUNK);
-        }
-        return [{ eof: false }, chunk];
-      }
-      case 'fs.close': {
-        const id = num('handle') ?? -1;
-        const h = this.handles.get(id);
-        this.handles.delete(id);
-        if (h?.kind === 'read') await h.close();
-        if (h?.kind === 'write') h.queue.end();
-        return [null];
-      }
-      case 'fs.writeOpen': {
-        this.roomForHandle();
-        const queue = new ChunkQueue();
-        const result = fs.writeFile(str('path'), queue, { exclusive: p.exclusive === true, maxBytes: num('maxBytes') });
-        const id = this.nextHandle++;
-        const handle: Handle = { kind: 'write', queue, result, failed: null };
-        // A save that failed (too large, disk full…) refuses further chunks instead of buffering them.
-        result.catch((err: unknown) => (handle.failed = err));
-        this.handles.set(id, handle);
-        return [{ handle: id }];
-      }
-      case 'fs.writeChunk': {
-        const h = this.handles.get(num('handle') ?? -1);
-        if (h?.kind !== 'write') throw Object.assign(new Error('no such write handle'), { code: 'bad_request' });
-        if (h.failed) throw h.failed;
-        h.queue.push(tail.slice());
-        return [null];
-      }
-      case 'fs.writeCommit': {
-        const id = num('handle') ?? -1;
-        const h = this.handles.get(id);
-        if (h?.kind !== 'write') throw Object.assign(new Error('no such write handle'), { code: 'bad_request' });
-        this.handles.delete(id);
-        h.queue.end();
-        return [await h.result];
-      }
-      case 'fs.watch': {
-        const id = this.nextHandle++;
-        this.watches.set(id, fs.watch((events) => conn.sendFrame(encodeNotice({ type: 'fs', watch: id, events }))));
-        return [{ watch: id }];
-      }
-      case 'fs.unwatch': {
-        const id = num('watch') ?? -1;
-        this.watches.get(id)?.dispose();
-        this.watches.delete(id);
-        return [null];
-      }
-      default:
-        throw callError('bad_request', `unknown method ${JSON.stringify(method).slice(0, 80)}`);
-    }
+  /** Decode the params with the method's schema, then run its handler. */
+  private async handle(method: string, params: unknown, tail: Uint8Array, conn: Connection): Promise<[unknown, Uint8Array?]> {
+    if (!isAgentMethod(method)) throw callError('bad_request', `unknown method ${JSON.stringify(method).slice(0, 80)}`);
+    const p = decodeAgentParams(method, params);
+    if (!p.ok) throw callError('bad_request', p.message);
+    // Decoded with this method's schema, so they are what the same method's handler takes (the
+    // compiler cannot relate the two through a union of methods).
+    return this.handlers[method](p.value as never, { conn, tail });
   }
+
+  /** The runtime of the workspace a call names (AGENT_WORKSPACE when it names none). */
+  private runtime(p: { workspace?: string }): LocalRuntime {
+    return this.core.runtimeOf(p.workspace ?? AGENT_WORKSPACE);
+  }
+
+  private fs(p: { workspace?: string }): LocalFs {
+    return this.runtime(p).fs;
+  }
+
+  /**
+   * A method served in a workspace: its runtime is looked up (not_bound when the agent does not
+   * serve it) before anything else, even for calls on link-wide handles, as the agent always has.
+   */
+  private inWorkspace<P extends { workspace?: string }, R>(handler: (p: P, ctx: CallContext) => Promise<R>): (p: P, ctx: CallContext) => Promise<R> {
+    return async (p, ctx) => {
+      this.runtime(p);
+      return handler(p, ctx);
+    };
+  }
+
+  private readonly handlers: Handlers = {
+    'links.claim': async (p, { conn }) => {
+      // A gateway reconnecting after a network failure: its old link may still look open here.
+      this.core.claim(conn, p.id ?? '');
+      return [null];
+    },
+    'workspaces.bind': async (p) => [await this.core.bind(p.workspace, p.root, p.limits ?? {}, p.env ?? {})],
+    'agent.info': async () => [{ pid: process.pid, running: this.core.running, links: this.core.linkCount }],
+    // Terminals here, e.g. for a gateway that restarted and re-attaches them — also ones that
+    // ended meanwhile: a gateway forgets a terminal once it has its EXIT, so one still listed
+    // has output or an exit status no gateway has received yet.
+    'sessions.list': async (p) => [this.core.sessions.listForWorkspace(AGENT_USER.id, p.workspace ?? AGENT_WORKSPACE)],
+    health: async (p) => [await this.runtime(p).health()],
+    exec: async (p, { tail }) => {
+      const r = await this.runtime(p).exec(p.argv, { cwd: p.cwd, timeoutMs: p.timeoutMs, maxOutputBytes: p.maxOutputBytes, stdin: tail.byteLength ? tail : undefined });
+      const out = new Uint8Array(r.stdout.byteLength + r.stderr.byteLength);
+      out.set(r.stdout, 0);
+      out.set(r.stderr, r.stdout.byteLength);
+      return [{ code: r.code, signal: r.signal, stdoutBytes: r.stdout.byteLength }, out];
+    },
+    'fs.readdir': async (p) => [await this.fs(p).readdir(p.path)],
+    'fs.stat': async (p) => [await this.fs(p).stat(p.path)],
+    'fs.statEntries': async (p) => [await this.fs(p).statEntries(p.path, p.names)],
+    'fs.readable': async (p) => [await this.fs(p).readable(p.paths)],
+    'fs.mkdir': async (p) => [await this.fs(p).mkdir(p.path)],
+    'fs.rm': async (p) => [await this.fs(p).rm(p.path)],
+    'fs.rename': async (p) => [await this.fs(p).rename(p.from, p.to)],
+    'fs.readOpen': async (p) => {
+      const fs = this.fs(p);
+      this.roomForHandle();
+      const { size, stream, close } = await fs.readStream(p.path);
+      const id = this.nextHandle++;
+      this.handles.set(id, { kind: 'read', it: stream[Symbol.asyncIterator](), close, pending: null });
+      return [{ handle: id, size }];
+    },
+    'fs.readChunk': this.inWorkspace(async (p) => {
+      const h = this.handles.get(p.handle);
+      if (h?.kind !== 'read') throw callError('bad_request', 'no such read handle');
+      let chunk = h.pending;
+      h.pending = null;
+      if (!chunk) {
+        const next = await h.it.next();
+        if (next.done) return [{ eof: true }];
+        chunk = next.value;
+      }
+      if (chunk.byteLength > AGENT_IO_CHUNK) {
+        h.pending = chunk.subarray(AGENT_IO_CHUNK);
+        chunk = chunk.subarray(0, AGENT_IO_CHUNK);
+      }
+      return [{ eof: false }, chunk];
+    }),
+    'fs.close': this.inWorkspace(async (p) => {
+      const h = this.handles.get(p.handle);
+      this.handles.delete(p.handle);
+      if (h?.kind === 'read') await h.close();
+      if (h?.kind === 'write') h.queue.end();
+      return [null];
+    }),
+    'fs.writeOpen': async (p) => {
+      const fs = this.fs(p);
+      this.roomForHandle();
+      const queue = new ChunkQueue();
+      const result = fs.writeFile(p.path, queue, { exclusive: p.exclusive === true, maxBytes: p.maxBytes });
+      const id = this.nextHandle++;
+      const handle: Handle = { kind: 'write', queue, result, failed: null };
+      // A save that failed (too large, disk full…) refuses further chunks instead of buffering them.
+      result.catch((err: unknown) => (handle.failed = err));
+      this.handles.set(id, handle);
+      return [{ handle: id }];
+    },
+    'fs.writeChunk': this.inWorkspace(async (p, { tail }) => {
+      const h = this.handles.get(p.handle);
+      if (h?.kind !== 'write') throw callError('bad_request', 'no such write handle');
+      if (h.failed) throw h.failed;
+      h.queue.push(tail.slice());
+      return [null];
+    }),
+    'fs.writeCommit': this.inWorkspace(async (p) => {
+      const h = this.handles.get(p.handle);
+      if (h?.kind !== 'write') throw callError('bad_request', 'no such write handle');
+      this.handles.delete(p.handle);
+      h.queue.end();
+      return [await h.result];
+    }),
+    'fs.watch': async (p, { conn }) => {
+      const fs = this.fs(p);
+      const id = this.nextHandle++;
+      this.watches.set(id, fs.watch((events) => conn.sendFrame(encodeNotice({ type: 'fs', watch: id, events }))));
+      return [{ watch: id }];
+    },
+    'fs.unwatch': this.inWorkspace(async (p) => {
+      this.watches.get(p.watch)?.dispose();
+      this.watches.delete(p.watch);
+      return [null];
+    }),
+  };
 
   private roomForHandle(): void {
     if (this.handles.size >= MAX_HANDLES) throw Object.assign(new Error(`more than ${MAX_HANDLES} open files`), { code: 'EMFILE' });

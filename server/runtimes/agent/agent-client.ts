@@ -12,6 +12,7 @@ import {
   AgentOp,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
+  decodeAgentResult,
   decodeNotice,
   decodeReply,
   decodeServerFrame,
@@ -23,10 +24,14 @@ import {
   encodeKill,
   encodeOpen,
   encodeResize,
+  type AgentMethod,
   type AgentNotice,
   type ExitInfo,
   type OpenRequest,
+  type ParamsOf,
+  type ResultOf,
   type ServerFrame,
+  type TailInMethod,
 } from '../../../lib/protocol';
 import type { Logger } from '../../log';
 import { fsError, RuntimeError } from '../runtime';
@@ -56,7 +61,20 @@ export interface AgentClientOptions {
   lostTerminal?: string;
   /** Run on every new link before anything else uses it (claims, bindings); `callNow` bypasses
    * the wait for the link. A rejection closes the link and fails the connect. */
-  afterConnect?(callNow: (method: string, params: unknown) => Promise<unknown>): Promise<void>;
+  afterConnect?(callNow: CallNow): Promise<void>;
+}
+
+/** A call on the link being set up (AgentClientOptions.afterConnect): answers the result. */
+export type CallNow = <M extends AgentMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;
+
+/** A binary tail goes only with the methods that carry one (AGENT_METHODS `tailIn`). */
+type TailIn<M extends AgentMethod> = M extends TailInMethod ? Uint8Array : never;
+
+export interface AgentReply<M extends AgentMethod> {
+  /** Checked against the method's result schema. */
+  result: ResultOf<M>;
+  /** Empty unless the method answers with one (AGENT_METHODS `tailOut`). */
+  tail: Uint8Array;
 }
 
 /** A WebSocket to a cloud worker's agent, open. */
@@ -119,18 +137,24 @@ export class AgentClient {
     return this.ws !== null;
   }
 
-  /** Send a request; rejects with the agent's errno-style error, or 'unavailable' when unreachable. */
-  async call(method: string, params: unknown, tail?: Uint8Array): Promise<{ result: unknown; tail: Uint8Array }> {
+  /** Send a request; rejects with the agent's errno-style error, 'unavailable' when unreachable,
+   * or 'bad_reply' when the result does not match the method's schema. */
+  async call<M extends AgentMethod>(method: M, params: ParamsOf<M>, tail?: TailIn<M>): Promise<AgentReply<M>> {
     await this.connect();
     return this.callOnLink(method, params, tail);
   }
 
-  private callOnLink(method: string, params: unknown, tail?: Uint8Array): Promise<{ result: unknown; tail: Uint8Array }> {
+  private callOnLink<M extends AgentMethod>(method: M, params: ParamsOf<M>, tail?: Uint8Array): Promise<AgentReply<M>> {
     if (!this.ws) return Promise.reject(new RuntimeError('unavailable', `the link to ${this.opts.name} dropped`));
     const id = this.nextCall++;
-    return new Promise((resolve, reject) => {
+    return new Promise<{ result: unknown; tail: Uint8Array }>((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
       this.ws!.send(encodeCall(id, method, params, tail), { binary: true });
+    }).then(({ result, tail }) => {
+      // The link edge: from here on a result has its method's type, or the call failed.
+      const r = decodeAgentResult(method, result);
+      if (!r.ok) throw fsError('bad_reply', `${this.opts.name} answered ${r.message}`);
+      return { result: r.value, tail };
     });
   }
 

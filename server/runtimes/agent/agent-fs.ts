@@ -3,7 +3,7 @@
  * applies the same path jail and atomic saves on its side. Watching is one agent watch (inotify
  * on the agent's machine) shared by all subscribers, registered again after a reconnect.
  */
-import { AGENT_IO_CHUNK } from '../../../lib/protocol';
+import { AGENT_IO_CHUNK, type AgentMethod, type ParamsOf, type ResultOf } from '../../../lib/protocol';
 import { readableByOpening, type Disposable, type FsEntry, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
 import { WatchFanout } from '../watch-fanout';
 import type { AgentClient } from './agent-client';
@@ -13,14 +13,14 @@ export class AgentFs implements RuntimeFs {
   /** One agent watch for all subscribers, asked for again after a reconnect (the new link has none). */
   private readonly watches = new WatchFanout((emit) => {
     const offNotice = this.agent.onNotice((n) => {
-      if (n.type === 'fs' && n.watch === this.watchId) emit(n.events as FsEvent[]);
+      if (n.type === 'fs' && n.watch === this.watchId) emit(n.events);
     });
     const offReconnect = this.agent.onReconnect(() => void this.register());
     void this.register();
     return () => {
       offNotice();
       offReconnect();
-      if (this.watchId !== null) void this.call('fs.unwatch', { watch: this.watchId }).catch(() => {});
+      if (this.watchId !== null) void this.call('fs.unwatch', this.scoped({ watch: this.watchId })).catch(() => {});
       this.watchId = null;
     };
   });
@@ -35,28 +35,33 @@ export class AgentFs implements RuntimeFs {
     private readonly workspace?: string,
   ) {}
 
-  private async call<T>(method: string, params: Record<string, unknown>, tail?: Uint8Array): Promise<T> {
+  private async call<M extends AgentMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     this.onActivity();
-    return (await this.agent.call(method, this.workspace ? { ...params, workspace: this.workspace } : params, tail)).result as T;
+    return (await this.agent.call(method, params)).result;
+  }
+
+  /** Params with this workspace, when the agent serves several. */
+  private scoped<P extends object>(params: P): P & { workspace?: string } {
+    return this.workspace ? { ...params, workspace: this.workspace } : params;
   }
 
   readdir(dir: string): Promise<FsEntry[]> {
-    return this.call('fs.readdir', { path: dir });
+    return this.call('fs.readdir', this.scoped({ path: dir }));
   }
   stat(p: string): Promise<FsStat> {
-    return this.call('fs.stat', { path: p });
+    return this.call('fs.stat', this.scoped({ path: p }));
   }
   statEntries(dir: string, names: readonly string[]): Promise<(FsStat | null)[]> {
-    return this.call('fs.statEntries', { path: dir, names });
+    return this.call('fs.statEntries', this.scoped({ path: dir, names }));
   }
   mkdir(p: string): Promise<void> {
-    return this.call('fs.mkdir', { path: p });
+    return this.call('fs.mkdir', this.scoped({ path: p }));
   }
   rm(p: string): Promise<void> {
-    return this.call('fs.rm', { path: p });
+    return this.call('fs.rm', this.scoped({ path: p }));
   }
   rename(from: string, to: string): Promise<void> {
-    return this.call('fs.rename', { from, to });
+    return this.call('fs.rename', this.scoped({ from, to }));
   }
 
   /** One call for the whole list; the agent answers with its LocalFs (the same jail as its reads).
@@ -64,8 +69,8 @@ export class AgentFs implements RuntimeFs {
   async readable(paths: readonly string[]): Promise<boolean[]> {
     if (paths.length === 0) return [];
     try {
-      const r = await this.call<unknown>('fs.readable', { paths });
-      if (Array.isArray(r) && r.length === paths.length) return r.map((v) => v === true);
+      const r = await this.call('fs.readable', this.scoped({ paths }));
+      if (r.length === paths.length) return r;
     } catch (err) {
       if (!/unknown method/.test((err as Error).message)) throw err;
     }
@@ -90,19 +95,19 @@ export class AgentFs implements RuntimeFs {
   }
 
   async readStream(p: string): Promise<{ size: number; stream: AsyncIterable<Uint8Array>; close(): Promise<void> }> {
-    const { handle, size } = await this.call<{ handle: number; size: number }>('fs.readOpen', { path: p });
+    const { handle, size } = await this.call('fs.readOpen', this.scoped({ path: p }));
     let closed = false;
     const close = async () => {
       if (closed) return;
       closed = true;
-      await this.call('fs.close', { handle }).catch(() => {});
+      await this.call('fs.close', this.scoped({ handle })).catch(() => {});
     };
     const agent = this.agent;
     const stream = async function* () {
       try {
         for (;;) {
           const r = await agent.call('fs.readChunk', { handle }); // handles are per link, not per workspace
-          if ((r.result as { eof: boolean }).eof) return;
+          if (r.result.eof) return;
           yield r.tail;
         }
       } finally {
@@ -113,16 +118,19 @@ export class AgentFs implements RuntimeFs {
   }
 
   async writeFile(p: string, data: Uint8Array | AsyncIterable<Uint8Array>, opts: { exclusive?: boolean; maxBytes?: number } = {}): Promise<FsStat> {
-    const { handle } = await this.call<{ handle: number }>('fs.writeOpen', { path: p, exclusive: opts.exclusive === true, maxBytes: opts.maxBytes });
+    const { handle } = await this.call('fs.writeOpen', this.scoped({ path: p, exclusive: opts.exclusive === true, maxBytes: opts.maxBytes }));
     try {
       const send = async (chunk: Uint8Array) => {
-        for (let off = 0; off < chunk.byteLength; off += AGENT_IO_CHUNK) await this.call('fs.writeChunk', { handle }, chunk.subarray(off, off + AGENT_IO_CHUNK));
+        for (let off = 0; off < chunk.byteLength; off += AGENT_IO_CHUNK) {
+          this.onActivity();
+          await this.agent.call('fs.writeChunk', this.scoped({ handle }), chunk.subarray(off, off + AGENT_IO_CHUNK));
+        }
       };
       if (data instanceof Uint8Array) await send(data);
       else for await (const c of data) await send(c);
-      return await this.call<FsStat>('fs.writeCommit', { handle });
+      return await this.call('fs.writeCommit', this.scoped({ handle }));
     } catch (err) {
-      await this.call('fs.close', { handle }).catch(() => {});
+      await this.call('fs.close', this.scoped({ handle })).catch(() => {});
       throw err;
     }
   }
@@ -136,7 +144,7 @@ export class AgentFs implements RuntimeFs {
   }
 
   private async register(): Promise<void> {
-    const r = await this.call<{ watch: number }>('fs.watch', {}).catch(() => null);
+    const r = await this.call('fs.watch', this.scoped({})).catch(() => null);
     if (r && this.watches.active) this.watchId = r.watch;
   }
 }

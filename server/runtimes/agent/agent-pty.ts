@@ -103,7 +103,7 @@ export class AgentTerminals {
 
   /** Terminals still running on the agent (after a gateway restart, or a link that was down). */
   async running(): Promise<RunningTerminal[]> {
-    const list = (await this.agent.call('sessions.list', { workspace: this.workspace })).result as RunningTerminal[];
+    const list = (await this.agent.call('sessions.list', { workspace: this.workspace })).result;
     return list.map(({ id, command, cols, rows, createdAt, pid, end }) => ({ id, command, cols, rows, createdAt, pid, end }));
   }
 

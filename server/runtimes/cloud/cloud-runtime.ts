@@ -60,13 +60,13 @@ export class CloudRuntime implements Runtime {
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     this.opts.onActivity?.();
     const r = await this.agent.call('exec', { argv, cwd: opts.cwd, timeoutMs: opts.timeoutMs, maxOutputBytes: opts.maxOutputBytes }, opts.stdin);
-    const res = r.result as { code: number | null; signal: string | null; stdoutBytes: number };
+    const res = r.result;
     return { code: res.code, signal: res.signal, stdout: Buffer.from(r.tail.subarray(0, res.stdoutBytes)), stderr: Buffer.from(r.tail.subarray(res.stdoutBytes)) };
   }
 
   async health(): Promise<RuntimeHealth> {
     try {
-      return (await this.agent.call('health', {})).result as RuntimeHealth;
+      return (await this.agent.call('health', {})).result;
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }

@@ -104,7 +104,7 @@ export class PtyHosts {
   /** The pid of the current host (tests). */
   async currentPid(): Promise<number> {
     const host = await this.current();
-    return ((await host.client.call('agent.info', {})).result as { pid: number }).pid;
+    return (await host.client.call('agent.info', {})).result.pid;
   }
 
   /** Close our links; the hosts and their terminals go on (a gateway restarting). */

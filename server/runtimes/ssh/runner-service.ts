@@ -170,7 +170,7 @@ export class HostRunner {
    * on this host.
    */
   async ensureBound(key: string, root: string, limits: SessionLimits): Promise<void> {
-    const r = (await this.bindings.ensure(key, { root, limits })) as { limits: Omit<LimitsPlan, 'wrap'> } | null;
+    const r = await this.bindings.ensure(key, { root, limits });
     if (r && this.status) this.setStatus({ ...this.status, limits: r.limits });
   }
 

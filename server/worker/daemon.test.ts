@@ -2,7 +2,7 @@
  * The agent daemon on its Unix socket: private files, links refused without the secret, one
  * daemon per directory, and its lifetime (grace with terminals, idle exit without).
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../lib/protocol';
 import { silentLogger } from '../log';
 import { AgentClient } from '../runtimes/agent/agent-client';
+import { AgentFs } from '../runtimes/agent/agent-fs';
 import { AgentTerminals } from '../runtimes/agent/agent-pty';
 import { AlreadyRunningError, connectDaemon, startDaemon, type Daemon } from './daemon';
 
@@ -97,5 +98,17 @@ describe('agent daemon', () => {
     expect(text).toContain('bye');
     back.dispose();
     expect(await d.ended).toMatch(/idle/);
+  });
+
+  it('reads files of a folder bound by name, in chunks (an agent that serves several folders)', async () => {
+    const { dir } = await daemon();
+    const root = path.join(path.dirname(dir), 'files');
+    await mkdir(root);
+    const big = Buffer.alloc(700 * 1024, 'x'); // more than one chunk
+    await writeFile(path.join(root, 'big.txt'), big);
+    const c = client(dir);
+    await c.call('workspaces.bind', { workspace: 'w', root, limits: {} });
+    const fs = new AgentFs(c, () => {}, 'w');
+    expect(Buffer.from(await fs.readFile('big.txt', 1 << 20)).equals(big)).toBe(true);
   });
 });

@@ -103,10 +103,13 @@ export class AgentFs implements RuntimeFs {
       await this.call('fs.close', this.scoped({ handle })).catch(() => {});
     };
     const agent = this.agent;
+    // Handles are per link; the workspace only lets an agent serving several folders (a runner,
+    // the pty host) find where the call belongs.
+    const chunkParams = this.scoped({ handle });
     const stream = async function* () {
       try {
         for (;;) {
-          const r = await agent.call('fs.readChunk', { handle }); // handles are per link, not per workspace
+          const r = await agent.call('fs.readChunk', chunkParams);
           if (r.result.eof) return;
           yield r.tail;
         }

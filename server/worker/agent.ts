@@ -37,13 +37,14 @@ import {
 } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { Connection, GatewayError, type ConnectionExtension, type SessionSource } from '../gateway/connection';
-import { SessionLimitError, SessionRegistry } from '../gateway/session-registry';
+import { SessionRegistry } from '../gateway/session-registry';
+import { toGatewayError } from '../gateway/session-source';
 import type { Logger } from '../log';
 import { secretMatcher } from '../secrets';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { LocalFs } from '../runtimes/local/local-fs';
-import { RuntimeError, type Disposable, type FsStat } from '../runtimes/runtime';
+import type { Disposable, FsStat } from '../runtimes/runtime';
 import { planLimits, type LimitsPlan, type SessionLimits } from './limits';
 
 const AGENT_USER = { id: 'gateway', name: 'gateway' };
@@ -307,9 +308,7 @@ export class AgentCore {
         try {
           return await core.sessions.create({ userId: user.id, workspaceId: req.workspace, runtime: ws.runtime, pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command } });
         } catch (err) {
-          if (err instanceof SessionLimitError) throw new GatewayError(ErrorCode.LIMIT, err.message);
-          if (err instanceof RuntimeError) throw new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
-          throw err;
+          throw toGatewayError(err);
         }
       },
       find: (user, id) => core.sessions.getForUser(id, user.id),

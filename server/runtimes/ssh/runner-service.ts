@@ -31,7 +31,7 @@ import { RUNNER_NAPI_MIN, RUNNER_NODE_MIN_MAJOR, runnerArtifact, verifiedArtifac
 import { RuntimeError } from '../runtime';
 import { endpointName, type PoolTarget, type SshPool } from './pool';
 import { call } from './sftp-fs';
-import { openExec, runLine } from './ssh-exec';
+import { openExec, runLine, shellQuote as q } from './ssh-exec';
 
 export type RunnerMode = 'auto' | 'always' | 'never';
 export const RUNNER_MODES: readonly RunnerMode[] = ['auto', 'always', 'never'];
@@ -71,10 +71,6 @@ const MAX_STDERR = 4096;
 /** Where artifacts go on a host, relative to the login directory. */
 export const DEFAULT_CACHE_DIR = '.cache/tether';
 const UNAVAILABLE_RETRY_MS = 60_000;
-
-function q(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The shell line that checks the cached artifact and runs its bridge (exit 90/91 otherwise). */
 export function launchLine(a: Pick<RunnerArtifact, 'fileName' | 'sha256'>, o: { graceMs: number; idleExitMs?: number; cacheDir: string }): string {

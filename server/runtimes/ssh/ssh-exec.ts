@@ -4,7 +4,15 @@
  */
 import type { Client, ClientChannel, ExecOptions as ExecOptionsSsh } from 'ssh2';
 import type { ExitInfo } from '../../../lib/protocol';
+import { RuntimeError } from '../runtime';
 import type { PoolTarget, SshPool } from './pool';
+
+/** POSIX shell single-quoting, for every word Tether puts on a remote command line. A NUL
+ * cannot be passed through a shell at all, so it is refused rather than cut short. */
+export function shellQuote(s: string): string {
+  if (s.includes('\0')) throw new RuntimeError('spawn_failed', 'arguments may not contain NUL bytes');
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
 
 function signalName(sig: string | undefined | null): string | null {
   if (!sig) return null;

@@ -22,19 +22,13 @@ import { SshError } from './errors';
 import { endpointName, type PoolTarget, type SshPool } from './pool';
 import { RunnerUnavailableError, type HostRunner, type RunnerMode } from './runner-service';
 import { SftpFs, call, type SftpSource } from './sftp-fs';
-import { openExec, runLine, type ExecHandle } from './ssh-exec';
+import { openExec, runLine, shellQuote, type ExecHandle } from './ssh-exec';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
 /** After the remote `timeout` should have fired, the channel is closed from here. */
 const LOCAL_TIMEOUT_GRACE_MS = 5000;
 const KILL_GRACE_MS = 3000;
-
-/** POSIX shell single-quoting. */
-export function shellQuote(s: string): string {
-  if (s.includes('\0')) throw new RuntimeError('spawn_failed', 'arguments may not contain NUL bytes');
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 class SshPty implements PtyProcess {
   readonly pid = undefined;

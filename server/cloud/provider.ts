@@ -6,13 +6,13 @@
  * Providers keep their own record of workers (on disk, in a cloud API) so that a restarted gateway
  * can find the workers it started before; the orchestrator reconciles its database against it.
  */
+import type { WorkerEndpoint } from '../runtimes/agent/agent-client';
+
 export type WorkerSize = 'small' | 'medium' | 'large';
 
-/** Where a worker's agent listens (`ws://…/`) and the bearer secret it demands. */
-export interface WorkerEndpoint {
-  url: string;
-  secret: string;
-}
+/** Where a worker's agent listens (`ws://…/`) and the bearer secret it demands: defined once, by
+ * the agent link (agent-client.ts) that dials it. */
+export type { WorkerEndpoint };
 
 export interface ProviderWorker {
   id: string;

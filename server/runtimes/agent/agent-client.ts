@@ -37,6 +37,7 @@ import type { Logger } from '../../log';
 import { fsError, RuntimeError } from '../runtime';
 import type { LinkSocket } from './framed-stream';
 
+/** Where a worker's agent listens (`ws://…/`) and the bearer secret it demands. */
 export interface WorkerEndpoint {
   url: string;
   secret: string;

@@ -17,11 +17,11 @@ import {
   encodeHelloAck,
   encodeOpened,
   encodeOutput,
-  type Opened,
   encodePong,
   type ClientFrame,
   type ExitInfo,
   type OpenRequest,
+  type Opened,
   type SessionEvent,
 } from '../../lib/protocol';
 import type { Logger } from '../log';
@@ -282,8 +282,9 @@ export class Connection implements ChannelSink {
         this.observe?.inputReceived(frame.data.byteLength);
         return ch.session.write(frame.data, this.participant, ch);
       case 'answer':
-        // Not an error when dropped: every viewer's emulator answers, only the driver's counts.
-        if (!this.asGuest) ch.session.answer(frame.data, ch);
+        // Not an error when dropped: every viewer's emulator answers, only the driver's counts
+        // (never a guest's: guests never drive).
+        ch.session.answer(frame.data, ch);
         return;
       case 'resize':
         if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot resize the terminal');

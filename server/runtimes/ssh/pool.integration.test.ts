@@ -25,6 +25,16 @@ function pool(opts: Partial<PoolOptions> = {}): SshPool {
   return p;
 }
 
+/**
+ * A pool with the shipped backoff (random 0: the shortest there is, 0.5 s) and a target that
+ * reaches the test sshd through a TCP proxy the test can cut. Close the proxy when done.
+ */
+async function cuttablePool(userId: string) {
+  const proxy = await startTcpProxy({ host: sshd.host, port: sshd.port });
+  const direct = testPoolTarget(sshd, { userId });
+  return { proxy, p: pool({ random: () => 0 }), target: { ...direct, target: { ...direct.target, port: proxy.port } } };
+}
+
 async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
@@ -112,12 +122,8 @@ describe('SshPool', () => {
   });
 
   it('dials again at once when a connection carrying a channel is cut, with the shipped backoff', async () => {
-    const proxy = await startTcpProxy({ host: sshd.host, port: sshd.port });
+    const { proxy, p, target } = await cuttablePool('cut');
     try {
-      // Shipped settings (backoff 1 s … 60 s); random 0 is the shortest backoff there is (0.5 s).
-      const p = pool({ random: () => 0 });
-      const direct = testPoolTarget(sshd, { userId: 'cut' });
-      const target = { ...direct, target: { ...direct.target, port: proxy.port } };
       const exec = () => p.openChannel(target, (c) => new Promise<import('ssh2').ClientChannel>((res, rej) => c.exec('sleep 30', (e, ch) => (e ? rej(e) : res(ch)))));
       const ch = await exec();
       const closed = new Promise((r) => ch.once('close', r));
@@ -143,11 +149,8 @@ describe('SshPool', () => {
   });
 
   it('counts a connection dropped before any channel opened on it as a failed attempt (backoff)', async () => {
-    const proxy = await startTcpProxy({ host: sshd.host, port: sshd.port });
+    const { proxy, p, target } = await cuttablePool('cut-fail');
     try {
-      const p = pool({ random: () => 0 });
-      const direct = testPoolTarget(sshd, { userId: 'cut-fail' });
-      const target = { ...direct, target: { ...direct.target, port: proxy.port } };
       // No channel was ever opened on this connection: its loss is a failed attempt (backoff).
       const lease = await p.acquire(target);
       proxy.cut();

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findProcesses, terminate } from '../server/cloud/processes';
+import { findProcesses, terminate } from '../server/os/processes';
 
 export interface Gateway {
   url: string;

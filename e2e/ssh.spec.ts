@@ -4,7 +4,7 @@
  * what a terminal does when the host goes away and comes back.
  */
 import type { Locator, Page } from '@playwright/test';
-import { findProcesses, terminate } from '../server/cloud/processes';
+import { findProcesses, terminate } from '../server/os/processes';
 import { startSshd, type TestSshd } from '../server/testing/sshd';
 import { expect, login, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 

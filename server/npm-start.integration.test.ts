@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandLine, findProcesses, terminate, withDescendants } from './cloud/processes';
+import { commandLine, findProcesses, terminate, withDescendants } from './os/processes';
 import { HttpSession } from './testing/http-session';
 import { GatewayClient } from './testing/ws-client';
 

@@ -3,11 +3,11 @@
  * outlived the previous gateway; give them sessions again, with their ids and offsets. SSH hosts
  * are asked only when their runner was up last time (no connecting to every host at startup).
  */
-import type { SessionRegistry } from './gateway/session-registry';
+import type { SessionRegistry } from './core/session-registry';
 import type { Logger } from './log';
 import type { PtyHosts } from './runtimes/local/pty-host';
-import type { RuntimeRegistry } from './runtimes/runtime-registry';
-import type { SshHostService } from './runtimes/ssh/host-service';
+import type { RuntimeRegistry } from './placements/runtime-registry';
+import type { SshHostService } from './hosts/host-service';
 import type { WorkspaceService } from './workspaces/workspace-service';
 
 /** Adopts every terminal still running; resolves to how many. A workspace that fails is logged and skipped. */

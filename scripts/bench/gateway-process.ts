@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findProcesses, terminate } from '../../server/cloud/processes';
+import { findProcesses, terminate } from '../../server/os/processes';
 import { HttpSession } from '../../server/testing/http-session';
 
 export interface GatewayProcess {

@@ -4,8 +4,8 @@
  * changes for the browser.
  */
 import type { ExitInfo } from '../../lib/protocol';
-import type { TerminalSession } from '../gateway/session';
-import type { SessionRegistry } from '../gateway/session-registry';
+import type { TerminalSession } from '../core/session';
+import type { SessionRegistry } from '../core/session-registry';
 import type { WorkspaceService } from '../workspaces/workspace-service';
 import type { ScreenMirrors } from './screen-mirror';
 import { deriveStatus, isCurrentAttention, type AgentStatus } from './status';

@@ -1,7 +1,7 @@
 /** ScreenMirror on a session fed by the echo runtime's PTY (a test double of the program). */
 import headless from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
-import { TerminalSession } from '../gateway/session';
+import { TerminalSession } from '../core/session';
 import { EchoPty } from '../runtimes/echo/echo-runtime';
 import { MAX_CATCH_UP_BYTES, ScreenMirror } from './screen-mirror';
 

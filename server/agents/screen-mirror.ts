@@ -10,7 +10,7 @@
  */
 import { SerializeAddon } from '@xterm/addon-serialize';
 import headless from '@xterm/headless';
-import type { TerminalSession } from '../gateway/session';
+import type { TerminalSession } from '../core/session';
 
 const { Terminal } = headless;
 type HeadlessTerminal = InstanceType<typeof Terminal>;

@@ -9,7 +9,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProcesses } from './processes';
+import { findProcesses } from '../os/processes';
 import { probeSandbox, sandboxArgv, type SandboxLayout } from './process-provider';
 import { createCloudFixture, healthz, REPO_ROOT, until, type CloudFixture } from './testing/cloud-fixture';
 

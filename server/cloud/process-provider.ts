@@ -18,7 +18,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log';
-import { commandLine, findProcesses, terminate } from './processes';
+import { commandLine, findProcesses, terminate } from '../os/processes';
 import type { ProviderWorker, WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
 
 export interface ProcessProviderOptions {

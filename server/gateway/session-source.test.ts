@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../lib/protocol';
 import { RuntimeError } from '../runtimes/runtime';
-import { GatewayError } from './connection';
-import { SessionLimitError } from './session-registry';
-import { toGatewayError } from './session-source';
+import { GatewayError } from '../core/errors';
+import { SessionLimitError } from '../core/session-registry';
+import { toGatewayError } from '../core/errors';
 
 describe('toGatewayError', () => {
   it('maps the errors of opening a terminal to protocol codes, keeping the message', () => {

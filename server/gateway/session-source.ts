@@ -1,28 +1,16 @@
 /**
  * What the `/ws` gateway opens and finds terminals through (its SessionSource), backed by the
- * session registry and the workspaces' runtimes; and the mapping of the errors of opening a
- * terminal to the protocol's error codes (`toGatewayError`), for every place that opens one.
+ * session registry and the workspaces' runtimes.
  */
 import { ErrorCode } from '../../lib/protocol';
-import { RuntimeError } from '../runtimes/runtime';
-import type { RuntimeRegistry } from '../runtimes/runtime-registry';
+import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { WorkspaceService } from '../workspaces/workspace-service';
-import { GatewayError, type SessionSource } from './connection';
-import { SessionLimitError, type SessionRegistry } from './session-registry';
+import type { SessionSource } from '../core/connection';
+import { GatewayError, toGatewayError } from '../core/errors';
+import { SessionLimitError, type SessionRegistry } from '../core/session-registry';
 
 /** How long an OPEN of an unknown session waits for the re-adoption after a restart. */
 const ADOPTION_WAIT_MS = 10_000;
-
-/**
- * An error from opening a terminal as the client should see it: the session limit → LIMIT, a bad
- * working directory → BAD_PAYLOAD, any other runtime failure → RUNTIME. Anything else is returned
- * as it is (the connection reports it as an internal error). Use as `throw toGatewayError(err)`.
- */
-export function toGatewayError(err: unknown): unknown {
-  if (err instanceof SessionLimitError) return new GatewayError(ErrorCode.LIMIT, err.message);
-  if (err instanceof RuntimeError) return new GatewayError(err.code === 'bad_path' ? ErrorCode.BAD_PAYLOAD : ErrorCode.RUNTIME, err.message);
-  return err;
-}
 
 export interface SessionSourceOptions {
   registry: SessionRegistry;

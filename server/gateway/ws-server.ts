@@ -10,7 +10,7 @@ import { MAX_FRAME_BYTES, CloseCode } from '../../lib/protocol';
 import type { Authenticator } from '../auth/authenticator';
 import { originAllowed, remoteAddress } from '../http/origin';
 import type { Logger } from '../log';
-import { Connection, type ConnectionLimits, type ConnectionObserver, type ConnectionUser, type SessionSource } from './connection';
+import { Connection, type ConnectionLimits, type ConnectionObserver, type ConnectionUser, type SessionSource } from '../core/connection';
 
 export const WS_PATH = '/ws';
 /** A share guest's socket: `/shared/<shareId>/ws`, authenticated by that share's cookie. */

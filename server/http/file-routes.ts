@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator';
-import type { RuntimeRegistry } from '../runtimes/runtime-registry';
+import type { RuntimeRegistry } from '../placements/runtime-registry';
 import { fsErrorToTrpc, httpStatusOf } from '../trpc/errors';
 import { MAX_UPLOAD_BYTES, contentVersion } from '../workspaces/file-service';
 import type { WorkspaceService } from '../workspaces/workspace-service';

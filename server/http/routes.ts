@@ -9,7 +9,7 @@ import { FailureLimiter } from '../auth/rate-limit';
 import type { DatabaseHandle } from '../db/database';
 import type { Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
-import type { RuntimeRegistry } from '../runtimes/runtime-registry';
+import type { RuntimeRegistry } from '../placements/runtime-registry';
 import { GUEST_TRPC_PATH, SHARE_LINK_PREFIX, handleShareLink } from '../sharing/share-routes';
 import type { ShareService } from '../sharing/share-service';
 import type { WorkspaceService } from '../workspaces/workspace-service';

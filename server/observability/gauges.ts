@@ -1,6 +1,6 @@
 /** The gauges' sources: live figures read at scrape time from the gateway's objects. */
 import type { Orchestrator } from '../cloud/orchestrator';
-import type { SessionRegistry } from '../gateway/session-registry';
+import type { SessionRegistry } from '../core/session-registry';
 import type { WsGateway } from '../gateway/ws-server';
 import type { SshPool } from '../runtimes/ssh/pool';
 import type { ShareService } from '../sharing/share-service';

@@ -5,8 +5,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, ErrorCode } from '../../lib/protocol';
-import { GatewayError, type ConnectionUser, type SessionSource } from '../gateway/connection';
-import type { Participant, TerminalSession } from '../gateway/session';
+import type { ConnectionUser, SessionSource } from '../core/connection';
+import { GatewayError } from '../core/errors';
+import type { Participant, TerminalSession } from '../core/session';
 import type { GuestGate } from '../gateway/ws-server';
 import { parseCookies } from '../http/cookies';
 import { GUEST_COOKIE, type GuestPrincipal, type Share, type ShareService } from './share-service';

@@ -3,7 +3,7 @@
  * through LocalFs, forever, until killed. Args: <root> <relative path>.
  */
 import { LocalFs } from '../runtimes/local/local-fs';
-import { PathJail } from '../workspaces/path-jail';
+import { PathJail } from '../runtimes/path-jail';
 
 const [root, rel] = process.argv.slice(2);
 const fs = new LocalFs(new PathJail(root!));

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalFs } from '../runtimes/local/local-fs';
 import { fsErrorToTrpc } from '../trpc/errors';
-import { PathJail } from '../workspaces/path-jail';
+import { PathJail } from '../runtimes/path-jail';
 
 const root = process.argv[2]!;
 const fs = new LocalFs(new PathJail(root));

@@ -2,8 +2,8 @@
  * agent.json under `<home>/<cacheDir>/run-*`), with their terminals. */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { terminate } from '../cloud/processes';
-import { readDaemonInfo } from '../worker/daemon';
+import { terminate } from '../os/processes';
+import { readDaemonInfo } from '../runtimes/agent/daemon-dir';
 
 export async function endRunnerDaemons(home: string, cacheDir: string): Promise<void> {
   const base = path.join(home, cacheDir);

@@ -2,12 +2,12 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import type { AuthUser } from '../auth/users';
 import type { TokenService } from '../auth/tokens';
-import type { SessionRegistry } from '../gateway/session-registry';
-import type { TerminalSession } from '../gateway/session';
+import type { SessionRegistry } from '../core/session-registry';
+import type { TerminalSession } from '../core/session';
 import { sessionInShare } from '../sharing/guest-access';
 import type { Logger } from '../log';
-import type { RuntimeRegistry } from '../runtimes/runtime-registry';
-import type { SshHostService } from '../runtimes/ssh/host-service';
+import type { RuntimeRegistry } from '../placements/runtime-registry';
+import type { SshHostService } from '../hosts/host-service';
 import type { RunnerService } from '../runtimes/ssh/runner-service';
 import type { SshPool } from '../runtimes/ssh/pool';
 import type { Orchestrator } from '../cloud/orchestrator';

@@ -36,16 +36,16 @@ import {
   type ResultOf,
 } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
-import { Connection, GatewayError, type ConnectionExtension, type SessionSource } from '../gateway/connection';
-import { SessionRegistry } from '../gateway/session-registry';
-import { toGatewayError } from '../gateway/session-source';
+import { Connection, type ConnectionExtension, type SessionSource } from '../core/connection';
+import { GatewayError, toGatewayError } from '../core/errors';
+import { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
 import { secretMatcher } from '../secrets';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { LocalFs } from '../runtimes/local/local-fs';
 import type { Disposable, FsStat } from '../runtimes/runtime';
-import { planLimits, type LimitsPlan, type SessionLimits } from './limits';
+import { planLimits, type LimitsPlan, type SessionLimits } from '../runtimes/limits';
 
 const AGENT_USER = { id: 'gateway', name: 'gateway' };
 /**

@@ -12,7 +12,8 @@ import { silentLogger } from '../log';
 import { AgentClient } from '../runtimes/agent/agent-client';
 import { AgentFs } from '../runtimes/agent/agent-fs';
 import { AgentTerminals } from '../runtimes/agent/agent-pty';
-import { AlreadyRunningError, connectDaemon, startDaemon, type Daemon } from './daemon';
+import { connectDaemon } from '../runtimes/agent/daemon-dir';
+import { AlreadyRunningError, startDaemon, type Daemon } from './daemon';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -3,42 +3,25 @@
  * local pty host. Terminals live here, not in whatever connects: a gateway (directly, or through
  * the runner's `bridge` on an SSH exec channel) comes and goes, and re-attaches by offset.
  *
- * State directory (mode 0700, created here):
- *   agent.sock  the socket (0600); every link starts with an AUTH record holding the secret
- *   secret      32 random bytes, base64url (0600); whoever starts the daemon may create it first
- *   agent.json  {pid, version, startedAt} of the daemon that owns the socket
+ * Its state directory (socket, secret, info file) is described in runtimes/agent/daemon-dir.ts,
+ * which is also how others start and reach it.
  *
  * Lifetime: with no link for `graceMs` (default 24 h) the daemon ends its terminals and exits;
  * with no link and no terminal for `idleExitMs` it exits. A second daemon on the same directory
  * finds the first one answering and exits (code 3).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log';
 import { secretMatcher } from '../secrets';
 import { FramedStream } from '../runtimes/agent/framed-stream';
+import { DEFAULT_GRACE_MS, DEFAULT_IDLE_EXIT_MS, ensureSecret, INFO_NAME, readDaemonInfo, socketAnswers, SOCKET_NAME, type DaemonInfo } from '../runtimes/agent/daemon-dir';
 import { AgentCore } from './agent';
 
-export const SOCKET_NAME = 'agent.sock';
-export const SECRET_NAME = 'secret';
-export const INFO_NAME = 'agent.json';
 /** A link must authenticate this soon after connecting. */
 const AUTH_TIMEOUT_MS = 5000;
 const CHECK_INTERVAL_MS = 1000;
-export const DEFAULT_GRACE_MS = 24 * 3600_000;
-export const DEFAULT_IDLE_EXIT_MS = 10 * 60_000;
-/** Exit code of a daemon that found another one serving its directory. */
-export const EXIT_ALREADY_RUNNING = 3;
-const DAEMON_START_TIMEOUT_MS = 10_000;
-
-export interface DaemonInfo {
-  pid: number;
-  version: string;
-  startedAt: number;
-}
 
 export interface DaemonOptions {
   dir: string;
@@ -55,40 +38,6 @@ export interface Daemon {
   close(reason: string): Promise<void>;
   /** Resolves when the daemon has ended (idle, grace over, or closed). */
   ended: Promise<string>;
-}
-
-/** The directory's secret, created (0600) if it does not exist yet. */
-export function ensureSecret(dir: string): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const file = path.join(dir, SECRET_NAME);
-  try {
-    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return readFileSync(file, 'utf8').trim();
-}
-
-export function readDaemonInfo(dir: string): DaemonInfo | null {
-  try {
-    const info = JSON.parse(readFileSync(path.join(dir, INFO_NAME), 'utf8')) as DaemonInfo;
-    return typeof info.pid === 'number' ? info : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Whether something accepts connections on the socket. */
-export function socketAnswers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(socketPath);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export class AlreadyRunningError extends Error {}
@@ -172,40 +121,3 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return { core, socketPath, close, ended };
 }
 
-/** Connect to a daemon's socket and authenticate; the returned link is ready for HELLO. */
-export function connectDaemon(dir: string, secret?: string): Promise<FramedStream> {
-  const key = secret ?? readFileSync(path.join(dir, SECRET_NAME), 'utf8').trim();
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(path.join(dir, SOCKET_NAME));
-    sock.once('error', reject);
-    sock.once('connect', () => {
-      sock.removeListener('error', reject);
-      sock.setNoDelay(true);
-      const link = new FramedStream(sock);
-      link.send(Buffer.from(key));
-      resolve(link);
-    });
-  });
-}
-
-/**
- * Start `<script> serve --dir DIR` detached (its own session, output appended to DIR/agent.log)
- * and wait until its socket answers. A daemon that finds another already serving DIR exits 3,
- * which is as good: the socket answers.
- */
-export async function spawnDaemon(o: { script: string; dir: string; graceMs?: number; idleExitMs?: number; execArgv?: string[]; env?: NodeJS.ProcessEnv }): Promise<void> {
-  ensureSecret(o.dir);
-  const log = openSync(path.join(o.dir, 'agent.log'), 'a', 0o600);
-  const pass = [...(o.graceMs ? ['--grace-ms', String(o.graceMs)] : []), ...(o.idleExitMs ? ['--idle-ms', String(o.idleExitMs)] : [])];
-  const child = spawn(process.execPath, [...(o.execArgv ?? []), o.script, 'serve', '--dir', o.dir, ...pass], { detached: true, stdio: ['ignore', log, log], env: o.env });
-  closeSync(log);
-  child.unref();
-  const socketPath = path.join(o.dir, SOCKET_NAME);
-  const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (await socketAnswers(socketPath)) return;
-    if (child.exitCode !== null && child.exitCode !== EXIT_ALREADY_RUNNING) throw new Error(`the agent daemon exited with code ${child.exitCode} (see ${o.dir}/agent.log)`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-  throw new Error(`the agent daemon did not start within ${DAEMON_START_TIMEOUT_MS / 1000} s (see ${o.dir}/agent.log)`);
-}

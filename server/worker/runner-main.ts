@@ -17,7 +17,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { encodeRecord } from '../../lib/protocol';
 import { createLogger } from '../log';
-import { AlreadyRunningError, EXIT_ALREADY_RUNNING, SOCKET_NAME, ensureSecret, socketAnswers, spawnDaemon, startDaemon } from './daemon';
+import { EXIT_ALREADY_RUNNING, SOCKET_NAME, ensureSecret, socketAnswers, spawnDaemon } from '../runtimes/agent/daemon-dir';
+import { AlreadyRunningError, startDaemon } from './daemon';
 
 declare const __TETHER_RUNNER_VERSION__: string | undefined;
 export const RUNNER_VERSION = typeof __TETHER_RUNNER_VERSION__ === 'string' ? __TETHER_RUNNER_VERSION__ : 'dev';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fsError, type FsStat, type RuntimeFs } from '../runtimes/runtime';
-import { normalizeRelative } from './path-jail';
+import { normalizeRelative } from '../runtimes/path-jail';
 
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;

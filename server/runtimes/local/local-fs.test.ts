@@ -3,7 +3,7 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PathJail } from '../../workspaces/path-jail';
+import { PathJail } from '../path-jail';
 import { LocalFs } from './local-fs';
 
 let root: string;

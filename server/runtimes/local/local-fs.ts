@@ -9,7 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fsError, readableEach, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
-import { PathJail, PathRefusedError, isInside } from '../../workspaces/path-jail';
+import { PathJail, PathRefusedError, isInside } from '../path-jail';
 import { WatchFanout } from '../watch-fanout';
 
 /** Directories whose contents are not watched (they churn and nobody edits them by hand). */

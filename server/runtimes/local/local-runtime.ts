@@ -7,10 +7,9 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { PathJail } from '../../workspaces/path-jail';
+import { PathJail } from '../path-jail';
 import { LocalFs } from './local-fs';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
-import type { HostedTerminals } from './pty-host';
 import { RuntimeError } from '../runtime';
 
 const KILL_GRACE_MS = 3000;
@@ -183,10 +182,17 @@ class LocalPty implements PtyProcess {
   }
 }
 
+/** Where a LocalRuntime's terminals run when not in this process (the pty host, pty-host.ts). */
+export interface HostedTerminals {
+  open(opts: PtyOptions): Promise<PtyProcess>;
+  running(): Promise<RunningTerminal[]>;
+  attach(t: RunningTerminal): Promise<PtyProcess>;
+}
+
 export interface LocalRuntimeOptions {
   /** Extra environment for terminals and exec (tests point HOME at a temp dir). */
   env?: Record<string, string>;
-  /** Rewrites a terminal's program and arguments (resource limits: server/worker/limits.ts). */
+  /** Rewrites a terminal's program and arguments (resource limits: runtimes/limits.ts). */
   wrap?: (file: string, args: string[]) => [string, string[]];
   /** Terminals run in the pty host (pty-host.ts), not in this process. */
   hosted?: HostedTerminals;

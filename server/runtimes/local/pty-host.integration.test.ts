@@ -12,7 +12,7 @@ import { silentLogger } from '../../log';
 import { startTestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
 import { GatewayClient } from '../../testing/ws-client';
-import { connectDaemon, spawnDaemon } from '../../worker/daemon';
+import { connectDaemon, spawnDaemon } from '../agent/daemon-dir';
 import { AgentClient } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';

@@ -18,15 +18,15 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { terminate as terminateProcesses } from '../../cloud/processes';
+import { terminate as terminateProcesses } from '../../os/processes';
 import type { Logger } from '../../log';
-import { connectDaemon, readDaemonInfo, socketAnswers, spawnDaemon, SOCKET_NAME } from '../../worker/daemon';
+import { connectDaemon, readDaemonInfo, socketAnswers, spawnDaemon, SOCKET_NAME } from '../agent/daemon-dir';
 import { AgentBindings } from '../agent/agent-bindings';
 import { AgentClient, AgentGoneError } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
-import { terminalEnv } from './local-runtime';
+import { terminalEnv, type HostedTerminals } from './local-runtime';
 
 export interface PtyHostOptions {
   dataDir: string;
@@ -39,15 +39,7 @@ export interface PtyHostOptions {
   lostAfterMs?: number;
 }
 
-/** What a LocalRuntime needs to run its terminals in the pty host. */
-export interface HostedTerminals {
-  open(opts: PtyOptions): Promise<PtyProcess>;
-  running(): Promise<RunningTerminal[]>;
-  attach(t: RunningTerminal): Promise<PtyProcess>;
-}
-
 const SWEEP_MS = 10_000;
-
 
 interface Host {
   dir: string;

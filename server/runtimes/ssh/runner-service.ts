@@ -23,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { Logger } from '../../log';
-import type { LimitsPlan, SessionLimits } from '../../worker/limits';
+import type { LimitsPlan, SessionLimits } from '../limits';
 import { AgentBindings } from '../agent/agent-bindings';
 import { AgentClient } from '../agent/agent-client';
 import { FramedStream } from '../agent/framed-stream';

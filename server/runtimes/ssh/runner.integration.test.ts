@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log';
-import type { SessionLimits } from '../../worker/limits';
+import type { SessionLimits } from '../limits';
 import { startSshd, type TestSshd } from '../../testing/sshd';
 import { testPoolTarget } from '../../testing/ssh-pool-target';
 import { endRunnerDaemons } from '../../testing/runner-daemons';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { fsError, readableByOpening, type FsEntry, type FsEntryType, type FsEvent, type FsStat, type RuntimeFs } from '../runtime';
-import { PathRefusedError, isInside, normalizeRelative, resolveWithin, targetWithin } from '../../workspaces/path-jail';
+import { PathRefusedError, isInside, normalizeRelative, resolveWithin, targetWithin } from '../path-jail';
 import { WatchFanout } from '../watch-fanout';
 
 const TEMP_PREFIX = '.tether-tmp-';

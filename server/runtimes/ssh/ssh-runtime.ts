@@ -12,7 +12,7 @@
  */
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { ExitInfo } from '../../../lib/protocol';
-import type { SessionLimits } from '../../worker/limits';
+import type { SessionLimits } from '../limits';
 import { AgentFs } from '../agent/agent-fs';
 import { AgentTerminals } from '../agent/agent-pty';
 import type { Disposable, ExecOptions, ExecResult, FsEvent, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';

@@ -5,7 +5,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { SessionLimitError } from '../../gateway/session-registry';
+import { SessionLimitError } from '../../core/session-registry';
 import { RuntimeError } from '../../runtimes/runtime';
 import { authedProcedure, router } from '../init';
 

@@ -6,7 +6,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { SshError } from '../../runtimes/ssh/errors';
-import { SshHostError, type SshHost } from '../../runtimes/ssh/host-service';
+import { SshHostError, type SshHost } from '../../hosts/host-service';
 import { endpointName, type SshPool } from '../../runtimes/ssh/pool';
 import { RUNNER_MODES, RunnerUnavailableError, type RunnerMode } from '../../runtimes/ssh/runner-service';
 import { configAliases } from '../../runtimes/ssh/ssh-target';

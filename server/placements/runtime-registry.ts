@@ -1,5 +1,5 @@
 import type { Workspace } from '../workspaces/workspace-service';
-import type { Runtime } from './runtime';
+import type { Runtime } from '../runtimes/runtime';
 
 /** One Runtime per workspace, built on first use and disposed with the gateway. */
 export class RuntimeRegistry {

@@ -3,17 +3,17 @@
  * worker or SSH host) → the Runtime that serves them. The one place that knows kinds of runtime;
  * everything else sees the Runtime contract (`RuntimeRegistry` calls this once per workspace).
  */
-import type { Orchestrator } from './cloud/orchestrator';
-import type { Logger } from './log';
-import { CloudRuntime } from './runtimes/cloud/cloud-runtime';
-import { LocalRuntime } from './runtimes/local/local-runtime';
-import type { PtyHosts } from './runtimes/local/pty-host';
-import { RuntimeError, type Runtime } from './runtimes/runtime';
-import type { SshHostService } from './runtimes/ssh/host-service';
-import type { SshPool } from './runtimes/ssh/pool';
-import type { RunnerService } from './runtimes/ssh/runner-service';
-import { SshRuntime } from './runtimes/ssh/ssh-runtime';
-import type { Workspace } from './workspaces/workspace-service';
+import type { Orchestrator } from '../cloud/orchestrator';
+import type { Logger } from '../log';
+import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
+import { LocalRuntime } from '../runtimes/local/local-runtime';
+import type { PtyHosts } from '../runtimes/local/pty-host';
+import { RuntimeError, type Runtime } from '../runtimes/runtime';
+import type { SshHostService } from '../hosts/host-service';
+import type { SshPool } from '../runtimes/ssh/pool';
+import type { RunnerService } from '../runtimes/ssh/runner-service';
+import { SshRuntime } from '../runtimes/ssh/ssh-runtime';
+import type { Workspace } from '../workspaces/workspace-service';
 
 export interface PlacementDeps {
   /** Builds the runtime of a local workspace instead of the default (tests). */

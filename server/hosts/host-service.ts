@@ -14,15 +14,15 @@ import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
-import { randomId } from '../../../lib/shared/ids';
-import type { Db } from '../../db/database';
-import { sshHosts, sshKnownHosts } from '../../db/schema';
-import { seal, unseal } from '../../secrets';
-import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, type KnownKey } from './known-hosts';
-import { cleanLimits, type SessionLimits } from '../../worker/limits';
-import type { PoolTarget, SshCredentials, SshKeyCredential } from './pool';
-import type { RunnerMode, RunnerStatus } from './runner-service';
-import { resolveTarget, SshTargetError, type SshEndpoint, type SshTarget } from './ssh-target';
+import { randomId } from '../../lib/shared/ids';
+import type { Db } from '../db/database';
+import { sshHosts, sshKnownHosts } from '../db/schema';
+import { seal, unseal } from '../secrets';
+import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, type KnownKey } from '../runtimes/ssh/known-hosts';
+import { cleanLimits, type SessionLimits } from '../runtimes/limits';
+import type { PoolTarget, SshCredentials, SshKeyCredential } from '../runtimes/ssh/pool';
+import type { RunnerMode, RunnerStatus } from '../runtimes/ssh/runner-service';
+import { resolveTarget, SshTargetError, type SshEndpoint, type SshTarget } from '../runtimes/ssh/ssh-target';
 
 // ssh2 is CommonJS: Node's ESM loader sees `Client` as a named export but not `utils`.
 const sshUtils = ssh2.utils;

@@ -27,6 +27,7 @@ import {
 import type { Logger } from '../log';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { Channel, openedFor, type ChannelSink } from './channel';
+import { GatewayError } from './errors';
 import type { Participant, TerminalSession } from './session';
 
 export interface ConnectionLimits {
@@ -68,15 +69,6 @@ export interface ConnectionExtension {
   readonly ops: ReadonlySet<number>;
   onFrame(frame: Uint8Array, conn: Connection): void;
   onClose?(conn: Connection): void;
-}
-
-export class GatewayError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Where replay starts for an attach: exact resume when the ring still has the bytes, otherwise a

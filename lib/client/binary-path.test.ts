@@ -14,7 +14,7 @@ const DATA_PATH = [
   'lib/client/gateway-socket.ts',
   'lib/client/gateway-channel.ts',
   'lib/client/browser-gateway.ts',
-  'lib/client/output-offsets.ts',
+  'lib/protocol/offsets.ts', 'lib/protocol/client.ts',
   'components/terminal/TerminalView.tsx',
 ];
 

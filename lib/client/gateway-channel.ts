@@ -11,24 +11,20 @@
  *   any ──detach()/close done/OPEN refused──▶ closed (terminal state)
  */
 import {
-  encodeAck,
-  encodeAnswer,
-  encodeDetach,
-  encodeInput,
-  encodeKill,
-  encodeOpen,
-  encodeResize,
+  ACK_EVERY_BYTES,
+  ProtocolChannel,
+  TRAILING_ACK_MS,
+  type ChannelFrame,
+  type ChannelLink,
   type ErrorInfo,
   type ExitInfo,
   type OpenRequest,
   type Opened,
-  type ServerFrame,
+  type OutputInfo,
   type SessionEvent,
 } from '../protocol';
-import { ACK_EVERY_BYTES, AckTracker, TRAILING_ACK_MS } from './ack-tracker';
 import { Emitter } from './emitter';
 import { InputQueue } from './input-queue';
-import { sliceFresh } from './output-offsets';
 
 export type ChannelState = 'pending' | 'opening' | 'open' | 'exited' | 'closed';
 
@@ -52,10 +48,9 @@ export type ChannelEvents = {
   state: [state: ChannelState];
 };
 
-/** What a channel needs from the socket that carries it. */
-export interface ChannelHost {
-  /** Send a frame on the current connection; false when there is none. */
-  send(frame: Uint8Array): boolean;
+/** What a channel needs from the socket that carries it: a link (send a frame on the current
+ * connection, false when there is none; learn which number the channel answers to), and: */
+export interface ChannelHost extends ChannelLink {
   /** The channel reached `closed`: forget it. */
   release(channel: GatewayChannel): void;
   /** The channel wants an attachment now (see `wantsOpen`); opened at once if connected. */
@@ -83,18 +78,13 @@ export interface ChannelOptions {
 
 export class GatewayChannel extends Emitter<ChannelEvents> {
   private _state: ChannelState = 'pending';
-  private _session: string | null;
   private _exit: ExitInfo | null = null;
-  private id: number | null = null;
-  /** Stream offset of the next output byte this channel needs. */
-  private received: number;
+  /** The protocol side: channel number, received offset and resumeFrom, duplicates, ACKs. */
+  private readonly wire: ProtocolChannel;
+  /** A create whose session the gateway has not named yet (no OPENED so far). */
+  private unnamed: boolean;
   /** Output before this offset is history (OPENED.live). */
   private live = 0;
-  private ack: AckTracker;
-  private ackEvery: number = ACK_EVERY_BYTES;
-  /** Bumped on every (re)open so write callbacks from an older attachment do not ack the new one. */
-  private generation = 0;
-  private trailingAck: ReturnType<typeof setTimeout> | null = null;
   private readonly queue = new InputQueue();
   private killRequested = false;
   /** close(): kill, then once exited send KILL again so the gateway forgets the session. */
@@ -110,9 +100,19 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     private readonly options: ChannelOptions = {},
   ) {
     super();
-    this._session = target.kind === 'attach' ? target.session : null;
-    this.received = target.kind === 'attach' ? (target.resumeFrom ?? 0) : 0;
-    this.ack = new AckTracker(this.received);
+    this.wire = new ProtocolChannel(
+      host,
+      {
+        opened: (opened, skipped) => this.onOpened(opened, skipped),
+        output: (data, info) => this.onOutput(data, info),
+        exit: (exit) => this.onExit(exit),
+        error: (error) => this.onError(error),
+        event: (event) => this.onEvent(event),
+      },
+      target.kind === 'attach' ? { session: target.session, resumeFrom: target.resumeFrom ?? 0 } : {},
+      { on: 'processed', every: ACK_EVERY_BYTES, trailingMs: TRAILING_ACK_MS },
+    );
+    this.unnamed = target.kind === 'create';
     if (target.kind === 'attach' && target.exited) this._state = 'exited';
   }
 
@@ -121,21 +121,21 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
   }
   /** Session id, known once the gateway has OPENED a create request. */
   get session(): string | null {
-    return this._session;
+    return this.wire.session;
   }
   get exitInfo(): ExitInfo | null {
     return this._exit;
   }
   /** Current channel id on the live connection (null while not attached); for diagnostics. */
   get channelId(): number | null {
-    return this.id;
+    return this.wire.number;
   }
 
   /** Send keystrokes. While disconnected they are queued (bounded, see InputQueue). */
   write(data: string | Uint8Array): void {
     if (this._state === 'exited' || this._state === 'closed') return;
     // Not sent (socket closing, not yet noticed): queue it for the resumed attachment instead.
-    if (this._state === 'open' && this.id !== null && this.host.send(encodeInput(this.id, data))) return;
+    if (this._state === 'open' && this.wire.input(data)) return;
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     const dropped = this.queue.push(bytes);
     if (dropped > 0) this.emit('inputDropped', dropped);
@@ -148,7 +148,7 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
    * viewer that drives the session.
    */
   answer(data: string | Uint8Array): void {
-    if (this._state === 'open' && this.id !== null) this.host.send(encodeAnswer(this.id, data));
+    if (this._state === 'open') this.wire.answer(data);
   }
 
   resize(cols: number, rows: number): void {
@@ -157,13 +157,13 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     this.cols = cols;
     this.rows = rows;
     // While not open the new size simply rides along in the next OPEN.
-    if (this._state === 'open' && this.id !== null) this.host.send(encodeResize(this.id, cols, rows));
+    if (this._state === 'open') this.wire.resize(cols, rows);
   }
 
   /** End the session's process. The channel stays to receive EXIT. */
   kill(): void {
     if (this._state === 'exited' || this._state === 'closed') return;
-    if (this._state === 'open' && this.id !== null) this.host.send(encodeKill(this.id));
+    if (this._state === 'open' && this.wire.number !== null) this.wire.kill();
     else this.killRequested = true;
   }
 
@@ -173,15 +173,15 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
    */
   close(): void {
     if (this._state === 'closed') return;
-    if (this._state === 'pending' && this._session === null) {
+    if (this._state === 'pending' && this.unnamed) {
       // A create that was never sent: nothing exists server-side.
       this.finish();
       return;
     }
     this.forgetRequested = true;
     this.killRequested = true;
-    if (this.id !== null && (this._state === 'open' || this._state === 'exited')) {
-      this.host.send(encodeKill(this.id));
+    if (this.wire.number !== null && (this._state === 'open' || this._state === 'exited')) {
+      this.wire.kill();
       if (this._state === 'exited') this.finish();
       return;
     }
@@ -200,7 +200,7 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
       this.detachRequested = true;
       return;
     }
-    if (this.id !== null && this._state !== 'pending') this.host.send(encodeDetach(this.id));
+    if (this._state !== 'pending') this.wire.detach();
     this.finish();
   }
 
@@ -210,28 +210,21 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
   get wantsOpen(): boolean {
     if (this._state === 'pending') return !this.detachRequested;
     // An exited session the user wants forgotten needs an attachment to carry the KILL.
-    return this._state === 'exited' && this.forgetRequested && this.id === null;
+    return this._state === 'exited' && this.forgetRequested && this.wire.number === null;
   }
 
   /** Called by the socket with a fresh channel id once the connection is ready. */
   open(id: number, ackEvery: number): void {
-    this.id = id;
-    this.generation++;
-    this.ackEvery = ackEvery;
-    this.clearTrailingAck();
-    const req: OpenRequest =
-      this._session !== null
-        ? { session: this._session, cols: this.cols, rows: this.rows, resumeFrom: this.received }
-        : this.createRequest();
-    this.host.send(encodeOpen(id, req));
+    // A known session resumes at the bytes already received; a create is sent as asked.
+    if (this.wire.session !== null) this.wire.resume(id, { cols: this.cols, rows: this.rows }, ackEvery);
+    else this.wire.open(id, this.createRequest(), ackEvery);
     // An exited channel re-attaches only to carry close()'s KILL; it stays `exited`.
     if (this._state !== 'exited') this.setState('opening');
   }
 
   /** The connection carrying this channel is gone. */
   connectionLost(): void {
-    this.id = null;
-    this.clearTrailingAck();
+    this.wire.unbind();
     if (this.detachRequested) {
       // Detached before the gateway answered: there is nothing to resume.
       this.finish();
@@ -240,27 +233,9 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     if (this._state === 'opening' || this._state === 'open') this.setState('pending');
   }
 
-  handleFrame(frame: Exclude<ServerFrame, { type: 'hello_ack' } | { type: 'pong' }>): void {
-    if (this._state === 'closed') return;
-    switch (frame.type) {
-      case 'opened':
-        return this.onOpened(frame.opened);
-      case 'output':
-        return this.onOutput(frame.offset, frame.data);
-      case 'exit':
-        return this.onExit(frame.exit);
-      case 'error':
-        return this.onError(frame.error);
-      case 'event': {
-        const ev = frame.event;
-        if (this.options.followSize && ev.type === 'status' && ev.cols !== undefined && ev.rows !== undefined) {
-          this.cols = ev.cols;
-          this.rows = ev.rows;
-        }
-        this.emit('event', ev);
-        return;
-      }
-    }
+  /** A frame for this channel delivered by hand (the socket's protocol client routes them itself). */
+  handleFrame(frame: ChannelFrame): void {
+    if (this._state !== 'closed') this.wire.handle(frame);
   }
 
   private createRequest(): OpenRequest {
@@ -271,20 +246,13 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     return req;
   }
 
-  private onOpened(opened: Opened): void {
+  private onOpened(opened: Opened, skipped: number): void {
     const wasExited = this._state === 'exited';
-    const createdNow = this._session === null;
-    this._session = opened.session;
-    // The gateway counts this attachment's window from OPENED.offset.
-    this.ack = new AckTracker(opened.offset, this.ackEvery);
+    const createdNow = this.unnamed;
+    this.unnamed = false;
     this.live = opened.live ?? 0;
-    if (opened.snapshot) {
-      this.received = opened.offset;
-      this.emit('reset');
-    } else if (opened.offset > this.received) {
-      console.warn(`tether: session ${opened.session} resumed at ${opened.offset}, expected ${this.received}`);
-      this.received = opened.offset;
-    }
+    if (opened.snapshot) this.emit('reset');
+    else if (skipped > 0) console.warn(`tether: session ${opened.session} resumed at ${opened.offset}, expected ${opened.offset - skipped}`);
     if (!wasExited) this.setState('open');
     if (this.detachRequested) {
       this.detachRequested = false;
@@ -297,11 +265,11 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     if (this.options.followSize) {
       this.cols = opened.cols;
       this.rows = opened.rows;
-    } else if (this.id !== null && (opened.cols !== this.cols || opened.rows !== this.rows)) {
-      this.host.send(encodeResize(this.id, this.cols, this.rows));
+    } else if (opened.cols !== this.cols || opened.rows !== this.rows) {
+      this.wire.resize(this.cols, this.rows);
     }
-    if (this.id !== null && this.killRequested) {
-      this.host.send(encodeKill(this.id));
+    if (this.wire.number !== null && this.killRequested) {
+      this.wire.kill();
       // A plain kill() is done once sent; close() keeps the flag to forget the session after EXIT.
       if (!this.forgetRequested) this.killRequested = false;
       if (wasExited) {
@@ -309,31 +277,35 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
         return;
       }
     }
-    if (this.id !== null && !this.killRequested) {
-      for (const chunk of this.queue.drain()) this.host.send(encodeInput(this.id, chunk));
+    if (this.wire.number !== null && !this.killRequested) {
+      for (const chunk of this.queue.drain()) this.wire.input(chunk);
     }
     this.emit('opened', opened);
   }
 
-  private onOutput(offset: number, data: Uint8Array): void {
-    const slice = sliceFresh(this.received, offset, data);
-    this.received = slice.received;
-    if (slice.gap > 0) console.warn(`tether: ${slice.gap} output bytes missing before offset ${offset}`);
-    const gen = this.generation;
-    const end = slice.received;
+  private onOutput(fresh: Uint8Array, { start, gap, processed }: OutputInfo): void {
+    if (gap > 0) console.warn(`tether: ${gap} output bytes missing before offset ${start}`);
+    const end = start + fresh.byteLength;
     // Duplicates need no parsing but still count as processed (the gateway sent them).
-    if (slice.fresh.byteLength === 0 || this.listenerCount('output') === 0) {
-      this.processed(gen, end);
+    if (fresh.byteLength === 0 || this.listenerCount('output') === 0) {
+      processed(end);
       return;
     }
-    const start = end - slice.fresh.byteLength;
-    const historyBytes = Math.min(Math.max(this.live - start, 0), slice.fresh.byteLength);
+    const historyBytes = Math.min(Math.max(this.live - start, 0), fresh.byteLength);
     if (historyBytes > 0) {
-      const history = slice.fresh.subarray(0, historyBytes);
-      this.emit('output', history, () => this.processed(gen, start + historyBytes), true);
-      if (historyBytes === slice.fresh.byteLength) return;
+      const history = fresh.subarray(0, historyBytes);
+      this.emit('output', history, () => processed(start + historyBytes), true);
+      if (historyBytes === fresh.byteLength) return;
     }
-    this.emit('output', slice.fresh.subarray(historyBytes), () => this.processed(gen, end), false);
+    this.emit('output', fresh.subarray(historyBytes), () => processed(end), false);
+  }
+
+  private onEvent(ev: SessionEvent): void {
+    if (this.options.followSize && ev.type === 'status' && ev.cols !== undefined && ev.rows !== undefined) {
+      this.cols = ev.cols;
+      this.rows = ev.rows;
+    }
+    this.emit('event', ev);
   }
 
   private onExit(exit: ExitInfo): void {
@@ -342,8 +314,8 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     this.queue.drain();
     this.setState('exited');
     if (first) this.emit('exit', exit);
-    if (this.forgetRequested && this.id !== null) {
-      this.host.send(encodeKill(this.id));
+    if (this.forgetRequested && this.wire.number !== null) {
+      this.wire.kill();
       this.finish();
     }
   }
@@ -355,37 +327,11 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     if (refused || (this.forgetRequested && this._state === 'exited')) this.finish();
   }
 
-  /** Output up to stream offset `end` has been parsed by the terminal. */
-  private processed(gen: number, end: number): void {
-    if (gen !== this.generation || this.id === null) return;
-    const total = this.ack.record(end);
-    if (total !== null) {
-      this.clearTrailingAck();
-      this.host.send(encodeAck(this.id, total));
-      return;
-    }
-    // Acks go out at most TRAILING_ACK_MS after a write finishes, so the last partial batch before
-    // output stops is acknowledged too.
-    if (this.trailingAck === null && this.ack.pending) {
-      this.trailingAck = setTimeout(() => {
-        this.trailingAck = null;
-        const t = this.ack.take();
-        if (t !== null && this.id !== null && gen === this.generation) this.host.send(encodeAck(this.id, t));
-      }, TRAILING_ACK_MS);
-    }
-  }
-
-  private clearTrailingAck(): void {
-    if (this.trailingAck !== null) clearTimeout(this.trailingAck);
-    this.trailingAck = null;
-  }
-
   private finish(): void {
-    this.clearTrailingAck();
     this.queue.drain();
     this.setState('closed');
     this.host.release(this);
-    this.id = null;
+    this.wire.unbind();
   }
 
   private setState(state: ChannelState): void {

@@ -13,17 +13,14 @@
  * minutes. Channels survive reconnects; see gateway-channel.ts.
  */
 import {
+  ACK_EVERY_BYTES,
+  backoffDelay,
   CloseCode,
-  decodeServerFrame,
-  encodeHello,
-  encodePing,
-  PROTOCOL_VERSION,
+  ProtocolClient,
+  TRAILING_ACK_MS,
   type ErrorInfo,
   type HelloAck,
-  type ServerFrame,
 } from '../protocol';
-import { ACK_EVERY_BYTES } from './ack-tracker';
-import { backoffDelay } from './backoff';
 import { Emitter } from './emitter';
 import { GatewayChannel, type ChannelHost, type ChannelOptions, type ChannelTarget } from './gateway-channel';
 
@@ -99,10 +96,8 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   private attempt = 0;
   private everOpened = false;
   private disposed = false;
-  private limits: HelloAck['limits'] | null = null;
-  private nextChannelId = 1;
-  /** Channels attached on the current connection, by channel id. */
-  private byId = new Map<number, GatewayChannel>();
+  /** Decodes frames, routes them to the channels attached on the current connection, numbers them. */
+  private readonly protocol = new ProtocolClient({ ack: { on: 'processed', every: ACK_EVERY_BYTES, trailingMs: TRAILING_ACK_MS } });
   /** Every channel that is not closed, attached or not. */
   private channels = new Set<GatewayChannel>();
   private timers: { [K in TimerName]?: ReturnType<typeof setTimeout> } = {};
@@ -112,8 +107,9 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   constructor(private readonly opts: GatewaySocketOptions) {
     super();
     this.host = {
-      send: (frame) => this.send(frame),
-      release: (channel) => this.release(channel),
+      send: (frame) => this.protocol.send(frame),
+      bind: (wire, number) => this.protocol.bind(wire, number),
+      release: (channel) => this.channels.delete(channel),
       requestOpen: (channel) => {
         if (this.ready && channel.channelId === null && channel.wantsOpen) this.attach(channel);
       },
@@ -183,6 +179,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     this.teardown();
     this.transport?.close(CloseCode.NORMAL, 'page closed');
     this.transport = null;
+    this.protocol.transport = null;
     this.clear();
   }
 
@@ -195,27 +192,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   }
 
   private attach(ch: GatewayChannel): void {
-    const id = this.nextChannelId;
-    // Ids are never reused within a connection; u32 wrap-around is theoretical.
-    this.nextChannelId = id >= 0xffffffff ? 1 : id + 1;
-    this.byId.set(id, ch);
-    ch.open(id, this.ackEvery());
-  }
-
-  private ackEvery(): number {
-    // Ack well before the gateway's high-water mark, whatever the server configured.
-    const hw = this.limits?.highWater;
-    return hw ? Math.max(1, Math.min(ACK_EVERY_BYTES, Math.floor(hw / 4))) : ACK_EVERY_BYTES;
-  }
-
-  private release(ch: GatewayChannel): void {
-    this.channels.delete(ch);
-    for (const [id, c] of this.byId) if (c === ch) this.byId.delete(id);
-  }
-
-  private send(frame: Uint8Array): boolean {
-    if (!this.transport || !this.ready) return false;
-    return this.transport.send(frame);
+    ch.open(this.protocol.allocate(), this.protocol.ackEvery());
   }
 
   private connect(): void {
@@ -232,7 +209,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
       onOpen: () => {
         if (gen !== this.gen) return;
         opened = true;
-        transport.send(encodeHello({ v: PROTOCOL_VERSION }));
+        this.protocol.hello(transport);
       },
       onMessage: (bytes) => {
         if (gen === this.gen) this.onFrame(bytes);
@@ -252,12 +229,12 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   }
 
   private onFrame(bytes: Uint8Array): void {
-    const r = decodeServerFrame(bytes);
-    if (!r.ok) {
-      console.warn(`tether: undecodable frame on channel ${r.error.channel}: ${r.error.message}`);
-      return;
-    }
-    const frame: ServerFrame = r.frame;
+    // Channel frames go straight to their channel; frames for a channel we already detached are
+    // expected stragglers and dropped.
+    const r = this.protocol.receive(bytes);
+    if (r.kind === 'undecodable') console.warn(`tether: undecodable frame on channel ${r.error.channel}: ${r.error.message}`);
+    if (r.kind !== 'connection') return;
+    const frame = r.frame;
     switch (frame.type) {
       case 'hello_ack':
         return this.onHelloAck(frame.helloAck);
@@ -265,18 +242,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
         this.clearTimer('pong');
         return;
       case 'error':
-        if (frame.channel === 0) {
-          this.emit('error', frame.error);
-          return;
-        }
-        this.byId.get(frame.channel)?.handleFrame(frame);
-        return;
-      case 'opened':
-      case 'output':
-      case 'exit':
-      case 'event':
-        // Frames for a channel we already detached are expected stragglers; drop them.
-        this.byId.get(frame.channel)?.handleFrame(frame);
+        this.emit('error', frame.error);
         return;
     }
   }
@@ -284,7 +250,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   private onHelloAck(helloAck: HelloAck): void {
     this.ready = true;
     this.everOpened = true;
-    this.limits = helloAck.limits;
+    this.protocol.transport = this.transport;
     this.setStatus('open');
     this.emit('helloAck', helloAck);
     this.timers.stable = setTimeout(() => {
@@ -298,7 +264,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     if (!this.ready || !this.transport || this.timers.pong !== undefined) return;
     const stamp = new Uint8Array(8);
     new DataView(stamp.buffer).setFloat64(0, Date.now());
-    this.transport.send(encodePing(stamp));
+    this.protocol.ping(stamp);
     this.timers.pong = setTimeout(() => {
       this.timers.pong = undefined;
       // Don't wait for the browser to notice: a dead TCP connection can take minutes to close.
@@ -313,8 +279,8 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     this.transport = null;
     this.ready = false;
     this.teardown();
+    this.protocol.connectionLost();
     for (const ch of this.channels) ch.connectionLost();
-    this.byId.clear();
     if (this.disposed) return;
     if (code === CloseCode.UNAUTHENTICATED) {
       this.setStatus('unauthenticated');

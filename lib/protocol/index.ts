@@ -4,3 +4,6 @@ export * from './frame';
 export * from './agent';
 export * from './agent-methods';
 export * from './stream';
+export * from './offsets';
+export * from './backoff';
+export * from './client';

@@ -18,6 +18,7 @@
  */
 import { Client, type AgentAuthMethod, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
 import type { Duplex } from 'node:stream';
+import { backoffDelay } from '../../../lib/protocol';
 import type { Logger } from '../../log';
 import { classifySshError, SshError, type SshFailureKind } from './errors';
 import { hostKeyAlgorithms, verifyHostKey, type HostKeyVerdict, type KnownKey } from './known-hosts';
@@ -393,8 +394,11 @@ export class SshPool {
     this.opts.observe?.sshFailed(err.kind);
     entry.failures++;
     entry.lastError = { kind: err.kind, message: err.message, at: Date.now() };
-    const exp = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (entry.failures - 1));
-    const delay = Math.round(exp * (0.5 + 0.5 * (this.opts.random ?? Math.random)()));
+    const delay = backoffDelay(
+      entry.failures - 1,
+      { baseMs: this.opts.backoffBaseMs, capMs: this.opts.backoffMaxMs, jitter: 'equal' },
+      this.opts.random ?? Math.random,
+    );
     entry.nextRetryAt = Date.now() + delay;
     clearTimeout(entry.retryTimer);
     // Failures that need the user (a key to trust, a passphrase, a refused login) are not retried on their own.

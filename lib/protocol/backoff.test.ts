@@ -23,3 +23,22 @@ describe('backoff', () => {
     expect(backoffCeiling(1, { baseMs: 100, capMs: 300 })).toBe(200);
   });
 });
+
+describe('backoff: the shipped numbers of each caller', () => {
+  it('equal jitter stays in [ceiling/2, ceiling], rounded (SSH pool: base 1 s, cap 60 s)', () => {
+    const pool = { baseMs: 1000, capMs: 60_000, jitter: 'equal' as const };
+    expect(backoffDelay(0, pool, () => 0)).toBe(500);
+    expect(backoffDelay(0, pool, () => 0.999)).toBe(1000);
+    expect(backoffDelay(2, pool, () => 0.5)).toBe(3000);
+    expect(backoffDelay(40, pool, () => 0)).toBe(30_000);
+  });
+
+  it('retries at once first, then backs off (agent link: base 200 ms, cap 5 s)', () => {
+    const agent = { baseMs: 200, capMs: 5000, jitter: 'equal' as const, immediateFirst: true };
+    expect(backoffDelay(0, agent, () => 0.7)).toBe(0);
+    expect(backoffDelay(1, agent, () => 0)).toBe(100);
+    expect(backoffDelay(1, agent, () => 1)).toBe(200);
+    expect(backoffDelay(3, agent, () => 1)).toBe(800);
+    expect(backoffDelay(10, agent, () => 1)).toBe(5000);
+  });
+});

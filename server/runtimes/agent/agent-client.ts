@@ -11,26 +11,21 @@ import WebSocket from 'ws';
 import {
   AgentOp,
   MAX_FRAME_BYTES,
-  PROTOCOL_VERSION,
+  ProtocolClient,
+  backoffDelay,
   decodeAgentResult,
   decodeNotice,
   decodeReply,
-  decodeServerFrame,
-  encodeAck,
   encodeCall,
-  encodeDetach,
-  encodeHello,
-  encodeInput,
-  encodeKill,
-  encodeOpen,
-  encodeResize,
   type AgentMethod,
   type AgentNotice,
+  type ErrorInfo,
   type ExitInfo,
+  type FrameTransport,
   type OpenRequest,
   type ParamsOf,
+  type ProtocolChannel,
   type ResultOf,
-  type ServerFrame,
   type TailInMethod,
 } from '../../../lib/protocol';
 import type { Logger } from '../../log';
@@ -97,25 +92,36 @@ export interface TerminalHandlers {
 }
 
 interface Terminal {
-  channel: number;
-  session: string | null;
+  /** Channel number, received offset and resumeFrom, duplicates, ACKs (held while paused). */
+  wire: ProtocolChannel;
   cols: number;
   rows: number;
-  received: number;
-  paused: boolean;
   ended: boolean;
   handlers: TerminalHandlers;
   opened?: { resolve(o: { offset: number; pid?: number }): void; reject(err: Error): void };
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Re-dial at once after a lost link; after a failed attempt back off from 200 ms up to 5 s. */
+const RECONNECT_BACKOFF = { baseMs: 200, capMs: 5000, jitter: 'equal', immediateFirst: true } as const;
+
+/** Frames to a link as binary messages. */
+function linkTransport(ws: LinkSocket): FrameTransport {
+  return {
+    send: (frame) => {
+      ws.send(frame, { binary: true });
+      return true;
+    },
+  };
+}
 
 export class AgentClient {
   private ws: LinkSocket | null = null;
   private ready: Promise<void> | null = null;
-  private nextChannel = 1;
+  /** Terminal channels over wire protocol v1, acked as output arrives. */
+  private readonly protocol = new ProtocolClient({ ack: { on: 'receive' } });
   private nextCall = 1;
-  private readonly terminals = new Map<number, Terminal>();
+  private readonly terminals = new Set<Terminal>();
   private readonly calls = new Map<number, { resolve(v: { result: unknown; tail: Uint8Array }): void; reject(err: Error): void }>();
   private readonly noticeListeners = new Set<(n: AgentNotice) => void>();
   private readonly reconnectListeners = new Set<() => void>();
@@ -129,7 +135,7 @@ export class AgentClient {
   /** Terminals open through this client and not ended. */
   get activeTerminals(): number {
     let n = 0;
-    for (const t of this.terminals.values()) if (!t.ended) n++;
+    for (const t of this.terminals) if (!t.ended) n++;
     return n;
   }
 
@@ -174,33 +180,52 @@ export class AgentClient {
    * (replayed from the oldest byte its ring still has). */
   async openTerminal(req: Omit<OpenRequest, 'resumeFrom'>, handlers: TerminalHandlers): Promise<TerminalControl> {
     await this.connect();
-    const t: Terminal = { channel: this.nextChannel++, session: null, cols: req.cols, rows: req.rows, received: 0, paused: false, ended: false, handlers };
-    this.terminals.set(t.channel, t);
+    const t = { cols: req.cols, rows: req.rows, ended: false, handlers } as Terminal;
+    t.wire = this.protocol.channel({
+      opened: (opened) => {
+        t.opened?.resolve(opened);
+        t.opened = undefined;
+      },
+      // After a re-attach the agent replays from `received`; anything older is dropped.
+      output: (data) => {
+        if (data.byteLength > 0) t.handlers.onData(data);
+      },
+      exit: (exit) => {
+        // Every byte is here before EXIT, and the gateway's session keeps them: let the agent
+        // forget the exited terminal now (KILL on an exited session) instead of holding its ring
+        // and its channel until it would have been swept an hour later.
+        t.wire.kill();
+        this.endTerminal(t, exit);
+      },
+      error: (error) => this.onTerminalError(t, error),
+    });
+    this.terminals.add(t);
     const { offset: startOffset, pid } = await new Promise<{ offset: number; pid?: number }>((resolve, reject) => {
       t.opened = { resolve, reject };
-      this.send(encodeOpen(t.channel, req));
+      t.wire.open(this.protocol.allocate(), req);
     });
     return {
-      session: t.session!,
+      session: t.wire.session!,
       startOffset,
       pid,
-      write: (d) => !t.ended && this.send(encodeInput(t.channel, d)),
+      write: (d) => !t.ended && t.wire.input(d),
       resize: (cols, rows) => {
         t.cols = cols;
         t.rows = rows;
-        if (!t.ended) this.send(encodeResize(t.channel, cols, rows));
+        if (!t.ended) t.wire.resize(cols, rows);
       },
-      pause: () => (t.paused = true),
+      pause: () => (t.wire.holdAcks = true),
       resume: () => {
-        t.paused = false;
-        if (!t.ended) this.send(encodeAck(t.channel, t.received));
+        t.wire.holdAcks = false;
+        if (!t.ended) t.wire.flushAck();
       },
-      kill: () => !t.ended && this.send(encodeKill(t.channel)),
+      kill: () => !t.ended && t.wire.kill(),
       detach: () => {
         if (t.ended) return;
         t.ended = true;
-        this.terminals.delete(t.channel);
-        this.send(encodeDetach(t.channel));
+        this.terminals.delete(t);
+        t.wire.detach();
+        t.wire.unbind();
       },
     };
   }
@@ -215,10 +240,6 @@ export class AgentClient {
     clearTimeout(this.retryTimer);
     this.ws?.close(1000, 'gateway closing the workspace');
     this.failAll(new RuntimeError('unavailable', 'the workspace is closing'));
-  }
-
-  private send(frame: Uint8Array): void {
-    this.ws?.send(frame, { binary: true });
   }
 
   /** Resolves when a link is up (dialling if needed). */
@@ -247,11 +268,11 @@ export class AgentClient {
       ws.once('close', () => fail(new RuntimeError('unavailable', `${this.opts.name} closed the link before answering`)));
       ws.once('message', (data: Buffer) => {
         clearTimeout(timer);
-        const f = decodeServerFrame(new Uint8Array(data));
-        if (f.ok && f.frame.type === 'hello_ack') resolve();
+        const r = this.protocol.receive(new Uint8Array(data));
+        if (r.kind === 'connection' && r.frame.type === 'hello_ack') resolve();
         else reject(new RuntimeError('unavailable', `${this.opts.name} answered HELLO with something else`));
       });
-      ws.send(encodeHello({ v: PROTOCOL_VERSION }), { binary: true });
+      this.protocol.hello(linkTransport(ws));
     });
     ws.removeAllListeners('error');
     ws.removeAllListeners('close');
@@ -259,6 +280,7 @@ export class AgentClient {
     ws.on('message', (data: Buffer) => this.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
     ws.on('close', () => this.onClose(ws));
     this.ws = ws;
+    this.protocol.transport = linkTransport(ws);
     if (this.opts.afterConnect) {
       try {
         await this.opts.afterConnect(async (method, params) => (await this.callOnLink(method, params)).result);
@@ -275,6 +297,7 @@ export class AgentClient {
     if (this.ws !== ws) return;
     this.ws = null;
     this.ready = null;
+    this.protocol.connectionLost();
     for (const c of this.calls.values()) c.reject(new RuntimeError('unavailable', `the link to ${this.opts.name} dropped`));
     this.calls.clear();
     if (this.disposed) return;
@@ -284,15 +307,16 @@ export class AgentClient {
 
   /** Bring the link back while terminals need it; re-attach each one exactly where it was. */
   private scheduleReconnect(): void {
-    if (this.disposed || ![...this.terminals.values()].some((t) => !t.ended)) return;
+    if (this.disposed || ![...this.terminals].some((t) => !t.ended)) return;
     // The first re-dial after a lost link is immediate; backoff starts after a failed attempt.
-    const delay = this.failures === 0 ? 0 : Math.min(5000, 200 * 2 ** (this.failures - 1)) * (0.5 + Math.random() / 2);
+    const delay = backoffDelay(this.failures, RECONNECT_BACKOFF);
     this.retryTimer = setTimeout(() => {
       this.connect().then(
         () => {
-          for (const t of this.terminals.values()) {
-            if (t.ended || !t.session) continue;
-            this.send(encodeOpen(t.channel, { session: t.session, cols: t.cols, rows: t.rows, resumeFrom: t.received }));
+          // Each terminal re-opens on the new link with resumeFrom = the bytes it already has.
+          for (const t of this.terminals) {
+            if (t.ended || t.wire.session === null) continue;
+            t.wire.resume(this.protocol.allocate(), t);
           }
           for (const l of this.reconnectListeners) l();
         },
@@ -309,7 +333,7 @@ export class AgentClient {
   }
 
   private failAll(err: Error): void {
-    for (const t of this.terminals.values()) this.endTerminal(t, { code: null, signal: null }, err.message);
+    for (const t of this.terminals) this.endTerminal(t, { code: null, signal: null }, err.message);
     for (const c of this.calls.values()) c.reject(err);
     this.calls.clear();
   }
@@ -317,7 +341,8 @@ export class AgentClient {
   private endTerminal(t: Terminal, exit: ExitInfo, lost?: string): void {
     if (t.ended) return;
     t.ended = true;
-    this.terminals.delete(t.channel);
+    this.terminals.delete(t);
+    t.wire.unbind();
     t.opened?.reject(new RuntimeError('unavailable', lost ?? 'the terminal ended'));
     t.handlers.onExit(exit, lost);
   }
@@ -341,49 +366,20 @@ export class AgentClient {
       if (n) for (const l of this.noticeListeners) l(n);
       return;
     }
-    const f = decodeServerFrame(bytes);
-    if (f.ok) this.onFrame(f.frame);
+    // Terminal frames: routed to their terminal's channel (stragglers and connection frames dropped).
+    this.protocol.receive(bytes);
   }
 
-  private onFrame(frame: ServerFrame): void {
-    const t = this.terminals.get(frame.channel);
-    if (!t) return;
-    switch (frame.type) {
-      case 'opened':
-        t.session = frame.opened.session;
-        if (t.opened) t.received = frame.opened.offset;
-        t.opened?.resolve(frame.opened);
-        t.opened = undefined;
-        return;
-      case 'output': {
-        // After a re-attach the agent replays from `received`; anything older is dropped.
-        const skip = Math.max(0, t.received - frame.offset);
-        if (skip >= frame.data.byteLength) return;
-        const data = skip ? frame.data.subarray(skip) : frame.data;
-        t.received = frame.offset + frame.data.byteLength;
-        t.handlers.onData(data);
-        if (!t.paused) this.send(encodeAck(t.channel, t.received));
-        return;
-      }
-      case 'exit':
-        // Every byte is here before EXIT, and the gateway's session keeps them: let the agent
-        // forget the exited terminal now (KILL on an exited session) instead of holding its ring
-        // and its channel until it would have been swept an hour later.
-        this.send(encodeKill(t.channel));
-        return this.endTerminal(t, frame.exit);
-      case 'error':
-        if (t.opened) {
-          t.opened.reject(new RuntimeError(frame.error.code === 'bad_payload' ? 'bad_path' : 'spawn_failed', frame.error.message));
-          t.opened = undefined;
-          this.terminals.delete(t.channel);
-          t.ended = true;
-        } else if (frame.error.code === 'not_found') {
-          // The agent no longer knows the session (it restarted): nothing to resume.
-          this.endTerminal(t, { code: null, signal: null }, this.opts.lostTerminal ?? `${this.opts.name} lost this terminal`);
-        }
-        return;
-      default:
-        return;
+  private onTerminalError(t: Terminal, error: ErrorInfo): void {
+    if (t.opened) {
+      t.opened.reject(new RuntimeError(error.code === 'bad_payload' ? 'bad_path' : 'spawn_failed', error.message));
+      t.opened = undefined;
+      this.terminals.delete(t);
+      t.wire.unbind();
+      t.ended = true;
+    } else if (error.code === 'not_found') {
+      // The agent no longer knows the session (it restarted): nothing to resume.
+      this.endTerminal(t, { code: null, signal: null }, this.opts.lostTerminal ?? `${this.opts.name} lost this terminal`);
     }
   }
 }

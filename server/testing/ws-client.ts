@@ -1,31 +1,25 @@
 /**
- * A Node WebSocket client for the gateway protocol, used by integration tests and benchmarks.
- * Tracks per-channel offsets so callers can assert exactly-once delivery.
+ * A Node WebSocket client for the gateway protocol, used by integration tests and benchmarks: an
+ * adapter over the protocol client core (lib/protocol/client.ts) that numbers channels as the test
+ * says and records everything for assertions, including per-channel offsets for exactly-once.
  */
 import WebSocket from 'ws';
 import {
-  decodeServerFrame,
   encodeAck,
-  encodeDetach,
-  encodeHello,
-  encodeInput,
-  encodeKill,
-  encodeOpen,
-  encodePing,
-  encodeResize,
+  ProtocolClient,
   type ErrorInfo,
   type ExitInfo,
   type HelloAck,
   type OpenRequest,
   type Opened,
-  type ServerFrame,
+  type ProtocolChannel,
   type SessionEvent,
 } from '../../lib/protocol';
 
 export interface ChannelState {
   opened?: Opened;
   /** Offset of the next byte expected. */
-  received: number;
+  readonly received: number;
   chunks: Buffer[];
   bytes: number;
   exit?: ExitInfo;
@@ -37,10 +31,54 @@ export interface ChannelState {
   /** performance.now() of the last OUTPUT frame. */
   lastOutputAt: number;
   /** Last offset acknowledged to the server. */
-  acked: number;
+  readonly acked: number;
 }
 
-const ACK_EVERY_BYTES = 64 * 1024;
+/** One channel's record; offsets and ACKs are the core's. */
+class RecordedChannel implements ChannelState {
+  opened?: Opened;
+  chunks: Buffer[] = [];
+  bytes = 0;
+  exit?: ExitInfo;
+  errors: ErrorInfo[] = [];
+  events: SessionEvent[] = [];
+  duplicateBytes = 0;
+  gaps = 0;
+  lastOutputAt = 0;
+  readonly wire: ProtocolChannel;
+
+  constructor(protocol: ProtocolClient, number: number, keepData: boolean) {
+    this.wire = protocol.channel(
+      {
+        opened: (opened) => {
+          this.opened = opened;
+          if (opened.snapshot) {
+            this.chunks = [];
+            this.bytes = 0;
+          }
+        },
+        output: (data, { duplicate, gap }) => {
+          if (gap > 0) this.gaps++;
+          this.duplicateBytes += duplicate;
+          if (keepData) this.chunks.push(Buffer.from(data));
+          this.bytes += data.byteLength;
+          this.lastOutputAt = performance.now();
+        },
+        exit: (exit) => (this.exit = exit),
+        error: (error) => this.errors.push(error),
+        event: (event) => this.events.push(event),
+      },
+      { number },
+    );
+  }
+
+  get received(): number {
+    return this.wire.received;
+  }
+  get acked(): number {
+    return this.wire.acked;
+  }
+}
 
 export interface ConnectOptions {
   token?: string;
@@ -56,17 +94,25 @@ export interface ConnectOptions {
 }
 
 export class GatewayClient {
-  readonly channels = new Map<number, ChannelState>();
+  readonly channels = new Map<number, RecordedChannel>();
   helloAck!: HelloAck;
   closeInfo: { code: number; reason: string } | null = null;
   readonly connectionErrors: ErrorInfo[] = [];
   private waiters: (() => void)[] = [];
-  autoAck: boolean;
+  private _autoAck: boolean;
   private readonly keepData: boolean;
+  /** Every frame is recorded: one for a channel never opened creates its record. */
+  private readonly protocol = new ProtocolClient({ ack: { on: 'receive' }, unknownChannel: (n) => this.channel(n).wire });
 
   private constructor(readonly ws: WebSocket, opts: ConnectOptions) {
-    this.autoAck = opts.autoAck ?? true;
+    this._autoAck = opts.autoAck ?? true;
     this.keepData = opts.keepData ?? true;
+    this.protocol.transport = {
+      send: (frame) => {
+        ws.send(frame);
+        return true;
+      },
+    };
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer) => this.onFrame(data));
     ws.on('close', (code, reason) => {
@@ -78,7 +124,7 @@ export class GatewayClient {
   static async connect(baseUrl: string, opts: ConnectOptions = {}): Promise<GatewayClient> {
     const ws = await openSocket(baseUrl, opts);
     const client = new GatewayClient(ws, opts);
-    ws.send(encodeHello({ v: 1 }));
+    client.protocol.hello();
     await client.until(() => client.helloAck !== undefined || client.closeInfo !== null, 10_000, 'HELLO_ACK');
     if (!client.helloAck) throw new Error(`closed before HELLO_ACK: ${JSON.stringify(client.closeInfo)}`);
     return client;
@@ -102,70 +148,33 @@ export class GatewayClient {
     });
   }
 
-  channel(id: number): ChannelState {
+  /** ACK output as it arrives (see ConnectOptions.autoAck); turning it on acks from the next frame. */
+  get autoAck(): boolean {
+    return this._autoAck;
+  }
+  set autoAck(on: boolean) {
+    this._autoAck = on;
+    for (const c of this.channels.values()) c.wire.holdAcks = !on;
+  }
+
+  channel(id: number): ChannelState & { readonly wire: ProtocolChannel } {
     let c = this.channels.get(id);
     if (!c) {
-      c = { received: 0, chunks: [], bytes: 0, errors: [], events: [], duplicateBytes: 0, gaps: 0, lastOutputAt: 0, acked: 0 };
+      c = new RecordedChannel(this.protocol, id, this.keepData);
+      c.wire.holdAcks = !this._autoAck;
       this.channels.set(id, c);
     }
     return c;
   }
 
   private onFrame(data: Buffer): void {
-    const r = decodeServerFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (!r.ok) throw new Error(`server sent an undecodable frame: ${r.error.message}`);
-    this.handle(r.frame);
-    this.notify();
-  }
-
-  private handle(f: ServerFrame): void {
-    switch (f.type) {
-      case 'hello_ack':
-        this.helloAck = f.helloAck;
-        return;
-      case 'opened': {
-        const c = this.channel(f.channel);
-        c.opened = f.opened;
-        if (f.opened.snapshot) {
-          c.chunks = [];
-          c.bytes = 0;
-        }
-        c.received = f.opened.offset;
-        c.acked = f.opened.offset;
-        return;
-      }
-      case 'output': {
-        const c = this.channel(f.channel);
-        let data = f.data;
-        if (f.offset > c.received) c.gaps++;
-        if (f.offset < c.received) {
-          const dup = Math.min(c.received - f.offset, data.byteLength);
-          c.duplicateBytes += dup;
-          data = data.subarray(dup);
-        }
-        if (this.keepData) c.chunks.push(Buffer.from(data));
-        c.bytes += data.byteLength;
-        c.received = f.offset + f.data.byteLength;
-        c.lastOutputAt = performance.now();
-        if (this.autoAck && (c.received - c.acked >= ACK_EVERY_BYTES || data.byteLength < ACK_EVERY_BYTES)) {
-          c.acked = c.received;
-          this.ws.send(encodeAck(f.channel, c.received));
-        }
-        return;
-      }
-      case 'exit':
-        this.channel(f.channel).exit = f.exit;
-        return;
-      case 'error':
-        if (f.channel === 0) this.connectionErrors.push(f.error);
-        else this.channel(f.channel).errors.push(f.error);
-        return;
-      case 'event':
-        this.channel(f.channel).events.push(f.event);
-        return;
-      case 'pong':
-        return;
+    const r = this.protocol.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (r.kind === 'undecodable') throw new Error(`server sent an undecodable frame: ${r.error.message}`);
+    if (r.kind === 'connection') {
+      if (r.frame.type === 'hello_ack') this.helloAck = r.frame.helloAck;
+      else if (r.frame.type === 'error') this.connectionErrors.push(r.frame.error);
     }
+    this.notify();
   }
 
   text(channel: number): string {
@@ -176,29 +185,30 @@ export class GatewayClient {
     const c = this.channel(channel);
     c.opened = undefined;
     const errorsBefore = c.errors.length;
-    this.ws.send(encodeOpen(channel, req));
+    c.wire.open(channel, req);
     await this.until(() => c.opened !== undefined || c.errors.length > errorsBefore || this.closeInfo !== null, 15_000, `OPENED on ${channel}`);
     if (!c.opened) throw new Error(`OPEN failed: ${JSON.stringify(c.errors.at(-1) ?? this.closeInfo)}`);
     return c.opened;
   }
 
   input(channel: number, data: string | Uint8Array): void {
-    this.ws.send(encodeInput(channel, data));
+    this.channel(channel).wire.input(data);
   }
   resize(channel: number, cols: number, rows: number): void {
-    this.ws.send(encodeResize(channel, cols, rows));
+    this.channel(channel).wire.resize(cols, rows);
   }
+  /** An ACK as given (any offset), outside the automatic cadence. */
   ack(channel: number, processed: number): void {
     this.ws.send(encodeAck(channel, processed));
   }
   detach(channel: number): void {
-    this.ws.send(encodeDetach(channel));
+    this.channel(channel).wire.detach();
   }
   kill(channel: number): void {
-    this.ws.send(encodeKill(channel));
+    this.channel(channel).wire.kill();
   }
   ping(data: Uint8Array): void {
-    this.ws.send(encodePing(data));
+    this.protocol.ping(data);
   }
   sendRaw(bytes: Uint8Array | string, binary = true): void {
     this.ws.send(bytes, { binary });

@@ -16,34 +16,18 @@ import {
   type SessionEvent,
 } from '../../lib/protocol';
 
-export interface ChannelState {
-  opened?: Opened;
-  /** Offset of the next byte expected. */
-  readonly received: number;
-  chunks: Buffer[];
-  bytes: number;
-  exit?: ExitInfo;
-  errors: ErrorInfo[];
-  events: SessionEvent[];
-  /** Bytes that arrived twice or out of order (must stay 0). */
-  duplicateBytes: number;
-  gaps: number;
-  /** performance.now() of the last OUTPUT frame. */
-  lastOutputAt: number;
-  /** Last offset acknowledged to the server. */
-  readonly acked: number;
-}
-
-/** One channel's record; offsets and ACKs are the core's. */
-class RecordedChannel implements ChannelState {
+/** One channel's record, for assertions; its offsets and ACKs are the core's. */
+export class ChannelState {
   opened?: Opened;
   chunks: Buffer[] = [];
   bytes = 0;
   exit?: ExitInfo;
   errors: ErrorInfo[] = [];
   events: SessionEvent[] = [];
+  /** Bytes that arrived twice or out of order (must stay 0). */
   duplicateBytes = 0;
   gaps = 0;
+  /** performance.now() of the last OUTPUT frame. */
   lastOutputAt = 0;
   readonly wire: ProtocolChannel;
 
@@ -72,9 +56,11 @@ class RecordedChannel implements ChannelState {
     );
   }
 
+  /** Offset of the next byte expected. */
   get received(): number {
     return this.wire.received;
   }
+  /** Last offset acknowledged to the server. */
   get acked(): number {
     return this.wire.acked;
   }
@@ -86,15 +72,14 @@ export interface ConnectOptions {
   origin?: string;
   /** Socket path (default `/ws`; a share guest uses `/shared/<id>/ws`). */
   path?: string;
-  /** ACK output as it arrives, like the browser: whenever ≥ 64 KiB arrived since the last ACK,
-   * and at once for smaller frames when nothing else is pending (default true). */
+  /** ACK each OUTPUT frame as it arrives (default true); the browser acks what xterm parsed instead. */
   autoAck?: boolean;
   /** Keep received bytes for `text()` (default true); benchmarks only count them. */
   keepData?: boolean;
 }
 
 export class GatewayClient {
-  readonly channels = new Map<number, RecordedChannel>();
+  readonly channels = new Map<number, ChannelState>();
   helloAck!: HelloAck;
   closeInfo: { code: number; reason: string } | null = null;
   readonly connectionErrors: ErrorInfo[] = [];
@@ -157,10 +142,10 @@ export class GatewayClient {
     for (const c of this.channels.values()) c.wire.holdAcks = !on;
   }
 
-  channel(id: number): ChannelState & { readonly wire: ProtocolChannel } {
+  channel(id: number): ChannelState {
     let c = this.channels.get(id);
     if (!c) {
-      c = new RecordedChannel(this.protocol, id, this.keepData);
+      c = new ChannelState(this.protocol, id, this.keepData);
       c.wire.holdAcks = !this._autoAck;
       this.channels.set(id, c);
     }

@@ -19,6 +19,7 @@ import {
   ProtocolClient,
   TRAILING_ACK_MS,
   type ErrorInfo,
+  type FrameTransport,
   type HelloAck,
 } from '../protocol';
 import { Emitter } from './emitter';
@@ -38,10 +39,9 @@ export const STABLE_AFTER_MS = 5_000;
 /** Close code we use locally when the app-level ping times out (private-use range). */
 const PING_TIMEOUT_CLOSE = 4000;
 
-/** A live transport (normally a WebSocket) for one connection attempt. */
-export interface Transport {
-  /** False when the frame could not be sent (the connection is closing). */
-  send(frame: Uint8Array): boolean;
+/** A live transport (normally a WebSocket) for one connection attempt; `send` answers false when
+ * the frame could not be sent (the connection is closing). */
+export interface Transport extends FrameTransport {
   close(code?: number, reason?: string): void;
 }
 export interface TransportHandlers {

@@ -4,6 +4,7 @@
  */
 import type { ExitInfo } from '../../../lib/protocol';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
+import { PtyExit } from '../pty-exit';
 import type { AgentClient, TerminalControl } from './agent-client';
 
 export class AgentPty implements PtyProcess {
@@ -11,8 +12,7 @@ export class AgentPty implements PtyProcess {
   /** Output that arrived before anyone listened: several frames can be delivered in the same
    * tick as OPENED, before the caller awaiting openPty has attached its listener. */
   private early: Uint8Array[] | null = [];
-  private readonly exitListeners: ((e: ExitInfo, lost?: string) => void)[] = [];
-  private ending: [ExitInfo, string | undefined] | null = null;
+  private readonly exit = new PtyExit();
   control!: TerminalControl;
 
   constructor(
@@ -34,10 +34,7 @@ export class AgentPty implements PtyProcess {
         if (this.early) this.early.push(d);
         else for (const l of this.dataListeners) l(d);
       },
-      onExit: (e: ExitInfo, lost?: string) => {
-        this.ending = [e, lost];
-        for (const l of this.exitListeners) l(e, lost);
-      },
+      onExit: (e: ExitInfo, lost?: string) => this.exit.end(e, lost),
     };
   }
 
@@ -56,9 +53,7 @@ export class AgentPty implements PtyProcess {
     for (const d of early ?? []) listener(d);
   }
   onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
-    const ending = this.ending;
-    if (ending) queueMicrotask(() => listener(...ending));
-    else this.exitListeners.push(listener);
+    this.exit.listen(listener);
   }
   write(data: Uint8Array): void {
     this.onActivity(); // typing counts as activity (a cloud worker's idle clock)

@@ -4,6 +4,7 @@
  */
 import type { ExitInfo } from '../../../lib/protocol';
 import { fsError, type ExecResult, type PtyOptions, type PtyProcess, type Runtime, type RuntimeFs, type RuntimeHealth } from '../runtime';
+import { PtyExit } from '../pty-exit';
 
 export class EchoPty implements PtyProcess {
   readonly pid = undefined;
@@ -12,7 +13,7 @@ export class EchoPty implements PtyProcess {
   cols: number;
   rows: number;
   private dataListeners: ((d: Uint8Array) => void)[] = [];
-  private exitListeners: ((e: ExitInfo) => void)[] = [];
+  private readonly ended = new PtyExit();
   private pending: Uint8Array[] = [];
   private exited = false;
 
@@ -32,13 +33,13 @@ export class EchoPty implements PtyProcess {
     if (this.exited) return;
     this.exited = true;
     this.flush();
-    for (const l of this.exitListeners) l(info);
+    this.ended.end(info);
   }
   onData(listener: (data: Uint8Array) => void): void {
     this.dataListeners.push(listener);
   }
   onExit(listener: (exit: ExitInfo) => void): void {
-    this.exitListeners.push(listener);
+    this.ended.listen(listener);
   }
   write(data: Uint8Array): void {
     if (!this.exited) this.emit(data.slice());

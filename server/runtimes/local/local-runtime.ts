@@ -11,6 +11,7 @@ import { PathJail } from '../path-jail';
 import { LocalFs } from './local-fs';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
 import { RuntimeError } from '../runtime';
+import { PtyExit } from '../pty-exit';
 
 const KILL_GRACE_MS = 3000;
 /**
@@ -48,9 +49,7 @@ function defaultShell(): string {
 }
 
 class LocalPty implements PtyProcess {
-  private exitListeners: ((e: { code: number | null; signal: string | null }) => void)[] = [];
-  private exited = false;
-  private exitInfo: { code: number | null; signal: string | null } | null = null;
+  private readonly exit = new PtyExit();
   private killTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private draining = false;
@@ -83,14 +82,12 @@ class LocalPty implements PtyProcess {
     proc.onExit(({ exitCode, signal }) => {
       if (this.slaveFd !== undefined) closeSync(this.slaveFd);
       this.slaveFd = undefined;
-      this.exited = true;
       clearTimeout(this.killTimer);
       clearInterval(this.exitPoll);
       // node-pty reports signal as a number; name it for humans (0/undefined → none).
       const sig = signal ? (Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] ?? String(signal)) : null;
       const info = { code: sig ? null : exitCode, signal: sig };
-      this.exitInfo = info;
-      for (const l of this.exitListeners) l(info);
+      this.exit.end(info);
     });
   }
 
@@ -125,6 +122,10 @@ class LocalPty implements PtyProcess {
     };
   }
 
+  private get exited(): boolean {
+    return this.exit.ended;
+  }
+
   get pid(): number {
     return this.proc.pid;
   }
@@ -133,9 +134,7 @@ class LocalPty implements PtyProcess {
     this.proc.onData((d) => listener(d as unknown as Uint8Array));
   }
   onExit(listener: (exit: { code: number | null; signal: string | null }) => void): void {
-    const info = this.exitInfo;
-    if (info) queueMicrotask(() => listener(info));
-    else this.exitListeners.push(listener);
+    this.exit.listen(listener);
   }
   write(data: Uint8Array): void {
     if (!this.exited) this.proc.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as unknown as string);

@@ -15,40 +15,20 @@
  *   channel) for `idleCloseMs` are closed.
  * - Jump hosts (ProxyJump) are chained with `forwardOut`; their clients live and die with the
  *   connection they carry.
+ *
+ * Making a connection (jump hosts, host keys, authentication) is ssh-connect.ts; the records kept
+ * per entry and connection, and the health snapshot, are pool-entry.ts.
  */
-import { Client, type AgentAuthMethod, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
-import type { Duplex } from 'node:stream';
+import type { Client } from 'ssh2';
 import { backoffDelay } from '../../../lib/protocol';
 import type { Logger } from '../../log';
-import { classifySshError, SshError, type SshFailureKind } from './errors';
-import { hostKeyAlgorithms, verifyHostKey, type HostKeyVerdict, type KnownKey } from './known-hosts';
-import type { SshEndpoint, SshTarget } from './ssh-target';
+import { classifySshError, SshError } from './errors';
+import { entryHealth, PoolEntry, PooledConnection, type PoolEntryHealth } from './pool-entry';
+import { connect, endpointName, type PoolTarget } from './ssh-connect';
+import type { SshEndpoint } from './ssh-target';
 
-export interface SshKeyCredential {
-  key: Buffer | string;
-  passphrase?: string;
-  /** Where the key came from (file path or "stored key"), for messages. */
-  source: string;
-}
-
-export interface SshCredentials {
-  /** ssh-agent socket. */
-  agent?: string;
-  keys: SshKeyCredential[];
-  /** Encrypted identity files left out because no passphrase is known for them. */
-  locked: string[];
-}
-
-export interface PoolTarget {
-  userId: string;
-  target: SshTarget;
-  /** Called at every connect: credentials can change (a passphrase unlocked, a key replaced). */
-  credentials(): Promise<SshCredentials>;
-  /** Keys known for an endpoint, and revoked keys. */
-  hostKeys(endpoint: SshEndpoint): Promise<{ known: KnownKey[]; revoked: KnownKey[] }>;
-  /** An endpoint presented a key nothing is known about (offered to the user for acceptance). */
-  unknownHostKey?(endpoint: SshEndpoint, blob: Buffer): void;
-}
+export type { PoolEntryHealth, PoolState } from './pool-entry';
+export { endpointName, type PoolTarget, type SshCredentials, type SshKeyCredential } from './ssh-connect';
 
 export interface PoolOptions {
   /** Channels per connection before another connection is opened (OpenSSH's MaxSessions default is 10). */
@@ -77,81 +57,10 @@ export const DEFAULT_POOL_OPTIONS: Omit<PoolOptions, 'log'> = {
   retryWindowMs: 10 * 60_000,
 };
 
-export type PoolState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'failed';
-
-export interface PoolEntryHealth {
-  key: string;
-  userId: string;
-  host: string;
-  port: number;
-  username: string;
-  state: PoolState;
-  connections: number;
-  channels: number;
-  /** Handshakes made for this entry since the gateway started. */
-  handshakes: number;
-  /** Consecutive failures (0 after a success). */
-  failures: number;
-  lastError: { kind: SshFailureKind; message: string; at: number } | null;
-  /** When the next attempt may happen (ms since epoch), during backoff. */
-  nextRetryAt: number | null;
-  /** Duration of the last successful connect (TCP + key exchange + auth), ms. */
-  connectMs: number | null;
-}
-
 export interface Lease {
   readonly client: Client;
   /** Give the channel slot back. Idempotent. */
   release(): void;
-}
-
-class PooledConnection {
-  client: Client | null = null;
-  /** Clients of jump hosts this connection runs through (closed with it). */
-  jumpClients: Client[] = [];
-  ready!: Promise<void>;
-  slots = 0;
-  cap: number;
-  closed = false;
-  /** Closed by us (idle, dispose) rather than lost. */
-  closing = false;
-  /** A channel was opened on it: losing it is losing a working link, not a failed attempt. */
-  carried = false;
-  idleTimer: NodeJS.Timeout | undefined;
-
-  constructor(cap: number) {
-    this.cap = cap;
-  }
-
-  /** Close once no channel has used it for `ms`. */
-  closeWhenIdleFor(ms: number): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.slots === 0 && this.close(), ms);
-    this.idleTimer.unref();
-  }
-
-  close(): void {
-    this.closing = true;
-    clearTimeout(this.idleTimer);
-    this.client?.end();
-    for (const j of this.jumpClients) j.end();
-  }
-}
-
-class PoolEntry {
-  readonly connections: PooledConnection[] = [];
-  handshakes = 0;
-  failures = 0;
-  lastError: PoolEntryHealth['lastError'] = null;
-  nextRetryAt = 0;
-  retryTimer: NodeJS.Timeout | undefined;
-  connectMs: number | null = null;
-  lastUsedAt = Date.now();
-
-  constructor(
-    readonly key: string,
-    public target: PoolTarget,
-  ) {}
 }
 
 /** How often one channel open moves on to another connection before giving up. */
@@ -261,14 +170,14 @@ export class SshPool {
     const out: PoolEntryHealth[] = [];
     for (const e of this.entries.values()) {
       if (userId !== undefined && e.target.userId !== userId) continue;
-      out.push(this.entryHealth(e));
+      out.push(entryHealth(e));
     }
     return out;
   }
 
   healthOf(userId: string, endpoint: SshEndpoint): PoolEntryHealth | null {
     const e = this.entries.get(poolKey(userId, endpoint));
-    return e ? this.entryHealth(e) : null;
+    return e ? entryHealth(e) : null;
   }
 
   dispose(): void {
@@ -278,31 +187,6 @@ export class SshPool {
       for (const c of e.connections) c.close();
     }
     this.entries.clear();
-  }
-
-  private entryHealth(e: PoolEntry): PoolEntryHealth {
-    const live = e.connections.filter((c) => !c.closed);
-    const now = Date.now();
-    let state: PoolState = 'idle';
-    if (live.some((c) => c.client)) state = 'ready';
-    else if (live.length > 0) state = 'connecting';
-    else if (e.nextRetryAt > now) state = 'backoff';
-    else if (e.lastError) state = 'failed';
-    return {
-      key: e.key,
-      userId: e.target.userId,
-      host: e.target.target.host,
-      port: e.target.target.port,
-      username: e.target.target.username,
-      state,
-      connections: live.filter((c) => c.client).length,
-      channels: live.reduce((n, c) => n + (c.client ? c.slots : 0), 0),
-      handshakes: e.handshakes,
-      failures: e.failures,
-      lastError: e.lastError,
-      nextRetryAt: e.nextRetryAt > now ? e.nextRetryAt : null,
-      connectMs: e.connectMs,
-    };
   }
 
   private entry(pt: PoolTarget): PoolEntry {
@@ -336,7 +220,7 @@ export class SshPool {
     const conn = new PooledConnection(this.opts.maxChannels);
     entry.connections.push(conn);
     const started = Date.now();
-    conn.ready = this.connect(entry.target, conn).then(
+    conn.ready = connect(entry.target, conn, this.opts).then(
       (client) => {
         entry.handshakes++;
         entry.failures = 0;
@@ -412,114 +296,4 @@ export class SshPool {
     const i = entry.connections.indexOf(conn);
     if (i >= 0) entry.connections.splice(i, 1);
   }
-
-  /** Connect through each jump host in turn, then to the target. */
-  private async connect(pt: PoolTarget, conn: PooledConnection): Promise<Client> {
-    const hops: SshEndpoint[] = [...pt.target.jumps, pt.target];
-    const creds = await pt.credentials();
-    let sock: Duplex | undefined;
-    for (let i = 0; i < hops.length; i++) {
-      const hop = hops[i]!;
-      const client = await this.handshake(pt, hop, creds, sock);
-      if (conn.closing) {
-        client.end();
-        throw new SshError('lost', 'connection closed while it was being made', { endpoint: endpointName(hop) });
-      }
-      if (i === hops.length - 1) return client;
-      conn.jumpClients.push(client);
-      const next = hops[i + 1]!;
-      sock = await new Promise<Duplex>((resolve, reject) =>
-        client.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) =>
-          err ? reject(new SshError('unreachable', `jump host ${endpointName(hop)} could not reach ${endpointName(next)}: ${err.message}`, { endpoint: endpointName(next) })) : resolve(stream),
-        ),
-      );
-    }
-    throw new Error('unreachable');
-  }
-
-  private async handshake(pt: PoolTarget, hop: SshEndpoint, creds: SshCredentials, sock: Duplex | undefined): Promise<Client> {
-    const endpoint = endpointName(hop);
-    const { known, revoked } = await pt.hostKeys(hop);
-    const algorithms = hostKeyAlgorithms(known);
-    let verdict: HostKeyVerdict | null = null;
-    const client = new Client();
-    const methods: AuthStep[] = [];
-    const config: ConnectConfig = {
-      host: hop.host,
-      port: hop.port,
-      username: hop.username,
-      sock,
-      readyTimeout: this.opts.connectTimeoutMs,
-      keepaliveInterval: this.opts.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
-      ...(algorithms.length ? { algorithms: { serverHostKey: { prepend: algorithms } as never } } : {}),
-      hostVerifier: (blob: Buffer) => {
-        verdict = verifyHostKey(blob, known, revoked);
-        if (verdict.status === 'unknown') pt.unknownHostKey?.(hop, blob);
-        return verdict.status === 'trusted';
-      },
-      authHandler: (_methodsLeft, _partial, next) => next(nextAuth(hop, creds, methods) as never),
-    };
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('ready', () => resolve());
-        client.once('error', reject);
-        client.connect(config);
-      });
-    } catch (err) {
-      client.end();
-      const v = verdict as HostKeyVerdict | null;
-      if (v && v.status !== 'trusted') throw hostKeyError(v, endpoint);
-      const e = err as { level?: string };
-      if (e.level === 'client-authentication' && creds.locked.length > 0) {
-        throw new SshError('passphrase_required', `${endpoint} did not accept the keys we could use; ${creds.locked[0]} is encrypted and needs its passphrase`, {
-          endpoint,
-          identityFile: creds.locked[0],
-        });
-      }
-      throw classifySshError(err, endpoint);
-    }
-    client.setNoDelay(true);
-    // Errors after 'ready' show up as 'close'; keep them from being thrown as unhandled.
-    client.on('error', (err) => this.opts.log.debug('ssh client error', { host: endpoint, error: err.message }));
-    return client;
-  }
-}
-
-/** Next auth method to try: the agent first, then each key; `false` when none is left. */
-type AuthStep = AgentAuthMethod | PublicKeyAuthMethod;
-
-function nextAuth(hop: SshEndpoint, creds: SshCredentials, tried: AuthStep[]): AuthStep | false {
-  const all: AuthStep[] = [];
-  if (creds.agent) all.push({ type: 'agent', username: hop.username, agent: creds.agent });
-  for (const k of creds.keys) {
-    all.push(k.passphrase === undefined ? { type: 'publickey', username: hop.username, key: k.key } : { type: 'publickey', username: hop.username, key: k.key, passphrase: k.passphrase });
-  }
-  const next = all[tried.length];
-  if (!next) return false;
-  tried.push(next);
-  return next;
-}
-
-function hostKeyError(v: Exclude<HostKeyVerdict, { status: 'trusted' }>, endpoint: string): SshError {
-  if (v.status === 'unknown') {
-    return new SshError('host_key_unknown', `${endpoint} is not a known host. It presented a ${v.type} key with fingerprint ${v.fingerprint}; accept it only if that is the server's real key.`, {
-      endpoint,
-      fingerprint: v.fingerprint,
-      keyType: v.type,
-    });
-  }
-  if (v.status === 'revoked') {
-    return new SshError('host_key_revoked', `${endpoint} presented a revoked host key (${v.fingerprint}); the connection was refused.`, { endpoint, fingerprint: v.fingerprint, keyType: v.type });
-  }
-  return new SshError(
-    'host_key_changed',
-    `WARNING: the host key of ${endpoint} has CHANGED. It now presents ${v.type} ${v.fingerprint}, but ${v.knownFingerprints.join(', ')} is known. Someone may be intercepting the connection, or the server was reinstalled. The connection was refused; remove the old key only if you know why it changed.`,
-    { endpoint, fingerprint: v.fingerprint, keyType: v.type, knownFingerprints: v.knownFingerprints },
-  );
-}
-
-export function endpointName(e: Pick<SshEndpoint, 'host' | 'port' | 'username'>): string {
-  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
-  return `${e.username}@${host}:${e.port}`;
 }

@@ -4,22 +4,27 @@
  * reach, a limit reached…) are TetherErrors or subclasses of it, so every edge translates them
  * with one table: tRPC codes in server/trpc/errors.ts, wire-protocol codes in server/core/errors.ts.
  * Messages must be safe to show: no absolute server paths, no secrets.
+ *
+ * The kind is read as `errorKind`: subclasses keep fields of their own, and SshError's `kind` (the
+ * SSH failure: host_key_unknown, auth_failed…) is what the hosts UI has always read.
  */
-export type ErrorKind =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'too_large'
-  | 'limit'
-  | 'unavailable'
-  | 'not_implemented'
-  | 'internal';
+export const ERROR_KINDS = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'too_large',
+  'limit',
+  'unavailable',
+  'not_implemented',
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export class TetherError extends Error {
   constructor(
-    readonly kind: ErrorKind,
+    readonly errorKind: ErrorKind,
     message: string,
     options?: ErrorOptions,
   ) {

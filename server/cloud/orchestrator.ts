@@ -20,6 +20,7 @@ import type { Db } from '../db/database';
 import { cloudWorkers } from '../db/schema';
 import type { Logger } from '../log';
 import type { WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
+import { TetherError } from '../errors';
 
 export type CloudWorkerState = 'starting' | 'ready' | 'assigned' | 'gone';
 
@@ -66,12 +67,12 @@ export interface OrchestratorOptions {
   observe?: { cloudAcquired(seconds: number, warm: boolean): void };
 }
 
-export class OrchestratorError extends Error {
+export class OrchestratorError extends TetherError {
   constructor(
     readonly code: 'limit' | 'unavailable',
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -7,13 +7,18 @@ import { randomId } from '../../lib/shared/ids';
 import type { Logger } from '../log';
 import type { PtyOptions, PtyProcess, Runtime } from '../runtimes/runtime';
 import { TerminalSession, type FlowLimits, type SessionObserver, type SessionSummary } from './session';
+import { TetherError } from '../errors';
 
 export const EXITED_RETENTION_MS = 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60 * 1000;
 const SHUTDOWN_GRACE_MS = 4000;
 
-export class SessionLimitError extends Error {
+export class SessionLimitError extends TetherError {
   readonly code = 'limit' as const;
+
+  constructor(message: string) {
+    super('limit', message);
+  }
 }
 
 export interface RegistryOptions extends FlowLimits {

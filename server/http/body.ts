@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { TetherError } from '../errors';
 
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends TetherError {
   constructor(readonly limit: number) {
-    super(`request body exceeds ${limit} bytes`);
+    super('too_large', `request body exceeds ${limit} bytes`);
   }
 }
 

@@ -8,6 +8,7 @@
  * Every command is an argv run by the workspace's runtime: no shell strings built from values.
  */
 import type { Runtime } from '../runtimes/runtime';
+import { TetherError } from '../errors';
 
 /** Scratch space inside the repository's git dir, removed after each step. */
 export const SCRATCH = '.git/tether-migration';
@@ -24,7 +25,12 @@ export interface GitState {
   dirtySubmodules: string[];
 }
 
-export class MigrationError extends Error {}
+/** A workspace that cannot be moved as asked (git failed, a target refused): said to the user. */
+export class MigrationError extends TetherError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('bad_request', message, options);
+  }
+}
 
 const IDENTITY = ['GIT_AUTHOR_NAME=Tether', 'GIT_AUTHOR_EMAIL=tether@localhost', 'GIT_COMMITTER_NAME=Tether', 'GIT_COMMITTER_EMAIL=tether@localhost'];
 

@@ -9,9 +9,15 @@
 import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { TetherError } from '../errors';
 
-export class PathRefusedError extends Error {
+/** A path that would leave the workspace (or cannot be checked): the request's fault. */
+export class PathRefusedError extends TetherError {
   readonly code = 'bad_path' as const;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('bad_request', message, options);
+  }
 }
 
 export function checkRelativePath(rel: string): string[] {

@@ -6,6 +6,8 @@
  * State capture/restore join the contract with the migration work.
  */
 import type { ExitInfo } from '../../lib/protocol';
+import { TetherError, type ErrorKind } from '../errors';
+import { PathRefusedError } from './path-jail';
 
 export interface Disposable {
   dispose(): void;
@@ -161,6 +163,8 @@ export interface RunningTerminal {
 /** A failure that carries an errno-style `code` (ENOENT, EEXIST, EFBIG…) like Node's own fs errors,
  * with a message that names workspace-relative paths only. */
 export function fsError(code: string, message: string): NodeJS.ErrnoException {
+  // An agent's refusal of a path, across its link, is the same refusal as ours.
+  if (code === 'bad_path') return new PathRefusedError(message);
   return Object.assign(new Error(message), { code });
 }
 
@@ -189,11 +193,16 @@ export function readableByOpening(fs: Pick<RuntimeFs, 'readStream'>, paths: read
   });
 }
 
-export class RuntimeError extends Error {
+/** What a runtime failure is to a caller: a path out of the workspace is the request's fault; a
+ * program that could not start, or a runtime out of reach, is the runtime's. */
+const RUNTIME_ERROR_KINDS = { bad_path: 'bad_request', spawn_failed: 'unavailable', unavailable: 'unavailable' } as const satisfies Record<string, ErrorKind>;
+
+export class RuntimeError extends TetherError {
   constructor(
-    readonly code: 'bad_path' | 'spawn_failed' | 'unavailable',
+    readonly code: keyof typeof RUNTIME_ERROR_KINDS,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(RUNTIME_ERROR_KINDS[code], message, options);
   }
 }

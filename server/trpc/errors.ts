@@ -1,9 +1,46 @@
 /**
- * One table from file-system failures to tRPC codes and sentences for people. Messages name the
- * workspace-relative path only — Node's own messages carry absolute server paths.
+ * Errors as tRPC sees them. Our own (TetherError and its subclasses) go through one table,
+ * TRPC_CODES, applied to every procedure by the base procedure (server/trpc/init.ts): routers
+ * let them propagate. Node's file-system failures (not ours) have their errno table, whose
+ * messages name the workspace-relative path only — Node's own carry absolute server paths.
  */
 import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { isTetherError, type ErrorKind, type TetherError } from '../errors';
+
+export const TRPC_CODES: Readonly<Record<ErrorKind, TRPC_ERROR_CODE_KEY>> = {
+  bad_request: 'BAD_REQUEST',
+  unauthorized: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  too_large: 'PAYLOAD_TOO_LARGE',
+  limit: 'TOO_MANY_REQUESTS',
+  unavailable: 'SERVICE_UNAVAILABLE',
+  not_implemented: 'NOT_IMPLEMENTED',
+  internal: 'INTERNAL_SERVER_ERROR',
+};
+
+export function toTrpcError(err: TetherError): TRPCError {
+  return new TRPCError({ code: TRPC_CODES[err.errorKind], message: err.message, cause: err });
+}
+
+/** What a procedure failed with, as the client should see it: a TetherError (which tRPC wrapped
+ * as an internal error) through TRPC_CODES; anything else as it is. */
+export function translateTrpcError(error: TRPCError): TRPCError {
+  return error.code === 'INTERNAL_SERVER_ERROR' && isTetherError(error.cause) ? toTrpcError(error.cause) : error;
+}
+
+/** A subscription's stream with its failures translated as translateTrpcError does (they happen
+ * after the procedure has returned, out of the middleware's reach). */
+export async function* translatedStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T, unknown> {
+  try {
+    return yield* stream;
+  } catch (err) {
+    throw isTetherError(err) ? toTrpcError(err) : err;
+  }
+}
 
 const ERRNO: Record<string, { code: TRPC_ERROR_CODE_KEY; say: (p: string) => string }> = {
   ENOENT: { code: 'NOT_FOUND', say: (p) => `"${p}" does not exist (it may have been moved or deleted)` },
@@ -23,14 +60,11 @@ const ERRNO: Record<string, { code: TRPC_ERROR_CODE_KEY; say: (p: string) => str
   ENOSYS: { code: 'NOT_IMPLEMENTED', say: () => 'this workspace has no files' },
 };
 
+/** A file operation's failure: ours through TRPC_CODES, Node's (errno) through ERRNO with `path`. */
 export function fsErrorToTrpc(err: unknown, path: string): TRPCError {
   if (err instanceof TRPCError) return err;
+  if (isTetherError(err)) return toTrpcError(err);
   const e = err as { code?: string; message?: string };
-  if (e.code === 'bad_path') return new TRPCError({ code: 'BAD_REQUEST', message: e.message ?? 'path refused' });
-  if (e.code === 'bad_query') return new TRPCError({ code: 'BAD_REQUEST', message: e.message ?? 'bad query' });
-  // A runtime that cannot be reached (SSH host down, key to accept…): its message says why.
-  if (e.code === 'unavailable') return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: e.message ?? 'the workspace cannot be reached', cause: err });
-  if (e.code === 'version_conflict') return new TRPCError({ code: 'CONFLICT', message: e.message ?? 'changed on disk' });
   const known = e.code ? ERRNO[e.code] : undefined;
   if (known) {
     // Our own errno errors carry a relative-path sentence; Node's carry absolute paths.
@@ -40,16 +74,7 @@ export function fsErrorToTrpc(err: unknown, path: string): TRPCError {
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'file operation failed', cause: err });
 }
 
+/** The HTTP status of a tRPC error, as tRPC itself answers it (for routes outside tRPC). */
 export function httpStatusOf(err: TRPCError): number {
-  const table: Partial<Record<TRPC_ERROR_CODE_KEY, number>> = {
-    BAD_REQUEST: 400,
-    UNAUTHORIZED: 401,
-    FORBIDDEN: 403,
-    NOT_FOUND: 404,
-    CONFLICT: 409,
-    PAYLOAD_TOO_LARGE: 413,
-    NOT_IMPLEMENTED: 501,
-    SERVICE_UNAVAILABLE: 503,
-  };
-  return table[err.code] ?? 500;
+  return getHTTPStatusCodeFromError(err);
 }

@@ -5,6 +5,7 @@ import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../core/session-registry';
 import type { TerminalSession } from '../core/session';
 import { sessionInShare } from '../sharing/guest-access';
+import { translatedStream, translateTrpcError } from './errors';
 import type { Logger } from '../log';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { SshHostService } from '../hosts/host-service';
@@ -65,14 +66,24 @@ const t = initTRPC.context<TrpcContext>().create({
 
 export const router = t.router;
 
-/** Every procedure is timed, and its failures counted by code. */
+/**
+ * Every procedure is timed, and its failures counted by code. Here, where every procedure
+ * passes, our errors (TetherError) become tRPC errors through the one table (trpc/errors.ts):
+ * routers let them propagate, a subscription's stream included.
+ */
 export const publicProcedure = t.procedure.use(async ({ ctx, path, type, next }) => {
   const started = performance.now();
-  const result = await next();
+  let result = await next();
+  if (!result.ok) result = { ...result, error: translateTrpcError(result.error) };
+  else if (type === 'subscription' && isAsyncIterable(result.data)) result = { ...result, data: translatedStream(result.data) };
   ctx.metrics.trpcCall(path, type, (performance.now() - started) / 1000, result.ok ? null : result.error.code);
   if (!result.ok && (result.error.code === 'TOO_MANY_REQUESTS' || result.error.code === 'PAYLOAD_TOO_LARGE')) ctx.metrics.limitHit(path);
   return result;
 });
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
 
 export type AuthedContext = TrpcContext & { user: AuthUser };
 

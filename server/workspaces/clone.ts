@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Runtime } from '../runtimes/runtime';
+import { TetherError } from '../errors';
 
 const run = promisify(execFile);
 const CLONE_TIMEOUT_MS = 5 * 60_000;
@@ -18,7 +19,12 @@ const BUNDLE_NAME = '.tether-clone.bundle';
 /** https://…, ssh://…, git://… or scp-like user@host:path. */
 const URL_PATTERN = /^(?:(?:https?|ssh|git):\/\/[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+)$/;
 
-export class CloneError extends Error {}
+/** The source cannot be cloned (not a repository, refused, git failed): the request's fault. */
+export class CloneError extends TetherError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('bad_request', message, options);
+  }
+}
 
 export function isCloneUrl(source: string): boolean {
   return URL_PATTERN.test(source) && !source.startsWith('-');

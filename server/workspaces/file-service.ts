@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { fsError, type FsStat, type RuntimeFs } from '../runtimes/runtime';
 import { normalizeRelative } from '../runtimes/path-jail';
+import { TetherError } from '../errors';
 
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
@@ -29,10 +30,6 @@ export interface ReadResult {
   mtime: number;
   binary: boolean;
   tooLarge: boolean;
-}
-
-export class VersionConflictError extends Error {
-  readonly code = 'version_conflict' as const;
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -114,7 +111,8 @@ export class FileService {
         });
         const currentVersion = current ? contentVersion(current) : null;
         if (currentVersion !== expectedVersion) {
-          throw new VersionConflictError(
+          throw new TetherError(
+            'conflict',
             current === null
               ? `"${p}" was deleted on disk since you opened it`
               : expectedVersion === null

@@ -12,6 +12,7 @@
  * checked, in batches, never the whole tree.
  */
 import type { Runtime, RuntimeFs } from '../runtimes/runtime';
+import { TetherError } from '../errors';
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 const MAX_FILES = 20_000;
@@ -103,10 +104,6 @@ async function keepReadable<T extends { path: string }>(fs: RuntimeFs, items: re
   return { kept, full: false };
 }
 
-export class SearchQueryError extends Error {
-  readonly code = 'bad_query' as const;
-}
-
 export interface SearchMatch {
   path: string;
   line: number;
@@ -119,7 +116,7 @@ function compile(opts: SearchOptions): RegExp {
     const source = opts.regex ? opts.query : opts.query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return new RegExp(source, opts.caseSensitive ? '' : 'i');
   } catch (err) {
-    throw new SearchQueryError(`not a valid regular expression: ${(err as Error).message}`);
+    throw new TetherError('bad_request', `not a valid regular expression: ${(err as Error).message}`);
   }
 }
 

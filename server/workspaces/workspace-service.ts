@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
 import { workspaces } from '../db/schema';
+import { TetherError } from '../errors';
 
 export const WORKSPACE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -30,12 +31,12 @@ const COLUMNS = {
   createdAt: workspaces.createdAt,
 };
 
-export class WorkspaceError extends Error {
+export class WorkspaceError extends TetherError {
   constructor(
     readonly code: 'conflict' | 'bad_request' | 'not_found',
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

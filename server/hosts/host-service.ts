@@ -22,7 +22,8 @@ import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, ty
 import { cleanLimits, type SessionLimits } from '../runtimes/limits';
 import type { PoolTarget, SshCredentials, SshKeyCredential } from '../runtimes/ssh/pool';
 import type { RunnerMode, RunnerStatus } from '../runtimes/ssh/runner-service';
-import { resolveTarget, SshTargetError, type SshEndpoint, type SshTarget } from '../runtimes/ssh/ssh-target';
+import { resolveTarget, type SshEndpoint, type SshTarget } from '../runtimes/ssh/ssh-target';
+import { TetherError } from '../errors';
 
 // ssh2 is CommonJS: Node's ESM loader sees `Client` as a named export but not `utils`.
 const sshUtils = ssh2.utils;
@@ -38,15 +39,6 @@ export interface SshHost {
   auth: SshAuthMode;
   createdAt: number;
   runner: { mode: RunnerMode; limits: SessionLimits; status: RunnerStatus | null };
-}
-
-export class SshHostError extends Error {
-  constructor(
-    readonly code: 'bad_request' | 'conflict' | 'not_found' | 'forbidden',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const HOST_NAME_PATTERN = /^[A-Za-z0-9._@:[\]-]{1,100}$/;
@@ -117,32 +109,26 @@ export class SshHostService {
     input: { spec: string; name?: string; auth: SshAuthMode; privateKey?: string; passphrase?: string },
   ): Promise<SshHost> {
     if (input.auth === 'local' && user.role !== 'admin') {
-      throw new SshHostError('forbidden', "only an admin can use this server's own SSH keys and agent; add a private key for the host instead");
+      throw new TetherError('forbidden', "only an admin can use this server's own SSH keys and agent; add a private key for the host instead");
     }
-    let target: SshTarget;
-    try {
-      target = resolveTarget(input.spec, { configText: user.role === 'admin' ? await this.configText() : '', home: path.dirname(this.opts.sshDir), defaultUser: this.opts.defaultUser });
-    } catch (err) {
-      if (err instanceof SshTargetError) throw new SshHostError('bad_request', err.message);
-      throw err;
-    }
+    const target = resolveTarget(input.spec, { configText: user.role === 'admin' ? await this.configText() : '', home: path.dirname(this.opts.sshDir), defaultUser: this.opts.defaultUser });
     const name = (input.name ?? input.spec).trim();
-    if (!HOST_NAME_PATTERN.test(name)) throw new SshHostError('bad_request', 'host names use letters, digits and . _ - @ : [ ] (1–100 characters)');
+    if (!HOST_NAME_PATTERN.test(name)) throw new TetherError('bad_request', 'host names use letters, digits and . _ - @ : [ ] (1–100 characters)');
     if (this.rows(and(eq(sshHosts.userId, user.id), eq(sshHosts.name, name))).length) {
-      throw new SshHostError('conflict', `you already have a host named "${name}"`);
+      throw new TetherError('conflict', `you already have a host named "${name}"`);
     }
     let sealedKey: string | null = null;
     const id = randomId();
     if (input.auth === 'key') {
-      if (!input.privateKey) throw new SshHostError('bad_request', 'paste the private key to use for this host');
-      if (input.privateKey.length > MAX_KEY_BYTES) throw new SshHostError('bad_request', 'that private key is too large');
+      if (!input.privateKey) throw new TetherError('bad_request', 'paste the private key to use for this host');
+      if (input.privateKey.length > MAX_KEY_BYTES) throw new TetherError('bad_request', 'that private key is too large');
       const parsed = sshUtils.parseKey(input.privateKey, input.passphrase);
       if (parsed instanceof Error) {
         const encrypted = /passphrase|encrypted|bad decrypt/i.test(parsed.message);
-        throw new SshHostError('bad_request', encrypted ? (input.passphrase ? 'the passphrase does not open this key' : 'this key is encrypted: give its passphrase') : `not a private key we can read: ${parsed.message}`);
+        throw new TetherError('bad_request', encrypted ? (input.passphrase ? 'the passphrase does not open this key' : 'this key is encrypted: give its passphrase') : `not a private key we can read: ${parsed.message}`);
       }
       const one = Array.isArray(parsed) ? parsed[0] : parsed;
-      if (!one || !one.isPrivateKey()) throw new SshHostError('bad_request', 'that is a public key; paste the private key');
+      if (!one || !one.isPrivateKey()) throw new TetherError('bad_request', 'that is a public key; paste the private key');
       sealedKey = seal(this.opts.sealingKey, JSON.stringify({ key: input.privateKey, passphrase: input.passphrase ?? null }), `ssh-host:${id}`);
     }
     const row = {
@@ -168,7 +154,7 @@ export class SshHostService {
 
   remove(userId: string, id: string): void {
     const res = this.opts.db.delete(sshHosts).where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id))).run();
-    if (res.changes === 0) throw new SshHostError('not_found', 'no such host');
+    if (res.changes === 0) throw new TetherError('not_found', 'no such host');
   }
 
   /** How the host runs terminals, and their resource limits (the runner applies them). */
@@ -178,7 +164,7 @@ export class SshHostService {
       .set({ runnerMode: mode, runnerLimits: JSON.stringify(cleanLimits(limits)) })
       .where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id)))
       .run();
-    if (res.changes === 0) throw new SshHostError('not_found', 'no such host');
+    if (res.changes === 0) throw new TetherError('not_found', 'no such host');
     return this.get(userId, id)!;
   }
 
@@ -190,9 +176,9 @@ export class SshHostService {
   /** Remember the passphrase of an identity file for this user (memory only). */
   async unlockIdentity(userId: string, file: string, passphrase: string): Promise<void> {
     const data = await readFile(file).catch(() => null);
-    if (!data) throw new SshHostError('not_found', `${file} cannot be read`);
+    if (!data) throw new TetherError('not_found', `${file} cannot be read`);
     const parsed = sshUtils.parseKey(data, passphrase);
-    if (parsed instanceof Error) throw new SshHostError('bad_request', `the passphrase does not open ${file}`);
+    if (parsed instanceof Error) throw new TetherError('bad_request', `the passphrase does not open ${file}`);
     this.passphrases.set(`${userId}|${file}`, passphrase);
   }
 
@@ -200,8 +186,8 @@ export class SshHostService {
   trustHostKey(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>, fingerprint: string): void {
     const k = `${userId}|${endpoint.host}:${endpoint.port}`;
     const p = this.pending.get(k);
-    if (!p || Date.now() - p.at > PENDING_KEY_MS) throw new SshHostError('not_found', 'no key from that host is waiting to be accepted; test the host again');
-    if (p.fingerprint !== fingerprint) throw new SshHostError('conflict', `the host presented ${p.fingerprint}, not ${fingerprint}; nothing was accepted`);
+    if (!p || Date.now() - p.at > PENDING_KEY_MS) throw new TetherError('not_found', 'no key from that host is waiting to be accepted; test the host again');
+    if (p.fingerprint !== fingerprint) throw new TetherError('conflict', `the host presented ${p.fingerprint}, not ${fingerprint}; nothing was accepted`);
     this.opts.db
       .insert(sshKnownHosts)
       .values({ userId, host: endpoint.host, port: endpoint.port, keyType: p.key.type, key: p.key.key, createdAt: Date.now() })

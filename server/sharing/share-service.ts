@@ -15,6 +15,7 @@ import type { Db } from '../db/database';
 import { shareEvents, shareGuests, shares } from '../db/schema';
 import type { Logger } from '../log';
 import { sha256Hex } from '../secrets';
+import { TetherError } from '../errors';
 
 export type ShareScope = 'view' | 'drive';
 export type ShareState = 'active' | 'revoked' | 'expired';
@@ -50,8 +51,6 @@ export interface GuestPrincipal {
 export const MAX_GUESTS_PER_SHARE = 100;
 /** Links a user may have working at once (revoked and expired ones do not count). */
 export const MAX_ACTIVE_SHARES_PER_USER = 50;
-
-export class ShareLimitError extends Error {}
 
 /** Why a token or guest cookie does not open anything. */
 export type Denial = 'not_found' | 'revoked' | 'expired' | 'kicked' | 'full';
@@ -141,7 +140,7 @@ export class ShareService {
       .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), sql`(${shares.expiresAt} IS NULL OR ${shares.expiresAt} > ${now})`))
       .get()!.n;
     if (active >= MAX_ACTIVE_SHARES_PER_USER) {
-      throw new ShareLimitError(`you have ${active} working share links, the limit is ${MAX_ACTIVE_SHARES_PER_USER}; revoke one first`);
+      throw new TetherError('limit', `you have ${active} working share links, the limit is ${MAX_ACTIVE_SHARES_PER_USER}; revoke one first`);
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const share: Share = {

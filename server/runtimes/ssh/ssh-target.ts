@@ -6,6 +6,7 @@
 import SSHConfig from 'ssh-config';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { TetherError } from '../../errors';
 
 export interface SshEndpoint {
   host: string;
@@ -21,8 +22,6 @@ export interface SshTarget extends SshEndpoint {
   /** The config alias this target was resolved from, if any. */
   alias?: string;
 }
-
-export class SshTargetError extends Error {}
 
 const HOST_PATTERN = /^(?!-)[A-Za-z0-9._-]{1,253}$|^\[[0-9A-Fa-f:.]{2,45}\]$/;
 const USER_PATTERN = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$/;
@@ -40,16 +39,16 @@ export function parseHostSpec(spec: string): Parsed {
   const at = s.lastIndexOf('@');
   const user = at >= 0 ? s.slice(0, at) : undefined;
   const rest = at >= 0 ? s.slice(at + 1) : s;
-  if (user !== undefined && !USER_PATTERN.test(user)) throw new SshTargetError(`"${user}" is not a valid user name`);
+  if (user !== undefined && !USER_PATTERN.test(user)) throw new TetherError('bad_request', `"${user}" is not a valid user name`);
   let host = rest;
   let port: number | undefined;
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(rest);
   if (m) {
     host = m[1]!;
     port = Number(m[2]);
-    if (port < 1 || port > 65535) throw new SshTargetError(`port ${m[2]} is out of range`);
+    if (port < 1 || port > 65535) throw new TetherError('bad_request', `port ${m[2]} is out of range`);
   }
-  if (!HOST_PATTERN.test(host)) throw new SshTargetError(`"${host}" is not a valid host name or address`);
+  if (!HOST_PATTERN.test(host)) throw new TetherError('bad_request', `"${host}" is not a valid host name or address`);
   return { user, host: host.startsWith('[') ? host.slice(1, -1) : host, port };
 }
 
@@ -92,7 +91,7 @@ export function resolveTarget(spec: string, opts: ResolveOptions): SshTarget {
     const c = lowerKeys(config.compute(parsed.host) as Record<string, unknown>);
     const hostName = first(c.hostname);
     const port = parsed.port ?? (c.port !== undefined ? Number(first(c.port)) : 22);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SshTargetError(`the config gives "${s}" an invalid port`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TetherError('bad_request', `the config gives "${s}" an invalid port`);
     const files = c.identityfile === undefined ? [] : Array.isArray(c.identityfile) ? c.identityfile : [c.identityfile];
     return {
       host: hostName ? hostName.replace(/%h/g, parsed.host) : parsed.host,
@@ -107,7 +106,7 @@ export function resolveTarget(spec: string, opts: ResolveOptions): SshTarget {
   const jumps: SshEndpoint[] = [];
   if (main.proxyJump && main.proxyJump.toLowerCase() !== 'none') {
     const hops = main.proxyJump.split(',').map((h) => h.trim()).filter(Boolean);
-    if (hops.length > MAX_JUMPS) throw new SshTargetError(`ProxyJump lists ${hops.length} hosts; at most ${MAX_JUMPS} are followed`);
+    if (hops.length > MAX_JUMPS) throw new TetherError('bad_request', `ProxyJump lists ${hops.length} hosts; at most ${MAX_JUMPS} are followed`);
     for (const hop of hops) {
       // ssh:// URLs are accepted by OpenSSH too.
       const { proxyJump: _ignored, aliasName: _a, ...e } = endpoint(hop.replace(/^ssh:\/\//, ''));

@@ -5,8 +5,6 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { SessionLimitError } from '../../core/session-registry';
-import { RuntimeError } from '../../runtimes/runtime';
 import { authedProcedure, router } from '../init';
 
 export const agentsRouter = router({
@@ -31,19 +29,13 @@ export const agentsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const ws = ctx.workspaces.get(ctx.user.id, input.workspaceId);
       if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-      try {
-        const session = await ctx.sessions.create({
-          userId: ctx.user.id,
-          workspaceId: ws.id,
-          runtime: ctx.runtimes.forWorkspace(ws),
-          pty: { cols: input.cols, rows: input.rows, command: input.command },
-          name: input.name || input.command.slice(0, 80),
-        });
-        return { sessionId: session.id };
-      } catch (err) {
-        if (err instanceof SessionLimitError) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message });
-        if (err instanceof RuntimeError) throw new TRPCError({ code: 'BAD_REQUEST', message: err.message });
-        throw err;
-      }
+      const session = await ctx.sessions.create({
+        userId: ctx.user.id,
+        workspaceId: ws.id,
+        runtime: ctx.runtimes.forWorkspace(ws),
+        pty: { cols: input.cols, rows: input.rows, command: input.command },
+        name: input.name || input.command.slice(0, 80),
+      });
+      return { sessionId: session.id };
     }),
 });

@@ -5,25 +5,15 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { TetherError } from '../../errors';
 import { SshError } from '../../runtimes/ssh/errors';
-import { SshHostError, type SshHost } from '../../hosts/host-service';
+import type { SshHost } from '../../hosts/host-service';
 import { endpointName, type SshPool } from '../../runtimes/ssh/pool';
 import { RUNNER_MODES, RunnerUnavailableError, type RunnerMode } from '../../runtimes/ssh/runner-service';
 import { configAliases } from '../../runtimes/ssh/ssh-target';
 import { authedProcedure, router } from '../init';
 
-const HOST_ERROR_CODES = { bad_request: 'BAD_REQUEST', conflict: 'CONFLICT', not_found: 'NOT_FOUND', forbidden: 'FORBIDDEN' } as const;
 const hostId = z.object({ id: z.string().min(1).max(64) });
-
-/** Host errors as tRPC errors with their own message. */
-async function hostErrors<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof SshHostError) throw new TRPCError({ code: HOST_ERROR_CODES[err.code], message: err.message });
-    throw err;
-  }
-}
 
 function view(h: SshHost, pool: SshPool) {
   return {
@@ -77,36 +67,35 @@ export const hostsRouter = router({
         passphrase: z.string().max(1024).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => hostErrors(async () => view(await ctx.hosts.add(ctx.user, input), ctx.sshPool))),
+    .mutation(async ({ ctx, input }) => view(await ctx.hosts.add(ctx.user, input), ctx.sshPool)),
 
-  remove: authedProcedure.input(hostId).mutation(({ ctx, input }) =>
-    hostErrors(() => {
-      const h = ctx.hosts.get(ctx.user.id, input.id);
-      if (!h) throw new SshHostError('not_found', 'no such host');
-      const used = ctx.workspaces.countOnHost(h.id);
-      if (used > 0) throw new SshHostError('conflict', `${used} workspace${used === 1 ? '' : 's'} still live on ${h.name}; remove them first`);
-      ctx.hosts.remove(ctx.user.id, h.id);
-      ctx.runners.forget(h.id);
-      ctx.sshPool.forget(ctx.user.id, h.target);
-      return { ok: true };
-    }),
-  ),
+  remove: authedProcedure.input(hostId).mutation(({ ctx, input }) => {
+    const h = ctx.hosts.get(ctx.user.id, input.id);
+    if (!h) throw new TetherError('not_found', 'no such host');
+    const used = ctx.workspaces.countOnHost(h.id);
+    if (used > 0) throw new TetherError('conflict', `${used} workspace${used === 1 ? '' : 's'} still live on ${h.name}; remove them first`);
+    ctx.hosts.remove(ctx.user.id, h.id);
+    ctx.runners.forget(h.id);
+    ctx.sshPool.forget(ctx.user.id, h.target);
+    return { ok: true };
+  }),
 
   /** How the host runs terminals (`auto`: the runner when it can run there), and their limits. */
   setRunner: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), mode: z.enum(RUNNER_MODES as [RunnerMode, ...RunnerMode[]]), limits: runnerLimits }))
-    .mutation(({ ctx, input }) => hostErrors(() => view(ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool))),
+    .mutation(({ ctx, input }) => view(ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool)),
 
   /** Connect the host's runner now (deploying it if needed) and answer the outcome. */
   checkRunner: authedProcedure.input(hostId).mutation(async ({ ctx, input }) => {
     const h = ctx.hosts.get(ctx.user.id, input.id);
-    if (!h) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such host' });
-    if (h.runner.mode === 'never') throw new TRPCError({ code: 'BAD_REQUEST', message: `${h.name} is set to never use the runner` });
+    if (!h) throw new TetherError('not_found', 'no such host');
+    if (h.runner.mode === 'never') throw new TetherError('bad_request', `${h.name} is set to never use the runner`);
     try {
       await ctx.runners.forHost(h.id, ctx.hosts.poolTarget(h)).connect();
     } catch (err) {
-      if (err instanceof SshError) throw new TRPCError({ code: 'BAD_GATEWAY', message: err.message });
-      if (!(err instanceof RunnerUnavailableError)) throw new TRPCError({ code: 'BAD_GATEWAY', message: (err as Error).message });
+      // The runner cannot run there: the host's status (in the view) says why. Anything else
+      // (SSH failed, the deploy failed) is the host's answer, whatever its kind.
+      if (!(err instanceof RunnerUnavailableError)) throw new TRPCError({ code: 'BAD_GATEWAY', message: (err as Error).message, cause: err });
     }
     return view(ctx.hosts.get(ctx.user.id, h.id)!, ctx.sshPool);
   }),
@@ -114,7 +103,7 @@ export const hostsRouter = router({
   /** Connect now (ignoring backoff) and time a round trip. */
   test: authedProcedure.input(hostId).mutation(async ({ ctx, input }): Promise<HostTestResult> => {
     const h = ctx.hosts.get(ctx.user.id, input.id);
-    if (!h) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such host' });
+    if (!h) throw new TetherError('not_found', 'no such host');
     const target = ctx.hosts.poolTarget(h);
     try {
       const lease = await ctx.sshPool.acquire(target, { force: true });
@@ -142,40 +131,34 @@ export const hostsRouter = router({
   /** Accept the key an unknown host (or jump host) presented; `fingerprint` is what the user saw. */
   trustKey: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), endpoint: z.string().max(400), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/) }))
-    .mutation(({ ctx, input }) =>
-      hostErrors(() => {
-        const h = ctx.hosts.get(ctx.user.id, input.id);
-        if (!h) throw new SshHostError('not_found', 'no such host');
-        const hop = [...h.target.jumps, h.target].find((e) => endpointName(e) === input.endpoint);
-        if (!hop) throw new SshHostError('bad_request', `${input.endpoint} is not on the way to ${h.name}`);
-        ctx.hosts.trustHostKey(ctx.user.id, hop, input.fingerprint);
-        ctx.sshPool.reset(ctx.hosts.poolTarget(h));
-        return { ok: true };
-      }),
-    ),
+    .mutation(({ ctx, input }) => {
+      const h = ctx.hosts.get(ctx.user.id, input.id);
+      if (!h) throw new TetherError('not_found', 'no such host');
+      const hop = [...h.target.jumps, h.target].find((e) => endpointName(e) === input.endpoint);
+      if (!hop) throw new TetherError('bad_request', `${input.endpoint} is not on the way to ${h.name}`);
+      ctx.hosts.trustHostKey(ctx.user.id, hop, input.fingerprint);
+      ctx.sshPool.reset(ctx.hosts.poolTarget(h));
+      return { ok: true };
+    }),
 
   /** Forget accepted keys of a host whose key changed for a known reason (never done automatically). */
-  forgetKeys: authedProcedure.input(hostId).mutation(({ ctx, input }) =>
-    hostErrors(() => {
-      const h = ctx.hosts.get(ctx.user.id, input.id);
-      if (!h) throw new SshHostError('not_found', 'no such host');
-      const removed = ctx.hosts.forgetHostKeys(ctx.user.id, h.target);
-      ctx.sshPool.forget(ctx.user.id, h.target);
-      return { removed };
-    }),
-  ),
+  forgetKeys: authedProcedure.input(hostId).mutation(({ ctx, input }) => {
+    const h = ctx.hosts.get(ctx.user.id, input.id);
+    if (!h) throw new TetherError('not_found', 'no such host');
+    const removed = ctx.hosts.forgetHostKeys(ctx.user.id, h.target);
+    ctx.sshPool.forget(ctx.user.id, h.target);
+    return { removed };
+  }),
 
   /** Give the passphrase of an encrypted identity file (kept in memory only). */
   unlock: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), identityFile: z.string().min(1).max(4096), passphrase: z.string().max(1024) }))
-    .mutation(({ ctx, input }) =>
-      hostErrors(async () => {
-        const h = ctx.hosts.get(ctx.user.id, input.id);
-        if (!h) throw new SshHostError('not_found', 'no such host');
-        if (h.auth !== 'local') throw new SshHostError('bad_request', 'this host uses a stored key');
-        await ctx.hosts.unlockIdentity(ctx.user.id, input.identityFile, input.passphrase);
-        ctx.sshPool.reset(ctx.hosts.poolTarget(h));
-        return { ok: true };
-      }),
-    ),
+    .mutation(async ({ ctx, input }) => {
+      const h = ctx.hosts.get(ctx.user.id, input.id);
+      if (!h) throw new TetherError('not_found', 'no such host');
+      if (h.auth !== 'local') throw new TetherError('bad_request', 'this host uses a stored key');
+      await ctx.hosts.unlockIdentity(ctx.user.id, input.identityFile, input.passphrase);
+      ctx.sshPool.reset(ctx.hosts.poolTarget(h));
+      return { ok: true };
+    }),
 });

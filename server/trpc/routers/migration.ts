@@ -1,8 +1,5 @@
 /** Moving a workspace between this machine, SSH hosts and cloud workers (server/migration). */
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { OrchestratorError } from '../../cloud/orchestrator';
-import { MigrationError } from '../../migration/git-state';
 import type { MigrationTarget } from '../../migration/migration-service';
 import { authedProcedure, router } from '../init';
 import { fsErrorToTrpc } from '../errors';
@@ -14,9 +11,9 @@ const target = z.discriminatedUnion('kind', [
 ]);
 const move = z.object({ workspaceId: z.string().min(1).max(64), target });
 
+/** A move also fails on files (ENOSPC…): those through the errno table; ours (MigrationError,
+ * OrchestratorError…) through the one table either way. */
 function mapError(err: unknown): never {
-  if (err instanceof MigrationError) throw new TRPCError({ code: 'BAD_REQUEST', message: err.message });
-  if (err instanceof OrchestratorError) throw new TRPCError({ code: err.code === 'limit' ? 'TOO_MANY_REQUESTS' : 'SERVICE_UNAVAILABLE', message: err.message });
   throw fsErrorToTrpc(err, '');
 }
 

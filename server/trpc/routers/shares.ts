@@ -7,7 +7,6 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { guestParticipant } from '../../sharing/guest-access';
 import { SHARE_LINK_PREFIX } from '../../sharing/share-routes';
-import { ShareLimitError } from '../../sharing/share-service';
 import { authedProcedure, router, sharedProcedure, sharedSession } from '../init';
 
 /** Expiry choices offered to owners (ms; null = until revoked). */
@@ -43,18 +42,11 @@ export const sharesRouter = router({
         if (!session || session.info.workspaceId !== ws.id) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
         if (!session.running) throw new TRPCError({ code: 'BAD_REQUEST', message: 'That terminal has ended; share a running one' });
       }
-      let created;
-      try {
-        created = ctx.shares.create(
-          ctx.user.id,
-          { workspaceId: ws.id, sessionId: input.sessionId ?? null, scope: input.scope, label: input.label, expiresInMs: SHARE_EXPIRY[input.expiresIn] },
-          ctx.peer,
-        );
-      } catch (err) {
-        if (err instanceof ShareLimitError) throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: err.message });
-        throw err;
-      }
-      const { share, token } = created;
+      const { share, token } = ctx.shares.create(
+        ctx.user.id,
+        { workspaceId: ws.id, sessionId: input.sessionId ?? null, scope: input.scope, label: input.label, expiresInMs: SHARE_EXPIRY[input.expiresIn] },
+        ctx.peer,
+      );
       return { ...share, path: `${SHARE_LINK_PREFIX}${token}` };
     }),
 

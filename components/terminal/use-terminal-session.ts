@@ -1,0 +1,270 @@
+/**
+ * The life of one xterm.js terminal bound to one gateway channel: made when the view mounts (or
+ * its target changes), fed the channel's output (acknowledged once parsed), sized to the panel —
+ * or letterboxed to the session — and disposed, detaching the channel, when it goes.
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
+import type { GatewayChannel } from '@/lib/client/gateway-channel';
+import { AnswerFilter } from '@/lib/client/terminal-answers';
+import { terminalTargetKey } from '@/lib/client/terminal-target';
+import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
+import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
+import { TouchScrollAddon } from '@/lib/client/touch-scroll';
+import { useTRPCClient } from '@/lib/client/trpc';
+import { loadWebgl } from './load-webgl';
+import { FALLBACK_SIZE, fitIfVisible, layoutLetterbox } from './terminal-fit';
+import { FONT_SIZE, THEME } from './terminal-theme';
+import type { TerminalViewProps } from './terminal-types';
+
+const NO_BYTES = new Uint8Array(0);
+
+export interface TerminalSession {
+  /** Where the terminal is drawn. */
+  hostRef: RefObject<HTMLDivElement | null>;
+  /** Letterbox only: the area the terminal is centred in. */
+  frameRef: RefObject<HTMLDivElement | null>;
+  termRef: RefObject<Terminal | null>;
+  /** Not letterboxed: the addon fitting the terminal to the host. */
+  fitRef: RefObject<FitAddon | null>;
+  /** Letterbox only: lay the terminal out again (after a font size change). */
+  relayoutRef: RefObject<(() => void) | null>;
+}
+
+export function useTerminalSession(props: TerminalViewProps): TerminalSession {
+  const hostRef = useRef<HTMLDivElement>(null);
+  /** Letterbox only: the area the terminal is centred in. */
+  const frameRef = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const fitRef = useRef<FitAddon | null>(null);
+  /** Letterbox only: lay the terminal out again (after a font size change). */
+  const relayoutRef = useRef<(() => void) | null>(null);
+  // Latest callbacks for the long-lived listeners, without re-creating the terminal.
+  const callbacks = useRef(props);
+  // The context's client: the app's, or a share guest's (which may read its shared sessions).
+  const trpcClient = useTRPCClient();
+  const trpcRef = useRef(trpcClient);
+  useLayoutEffect(() => {
+    callbacks.current = props;
+    trpcRef.current = trpcClient;
+  });
+
+  const { socket, target } = props;
+  // Fixed for the terminal's life, like its target.
+  const readOnly = props.readOnly === true;
+  const letterbox = props.letterbox === true;
+  const snapshot = target.kind === 'attach' && target.snapshot === true;
+  const targetKey = terminalTargetKey(target);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    const frame = frameRef.current;
+    if (!host || (letterbox && !frame)) return;
+    const cb = () => callbacks.current;
+    const fontSize = () => callbacks.current.fontSize ?? FONT_SIZE;
+    const known = callbacks.current.initialSize;
+    const term = new Terminal({
+      theme: THEME,
+      fontFamily: "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace",
+      fontSize: fontSize(),
+      lineHeight: 1.15,
+      scrollback: 10_000,
+      cursorBlink: !readOnly,
+      ...(readOnly ? { disableStdin: true } : {}),
+      ...(letterbox ? (known ?? FALLBACK_SIZE) : {}),
+      allowProposedApi: false,
+    });
+    const fit = letterbox ? null : new FitAddon();
+    if (fit) term.loadAddon(fit);
+    term.open(host);
+    term.loadAddon(new TouchScrollAddon()); // swipe-to-scroll: xterm 6.0.0 has none (xterm.js#5489)
+    loadWebgl(term);
+    if (fit) fitIfVisible(host, fit);
+    termRef.current = term;
+    fitRef.current = fit;
+
+    let frameId = 0;
+    const relayout = () => {
+      if (!frame) return;
+      cancelAnimationFrame(frameId);
+      frameId = requestAnimationFrame(() => layoutLetterbox(frame, host, term, fontSize()));
+    };
+    relayoutRef.current = relayout;
+    /** Letterbox: draw at the session's size (never the panel's). */
+    const followSession = (cols: number, rows: number) => {
+      if (!letterbox) return;
+      if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
+      relayout();
+    };
+
+    const stats: AttachStats = { mode: 'replay', snapshotBytes: 0, outputBytes: 0 };
+    // The emulator's answers to queries in history are dropped; live ones go out as ANSWER.
+    const answers = new AnswerFilter();
+    const userInputWatch = answers.watch(term);
+    let disposed = false;
+    /** Made at once, or — with a snapshot to draw first — once it is on the screen. */
+    let channel: GatewayChannel | null = null;
+    let unregister: (() => void) | null = null;
+    /** The SSH connection dropped: the EXIT that follows says nothing about the process. */
+    let lost = false;
+    let offs: Array<() => void> = [];
+    let termSubs: Array<{ dispose(): void }> = [];
+
+    /** Open the channel; an attach resumes at `resumeFrom` (0: replay from the first retained byte). */
+    const connect = (resumeFrom: number) => {
+      const size = term.cols > 0 && term.rows > 0 ? { cols: term.cols, rows: term.rows } : FALLBACK_SIZE;
+      // A letterboxed view adopts the session's size and never sends RESIZE (see ChannelOptions).
+      const follow = letterbox ? { followSize: true } : {};
+      const ch =
+        target.kind === 'attach'
+          ? socket.attachTerminal({ session: target.session, resumeFrom, ...size, ...follow })
+          : socket.openTerminal({ workspace: target.workspace, ...(target.cwd !== undefined ? { cwd: target.cwd } : {}), ...size, ...follow });
+      channel = ch;
+      offs = [
+        ch.on('output', (data, processed, history) => {
+          stats.outputBytes += data.byteLength;
+          if (!history) return term.write(data, processed);
+          const parsed = answers.historyQueued();
+          term.write(data, () => {
+            parsed();
+            processed();
+          });
+        }),
+        // Reset in write order: output already queued in xterm belongs to the old screen and must
+        // be parsed first, or it would be drawn on top of the snapshot.
+        ch.on('reset', () => term.write(NO_BYTES, () => term.reset())),
+        ch.on('opened', (opened) => {
+          followSession(opened.cols, opened.rows);
+          unregister?.();
+          unregister = registerTerminal(opened.session, {
+            text: () => bufferText(term.buffer.active),
+            attach: () => ({ ...stats }),
+          });
+          cb().onOpened(opened);
+        }),
+        ch.on('exit', (exit) => {
+          // Hide the cursor: nothing reads input any more.
+          term.write(lost ? '\x1b[?25l' : `\r\n\x1b[2m${exitMessage(exit)}\x1b[0m\r\n\x1b[?25l`);
+          cb().onExit(exit);
+        }),
+        ch.on('error', (error) => {
+          // An ERROR while opening is the gateway refusing the OPEN: the channel closes right after
+          // this event (it emits before it finishes), so 'opening' counts as fatal too.
+          const fatal = ch.state === 'opening' || ch.state === 'closed';
+          if (fatal) term.write(`\r\n\x1b[31m[${error.message}]\x1b[0m\r\n\x1b[?25l`);
+          cb().onError(error, fatal);
+        }),
+        ch.on('event', (event) => {
+          if (event.type === 'status' && event.cols !== undefined && event.rows !== undefined) followSession(event.cols, event.rows);
+          // (Said again if our socket reconnected between the event and EXIT: write it once.)
+          if (event.type === 'status' && event.status === 'lost' && !lost) {
+            lost = true;
+            term.write(`\r\n\x1b[31m${lostMessage(event.message)}\x1b[0m\r\n`);
+          }
+          cb().onEvent(event);
+        }),
+        ch.on('inputDropped', (bytes) => cb().onInputDropped(bytes)),
+      ];
+      termSubs = [
+        // A view-only guest's keys go nowhere (xterm's stdin is disabled too).
+        ...(readOnly
+          ? []
+          : [
+              term.onData((data) => {
+                const kind = answers.classify();
+                if (kind === 'drop') return;
+                if (kind === 'answer') return ch.answer(data);
+                const map = cb().mapInput;
+                const out = map ? map(data) : data;
+                if (out) ch.write(out);
+              }),
+              term.onBinary((data) => ch.write(binaryStringToBytes(data))),
+            ]),
+        // Letterboxed, the size comes from the session; the channel ignores resize() then anyway.
+        ...(letterbox ? [] : [term.onResize(({ cols, rows }) => ch.resize(cols, rows))]),
+      ];
+      cb().onChannel(ch);
+    };
+
+    let observer: ResizeObserver;
+    if (fit) {
+      observer = new ResizeObserver(() => {
+        cancelAnimationFrame(frameId);
+        frameId = requestAnimationFrame(() => fitIfVisible(host, fit));
+      });
+      observer.observe(host);
+    } else {
+      // The frame changed size, or the screen did (fonts loaded, the session resized).
+      observer = new ResizeObserver(relayout);
+      observer.observe(frame!);
+      const screen = host.querySelector('.xterm-screen');
+      if (screen) observer.observe(screen);
+      relayout();
+    }
+
+    if (snapshot && target.kind === 'attach') {
+      trpcRef.current.terminals.snapshot.query({ sessionId: target.session }).then(
+        (snap) => {
+          if (disposed) return;
+          stats.mode = 'snapshot';
+          stats.snapshotBytes = new TextEncoder().encode(snap.data).byteLength;
+          // Draw it at the size it was serialized at, so its lines wrap as they did; fitting
+          // afterwards lets xterm reflow it, and the attach below tells the session our size.
+          if (snap.cols > 0 && snap.rows > 0 && (snap.cols !== term.cols || snap.rows !== term.rows)) {
+            term.resize(snap.cols, snap.rows);
+          }
+          // A snapshot is history too: the screen it draws may hold queries (it is serialized
+          // output), and none of them is this terminal's to answer.
+          const parsed = answers.historyQueued();
+          term.write(snap.data, () => {
+            parsed();
+            if (disposed) return;
+            if (fit) fitIfVisible(host, fit);
+            else relayout();
+            // Later reconnects resume from what the channel received, as for any attach.
+            connect(snap.offset);
+          });
+        },
+        (err: unknown) => {
+          if (disposed) return;
+          console.info('tether: no screen snapshot, replaying the session instead', err);
+          connect(0);
+        },
+      );
+    } else {
+      // A fresh page has an empty screen, so replay the session from its first retained byte.
+      connect(0);
+    }
+
+    cb().onTerminal?.({
+      applicationCursorKeys: () => term.modes.applicationCursorKeysMode,
+      paste: (text) => {
+        if (!readOnly) term.paste(text);
+      },
+      focus: () => term.focus(),
+    });
+
+    return () => {
+      disposed = true;
+      cancelAnimationFrame(frameId);
+      observer.disconnect();
+      for (const off of offs) off();
+      for (const sub of termSubs) sub.dispose();
+      userInputWatch?.dispose();
+      // Leaving the page or closing the tab: stop viewing. (A close() in progress still finishes.)
+      (channel as GatewayChannel | null)?.detach();
+      cb().onChannel(null);
+      cb().onTerminal?.(null);
+      unregister?.();
+      relayoutRef.current = null;
+      termRef.current = null;
+      fitRef.current = null;
+      term.dispose();
+    };
+    // The terminal is bound to one target for its whole life; targetKey captures `target`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [socket, targetKey, readOnly, letterbox]);
+
+  return { hostRef, frameRef, termRef, fitRef, relayoutRef };
+}

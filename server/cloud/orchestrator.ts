@@ -12,29 +12,19 @@
  * worker without a touch for `idleReleaseMs` is released by a sweep that runs with the health
  * checks. Workers that die, fail `deadAfterFailures` health checks in a row, are idle-released,
  * or did not survive a restart are reported through `onLost`; explicit `release()` is not.
+ *
+ * The rows and the state transitions are worker-table.ts; the health round and idle sweep are
+ * worker-health.ts. This file is the public API, the warm pool and the lost-worker reports.
  */
-import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
-import http from 'node:http';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
-import { cloudWorkers } from '../db/schema';
 import type { Logger } from '../log';
 import type { WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
+import { checkHealth, HealthRounds } from './worker-health';
+import { WorkerTable, type CloudWorkerState, type Row, type WorkerHandle } from './worker-table';
 import { TetherError } from '../errors';
 
-export type CloudWorkerState = 'starting' | 'ready' | 'assigned' | 'gone';
-
-export interface WorkerHandle {
-  id: string;
-  /** Null while the worker waits in the warm pool. */
-  userId: string | null;
-  size: WorkerSize;
-  state: CloudWorkerState;
-  /** Null unless ready or assigned. Its secret must never be sent to a browser. */
-  endpoint: WorkerEndpoint | null;
-  createdAt: number;
-  lastUsedAt: number | null;
-}
+export type { CloudWorkerState, WorkerHandle } from './worker-table';
 
 export interface PoolStatus {
   /** Ready workers waiting for a user. */
@@ -76,62 +66,54 @@ export class OrchestratorError extends TetherError {
   }
 }
 
-const HEALTH_TIMEOUT_MS = 1_000;
-/** `touch()` updates the idle clock in memory at once but the database at most this often per worker. */
-const TOUCH_PERSIST_MS = 5_000;
-const LIVE: CloudWorkerState[] = ['ready', 'assigned'];
-
-type Row = typeof cloudWorkers.$inferSelect;
 type LostListener = (workerId: string, reason: string) => void;
 
 export class Orchestrator {
-  private readonly db: Db;
   private readonly provider: WorkerProvider;
   private readonly log: Logger;
   private readonly warmPoolSize: number;
   private readonly warmSizes: WorkerSize[];
   private readonly maxWorkersPerUser: number;
-  private readonly idleReleaseMs: number;
-  private readonly healthIntervalMs: number;
-  private readonly deadAfterFailures: number;
 
-  /** Endpoints (with secrets) of live workers. */
-  private readonly endpoints = new Map<string, WorkerEndpoint>();
-  private readonly failures = new Map<string, number>();
-  /** Last touch per worker, ahead of the (throttled) database. */
-  private readonly lastUsed = new Map<string, number>();
-  /** When touch() last wrote each worker's last use to the database. */
-  private readonly touchPersisted = new Map<string, number>();
+  private readonly table: WorkerTable;
+  private readonly health: HealthRounds;
   /** Sizes whose warm pool is being filled (one fill per size at a time). */
   private readonly filling = new Set<WorkerSize>();
   /** Provider calls in flight, awaited by stop() and destroyAll(). */
   private readonly pending = new Set<Promise<unknown>>();
   private readonly lostListeners = new Set<LostListener>();
-  private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly observe: OrchestratorOptions['observe'];
 
   constructor(opts: OrchestratorOptions) {
     this.observe = opts.observe;
-    this.db = opts.db;
+    this.table = new WorkerTable(opts.db);
     this.provider = opts.provider;
     this.log = opts.log;
     this.warmPoolSize = opts.warmPoolSize ?? 1;
     this.warmSizes = opts.warmSizes ?? ['small'];
     this.maxWorkersPerUser = opts.maxWorkersPerUser ?? 3;
-    this.idleReleaseMs = opts.idleReleaseMs ?? 30 * 60_000;
-    this.healthIntervalMs = opts.healthIntervalMs ?? 5_000;
-    this.deadAfterFailures = opts.deadAfterFailures ?? 2;
+    this.health = new HealthRounds({
+      table: this.table,
+      log: this.log,
+      idleReleaseMs: opts.idleReleaseMs ?? 30 * 60_000,
+      intervalMs: opts.healthIntervalMs ?? 5_000,
+      deadAfterFailures: opts.deadAfterFailures ?? 2,
+      running: () => this.running,
+      lost: (workerId, reason) => this.markLost(workerId, reason),
+      refill: () => this.fillPools(),
+    });
   }
 
   /** Re-adopt the workers of the database that still run, report the rest lost, reap the provider's orphans; then health checks and the warm pool start. */
   async start(): Promise<void> {
     const known = new Map((await this.provider.list()).map((w) => [w.id, w]));
-    const rows = this.rows();
+    const rows = this.table.rows();
     for (const row of rows) {
       const endpoint = known.get(row.id)?.endpoint;
       if (row.state !== 'starting' && endpoint) {
-        this.adopt(row, endpoint);
+        this.table.adopt(row, endpoint);
+        this.log.info('cloud worker re-adopted', { workerId: row.id, state: row.state });
       } else {
         this.markLost(row.id, row.state === 'starting' ? 'the gateway restarted while it was starting' : 'it did not survive a gateway restart');
       }
@@ -144,7 +126,7 @@ export class Orchestrator {
       this.background(this.provider.destroy(w.id), 'destroying an orphaned cloud worker');
     }
     this.running = true;
-    this.schedule();
+    this.health.schedule();
     this.fillPools();
   }
 
@@ -155,10 +137,10 @@ export class Orchestrator {
    */
   async stop(opts: { releaseWarm?: boolean } = {}): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
+    this.health.cancel();
     await this.settled();
     if (opts.releaseWarm) {
-      const warm = this.rows().filter((r) => r.state === 'ready' && r.userId === null);
+      const warm = this.table.rows().filter((r) => r.state === 'ready' && r.userId === null);
       await Promise.all(warm.map((r) => this.release(r.id)));
     }
   }
@@ -172,28 +154,28 @@ export class Orchestrator {
   }
 
   private async acquireOnce(userId: string, size: WorkerSize): Promise<{ handle: WorkerHandle & { userId: string; endpoint: WorkerEndpoint }; warm: boolean }> {
-    const count = this.rows(userId).length;
+    const count = this.table.rows(userId).length;
     if (count >= this.maxWorkersPerUser) {
       throw new OrchestratorError(
         'limit',
         `you already have ${count} cloud workers (at most ${this.maxWorkersPerUser}); release one before starting another`,
       );
     }
-    const warm = this.claimWarm(userId, size);
+    const warm = this.table.claimWarm(userId, size);
     if (!warm) return { handle: await this.createFor(userId, size), warm: false };
     this.fillPools();
-    const endpoint = this.endpoints.get(warm.id)!;
+    const endpoint = this.table.endpoints.get(warm.id)!;
     const unhealthy = await checkHealth(endpoint.url);
-    if (!unhealthy) return { handle: { ...this.handle(warm), userId, endpoint }, warm: true };
+    if (!unhealthy) return { handle: { ...this.table.handle(warm), userId, endpoint }, warm: true };
     this.markLost(warm.id, `it failed its health check when handed out (${unhealthy})`);
     return this.acquireOnce(userId, size);
   }
 
   /** Destroy the worker (and the workspaces on it). Idempotent. */
   async release(workerId: string): Promise<void> {
-    const row = this.row(workerId);
+    const row = this.table.row(workerId);
     if (!row || row.state === 'gone') return;
-    this.markGone(workerId);
+    this.table.markGone(workerId);
     this.log.info('cloud worker released', { workerId, userId: row.userId });
     await this.track(this.provider.destroy(workerId));
     this.fillPools();
@@ -201,34 +183,21 @@ export class Orchestrator {
 
   /** Record use of an assigned worker (resets its idle clock). */
   touch(workerId: string): void {
-    if (!this.endpoints.has(workerId)) return;
-    const now = Date.now();
-    this.lastUsed.set(workerId, now);
-    // Called on every keystroke: remember when we last wrote instead of reading the row each time.
-    if (now - (this.touchPersisted.get(workerId) ?? 0) >= TOUCH_PERSIST_MS) {
-      this.touchPersisted.set(workerId, now);
-      this.db.update(cloudWorkers).set({ lastUsedAt: now }).where(eq(cloudWorkers.id, workerId)).run();
-    }
+    this.table.touch(workerId);
   }
 
   get(workerId: string): WorkerHandle | null {
-    const row = this.row(workerId);
-    return row ? this.handle(row) : null;
+    const row = this.table.row(workerId);
+    return row ? this.table.handle(row) : null;
   }
 
   /** Live (not gone) workers, of one user if given. */
   list(userId?: string): WorkerHandle[] {
-    return this.rows(userId).map((r) => this.handle(r));
+    return this.table.rows(userId).map((r) => this.table.handle(r));
   }
 
   poolStatus(): PoolStatus {
-    const byState: Record<CloudWorkerState, number> = { starting: 0, ready: 0, assigned: 0, gone: 0 };
-    const counts = this.db
-      .select({ state: cloudWorkers.state, n: sql<number>`count(*)` })
-      .from(cloudWorkers)
-      .groupBy(cloudWorkers.state)
-      .all();
-    for (const { state, n } of counts) byState[state] = n;
+    const byState = this.table.countByState();
     const warmTarget = this.warmPoolSize * this.warmSizes.length;
     return { warm: byState.ready, warmTarget, starting: byState.starting, assigned: byState.assigned, byState };
   }
@@ -242,95 +211,38 @@ export class Orchestrator {
   /** For tests: stop, then destroy every worker of the database and of the provider. */
   async destroyAll(): Promise<void> {
     await this.stop();
-    const ids = new Set([...this.rows().map((r) => r.id), ...(await this.provider.list()).map((w) => w.id)]);
-    for (const id of ids) this.markGone(id);
+    const ids = new Set([...this.table.rows().map((r) => r.id), ...(await this.provider.list()).map((w) => w.id)]);
+    for (const id of ids) this.table.markGone(id);
     await Promise.all([...ids].map((id) => this.provider.destroy(id)));
-  }
-
-  private rows(userId?: string): Row[] {
-    const live = ne(cloudWorkers.state, 'gone');
-    return this.db
-      .select()
-      .from(cloudWorkers)
-      .where(userId === undefined ? live : and(live, eq(cloudWorkers.userId, userId)))
-      .all();
-  }
-
-  private row(workerId: string): Row | undefined {
-    return this.db.select().from(cloudWorkers).where(eq(cloudWorkers.id, workerId)).get();
-  }
-
-  private handle(row: Row): WorkerHandle {
-    return {
-      id: row.id,
-      userId: row.userId,
-      size: row.size,
-      state: row.state,
-      endpoint: this.endpoints.get(row.id) ?? null,
-      createdAt: row.createdAt,
-      lastUsedAt: Math.max(this.lastUsed.get(row.id) ?? 0, row.lastUsedAt ?? 0) || null,
-    };
-  }
-
-  private adopt(row: Row, endpoint: WorkerEndpoint): void {
-    this.endpoints.set(row.id, endpoint);
-    if (endpoint.url !== row.url) this.db.update(cloudWorkers).set({ url: endpoint.url }).where(eq(cloudWorkers.id, row.id)).run();
-    this.log.info('cloud worker re-adopted', { workerId: row.id, state: row.state });
-  }
-
-  /** Atomically (SQLite calls are synchronous) move a ready worker of `size` to `userId`. */
-  private claimWarm(userId: string, size: WorkerSize): Row | undefined {
-    const now = Date.now();
-    return this.db.transaction((tx) => {
-      const warm = tx
-        .select()
-        .from(cloudWorkers)
-        .where(and(eq(cloudWorkers.state, 'ready'), eq(cloudWorkers.size, size), isNull(cloudWorkers.userId)))
-        .orderBy(cloudWorkers.createdAt)
-        .get();
-      if (!warm) return undefined;
-      tx.update(cloudWorkers).set({ userId, state: 'assigned', lastUsedAt: now }).where(eq(cloudWorkers.id, warm.id)).run();
-      this.lastUsed.set(warm.id, now);
-      return { ...warm, userId, state: 'assigned' as const, lastUsedAt: now };
-    });
   }
 
   /** Cold start for a user. The row exists (and counts against the limit) from the first moment. */
   private async createFor(userId: string, size: WorkerSize): Promise<WorkerHandle & { userId: string; endpoint: WorkerEndpoint }> {
     const row = await this.create(size, userId);
-    return { ...this.handle(row), userId, endpoint: this.endpoints.get(row.id)! };
+    return { ...this.table.handle(row), userId, endpoint: this.table.endpoints.get(row.id)! };
   }
 
   /** Insert a starting row, start the worker, then make it ready (warm) or assigned — unless it was released meanwhile. */
   private async create(size: WorkerSize, userId: string | null): Promise<Row> {
     const id = randomId();
-    this.db.insert(cloudWorkers).values({ id, userId, size, state: 'starting', createdAt: Date.now() }).run();
+    this.table.insertStarting(id, userId, size);
     let endpoint: WorkerEndpoint;
     try {
       endpoint = (await this.track(this.provider.create({ id, size }))).endpoint;
     } catch (err) {
-      this.markGone(id);
+      this.table.markGone(id);
       const message = (err as Error).message;
       this.log.error('cloud worker failed to start', { workerId: id, error: message });
       // Users get the first line; the agent's log that may follow is for the server log only.
       throw new OrchestratorError('unavailable', `could not start a cloud worker: ${message.split('\n')[0]}`);
     }
-    const state = userId ? 'assigned' : 'ready';
-    // A user's idle clock starts when the worker is handed over, not when it was asked for.
-    const lastUsedAt = userId ? Date.now() : null;
-    const started = this.db
-      .update(cloudWorkers)
-      .set({ state, url: endpoint.url, lastUsedAt })
-      .where(and(eq(cloudWorkers.id, id), eq(cloudWorkers.state, 'starting')))
-      .run();
-    if (started.changes === 0) {
+    const state = this.table.markStarted(id, userId, endpoint);
+    if (!state) {
       await this.track(this.provider.destroy(id));
       throw new OrchestratorError('unavailable', 'the cloud worker was released while it started');
     }
-    this.endpoints.set(id, endpoint);
-    if (lastUsedAt) this.lastUsed.set(id, lastUsedAt);
     this.log.info('cloud worker ready', { workerId: id, userId, size, state });
-    return this.row(id)!;
+    return this.table.row(id)!;
   }
 
   private fillPools(): void {
@@ -342,7 +254,7 @@ export class Orchestrator {
     if (this.filling.has(size) || !this.running) return;
     this.filling.add(size);
     try {
-      while (this.running && this.warmCount(size) < this.warmPoolSize) await this.create(size, null);
+      while (this.running && this.table.warmCount(size) < this.warmPoolSize) await this.create(size, null);
     } catch {
       // Logged by create(); the next health round tries again.
     } finally {
@@ -351,54 +263,9 @@ export class Orchestrator {
     }
   }
 
-  private warmCount(size: WorkerSize): number {
-    return this.db
-      .select({ id: cloudWorkers.id })
-      .from(cloudWorkers)
-      .where(and(inArray(cloudWorkers.state, ['starting', 'ready']), isNull(cloudWorkers.userId), eq(cloudWorkers.size, size)))
-      .all().length;
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = setTimeout(() => void this.round().finally(() => this.schedule()), this.healthIntervalMs);
-    this.timer.unref();
-  }
-
-  /** One health round over the live workers, then the idle sweep and pool refills. */
-  private async round(): Promise<void> {
-    const live = this.db.select().from(cloudWorkers).where(inArray(cloudWorkers.state, LIVE)).all();
-    await Promise.all(live.map((row) => this.checkWorker(row)));
-    if (!this.running) return;
-    this.sweepIdle();
-    this.fillPools();
-  }
-
-  private async checkWorker(row: Row): Promise<void> {
-    const endpoint = this.endpoints.get(row.id);
-    const problem = endpoint ? await checkHealth(endpoint.url) : 'its endpoint is unknown';
-    if (!this.running || this.row(row.id)?.state === 'gone') return;
-    if (!problem) {
-      this.failures.delete(row.id);
-      return;
-    }
-    const failures = (this.failures.get(row.id) ?? 0) + 1;
-    this.failures.set(row.id, failures);
-    this.log.warn('cloud worker health check failed', { workerId: row.id, failures, problem });
-    if (failures >= this.deadAfterFailures) this.markLost(row.id, `${failures} health checks failed in a row (${problem})`);
-  }
-
-  private sweepIdle(): void {
-    const cutoff = Date.now() - this.idleReleaseMs;
-    for (const row of this.db.select().from(cloudWorkers).where(eq(cloudWorkers.state, 'assigned')).all()) {
-      if (Math.max(this.lastUsed.get(row.id) ?? 0, row.lastUsedAt ?? row.createdAt) > cutoff) continue;
-      this.markLost(row.id, `released after ${Math.round(this.idleReleaseMs / 1000)} s without use`);
-    }
-  }
-
   /** Gone without release(): persist, tell listeners, and have the provider clean up what is left of it. */
   private markLost(workerId: string, reason: string): void {
-    if (!this.markGone(workerId)) return;
+    if (!this.table.markGone(workerId)) return;
     this.log.warn('cloud worker lost', { workerId, reason });
     for (const listener of this.lostListeners) {
       try {
@@ -409,20 +276,6 @@ export class Orchestrator {
     }
     this.background(this.provider.destroy(workerId), 'destroying a lost cloud worker');
     this.fillPools();
-  }
-
-  /** Persist gone and forget the worker; false if it already was. */
-  private markGone(workerId: string): boolean {
-    this.endpoints.delete(workerId);
-    this.failures.delete(workerId);
-    this.lastUsed.delete(workerId);
-    this.touchPersisted.delete(workerId);
-    const result = this.db
-      .update(cloudWorkers)
-      .set({ state: 'gone', releasedAt: Date.now() })
-      .where(and(eq(cloudWorkers.id, workerId), ne(cloudWorkers.state, 'gone')))
-      .run();
-    return result.changes > 0;
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
@@ -441,22 +294,4 @@ export class Orchestrator {
   private async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
-}
-
-/**
- * GET /healthz of the agent at `url` (ws://…/): null if it answers 200, else what went wrong.
- * node:http without keep-alive rather than fetch: no lazily loaded client on the acquire path, no
- * pooled sockets, and the socket timeout also catches an agent that accepts but never answers.
- */
-function checkHealth(url: string): Promise<string | null> {
-  const target = new URL('/healthz', url);
-  target.protocol = 'http:';
-  return new Promise((resolve) => {
-    const req = http.get(target, { agent: false, timeout: HEALTH_TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode === 200 ? null : `HTTP ${res.statusCode}`));
-    });
-    req.once('timeout', () => req.destroy(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)));
-    req.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
 }

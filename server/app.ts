@@ -3,8 +3,9 @@
  * runtimes, the `/ws` gateway, tRPC and (optionally) the Next.js UI, behind one http.Server — and
  * wires them together. `server/main.ts` calls it for the real process; tests call it with PORT 0
  * and a temp DATA_DIR. No module-level state. Policy lives in the modules it wires: routing in
- * http/router.ts and http/routes.ts, the runtime factory in placements.ts, re-adoption after a
- * restart in readoption.ts, opening terminals and its errors in gateway/session-source.ts.
+ * http/router.ts and http/routes.ts, workspaces' places and runtimes in placements/ (re-adoption
+ * after a restart in placements/readoption.ts), opening terminals and its errors in
+ * gateway/session-source.ts.
  */
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
@@ -45,8 +46,8 @@ import { Metrics } from './observability/metrics';
 import { ScreenMirrors } from './agents/screen-mirror';
 import { createGuestGate } from './sharing/guest-access';
 import { ShareService } from './sharing/share-service';
-import { runtimeFactory } from './placements/factory';
-import { readoptTerminals } from './readoption';
+import { Placements } from './placements';
+import { readoptTerminals } from './placements/readoption';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
 
 export type { UiHandler } from './http/ui';
@@ -173,12 +174,10 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics });
   const { sshPool, runners, hosts, orchestrator, cloudInfo } = await buildRemote(opts, dataDir, dbh, metrics);
   const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
-  const runtimes = new RuntimeRegistry(
-    runtimeFactory({ localRuntime: opts.runtimeFor, terminalEnv: opts.terminalEnv, ptyHosts, orchestrator, hosts, sshPool, runners, log }),
-  );
+  const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, hosts, sshPool, runners, orchestrator, log });
+  const runtimes = new RuntimeRegistry((ws) => placements.build(ws));
   const files = new FileService();
-  const localBase = path.join(dataDir, 'workspaces');
-  const migrations = new MigrationService({ workspaces, runtimes, sessions, hosts, sshPool, orchestrator, localBase, log: log.child({ component: 'migration' }), observe: metrics });
+  const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, log: log.child({ component: 'migration' }), observe: metrics });
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
@@ -194,7 +193,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     observe: metrics,
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { workspaces, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { workspaces, placements, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;
@@ -210,7 +209,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   server.keepAliveTimeout = 5000;
   const url = await listen(server, config);
   // After listening: a browser that reconnects at once waits for it (sessionSource's find).
-  const readopted = readoptTerminals(workspaces, hosts, runtimes, sessions, ptyHosts, log);
+  const readopted = readoptTerminals(workspaces, placements, runtimes, sessions, log);
   adopting = readopted;
 
   const close = () =>

@@ -18,7 +18,8 @@ import { silentLogger } from '../../server/log';
 import type { FsEvent, PtyProcess } from '../../server/runtimes/runtime';
 import { SshPool, type PoolTarget } from '../../server/runtimes/ssh/pool';
 import { RunnerService, type RunnerMode } from '../../server/runtimes/ssh/runner-service';
-import { SshRuntime } from '../../server/runtimes/ssh/ssh-runtime';
+import type { DirectSshRuntime } from '../../server/runtimes/ssh/ssh-runtime';
+import { sshRuntime } from '../../server/runtimes/ssh/runner-runtime';
 import { startSshd, type TestSshd } from '../../server/testing/sshd';
 import { testPoolTarget } from '../../server/testing/ssh-pool-target';
 import { endRunnerDaemons } from '../../server/testing/runner-daemons';
@@ -69,7 +70,7 @@ export async function runnerFigures(opts: { quick: boolean }): Promise<RunnerFig
     const runners = new RunnerService({ pool, dataDir, log: silentLogger, graceMs: 60_000, lostAfterMs: 60_000, cacheDir, idleExitMs: 2000, onStatus: () => {} });
     cleanups.push(() => runners.dispose(), () => pool.dispose());
     const runtime = async (mode: RunnerMode, hostId = 'bench') =>
-      new SshRuntime({ pool, target, root: await sshd.makeRemoteDir(), runner: { host: runners.forHost(hostId, target), workspaceId: randomBytes(4).toString('hex'), settings: () => ({ mode, limits: {} }) } });
+      sshRuntime(mode, { pool, target, root: await sshd.makeRemoteDir() }, { host: runners.forHost(hostId, target), workspaceId: randomBytes(4).toString('hex'), limits: {} });
     return { pool, runners, runtime };
   };
   try {
@@ -145,7 +146,7 @@ export async function runnerFigures(opts: { quick: boolean }): Promise<RunnerFig
     lostLines += lines + 1 - next;
 
     // (q) watch latency.
-    const watchLatency = async (r: SshRuntime, label: string, samples: number): Promise<number> => {
+    const watchLatency = async (r: DirectSshRuntime, label: string, samples: number): Promise<number> => {
       const events: FsEvent[] = [];
       const sub = r.fs.watch((e) => events.push(...e));
       const times: number[] = [];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { LocalRuntime } from '../../server/runtimes/local/local-runtime';
 import type { PtyProcess } from '../../server/runtimes/runtime';
 import { SshPool } from '../../server/runtimes/ssh/pool';
-import { SshRuntime } from '../../server/runtimes/ssh/ssh-runtime';
+import { DirectSshRuntime } from '../../server/runtimes/ssh/ssh-runtime';
 import { silentLogger } from '../../server/log';
 import { startSshd } from '../../server/testing/sshd';
 import { testPoolTarget } from '../../server/testing/ssh-pool-target';
@@ -58,7 +58,7 @@ export async function sshFigures(opts: { dataFile: string; quick: boolean }) {
     const opens = opts.quick ? 10 : 30;
     const fresh: number[] = [];
     for (let i = 0; i < opens; i++) {
-      const rt = new SshRuntime({ pool: newPool(), target, root });
+      const rt = new DirectSshRuntime({ pool: newPool(), target, root });
       const t0 = performance.now();
       const p = await rt.openPty({ cols: 80, rows: 24, command: 'cat' });
       fresh.push(performance.now() - t0);
@@ -67,7 +67,7 @@ export async function sshFigures(opts: { dataFile: string; quick: boolean }) {
       pools.pop()!.dispose();
     }
     const warmPool = newPool();
-    const warm = new SshRuntime({ pool: warmPool, target, root });
+    const warm = new DirectSshRuntime({ pool: warmPool, target, root });
     (await warm.openPty({ cols: 80, rows: 24, command: 'cat' })).kill();
     const pooled: number[] = [];
     const held: PtyProcess[] = [];

@@ -15,7 +15,7 @@ import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { Runtime } from '../runtimes/runtime';
 import { SshPool } from '../runtimes/ssh/pool';
-import { SshRuntime } from '../runtimes/ssh/ssh-runtime';
+import { DirectSshRuntime } from '../runtimes/ssh/ssh-runtime';
 import { startSshd, type TestSshd } from '../testing/sshd';
 import { testPoolTarget } from '../testing/ssh-pool-target';
 import { startAgent, type Agent } from '../worker/agent';
@@ -100,7 +100,7 @@ describe('migrating git state', () => {
     await makeRepo(src);
     const local = new LocalRuntime(src, { env: ENV });
     const remoteRoot = await sshd.makeRemoteDir('migrated');
-    const ssh = new SshRuntime({ pool, target: testPoolTarget(sshd), root: remoteRoot });
+    const ssh = new DirectSshRuntime({ pool, target: testPoolTarget(sshd), root: remoteRoot });
     const cloud = new CloudRuntime({ endpoint: async () => ({ url: agent.url, secret }), id: 'cloud:m', log: silentLogger });
     const back = path.join(base, 'back');
     await mkdir(back);

@@ -6,37 +6,26 @@
  * subscriber that arrives late still sees every step.
  */
 import { EventEmitter, on } from 'node:events';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { randomId } from '../../lib/shared/ids';
-import type { Orchestrator } from '../cloud/orchestrator';
-import type { WorkerSize } from '../cloud/provider';
 import type { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtimes/runtime';
+import type { Placements, PlacementTarget, Provisioned } from '../placements';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
-import type { SshHostService } from '../hosts/host-service';
-import { endpointName, type SshPool } from '../runtimes/ssh/pool';
-import { prepareRemoteRoot } from '../runtimes/ssh/ssh-runtime';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import { captureState, git, isRepository, MigrationError } from './git-state';
 import { migrateGitState, type MigrationProgress } from './migrate';
 
-export type MigrationTarget = { kind: 'local' } | { kind: 'ssh'; hostId: string; path?: string } | { kind: 'cloud'; size?: WorkerSize };
+/** Where a move goes (a new workspace's `root` is not a move target). */
+export type MigrationTarget = Exclude<PlacementTarget, { kind: 'local' }> | { kind: 'local' };
 
 export interface MigrationEvent extends MigrationProgress {
   result?: { verified: { branch: string | null; head: string; files: 'identical' }; bytes: number; incremental: boolean; seconds: number; terminalsReopened: number };
   error?: string;
 }
 
-type Place = Pick<Workspace, 'kind' | 'root' | 'hostId' | 'workerId'>;
-
-interface Prepared {
-  place: Place;
-  label: string;
+interface Prepared extends Provisioned {
   runtime: Runtime;
-  /** Undo the preparation after a failure. */
-  cleanup(): Promise<void>;
 }
 
 interface Running {
@@ -52,20 +41,10 @@ export interface MigrationDeps {
   workspaces: WorkspaceService;
   runtimes: RuntimeRegistry;
   sessions: SessionRegistry;
-  hosts: SshHostService;
-  sshPool: SshPool;
-  orchestrator: Orchestrator;
-  /** DATA_DIR/workspaces: where local targets are created. */
-  localBase: string;
+  placements: Placements;
   log: Logger;
   /** Metrics: how long moves take, by outcome (done, failed, cancelled). */
   observe?: { migrationFinished(seconds: number, outcome: string): void };
-}
-
-function labelOf(ws: Place, hostName: (id: string) => string): string {
-  if (ws.kind === 'local') return 'this machine';
-  if (ws.kind === 'ssh') return `${hostName(ws.hostId ?? '')}:${ws.root}`;
-  return 'a cloud worker';
 }
 
 export class MigrationService {
@@ -80,14 +59,9 @@ export class MigrationService {
     return ws;
   }
 
-  private hostName = (userId: string) => (id: string) => this.deps.hosts.get(userId, id)?.name ?? 'SSH host';
-
   private checkTarget(userId: string, ws: Workspace, target: MigrationTarget): void {
-    if (target.kind === ws.kind && target.kind !== 'ssh') throw new MigrationError(`the workspace already runs on ${labelOf(ws, this.hostName(userId))}`);
-    if (target.kind === 'ssh') {
-      if (!this.deps.hosts.get(userId, target.hostId)) throw new MigrationError('no such SSH host');
-      if (ws.kind === 'ssh' && ws.hostId === target.hostId && (target.path === undefined || target.path === ws.root)) throw new MigrationError('the workspace already runs there');
-    }
+    this.deps.placements.check(userId, target);
+    if (this.deps.placements.isAt(ws, target)) throw new MigrationError(`the workspace already runs on ${this.deps.placements.label(ws, userId)}`);
   }
 
   /** What a move would carry, without changing anything. */
@@ -107,11 +81,10 @@ export class MigrationService {
     if (submodules.length) warnings.push(`${submodules.length} submodule(s) have commits or changes of their own that do not move; only their pointers do`);
     const terminals = this.deps.sessions.listForWorkspace(user.id, ws.id).filter((s) => !s.exited).length;
     if (terminals) warnings.push(`${terminals} running terminal(s) will be ended and reopened on the target`);
-    if (ws.kind === 'cloud') warnings.push('the cloud worker is released after the move, with its files');
-    const toLabel =
-      target.kind === 'local' ? 'this machine' : target.kind === 'cloud' ? 'a cloud worker' : `${this.hostName(user.id)(target.hostId)}:${target.path ?? `~/tether/${ws.name}`}`;
+    if (this.deps.placements.of(ws.kind).removalDeletesFiles) warnings.push(`${this.deps.placements.label(ws, user.id)} is released after the move, with its files`);
+    const toLabel = this.deps.placements.label({ kind: target.kind, root: target.kind === 'ssh' ? (target.path ?? `~/tether/${ws.name}`) : '', hostId: target.kind === 'ssh' ? target.hostId : null, workerId: null }, user.id);
     return {
-      from: { kind: ws.kind, label: labelOf(ws, this.hostName(user.id)) },
+      from: { kind: ws.kind, label: this.deps.placements.label(ws, user.id) },
       to: { kind: target.kind, label: toLabel },
       branch,
       head,
@@ -174,7 +147,7 @@ export class MigrationService {
     /** Terminals ended for the switch: reopened where the workspace stays if the switch fails. */
     let terminals: { cols: number; rows: number }[] = [];
     try {
-      prepared = await this.prepare(user.id, ws, target);
+      prepared = await this.prepare(user, ws, target);
       const source = this.deps.runtimes.forWorkspace(ws);
       const out = await migrateGitState(source, prepared.runtime, { onProgress: emit, signal: run.abort.signal });
       emit({ step: 'switch', message: `Switching the workspace to ${prepared.label}` });
@@ -193,9 +166,8 @@ export class MigrationService {
       await home.runtime.dispose();
       const reopened = await this.reopen(user.id, this.deps.workspaces.get(user.id, ws.id), terminals);
       terminals = [];
-      if (ws.kind === 'cloud' && ws.workerId) {
-        await this.deps.orchestrator.release(ws.workerId).catch((e: Error) => this.deps.log.warn('old cloud worker not released', { error: e.message }));
-      }
+      // What the old place held (a cloud worker) is given back.
+      await this.deps.placements.release(ws).catch((e: Error) => this.deps.log.warn('old place not released', { kind: ws.kind, error: e.message }));
       emit({
         step: 'done',
         message: `Moved to ${home.label}`,
@@ -230,43 +202,30 @@ export class MigrationService {
     return n;
   }
 
-  private async prepare(userId: string, ws: Workspace, target: MigrationTarget): Promise<Prepared> {
-    const temp = (place: Place): Workspace => ({ ...ws, id: `migration-${randomId()}`, ...place });
-    if (target.kind === 'cloud') {
-      const worker = await this.deps.orchestrator.acquire(userId, target.size ?? 'small');
-      const place: Place = { kind: 'cloud', root: `cloud:${worker.id}`, hostId: null, workerId: worker.id };
-      const runtime = this.deps.runtimes.build(temp(place));
-      return { place, label: 'a cloud worker', runtime, cleanup: async () => (await runtime.dispose(), await this.deps.orchestrator.release(worker.id)) };
-    }
-    if (target.kind === 'local') {
-      let dir = path.join(this.deps.localBase, userId, ws.name);
-      for (let n = 2; await readdir(dir).then((e) => e.length > 0, () => false); n++) dir = path.join(this.deps.localBase, userId, `${ws.name}-${n}`);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const place: Place = { kind: 'local', root: dir, hostId: null, workerId: null };
-      const runtime = this.deps.runtimes.build(temp(place));
-      return { place, label: 'this machine', runtime, cleanup: async () => (await runtime.dispose(), await rm(dir, { recursive: true, force: true })) };
-    }
-    const host = this.deps.hosts.get(userId, target.hostId);
-    if (!host) throw new MigrationError('no such SSH host');
-    const root = await prepareRemoteRoot(this.deps.sshPool, this.deps.hosts.poolTarget(host), target.path?.trim() || `~/tether/${ws.name}`);
-    const place: Place = { kind: 'ssh', root, hostId: host.id, workerId: null };
-    const runtime = this.deps.runtimes.build(temp(place));
-    const existing = await runtime.fs.readdir('');
-    if (existing.length > 0 && !(await isRepository(runtime))) {
-      await runtime.dispose();
-      throw new MigrationError(`${endpointName(host.target)}:${root} is not empty; choose an empty folder (or a clone of this repository)`);
-    }
-    const fresh = existing.length === 0;
-    return {
-      place,
-      label: `${host.name}:${root}`,
+  /** Make the target ready and build a runtime on it; a folder the user named must be empty or a clone. */
+  private async prepare(user: { id: string; role: string }, ws: Workspace, target: MigrationTarget): Promise<Prepared> {
+    const provisioned = await this.deps.placements.provision({ user, name: ws.name, target, forMove: true });
+    const runtime = this.deps.runtimes.build({ ...ws, id: `migration-${randomId()}`, ...provisioned.place });
+    let fresh = false;
+    const prepared: Prepared = {
+      ...provisioned,
       runtime,
       cleanup: async () => {
         // Leave a folder that had content as it was (only scratch was added, and is gone); empty a fresh one.
         if (fresh) for (const e of await runtime.fs.readdir('').catch(() => [])) await runtime.fs.rm(e.name).catch(() => {});
         await runtime.dispose();
+        await provisioned.cleanup();
       },
     };
+    if (provisioned.userFolder) {
+      const existing = await runtime.fs.readdir('').catch(async (err) => (await prepared.cleanup().catch(() => {}), Promise.reject(err)));
+      if (existing.length > 0 && !(await isRepository(runtime))) {
+        await prepared.cleanup().catch(() => {});
+        throw new MigrationError(`${provisioned.label} is not empty; choose an empty folder (or a clone of this repository)`);
+      }
+      fresh = existing.length === 0;
+    }
+    return prepared;
   }
 }
 

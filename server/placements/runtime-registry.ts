@@ -3,14 +3,14 @@ import type { Runtime } from '../runtimes/runtime';
 
 /** One Runtime per workspace, built on first use and disposed with the gateway. */
 export class RuntimeRegistry {
-  private readonly runtimes = new Map<string, Runtime>();
+  private readonly runtimes = new Map<string, { ws: Workspace; runtime: Runtime }>();
 
   constructor(private readonly factory: (ws: Workspace) => Runtime) {}
 
   forWorkspace(ws: Workspace): Runtime {
-    let r = this.runtimes.get(ws.id);
-    if (!r) this.runtimes.set(ws.id, (r = this.factory(ws)));
-    return r;
+    let e = this.runtimes.get(ws.id);
+    if (!e) this.runtimes.set(ws.id, (e = { ws, runtime: this.factory(ws) }));
+    return e.runtime;
   }
 
   /** A runtime for a workspace-to-be (a migration target), not cached. */
@@ -20,13 +20,20 @@ export class RuntimeRegistry {
 
   /** Dispose the runtime of a workspace that is going away. */
   async drop(workspaceId: string): Promise<void> {
-    const r = this.runtimes.get(workspaceId);
+    const e = this.runtimes.get(workspaceId);
     this.runtimes.delete(workspaceId);
-    await r?.dispose();
+    await e?.runtime.dispose();
+  }
+
+  /** The settings runtimes were built with changed (an SSH host's runner mode): the runtimes of the
+   * matching workspaces are disposed, and built again on next use. Terminals already open keep
+   * running; they do not belong to the runtime. */
+  async rebuild(match: (ws: Workspace) => boolean): Promise<void> {
+    await Promise.allSettled([...this.runtimes.values()].filter((e) => match(e.ws)).map((e) => this.drop(e.ws.id)));
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([...this.runtimes.values()].map((r) => r.dispose()));
+    await Promise.allSettled([...this.runtimes.values()].map((e) => e.runtime.dispose()));
     this.runtimes.clear();
   }
 }

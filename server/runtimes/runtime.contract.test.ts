@@ -18,7 +18,7 @@ import { CloudRuntime } from './cloud/cloud-runtime';
 import { LocalRuntime } from './local/local-runtime';
 import type { FsEvent, PtyProcess, Runtime } from './runtime';
 import { SshPool } from './ssh/pool';
-import { SshRuntime } from './ssh/ssh-runtime';
+import { DirectSshRuntime } from './ssh/ssh-runtime';
 
 interface Fixture {
   runtime: Runtime;
@@ -76,7 +76,7 @@ const fixtures: Record<string, () => Promise<Fixture>> = {
   async ssh() {
     const sshd: TestSshd = await startSshd();
     const pool = new SshPool({ log: silentLogger });
-    const runtime = new SshRuntime({ pool, target: testPoolTarget(sshd), root: await sshd.makeRemoteDir(), watchIntervalMs: 300 });
+    const runtime = new DirectSshRuntime({ pool, target: testPoolTarget(sshd), root: await sshd.makeRemoteDir(), watchIntervalMs: 300 });
     return {
       runtime,
       async close() {

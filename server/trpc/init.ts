@@ -7,6 +7,7 @@ import type { TerminalSession } from '../core/session';
 import { sessionInShare } from '../sharing/guest-access';
 import { translatedStream, translateTrpcError } from './errors';
 import type { Logger } from '../log';
+import type { Placements } from '../placements';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { SshHostService } from '../hosts/host-service';
 import type { RunnerService } from '../runtimes/ssh/runner-service';
@@ -26,6 +27,7 @@ export interface TrpcServices {
   sessions: SessionRegistry;
   tokens: TokenService;
   runtimes: RuntimeRegistry;
+  placements: Placements;
   files: FileService;
   hosts: SshHostService;
   sshPool: SshPool;

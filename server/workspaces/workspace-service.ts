@@ -21,6 +21,9 @@ export interface Workspace {
   createdAt: number;
 }
 
+/** Where a workspace is: what its placement (server/placements) records. */
+export type Place = Pick<Workspace, 'kind' | 'root' | 'hostId' | 'workerId'>;
+
 const COLUMNS = {
   id: workspaces.id,
   name: workspaces.name,
@@ -67,24 +70,27 @@ export class WorkspaceService {
   }
 
   /**
-   * Create a local workspace. Without `root` it gets `<baseDir>/<userId>/<name>`; a `root` (an
-   * existing absolute directory) is for admins only — the caller checks the role.
+   * Create a local workspace (the local placement's folder rules: `localFolder`).
    */
   async create(userId: string, name: string, root?: string): Promise<Workspace> {
     this.checkName(userId, name);
-    let dir: string;
+    return this.record(userId, name, { kind: 'local', root: await this.localFolder(userId, name, root), hostId: null, workerId: null });
+  }
+
+  /**
+   * The folder of a new local workspace: without `root`, `<baseDir>/<userId>/<name>` (created);
+   * a `root` (an existing absolute directory) is for admins only — the caller checks the role.
+   */
+  async localFolder(userId: string, name: string, root?: string): Promise<string> {
     if (root !== undefined) {
       if (!path.isAbsolute(root) || root.includes('\0')) throw new WorkspaceError('bad_request', 'the workspace path must be absolute');
       const s = await stat(root).catch(() => null);
       if (!s?.isDirectory()) throw new WorkspaceError('bad_request', `${root} is not an existing directory`);
-      dir = path.resolve(root);
-    } else {
-      dir = path.resolve(this.baseDir, userId, name);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return path.resolve(root);
     }
-    const ws: Workspace = { id: randomId(), name, kind: 'local', root: dir, hostId: null, workerId: null, createdAt: Date.now() };
-    this.db.insert(workspaces).values({ ...ws, userId }).run();
-    return ws;
+    const dir = path.resolve(this.baseDir, userId, name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
   }
 
   /** Validate a name for a new workspace of `userId` (call before preparing its folder). */
@@ -97,24 +103,16 @@ export class WorkspaceService {
     }
   }
 
-  /** Record a workspace in `root` (absolute, real, already created) on an SSH host of the user. */
-  createOnHost(userId: string, name: string, hostId: string, root: string): Workspace {
+  /** Record a workspace at a place already prepared (its placement's `provision`). */
+  record(userId: string, name: string, place: Place): Workspace {
     this.checkName(userId, name);
-    const ws: Workspace = { id: randomId(), name, kind: 'ssh', root, hostId, workerId: null, createdAt: Date.now() };
-    this.db.insert(workspaces).values({ ...ws, userId }).run();
-    return ws;
-  }
-
-  /** Record a workspace served by a cloud worker assigned to the user. */
-  createOnWorker(userId: string, name: string, workerId: string): Workspace {
-    this.checkName(userId, name);
-    const ws: Workspace = { id: randomId(), name, kind: 'cloud', root: `cloud:${workerId}`, hostId: null, workerId, createdAt: Date.now() };
+    const ws: Workspace = { id: randomId(), name, ...place, createdAt: Date.now() };
     this.db.insert(workspaces).values({ ...ws, userId }).run();
     return ws;
   }
 
   /** Point a workspace at another place (after a verified migration). */
-  relocate(userId: string, id: string, to: Pick<Workspace, 'kind' | 'root' | 'hostId' | 'workerId'>): void {
+  relocate(userId: string, id: string, to: Place): void {
     this.db.update(workspaces).set(to).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
   }
 

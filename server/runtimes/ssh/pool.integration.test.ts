@@ -12,7 +12,7 @@ import { startTcpProxy } from '../../testing/tcp-proxy';
 import type { PtyProcess } from '../runtime';
 import { SshError } from './errors';
 import { SshPool, type PoolOptions } from './pool';
-import { SshRuntime } from './ssh-runtime';
+import { DirectSshRuntime } from './ssh-runtime';
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -61,7 +61,7 @@ afterAll(() => sshd?.close());
 describe('SshPool', () => {
   it('makes one handshake for 100 concurrent terminal opens', async () => {
     const p = pool({ maxChannels: 128 });
-    const rt = new SshRuntime({ pool: p, target: testPoolTarget(sshd), root: await sshd.makeRemoteDir() });
+    const rt = new DirectSshRuntime({ pool: p, target: testPoolTarget(sshd), root: await sshd.makeRemoteDir() });
     const logins = sshd.acceptedLogins();
     const terms = await Promise.all(Array.from({ length: 100 }, () => rt.openPty({ cols: 80, rows: 24, command: 'cat' })));
     expect(p.health()[0]).toMatchObject({ handshakes: 1, connections: 1, state: 'ready' });
@@ -94,7 +94,7 @@ describe('SshPool', () => {
   it('reports a dropped connection on the terminal, backs off, and recovers when sshd returns', async () => {
     const p = pool({ backoffBaseMs: 300, backoffMaxMs: 2000 });
     const target = testPoolTarget(sshd);
-    const rt = new SshRuntime({ pool: p, target, root: await sshd.makeRemoteDir() });
+    const rt = new DirectSshRuntime({ pool: p, target, root: await sshd.makeRemoteDir() });
     const term = await rt.openPty({ cols: 80, rows: 24 });
     await echoes(term, 'before-drop');
     const ended = new Promise<{ code: number | null; lost?: string }>((resolve) => term.onExit((e, lost) => resolve({ code: e.code, lost })));
@@ -210,7 +210,7 @@ describe('SshPool', () => {
   it('reaches a host through a jump host (ProxyJump)', async () => {
     const p = pool();
     const jump = { host: sshd.host, port: sshd.port, username: sshd.user, identityFiles: [] };
-    const rt = new SshRuntime({ pool: p, target: testPoolTarget(sshd, { userId: 'jumper', jumps: [jump] }), root: await sshd.makeRemoteDir() });
+    const rt = new DirectSshRuntime({ pool: p, target: testPoolTarget(sshd, { userId: 'jumper', jumps: [jump] }), root: await sshd.makeRemoteDir() });
     const logins = sshd.acceptedLogins();
     const r = await rt.exec(['sh', '-c', 'echo "$SSH_CONNECTION"']);
     // Two logins: the jump host, then the target through a forwarded channel.

@@ -1,93 +1,27 @@
 /**
- * SSH runtime: a workspace in a directory on the user's server. `exec` runs an argv (every word
- * quoted; never a shell string built from values) under the remote `timeout` when the server has
- * it; files go over SFTP (sftp-fs.ts).
- *
- * Terminals, per host setting (`runner: auto | always | never`):
- * - in the SSH runner (runner-service.ts): they live in a daemon on the host, survive a dropped
- *   connection and a gateway restart, and resume by offset; file watching is inotify there;
- * - direct: exec channels with a PTY on a pooled connection; a terminal whose connection drops
- *   ends with `lost` set, and files are watched by polling over SFTP. `auto` uses direct SSH
- *   when the runner cannot run on the host (no node…), with the reason in the host's status.
+ * Direct SSH runtime: a workspace in a directory on the user's server, over pooled connections.
+ * `exec` runs an argv (every word quoted; never a shell string built from values) under the
+ * remote `timeout` when the server has it; files go over SFTP (sftp-fs.ts) and are watched by
+ * polling; terminals are exec channels with a PTY (ssh-pty.ts), and one whose connection drops
+ * ends with `lost` set. The runner's runtimes (runner-runtime.ts) build on this one.
  */
-import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import type { ExitInfo } from '../../../lib/protocol';
-import type { SessionLimits } from '../limits';
-import { AgentFs } from '../agent/agent-fs';
-import { AgentTerminals } from '../agent/agent-pty';
-import type { Disposable, ExecOptions, ExecResult, FsEvent, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
+import type { Client, SFTPWrapper } from 'ssh2';
+import type { AgentFs } from '../agent/agent-fs';
+import type { Disposable, ExecOptions, ExecResult, FsEvent, PtyOptions, PtyProcess, Runtime, RuntimeHealth } from '../runtime';
 import { RuntimeError } from '../runtime';
 import { WatchFanout } from '../watch-fanout';
 import { SshError } from './errors';
 import { endpointName, type PoolTarget, type SshPool } from './pool';
-import { RunnerUnavailableError, type HostRunner, type RunnerMode } from './runner-service';
 import { SftpFs, call, type SftpSource } from './sftp-fs';
-import { openExec, runLine, shellQuote, type ExecHandle } from './ssh-exec';
+import { openExec, runLine, shellQuote } from './ssh-exec';
+import { SshPty } from './ssh-pty';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
 /** After the remote `timeout` should have fired, the channel is closed from here. */
 const LOCAL_TIMEOUT_GRACE_MS = 5000;
-const KILL_GRACE_MS = 3000;
 
-class SshPty implements PtyProcess {
-  readonly pid = undefined;
-  private ended = false;
-  private killTimer: NodeJS.Timeout | undefined;
-  private readonly exitListeners: ((exit: ExitInfo, lost?: string) => void)[] = [];
-  private ending: [ExitInfo, string | undefined] | null = null;
-  private readonly channel: ClientChannel;
-
-  constructor(
-    handle: ExecHandle,
-    readonly command: string,
-    private readonly where: string,
-  ) {
-    this.channel = handle.channel;
-    handle.once('close', () => {
-      this.ended = true;
-      clearTimeout(this.killTimer);
-      const lost = handle.exit ? undefined : `the connection to ${this.where} was lost`;
-      this.ending = [handle.exit ?? { code: null, signal: null }, lost];
-      for (const l of this.exitListeners) l(...this.ending);
-    });
-  }
-
-  onData(listener: (data: Uint8Array) => void): void {
-    this.channel.on('data', listener);
-    this.channel.stderr.on('data', listener);
-  }
-  onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
-    const ending = this.ending;
-    if (ending) queueMicrotask(() => listener(...ending));
-    else this.exitListeners.push(listener);
-  }
-  write(data: Uint8Array): void {
-    if (!this.ended) this.channel.write(data);
-  }
-  resize(cols: number, rows: number): void {
-    if (!this.ended) this.channel.setWindow(rows, cols, 0, 0);
-  }
-  pause(): void {
-    this.channel.pause();
-  }
-  resume(): void {
-    this.channel.resume();
-  }
-  kill(): void {
-    if (this.ended) return;
-    this.channel.resume(); // let the last output drain so EXIT follows every byte
-    this.channel.signal('HUP');
-    // Closing the channel closes the PTY: the shell gets SIGHUP from the kernel too.
-    this.channel.close();
-    this.killTimer ??= setTimeout(() => this.channel.destroy(), KILL_GRACE_MS);
-  }
-  dispose(): void {
-    this.kill();
-  }
-}
-
-/** SFTP files, watched through the runner's inotify when the runner serves the workspace. */
+/** SFTP files, watched through the runner's inotify when a runner serves the workspace, by polling otherwise. */
 class SshFs extends SftpFs {
   private readonly fanout: WatchFanout;
 
@@ -118,80 +52,41 @@ class SshFs extends SftpFs {
   }
 }
 
-export interface SshRunnerUse {
-  host: HostRunner;
-  /** The workspace's name on the runner. */
-  workspaceId: string;
-  /** The host's current settings (read at each use: they can change while the runtime lives). */
-  settings(): { mode: RunnerMode; limits: SessionLimits };
-}
-
 export interface SshRuntimeOptions {
   pool: SshPool;
   target: PoolTarget;
   /** Workspace folder on the server: absolute, `~/dir`, or relative to the login directory. */
   root: string;
   watchIntervalMs?: number;
-  /** The host's runner and how to use it; without it (or mode `never`) terminals are direct. */
-  runner?: SshRunnerUse;
 }
 
-export class SshRuntime implements Runtime {
+export class DirectSshRuntime implements Runtime {
   readonly id: string;
   readonly fs: SshFs;
   private sftpSession: Promise<SFTPWrapper> | null = null;
   private hasTimeout: Promise<boolean> | null = null;
   private disposed = false;
-  private readonly runnerTerminals: AgentTerminals | null = null;
-  private readonly runnerFs: AgentFs | null = null;
 
-  constructor(private readonly opts: SshRuntimeOptions) {
+  constructor(protected readonly opts: SshRuntimeOptions) {
     this.id = `ssh:${endpointName(opts.target.target)}:${opts.root}`;
-    const r = opts.runner;
-    if (r) {
-      this.runnerTerminals = new AgentTerminals(r.host.agent, r.workspaceId);
-      this.runnerFs = new AgentFs(r.host.agent, () => {}, r.workspaceId);
-    }
-    this.fs = new SshFs({ sftp: () => this.sftp() }, opts.root, { watchIntervalMs: opts.watchIntervalMs ?? 2000, maxWatchedEntries: 20_000 }, async () =>
-      (await this.useRunner()) ? this.runnerFs : null,
-    );
+    this.fs = new SshFs({ sftp: () => this.sftp() }, opts.root, { watchIntervalMs: opts.watchIntervalMs ?? 2000, maxWatchedEntries: 20_000 }, () => this.watchSource());
   }
 
   get where(): string {
     return endpointName(this.opts.target.target);
   }
 
-  /**
-   * Whether this workspace's terminals go to the runner: connects (deploying if needed) and binds
-   * the workspace. `auto` answers false when the runner cannot run on the host; `always` throws.
-   */
-  async useRunner(): Promise<boolean> {
-    const r = this.opts.runner;
-    const { mode, limits } = r?.settings() ?? { mode: 'never', limits: {} };
-    if (!r || mode === 'never') return false;
-    try {
-      await r.host.ensureBound(r.workspaceId, await this.fs.rootReal(), limits);
-      return true;
-    } catch (err) {
-      if (err instanceof RunnerUnavailableError && mode === 'auto') return false;
-      if (err instanceof RunnerUnavailableError) throw new RuntimeError('spawn_failed', `${err.message} (this host is set to always use the runner)`);
-      throw err;
-    }
+  /** Who watches the files for change events: null, polling over SFTP (a runner's runtime: its inotify). */
+  protected watchSource(): Promise<AgentFs | null> {
+    return Promise.resolve(null);
   }
 
-  async runningTerminals(): Promise<RunningTerminal[]> {
-    if (!this.runnerTerminals || !(await this.useRunner())) return [];
-    return this.runnerTerminals.running();
+  openPty(opts: PtyOptions): Promise<PtyProcess> {
+    return this.openDirectPty(opts);
   }
 
-  attachPty(t: RunningTerminal): Promise<PtyProcess> {
-    if (!this.runnerTerminals) return Promise.reject(new RuntimeError('unavailable', 'this workspace does not use the runner'));
-    return this.runnerTerminals.attach(t);
-  }
-
-  async openPty(opts: PtyOptions): Promise<PtyProcess> {
-    if (this.runnerTerminals && (await this.useRunner())) return this.runnerTerminals.open(opts);
-    // Direct SSH.
+  /** A login shell (or `command`) in an exec channel with a PTY. */
+  protected async openDirectPty(opts: PtyOptions): Promise<PtyProcess> {
     const cwd = await this.cwd(opts.cwd);
     const shell = opts.command ? `"\${SHELL:-/bin/sh}" -c ${shellQuote(opts.command)}` : `"\${SHELL:-/bin/sh}" -l`;
     const line = `export TERM_PROGRAM=tether COLORTERM=truecolor; cd ${shellQuote(cwd)} && exec ${shell}`;
@@ -261,7 +156,6 @@ export class SshRuntime implements Runtime {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.fs.dispose();
-    this.runnerFs?.dispose();
     const s = this.sftpSession;
     this.sftpSession = null;
     if (s) (await s.catch(() => null))?.end();

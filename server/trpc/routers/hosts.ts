@@ -83,7 +83,12 @@ export const hostsRouter = router({
   /** How the host runs terminals (`auto`: the runner when it can run there), and their limits. */
   setRunner: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), mode: z.enum(RUNNER_MODES as [RunnerMode, ...RunnerMode[]]), limits: runnerLimits }))
-    .mutation(({ ctx, input }) => view(ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool)),
+    .mutation(async ({ ctx, input }) => {
+      const host = view(ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool);
+      // The host's workspaces get runtimes built for the new setting; open terminals stay where they are.
+      await ctx.runtimes.rebuild((ws) => ws.hostId === input.id);
+      return host;
+    }),
 
   /** Connect the host's runner now (deploying it if needed) and answer the outcome. */
   checkRunner: authedProcedure.input(hostId).mutation(async ({ ctx, input }) => {

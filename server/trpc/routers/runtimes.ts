@@ -14,22 +14,20 @@ export const runtimesRouter = router({
   workspace: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
     const ws = ctx.workspaces.get(ctx.user.id, input.id);
     if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-    const host = ws.hostId ? ctx.hosts.get(ctx.user.id, ws.hostId) : null;
     let health;
     try {
       health = await ctx.runtimes.forWorkspace(ws).health();
     } catch (err) {
       health = { ok: false, detail: (err as Error).message };
     }
-    const pool = host ? ctx.sshPool.healthOf(ctx.user.id, host.target) : null;
-    const worker = ws.workerId ? ctx.orchestrator.get(ws.workerId) : null;
+    const { worker, host, pool } = ctx.placements.of(ws.kind).status(ws, ctx.user.id);
     return {
-      ...(ws.kind === 'cloud' ? { worker: worker ? { id: worker.id, state: worker.state, size: worker.size } : null } : {}),
+      ...(worker !== undefined ? { worker } : {}),
       kind: ws.kind,
       ok: health.ok,
       detail: health.detail ?? null,
-      host: host ? { id: host.id, name: host.name } : null,
-      pool: pool ? { state: pool.state, connections: pool.connections, channels: pool.channels, failures: pool.failures, nextRetryAt: pool.nextRetryAt, connectMs: pool.connectMs, lastError: pool.lastError } : null,
+      host,
+      pool,
     };
   }),
 });

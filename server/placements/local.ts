@@ -1,0 +1,51 @@
+/** This machine: a folder here; terminals in the pty host (they outlive the gateway) or in-process. */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TetherError } from '../errors';
+import { LocalRuntime } from '../runtimes/local/local-runtime';
+import type { PtyHosts } from '../runtimes/local/pty-host';
+import type { Runtime } from '../runtimes/runtime';
+import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
+import type { Placement } from './placement';
+
+export interface LocalPlacementDeps {
+  workspaces: WorkspaceService;
+  /** DATA_DIR/workspaces: where moved-in workspaces get a folder. */
+  base: string;
+  /** Where terminals live when they should outlive the gateway; null: in the gateway. */
+  ptyHosts: PtyHosts | null;
+  /** Extra environment for terminals. */
+  terminalEnv?: Record<string, string>;
+  /** Builds the runtime instead of the default (tests). */
+  runtimeFor?: (ws: Workspace) => Runtime;
+}
+
+const LABEL = 'this machine';
+
+export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
+  const { ptyHosts, terminalEnv } = deps;
+  return {
+    kind: 'local',
+    build: (ws) => deps.runtimeFor?.(ws) ?? new LocalRuntime(ws.root, { env: terminalEnv, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, terminalEnv) }),
+    check: () => {},
+    async provision({ user, name, target, forMove }) {
+      if (!forMove) {
+        if (target.root !== undefined && user.role !== 'admin') throw new TetherError('forbidden', 'Only an admin can place a workspace at a custom path');
+        const root = await deps.workspaces.localFolder(user.id, name, target.root);
+        return { place: { kind: 'local', root, hostId: null, workerId: null }, label: LABEL, cleanup: async () => {} };
+      }
+      // A move gets a fresh folder: <name>, or <name>-2… when that one has content.
+      let dir = path.join(deps.base, user.id, name);
+      for (let n = 2; await readdir(dir).then((e) => e.length > 0, () => false); n++) dir = path.join(deps.base, user.id, `${name}-${n}`);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return { place: { kind: 'local', root: dir, hostId: null, workerId: null }, label: LABEL, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+    isAt: (place) => place.kind === 'local',
+    label: () => LABEL,
+    release: async () => {},
+    removalDeletesFiles: false,
+    // Only the pty host keeps terminals across a gateway restart.
+    mayHaveTerminals: () => ptyHosts !== null,
+    status: () => ({ host: null, pool: null }),
+  };
+}

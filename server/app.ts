@@ -4,8 +4,8 @@
  * wires them together. `server/main.ts` calls it for the real process; tests call it with PORT 0
  * and a temp DATA_DIR. No module-level state. Policy lives in the modules it wires: routing in
  * http/router.ts and http/routes.ts, workspaces' places and runtimes in placements/ (re-adoption
- * after a restart in placements/readoption.ts), opening terminals and its errors in
- * gateway/session-source.ts.
+ * after a restart in placements/readoption.ts), opening terminals in gateway/session-source.ts,
+ * sharing around the terminal core in sharing/shared-session.ts (README: Architecture).
  */
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
@@ -45,6 +45,7 @@ import { gauges } from './observability/gauges';
 import { Metrics } from './observability/metrics';
 import { ScreenMirrors } from './agents/screen-mirror';
 import { createGuestGate } from './sharing/guest-access';
+import { ownerParticipant, PresenceBoard, sharedSessions } from './sharing/shared-session';
 import { ShareService } from './sharing/share-service';
 import { Placements } from './placements';
 import { readoptTerminals } from './placements/readoption';
@@ -179,21 +180,22 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const files = new FileService();
   const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, log: log.child({ component: 'migration' }), observe: metrics });
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
+  const presence = new PresenceBoard();
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
   let adopting: Promise<unknown> = Promise.resolve();
   const source = sessionSource({ registry: sessions, workspaces, runtimes, onLimit: (limit) => metrics.limitHit(limit), adopting: () => adopting });
   const gateway: WsGateway = new WsGateway({
     authenticator,
-    guests: createGuestGate(shares, source),
-    sessions: source,
+    guests: createGuestGate(shares, source, presence),
+    sessionsFor: (user) => sharedSessions(source, ownerParticipant(user), presence),
     limits: config.limits,
     trustedOrigins: config.trustedOrigins,
     log: log.child({ component: 'gateway' }),
     observe: metrics,
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { workspaces, placements, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;

@@ -4,7 +4,7 @@
  * behind (socket blocked, window full, or replay after attach/resume).
  */
 import type { ExitInfo, Opened, SessionEvent } from '../../lib/protocol';
-import type { Participant, SessionViewer, TerminalSession } from './session';
+import type { SessionHandle, SessionViewer } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
 export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
@@ -25,7 +25,7 @@ export interface ChannelSink {
 }
 
 /** What OPENED says for an attachment of `session` that sends from `from`. */
-export function openedFor(session: TerminalSession, from: number, snapshot: boolean): Opened {
+export function openedFor(session: SessionHandle, from: number, snapshot: boolean): Opened {
   return {
     session: session.id,
     offset: from,
@@ -48,11 +48,10 @@ export class Channel implements SessionViewer {
 
   constructor(
     readonly id: number,
-    readonly session: TerminalSession,
+    readonly session: SessionHandle,
     from: number,
     private readonly sink: ChannelSink,
     private readonly highWater: number,
-    readonly participant?: Participant,
   ) {
     this.sent = from;
     this.ackedOffset = from;

@@ -28,7 +28,7 @@ import type { Logger } from '../log';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { Channel, openedFor, type ChannelSink } from './channel';
 import { GatewayError } from './errors';
-import type { Participant, TerminalSession } from './session';
+import type { SessionHandle } from './session';
 
 export interface ConnectionLimits {
   maxChannelsPerConnection: number;
@@ -44,18 +44,18 @@ export interface ConnectionLimits {
 export interface ConnectionUser {
   id: string;
   name: string;
-  /** Who this is in presence lists; default: the owner (`owner:<id>`). */
-  participant?: Participant;
-  /** A `view` share guest: INPUT, RESIZE and KILL are refused per frame. */
-  readOnly?: boolean;
 }
 
-/** What a connection needs to find or create sessions; errors carry a protocol error code. */
-export interface SessionSource {
-  create(user: ConnectionUser, req: OpenRequest & { workspace: string }): Promise<TerminalSession>;
+/**
+ * What a connection needs to find or create sessions; errors carry a protocol error code. The
+ * sessions may be decorated (sharing's SharedSession): a GatewayError thrown by one of their
+ * operations is answered to the client as an ERROR on the channel.
+ */
+export interface SessionSource<S extends SessionHandle = SessionHandle> {
+  create(user: ConnectionUser, req: OpenRequest & { workspace: string }): Promise<S>;
   /** May wait (a gateway that just started is still re-adopting terminals that outlived it). */
-  find(user: ConnectionUser, sessionId: string): TerminalSession | null | Promise<TerminalSession | null>;
-  forget(session: TerminalSession): void;
+  find(user: ConnectionUser, sessionId: string): S | null | Promise<S | null>;
+  forget(session: SessionHandle): void;
 }
 
 /** Metrics: terminal bytes through this connection. */
@@ -73,7 +73,7 @@ export interface ConnectionExtension {
 
 /** Where replay starts for an attach: exact resume when the ring still has the bytes, otherwise a
  * reset ("snapshot") starting at a line boundary near the oldest retained byte. */
-export function replayStart(session: TerminalSession, resumeFrom: number | undefined): { from: number; snapshot: boolean } {
+export function replayStart(session: SessionHandle, resumeFrom: number | undefined): { from: number; snapshot: boolean } {
   const ring = session.ring;
   const want = resumeFrom ?? 0;
   // Up to knownEnd, not just ring.end: right after a gateway restart a terminal's history is
@@ -100,8 +100,6 @@ export class Connection implements ChannelSink {
   private errorTimes: number[] = [];
   private closed = false;
   private readonly helloTimer: NodeJS.Timeout;
-  private readonly participant: Participant;
-  private readonly asGuest: boolean;
 
   constructor(
     /** A browser's WebSocket, or an agent link (WebSocket or length-prefixed stream). */
@@ -113,8 +111,6 @@ export class Connection implements ChannelSink {
     private readonly extension?: ConnectionExtension,
     private readonly observe?: ConnectionObserver,
   ) {
-    this.participant = user.participant ?? { id: `owner:${user.id}`, name: user.name, role: 'owner', scope: 'owner' };
-    this.asGuest = this.participant.role === 'guest';
     this.helloTimer = setTimeout(() => this.close(CloseCode.PROTOCOL, 'no HELLO received'), limits.helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => this.dispose());
@@ -269,29 +265,32 @@ export class Connection implements ChannelSink {
   private onChannelFrame(ch: Channel, frame: Extract<ClientFrame, { type: 'input' | 'answer' | 'resize' | 'ack' | 'detach' | 'kill' }>): void {
     switch (frame.type) {
       case 'input':
-        if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; your input was not sent');
         if (!ch.session.running) return this.sendError(ch.id, ErrorCode.EXITED, 'the process has exited; input was not delivered');
-        this.observe?.inputReceived(frame.data.byteLength);
-        return ch.session.write(frame.data, this.participant, ch);
+        return this.guarded(ch, () => {
+          ch.session.write(frame.data, ch);
+          this.observe?.inputReceived(frame.data.byteLength);
+        });
       case 'answer':
-        // Not an error when dropped: every viewer's emulator answers, only the driver's counts
-        // (never a guest's: guests never drive).
+        // Not an error when dropped: every viewer's emulator answers, only the driver's counts.
         ch.session.answer(frame.data, ch);
         return;
       case 'resize':
-        if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot resize the terminal');
-        return ch.session.resize(frame.cols, frame.rows, ch, this.asGuest);
+        return this.guarded(ch, () => ch.session.resize(frame.cols, frame.rows, ch));
       case 'ack':
         return ch.ack(frame.processed);
       case 'detach':
         this.channels.delete(ch.id);
         return ch.detach();
       case 'kill':
-        if (this.user.readOnly) return this.sendError(ch.id, ErrorCode.FORBIDDEN, 'this share link is view-only; it cannot end the terminal');
-        if (ch.session.running) return ch.session.kill();
-        this.channels.delete(ch.id);
-        ch.detach();
-        return this.sessions.forget(ch.session);
+        return this.guarded(ch, () => {
+          const running = ch.session.running;
+          ch.session.kill();
+          if (running) return;
+          // An exited terminal: KILL forgets it.
+          this.channels.delete(ch.id);
+          ch.detach();
+          this.sessions.forget(ch.session);
+        });
       default:
         return assertNever(frame);
     }
@@ -305,7 +304,7 @@ export class Connection implements ChannelSink {
       return this.sendError(channel, ErrorCode.LIMIT, `at most ${this.limits.maxChannelsPerConnection} terminals per connection`);
     }
     this.opening.add(channel);
-    let session: TerminalSession | null;
+    let session: SessionHandle | null;
     try {
       session =
         req.workspace !== undefined
@@ -321,12 +320,26 @@ export class Connection implements ChannelSink {
     if (!session) return this.sendError(channel, ErrorCode.NOT_FOUND, 'no such terminal session (it may have been closed)');
     if (this.closed) return;
     const { from, snapshot } = replayStart(session, req.resumeFrom);
-    if (!this.user.readOnly) session.resize(req.cols, req.rows, undefined, this.asGuest);
-    const ch = new Channel(channel, session, from, this, this.limits.highWater, this.participant);
+    try {
+      session.resize(req.cols, req.rows);
+    } catch (err) {
+      if (!(err instanceof GatewayError)) throw err; // refused (a view-only viewer): it just does not size the terminal
+    }
+    const ch = new Channel(channel, session, from, this, this.limits.highWater);
     this.channels.set(channel, ch);
     this.sendOpened(channel, openedFor(session, from, snapshot));
     session.attach(ch);
     this.schedulePump(ch);
+  }
+
+  /** Run a channel operation; a GatewayError from it (a decorator refusing) goes back as an ERROR. */
+  private guarded(ch: Channel, act: () => void): void {
+    try {
+      act();
+    } catch (err) {
+      if (err instanceof GatewayError) return this.sendError(ch.id, err.code, err.message);
+      throw err;
+    }
   }
 
   private protocolError(channel: number, code: ErrorCode, message: string): void {

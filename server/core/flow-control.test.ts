@@ -191,11 +191,11 @@ describe('flow control', () => {
     expect(pty.paused).toBe(false);
   });
 
-  it('only the driver gates the program: a guest that never acks does not hold it back, and is caught up with a reset', () => {
+  it('only the driver gates the program: a passive viewer (a guest) that never acks does not hold it back, and is caught up with a reset', () => {
     const sink = new FakeSink();
     const { pty, session, channel: owner } = setup(sink);
-    const guest = new Channel(2, session, 0, sink, HIGH, { id: 'guest:g', name: 'Guest 1', role: 'guest', scope: 'view' });
-    session.attach(guest);
+    const guest = new Channel(2, session, 0, sink, HIGH);
+    session.attach(guest, { passive: true });
     expect(session.driver).toBe(owner);
     // 200 KiB printed through a 64 KiB ring; the owner keeps up, the guest never acknowledges.
     for (let i = 0; i < 400; i++) {
@@ -220,21 +220,21 @@ describe('flow control', () => {
     expect(after[0]?.offset).toBe(reset!.opened.offset);
   });
 
-  it('the owner viewer that typed, resized or attached last drives; a guest never does; the next owner viewer takes over when the driver leaves', () => {
+  it('the active viewer that typed, resized or attached last drives; a passive one (a guest) never does; the next active viewer takes over when the driver leaves', () => {
     const sink = new FakeSink();
     const { session, channel: a } = setup(sink);
-    const b = new Channel(2, session, 0, sink, HIGH, { id: 'owner:u', name: 'u', role: 'owner', scope: 'owner' });
-    const guest = new Channel(3, session, 0, sink, HIGH, { id: 'guest:g', name: 'Guest 1', role: 'guest', scope: 'drive' });
+    const b = new Channel(2, session, 0, sink, HIGH);
+    const guest = new Channel(3, session, 0, sink, HIGH);
     session.attach(b);
     expect(session.driver).toBe(b);
-    session.attach(guest);
-    session.write(new Uint8Array([0x61]), guest.participant, guest);
+    session.attach(guest, { passive: true });
+    session.write(new Uint8Array([0x61]), guest);
     expect(session.driver).toBe(b);
-    session.write(new Uint8Array([0x61]), undefined, a);
+    session.write(new Uint8Array([0x61]), a);
     expect(session.driver).toBe(a);
     session.resize(100, 30, b);
     expect(session.driver).toBe(b);
-    session.resize(120, 40, guest, true);
+    session.resize(120, 40, guest);
     expect(session.driver).toBe(b);
     // Answers count only from the driver.
     expect(session.answer(new Uint8Array([0x1b]), a)).toBe(false);

@@ -2,10 +2,14 @@
  * A terminal session: one PTY process, its replay ring and the viewers attached to it.
  * Sessions belong to the registry, not to sockets; viewers come and go.
  *
- * The driver: of the viewers attached, one drives — the owner's viewer that last typed, resized
- * or attached (never a share guest). Only the driver's answers to terminal queries reach the
- * program (a query is answered once, however many tabs watch), and only the driver gates the
- * program.
+ * The driver: of the viewers attached, one drives — the active viewer that last typed, resized
+ * or attached. Passive viewers (a share guest's, server/sharing) never drive: they do not gate
+ * the program, their answers to terminal queries never count, and their size yields to an
+ * active viewer's. Only the driver's answers reach the program (a query is answered once, however
+ * many tabs watch), and only the driver gates the program.
+ *
+ * The core knows nothing of who is behind a viewer: sharing (read-only links, presence) is a
+ * decorator around the sessions a connection gets (server/sharing/shared-session.ts).
  *
  * Flow control: the driver's backlog is `ring.end − driver.acked`. The PTY is paused while it
  * exceeds `highWater` and resumed once it is at or below `lowWater`. Other viewers never hold
@@ -18,30 +22,7 @@ import type { PtyProcess } from '../runtimes/runtime';
 import { ReplayRing } from './replay-ring';
 import { TitleScanner } from './title-scanner';
 
-/** Who is behind a viewer: the session's owner (any of their tabs) or a guest of a share link. */
-export interface Participant {
-  /** Stable per person: `owner:<userId>` or `guest:<guestId>`. */
-  id: string;
-  name: string;
-  role: 'owner' | 'guest';
-  /** What a guest may do; owners may do everything. */
-  scope: 'owner' | 'view' | 'drive';
-  /** For guests: their share and guest id (what the owner kicks). */
-  shareId?: string;
-  guestId?: string;
-}
-
-export interface PresenceEntry extends Participant {
-  /** Typed within the last TYPING_MS. */
-  typing: boolean;
-}
-
-/** Someone counts as typing for this long after their last input. */
-export const TYPING_MS = 1500;
-
 export interface SessionViewer {
-  /** Who is watching through this viewer (absent for internal viewers). */
-  readonly participant?: Participant;
   /** Bytes confirmed processed by this viewer (absolute stream offset). */
   readonly acked: number;
   /** New bytes were appended to the ring at `offset`. */
@@ -109,12 +90,32 @@ export interface SessionSummary {
   end: number;
 }
 
-/** Share guests never drive; the owner's viewers (and a gateway's link to an agent) do. */
-function canDrive(viewer: SessionViewer): boolean {
-  return viewer.participant?.role !== 'guest';
+/**
+ * What a connection and its channels use of a session: TerminalSession itself, or a decorator of
+ * it (sharing's, which refuses what a view-only link may not do and keeps presence).
+ */
+export interface SessionHandle {
+  readonly id: string;
+  readonly ring: ReplayRing;
+  readonly cols: number;
+  readonly rows: number;
+  readonly title: string;
+  readonly pid: number | undefined;
+  readonly knownEnd: number;
+  readonly running: boolean;
+  readonly exit: ExitInfo | null;
+  readonly lost: string | null;
+  attach(viewer: SessionViewer): void;
+  detach(viewer: SessionViewer): void;
+  updateFlow(): void;
+  write(data: Uint8Array, viewer?: SessionViewer): void;
+  answer(data: Uint8Array, viewer: SessionViewer): boolean;
+  /** `from`: the viewer asking (absent when sizing on open). */
+  resize(cols: number, rows: number, from?: SessionViewer): void;
+  kill(): void;
 }
 
-export class TerminalSession {
+export class TerminalSession implements SessionHandle {
   readonly ring: ReplayRing;
   cols: number;
   rows: number;
@@ -127,14 +128,13 @@ export class TerminalSession {
   /** Set when the program last rang the bell or sent a notification. */
   attention: Attention | null = null;
   private readonly viewers = new Set<SessionViewer>();
+  private readonly passive = new WeakSet<SessionViewer>();
+  private readonly closeListeners: (() => void)[] = [];
   /** The viewer whose answers count and whose backlog gates the program (see the file comment). */
   private driverViewer: SessionViewer | null = null;
   private paused = false;
   private readonly exitWaiters: (() => void)[] = [];
   private readonly titles = new TitleScanner();
-  /** Participant id → timer that ends their "typing" state. */
-  private readonly typing = new Map<string, NodeJS.Timeout>();
-  private readonly presenceListeners = new Set<() => void>();
   /** When input arrived that has not been followed by output yet (echo latency). */
   private inputAt: number | null = null;
   /** holdDetached: the oldest offset a departed viewer had not acknowledged. */
@@ -202,24 +202,28 @@ export class TerminalSession {
     return this.viewers.size;
   }
 
-  attach(viewer: SessionViewer): void {
+  /** `passive`: a viewer that watches without driving (see the file comment). */
+  attach(viewer: SessionViewer, opts: { passive?: boolean } = {}): void {
     this.viewers.add(viewer);
+    if (opts.passive) this.passive.add(viewer);
     this.heldFrom = null; // the viewer that came back (or a newer one) takes over from here
     this.takeDriver(viewer);
     this.updateFlow();
-    if (viewer.participant) this.presenceChanged();
+  }
+
+  private canDrive(viewer: SessionViewer): boolean {
+    return !this.passive.has(viewer);
   }
 
   detach(viewer: SessionViewer): void {
     if (!this.viewers.delete(viewer)) return;
     if (this.limits.holdDetached && this.running) this.heldFrom = Math.min(this.heldFrom ?? Infinity, viewer.acked);
     if (this.driverViewer === viewer) {
-      // The most recently attached of the owner's remaining viewers drives now (Sets keep order).
+      // The most recently attached of the remaining active viewers drives now (Sets keep order).
       this.driverViewer = null;
-      for (const v of this.viewers) if (canDrive(v)) this.driverViewer = v;
+      for (const v of this.viewers) if (this.canDrive(v)) this.driverViewer = v;
     }
     this.updateFlow();
-    if (viewer.participant) this.presenceChanged();
   }
 
   /** The viewer that drives the session now, if any. */
@@ -227,26 +231,25 @@ export class TerminalSession {
     return this.driverViewer;
   }
 
-  /** An owner's viewer that types, resizes or attaches drives from now on; guests never do. */
+  /** An active viewer that types, resizes or attaches drives from now on; passive ones never do. */
   private takeDriver(viewer: SessionViewer): void {
-    if (!canDrive(viewer) || this.driverViewer === viewer || !this.viewers.has(viewer)) return;
+    if (!this.canDrive(viewer) || this.driverViewer === viewer || !this.viewers.has(viewer)) return;
     this.driverViewer = viewer;
     this.updateFlow();
   }
 
   /** Typed input: `viewer` (when given) drives from now on. */
-  write(data: Uint8Array, from?: Participant, viewer?: SessionViewer): void {
+  write(data: Uint8Array, viewer?: SessionViewer): void {
     if (!this.running) return;
     if (viewer) this.takeDriver(viewer);
     this.pty.write(data);
     this.inputAt ??= performance.now();
-    if (from) this.markTyping(from.id);
   }
 
   /**
    * Bytes a viewer's terminal emulator generated in reply to the program (a cursor position
    * report, device attributes…). Delivered only from the driver, so every query is answered once
-   * and never by a guest; returns whether they were delivered.
+   * and never by a passive viewer; returns whether they were delivered.
    */
   answer(data: Uint8Array, viewer: SessionViewer): boolean {
     if (!this.running || viewer !== this.driverViewer) return false;
@@ -255,13 +258,14 @@ export class TerminalSession {
   }
 
   /**
-   * Resize the PTY. The owner's size wins: while an owner viewer is attached, a guest's size is
-   * not applied, and that guest is told the size in force (its terminal letterboxes).
+   * Resize the PTY. An active viewer's size wins: while one is attached, a passive viewer's size
+   * is not applied, and that viewer is told the size in force (its terminal letterboxes). `passive`
+   * marks a request from a passive viewer that has no channel yet (sizing on open).
    */
-  resize(cols: number, rows: number, from?: SessionViewer, asGuest = false): void {
+  resize(cols: number, rows: number, from?: SessionViewer, passive = from ? !this.canDrive(from) : false): void {
     if (!this.running) return;
-    if (from && !asGuest) this.takeDriver(from);
-    if (asGuest && this.hasOwnerViewer()) {
+    if (from && !passive) this.takeDriver(from);
+    if (passive && this.hasActiveViewer()) {
       if (from && (cols !== this.cols || rows !== this.rows)) from.onResize(this.cols, this.rows);
       return;
     }
@@ -272,43 +276,14 @@ export class TerminalSession {
     for (const v of this.viewers) if (v !== from) v.onResize(cols, rows);
   }
 
-  private hasOwnerViewer(): boolean {
-    for (const v of this.viewers) if (v.participant?.role === 'owner') return true;
+  private hasActiveViewer(): boolean {
+    for (const v of this.viewers) if (this.canDrive(v)) return true;
     return false;
   }
 
-  // ---- presence ----
-
-  /** Everyone attached, once per person (owner first), with who is typing. */
-  presence(): PresenceEntry[] {
-    const byId = new Map<string, PresenceEntry>();
-    for (const v of this.viewers) {
-      const p = v.participant;
-      if (p && !byId.has(p.id)) byId.set(p.id, { ...p, typing: this.typing.has(p.id) });
-    }
-    return [...byId.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1));
-  }
-
-  /** Call `fn` whenever someone joins, leaves, starts or stops typing. */
-  onPresence(fn: () => void): () => void {
-    this.presenceListeners.add(fn);
-    return () => this.presenceListeners.delete(fn);
-  }
-
-  private markTyping(id: string): void {
-    const was = this.typing.get(id);
-    clearTimeout(was);
-    const timer = setTimeout(() => {
-      this.typing.delete(id);
-      this.presenceChanged();
-    }, TYPING_MS);
-    timer.unref();
-    this.typing.set(id, timer);
-    if (!was) this.presenceChanged();
-  }
-
-  private presenceChanged(): void {
-    for (const fn of this.presenceListeners) fn();
+  /** Call `fn` once when the registry forgets the session. */
+  onClose(fn: () => void): void {
+    this.closeListeners.push(fn);
   }
 
   kill(): void {
@@ -349,10 +324,7 @@ export class TerminalSession {
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
     this.driverViewer = null;
-    for (const t of this.typing.values()) clearTimeout(t);
-    this.typing.clear();
-    this.presenceChanged();
-    this.presenceListeners.clear();
+    for (const fn of this.closeListeners.splice(0)) fn();
     this.pty.dispose();
   }
 

@@ -8,6 +8,7 @@ import type { WorkspaceService } from '../workspaces/workspace-service';
 import type { SessionSource } from '../core/connection';
 import { GatewayError, toGatewayError } from '../core/errors';
 import { SessionLimitError, type SessionRegistry } from '../core/session-registry';
+import type { TerminalSession } from '../core/session';
 
 /** How long an OPEN of an unknown session waits for the re-adoption after a restart. */
 const ADOPTION_WAIT_MS = 10_000;
@@ -22,7 +23,7 @@ export interface SessionSourceOptions {
   adopting: () => Promise<unknown>;
 }
 
-export function sessionSource(opts: SessionSourceOptions): SessionSource {
+export function sessionSource(opts: SessionSourceOptions): SessionSource<TerminalSession> {
   const { registry, workspaces, runtimes, onLimit, adopting } = opts;
   return {
     async create(user, req) {

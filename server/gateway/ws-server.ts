@@ -34,7 +34,8 @@ export interface GuestGate {
 export interface WsGatewayOptions {
   authenticator: Authenticator;
   guests?: GuestGate;
-  sessions: SessionSource;
+  /** What a signed-in user's connection opens and finds terminals through. */
+  sessionsFor(user: ConnectionUser): SessionSource;
   limits: ConnectionLimits;
   trustedOrigins: readonly string[];
   log: Logger;
@@ -92,7 +93,8 @@ export class WsGateway {
           return reject(socket, 401, 'Unauthorized');
         }
         this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          const conn = new Connection(ws, { id: user.id, name: user.name }, this.opts.sessions, this.opts.limits, this.opts.log, undefined, this.opts.observe);
+          const who = { id: user.id, name: user.name };
+          const conn = new Connection(ws, who, this.opts.sessionsFor(who), this.opts.limits, this.opts.log, undefined, this.opts.observe);
           this.connections.add(conn);
           const session = user.session;
           if (session) {

@@ -1,16 +1,17 @@
 /**
- * What a share guest reaches through the terminal gateway: a SessionSource narrowed to the share,
- * and the identity their connection carries (name, presence entry, read-only for `view`).
+ * What a share guest reaches through the terminal gateway: the owner's sessions narrowed to the
+ * share, seen as the guest (shared-session.ts: passive, read-only for `view`, in presence).
  * Anything outside the share is answered exactly like something that does not exist.
  */
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, ErrorCode } from '../../lib/protocol';
 import type { ConnectionUser, SessionSource } from '../core/connection';
 import { GatewayError } from '../core/errors';
-import type { Participant, TerminalSession } from '../core/session';
+import type { TerminalSession } from '../core/session';
 import type { GuestGate } from '../gateway/ws-server';
 import { parseCookies } from '../http/cookies';
 import { GUEST_COOKIE, type GuestPrincipal, type Share, type ShareService } from './share-service';
+import { sharedSessions, type Participant, type PresenceBoard } from './shared-session';
 
 /** Whether `session` is inside what `share` covers. */
 export function sessionInShare(share: Share, session: TerminalSession): boolean {
@@ -23,11 +24,11 @@ export function guestParticipant({ share, guest }: GuestPrincipal): Participant 
 }
 
 export function guestConnectionUser(principal: GuestPrincipal): ConnectionUser {
-  return { id: principal.guest.id, name: principal.guest.name, participant: guestParticipant(principal), readOnly: principal.share.scope === 'view' };
+  return { id: principal.guest.id, name: principal.guest.name };
 }
 
 /** The owner's session source, narrowed to the share. */
-export function guestSessionSource(principal: GuestPrincipal, owner: SessionSource): SessionSource {
+export function guestSessionSource(principal: GuestPrincipal, owner: SessionSource<TerminalSession>): SessionSource<TerminalSession> {
   const { share } = principal;
   const ownerUser = { id: share.ownerId, name: '' };
   return {
@@ -47,7 +48,7 @@ export function guestSessionSource(principal: GuestPrincipal, owner: SessionSour
 
 /** Upgrades of `/shared/<id>/ws`: the share's cookie decides, and the socket is tracked so that
  * revoking, expiry or a kick closes it with 4403 and the reason. */
-export function createGuestGate(shares: ShareService, owner: SessionSource): GuestGate {
+export function createGuestGate(shares: ShareService, owner: SessionSource<TerminalSession>, presence: PresenceBoard): GuestGate {
   return {
     authorize(req: IncomingMessage, shareId: string) {
       const auth = shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
@@ -55,7 +56,7 @@ export function createGuestGate(shares: ShareService, owner: SessionSource): Gue
       const principal = auth.value;
       return {
         user: guestConnectionUser(principal),
-        sessions: guestSessionSource(principal, owner),
+        sessions: sharedSessions(guestSessionSource(principal, owner), guestParticipant(principal), presence),
         track: (conn) => shares.attach(principal, (reason) => conn.close(CloseCode.FORBIDDEN, reason)),
       };
     },

@@ -5,6 +5,7 @@ import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../core/session-registry';
 import type { TerminalSession } from '../core/session';
 import { sessionInShare } from '../sharing/guest-access';
+import type { PresenceBoard } from '../sharing/shared-session';
 import { translatedStream, translateTrpcError } from './errors';
 import type { Logger } from '../log';
 import type { Placements } from '../placements';
@@ -28,6 +29,8 @@ export interface TrpcServices {
   tokens: TokenService;
   runtimes: RuntimeRegistry;
   placements: Placements;
+  /** Who watches each terminal, and who types (sharing). */
+  presence: PresenceBoard;
   files: FileService;
   hosts: SshHostService;
   sshPool: SshPool;

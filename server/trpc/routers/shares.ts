@@ -106,7 +106,7 @@ export const sharesRouter = router({
     const isOwner = !ctx.access.guest;
     let dirty = true;
     let wake: (() => void) | null = null;
-    const off = session.onPresence(() => {
+    const off = ctx.presence.onChange(session, () => {
       dirty = true;
       wake?.();
     });
@@ -119,7 +119,7 @@ export const sharesRouter = router({
         if (signal?.aborted) break;
         dirty = false;
         yield {
-          participants: session.presence().map((p) => ({
+          participants: ctx.presence.of(session).map((p) => ({
             id: p.id,
             name: p.name,
             role: p.role,

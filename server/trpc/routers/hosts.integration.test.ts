@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSshd, type TestSshd } from '../../testing/sshd';
 import { startTestGateway, type TestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
@@ -178,8 +178,14 @@ describe('SSH workspaces', () => {
     await b.until(() => b.channel(2).exit !== undefined, 15_000, 'exit after drop');
     expect(b.channel(2).events).toContainEqual(expect.objectContaining({ type: 'status', status: 'lost', message: expect.stringMatching(/lost/) }));
     expect(b.channel(2).exit).toEqual({ code: null, signal: null });
-    const pool = await call<{ state: string; failures: number; lastError: { kind: string } }[]>('runtimes.health', undefined);
-    expect(pool.data!.find((p) => p.failures > 0)).toBeTruthy();
+    // The pool re-dials a lost connection that carried a channel at once; the failure shows once that attempt is refused.
+    await vi.waitFor(
+      async () => {
+        const pool = await call<{ state: string; failures: number; lastError: { kind: string } }[]>('runtimes.health', undefined);
+        expect(pool.data!.find((p) => p.failures > 0)).toBeTruthy();
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     await sshd.start();
     await b.close();
   });

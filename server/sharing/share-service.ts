@@ -16,80 +16,10 @@ import { shareEvents, shareGuests, shares } from '../db/schema';
 import type { Logger } from '../log';
 import { sha256Hex } from '../secrets';
 import { TetherError } from '../errors';
+import { COOKIE_PATTERN, DENIAL_MESSAGES, guestName, MAX_ACTIVE_SHARES_PER_USER, MAX_GUESTS_PER_SHARE, SHARE_ID_PATTERN, TOKEN_PATTERN, TOKEN_PREFIX, toShare, type Guest, type GuestPrincipal, type Resolution, type Share, type ShareEvent, type ShareScope, type ShareState, type ShareSummary } from './share-model';
 
-export type ShareScope = 'view' | 'drive';
-export type ShareState = 'active' | 'revoked' | 'expired';
-export type ShareEventKind = 'created' | 'joined' | 'revoked' | 'expired' | 'kicked';
+export * from './share-model';
 
-export interface Share {
-  id: string;
-  ownerId: string;
-  workspaceId: string;
-  /** The one terminal shared; null shares the whole workspace. */
-  sessionId: string | null;
-  scope: ShareScope;
-  label: string;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-}
-
-export interface Guest {
-  id: string;
-  shareId: string;
-  number: number;
-  name: string;
-}
-
-/** Someone using a share: what they may reach, and who they are. */
-export interface GuestPrincipal {
-  share: Share;
-  guest: Guest;
-}
-
-/** Joins per link: a leaked link cannot grow the guest table without bound. */
-export const MAX_GUESTS_PER_SHARE = 100;
-/** Links a user may have working at once (revoked and expired ones do not count). */
-export const MAX_ACTIVE_SHARES_PER_USER = 50;
-
-/** Why a token or guest cookie does not open anything. */
-export type Denial = 'not_found' | 'revoked' | 'expired' | 'kicked' | 'full';
-
-export const DENIAL_MESSAGES: Readonly<Record<Denial, string>> = {
-  not_found: 'This link is not valid. Ask the person who shared it for a new one.',
-  revoked: 'This link was revoked by its owner.',
-  expired: 'This link has expired.',
-  kicked: 'The owner removed you from this share.',
-  full: `This link has been opened by ${MAX_GUESTS_PER_SHARE} guests, its limit. Ask the person who shared it for a new one.`,
-};
-
-export type Resolution<T> = { ok: true; value: T } | { ok: false; denial: Denial };
-
-export interface ShareSummary extends Share {
-  state: ShareState;
-  /** Guests connected now. */
-  online: number;
-  /** Guests who ever joined through this link. */
-  joined: number;
-}
-
-export interface ShareEvent {
-  id: number;
-  shareId: string;
-  label: string;
-  at: number;
-  kind: ShareEventKind;
-  guest: string | null;
-  ip: string | null;
-}
-
-export const TOKEN_PREFIX = 'tsh_';
-const TOKEN_PATTERN = /^tsh_[A-Za-z0-9_-]{43}$/;
-const COOKIE_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
-export const SHARE_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
-/** Name of the guest cookie; its Path is `/shared/<shareId>`, so each share has its own. */
-export const GUEST_COOKIE = 'tether_share';
-/** A share "until revoked" still gives its guests a cookie that lasts at most this long. */
 const UNTIL_REVOKED_COOKIE_SECONDS = 30 * 24 * 3600;
 const EXPIRY_SWEEP_MS = 30_000;
 /** setTimeout's limit; longer expiries are re-armed when they come closer. */
@@ -99,10 +29,6 @@ function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-export function guestName(number: number): string {
-  return `Guest ${number}`;
 }
 
 interface LiveHandle {
@@ -416,18 +342,4 @@ export class ShareService {
       this.expiryTimers.delete(shareId);
     }
   }
-}
-
-function toShare(r: typeof shares.$inferSelect): Share {
-  return {
-    id: r.id,
-    ownerId: r.ownerId,
-    workspaceId: r.workspaceId,
-    sessionId: r.sessionId,
-    scope: r.scope,
-    label: r.label,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt,
-    revokedAt: r.revokedAt,
-  };
 }

@@ -201,8 +201,9 @@ test('OSC 8 hyperlinks never run script or navigate; http(s) ones only open afte
   const pointer = page.locator('.xterm-screen.xterm-cursor-pointer');
 
   for (const label of ['js-click-me', 'js2-click-me', 'data-click-me']) {
+    // The buffer has the text before the renderer paints it (next animation frame): wait for the row.
+    await expect.poll(() => textCentre(page, label), { message: label }).not.toBeNull();
     const at = await textCentre(page, label);
-    expect(at, label).not.toBeNull();
     await page.mouse.move(at!.x, at!.y);
     await page.waitForTimeout(150);
     // Not even offered as a link (no pointer cursor).

@@ -13,6 +13,8 @@
  *  (n) attaching to a busy full-screen session on a slow link: snapshot vs ring replay (see attach.ts)
  *  (r) the local pty host's hop: gateway throughput and echo with terminals in the pty host vs
  *      in the gateway process (TETHER_PTY_HOST=off), interleaved in the same run
+ *  (s) terminal speed: Tether (pty host on and off), node-pty in this process and ttyd when built,
+ *      throughput, CPU-s per 100 MB of every server process and echo, interleaved (see speed.ts)
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
  */
@@ -22,7 +24,6 @@ import WebSocket from 'ws';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as pty from 'node-pty';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
@@ -31,6 +32,7 @@ import { migrationFigures } from './migration';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
 import { sshFigures } from './ssh';
+import { compare, findTtyd, gatewayEcho, gatewayRun, rawEcho, rawPtyRun, ttydEcho, ttydRun, type Peer } from './speed';
 import { median, percentile } from './stats';
 
 const MB = 1024 * 1024;
@@ -46,6 +48,8 @@ const migrationOnly = process.argv.includes('--migration');
 const attachOnly = process.argv.includes('--attach');
 const runnerOnly = process.argv.includes('--runner');
 const ptyHostOnly = process.argv.includes('--ptyhost');
+/** `--speed` runs only the terminal-speed comparison with the peers (s). */
+const speedOnly = process.argv.includes('--speed');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -58,35 +62,6 @@ async function makeDataFile(dir: string, bytes: number): Promise<{ file: string;
   // The PTY turns each "\n" into "\r\n".
   const newlines = b64.length - b64.replaceAll('\n', '').length;
   return { file, ptyBytes: b64.length + newlines };
-}
-
-// Both runs are timed from start to the LAST BYTE received, not to the exit notification (node-pty
-// reports exit up to 200 ms late; the gateway deliberately waits for it so no byte is lost).
-function rawPtyRun(command: string): Promise<{ seconds: number; bytes: number }> {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    let last = start;
-    let bytes = 0;
-    const p = pty.spawn('/bin/sh', ['-c', command], { cols: 120, rows: 40, encoding: null } as pty.IPtyForkOptions);
-    p.onData((d) => {
-      bytes += (d as unknown as Buffer).length;
-      last = performance.now();
-    });
-    p.onExit(() => resolve({ seconds: (last - start) / 1000, bytes }));
-  });
-}
-
-async function gatewayRun(gw: GatewayProcess, command: string): Promise<{ seconds: number; bytes: number }> {
-  const c = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
-  const start = performance.now();
-  await c.open(1, { workspace: gw.workspace, cols: 120, rows: 40, command });
-  await c.until(() => c.channel(1).exit !== undefined, 300_000, 'exit');
-  const ch = c.channel(1);
-  const seconds = (ch.lastOutputAt - start) / 1000;
-  if (ch.duplicateBytes || ch.gaps) throw new Error('gateway delivered duplicate bytes or gaps');
-  c.kill(1);
-  await c.close();
-  return { seconds, bytes: ch.bytes };
 }
 
 /** Throughput of the bare relay (see bare-relay.mjs): the ceiling for any WebSocket relay here. */
@@ -151,45 +126,10 @@ async function throughput(gw: GatewayProcess, file: string, expected: number) {
 }
 
 async function echoLatency(gw: GatewayProcess) {
-  const command = 'stty raw -echo; exec cat';
   const rounds = quick ? 200 : ECHO_ROUNDS;
   // Baseline: the same program straight on node-pty in this process.
-  const rawSamples = await new Promise<number[]>((resolve) => {
-    const p = pty.spawn('/bin/sh', ['-c', command], { cols: 80, rows: 24, encoding: null } as pty.IPtyForkOptions);
-    const samples: number[] = [];
-    let t0 = 0n;
-    let pending = '';
-    const next = () => {
-      pending = String.fromCharCode(97 + (samples.length % 26));
-      t0 = process.hrtime.bigint();
-      p.write(pending);
-    };
-    p.onData((d) => {
-      if (!pending || !(d as unknown as Buffer).toString().includes(pending)) return;
-      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      pending = '';
-      if (samples.length < rounds) setImmediate(next);
-      else {
-        p.kill();
-        resolve(samples);
-      }
-    });
-    setTimeout(next, 300);
-  });
-  const c = await GatewayClient.connect(gw.url, { token: gw.token });
-  await c.open(1, { workspace: gw.workspace, cols: 80, rows: 24, command });
-  await new Promise((r) => setTimeout(r, 300));
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const ch = String.fromCharCode(97 + (i % 26));
-    const before = c.channel(1).received;
-    const t0 = process.hrtime.bigint();
-    c.input(1, ch);
-    await c.until(() => c.channel(1).received > before, 5000, 'echo');
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  c.kill(1);
-  await c.close();
+  const rawSamples = await rawEcho(rounds);
+  const samples = await gatewayEcho(gw, rounds);
   return {
     p50: percentile(samples, 50),
     p99: percentile(samples, 99),
@@ -333,6 +273,33 @@ async function printAttachFigures(gw: GatewayProcess) {
   );
 }
 
+/** (s): the default configuration, the pty host off, node-pty in this process and ttyd, side by side. */
+async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number) {
+  const off = await startGatewayProcess({ TETHER_PTY_HOST: 'off', TETHER_MAX_SESSIONS_PER_USER: '500' });
+  const ttyd = findTtyd();
+  const peers: Peer[] = [
+    { name: 'node-pty', flood: rawPtyRun, echo: rawEcho },
+    { name: 'Tether', flood: (c) => gatewayRun(gw, c), echo: (n) => gatewayEcho(gw, n) },
+    { name: 'Tether, pty host off', flood: (c) => gatewayRun(off, c), echo: (n) => gatewayEcho(off, n) },
+    ...(ttyd ? [{ name: 'ttyd', flood: (c: string) => ttydRun(ttyd, c), echo: (n: number) => ttydEcho(ttyd, n) }] : []),
+  ];
+  try {
+    const rounds = quick ? 1 : 5;
+    const figures = await compare(peers, `cat ${file}`, bytes, rounds, quick ? 200 : ECHO_ROUNDS);
+    const floor = figures[0]!;
+    console.log(`(s) terminal speed, ${fmtMB(bytes)} flood (median of ${rounds}, interleaved) and ${quick ? 200 : ECHO_ROUNDS} one-byte echoes${ttyd ? '' : '; ttyd not found (PATH or TETHER_BENCH_TTYD), so not compared'}:`);
+    for (const f of figures) {
+      console.log(
+        `    ${f.name.padEnd(22)} ${f.mbs.toFixed(1).padStart(6)} MiB/s = ${((f.mbs / floor.mbs) * 100).toFixed(0).padStart(3)}% of node-pty · ` +
+          `${f.cpuPer100MB.toFixed(2)} CPU-s per 100 MB · echo p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms`,
+      );
+    }
+    console.log('    targets: Tether ≥ 90% of node-pty (pty host off ≥ 95%), ≤ 1.2 CPU-s per 100 MB, echo p50 ≤ 0.2 ms and p99 ≤ 1.5 ms');
+  } finally {
+    await off.stop();
+  }
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
@@ -347,6 +314,14 @@ async function main() {
   if (ptyHostOnly) {
     const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
     await printPtyHostFigures(gw, file, ptyBytes).finally(async () => {
+      await gw.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    return;
+  }
+  if (speedOnly) {
+    const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' });
+    await printSpeedFigures(gw, file, ptyBytes).finally(async () => {
       await gw.stop();
       await rm(dir, { recursive: true, force: true });
     });
@@ -385,6 +360,7 @@ async function main() {
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
     await printPtyHostFigures(gw, file, ptyBytes);
+    await printSpeedFigures(gw, file, ptyBytes);
     await printAttachFigures(gw);
     await printSshFigures(file);
     await printRunnerFigures();

@@ -1,0 +1,253 @@
+/**
+ * (s) Terminal speed against the peers, interleaved in one run: the same output flood and the same
+ * echo loop through node-pty in this process (the floor), Tether as `npm start` ships it (pty
+ * host on), Tether with the pty host off, and ttyd (the fastest peer users compare with) when a
+ * built `ttyd` is found (on PATH, or TETHER_BENCH_TTYD=/path/to/ttyd). CPU is the user + system
+ * time of every server process on the path (gateway and pty host; ttyd's one process; this
+ * process for node-pty), per 100 MB relayed — the child program's own time is never counted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import * as pty from 'node-pty';
+import WebSocket from 'ws';
+import { findProcesses } from '../../server/os/processes';
+import { GatewayClient } from '../../server/testing/ws-client';
+import type { GatewayProcess } from './gateway-process';
+import { median, percentile } from './stats';
+
+const MB = 1024 * 1024;
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The gateway and the pty host serving its DATA_DIR (when there is one). */
+export function serverPids(gw: GatewayProcess): number[] {
+  return [gw.pid, ...findProcesses((argv) => argv.includes('serve') && argv.some((a) => a.includes(gw.dataDir)))];
+}
+
+export interface Run {
+  seconds: number;
+  bytes: number;
+  /** CPU seconds of the server processes during the run. */
+  cpu: number;
+}
+
+/** Both kinds of run are timed from start to the LAST byte received (not to the exit notice). */
+export function rawPtyRun(command: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const cpu0 = process.cpuUsage();
+    const start = performance.now();
+    let last = start;
+    let bytes = 0;
+    const p = pty.spawn('/bin/sh', ['-c', command], { cols: 120, rows: 40, encoding: null } as pty.IPtyForkOptions);
+    p.onData((d) => {
+      bytes += (d as unknown as Buffer).length;
+      last = performance.now();
+    });
+    p.onExit(() => {
+      const used = process.cpuUsage(cpu0);
+      resolve({ seconds: (last - start) / 1000, bytes, cpu: (used.user + used.system) / 1e6 });
+    });
+  });
+}
+
+export async function gatewayRun(gw: GatewayProcess, command: string): Promise<Run> {
+  const c = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
+  // Open (and so start the pty host) before measuring.
+  await c.open(1, { workspace: gw.workspace, cols: 120, rows: 40, command: 'true' });
+  await c.until(() => c.channel(1).exit !== undefined, 30_000, 'warm-up exit');
+  const pids = serverPids(gw);
+  const cpu0 = pids.map(cpuSeconds);
+  const start = performance.now();
+  await c.open(2, { workspace: gw.workspace, cols: 120, rows: 40, command });
+  await c.until(() => c.channel(2).exit !== undefined, 300_000, 'exit');
+  const ch = c.channel(2);
+  const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpu0[i]!, 0);
+  if (ch.duplicateBytes || ch.gaps) throw new Error('gateway delivered duplicate bytes or gaps');
+  await c.close();
+  return { seconds: (ch.lastOutputAt - start) / 1000, bytes: ch.bytes, cpu };
+}
+
+/** A built ttyd, if any. */
+export function findTtyd(): string | null {
+  const given = process.env.TETHER_BENCH_TTYD;
+  if (given) return existsSync(given) ? given : null;
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(path.join(dir, 'ttyd'))) return path.join(dir, 'ttyd');
+  return null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** ttyd serving `command` on loopback; one client at a time, writable. */
+async function startTtyd(bin: string, command: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(bin, ['-p', String(port), '-i', 'lo', '-W', '-o', '-d', '0', '/bin/sh', '-c', command], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (up) return { port, child };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill();
+  throw new Error('ttyd did not start');
+}
+
+/** A ttyd client: output arrives as '0' + bytes; input goes as '0' + bytes. */
+function ttydSocket(port: number, onOutput: (data: Buffer) => void): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['tty'], { perMessageDeflate: false });
+  ws.binaryType = 'nodebuffer';
+  ws.on('message', (d: Buffer) => {
+    if (d[0] === 0x30) onOutput(d.subarray(1));
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => {
+      ws.send(Buffer.from(JSON.stringify({ AuthToken: '', columns: 120, rows: 40 })));
+      resolve(ws);
+    });
+    ws.once('error', reject);
+  });
+}
+
+export async function ttydRun(bin: string, command: string): Promise<Run> {
+  const { port, child } = await startTtyd(bin, command);
+  const cpu0 = cpuSeconds(child.pid!);
+  const start = performance.now();
+  let last = start;
+  let bytes = 0;
+  const ws = await ttydSocket(port, (d) => {
+    bytes += d.length;
+    last = performance.now();
+  });
+  await new Promise((r) => ws.once('close', r));
+  const cpu = cpuSeconds(child.pid!) - cpu0;
+  child.kill();
+  return { seconds: (last - start) / 1000, bytes, cpu };
+}
+
+const ECHO_COMMAND = 'stty raw -echo; exec cat';
+
+/** Round trips of one byte: `send` writes it, the promise from `next` resolves when it is back. */
+async function echoLoop(rounds: number, send: (b: string) => void, waitFor: (b: string) => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const b = String.fromCharCode(97 + (i % 26));
+    const back = waitFor(b);
+    const t0 = process.hrtime.bigint();
+    send(b);
+    await back;
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return samples;
+}
+
+/** A waiter for the next output chunk that contains `b`. */
+function echoWaiter(): { feed(d: Buffer): void; waitFor(b: string): Promise<void> } {
+  let want: { b: string; done: () => void } | null = null;
+  return {
+    feed(d) {
+      if (want && d.toString('latin1').includes(want.b)) {
+        const w = want;
+        want = null;
+        w.done();
+      }
+    },
+    waitFor: (b) => new Promise<void>((done) => (want = { b, done })),
+  };
+}
+
+export async function rawEcho(rounds: number): Promise<number[]> {
+  const w = echoWaiter();
+  const p = pty.spawn('/bin/sh', ['-c', ECHO_COMMAND], { cols: 80, rows: 24, encoding: null } as pty.IPtyForkOptions);
+  p.onData((d) => w.feed(d as unknown as Buffer));
+  await new Promise((r) => setTimeout(r, 300));
+  const samples = await echoLoop(rounds, (b) => p.write(b), w.waitFor);
+  p.kill();
+  return samples;
+}
+
+export async function gatewayEcho(gw: GatewayProcess, rounds: number): Promise<number[]> {
+  const c = await GatewayClient.connect(gw.url, { token: gw.token });
+  await c.open(1, { workspace: gw.workspace, cols: 80, rows: 24, command: ECHO_COMMAND });
+  await new Promise((r) => setTimeout(r, 300));
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const before = c.channel(1).received;
+    const t0 = process.hrtime.bigint();
+    c.input(1, String.fromCharCode(97 + (i % 26)));
+    await c.until(() => c.channel(1).received > before, 5000, 'echo');
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  c.kill(1);
+  await c.close();
+  return samples;
+}
+
+export async function ttydEcho(bin: string, rounds: number): Promise<number[]> {
+  const { port, child } = await startTtyd(bin, ECHO_COMMAND);
+  const w = echoWaiter();
+  const ws = await ttydSocket(port, w.feed);
+  await new Promise((r) => setTimeout(r, 300));
+  const samples = await echoLoop(rounds, (b) => ws.send(Buffer.from('0' + b)), w.waitFor);
+  ws.close();
+  child.kill();
+  return samples;
+}
+
+export interface Peer {
+  name: string;
+  flood(command: string): Promise<Run>;
+  echo(rounds: number): Promise<number[]>;
+}
+
+export interface PeerFigures {
+  name: string;
+  mbs: number;
+  cpuPer100MB: number;
+  p50: number;
+  p99: number;
+}
+
+/** Each peer's flood `rounds` times, interleaved, then its echo loop; medians. */
+export async function compare(peers: readonly Peer[], command: string, expectedBytes: number, rounds: number, echoRounds: number): Promise<PeerFigures[]> {
+  const runs = new Map<string, Run[]>(peers.map((p) => [p.name, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const p of peers) {
+      const r = await p.flood(command);
+      if (p.name !== 'node-pty' && r.bytes !== expectedBytes) throw new Error(`${p.name} delivered ${r.bytes} bytes, expected ${expectedBytes}`);
+      runs.get(p.name)!.push(r);
+    }
+  }
+  const out: PeerFigures[] = [];
+  for (const p of peers) {
+    const rs = runs.get(p.name)!;
+    const echo = await p.echo(echoRounds);
+    out.push({
+      name: p.name,
+      mbs: median(rs.map((r) => r.bytes / r.seconds)) / MB,
+      cpuPer100MB: median(rs.map((r) => (r.cpu / r.bytes) * 100 * MB)),
+      p50: percentile(echo, 50),
+      p99: percentile(echo, 99),
+    });
+  }
+  return out;
+}

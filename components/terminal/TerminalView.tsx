@@ -12,18 +12,26 @@
  * scrolling beyond that).
  *
  * The terminal's life and its channel are use-terminal-session.ts; this keeps it focused and its
- * font size current.
+ * font size current, and shows the find bar (TerminalFind) over its top-right corner.
  */
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { TerminalFind } from './TerminalFind';
 import { fitIfVisible } from './terminal-fit';
 import { FONT_SIZE } from './terminal-theme';
 import type { TerminalViewProps } from './terminal-types';
-import { useTerminalSession } from './use-terminal-session';
+import { FIND_HIGHLIGHT_LIMIT, useTerminalSession } from './use-terminal-session';
 
 export type { TerminalHandle, TerminalTarget, TerminalViewProps } from './terminal-types';
 
 export function TerminalView(props: TerminalViewProps) {
-  const { hostRef, frameRef, termRef, fitRef, relayoutRef } = useTerminalSession(props);
+  // Find: open, and bumped by each find key so an open bar takes the focus back.
+  const [findToken, setFindToken] = useState(0);
+  const [findOpen, setFindOpen] = useState(false);
+  const openFind = useCallback(() => {
+    setFindOpen(true);
+    setFindToken((t) => t + 1);
+  }, []);
+  const { hostRef, frameRef, termRef, fitRef, relayoutRef, search } = useTerminalSession(props, openFind);
   // Fixed for the terminal's life, like its target.
   const readOnly = props.readOnly === true;
   const letterbox = props.letterbox === true;
@@ -53,12 +61,29 @@ export function TerminalView(props: TerminalViewProps) {
     if (fitRef.current) fitIfVisible(host, fitRef.current);
   }, [fontSize, letterbox]);
 
+  const closeFind = useCallback(() => {
+    setFindOpen(false);
+    termRef.current?.focus();
+  }, [termRef]);
+  const find =
+    findOpen && search ? <TerminalFind search={search} limit={FIND_HIGHLIGHT_LIMIT} focusToken={findToken} onClose={closeFind} /> : null;
+
+  // The find bar sits over the terminal, outside the element xterm draws in (and, letterboxed,
+  // outside the scrolling frame, so it stays in the corner).
   if (letterbox) {
     return (
-      <div ref={frameRef} className="term-letterbox" data-testid="term-letterbox" data-readonly={readOnly}>
-        <div ref={hostRef} className="term-letterbox-screen" />
+      <div className="term-find-scope" data-letterbox="true">
+        <div ref={frameRef} className="term-letterbox" data-testid="term-letterbox" data-readonly={readOnly}>
+          <div ref={hostRef} className="term-letterbox-screen" />
+        </div>
+        {find}
       </div>
     );
   }
-  return <div ref={hostRef} className="term-host" />;
+  return (
+    <div className="term-find-scope">
+      <div ref={hostRef} className="term-host" />
+      {find}
+    </div>
+  );
 }

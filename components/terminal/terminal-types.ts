@@ -13,6 +13,8 @@ export interface TerminalHandle {
   /** Send `text` as pasted: bracketed when the program enabled bracketed paste, newlines as CR. */
   paste(text: string): void;
   focus(): void;
+  /** Open the find bar (as Ctrl/Cmd-F does), or focus it if open; nothing when `find` is off. */
+  openFind(): void;
 }
 
 export interface TerminalViewProps {
@@ -40,6 +42,11 @@ export interface TerminalViewProps {
    * terminal's own replies) before it is sent; read live. E.g. the phone key bar's sticky Ctrl.
    */
   mapInput?: (data: string) => string;
+  /**
+   * Find in the scrollback (default true): Ctrl-F (Cmd-F on a Mac) opens a find bar over the
+   * terminal. False: no bar, and the key goes to the program. Fixed for the terminal's life.
+   */
+  find?: boolean;
   /** The view's terminal handle once it exists, null when it goes away. */
   onTerminal?(handle: TerminalHandle | null): void;
 }

@@ -4,10 +4,12 @@
  * or letterboxed to the session — and disposed, detaching the channel, when it goes.
  */
 import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
 import { Terminal } from '@xterm/xterm';
-import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import { AnswerFilter } from '@/lib/client/terminal-answers';
+import { isFindShortcut, isMacPlatform } from '@/lib/client/terminal-find';
 import { terminalTargetKey } from '@/lib/client/terminal-target';
 import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
 import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
@@ -19,6 +21,13 @@ import { FONT_SIZE, THEME } from './terminal-theme';
 import type { TerminalViewProps } from './terminal-types';
 
 const NO_BYTES = new Uint8Array(0);
+/** The search addon counts (and highlights) up to this many matches. */
+export const FIND_HIGHLIGHT_LIMIT = 1000;
+
+function macPlatform(): boolean {
+  const nav = navigator as Navigator & { userAgentData?: { platform?: string } };
+  return isMacPlatform(nav.userAgentData?.platform || nav.platform);
+}
 
 export interface TerminalSession {
   /** Where the terminal is drawn. */
@@ -30,9 +39,15 @@ export interface TerminalSession {
   fitRef: RefObject<FitAddon | null>;
   /** Letterbox only: lay the terminal out again (after a font size change). */
   relayoutRef: RefObject<(() => void) | null>;
+  /** The terminal's search addon while it exists (null without one: `find` off, or it failed). */
+  search: SearchAddon | null;
 }
 
-export function useTerminalSession(props: TerminalViewProps): TerminalSession {
+/**
+ * `openFind`: the find key (Ctrl-F, Cmd-F on a Mac) was pressed in the terminal, or the handle's
+ * openFind() called; read live. Only asked when the terminal has a search addon.
+ */
+export function useTerminalSession(props: TerminalViewProps, openFind: () => void): TerminalSession {
   const hostRef = useRef<HTMLDivElement>(null);
   /** Letterbox only: the area the terminal is centred in. */
   const frameRef = useRef<HTMLDivElement>(null);
@@ -42,11 +57,13 @@ export function useTerminalSession(props: TerminalViewProps): TerminalSession {
   const relayoutRef = useRef<(() => void) | null>(null);
   // Latest callbacks for the long-lived listeners, without re-creating the terminal.
   const callbacks = useRef(props);
+  const openFindRef = useRef(openFind);
   // The context's client: the app's, or a share guest's (which may read its shared sessions).
   const trpcClient = useTRPCClient();
   const trpcRef = useRef(trpcClient);
   useLayoutEffect(() => {
     callbacks.current = props;
+    openFindRef.current = openFind;
     trpcRef.current = trpcClient;
   });
 
@@ -56,6 +73,8 @@ export function useTerminalSession(props: TerminalViewProps): TerminalSession {
   const letterbox = props.letterbox === true;
   const snapshot = target.kind === 'attach' && target.snapshot === true;
   const targetKey = terminalTargetKey(target);
+  const findable = props.find !== false;
+  const [search, setSearch] = useState<SearchAddon | null>(null);
 
   useEffect(() => {
     const host = hostRef.current;
@@ -73,13 +92,36 @@ export function useTerminalSession(props: TerminalViewProps): TerminalSession {
       cursorBlink: !readOnly,
       ...(readOnly ? { disableStdin: true } : {}),
       ...(letterbox ? (known ?? FALLBACK_SIZE) : {}),
-      allowProposedApi: false,
+      // The search addon's match highlights are decorations, which xterm 6 still calls proposed.
+      allowProposedApi: findable,
     });
     const fit = letterbox ? null : new FitAddon();
     if (fit) term.loadAddon(fit);
     term.open(host);
     term.loadAddon(new TouchScrollAddon()); // swipe-to-scroll: xterm 6.0.0 has none (xterm.js#5489)
     loadWebgl(term);
+    // Find: the key opens the bar instead of reaching the program — unless there is no bar.
+    let searchAddon: SearchAddon | null = null;
+    if (findable) {
+      try {
+        searchAddon = new SearchAddon({ highlightLimit: FIND_HIGHLIGHT_LIMIT });
+        term.loadAddon(searchAddon);
+      } catch (err) {
+        console.warn('tether: no find in this terminal', err);
+        searchAddon = null;
+      }
+    }
+    if (searchAddon) {
+      const mac = macPlatform();
+      term.attachCustomKeyEventHandler((e) => {
+        if (!isFindShortcut(e, mac)) return true;
+        // xterm leaves the event alone when told not to handle it: keep the browser's find away.
+        e.preventDefault();
+        if (e.type === 'keydown') openFindRef.current();
+        return false;
+      });
+    }
+    setSearch(searchAddon);
     if (fit) fitIfVisible(host, fit);
     termRef.current = term;
     fitRef.current = fit;
@@ -243,6 +285,9 @@ export function useTerminalSession(props: TerminalViewProps): TerminalSession {
         if (!readOnly) term.paste(text);
       },
       focus: () => term.focus(),
+      openFind: () => {
+        if (searchAddon) openFindRef.current();
+      },
     });
 
     return () => {
@@ -260,11 +305,12 @@ export function useTerminalSession(props: TerminalViewProps): TerminalSession {
       relayoutRef.current = null;
       termRef.current = null;
       fitRef.current = null;
+      setSearch(null);
       term.dispose();
     };
     // The terminal is bound to one target for its whole life; targetKey captures `target`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [socket, targetKey, readOnly, letterbox]);
+  }, [socket, targetKey, readOnly, letterbox, findable]);
 
-  return { hostRef, frameRef, termRef, fitRef, relayoutRef };
+  return { hostRef, frameRef, termRef, fitRef, relayoutRef, search };
 }

@@ -9,12 +9,15 @@ import dynamic from 'next/dynamic';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
 import { browserClosingSessions, closeAndForget, type ClosingSessions } from '@/lib/client/closing-sessions';
+import { connectionLost } from '@/lib/client/connection-banner';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
+import { useConnectionState } from '@/lib/client/page-socket';
 import { setActiveSessionSource } from '@/lib/client/test-hook';
 import { errorMessage, useTRPC, useTRPCClient } from '@/lib/client/trpc';
 import { PresenceBar } from '@/components/share/PresenceBar';
 import { ShareDialog } from '@/components/share/ShareDialog';
+import { ConnectionLostBanner } from './ConnectionLostBanner';
 import { TerminalTabs, type TabInfo } from './TerminalTabs';
 import type { TerminalTarget } from './TerminalView';
 
@@ -65,6 +68,15 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
   /** The session the share dialog is open for (null: closed). */
   const [sharing, setSharing] = useState<{ session: string; title: string } | null>(null);
   const shareButtonRef = useRef<HTMLButtonElement>(null);
+  const connection = useConnectionState(socket);
+  const disconnected = connectionLost(connection.status, connection.everOpened);
+  const retryNow = useCallback(() => socket.retryNow(), [socket]);
+  // Back online: give the keyboard back to the active terminal (focus may have moved to the banner).
+  const wasDisconnected = useRef(false);
+  useEffect(() => {
+    if (wasDisconnected.current && !disconnected) setFocusToken((n) => n + 1);
+    wasDisconnected.current = disconnected;
+  }, [disconnected]);
   const channels = useRef(new Map<string, GatewayChannel>());
   const closingRef = useRef<ClosingSessions | null>(null);
   const closing = useCallback(() => (closingRef.current ??= browserClosingSessions()), []);
@@ -289,7 +301,8 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
           notify={notify}
         />
       )}
-      <div className="term-stack">
+      <div className="term-stack" data-disconnected={disconnected || undefined}>
+        <ConnectionLostBanner state={connection} onRetry={retryNow} />
         {loadError && <div className="term-empty">{loadError}</div>}
         {!loadError && tabs === null && <div className="term-empty">Loading terminals…</div>}
         {tabs !== null && tabs.length === 0 && (

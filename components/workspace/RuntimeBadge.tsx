@@ -7,6 +7,8 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { runtimeOverride } from '@/lib/client/connection-banner';
+import type { ConnectionStatus } from '@/lib/client/gateway-socket';
 import { runtimeBadge } from '@/lib/client/runtime-health';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 
@@ -25,7 +27,9 @@ function useNow(ticking: boolean): number {
   return now;
 }
 
-export function RuntimeBadge({ workspaceId }: { workspaceId: string }) {
+/** `connection`: the tab's gateway socket status; while it is not open the badge says the runtime
+ * is unknown rather than show a stale "ready". */
+export function RuntimeBadge({ workspaceId, connection }: { workspaceId: string; connection?: ConnectionStatus }) {
   const trpc = useTRPC();
   const q = useQuery(
     trpc.runtimes.workspace.queryOptions(
@@ -41,6 +45,15 @@ export function RuntimeBadge({ workspaceId }: { workspaceId: string }) {
     ),
   );
   const now = useNow(q.data?.pool?.state === 'backoff');
+  const down = runtimeOverride(connection);
+  if (down) {
+    return (
+      <span className="runtime" data-testid="runtime-health" data-state={down.state} title={down.title} aria-label={down.label}>
+        <span className="runtime-dot" aria-hidden="true" />
+        <span className="runtime-text">{down.label}</span>
+      </span>
+    );
+  }
   if (!q.data) {
     if (!q.isError) return null;
     return (

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { TerminalPanel } from '@/components/terminal/TerminalPanel';
-import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
+import { createWorkspaceGatewaySocket } from '@/lib/client/browser-gateway';
 import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { ConnectionIndicator } from './ConnectionIndicator';
@@ -18,7 +18,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const workspace = useQuery(trpc.workspaces.get.queryOptions({ id: workspaceId }));
   const { toasts, push, dismiss } = useToasts();
   // One socket per browser tab, owned by this view: created on mount, disposed on leave.
-  const socket = usePageSocket(createBrowserGatewaySocket, push);
+  const socket = usePageSocket(createWorkspaceGatewaySocket, push);
   const status = useConnectionStatus(socket);
 
   useEffect(() => {
@@ -86,7 +86,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             Share<span className="share-workspace-long"> workspace</span>
           </button>
         )}
-        {!notFound && <RuntimeBadge workspaceId={workspaceId} />}
+        {!notFound && <RuntimeBadge workspaceId={workspaceId} connection={status} />}
         <ConnectionIndicator status={status} />
       </header>
       {notFound ? (

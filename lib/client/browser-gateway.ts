@@ -4,7 +4,7 @@
  * window's online/offline/visibility signals. Kept apart from gateway-socket.ts so that file runs
  * under Node in unit tests.
  */
-import { GatewaySocket, type Environment, type TransportFactory } from './gateway-socket';
+import { GatewaySocket, type Environment, type Transport, type TransportFactory, type TransportHandlers } from './gateway-socket';
 
 export const GATEWAY_PATH = '/ws';
 
@@ -19,7 +19,35 @@ function sendable(frame: Uint8Array): ArrayBufferView<ArrayBuffer> | Uint8Array<
   return new Uint8Array(frame); // SharedArrayBuffer-backed: copy (never happens for our encoders)
 }
 
-const webSocketTransport = (path: string): TransportFactory => (handlers) => {
+/** Test hook state (see `holdConnection`): connection attempts fail until `heldUntil` (epoch ms). */
+interface Gate {
+  heldUntil: number;
+}
+const gates = new WeakMap<GatewaySocket, Gate>();
+
+/** An attempt that fails as an unreachable gateway's would: closed (1006) shortly after it began. */
+function failingTransport(handlers: TransportHandlers): Transport {
+  const timer = setTimeout(() => handlers.onClose(1006, ''), 50);
+  return {
+    send: () => false,
+    close: () => clearTimeout(timer),
+  };
+}
+
+/**
+ * Make the gateway unreachable for `ms` from this socket's point of view (tests): the connection
+ * drops and every attempt until then fails; 0 ends the hold (the socket still waits out its
+ * backoff, or reconnects at once on `retryNow`). No-op for a socket not made here.
+ */
+export function holdConnection(socket: GatewaySocket, ms: number): void {
+  const gate = gates.get(socket);
+  if (!gate) return;
+  gate.heldUntil = ms > 0 ? Date.now() + ms : 0;
+  if (ms > 0) socket.dropConnection();
+}
+
+const webSocketTransport = (path: string, gate: Gate): TransportFactory => (handlers) => {
+  if (Date.now() < gate.heldUntil) return failingTransport(handlers);
   const ws = new WebSocket(gatewayUrl(path));
   ws.binaryType = 'arraybuffer';
   ws.onopen = () => handlers.onOpen();
@@ -79,12 +107,24 @@ export interface BrowserGatewayOptions {
   /** Asked when a connection fails before opening (see GatewaySocketOptions.checkAuth); default:
    * whether the next-auth session is still good. */
   checkAuth?: () => Promise<boolean>;
+  /** See GatewaySocketOptions.blockInputWhileLost. */
+  blockInputWhileLost?: boolean;
 }
 
 export function createBrowserGatewaySocket(opts: BrowserGatewayOptions = {}): GatewaySocket {
-  return new GatewaySocket({
-    transport: webSocketTransport(opts.path ?? GATEWAY_PATH),
+  const gate: Gate = { heldUntil: 0 };
+  const socket = new GatewaySocket({
+    transport: webSocketTransport(opts.path ?? GATEWAY_PATH, gate),
     env: browserEnvironment,
     checkAuth: opts.checkAuth ?? hasSession,
+    blockInputWhileLost: opts.blockInputWhileLost ?? false,
   });
+  gates.set(socket, gate);
+  return socket;
+}
+
+/** The workspace page's socket: its terminal panel shows a lost connection and blocks typing
+ * meanwhile (ConnectionLostBanner), so typing is dropped then rather than replayed on resume. */
+export function createWorkspaceGatewaySocket(): GatewaySocket {
+  return createBrowserGatewaySocket({ blockInputWhileLost: true });
 }

@@ -55,6 +55,9 @@ export interface ChannelHost extends ChannelLink {
   release(channel: GatewayChannel): void;
   /** The channel wants an attachment now (see `wantsOpen`); opened at once if connected. */
   requestOpen(channel: GatewayChannel): void;
+  /** False while the connection is lost: typing is then dropped, not queued (see
+   * connection-banner.ts). Absent: always accepted. */
+  acceptsInput?(): boolean;
 }
 
 export type ChannelTarget =
@@ -131,9 +134,15 @@ export class GatewayChannel extends Emitter<ChannelEvents> {
     return this.wire.number;
   }
 
-  /** Send keystrokes. While disconnected they are queued (bounded, see InputQueue). */
+  /**
+   * Send keystrokes. While the connection is lost on a socket that blocks typing then (the
+   * workspace page, which shows the loss: see connection-banner.ts) they are dropped. Otherwise, while this channel is not open yet — it is still opening on a live
+   * socket, or a send failed on a socket not yet known to be dead — they are queued (bounded, see
+   * InputQueue) and sent once it opens.
+   */
   write(data: string | Uint8Array): void {
     if (this._state === 'exited' || this._state === 'closed') return;
+    if (this.host.acceptsInput?.() === false) return;
     // Not sent (socket closing, not yet noticed): queue it for the resumed attachment instead.
     if (this._state === 'open' && this.wire.input(data)) return;
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;

@@ -22,6 +22,7 @@ import {
   type FrameTransport,
   type HelloAck,
 } from '../protocol';
+import { acceptsInput } from './connection-banner';
 import { Emitter } from './emitter';
 import { GatewayChannel, type ChannelHost, type ChannelOptions, type ChannelTarget } from './gateway-channel';
 
@@ -70,6 +71,12 @@ export interface GatewaySocketOptions {
    * exists. Resolve false to stop retrying and report `unauthenticated`.
    */
   checkAuth?: () => Promise<boolean>;
+  /**
+   * Drop typing while the connection is lost instead of queueing it for the resume — for a page
+   * that shows the loss and blocks typing visibly (the workspace's banner, connection-banner.ts).
+   * Default false: queued (bounded) and sent after the reconnect.
+   */
+  blockInputWhileLost?: boolean;
 }
 
 type SocketEvents = {
@@ -77,6 +84,8 @@ type SocketEvents = {
   /** Connection-level ERROR frames (channel 0). */
   error: [error: ErrorInfo];
   helloAck: [helloAck: HelloAck];
+  /** A reconnect attempt started; `attempt` counts them since the connection was last open. */
+  attempt: [attempt: number];
 };
 
 type TimerName = 'reconnect' | 'ping' | 'pong' | 'stable';
@@ -95,6 +104,8 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   private ready = false;
   private attempt = 0;
   private everOpened = false;
+  /** Reconnect attempts started since the connection was last open (for the banner). */
+  private retries = 0;
   private disposed = false;
   /** Decodes frames, routes them to the channels attached on the current connection, numbers them. */
   private readonly protocol = new ProtocolClient({ ack: { on: 'processed', every: ACK_EVERY_BYTES, trailingMs: TRAILING_ACK_MS } });
@@ -113,6 +124,8 @@ export class GatewaySocket extends Emitter<SocketEvents> {
       requestOpen: (channel) => {
         if (this.ready && channel.channelId === null && channel.wantsOpen) this.attach(channel);
       },
+      // Typing is dropped while the connection is lost, if asked (see connection-banner.ts).
+      acceptsInput: () => !opts.blockInputWhileLost || acceptsInput(this._status, this.everOpened),
     };
     const { env } = opts;
     this.unsubscribe.push(
@@ -142,6 +155,16 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     return this._closeReason;
   }
 
+  /** Reconnect attempts started since the connection was last open (0 while open). */
+  get reconnectAttempt(): number {
+    return this.retries;
+  }
+
+  /** Whether the socket has been open at least once. */
+  get hasOpened(): boolean {
+    return this.everOpened;
+  }
+
   /** For React's useSyncExternalStore. */
   subscribeStatus = (fn: () => void): (() => void) => this.on('status', fn);
   getStatus = (): ConnectionStatus => this._status;
@@ -168,6 +191,17 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     if (!dead) return;
     this.onClosed(1006, true);
     dead.close(PING_TIMEOUT_CLOSE, 'dropped by the client');
+  }
+
+  /** Reconnect at once instead of waiting out the backoff ("Retry now"); an attempt still in
+   * flight is abandoned for a fresh one. Does nothing while open or in a final status. */
+  retryNow(): void {
+    if (this.disposed || isFinalStatus(this._status) || this.ready) return;
+    const pending = this.transport;
+    this.gen++; // ignore anything more from the abandoned attempt
+    this.transport = null;
+    pending?.close(CloseCode.NORMAL, 'retrying');
+    this.connect();
   }
 
   /** Detach every channel and close the socket for good. */
@@ -204,7 +238,10 @@ export class GatewaySocket extends Emitter<SocketEvents> {
     }
     const gen = ++this.gen;
     let opened = false;
-    this.setStatus(this.everOpened || this.attempt > 0 ? 'reconnecting' : 'connecting');
+    const again = this.everOpened || this.attempt > 0;
+    if (again) this.retries++;
+    this.setStatus(again ? 'reconnecting' : 'connecting');
+    if (again) this.emit('attempt', this.retries);
     const transport = this.opts.transport({
       onOpen: () => {
         if (gen !== this.gen) return;
@@ -250,6 +287,7 @@ export class GatewaySocket extends Emitter<SocketEvents> {
   private onHelloAck(helloAck: HelloAck): void {
     this.ready = true;
     this.everOpened = true;
+    this.retries = 0;
     this.protocol.transport = this.transport;
     this.setStatus('open');
     this.emit('helloAck', helloAck);

@@ -1,8 +1,9 @@
 /**
- * Keystrokes typed while the socket is down. We queue rather than drop so a short network blip
- * (a phone changing cells) loses nothing, but cap the queue at 64 KiB: past that the user is
- * clearly typing into the void (or pasting) and replaying it minutes later would surprise them, so
- * the excess is dropped and reported.
+ * Keystrokes typed while a channel is not open on a live connection: a terminal still opening (or
+ * re-opening right after a reconnect), or a send that failed on a socket not yet known to be dead.
+ * They are sent once the channel opens. Typing while the connection is known to be lost is not
+ * queued at all — the UI blocks it visibly (see connection-banner.ts). The queue is capped at
+ * 64 KiB: past that replaying it would surprise, so the excess is dropped and reported.
  */
 
 export const INPUT_QUEUE_MAX_BYTES = 64 * 1024;

@@ -5,6 +5,8 @@
  * and its status as React state.
  */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { holdConnection } from './browser-gateway';
+import type { ConnectionState } from './connection-banner';
 import type { ConnectionStatus, GatewaySocket } from './gateway-socket';
 import { registerConnection } from './test-hook';
 
@@ -13,6 +15,31 @@ const connecting = (): ConnectionStatus => 'connecting';
 
 export function useConnectionStatus(socket: GatewaySocket | null): ConnectionStatus {
   return useSyncExternalStore(socket?.subscribeStatus ?? noSubscribe, socket?.getStatus ?? connecting, connecting);
+}
+
+function readState(socket: GatewaySocket): ConnectionState {
+  return { status: socket.status, attempt: socket.reconnectAttempt, everOpened: socket.hasOpened };
+}
+
+/** The socket's status with its reconnect attempt count and whether it was ever open (for the
+ * connection-lost banner); re-rendered on every status change and reconnect attempt. */
+export function useConnectionState(socket: GatewaySocket): ConnectionState {
+  const [state, setState] = useState(() => readState(socket));
+  useEffect(() => {
+    const update = () =>
+      setState((prev) => {
+        const next = readState(socket);
+        return prev.status === next.status && prev.attempt === next.attempt && prev.everOpened === next.everOpened ? prev : next;
+      });
+    update();
+    const offStatus = socket.on('status', update);
+    const offAttempt = socket.on('attempt', update);
+    return () => {
+      offStatus();
+      offAttempt();
+    };
+  }, [socket]);
+  return state;
 }
 
 /**
@@ -32,7 +59,13 @@ export function usePageSocket(create: (() => GatewaySocket) | null, onError?: (m
     const offStatus = s.on('status', (st) => {
       if (st === 'open') opens++;
     });
-    const unregister = registerConnection({ status: () => s.status, opens: () => opens, drop: () => s.dropConnection() });
+    const unregister = registerConnection({
+      status: () => s.status,
+      opens: () => opens,
+      drop: () => s.dropConnection(),
+      hold: (ms) => holdConnection(s, ms),
+      attempt: () => s.reconnectAttempt,
+    });
     return () => {
       offError();
       offStatus();

@@ -28,6 +28,11 @@ export interface ConnectionProbe {
   opens(): number;
   /** Simulate a network drop; the socket reconnects and resumes on its own. */
   drop(): void;
+  /** Simulate an outage: drop the connection and make every reconnect attempt fail for `ms`
+   * (0 ends a hold early; the socket then reconnects after its backoff or on "Retry now"). */
+  hold(ms: number): void;
+  /** Reconnect attempts started since the connection was last open. */
+  attempt(): number;
 }
 
 export interface TetherTestHook {

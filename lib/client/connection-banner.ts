@@ -10,7 +10,9 @@
  * Pure functions of the socket's status, its reconnect attempt count and whether it was ever open,
  * so they are unit-tested without a browser.
  */
-import type { ConnectionStatus } from './gateway-socket';
+import { acceptsInput, connectionLost, type ConnectionStatus } from './connection-status';
+
+export { acceptsInput, connectionLost };
 
 export interface ConnectionState {
   status: ConnectionStatus;
@@ -18,20 +20,6 @@ export interface ConnectionState {
   attempt: number;
   /** The socket reached `open` at least once. */
   everOpened: boolean;
-}
-
-/**
- * Whether the connection counts as lost: reconnecting, offline, or connecting after having been
- * open. The first `connecting` of a page load is not a loss, and the final statuses
- * (unauthenticated / forbidden) keep their own UI.
- */
-export function connectionLost(status: ConnectionStatus, everOpened: boolean): boolean {
-  return status === 'reconnecting' || status === 'offline' || (status === 'connecting' && everOpened);
-}
-
-/** Whether terminals take keystrokes now; false while the connection-lost banner shows. */
-export function acceptsInput(status: ConnectionStatus, everOpened: boolean): boolean {
-  return !connectionLost(status, everOpened);
 }
 
 export interface BannerText {

@@ -22,16 +22,11 @@ import {
   type FrameTransport,
   type HelloAck,
 } from '../protocol';
-import { acceptsInput } from './connection-banner';
+import { acceptsInput, isFinalStatus, type ConnectionStatus } from './connection-status';
 import { Emitter } from './emitter';
 import { GatewayChannel, type ChannelHost, type ChannelOptions, type ChannelTarget } from './gateway-channel';
 
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'unauthenticated' | 'forbidden';
-
-/** Statuses nothing recovers from: the socket never reconnects after reaching one. */
-export function isFinalStatus(status: ConnectionStatus): boolean {
-  return status === 'unauthenticated' || status === 'forbidden';
-}
+export { isFinalStatus, type ConnectionStatus } from './connection-status';
 
 export const PING_INTERVAL_MS = 10_000;
 export const PONG_TIMEOUT_MS = 5_000;

@@ -27,7 +27,7 @@ import {
 import type { Logger } from '../log';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { Channel, openedFor, type ChannelSink } from './channel';
-import { GatewayError } from './errors';
+import { GatewayError, toGatewayError } from './errors';
 import type { SessionHandle } from './session';
 
 export interface ConnectionLimits {
@@ -47,9 +47,9 @@ export interface ConnectionUser {
 }
 
 /**
- * What a connection needs to find or create sessions; errors carry a protocol error code. The
- * sessions may be decorated (sharing's SharedSession): a GatewayError thrown by one of their
- * operations is answered to the client as an ERROR on the channel.
+ * What a connection needs to find or create sessions. Their errors (TetherErrors: a GatewayError
+ * with its own protocol code, any other through WIRE_CODES) are answered to the client as an ERROR
+ * on the channel — also those of a decorated session's operations (sharing's SharedSession).
  */
 export interface SessionSource<S extends SessionHandle = SessionHandle> {
   create(user: ConnectionUser, req: OpenRequest & { workspace: string }): Promise<S>;
@@ -310,8 +310,9 @@ export class Connection implements ChannelSink {
         req.workspace !== undefined
           ? await this.sessions.create(this.user, { ...req, workspace: req.workspace })
           : await this.sessions.find(this.user, req.session!);
-    } catch (err) {
+    } catch (thrown) {
       this.opening.delete(channel);
+      const err = toGatewayError(thrown);
       if (err instanceof GatewayError) return this.sendError(channel, err.code, err.message);
       this.log.error('open failed', { user: this.user.id, error: (err as Error).message });
       return this.sendError(channel, ErrorCode.INTERNAL, 'could not open the terminal');
@@ -323,7 +324,7 @@ export class Connection implements ChannelSink {
     try {
       session.resize(req.cols, req.rows);
     } catch (err) {
-      if (!(err instanceof GatewayError)) throw err; // refused (a view-only viewer): it just does not size the terminal
+      if (!(toGatewayError(err) instanceof GatewayError)) throw err; // refused (a view-only viewer): it just does not size the terminal
     }
     const ch = new Channel(channel, session, from, this, this.limits.highWater);
     this.channels.set(channel, ch);
@@ -332,11 +333,12 @@ export class Connection implements ChannelSink {
     this.schedulePump(ch);
   }
 
-  /** Run a channel operation; a GatewayError from it (a decorator refusing) goes back as an ERROR. */
+  /** Run a channel operation; our error from it (a decorator refusing) goes back as an ERROR. */
   private guarded(ch: Channel, act: () => void): void {
     try {
       act();
-    } catch (err) {
+    } catch (thrown) {
+      const err = toGatewayError(thrown);
       if (err instanceof GatewayError) return this.sendError(ch.id, err.code, err.message);
       throw err;
     }

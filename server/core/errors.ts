@@ -1,7 +1,8 @@
 /**
- * Errors of the terminal core as the client sees them: a protocol error code and words. Whatever
- * opens a terminal (the gateway's `/ws`, a worker agent) maps its failures with `toGatewayError`,
- * our errors (TetherError) through the one table WIRE_CODES.
+ * Errors of the terminal core as the client sees them: a protocol error code and words. The
+ * connection (the core's one edge to its clients, at the gateway's `/ws` and at a worker agent)
+ * maps every failure with `toGatewayError`: our errors (TetherError) through the one table
+ * WIRE_CODES; sources and decorators just throw.
  */
 import { ErrorCode } from '../../lib/protocol';
 import { isTetherError, TetherError, type ErrorKind } from '../errors';

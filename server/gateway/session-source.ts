@@ -6,7 +6,7 @@ import { ErrorCode } from '../../lib/protocol';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { WorkspaceService } from '../workspaces/workspace-service';
 import type { SessionSource } from '../core/connection';
-import { GatewayError, toGatewayError } from '../core/errors';
+import { GatewayError } from '../core/errors';
 import { SessionLimitError, type SessionRegistry } from '../core/session-registry';
 import type { TerminalSession } from '../core/session';
 
@@ -38,7 +38,7 @@ export function sessionSource(opts: SessionSourceOptions): SessionSource<Termina
         });
       } catch (err) {
         if (err instanceof SessionLimitError) onLimit('sessions_per_user');
-        throw toGatewayError(err);
+        throw err;
       }
     },
     // A browser reconnecting right after a restart may ask before its terminal is adopted again.

@@ -20,7 +20,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AGENT_WORKSPACE, CloseCode, ErrorCode, MAX_FRAME_BYTES } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { Connection, type SessionSource } from '../core/connection';
-import { GatewayError, toGatewayError } from '../core/errors';
+import { GatewayError } from '../core/errors';
 import { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
 import { secretMatcher } from '../secrets';
@@ -73,11 +73,7 @@ export class AgentCore implements CallHost {
       async create(user, req) {
         const ws = core.workspaces.get(req.workspace);
         if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace on this agent (bind it first)');
-        try {
-          return await core.sessions.create({ userId: user.id, workspaceId: req.workspace, runtime: ws.runtime, pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command } });
-        } catch (err) {
-          throw toGatewayError(err);
-        }
+        return core.sessions.create({ userId: user.id, workspaceId: req.workspace, runtime: ws.runtime, pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command } });
       },
       find: (user, id) => core.sessions.getForUser(id, user.id),
       forget: (session) => core.sessions.forget(session.id),

@@ -35,18 +35,19 @@ export class RunnerSshRuntime extends DirectSshRuntime {
   }
 
   /** Connects the runner (deploying it if needed) and binds the workspace; false: serve directly. */
-  protected async bound(): Promise<boolean> {
+  private async bound(): Promise<boolean> {
     try {
-      await this.bind();
+      await this.runner.host.ensureBound(this.runner.workspaceId, await this.fs.rootReal(), this.runner.limits);
       return true;
     } catch (err) {
-      if (err instanceof RunnerUnavailableError) throw new RuntimeError('spawn_failed', `${err.message} (this host is set to always use the runner)`);
+      if (err instanceof RunnerUnavailableError) return this.runnerUnavailable(err);
       throw err;
     }
   }
 
-  protected async bind(): Promise<void> {
-    await this.runner.host.ensureBound(this.runner.workspaceId, await this.fs.rootReal(), this.runner.limits);
+  /** The runner cannot run on the host (no node…): with `always`, that is the terminal's error. */
+  protected runnerUnavailable(err: RunnerUnavailableError): boolean {
+    throw new RuntimeError('spawn_failed', `${err.message} (this host is set to always use the runner)`);
   }
 
   override async openPty(opts: PtyOptions): Promise<PtyProcess> {
@@ -73,14 +74,8 @@ export class RunnerSshRuntime extends DirectSshRuntime {
 
 /** `auto`: the runner when it can run on the host, direct SSH when it cannot. */
 export class AutoSshRuntime extends RunnerSshRuntime {
-  protected override async bound(): Promise<boolean> {
-    try {
-      await this.bind();
-      return true;
-    } catch (err) {
-      if (err instanceof RunnerUnavailableError) return false;
-      throw err;
-    }
+  protected override runnerUnavailable(): boolean {
+    return false;
   }
 }
 

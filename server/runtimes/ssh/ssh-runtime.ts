@@ -25,12 +25,12 @@ const LOCAL_TIMEOUT_GRACE_MS = 5000;
 class SshFs extends SftpFs {
   private readonly fanout: WatchFanout;
 
-  constructor(source: SftpSource, root: string, opts: { watchIntervalMs: number; maxWatchedEntries: number }, runnerFs: () => Promise<AgentFs | null>) {
+  constructor(source: SftpSource, root: string, opts: { watchIntervalMs: number; maxWatchedEntries: number }, watchSource: () => Promise<AgentFs | null>) {
     super(source, root, opts);
     this.fanout = new WatchFanout((emit) => {
       let sub: Disposable | null = null;
       let stopped = false;
-      void runnerFs()
+      void watchSource()
         .catch(() => null)
         .then((viaRunner) => {
           if (!stopped) sub = viaRunner ? viaRunner.watch(emit) : super.watch(emit);

@@ -217,15 +217,18 @@ export class MigrationService {
         await provisioned.cleanup();
       },
     };
-    if (provisioned.userFolder) {
-      const existing = await runtime.fs.readdir('').catch(async (err) => (await prepared.cleanup().catch(() => {}), Promise.reject(err)));
+    if (!provisioned.userFolder) return prepared;
+    try {
+      const existing = await runtime.fs.readdir('');
       if (existing.length > 0 && !(await isRepository(runtime))) {
-        await prepared.cleanup().catch(() => {});
         throw new MigrationError(`${provisioned.label} is not empty; choose an empty folder (or a clone of this repository)`);
       }
       fresh = existing.length === 0;
+      return prepared;
+    } catch (err) {
+      await prepared.cleanup().catch(() => {});
+      throw err;
     }
-    return prepared;
   }
 }
 

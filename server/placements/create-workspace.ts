@@ -1,5 +1,5 @@
 /**
- * A new workspace, wherever it goes: check the name and the target, make the place ready (its
+ * A new workspace, wherever it goes: check the name, make the place ready (its
  * placement's `provision`), record the workspace, clone into it if asked. Any failure gives back
  * what was prepared (a cloud worker is released) and records nothing.
  */
@@ -23,7 +23,7 @@ export async function createWorkspace(
 ): Promise<Workspace> {
   const { workspaces, placements, runtimes } = deps;
   workspaces.checkName(user.id, name);
-  placements.check(user.id, target);
+  // The placement checks the target (the host exists…) as it provisions.
   const prepared = await placements.provision({ user, name, target });
   try {
     const ws = workspaces.record(user.id, name, prepared.place);

@@ -146,7 +146,7 @@ export async function ttydRun(bin: string, command: string): Promise<Run> {
 
 const ECHO_COMMAND = 'stty raw -echo; exec cat';
 
-/** Round trips of one byte: `send` writes it, the promise from `next` resolves when it is back. */
+/** Round trips of one byte: `send` writes it; `waitFor`, asked before the send, resolves when it is back. */
 async function echoLoop(rounds: number, send: (b: string) => void, waitFor: (b: string) => Promise<void>): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -189,14 +189,14 @@ export async function gatewayEcho(gw: GatewayProcess, rounds: number): Promise<n
   const c = await GatewayClient.connect(gw.url, { token: gw.token });
   await c.open(1, { workspace: gw.workspace, cols: 80, rows: 24, command: ECHO_COMMAND });
   await new Promise((r) => setTimeout(r, 300));
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const before = c.channel(1).received;
-    const t0 = process.hrtime.bigint();
-    c.input(1, String.fromCharCode(97 + (i % 26)));
-    await c.until(() => c.channel(1).received > before, 5000, 'echo');
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
+  const samples = await echoLoop(
+    rounds,
+    (b) => c.input(1, b),
+    () => {
+      const before = c.channel(1).received;
+      return c.until(() => c.channel(1).received > before, 5000, 'echo');
+    },
+  );
   c.kill(1);
   await c.close();
   return samples;

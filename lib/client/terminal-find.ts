@@ -3,24 +3,19 @@
  * which key opens the bar, what its count says, and whether a regex pattern can be searched.
  */
 
-type KeyFields = Pick<KeyboardEvent, 'key' | 'code' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>;
+import { chordFor, isMacPlatform, matchesChord, type KeyFields, type Keybinding } from './keybindings';
 
-/** macOS, iOS and iPadOS use Cmd for the find key (from `navigator.platform` or userAgentData). */
-export function isMacPlatform(platform: string | undefined): boolean {
-  return /mac|iphone|ipad|ipod/i.test(platform ?? '');
-}
+export { isMacPlatform };
 
 /**
  * The find key: Cmd-F on a Mac (where Ctrl-F stays the program's: readline's forward-char),
  * Ctrl-F elsewhere; never with Alt or Shift. The letter is read from `key`, or from the key's
  * position when the layout types a non-Latin letter there (e.g. Cyrillic).
  */
+export const FIND_KEYBINDING: Keybinding = { key: 'ctrl+f', mac: 'cmd+f' };
+
 export function isFindShortcut(e: KeyFields, mac: boolean): boolean {
-  if (e.altKey || e.shiftKey) return false;
-  if (mac ? !e.metaKey || e.ctrlKey : !e.ctrlKey || e.metaKey) return false;
-  const key = e.key.toLowerCase();
-  if (key === 'f') return true;
-  return e.code === 'KeyF' && !/^[a-z]$/.test(key);
+  return matchesChord(chordFor(FIND_KEYBINDING, mac), e);
 }
 
 /** What the search addon reports (`onDidChangeResults`, with decorations on). */

@@ -8,7 +8,8 @@
  * banner. The saved document (`saved`) is an immutable CodeMirror Text, so "dirty" is a cheap
  * structural comparison with the current one.
  */
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useOptionalCommands, useRegisterCommands } from '@/components/commands/commands-context';
 import { baseName, displayName, downloadUrl } from '@/lib/client/file-paths';
 import type { FilesBus } from '@/lib/client/files-bus';
 import { ConflictDialog } from './ConflictDialog';
@@ -37,9 +38,17 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly 
   const readOnlyRef = useRef(readOnly);
   readOnlyRef.current = readOnly;
   const activeRef = useRef<OpenDoc | null>(null);
-  // Hook order is effect order: the view first, then the Ctrl-S listener, then the bus.
+  // Hook order is effect order: the view first, then "Tab moves focus", then the bus.
   const view = useEditorView(activeRef);
   const { host, current } = view;
+  // "Tab moves focus" (Ctrl-M) is the page's: the view follows it instead of keeping its own.
+  const commands = useOptionalCommands();
+  useEffect(() => {
+    if (!commands) return;
+    const apply = () => view.viewRef.current?.setTabFocusMode(commands.tabMovesFocus);
+    apply();
+    return commands.onChange(apply);
+  }, [commands, view.viewRef]);
   const tabs = useDocTabs(activeRef, view, onActiveChange);
   const { docs, active, rerender, isOpen, activate, close } = tabs;
   const [conflict, setConflict] = useState<Conflict | null>(null);
@@ -56,12 +65,34 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly 
   const save = useDocSave({ workspaceId, readOnlyRef, activeRef, saveRef, current, rerender, notify, checkDisk, setConflict });
   useFilesBus({ bus, docs, activeRef, open, checkDisk, rerender, onActiveChange });
   const { resolveReload, resolveOverwrite, showDiff } = conflictActions(conflict, setConflict, { read, applyRead, save, notify });
+  // Outside the editor (the tree, the search box) Ctrl/Cmd-S saves the active file instead of the
+  // page; inside it the editor's keymap does; a terminal keeps the key (XOFF).
+  useRegisterCommands([
+    {
+      id: 'file.save',
+      title: 'File: Save',
+      keybindings: [{ key: 'ctrl+s', mac: 'cmd+s' }],
+      enabled: () => !readOnlyRef.current && activeRef.current?.kind === 'text',
+      run: () => {
+        if (activeRef.current) void save(activeRef.current, false);
+      },
+    },
+    {
+      id: 'editor.close',
+      title: 'View: Close Editor',
+      enabled: () => activeRef.current !== null,
+      run: () => {
+        if (activeRef.current) close(activeRef.current);
+      },
+    },
+  ]);
 
   const list = docs.current;
   const showing = active && isOpen(active) ? active : null;
 
   return (
-    <section className="editor-pane" data-testid="editor-pane" data-readonly={readOnly}>
+    // Focusable for F6 / Ctrl-` when no file is open (components/workspace/focus-region.ts).
+    <section className="editor-pane" data-testid="editor-pane" data-readonly={readOnly} tabIndex={-1} aria-label="Editor">
       <EditorTabs docs={list} active={showing} onSelect={activate} onClose={close} />
       {showing?.diskChanged && (
         <div className="editor-banner" role="status" data-testid="editor-disk-changed">

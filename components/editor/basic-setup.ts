@@ -3,7 +3,7 @@
  * @codemirror/* packages (the `codemirror` meta-package on this registry is the old 5.x line),
  * including find/replace in the file (Ctrl/Cmd-F).
  */
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { defaultKeymap, history, historyKeymap, toggleTabFocusMode } from '@codemirror/commands';
 import { bracketMatching, defaultHighlightStyle, foldGutter, foldKeymap, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { EditorState, type Extension } from '@codemirror/state';
@@ -36,5 +36,6 @@ export const basicSetup: Extension = [
   highlightActiveLine(),
   highlightSelectionMatches(),
   search({ top: true }),
-  keymap.of([...defaultKeymap, ...historyKeymap, ...foldKeymap, ...searchKeymap]),
+  // Without CodeMirror's own Ctrl-M: "Tab moves focus" is the page's command, and applies to it.
+  keymap.of([...defaultKeymap.filter((b) => b.run !== toggleTabFocusMode), ...historyKeymap, ...foldKeymap, ...searchKeymap]),
 ];

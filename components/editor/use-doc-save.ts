@@ -1,11 +1,11 @@
 /**
  * Saving open docs: a save sends the version the doc was read or saved at, and a CONFLICT (the
- * disk moved on) opens the conflict dialog. Ctrl/Cmd-S outside the editor saves the active file.
+ * disk moved on) opens the conflict dialog. (Ctrl/Cmd-S is the editor's keymap inside it and the
+ * "File: Save" command outside it — EditorPane.)
  */
 import type { EditorState } from '@codemirror/state';
-import { useCallback, useEffect, type RefObject } from 'react';
+import { useCallback, type RefObject } from 'react';
 import { displayName } from '@/lib/client/file-paths';
-import { isSaveShortcut } from '@/lib/client/save-shortcut';
 import { errorMessage, trpcErrorCode, useTRPCClient } from '@/lib/client/trpc';
 import type { Conflict } from './conflict-actions';
 import type { OpenDoc } from './open-doc';
@@ -68,23 +68,6 @@ export function useDocSave({ workspaceId, readOnlyRef, activeRef, saveRef, curre
     [client, workspaceId, rerender, notify, checkDisk, current, readOnlyRef, setConflict],
   );
   saveRef.current = save;
-
-  // Ctrl/Cmd-S outside the editor (e.g. in the tree) saves the active file instead of the page;
-  // a terminal keeps the key (Ctrl-S is XOFF there).
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || !isSaveShortcut(e)) return;
-      if (e.target instanceof Element && e.target.closest('.term-panel')) return;
-      const doc = activeRef.current;
-      if (!doc) return;
-      e.preventDefault();
-      void saveRef.current?.(doc, false);
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-    // Mount only: the refs are stable.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
 
   return save;
 }

@@ -19,7 +19,8 @@ import { PresenceBar } from '@/components/share/PresenceBar';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { ConnectionLostBanner } from './ConnectionLostBanner';
 import { TerminalTabs, type TabInfo } from './TerminalTabs';
-import type { TerminalTarget } from './TerminalView';
+import { useTerminalCommands } from './use-terminal-commands';
+import type { TerminalHandle, TerminalTarget } from './TerminalView';
 
 // xterm.js needs `window` at import time: load it in the browser only.
 const TerminalView = dynamic(() => import('./TerminalView').then((m) => m.TerminalView), { ssr: false });
@@ -78,6 +79,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     wasDisconnected.current = disconnected;
   }, [disconnected]);
   const channels = useRef(new Map<string, GatewayChannel>());
+  const handles = useRef(new Map<string, TerminalHandle>());
   const closingRef = useRef<ClosingSessions | null>(null);
   const closing = useCallback(() => (closingRef.current ??= browserClosingSessions()), []);
   /** Kill (if running) and forget a session that has no tab, e.g. one whose close was cut short. */
@@ -248,6 +250,14 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     if (activeKey) channels.current.get(activeKey)?.kill();
   }, [activeKey]);
 
+  /** The tab `step` places after (1) or before (-1) the active one, wrapping around. */
+  const stepTab = (step: 1 | -1) => {
+    const all = tabs ?? [];
+    const i = all.findIndex((t) => t.key === activeKey);
+    const next = all[(i + step + all.length) % all.length];
+    if (next) selectTab(next.key);
+  };
+
   const active = tabs?.find((t) => t.key === activeKey) ?? null;
   const tabInfos: TabInfo[] = (tabs ?? []).map((t) => ({
     key: t.key,
@@ -258,6 +268,11 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
   /** The active tab's session, while the gateway still has it (for presence). */
   const activeSession = active?.session != null && !active.gone ? active.session : null;
   const canShare = active?.session != null && active.exited === null && !active.gone && active.lost === null;
+  const shareActive = () => {
+    if (active?.session && canShare) setSharing({ session: active.session, title: active.title || `Terminal ${active.n}` });
+  };
+  const canKill = active !== null && active.exited === null && !active.gone && active.lost === null && active.session !== null;
+  useTerminalCommands({ tabCount: tabs?.length ?? 0, activeKey, handles, newTerminal, stepTab, killActive, canKill, closeTab, canShare, shareActive });
   const closeShare = useCallback(() => {
     setSharing(null);
     requestAnimationFrame(() => shareButtonRef.current?.focus());
@@ -273,7 +288,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
           onClose={closeTab}
           onNew={newTerminal}
           onKill={killActive}
-          canKill={active !== null && active.exited === null && !active.gone && active.lost === null && active.session !== null}
+          canKill={canKill}
         />
         <div className="term-head-extra">
           {activeSession && <PresenceBar key={activeSession} sessionId={activeSession} canKick notify={notify} />}
@@ -284,9 +299,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
             aria-haspopup="dialog"
             disabled={!canShare}
             title={canShare ? 'Share this terminal with a link' : 'Only a running terminal can be shared'}
-            onClick={() => {
-              if (active?.session && canShare) setSharing({ session: active.session, title: active.title || `Terminal ${active.n}` });
-            }}
+            onClick={shareActive}
           >
             Share
           </button>
@@ -319,6 +332,10 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
               onChannel={(ch: GatewayChannel | null) => {
                 if (ch) channels.current.set(tab.key, ch);
                 else channels.current.delete(tab.key);
+              }}
+              onTerminal={(handle: TerminalHandle | null) => {
+                if (handle) handles.current.set(tab.key, handle);
+                else handles.current.delete(tab.key);
               }}
               onOpened={(o: Opened) =>
                 update(tab.key, {

@@ -11,8 +11,9 @@
  * cols × rows, centred, with the font scaled down — to 7 px at least — when it would not fit, and
  * scrolling beyond that).
  *
- * The terminal's life and its channel are use-terminal-session.ts; this keeps it focused and its
- * font size current, and shows the find bar (TerminalFind) over its top-right corner.
+ * The terminal's life, its channel and its key handler (which keys stay on the page: the app's
+ * global shortcuts, lib/client/commands.ts) are use-terminal-session.ts; this keeps it focused
+ * and its font size current, and shows the find bar (TerminalFind) over its top-right corner.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { TerminalFind } from './TerminalFind';

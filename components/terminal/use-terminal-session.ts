@@ -1,7 +1,9 @@
 /**
  * The life of one xterm.js terminal bound to one gateway channel: made when the view mounts (or
  * its target changes), fed the channel's output (acknowledged once parsed), sized to the panel —
- * or letterboxed to the session — and disposed, detaching the channel, when it goes.
+ * or letterboxed to the session — and disposed, detaching the channel, when it goes. Its key
+ * handler decides which keys never reach the program: the find key, the page's global commands
+ * (lib/client/commands.ts) and, while "Tab moves focus" is on, Tab.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -9,12 +11,15 @@ import { Terminal } from '@xterm/xterm';
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import { AnswerFilter } from '@/lib/client/terminal-answers';
-import { isFindShortcut, isMacPlatform } from '@/lib/client/terminal-find';
+import { isFocusTab } from '@/lib/client/commands';
+import { browserIsMac } from '@/lib/client/keybindings';
+import { isFindShortcut } from '@/lib/client/terminal-find';
 import { terminalTargetKey } from '@/lib/client/terminal-target';
 import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
 import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
 import { TouchScrollAddon } from '@/lib/client/touch-scroll';
 import { useTRPCClient } from '@/lib/client/trpc';
+import { useOptionalCommands } from '@/components/commands/commands-context';
 import { loadWebgl } from './load-webgl';
 import { FALLBACK_SIZE, fitIfVisible, layoutLetterbox } from './terminal-fit';
 import { FONT_SIZE, THEME } from './terminal-theme';
@@ -23,11 +28,6 @@ import type { TerminalViewProps } from './terminal-types';
 const NO_BYTES = new Uint8Array(0);
 /** The search addon counts (and highlights) up to this many matches. */
 export const FIND_HIGHLIGHT_LIMIT = 1000;
-
-function macPlatform(): boolean {
-  const nav = navigator as Navigator & { userAgentData?: { platform?: string } };
-  return isMacPlatform(nav.userAgentData?.platform || nav.platform);
-}
 
 export interface TerminalSession {
   /** Where the terminal is drawn. */
@@ -61,10 +61,14 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
   // The context's client: the app's, or a share guest's (which may read its shared sessions).
   const trpcClient = useTRPCClient();
   const trpcRef = useRef(trpcClient);
+  // The page's commands (none on a phone terminal or a terminal share): their keys skip the program.
+  const commands = useOptionalCommands();
+  const commandsRef = useRef(commands);
   useLayoutEffect(() => {
     callbacks.current = props;
     openFindRef.current = openFind;
     trpcRef.current = trpcClient;
+    commandsRef.current = commands;
   });
 
   const { socket, target } = props;
@@ -111,16 +115,21 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
         searchAddon = null;
       }
     }
-    if (searchAddon) {
-      const mac = macPlatform();
-      term.attachCustomKeyEventHandler((e) => {
-        if (!isFindShortcut(e, mac)) return true;
-        // xterm leaves the event alone when told not to handle it: keep the browser's find away.
+    // Which keys the program does not get. Returning false leaves the event alone: it goes on to
+    // the page (the commands' key listener, or the browser's focus navigation for Tab).
+    const mac = browserIsMac();
+    term.attachCustomKeyEventHandler((e) => {
+      if (searchAddon && isFindShortcut(e, mac)) {
+        // Keep the browser's find away too.
         e.preventDefault();
         if (e.type === 'keydown') openFindRef.current();
         return false;
-      });
-    }
+      }
+      const commands = commandsRef.current;
+      if (!commands) return true;
+      if (commands.tabMovesFocus && isFocusTab(e)) return false;
+      return !commands.skipsShell(e, mac);
+    });
     setSearch(searchAddon);
     if (fit) fitIfVisible(host, fit);
     termRef.current = term;

@@ -11,9 +11,12 @@ import { EditorPane } from '@/components/editor/EditorPane';
 import { FileTree } from '@/components/files/FileTree';
 import { QuickOpen } from '@/components/files/QuickOpen';
 import { SearchPanel } from '@/components/files/SearchPanel';
+import { useRegisterCommands } from '@/components/commands/commands-context';
 import type { Notify } from '@/components/terminal/TerminalPanel';
 import { createFilesBus, type FilesBus } from '@/lib/client/files-bus';
+import { nextRegion, REGIONS, toggleTarget, type Region } from '@/lib/client/focus-regions';
 import { useTRPC } from '@/lib/client/trpc';
+import { focusRegion, regionOf } from './focus-region';
 import { SplitHandle } from './SplitHandle';
 
 type Pane = 'files' | 'editor' | 'terminal';
@@ -29,7 +32,7 @@ interface Props {
   /** The terminal panel (the owner's, or a guest's). */
   terminals: ReactNode;
   treeOpen?: boolean;
-  /** Ctrl/Cmd-Shift-F asks for the tree to be shown. */
+  /** Search in files (Ctrl/Cmd-Shift-F) and focusing the tree ask for the tree to be shown. */
   onShowTree?: () => void;
   /** Nothing in the tree or the editor can change files (a `view` share). */
   readOnly?: boolean;
@@ -71,27 +74,53 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
 
   useEffect(() => bus.on('open', () => setPane('editor')), [bus]);
 
-  // Ctrl/Cmd-P: quick open by name; Ctrl/Cmd-Shift-F: search. A focused terminal keeps its keys.
   const showTree = useRef(onShowTree);
   showTree.current = onShowTree;
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
-      if (e.target instanceof Element && e.target.closest('.term-panel')) return;
-      const key = e.key.toLowerCase();
-      if (key === 'p' && !e.shiftKey) {
-        e.preventDefault();
-        setQuickOpen(true);
-      } else if (key === 'f' && e.shiftKey) {
-        e.preventDefault();
-        showTree.current?.();
+  const bodyRef = useRef<HTMLDivElement>(null);
+  /** Give `region` the keyboard (on a phone, show its pane first; a pane shown just now is laid out on the next frame). */
+  const focus = (region: Region, afterRender = false) => {
+    setPane(region);
+    if (region === 'files') showTree.current?.();
+    if (afterRender || !focusRegion(bodyRef.current, region)) requestAnimationFrame(() => focusRegion(bodyRef.current, region));
+  };
+  const cycle = (step: 1 | -1) => {
+    const next = nextRegion(regionOf(document.activeElement), treeOpen ? REGIONS : ['editor', 'terminal'], step);
+    if (next) focus(next);
+  };
+  // `global` commands take their keys from a focused terminal too (see lib/client/commands.ts).
+  useRegisterCommands([
+    { id: 'workbench.quickOpen', title: 'Go to File…', keybindings: [{ key: 'ctrl+p', mac: 'cmd+p' }], scope: 'global', run: () => setQuickOpen(true) },
+    {
+      id: 'workbench.findInFiles',
+      title: 'Search: Find in Files',
+      keybindings: [{ key: 'ctrl+shift+f', mac: 'cmd+shift+f' }],
+      scope: 'global',
+      run: () => {
         setSidebar('search');
-        setPane('files');
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
+        focus('files', true);
+      },
+    },
+    {
+      id: 'workbench.showFiles',
+      title: 'View: Show Files',
+      keybindings: [{ key: 'ctrl+shift+e', mac: 'cmd+shift+e' }],
+      run: () => {
+        setSidebar('files');
+        focus('files', true);
+      },
+    },
+    { id: 'workbench.focusEditor', title: 'View: Focus Editor', run: () => focus('editor') },
+    { id: 'workbench.focusTerminal', title: 'Terminal: Focus Terminal', run: () => focus('terminal') },
+    {
+      id: 'workbench.toggleTerminalFocus',
+      title: 'View: Toggle Focus Between Terminal and Editor',
+      keybindings: [{ key: 'ctrl+`' }],
+      scope: 'global',
+      run: () => focus(toggleTarget(regionOf(document.activeElement))),
+    },
+    { id: 'workbench.focusNextPart', title: 'View: Focus Next Part', keybindings: [{ key: 'f6' }], scope: 'global', run: () => cycle(1) },
+    { id: 'workbench.focusPreviousPart', title: 'View: Focus Previous Part', keybindings: [{ key: 'shift+f6' }], scope: 'global', run: () => cycle(-1) },
+  ]);
 
   const onResize = useCallback((clientY: number) => {
     const box = mainRef.current?.getBoundingClientRect();
@@ -108,8 +137,8 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
           </button>
         ))}
       </nav>
-      <div className="ws-body" data-pane={pane} data-tree={treeOpen}>
-        <aside className="ws-files" aria-label="Files and search" data-view={sidebar}>
+      <div className="ws-body" data-pane={pane} data-tree={treeOpen} ref={bodyRef}>
+        <aside className="ws-files" aria-label="Files and search" data-view={sidebar} data-region="files">
           <div className="sidebar-tabs" role="tablist">
             <button role="tab" aria-selected={sidebar === 'files'} data-testid="sidebar-files" onClick={() => setSidebar('files')}>
               Files
@@ -130,11 +159,13 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
           </div>
         </aside>
         <div className="ws-main" ref={mainRef} style={{ ['--editor-share' as string]: `${editorShare}%` }}>
-          <div className="ws-editor">
+          <div className="ws-editor" data-region="editor">
             <EditorPane workspaceId={workspaceId} bus={bus} onActiveChange={setActivePath} notify={notify} readOnly={readOnly} fileTransfers={fileTransfers} />
           </div>
           <SplitHandle onMove={onResize} />
-          <div className="ws-term">{terminals}</div>
+          <div className="ws-term" data-region="terminal">
+            {terminals}
+          </div>
         </div>
       </div>
       {quickOpen && <QuickOpen workspaceId={workspaceId} bus={bus} onClose={() => setQuickOpen(false)} />}

@@ -1,10 +1,14 @@
 'use client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { CommandsProvider } from '@/components/commands/CommandsProvider';
+import { useRegisterCommands } from '@/components/commands/commands-context';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { TerminalPanel } from '@/components/terminal/TerminalPanel';
 import { createWorkspaceGatewaySocket } from '@/lib/client/browser-gateway';
+import { CommandRegistry } from '@/lib/client/commands';
 import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { ConnectionIndicator } from './ConnectionIndicator';
@@ -53,70 +57,88 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
     if (workspace.data) document.title = `${workspace.data.name} · Tether`;
   }, [workspace.data]);
 
+  const [commands] = useState(() => new CommandRegistry());
+  const router = useRouter();
+  useRegisterCommands(
+    [
+      { id: 'workbench.toggleFiles', title: 'View: Toggle Files', keybindings: [{ key: 'ctrl+b', mac: 'cmd+b' }], run: () => setTreeOpen((v) => !v) },
+      {
+        id: 'workspace.share',
+        title: 'Workspace: Share Workspace…',
+        enabled: () => !notFound && workspace.data !== undefined,
+        run: () => setShareOpen(true),
+      },
+      { id: 'workspace.back', title: 'Workspace: Back to Workspaces', run: () => router.push('/') },
+    ],
+    commands,
+  );
+
   return (
-    <div className="workspace">
-      <header className="topbar">
-        <Link href="/" className="btn" aria-label="Back to workspaces" data-testid="back-link">
-          ←
-        </Link>
-        <button
-          className="btn tree-toggle"
-          aria-label={treeOpen ? 'Hide files' : 'Show files'}
-          aria-pressed={treeOpen}
-          data-testid="tree-toggle"
-          onClick={() => setTreeOpen((v) => !v)}
-        >
-          ☰
-        </button>
-        <span className="workspace-title" data-testid="workspace-title">
-          {name}
-        </span>
-        <span className="spacer" />
-        {!notFound && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
-        {!notFound && workspace.data && (
+    <CommandsProvider registry={commands}>
+      <div className="workspace">
+        <header className="topbar">
+          <Link href="/" className="btn" aria-label="Back to workspaces" data-testid="back-link">
+            ←
+          </Link>
           <button
-            ref={shareButtonRef}
-            className="btn share-workspace-button"
-            data-testid="share-workspace"
-            aria-haspopup="dialog"
-            aria-expanded={shareOpen}
-            title="Share this workspace with a link"
-            onClick={() => setShareOpen(true)}
+            className="btn tree-toggle"
+            aria-label={treeOpen ? 'Hide files' : 'Show files'}
+            aria-pressed={treeOpen}
+            data-testid="tree-toggle"
+            onClick={() => setTreeOpen((v) => !v)}
           >
-            Share<span className="share-workspace-long"> workspace</span>
+            ☰
           </button>
+          <span className="workspace-title" data-testid="workspace-title">
+            {name}
+          </span>
+          <span className="spacer" />
+          {!notFound && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
+          {!notFound && workspace.data && (
+            <button
+              ref={shareButtonRef}
+              className="btn share-workspace-button"
+              data-testid="share-workspace"
+              aria-haspopup="dialog"
+              aria-expanded={shareOpen}
+              title="Share this workspace with a link"
+              onClick={() => setShareOpen(true)}
+            >
+              Share<span className="share-workspace-long"> workspace</span>
+            </button>
+          )}
+          {!notFound && <RuntimeBadge workspaceId={workspaceId} connection={status} />}
+          <ConnectionIndicator status={status} />
+        </header>
+        {notFound ? (
+          <main className="home">
+            <p className="empty">
+              This workspace does not exist or is not yours. <Link href="/">Back to your workspaces</Link>
+            </p>
+          </main>
+        ) : (
+          <WorkspaceBody
+            workspaceId={workspaceId}
+            notify={push}
+            treeOpen={treeOpen}
+            onShowTree={showTree}
+            resetWatchRef={resetWatch}
+            terminals={socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} relist={relist} />}
+          />
         )}
-        {!notFound && <RuntimeBadge workspaceId={workspaceId} connection={status} />}
-        <ConnectionIndicator status={status} />
-      </header>
-      {notFound ? (
-        <main className="home">
-          <p className="empty">
-            This workspace does not exist or is not yours. <Link href="/">Back to your workspaces</Link>
-          </p>
-        </main>
-      ) : (
-        <WorkspaceBody
-          workspaceId={workspaceId}
-          notify={push}
-          treeOpen={treeOpen}
-          onShowTree={showTree}
-          resetWatchRef={resetWatch}
-          terminals={socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} relist={relist} />}
-        />
-      )}
-      {shareOpen && workspace.data && (
-        <ShareDialog
-          workspaceId={workspaceId}
-          workspaceName={workspace.data.name}
-          onClose={() => {
-            setShareOpen(false);
-            requestAnimationFrame(() => shareButtonRef.current?.focus());
-          }}
-          notify={push}
-        />
-      )}
-      <Toasts toasts={toasts} onDismiss={dismiss} />
-    </div>
+        {shareOpen && workspace.data && (
+          <ShareDialog
+            workspaceId={workspaceId}
+            workspaceName={workspace.data.name}
+            onClose={() => {
+              setShareOpen(false);
+              requestAnimationFrame(() => shareButtonRef.current?.focus());
+            }}
+            notify={push}
+          />
+        )}
+        <Toasts toasts={toasts} onDismiss={dismiss} />
+      </div>
+    </CommandsProvider>
   );
 }

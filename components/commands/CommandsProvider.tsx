@@ -1,0 +1,80 @@
+'use client';
+/**
+ * The keyboard of a workspace page: provides the command registry, runs the command a key press
+ * names (one keydown listener on the window), owns the command palette and "Tab moves focus".
+ *
+ * A key reaches this listener after the focused element had its chance: a terminal lets through
+ * only the keys of global commands (xterm's custom key handler asks `skipsShell`, see
+ * use-terminal-session.ts), and the editor keeps what CodeMirror handles (it prevents the default:
+ * Ctrl-S there saves through the editor's own keymap). Keys typed in a dialog stay the dialog's.
+ */
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import type { CommandRegistry } from '@/lib/client/commands';
+import { browserIsMac, chordFor, formatChord } from '@/lib/client/keybindings';
+import { CommandPalette } from './CommandPalette';
+import { CommandsContext, useRegisterCommands } from './commands-context';
+
+const TAB_MODE_KEY = { key: 'ctrl+m', mac: 'ctrl+shift+m' };
+
+export function CommandsProvider({ registry, children }: { registry: CommandRegistry; children: ReactNode }) {
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const [mac, setMac] = useState(false);
+  useEffect(() => setMac(browserIsMac()), []);
+  const tabMode = useSyncExternalStore(
+    (cb) => registry.onChange(cb),
+    () => registry.tabMovesFocus,
+    () => false,
+  );
+
+  useRegisterCommands(
+    [
+      {
+        id: 'workbench.showCommands',
+        title: 'Show All Commands',
+        keybindings: [{ key: 'ctrl+shift+p', mac: 'cmd+shift+p' }, { key: 'f1' }],
+        scope: 'global',
+        run: () => setPaletteOpen(true),
+      },
+      {
+        // VS Code's Ctrl-M. In a terminal Ctrl-M is the byte Enter sends, so the program loses nothing.
+        id: 'workbench.toggleTabFocusMode',
+        title: 'Toggle Tab Key Moves Focus',
+        keybindings: [TAB_MODE_KEY],
+        scope: 'global',
+        run: () => {
+          registry.tabMovesFocus = !registry.tabMovesFocus;
+        },
+      },
+    ],
+    registry,
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.isComposing) return;
+      const target = e.target instanceof Element ? e.target : null;
+      if (target?.closest('[role="dialog"]')) return;
+      const cmd = registry.commandForKey(e, { mac: browserIsMac(), inTerminal: target?.closest('.xterm') != null });
+      if (!cmd) return;
+      e.preventDefault();
+      registry.run(cmd.id);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [registry]);
+
+  return (
+    <CommandsContext.Provider value={registry}>
+      {children}
+      {paletteOpen && <CommandPalette registry={registry} mac={mac} onClose={() => setPaletteOpen(false)} />}
+      {/* A live region announces what is put into it: it is there before the mode changes. */}
+      <div className="tab-focus-mode-region" role="status">
+        {tabMode && (
+          <span className="tab-focus-mode" data-testid="tab-focus-mode">
+            Tab moves focus · {formatChord(chordFor(TAB_MODE_KEY, mac), mac)} to turn off
+          </span>
+        )}
+      </div>
+    </CommandsContext.Provider>
+  );
+}

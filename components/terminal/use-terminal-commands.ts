@@ -1,0 +1,67 @@
+/**
+ * The terminal panel's commands for the palette and the keyboard (lib/client/commands.ts). The
+ * global ones take their keys from inside a terminal too; find is the terminal's own key.
+ */
+import type { RefObject } from 'react';
+import { useRegisterCommands } from '@/components/commands/commands-context';
+import { FIND_KEYBINDING } from '@/lib/client/terminal-find';
+import type { TerminalHandle } from './terminal-types';
+
+interface Panel {
+  tabCount: number;
+  activeKey: string | null;
+  /** Each tab's terminal handle, by tab key. */
+  handles: RefObject<Map<string, TerminalHandle>>;
+  newTerminal(): void;
+  /** Select the tab after (1) or before (-1) the active one, wrapping around. */
+  stepTab(step: 1 | -1): void;
+  killActive(): void;
+  canKill: boolean;
+  closeTab(key: string): void;
+  canShare: boolean;
+  shareActive(): void;
+}
+
+export function useTerminalCommands({ tabCount, activeKey, handles, newTerminal, stepTab, killActive, canKill, closeTab, canShare, shareActive }: Panel): void {
+  // Global: these keys work from inside a terminal too (VS Code's defaults; Ctrl-PageUp/PageDown
+  // are Chrome's own tab keys in a normal window, so Alt-PageUp/PageDown does the same).
+  useRegisterCommands([
+    { id: 'terminal.new', title: 'Terminal: New Terminal', keybindings: [{ key: 'ctrl+shift+`' }], scope: 'global', run: newTerminal },
+    {
+      id: 'terminal.focusNext',
+      title: 'Terminal: Focus Next Terminal',
+      keybindings: [{ key: 'ctrl+pagedown', mac: 'cmd+shift+]' }, { key: 'alt+pagedown' }],
+      scope: 'global',
+      enabled: () => tabCount > 1,
+      run: () => stepTab(1),
+    },
+    {
+      id: 'terminal.focusPrevious',
+      title: 'Terminal: Focus Previous Terminal',
+      keybindings: [{ key: 'ctrl+pageup', mac: 'cmd+shift+[' }, { key: 'alt+pageup' }],
+      scope: 'global',
+      enabled: () => tabCount > 1,
+      run: () => stepTab(-1),
+    },
+    {
+      id: 'terminal.find',
+      title: 'Terminal: Find',
+      keybindings: [FIND_KEYBINDING],
+      scope: 'terminal',
+      enabled: () => activeKey !== null && handles.current.has(activeKey),
+      run: () => {
+        if (activeKey) handles.current.get(activeKey)?.openFind();
+      },
+    },
+    { id: 'terminal.kill', title: 'Terminal: Kill the Running Program', enabled: () => canKill, run: killActive },
+    {
+      id: 'terminal.close',
+      title: 'Terminal: Kill and Close Terminal',
+      enabled: () => activeKey !== null,
+      run: () => {
+        if (activeKey) closeTab(activeKey);
+      },
+    },
+    { id: 'terminal.share', title: 'Terminal: Share Terminal…', enabled: () => canShare, run: shareActive },
+  ]);
+}

@@ -69,6 +69,21 @@ describe('ReplayRing', () => {
     }
   });
 
+  it('grows its memory with what was written, up to capacity, and hands out copies that later output does not change', () => {
+    const ring = new ReplayRing(1 << 20);
+    ring.append(bytes(0, 10));
+    expect(ring.allocated).toBeLessThanOrEqual(4096);
+    const kept = ring.readJoined(0, 10);
+    let offset = 10;
+    while (offset < 3 << 20) {
+      ring.append(bytes(offset, 4000));
+      offset += 4000;
+    }
+    expect(ring.allocated).toBe(1 << 20);
+    expect(Array.from(kept)).toEqual(Array.from(bytes(0, 10)));
+    expect(Array.from(ring.readJoined(ring.start, 5000))).toEqual(Array.from(bytes(ring.start, 5000)));
+  });
+
   it('finds the next line start after an offset, keeping 0 and offsets with no newline ahead', () => {
     const ring = new ReplayRing(64);
     ring.append(new TextEncoder().encode('first line\nsecond\nno newline after this'));

@@ -1,17 +1,22 @@
 /**
  * Byte replay ring with absolute stream offsets.
  *
- * Stores the most recent `capacity` bytes of a session's output as a list of chunks (memory grows
- * with what was actually written, so an idle session costs almost nothing). Every byte keeps the
- * absolute offset it had in the stream; `start` is the oldest retained offset and `end` the next
- * offset to be written. Eviction trims whole chunks, and the head chunk partially, so exactly
- * `capacity` bytes are retained once the stream is longer than that.
+ * Stores the most recent `capacity` bytes of a session's output in one circular buffer that grows
+ * (doubling) with what was actually written, so an idle session costs almost nothing. Every byte
+ * keeps the absolute offset it had in the stream; `start` is the oldest retained offset and `end`
+ * the next offset to be written; exactly `capacity` bytes are retained once the stream is longer.
+ *
+ * Appended bytes are copied in, not kept by reference: a PTY read's buffer then dies young, where
+ * thousands of retained read buffers would each be promoted and later swept by a full GC (the
+ * pty host's ring is 8 MiB of ~4 KiB reads).
  */
 export const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
+const MIN_BUFFER_BYTES = 4096;
 
 export class ReplayRing {
-  private chunks: Uint8Array[] = [];
-  private head = 0; // index of the first live chunk in `chunks`
+  private buf: Uint8Array = new Uint8Array(0);
+  /** Index in `buf` of the byte at `startOffset`. */
+  private head = 0;
   private startOffset = 0;
   private endOffset = 0;
 
@@ -37,68 +42,72 @@ export class ReplayRing {
   get size(): number {
     return this.endOffset - this.startOffset;
   }
+  /** Bytes of memory the ring holds now (it grows towards `capacity` as output arrives). */
+  get allocated(): number {
+    return this.buf.byteLength;
+  }
 
-  /** Append bytes; returns the offset of the first one. The ring keeps a reference: do not mutate `data` afterwards. */
+  /** Append bytes (copied); returns the offset of the first one. */
   append(data: Uint8Array): number {
     const offset = this.endOffset;
-    if (data.byteLength === 0) return offset;
-    if (data.byteLength >= this.capacity) {
-      // Only the tail fits; copy it so a huge source buffer is not retained.
-      this.chunks = [data.slice(data.byteLength - this.capacity)];
+    const n = data.byteLength;
+    if (n === 0) return offset;
+    if (n >= this.capacity) {
+      // Only the tail fits.
+      if (this.buf.byteLength < this.capacity) this.buf = new Uint8Array(this.capacity);
+      this.buf.set(data.subarray(n - this.capacity), 0);
       this.head = 0;
-      this.endOffset += data.byteLength;
+      this.endOffset += n;
       this.startOffset = this.endOffset - this.capacity;
       return offset;
     }
-    this.chunks.push(data);
-    this.endOffset += data.byteLength;
-    this.evict();
+    const kept = Math.min(this.size + n, this.capacity);
+    if (kept > this.buf.byteLength) this.grow(kept);
+    const len = this.buf.byteLength;
+    // Drop the oldest bytes the new ones displace (only once the buffer is at capacity).
+    const excess = this.size + n - len;
+    if (excess > 0) {
+      this.head = (this.head + excess) % len;
+      this.startOffset += excess;
+    }
+    const at = (this.head + this.size) % len;
+    const first = Math.min(n, len - at);
+    this.buf.set(first === n ? data : data.subarray(0, first), at);
+    if (first < n) this.buf.set(data.subarray(first), 0);
+    this.endOffset += n;
     return offset;
   }
 
-  private evict(): void {
-    let excess = this.size - this.capacity;
-    while (excess > 0) {
-      const first = this.chunks[this.head]!;
-      if (first.byteLength <= excess) {
-        this.head++;
-        this.startOffset += first.byteLength;
-        excess -= first.byteLength;
-      } else {
-        this.chunks[this.head] = first.subarray(excess);
-        this.startOffset += excess;
-        excess = 0;
-      }
+  /** A bigger buffer (at least `need` bytes, at most capacity) with the contents from index 0. */
+  private grow(need: number): void {
+    let len = Math.max(MIN_BUFFER_BYTES, this.buf.byteLength);
+    while (len < need) len *= 2;
+    const next = new Uint8Array(Math.min(len, this.capacity));
+    let at = 0;
+    for (const p of this.read(this.startOffset)) {
+      next.set(p, at);
+      at += p.byteLength;
     }
-    // Compact the chunk array occasionally instead of shifting on every eviction.
-    if (this.head > 64 && this.head * 2 > this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
-      this.head = 0;
-    }
+    this.buf = next;
+    this.head = 0;
   }
 
   /**
-   * Bytes in [from, min(to, end)) as views into the stored chunks (no copy). `from` must be within
-   * [start, end]; returns an empty list when from === end.
+   * Bytes in [from, min(from + maxBytes, end)) as at most two views into the ring's buffer (no
+   * copy). They are valid until the next append: copy them before giving up control. `from` must
+   * be within [start, end]; returns an empty list when from === end.
    */
   read(from: number, maxBytes: number = Number.POSITIVE_INFINITY): Uint8Array[] {
     if (from < this.startOffset || from > this.endOffset) {
       throw new RangeError(`offset ${from} outside retained range [${this.startOffset}, ${this.endOffset}]`);
     }
-    const out: Uint8Array[] = [];
-    let remaining = Math.min(maxBytes, this.endOffset - from);
-    let pos = this.startOffset;
-    for (let i = this.head; i < this.chunks.length && remaining > 0; i++) {
-      const chunk = this.chunks[i]!;
-      const chunkEnd = pos + chunk.byteLength;
-      if (chunkEnd > from) {
-        const begin = Math.max(0, from - pos);
-        const take = Math.min(chunk.byteLength - begin, remaining);
-        out.push(chunk.subarray(begin, begin + take));
-        remaining -= take;
-      }
-      pos = chunkEnd;
-    }
+    const n = Math.min(maxBytes, this.endOffset - from);
+    if (n <= 0) return [];
+    const len = this.buf.byteLength;
+    const at = (this.head + (from - this.startOffset)) % len;
+    const first = Math.min(n, len - at);
+    const out = [this.buf.subarray(at, at + first)];
+    if (first < n) out.push(this.buf.subarray(0, n - first));
     return out;
   }
 
@@ -113,10 +122,9 @@ export class ReplayRing {
     return nl >= 0 ? from + nl + 1 : from;
   }
 
-  /** Like `read` but joined into one buffer. */
+  /** Like `read` but copied into one buffer of its own (safe to keep). */
   readJoined(from: number, maxBytes?: number): Uint8Array {
     const parts = this.read(from, maxBytes);
-    if (parts.length === 1) return parts[0]!;
     const total = parts.reduce((n, p) => n + p.byteLength, 0);
     const out = new Uint8Array(total);
     let at = 0;

@@ -4,6 +4,7 @@
  * frame on that channel and keep every other channel working.
  */
 import type { z } from 'zod';
+import { allocFilledByCaller } from './alloc';
 import {
   ErrorCode,
   FRAME_HEADER_BYTES,
@@ -75,8 +76,9 @@ function header(op: Op, channel: number, payloadBytes: number): { bytes: Uint8Ar
   if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff) {
     throw new RangeError(`channel must be a u32, got ${channel}`);
   }
-  const bytes = new Uint8Array(FRAME_HEADER_BYTES + payloadBytes);
-  const view = new DataView(bytes.buffer);
+  // Every encoder writes the whole frame: header, then its payload.
+  const bytes = allocFilledByCaller(FRAME_HEADER_BYTES + payloadBytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint8(0, op);
   view.setUint32(1, channel);
   return { bytes, view };

@@ -6,14 +6,15 @@
  *
  *   record = u32 length · frame bytes        (1 ≤ length ≤ MAX_FRAME_BYTES)
  */
+import { allocFilledByCaller } from './alloc';
 import { MAX_FRAME_BYTES } from './ops';
 
 export const STREAM_PREFIX_BYTES = 4;
 
 /** One frame as a stream record (length prefix + bytes), ready for `write`. */
 export function encodeRecord(frame: Uint8Array): Uint8Array {
-  const out = new Uint8Array(STREAM_PREFIX_BYTES + frame.byteLength);
-  new DataView(out.buffer).setUint32(0, frame.byteLength);
+  const out = allocFilledByCaller(STREAM_PREFIX_BYTES + frame.byteLength);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(0, frame.byteLength);
   out.set(frame, STREAM_PREFIX_BYTES);
   return out;
 }
@@ -34,20 +35,40 @@ export class RecordReader {
 
   constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
 
-  /** Feed bytes; returns (copies of) the complete records they finish. */
+  /**
+   * Feed bytes; returns the complete records they finish. A record that lies whole in `chunk` is
+   * returned as a view of it (the caller must not reuse `chunk`'s memory: a socket's read buffers
+   * are fresh each time); one that spans chunks is a copy.
+   */
   push(chunk: Uint8Array): Uint8Array[] {
-    this.append(chunk);
     const out: Uint8Array[] = [];
+    let src = chunk;
     let at = 0;
-    for (;;) {
-      if (this.used - at < STREAM_PREFIX_BYTES) break;
-      const len = new DataView(this.buf.buffer, this.buf.byteOffset + at, STREAM_PREFIX_BYTES).getUint32(0);
-      if (len === 0 || len > this.maxBytes) throw new RecordTooLargeError(len);
-      if (this.used - at - STREAM_PREFIX_BYTES < len) break;
-      out.push(this.buf.slice(at + STREAM_PREFIX_BYTES, at + STREAM_PREFIX_BYTES + len));
-      at += STREAM_PREFIX_BYTES + len;
+    if (this.used > 0) {
+      // Complete the record begun in an earlier chunk, then go on in this one.
+      this.append(chunk);
+      src = this.buf.subarray(0, this.used);
     }
-    if (at > 0) {
+    for (;;) {
+      if (src.byteLength - at < STREAM_PREFIX_BYTES) break;
+      const len = new DataView(src.buffer, src.byteOffset + at, STREAM_PREFIX_BYTES).getUint32(0);
+      if (len === 0 || len > this.maxBytes) throw new RecordTooLargeError(len);
+      if (src.byteLength - at - STREAM_PREFIX_BYTES < len) break;
+      const record = src.subarray(at + STREAM_PREFIX_BYTES, at + STREAM_PREFIX_BYTES + len);
+      out.push(src === chunk ? record : record.slice());
+      at += STREAM_PREFIX_BYTES + len;
+      // Past the bytes carried over: read the rest straight from the chunk.
+      if (src !== chunk && at >= this.used - chunk.byteLength) {
+        at -= this.used - chunk.byteLength;
+        src = chunk;
+        this.used = 0;
+      }
+    }
+    const rest = src.byteLength - at;
+    if (src === chunk) {
+      this.used = 0;
+      if (rest > 0) this.append(chunk.subarray(at));
+    } else if (at > 0) {
       this.buf.copyWithin(0, at, this.used);
       this.used -= at;
     }

@@ -43,8 +43,12 @@ export interface ChannelLink extends FrameTransport {
 }
 
 export type AckPolicy =
-  /** ACK each OUTPUT frame as soon as it arrives, unless `holdAcks` (the agent link, the test client). */
-  | { on: 'receive' }
+  /**
+   * ACK output as it arrives, unless `holdAcks` (the agent link, the test client): each OUTPUT
+   * frame at once, or — with `every` — once `every` bytes are unacked and `trailingMs` after a
+   * frame that left some unacked (fewer ACK frames on a link carrying a flood).
+   */
+  | { on: 'receive'; every?: number; trailingMs?: number }
   /**
    * ACK what the consumer reports processed (OutputInfo.processed — xterm's write callback) every
    * `every` bytes, and once more `trailingMs` after a report that left bytes unacked, so the last
@@ -118,7 +122,7 @@ export class ProtocolChannel {
   ) {
     this._session = init.session ?? null;
     this._received = init.resumeFrom ?? 0;
-    this.ackEvery = policy.on === 'processed' ? policy.every : ACK_EVERY_BYTES;
+    this.ackEvery = policy.every ?? ACK_EVERY_BYTES;
     this.acks = new AckTracker(this._received, this.ackEvery);
     if (init.number !== undefined) {
       this._number = init.number;
@@ -225,7 +229,7 @@ export class ProtocolChannel {
       this._received = opened.offset;
     }
     // The server counts this attachment's window from OPENED.offset.
-    this.acks = new AckTracker(opened.offset, this.policy.on === 'processed' ? this.ackEvery : Infinity);
+    this.acks = new AckTracker(opened.offset, this.batched ? this.ackEvery : Infinity);
     this.handlers.opened?.(opened, skipped);
   }
 
@@ -240,13 +244,25 @@ export class ProtocolChannel {
       processed: (end) => this.processed(attachment, end),
     });
     if (this.policy.on === 'receive' && attachment === this.attachment) {
-      this.acks.record(slice.received);
-      if (!this.holdAcks) this.flushAck();
+      if (this.holdAcks || !this.batched) {
+        this.acks.note(slice.received);
+        if (!this.holdAcks) this.flushAck();
+      } else this.batchAck(attachment, slice.received);
     }
   }
 
+  /** ACKs go in batches (`every` bytes, then a trailing one), not one per frame. */
+  private get batched(): boolean {
+    return this.policy.on === 'processed' || this.policy.every !== undefined;
+  }
+
   private processed(attachment: number, end: number): void {
-    if (this.policy.on !== 'processed' || attachment !== this.attachment || this._number === null) return;
+    if (this.policy.on !== 'processed') return;
+    this.batchAck(attachment, end);
+  }
+
+  private batchAck(attachment: number, end: number): void {
+    if (attachment !== this.attachment || this._number === null) return;
     const total = this.acks.record(end);
     if (total !== null) {
       this.clearTrailing();
@@ -256,8 +272,8 @@ export class ProtocolChannel {
     if (this.trailing === null && this.acks.pending) {
       this.trailing = timers.setTimeout(() => {
         this.trailing = null;
-        if (attachment === this.attachment) this.flushAck();
-      }, this.policy.trailingMs);
+        if (attachment === this.attachment && !this.holdAcks) this.flushAck();
+      }, this.policy.trailingMs ?? 0);
     }
   }
 
@@ -312,7 +328,7 @@ export class ProtocolClient implements ChannelLink {
 
   /** The ACK batch for AckPolicy 'processed': well before the server's high-water mark, whatever it configured. */
   ackEvery(): number {
-    const every = this.opts.ack?.on === 'processed' ? this.opts.ack.every : ACK_EVERY_BYTES;
+    const every = this.opts.ack?.every ?? ACK_EVERY_BYTES;
     const hw = this._limits?.highWater;
     return hw ? Math.max(1, Math.min(every, Math.floor(hw / 4))) : every;
   }

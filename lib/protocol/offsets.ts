@@ -66,6 +66,11 @@ export class AckTracker {
     return this.processedTo - this.acked >= this.threshold ? this.take() : null;
   }
 
+  /** Bytes up to `end` are processed; the owner decides when to ack (`take`). */
+  note(end: number): void {
+    if (end > this.processedTo) this.processedTo = end;
+  }
+
   /** Whether some processed bytes have not been acked yet (a trailing ack is due). */
   get pending(): boolean {
     return this.processedTo > this.acked;

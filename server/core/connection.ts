@@ -375,6 +375,6 @@ export class Connection implements ChannelSink {
 /** Bytes one channel may send per pump turn before yielding to its siblings. */
 export const MAX_PUMP_SLICE_BYTES = 512 * 1024;
 /** Minimum spacing of output flushes while output keeps coming. */
-export const OUTPUT_COALESCE_MS = 2;
+export const OUTPUT_COALESCE_MS = 5;
 /** A flush at least this large means output is streaming; smaller ones (echoes) never delay the next. */
 export const COALESCE_AFTER_BYTES = 2048;

@@ -20,7 +20,7 @@
 import type { ExitInfo, SessionEvent } from '../../lib/protocol';
 import type { PtyProcess } from '../runtimes/runtime';
 import { ReplayRing } from './replay-ring';
-import { TitleScanner } from './title-scanner';
+import { TitleScanner, type ScanResult } from './title-scanner';
 
 export interface SessionViewer {
   /** Bytes confirmed processed by this viewer (absolute stream offset). */
@@ -157,21 +157,18 @@ export class TerminalSession implements SessionHandle {
         this.inputAt = null;
       }
       for (const v of this.viewers) v.onOutput(offset, data);
-      const found = this.titles.scanAll(data);
-      if (found.title !== null && found.title !== this.title) {
-        this.title = found.title;
-        for (const v of this.viewers) v.onEvent({ type: 'title', title: found.title });
-      }
-      if (found.notify) {
-        this.attention = { at: this.lastOutputAt, kind: 'notify', ...found.notify };
-        for (const v of this.viewers) v.onEvent({ type: 'notify', ...found.notify });
-      } else if (found.bell) {
-        const rungRecently = this.attention?.kind === 'bell' && this.lastOutputAt - this.attention.at < BELL_EVENT_MIN_MS;
-        this.attention = { at: this.lastOutputAt, kind: 'bell' };
-        if (!rungRecently) for (const v of this.viewers) v.onEvent({ type: 'bell' });
-      }
+      if (!pty.events) this.announce(this.titles.scanAll(data));
       this.updateFlow();
     });
+    if (pty.events) {
+      // Scanned where the program runs (a worker agent): its findings arrive as events.
+      this.title = pty.events.title;
+      pty.events.listen((e) => {
+        if (e.type === 'title') this.announce({ title: e.title, bell: false, notify: null });
+        else if (e.type === 'bell') this.announce({ title: null, bell: true, notify: null });
+        else this.announce({ title: null, bell: false, notify: { title: e.title, body: e.body } });
+      });
+    }
     pty.onExit((exit, lost) => {
       this.exit = exit;
       this.exitedAt = Date.now();
@@ -179,6 +176,23 @@ export class TerminalSession implements SessionHandle {
       for (const v of this.viewers) v.onExit(exit);
       for (const w of this.exitWaiters.splice(0)) w();
     });
+  }
+
+  /** What the program said about itself: a new title, a bell, a notification. */
+  private announce(found: ScanResult): void {
+    if (found.title !== null && found.title !== this.title) {
+      this.title = found.title;
+      for (const v of this.viewers) v.onEvent({ type: 'title', title: found.title });
+    }
+    if (found.notify) {
+      this.attention = { at: Date.now(), kind: 'notify', ...found.notify };
+      for (const v of this.viewers) v.onEvent({ type: 'notify', ...found.notify });
+    } else if (found.bell) {
+      const now = Date.now();
+      const rungRecently = this.attention?.kind === 'bell' && now - this.attention.at < BELL_EVENT_MIN_MS;
+      this.attention = { at: now, kind: 'bell' };
+      if (!rungRecently) for (const v of this.viewers) v.onEvent({ type: 'bell' });
+    }
   }
 
   get id(): string {

@@ -5,7 +5,7 @@
  *
  * State capture/restore join the contract with the migration work.
  */
-import type { ExitInfo } from '../../lib/protocol';
+import type { ExitInfo, SessionEvent } from '../../lib/protocol';
 import { TetherError, type ErrorKind } from '../errors';
 import { PathRefusedError } from './path-jail';
 
@@ -23,6 +23,9 @@ export interface PtyOptions {
 }
 
 /** A running terminal process. Output is raw bytes; the owner pauses it for flow control. */
+/** What a program says about itself in its output (SessionEvent's title, bell and notify). */
+export type TerminalAnnouncement = Extract<SessionEvent, { type: 'title' | 'bell' | 'notify' }>;
+
 export interface PtyProcess extends Disposable {
   readonly pid: number | undefined;
   /** The stream offset of the first output byte it delivers, when the stream began before this
@@ -38,6 +41,13 @@ export interface PtyProcess extends Disposable {
   /** Human-readable command (for lists and titles). */
   readonly command: string;
   onData(listener: (data: Uint8Array) => void): void;
+  /**
+   * A terminal that runs in a worker agent has its output scanned there (titles, bells,
+   * notifications: server/core/title-scanner.ts) and relays what it found as events; the gateway
+   * then does not scan the same bytes again. Absent: the session scans the output itself.
+   * `title` is the title the terminal already had when this object attached to it.
+   */
+  readonly events?: { title: string; listen(listener: (event: TerminalAnnouncement) => void): void };
   /** Fires once, after every byte of output has been delivered to onData listeners. `lost` (a
    * sentence for people) is set when the process's fate is unknown because the connection to it
    * was lost (SSH, cloud); the exit code is then null. A listener added after the end is called at once. */

@@ -9,6 +9,7 @@
  */
 import WebSocket from 'ws';
 import {
+  ACK_EVERY_BYTES,
   AgentOp,
   MAX_FRAME_BYTES,
   ProtocolClient,
@@ -29,7 +30,7 @@ import {
   type TailInMethod,
 } from '../../../lib/protocol';
 import type { Logger } from '../../log';
-import { fsError, RuntimeError } from '../runtime';
+import { fsError, RuntimeError, type TerminalAnnouncement } from '../runtime';
 import type { LinkSocket } from './framed-stream';
 
 /** Where a worker's agent listens (`ws://…/`) and the bearer secret it demands. */
@@ -88,6 +89,8 @@ export function connectWebSocket(ep: WorkerEndpoint, name: string): Promise<Link
 
 export interface TerminalHandlers {
   onData(data: Uint8Array): void;
+  /** What the agent found in the output (it scans it; the gateway does not scan it again). */
+  onAnnouncement(event: TerminalAnnouncement): void;
   onExit(exit: ExitInfo, lost?: string): void;
 }
 
@@ -98,10 +101,12 @@ interface Terminal {
   rows: number;
   ended: boolean;
   handlers: TerminalHandlers;
-  opened?: { resolve(o: { offset: number; pid?: number }): void; reject(err: Error): void };
+  opened?: { resolve(o: { offset: number; pid?: number; title?: string }): void; reject(err: Error): void };
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** The last partial batch of output is acked this long after it arrived. */
+const LINK_TRAILING_ACK_MS = 20;
 /** Re-dial at once after a lost link; after a failed attempt back off from 200 ms up to 5 s. */
 const RECONNECT_BACKOFF = { baseMs: 200, capMs: 5000, jitter: 'equal', immediateFirst: true } as const;
 
@@ -118,8 +123,9 @@ function linkTransport(ws: LinkSocket): FrameTransport {
 export class AgentClient {
   private ws: LinkSocket | null = null;
   private ready: Promise<void> | null = null;
-  /** Terminal channels over wire protocol v1, acked as output arrives. */
-  private readonly protocol = new ProtocolClient({ ack: { on: 'receive' } });
+  /** Terminal channels over wire protocol v1, acked as output arrives: in batches, so a flood
+   * costs both ends one small ACK frame per 64 KiB rather than one per OUTPUT frame. */
+  private readonly protocol = new ProtocolClient({ ack: { on: 'receive', every: ACK_EVERY_BYTES, trailingMs: LINK_TRAILING_ACK_MS } });
   private nextCall = 1;
   private readonly terminals = new Set<Terminal>();
   private readonly calls = new Map<number, { resolve(v: { result: unknown; tail: Uint8Array }): void; reject(err: Error): void }>();
@@ -183,8 +189,13 @@ export class AgentClient {
     const t = { cols: req.cols, rows: req.rows, ended: false, handlers } as Terminal;
     t.wire = this.protocol.channel({
       opened: (opened) => {
-        t.opened?.resolve(opened);
+        if (t.opened) t.opened.resolve(opened);
+        // Re-attached after a lost link: a title set meanwhile is in OPENED, not in an event.
+        else if (opened.title !== undefined) t.handlers.onAnnouncement({ type: 'title', title: opened.title });
         t.opened = undefined;
+      },
+      event: (event) => {
+        if (event.type === 'title' || event.type === 'bell' || event.type === 'notify') t.handlers.onAnnouncement(event);
       },
       // After a re-attach the agent replays from `received`; anything older is dropped.
       output: (data) => {
@@ -200,7 +211,7 @@ export class AgentClient {
       error: (error) => this.onTerminalError(t, error),
     });
     this.terminals.add(t);
-    const { offset: startOffset, pid } = await new Promise<{ offset: number; pid?: number }>((resolve, reject) => {
+    const { offset: startOffset, pid, title } = await new Promise<{ offset: number; pid?: number; title?: string }>((resolve, reject) => {
       t.opened = { resolve, reject };
       t.wire.open(this.protocol.allocate(), req);
     });
@@ -208,6 +219,7 @@ export class AgentClient {
       session: t.wire.session!,
       startOffset,
       pid,
+      title: title ?? '',
       write: (d) => !t.ended && t.wire.input(d),
       resize: (cols, rows) => {
         t.cols = cols;
@@ -391,6 +403,8 @@ export interface TerminalControl {
   readonly startOffset: number;
   /** The process id on the agent's machine. */
   readonly pid?: number;
+  /** The title the terminal had when it was opened or attached. */
+  readonly title: string;
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
   pause(): void;

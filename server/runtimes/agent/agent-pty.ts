@@ -3,12 +3,15 @@
  * AgentClient: output, exit and control relayed over the agent link.
  */
 import type { ExitInfo } from '../../../lib/protocol';
-import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
+import type { PtyOptions, PtyProcess, RunningTerminal, TerminalAnnouncement } from '../runtime';
 import { PtyExit } from '../pty-exit';
 import type { AgentClient, TerminalControl } from './agent-client';
 
 export class AgentPty implements PtyProcess {
   private readonly dataListeners: ((d: Uint8Array) => void)[] = [];
+  private readonly announcementListeners: ((e: TerminalAnnouncement) => void)[] = [];
+  /** Like `early`: what the agent announced before the session listened. */
+  private readonly earlyAnnouncements: TerminalAnnouncement[] = [];
   /** Output that arrived before anyone listened: several frames can be delivered in the same
    * tick as OPENED, before the caller awaiting openPty has attached its listener. */
   private early: Uint8Array[] | null = [];
@@ -34,7 +37,22 @@ export class AgentPty implements PtyProcess {
         if (this.early) this.early.push(d);
         else for (const l of this.dataListeners) l(d);
       },
+      onAnnouncement: (e: TerminalAnnouncement) => {
+        if (this.announcementListeners.length === 0) this.earlyAnnouncements.push(e);
+        for (const l of this.announcementListeners) l(e);
+      },
       onExit: (e: ExitInfo, lost?: string) => this.exit.end(e, lost),
+    };
+  }
+
+  /** The agent scans the output; the session takes its findings instead of scanning again. */
+  get events(): NonNullable<PtyProcess['events']> {
+    return {
+      title: this.control.title,
+      listen: (l) => {
+        this.announcementListeners.push(l);
+        for (const e of this.earlyAnnouncements.splice(0)) l(e);
+      },
     };
   }
 

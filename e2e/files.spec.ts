@@ -166,7 +166,7 @@ test('the tree context menu creates, renames, uploads, downloads and deletes', a
 test('Ctrl-P opens a file by name; search finds text and opens the file at the line', async ({ page }) => {
   await openWorkspace(page, 'e2e-find');
   await inTerminal(page, "mkdir -p deep/er && printf 'alpha\\nthe needle here\\n' > deep/er/target.txt");
-  // The terminal keeps Ctrl-P (shell history): give the tree the keyboard first.
+  // Ctrl-P works from anywhere, a terminal too (e2e/keyboard.spec.ts); here it starts from the tree.
   await page.getByTestId('file-tree').focus();
   await expect(page.locator('[data-testid="tree-item"][data-path="deep"]')).toHaveCount(1);
   await page.keyboard.press('Control+p');

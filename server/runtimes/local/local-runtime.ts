@@ -12,6 +12,7 @@ import { LocalFs } from './local-fs';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
 import { RuntimeError } from '../runtime';
 import { PtyExit } from '../pty-exit';
+import { PtyWriter } from './pty-writer';
 
 const KILL_GRACE_MS = 3000;
 /**
@@ -64,12 +65,16 @@ class LocalPty implements PtyProcess {
   private slaveFd: number | undefined;
   /** Data events so far (to tell whether a loop turn read anything). */
   private reads = 0;
+  /** Input straight to the master's descriptor (node-pty's own write goes via the thread pool). */
+  private readonly writer: PtyWriter | null;
 
   constructor(
     private readonly proc: pty.IPty,
     readonly command: string,
   ) {
     proc.onData(() => this.reads++);
+    const fd = (proc as unknown as { fd?: unknown }).fd;
+    this.writer = typeof fd === 'number' && fd >= 0 ? new PtyWriter(fd) : null;
     this.drainBeforeClose();
     const ptsName = (proc as unknown as { ptsName?: unknown }).ptsName;
     if (typeof ptsName === 'string') {
@@ -80,6 +85,7 @@ class LocalPty implements PtyProcess {
       }
     }
     proc.onExit(({ exitCode, signal }) => {
+      this.writer?.close();
       if (this.slaveFd !== undefined) closeSync(this.slaveFd);
       this.slaveFd = undefined;
       clearTimeout(this.killTimer);
@@ -113,7 +119,10 @@ class LocalPty implements PtyProcess {
         // setImmediate runs after this turn's poll phase: any bytes waiting were read by then.
         setImmediate(() => {
           // Paused by flow control: the exit poll resumes it (draining) within PAUSED_EXIT_POLL_MS.
-          if ((this.reads === before && !this.paused) || performance.now() > deadline) destroy(err);
+          if ((this.reads === before && !this.paused) || performance.now() > deadline) {
+            this.writer?.close(); // the descriptor closes with the socket
+            destroy(err);
+          }
           else setTimeout(check, DRAIN_RECHECK_MS);
         });
       };
@@ -137,7 +146,9 @@ class LocalPty implements PtyProcess {
     this.exit.listen(listener);
   }
   write(data: Uint8Array): void {
-    if (!this.exited) this.proc.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as unknown as string);
+    if (this.exited) return;
+    if (this.writer) this.writer.write(data);
+    else this.proc.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as unknown as string);
   }
   resize(cols: number, rows: number): void {
     if (!this.exited) this.proc.resize(cols, rows);

@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import WebSocket from 'ws';
+import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { findProcesses } from '../../server/os/processes';
 import { GatewayClient } from '../../server/testing/ws-client';
 import type { GatewayProcess } from './gateway-process';
@@ -62,7 +63,7 @@ export function rawPtyRun(command: string): Promise<Run> {
 }
 
 export async function gatewayRun(gw: GatewayProcess, command: string): Promise<Run> {
-  const c = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
+  const c = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false, ackEvery: ACK_EVERY_BYTES });
   // Open (and so start the pty host) before measuring.
   await c.open(1, { workspace: gw.workspace, cols: 120, rows: 40, command: 'true' });
   await c.until(() => c.channel(1).exit !== undefined, 30_000, 'warm-up exit');
@@ -186,7 +187,7 @@ export async function rawEcho(rounds: number): Promise<number[]> {
 }
 
 export async function gatewayEcho(gw: GatewayProcess, rounds: number): Promise<number[]> {
-  const c = await GatewayClient.connect(gw.url, { token: gw.token });
+  const c = await GatewayClient.connect(gw.url, { token: gw.token, ackEvery: ACK_EVERY_BYTES });
   await c.open(1, { workspace: gw.workspace, cols: 80, rows: 24, command: ECHO_COMMAND });
   await new Promise((r) => setTimeout(r, 300));
   const samples = await echoLoop(

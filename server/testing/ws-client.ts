@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import {
   encodeAck,
   ProtocolClient,
+  TRAILING_ACK_MS,
   type ErrorInfo,
   type ExitInfo,
   type HelloAck,
@@ -76,6 +77,9 @@ export interface ConnectOptions {
   autoAck?: boolean;
   /** Keep received bytes for `text()` (default true); benchmarks only count them. */
   keepData?: boolean;
+  /** Acknowledge as a browser does — once `ackEvery` bytes are unacked, and TRAILING_ACK_MS after
+   * the last frame — instead of every frame (benchmarks: a client costing what a browser costs). */
+  ackEvery?: number;
 }
 
 export class GatewayClient {
@@ -87,9 +91,11 @@ export class GatewayClient {
   private _autoAck: boolean;
   private readonly keepData: boolean;
   /** Every frame is recorded: one for a channel never opened creates its record. */
-  private readonly protocol = new ProtocolClient({ ack: { on: 'receive' }, unknownChannel: (n) => this.channel(n).wire });
+  private readonly protocol: ProtocolClient;
 
   private constructor(readonly ws: WebSocket, opts: ConnectOptions) {
+    const ack = opts.ackEvery ? { on: 'receive' as const, every: opts.ackEvery, trailingMs: TRAILING_ACK_MS } : { on: 'receive' as const };
+    this.protocol = new ProtocolClient({ ack, unknownChannel: (n) => this.channel(n).wire });
     this._autoAck = opts.autoAck ?? true;
     this.keepData = opts.keepData ?? true;
     this.protocol.transport = {

@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log';
 import { commandLine, findProcesses, terminate } from '../os/processes';
+import { AGENT_NODE_FLAGS } from '../runtimes/agent/daemon-dir';
 import type { ProviderWorker, WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
 
 export interface ProcessProviderOptions {
@@ -212,7 +213,7 @@ export class ProcessProvider implements WorkerProvider {
   private async launch(id: string): Promise<string> {
     const dir = this.dir(id);
     const { repoRoot, baseDir } = this.opts;
-    const agent = [process.execPath, '--import', 'tsx', path.join(repoRoot, AGENT_MAIN)];
+    const agent = [process.execPath, ...AGENT_NODE_FLAGS, '--import', 'tsx', path.join(repoRoot, AGENT_MAIN)];
     agent.push('--listen', '127.0.0.1:0', '--token-file', this.tokenFile(id), '--root', path.join(dir, 'workspace'));
     const argv = (await this.useSandbox()) ? sandboxArgv({ repoRoot, baseDir, workerDir: dir }, agent) : agent;
     const logFd = openSync(path.join(dir, 'agent.log'), 'a', 0o600);

@@ -291,7 +291,8 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
     for (const f of figures) {
       console.log(
         `    ${f.name.padEnd(22)} ${f.mbs.toFixed(1).padStart(6)} MiB/s = ${((f.mbs / floor.mbs) * 100).toFixed(0).padStart(3)}% of node-pty · ` +
-          `${f.cpuPer100MB.toFixed(2)} CPU-s per 100 MB · echo p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms`,
+          `${f.cpuPer100MB.toFixed(2)} CPU-s per 100 MB · echo p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms` +
+          (f.shortRuns ? ` · ${f.shortRuns} of ${rounds} runs ended short (${f.missingBytes} bytes missing in all)` : ''),
       );
     }
     console.log('    targets: Tether ≥ 90% of node-pty (pty host off ≥ 95%), ≤ 1.2 CPU-s per 100 MB, echo p50 ≤ 0.2 ms and p99 ≤ 1.5 ms');

@@ -28,61 +28,58 @@ export class RecordTooLargeError extends Error {
 /**
  * Reassembles records from chunks as they arrive. A length of 0 or beyond the frame limit throws
  * RecordTooLargeError: the stream is out of step (or hostile) and must be closed.
+ *
+ * A record that lies whole in a chunk is returned as a view of it (the caller must not reuse a
+ * chunk's memory: a socket's read buffers are fresh each time); one that spans chunks — a large
+ * frame arrives in several socket reads — is assembled once, into a buffer of its exact size.
  */
 export class RecordReader {
-  private buf: Uint8Array = new Uint8Array(0);
-  private used = 0;
+  /** Length prefix bytes seen so far when a prefix is split across chunks. */
+  private readonly prefix = new Uint8Array(STREAM_PREFIX_BYTES);
+  private prefixHave = 0;
+  /** The record being assembled across chunks, and how much of it has arrived. */
+  private partial: Uint8Array | null = null;
+  private partialHave = 0;
 
   constructor(private readonly maxBytes = MAX_FRAME_BYTES) {}
 
-  /**
-   * Feed bytes; returns the complete records they finish. A record that lies whole in `chunk` is
-   * returned as a view of it (the caller must not reuse `chunk`'s memory: a socket's read buffers
-   * are fresh each time); one that spans chunks is a copy.
-   */
+  /** Feed bytes; returns the complete records they finish. */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
-    let src = chunk;
     let at = 0;
-    if (this.used > 0) {
-      // Complete the record begun in an earlier chunk, then go on in this one.
-      this.append(chunk);
-      src = this.buf.subarray(0, this.used);
-    }
-    for (;;) {
-      if (src.byteLength - at < STREAM_PREFIX_BYTES) break;
-      const len = new DataView(src.buffer, src.byteOffset + at, STREAM_PREFIX_BYTES).getUint32(0);
-      if (len === 0 || len > this.maxBytes) throw new RecordTooLargeError(len);
-      if (src.byteLength - at - STREAM_PREFIX_BYTES < len) break;
-      const record = src.subarray(at + STREAM_PREFIX_BYTES, at + STREAM_PREFIX_BYTES + len);
-      out.push(src === chunk ? record : record.slice());
-      at += STREAM_PREFIX_BYTES + len;
-      // Past the bytes carried over: read the rest straight from the chunk.
-      if (src !== chunk && at >= this.used - chunk.byteLength) {
-        at -= this.used - chunk.byteLength;
-        src = chunk;
-        this.used = 0;
+    while (at < chunk.byteLength) {
+      if (this.partial === null) {
+        let len: number;
+        if (this.prefixHave === 0 && chunk.byteLength - at >= STREAM_PREFIX_BYTES) {
+          len = new DataView(chunk.buffer, chunk.byteOffset + at, STREAM_PREFIX_BYTES).getUint32(0);
+          at += STREAM_PREFIX_BYTES;
+        } else {
+          const take = Math.min(STREAM_PREFIX_BYTES - this.prefixHave, chunk.byteLength - at);
+          this.prefix.set(chunk.subarray(at, at + take), this.prefixHave);
+          this.prefixHave += take;
+          at += take;
+          if (this.prefixHave < STREAM_PREFIX_BYTES) break;
+          this.prefixHave = 0;
+          len = new DataView(this.prefix.buffer).getUint32(0);
+        }
+        if (len === 0 || len > this.maxBytes) throw new RecordTooLargeError(len);
+        if (chunk.byteLength - at >= len) {
+          out.push(chunk.subarray(at, at + len));
+          at += len;
+          continue;
+        }
+        this.partial = allocFilledByCaller(len);
+        this.partialHave = 0;
+      }
+      const take = Math.min(this.partial.byteLength - this.partialHave, chunk.byteLength - at);
+      this.partial.set(chunk.subarray(at, at + take), this.partialHave);
+      this.partialHave += take;
+      at += take;
+      if (this.partialHave === this.partial.byteLength) {
+        out.push(this.partial);
+        this.partial = null;
       }
     }
-    const rest = src.byteLength - at;
-    if (src === chunk) {
-      this.used = 0;
-      if (rest > 0) this.append(chunk.subarray(at));
-    } else if (at > 0) {
-      this.buf.copyWithin(0, at, this.used);
-      this.used -= at;
-    }
     return out;
-  }
-
-  private append(chunk: Uint8Array): void {
-    const need = this.used + chunk.byteLength;
-    if (need > this.buf.byteLength) {
-      const next = new Uint8Array(Math.max(need, this.buf.byteLength * 2, 64 * 1024));
-      next.set(this.buf.subarray(0, this.used));
-      this.buf = next;
-    }
-    this.buf.set(chunk, this.used);
-    this.used = need;
   }
 }

@@ -32,10 +32,13 @@ import { migrationFigures } from './migration';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
 import { sshFigures } from './ssh';
-import { compare, findTtyd, gatewayEcho, gatewayRun, rawEcho, rawPtyRun, ttydEcho, ttydRun, type Peer } from './speed';
+import { gatewayMany, rawPtyMany, ttydMany } from './many';
+import { compare, findTtyd, gatewayEcho, gatewayRun, rawEcho, rawPtyRun, ttydEcho, ttydRun, type Peer, type Run } from './speed';
 import { median, percentile } from './stats';
 
 const MB = 1024 * 1024;
+/** (s, many): terminals printing at once (the speed issue's 100 × 2 MB). */
+const MANY_TERMINALS = 100;
 const THROUGHPUT_BYTES = 100 * MB;
 const ECHO_ROUNDS = 1000;
 const IDLE_SESSIONS = 100;
@@ -273,6 +276,29 @@ async function printAttachFigures(gw: GatewayProcess) {
   );
 }
 
+/** (s, many): MANY terminals each printing 2 MiB at once, median of 3 interleaved rounds. */
+async function printManyFigures(gw: GatewayProcess, off: GatewayProcess, ttyd: string | null, file: string) {
+  const n = quick ? 20 : MANY_TERMINALS;
+  const command = `head -c ${2 * 1024 * 1024} ${file}`;
+  const peers: { name: string; run: () => Promise<Run> }[] = [
+    { name: 'node-pty', run: () => rawPtyMany(n, command) },
+    { name: 'Tether', run: () => gatewayMany(gw, n, command) },
+    { name: 'Tether, pty host off', run: () => gatewayMany(off, n, command) },
+    ...(ttyd ? [{ name: 'ttyd', run: () => ttydMany(ttyd, n, command) }] : []),
+  ];
+  const runs = new Map<string, Run[]>(peers.map((p) => [p.name, []]));
+  for (let i = 0; i < (quick ? 1 : 3); i++) for (const p of peers) runs.get(p.name)!.push(await p.run());
+  const rate = (name: string) => median(runs.get(name)!.map((r) => r.bytes / r.seconds)) / MB;
+  const floor = rate('node-pty');
+  console.log(`(s) ${n} terminals each printing 2 MiB at once (median of ${quick ? 1 : 3}):`);
+  for (const p of peers) {
+    const rs = runs.get(p.name)!;
+    const cpu = median(rs.map((r) => (r.cpu / r.bytes) * 100 * MB));
+    console.log(`    ${p.name.padEnd(22)} ${rate(p.name).toFixed(1).padStart(6)} MiB/s aggregate = ${(rate(p.name) / floor).toFixed(2)}× node-pty · ${cpu.toFixed(2)} CPU-s per 100 MB`);
+  }
+  console.log('    target: Tether ≥ 1.0× node-pty in one process');
+}
+
 /** (s): the default configuration, the pty host off, node-pty in this process and ttyd, side by side. */
 async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number) {
   const off = await startGatewayProcess({ TETHER_PTY_HOST: 'off', TETHER_MAX_SESSIONS_PER_USER: '500' });
@@ -296,6 +322,7 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
       );
     }
     console.log('    targets: Tether ≥ 90% of node-pty (pty host off ≥ 95%), ≤ 1.2 CPU-s per 100 MB, echo p50 ≤ 0.2 ms and p99 ≤ 1.5 ms');
+    await printManyFigures(gw, off, ttyd, file);
   } finally {
     await off.stop();
   }

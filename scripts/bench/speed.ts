@@ -87,7 +87,7 @@ export function findTtyd(): string | null {
   return null;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as net.AddressInfo;
@@ -97,20 +97,30 @@ function freePort(): Promise<number> {
   });
 }
 
-/** ttyd serving `command` on loopback; one client at a time, writable. */
-async function startTtyd(bin: string, command: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(bin, ['-p', String(port), '-i', 'lo', '-W', '-o', '-d', '0', '/bin/sh', '-c', command], { stdio: 'ignore' });
+/** Resolves once something accepts connections on the loopback port. */
+export async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
       s.on('error', () => r(false));
     });
-    if (up) return { port, child };
+    if (up) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  child.kill();
-  throw new Error('ttyd did not start');
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+/** ttyd serving `command` on loopback; one client at a time, writable. */
+async function startTtyd(bin: string, command: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(bin, ['-p', String(port), '-i', 'lo', '-W', '-o', '-d', '0', '/bin/sh', '-c', command], { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  return { port, child };
 }
 
 /** A ttyd client: output arrives as '0' + bytes; input goes as '0' + bytes. */

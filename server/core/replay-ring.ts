@@ -12,6 +12,7 @@
  */
 export const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
 const MIN_BUFFER_BYTES = 4096;
+const GROW_STEP_BYTES = 16 * 1024;
 
 export class ReplayRing {
   private buf: Uint8Array = new Uint8Array(0);
@@ -78,11 +79,14 @@ export class ReplayRing {
     return offset;
   }
 
-  /** A bigger buffer (at least `need` bytes, at most capacity) with the contents from index 0. */
+  /**
+   * A bigger buffer (at least `need` bytes, at most capacity) with the contents from index 0. It
+   * grows by half (in 16 KiB steps), not doubling: a thousand terminals that each printed a little
+   * more than a power of two would otherwise hold nearly twice their output.
+   */
   private grow(need: number): void {
-    let len = Math.max(MIN_BUFFER_BYTES, this.buf.byteLength);
-    while (len < need) len *= 2;
-    const next = new Uint8Array(Math.min(len, this.capacity));
+    const half = Math.ceil((this.buf.byteLength * 1.5) / GROW_STEP_BYTES) * GROW_STEP_BYTES;
+    const next = new Uint8Array(Math.min(this.capacity, Math.max(MIN_BUFFER_BYTES, need, half)));
     let at = 0;
     for (const p of this.read(this.startOffset)) {
       next.set(p, at);

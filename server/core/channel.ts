@@ -61,6 +61,11 @@ export class Channel implements SessionViewer {
     return this.ackedOffset;
   }
 
+  /** The next stream offset this channel will send. */
+  get sentOffset(): number {
+    return this.sent;
+  }
+
   private get windowOpen(): boolean {
     return this.sent - this.ackedOffset < this.highWater;
   }

@@ -91,12 +91,13 @@ export class Connection implements ChannelSink {
   private readonly channels = new Map<number, Channel>();
   private readonly opening = new Set<number>();
   private queuedBytes = 0;
+  /** Channels to pump this loop turn, and channels that are streaming and wait for their next slot. */
   private readonly pumpQueue = new Set<Channel>();
+  private readonly coalescing = new Set<Channel>();
   private pumpScheduled = false;
   private pumpTimer: NodeJS.Timeout | undefined;
-  private lastFlushAt = 0;
-  private lastFlushBytes = 0;
-  private outputBytes = 0;
+  /** Per channel: when its last flush was, and how many bytes it sent. */
+  private readonly lastFlush = new WeakMap<Channel, { at: number; bytes: number }>();
   private errorTimes: number[] = [];
   private closed = false;
   private readonly helloTimer: NodeJS.Timeout;
@@ -142,7 +143,6 @@ export class Connection implements ChannelSink {
   sendOutput(channel: number, offset: number, data: readonly Uint8Array[]): void {
     let n = 0;
     for (const p of data) n += p.byteLength;
-    this.outputBytes += n;
     this.observe?.outputSent(n);
     this.send(encodeOutput(channel, offset, data));
   }
@@ -160,34 +160,51 @@ export class Connection implements ChannelSink {
   }
 
   /**
-   * Output is flushed in the same event-loop turn unless the previous flush was a large one less
-   * than OUTPUT_COALESCE_MS ago — i.e. during a stream, where ~4 KB PTY reads are merged into a few
-   * large frames instead of one frame, syscall and client ACK per read. Keystroke echoes are small,
-   * so they never wait.
+   * A channel's output is flushed in the same event-loop turn unless that channel's previous flush
+   * was a large one less than OUTPUT_COALESCE_MS ago — i.e. it is streaming, and its ~4 KB PTY
+   * reads are merged into a few large frames instead of one frame, syscall and client ACK per read.
+   * Per channel: a keystroke's echo on one terminal never waits behind another terminal's flood on
+   * the same socket (a tab, or an agent link carrying every terminal of a gateway).
    */
   schedulePump(channel: Channel): void {
+    if (this.pumpQueue.has(channel)) return;
+    const last = this.lastFlush.get(channel);
+    const wait = last && last.bytes >= COALESCE_AFTER_BYTES ? last.at + OUTPUT_COALESCE_MS - performance.now() : 0;
+    if (wait > 0) {
+      this.coalescing.add(channel);
+      this.pumpTimer ??= setTimeout(this.runCoalesced, wait);
+      return;
+    }
+    this.coalescing.delete(channel);
     this.pumpQueue.add(channel);
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    const wait = this.lastFlushBytes >= COALESCE_AFTER_BYTES ? this.lastFlushAt + OUTPUT_COALESCE_MS - performance.now() : 0;
-    if (wait <= 0) setImmediate(this.runPumps);
-    else this.pumpTimer = setTimeout(this.runPumps, wait);
+    setImmediate(this.runPumps);
   }
+
+  /** The streaming channels' slot came: they go out with this turn's pumps. */
+  private readonly runCoalesced = (): void => {
+    this.pumpTimer = undefined;
+    if (this.closed) return;
+    for (const c of this.coalescing) this.pumpQueue.add(c);
+    this.coalescing.clear();
+    this.runPumps();
+  };
 
   /** Round-robin in bounded slices so one replaying or flooding channel cannot starve siblings. */
   private readonly runPumps = (): void => {
     this.pumpScheduled = false;
-    this.pumpTimer = undefined;
     if (this.closed) return;
-    this.lastFlushAt = performance.now();
-    this.outputBytes = 0;
+    const now = performance.now();
     const queue = [...this.pumpQueue];
     this.pumpQueue.clear();
     for (const c of queue) {
       if (this.channels.get(c.id) !== c) continue;
-      if (c.pump(MAX_PUMP_SLICE_BYTES)) this.schedulePump(c);
+      const before = c.sentOffset;
+      const more = c.pump(MAX_PUMP_SLICE_BYTES);
+      this.lastFlush.set(c, { at: now, bytes: c.sentOffset - before });
+      if (more) this.schedulePump(c);
     }
-    this.lastFlushBytes = this.outputBytes;
   };
 
   channelClosed(channel: Channel): void {
@@ -365,6 +382,7 @@ export class Connection implements ChannelSink {
     this.closed = true;
     clearTimeout(this.helloTimer);
     clearTimeout(this.pumpTimer);
+    this.coalescing.clear();
     for (const ch of this.channels.values()) ch.detach();
     this.channels.clear();
     this.pumpQueue.clear();

@@ -1,0 +1,66 @@
+/**
+ * Output coalescing is per channel: a channel that streams waits for its next slot, while a
+ * sibling's small output (a keystroke's echo) leaves in the same loop turn — on a browser socket
+ * holding many terminals, and on an agent link carrying all of a gateway's terminals.
+ */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, decodeServerFrame, encodeHello, encodeOpen } from '../../lib/protocol';
+import { DEFAULT_LIMITS } from '../config';
+import { createLogger } from '../log';
+import { EchoPty } from '../runtimes/echo/echo-runtime';
+import { Connection, OUTPUT_COALESCE_MS } from './connection';
+import { TerminalSession } from './session';
+
+class FakeSocket extends EventEmitter {
+  outputs: { channel: number; bytes: number; at: number }[] = [];
+  send(data: Uint8Array, _opts?: unknown, cb?: (err?: Error) => void) {
+    const d = decodeServerFrame(data);
+    if (d.ok && d.frame.type === 'output') this.outputs.push({ channel: d.frame.channel, bytes: d.frame.data.byteLength, at: performance.now() });
+    cb?.();
+  }
+  close() {}
+  terminate() {}
+  receive(frame: Uint8Array) {
+    this.emit('message', Buffer.from(frame), true);
+  }
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+describe('output coalescing', () => {
+  it('lets a small echo on one channel out at once while a sibling streaming on the same socket waits for its slot', async () => {
+    const ptys: EchoPty[] = [];
+    const source = {
+      async create(_u: unknown, req: { cols: number; rows: number }) {
+        const pty = new EchoPty({ cols: req.cols, rows: req.rows });
+        ptys.push(pty);
+        return new TerminalSession({ id: `s${ptys.length}`, userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, { ...DEFAULT_LIMITS, cols: req.cols, rows: req.rows });
+      },
+      find: () => null,
+      forget() {},
+    };
+    const ws = new FakeSocket();
+    new Connection(ws as never, { id: 'u', name: 'u' }, source, DEFAULT_LIMITS, createLogger({ write: () => {} }));
+    ws.receive(encodeHello({ v: PROTOCOL_VERSION }));
+    ws.receive(encodeOpen(1, { workspace: 'w', cols: 80, rows: 24 }));
+    ws.receive(encodeOpen(2, { workspace: 'w', cols: 80, rows: 24 }));
+    await expect.poll(() => ptys.length).toBe(2);
+    await turn();
+    const [flood, echo] = ptys as [EchoPty, EchoPty];
+
+    flood.emit(new Uint8Array(64 * 1024).fill(0x61));
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([1]); // the first large flush goes at once
+    const firstAt = ws.outputs[0]!.at;
+
+    flood.emit(new Uint8Array(64 * 1024).fill(0x62)); // streaming now: waits for its slot
+    echo.emit('k');
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([1, 2]); // the echo did not wait
+
+    await expect.poll(() => ws.outputs.length).toBe(3);
+    expect(ws.outputs[2]!.channel).toBe(1);
+    expect(ws.outputs[2]!.at - firstAt).toBeGreaterThanOrEqual(OUTPUT_COALESCE_MS - 1);
+  });
+});

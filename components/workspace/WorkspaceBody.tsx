@@ -6,7 +6,7 @@
  * may have missed events, so everything shown is re-read.
  */
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useCallback, useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { EditorPane } from '@/components/editor/EditorPane';
 import { FileTree } from '@/components/files/FileTree';
 import { QuickOpen } from '@/components/files/QuickOpen';
@@ -15,9 +15,20 @@ import { useRegisterCommands } from '@/components/commands/commands-context';
 import type { Notify } from '@/components/terminal/TerminalPanel';
 import { createFilesBus, type FilesBus } from '@/lib/client/files-bus';
 import { nextRegion, REGIONS, toggleTarget, type Region } from '@/lib/client/focus-regions';
+import {
+  clampEditorShare,
+  clampSidebarWidth,
+  DEFAULT_LAYOUT,
+  EDITOR_SHARE_MAX,
+  EDITOR_SHARE_MIN,
+  SIDEBAR_MAX_PX,
+  SIDEBAR_MIN_PX,
+  type Layout,
+} from '@/lib/client/layout';
 import { useTRPC } from '@/lib/client/trpc';
 import { focusRegion, regionOf } from './focus-region';
 import { SplitHandle } from './SplitHandle';
+import { PanelLayoutContext, type LayoutPatch, type PanelLayout } from './use-layout';
 
 type Pane = 'files' | 'editor' | 'terminal';
 const PANES: ReadonlyArray<readonly [Pane, string]> = [
@@ -31,9 +42,12 @@ interface Props {
   notify: Notify;
   /** The terminal panel (the owner's, or a guest's). */
   terminals: ReactNode;
-  treeOpen?: boolean;
-  /** Search in files (Ctrl/Cmd-Shift-F) and focusing the tree ask for the tree to be shown. */
-  onShowTree?: () => void;
+  /**
+   * The sidebar, the splits and the panel's maximize (useStoredLayout); without it, a layout for
+   * this page only (a share guest's). Search in files and focusing the tree show the sidebar.
+   */
+  layout?: Layout;
+  onLayout?: (patch: LayoutPatch) => void;
   /** Nothing in the tree or the editor can change files (a `view` share). */
   readOnly?: boolean;
   /** Upload and download (`/api/files`, signed-in users only). */
@@ -42,7 +56,7 @@ interface Props {
   resetWatchRef?: RefObject<(() => void) | null>;
 }
 
-export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true, onShowTree, readOnly = false, fileTransfers = true, resetWatchRef }: Props) {
+export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLayout, onLayout, readOnly = false, fileTransfers = true, resetWatchRef }: Props) {
   const trpc = useTRPC();
   const [bus] = useState<FilesBus>(createFilesBus);
   const [activePath, setActivePath] = useState<string | null>(null);
@@ -50,8 +64,19 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
   const [quickOpen, setQuickOpen] = useState(false);
   /** Phones show one pane at a time. */
   const [pane, setPane] = useState<Pane>('terminal');
-  /** Editor share of the right-hand column, in percent. */
-  const [editorShare, setEditorShare] = useState(55);
+  const [ownLayout, setOwnLayout] = useState<Layout>(DEFAULT_LAYOUT);
+  const layout = givenLayout ?? ownLayout;
+  const setLayout = useCallback(
+    (patch: LayoutPatch) => {
+      if (onLayout) onLayout(patch);
+      else setOwnLayout((l) => ({ ...l, ...(typeof patch === 'function' ? patch(l) : patch) }));
+    },
+    [onLayout],
+  );
+  const treeOpen = layout.sidebarOpen;
+  const maximized = layout.panelMaximized;
+  /** No file is open: the editor shrinks to one line and the terminals take the room. */
+  const editorEmpty = activePath === null;
   const mainRef = useRef<HTMLDivElement>(null);
 
   const started = useRef(false);
@@ -72,15 +97,25 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
   );
   if (resetWatchRef) resetWatchRef.current = watch.reset;
 
-  useEffect(() => bus.on('open', () => setPane('editor')), [bus]);
+  // Opening a file shows it: on a phone its pane, on a desktop the editor under a maximized panel.
+  useEffect(
+    () =>
+      bus.on('open', () => {
+        setPane('editor');
+        setLayout({ panelMaximized: false });
+      }),
+    [bus, setLayout],
+  );
 
-  const showTree = useRef(onShowTree);
-  showTree.current = onShowTree;
   const bodyRef = useRef<HTMLDivElement>(null);
   /** Give `region` the keyboard (on a phone, show its pane first; a pane shown just now is laid out on the next frame). */
   const focus = (region: Region, afterRender = false) => {
     setPane(region);
-    if (region === 'files') showTree.current?.();
+    if (region === 'files') setLayout({ sidebarOpen: true });
+    if (region === 'editor' && maximized) {
+      setLayout({ panelMaximized: false });
+      afterRender = true;
+    }
     if (afterRender || !focusRegion(bodyRef.current, region)) requestAnimationFrame(() => focusRegion(bodyRef.current, region));
   };
   const cycle = (step: 1 | -1) => {
@@ -120,13 +155,49 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
     },
     { id: 'workbench.focusNextPart', title: 'View: Focus Next Part', keybindings: [{ key: 'f6' }], scope: 'global', run: () => cycle(1) },
     { id: 'workbench.focusPreviousPart', title: 'View: Focus Previous Part', keybindings: [{ key: 'shift+f6' }], scope: 'global', run: () => cycle(-1) },
+    {
+      id: 'workbench.toggleMaximizedPanel',
+      title: 'View: Toggle Maximized Panel',
+      run: () => setLayout((l) => ({ panelMaximized: !l.panelMaximized })),
+    },
+    {
+      id: 'workbench.resetLayout',
+      title: 'View: Reset Layout',
+      run: () => setLayout({ ...DEFAULT_LAYOUT }),
+    },
   ]);
 
-  const onResize = useCallback((clientY: number) => {
-    const box = mainRef.current?.getBoundingClientRect();
-    if (!box || box.height <= 0) return;
-    setEditorShare(Math.min(85, Math.max(15, ((clientY - box.top) / box.height) * 100)));
+  const onEditorDrag = useCallback(
+    (clientY: number) => {
+      const box = mainRef.current?.getBoundingClientRect();
+      if (!box || box.height <= 0) return;
+      setLayout({ editorShare: clampEditorShare(((clientY - box.top) / box.height) * 100) });
+    },
+    [setLayout],
+  );
+  const [bodyWidth, setBodyWidth] = useState(0);
+  useEffect(() => {
+    const body = bodyRef.current;
+    if (!body) return;
+    const observer = new ResizeObserver(() => setBodyWidth(body.clientWidth));
+    observer.observe(body);
+    return () => observer.disconnect();
   }, []);
+  const onSidebarDrag = useCallback(
+    (clientX: number) => {
+      const body = bodyRef.current;
+      if (!body) return;
+      const box = body.getBoundingClientRect();
+      setLayout({ sidebarWidth: clampSidebarWidth(clientX - box.left, box.width) });
+    },
+    [setLayout],
+  );
+  const sidebarWidth = clampSidebarWidth(layout.sidebarWidth, bodyWidth || undefined);
+  const sidebarMax = bodyWidth ? clampSidebarWidth(SIDEBAR_MAX_PX, bodyWidth) : SIDEBAR_MAX_PX;
+  const panel: PanelLayout = useMemo(
+    () => ({ maximized, toggleMaximized: () => setLayout((l) => ({ panelMaximized: !l.panelMaximized })) }),
+    [maximized, setLayout],
+  );
 
   return (
     <>
@@ -137,7 +208,7 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
           </button>
         ))}
       </nav>
-      <div className="ws-body" data-pane={pane} data-tree={treeOpen} ref={bodyRef}>
+      <div className="ws-body" data-pane={pane} data-tree={treeOpen} ref={bodyRef} style={{ ['--sidebar-width' as string]: `${sidebarWidth}px` }}>
         <aside className="ws-files" aria-label="Files and search" data-view={sidebar} data-region="files">
           <div className="sidebar-tabs" role="tablist">
             <button role="tab" aria-selected={sidebar === 'files'} data-testid="sidebar-files" onClick={() => setSidebar('files')}>
@@ -158,13 +229,50 @@ export function WorkspaceBody({ workspaceId, notify, terminals, treeOpen = true,
             <SearchPanel workspaceId={workspaceId} bus={bus} />
           </div>
         </aside>
-        <div className="ws-main" ref={mainRef} style={{ ['--editor-share' as string]: `${editorShare}%` }}>
+        {treeOpen && (
+          <SplitHandle
+            className="ws-vsplit"
+            testId="sidebar-split"
+            orientation="vertical"
+            label="Resize files sidebar"
+            value={sidebarWidth}
+            min={SIDEBAR_MIN_PX}
+            max={sidebarMax}
+            step={10}
+            valueText={`${sidebarWidth} pixels`}
+            onDrag={onSidebarDrag}
+            onValue={(v) => setLayout({ sidebarWidth: clampSidebarWidth(v, bodyWidth || undefined) })}
+            onReset={() => setLayout({ sidebarWidth: DEFAULT_LAYOUT.sidebarWidth })}
+            onEnter={() => setLayout({ sidebarOpen: false })}
+          />
+        )}
+        <div
+          className="ws-main"
+          ref={mainRef}
+          data-editor={editorEmpty ? 'empty' : 'open'}
+          data-maximized={maximized}
+          style={{ ['--editor-share' as string]: `${layout.editorShare}%` }}
+        >
           <div className="ws-editor" data-region="editor">
             <EditorPane workspaceId={workspaceId} bus={bus} onActiveChange={setActivePath} notify={notify} readOnly={readOnly} fileTransfers={fileTransfers} />
           </div>
-          <SplitHandle onMove={onResize} />
+          <SplitHandle
+            className="ws-split"
+            testId="editor-split"
+            orientation="horizontal"
+            label="Resize editor and terminals"
+            value={layout.editorShare}
+            min={EDITOR_SHARE_MIN}
+            max={EDITOR_SHARE_MAX}
+            step={2}
+            valueText={`editor ${Math.round(layout.editorShare)}%`}
+            onDrag={onEditorDrag}
+            onValue={(v) => setLayout({ editorShare: clampEditorShare(v) })}
+            onReset={() => setLayout({ editorShare: DEFAULT_LAYOUT.editorShare })}
+            onEnter={() => setLayout({ panelMaximized: true })}
+          />
           <div className="ws-term" data-region="terminal">
-            {terminals}
+            <PanelLayoutContext.Provider value={panel}>{terminals}</PanelLayoutContext.Provider>
           </div>
         </div>
       </div>

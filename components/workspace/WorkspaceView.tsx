@@ -15,6 +15,7 @@ import { ConnectionIndicator } from './ConnectionIndicator';
 import { MoveWorkspace } from './MoveWorkspace';
 import { RuntimeBadge } from './RuntimeBadge';
 import { Toasts, useToasts } from './Toasts';
+import { useStoredLayout } from './use-layout';
 import { WorkspaceBody } from './WorkspaceBody';
 
 export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
@@ -32,7 +33,11 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   }, [status]);
 
   const notFound = trpcErrorCode(workspace.error) === 'NOT_FOUND';
-  const [treeOpen, setTreeOpen] = useState(true);
+  // The layout is the user's, whichever workspace they open (lib/client/layout.ts).
+  const me = useQuery(trpc.me.queryOptions());
+  const [layout, setLayout] = useStoredLayout(me.data?.id ?? null);
+  const treeOpen = layout.sidebarOpen;
+  const toggleTree = useCallback(() => setLayout((l) => ({ sidebarOpen: !l.sidebarOpen })), [setLayout]);
 
   // After a move the workspace runs elsewhere: re-read where (header), watch the files there
   // (a restarted watch re-reads the tree and open files), and let the terminal panel pick up the
@@ -47,7 +52,6 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
     resetWatch.current?.();
     setRelist((n) => n + 1);
   }, [queryClient, trpc, workspaceId]);
-  const showTree = useCallback(() => setTreeOpen(true), []);
 
   const name = workspace.data?.name ?? (notFound ? 'Not found' : '');
   const [shareOpen, setShareOpen] = useState(false);
@@ -61,7 +65,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const router = useRouter();
   useRegisterCommands(
     [
-      { id: 'workbench.toggleFiles', title: 'View: Toggle Files', keybindings: [{ key: 'ctrl+b', mac: 'cmd+b' }], run: () => setTreeOpen((v) => !v) },
+      { id: 'workbench.toggleFiles', title: 'View: Toggle Files', keybindings: [{ key: 'ctrl+b', mac: 'cmd+b' }], run: toggleTree },
       {
         id: 'workspace.share',
         title: 'Workspace: Share Workspace…',
@@ -85,7 +89,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             aria-label={treeOpen ? 'Hide files' : 'Show files'}
             aria-pressed={treeOpen}
             data-testid="tree-toggle"
-            onClick={() => setTreeOpen((v) => !v)}
+            onClick={toggleTree}
           >
             ☰
           </button>
@@ -120,8 +124,8 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           <WorkspaceBody
             workspaceId={workspaceId}
             notify={push}
-            treeOpen={treeOpen}
-            onShowTree={showTree}
+            layout={layout}
+            onLayout={setLayout}
             resetWatchRef={resetWatch}
             terminals={socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} relist={relist} />}
           />

@@ -71,6 +71,8 @@ test('closing a running terminal kills it and it stays gone after a reload', asy
   const [, s3] = await tabSessions(page, 2);
   await waitForPrompt(page, s3!);
   await page.getByTestId('terminal-tab').nth(1).getByTestId('terminal-close').click();
+  // It still runs, so closing asks first (e2e/layout.spec.ts covers Cancel).
+  await page.getByTestId('confirm-close').click();
   expect(await tabSessions(page, 1)).toEqual([s2]);
   await page.reload();
   expect(await tabSessions(page, 1)).toEqual([s2]);

@@ -6,17 +6,21 @@
  */
 import { useQueryClient } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ErrorInfo, ExitInfo, Opened, SessionEvent } from '@/lib/protocol';
 import { browserClosingSessions, closeAndForget, type ClosingSessions } from '@/lib/client/closing-sessions';
 import { connectionLost } from '@/lib/client/connection-banner';
 import type { GatewayChannel } from '@/lib/client/gateway-channel';
 import type { GatewaySocket } from '@/lib/client/gateway-socket';
 import { useConnectionState } from '@/lib/client/page-socket';
+import { browserTerminalNames, normalizeTerminalName } from '@/lib/client/terminal-names';
+import { tabLabel } from '@/lib/client/terminal-title';
 import { setActiveSessionSource } from '@/lib/client/test-hook';
 import { errorMessage, useTRPC, useTRPCClient } from '@/lib/client/trpc';
 import { PresenceBar } from '@/components/share/PresenceBar';
 import { ShareDialog } from '@/components/share/ShareDialog';
+import { ModalDialog } from '@/components/workspace/ModalDialog';
+import { usePanelLayout } from '@/components/workspace/use-layout';
 import { ConnectionLostBanner } from './ConnectionLostBanner';
 import { TerminalTabs, type TabInfo } from './TerminalTabs';
 import { useTerminalCommands } from './use-terminal-commands';
@@ -31,7 +35,12 @@ interface Tab {
   n: number;
   target: TerminalTarget;
   session: string | null;
+  /** The program's title (see lib/client/terminal-title.ts). */
   title: string;
+  /** The name the session was started with (SessionInfo.name), '' when none. */
+  name: string;
+  /** The user's name for the tab ("Rename Terminal"), kept in this browser by session id. */
+  rename: string | null;
   exited: ExitInfo | null;
   /** The gateway refused to attach (e.g. the session is gone after a gateway restart). */
   gone: boolean;
@@ -98,7 +107,8 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     activeRef.current = activeKey;
   }, [tabs, activeKey]);
 
-  const makeTab = useCallback((target: TerminalTarget, title = ''): Tab => {
+  const names = useMemo(() => browserTerminalNames(workspaceId), [workspaceId]);
+  const makeTab = useCallback((target: TerminalTarget, title = '', name = '', rename: string | null = null): Tab => {
     const n = ++counter.current;
     return {
       key: `t${n}`,
@@ -106,6 +116,8 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
       target,
       session: target.kind === 'attach' ? target.session : null,
       title,
+      name,
+      rename,
       exited: null,
       gone: false,
       gen: 0,
@@ -121,10 +133,11 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     trpcClient.terminals.list.query({ workspaceId }).then(
       (list) => {
         if (cancelled) return;
+        names.keepOnly(list.map((s) => s.id));
         const attached: Tab[] = [];
         for (const s of list) {
           if (closing().has(s.id)) forgetQuietly(s.id, s.exited !== null);
-          else attached.push(makeTab({ kind: 'attach', session: s.id }, s.title));
+          else attached.push(makeTab({ kind: 'attach', session: s.id }, s.title, s.name, names.get(s.id)));
         }
         // Keep any terminal the user opened with + while the list was loading.
         const opened = tabsRef.current;
@@ -141,7 +154,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     return () => {
       cancelled = true;
     };
-  }, [trpcClient, workspaceId, makeTab, closing, forgetQuietly]);
+  }, [trpcClient, workspaceId, makeTab, closing, forgetQuietly, names]);
 
   // Re-read the sessions after they changed under the panel (see `relist`).
   useEffect(() => {
@@ -158,7 +171,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
         const kept = current.filter((t) => !t.session || !known.has(t.session) || listed.has(t.session));
         const added = list
           .filter((s) => !shown.has(s.id) && s.exited === null && !closing().has(s.id))
-          .map((s) => makeTab({ kind: 'attach', session: s.id }, s.title));
+          .map((s) => makeTab({ kind: 'attach', session: s.id }, s.title, s.name, names.get(s.id)));
         const next = [...kept, ...added];
         setTabs(next);
         // Leave an ended or removed tab, or one of the sessions from before, for a new live one.
@@ -177,7 +190,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     return () => {
       cancelled = true;
     };
-  }, [relist, trpcClient, workspaceId, makeTab, closing, notify]);
+  }, [relist, trpcClient, workspaceId, makeTab, closing, notify, names]);
 
   useEffect(
     () =>
@@ -204,12 +217,47 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
       const ch = channels.current.get(key);
       if (ch) closeAndForget(ch, closing());
       else if (tab?.session && !tab.gone) forgetQuietly(tab.session, tab.exited !== null);
+      if (tab?.session) names.set(tab.session, '');
       const i = tabs.findIndex((t) => t.key === key);
       const rest = tabs.filter((t) => t.key !== key);
       setTabs(rest);
       if (activeKey === key) setActiveKey(rest[Math.min(i, rest.length - 1)]?.key ?? null);
     },
-    [tabs, activeKey, closing, forgetQuietly],
+    [tabs, activeKey, closing, forgetQuietly, names],
+  );
+
+  /**
+   * Closing a terminal that still runs asks first: whether a program other than the shell runs in
+   * it is not known here (the gateway does not say), so every running terminal counts.
+   */
+  const [confirmClose, setConfirmClose] = useState<string | null>(null);
+  const requestClose = useCallback(
+    (key: string) => {
+      const tab = tabsRef.current.find((t) => t.key === key);
+      if (tab && tab.exited === null && !tab.gone && tab.lost === null) setConfirmClose(key);
+      else closeTab(key);
+    },
+    [closeTab],
+  );
+  const endConfirm = (close: boolean) => {
+    const key = confirmClose;
+    setConfirmClose(null);
+    if (close && key) closeTab(key);
+    setFocusToken((n) => n + 1);
+  };
+
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const rename = useCallback(
+    (key: string, name: string | null) => {
+      setRenaming(null);
+      setFocusToken((n) => n + 1);
+      if (name === null) return;
+      const clean = normalizeTerminalName(name);
+      const tab = tabsRef.current.find((t) => t.key === key);
+      update(key, { rename: clean || null });
+      if (tab?.session) names.set(tab.session, clean);
+    },
+    [names, update],
   );
 
   /**
@@ -246,6 +294,11 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
     setFocusToken((n) => n + 1);
   }, []);
 
+  const startRename = useCallback((key: string) => {
+    setActiveKey(key);
+    setRenaming(key);
+  }, []);
+
   const killActive = useCallback(() => {
     if (activeKey) channels.current.get(activeKey)?.kill();
   }, [activeKey]);
@@ -259,20 +312,36 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
   };
 
   const active = tabs?.find((t) => t.key === activeKey) ?? null;
+  const label = (t: Tab) => tabLabel({ rename: t.rename, title: t.title, name: t.name, ended: t.exited !== null || t.gone, n: t.n });
   const tabInfos: TabInfo[] = (tabs ?? []).map((t) => ({
     key: t.key,
-    label: t.title || `Terminal ${t.n}`,
+    label: label(t),
     session: t.session,
     exited: t.exited !== null || t.gone || t.lost !== null,
   }));
+  const panelLayout = usePanelLayout();
   /** The active tab's session, while the gateway still has it (for presence). */
   const activeSession = active?.session != null && !active.gone ? active.session : null;
   const canShare = active?.session != null && active.exited === null && !active.gone && active.lost === null;
   const shareActive = () => {
-    if (active?.session && canShare) setSharing({ session: active.session, title: active.title || `Terminal ${active.n}` });
+    if (active?.session && canShare) setSharing({ session: active.session, title: label(active) });
   };
   const canKill = active !== null && active.exited === null && !active.gone && active.lost === null && active.session !== null;
-  useTerminalCommands({ tabCount: tabs?.length ?? 0, activeKey, handles, newTerminal, stepTab, killActive, canKill, closeTab, canShare, shareActive });
+  useTerminalCommands({
+    tabCount: tabs?.length ?? 0,
+    activeKey,
+    handles,
+    newTerminal,
+    stepTab,
+    killActive,
+    canKill,
+    closeTab: requestClose,
+    canShare,
+    shareActive,
+    renameActive: () => {
+      if (activeKey) startRename(activeKey);
+    },
+  });
   const closeShare = useCallback(() => {
     setSharing(null);
     requestAnimationFrame(() => shareButtonRef.current?.focus());
@@ -285,11 +354,31 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
           tabs={tabInfos}
           activeKey={activeKey}
           onSelect={selectTab}
-          onClose={closeTab}
+          onClose={requestClose}
           onNew={newTerminal}
           onKill={killActive}
           canKill={canKill}
-        />
+          renaming={renaming}
+          onStartRename={startRename}
+          onRename={rename}
+          renameValue={(key) => {
+            const t = tabsRef.current.find((x) => x.key === key);
+            return t ? label(t) : '';
+          }}
+        >
+          {panelLayout && (
+            <button
+              className="tab-action panel-maximize"
+              data-testid="panel-maximize"
+              aria-pressed={panelLayout.maximized}
+              aria-label={panelLayout.maximized ? 'Restore panel size' : 'Maximize panel size'}
+              title={panelLayout.maximized ? 'Restore Panel Size' : 'Maximize Panel Size'}
+              onClick={panelLayout.toggleMaximized}
+            >
+              {panelLayout.maximized ? '▾' : '▴'}
+            </button>
+          )}
+        </TerminalTabs>
         <div className="term-head-extra">
           {activeSession && <PresenceBar key={activeSession} sessionId={activeSession} canKick notify={notify} />}
           <button
@@ -314,6 +403,22 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
           notify={notify}
         />
       )}
+      {confirmClose !== null && (
+        <ModalDialog className="confirm-dialog" title="Kill the terminal and close it?" onClose={() => endConfirm(false)} data-testid="confirm-close-dialog">
+          <p>
+            “{tabInfos.find((t) => t.key === confirmClose)?.label ?? 'The terminal'}” is still running. Closing it ends its process and
+            any program in it — unsaved work in an editor there is lost.
+          </p>
+          <div className="modal-actions">
+            <button className="btn btn-danger" data-testid="confirm-close" onClick={() => endConfirm(true)}>
+              Kill and close
+            </button>
+            <button className="btn" data-testid="cancel-close" onClick={() => endConfirm(false)}>
+              Cancel
+            </button>
+          </div>
+        </ModalDialog>
+      )}
       <div className="term-stack" data-disconnected={disconnected || undefined}>
         <ConnectionLostBanner state={connection} onRetry={retryNow} />
         {loadError && <div className="term-empty">{loadError}</div>}
@@ -337,13 +442,15 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
                 if (handle) handles.current.set(tab.key, handle);
                 else handles.current.delete(tab.key);
               }}
-              onOpened={(o: Opened) =>
+              onOpened={(o: Opened) => {
+                // A name given before the terminal had a session is kept under it now.
+                if (tab.rename && tab.session !== o.session) names.set(o.session, tab.rename);
                 update(tab.key, {
                   session: o.session,
-                  ...(o.title ? { title: o.title } : {}),
                   ...(tab.reopening ? { lost: null, reopening: false, reopenError: null } : {}),
-                })
-              }
+                });
+              }}
+              onTitle={(title: string) => update(tab.key, { title })}
               onExit={(exit: ExitInfo) => update(tab.key, { exited: exit })}
               onError={(e: ErrorInfo, fatal: boolean) => {
                 if (fatal && tab.reopening) {
@@ -355,8 +462,8 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
                 notify(fatal ? `Terminal ${tab.n}: ${e.message}` : e.message, 'error');
               }}
               onEvent={(ev: SessionEvent) => {
-                if (ev.type === 'title') update(tab.key, { title: ev.title });
-                else if (ev.type === 'status' && ev.status === 'lost') {
+                // Titles come from onTitle: the terminal's parser sees them in order with the screen switches.
+                if (ev.type === 'status' && ev.status === 'lost') {
                   update(tab.key, { lost: ev.message ?? 'The connection to the host was lost.' });
                   void queryClient.invalidateQueries({ queryKey: trpc.runtimes.workspace.queryKey({ id: workspaceId }) });
                 }

@@ -47,6 +47,11 @@ export interface TerminalViewProps {
    * terminal. False: no bar, and the key goes to the program. Fixed for the terminal's life.
    */
   find?: boolean;
+  /**
+   * The program's title as this terminal's parser follows it (lib/client/terminal-title.ts): set
+   * by OSC 0/2, dropped when a full-screen program leaves the alternate screen.
+   */
+  onTitle?(title: string): void;
   /** The view's terminal handle once it exists, null when it goes away. */
   onTerminal?(handle: TerminalHandle | null): void;
 }

@@ -20,9 +20,10 @@ interface Panel {
   closeTab(key: string): void;
   canShare: boolean;
   shareActive(): void;
+  renameActive(): void;
 }
 
-export function useTerminalCommands({ tabCount, activeKey, handles, newTerminal, stepTab, killActive, canKill, closeTab, canShare, shareActive }: Panel): void {
+export function useTerminalCommands({ tabCount, activeKey, handles, newTerminal, stepTab, killActive, canKill, closeTab, canShare, shareActive, renameActive }: Panel): void {
   // Global: these keys work from inside a terminal too (VS Code's defaults; Ctrl-PageUp/PageDown
   // are Chrome's own tab keys in a normal window, so Alt-PageUp/PageDown does the same).
   useRegisterCommands([
@@ -62,6 +63,7 @@ export function useTerminalCommands({ tabCount, activeKey, handles, newTerminal,
         if (activeKey) closeTab(activeKey);
       },
     },
+    { id: 'terminal.rename', title: 'Terminal: Rename Terminal…', enabled: () => activeKey !== null, run: renameActive },
     { id: 'terminal.share', title: 'Terminal: Share Terminal…', enabled: () => canShare, run: shareActive },
   ]);
 }

@@ -15,6 +15,7 @@ import { isFocusTab } from '@/lib/client/commands';
 import { browserIsMac } from '@/lib/client/keybindings';
 import { isFindShortcut } from '@/lib/client/terminal-find';
 import { terminalTargetKey } from '@/lib/client/terminal-target';
+import { TitleTracker } from '@/lib/client/terminal-title';
 import { binaryStringToBytes, bufferText, exitMessage, lostMessage } from '@/lib/client/terminal-text';
 import { registerTerminal, type AttachStats } from '@/lib/client/test-hook';
 import { TouchScrollAddon } from '@/lib/client/touch-scroll';
@@ -161,6 +162,19 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
     let lost = false;
     let offs: Array<() => void> = [];
     let termSubs: Array<{ dispose(): void }> = [];
+    // Titles in parse order, so a title and the screen switch after it are seen in that order.
+    const titles = new TitleTracker();
+    let firstOpen = true;
+    const titleSubs = [
+      term.onTitleChange((t) => {
+        titles.set(t);
+        cb().onTitle?.(titles.title);
+      }),
+      term.buffer.onBufferChange((buffer) => {
+        titles.screen(buffer.type === 'alternate');
+        cb().onTitle?.(titles.title);
+      }),
+    ];
 
     /** Open the channel; an attach resumes at `resumeFrom` (0: replay from the first retained byte). */
     const connect = (resumeFrom: number) => {
@@ -187,6 +201,12 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
         ch.on('reset', () => term.write(NO_BYTES, () => term.reset())),
         ch.on('opened', (opened) => {
           followSession(opened.cols, opened.rows);
+          // A replay from the first byte sets every title again; otherwise start from the gateway's.
+          if (opened.snapshot || (firstOpen && opened.offset > 0)) {
+            titles.seed(opened.title ?? '', false);
+            cb().onTitle?.(titles.title);
+          }
+          firstOpen = false;
           unregister?.();
           unregister = registerTerminal(opened.session, {
             text: () => bufferText(term.buffer.active),
@@ -305,6 +325,7 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
       observer.disconnect();
       for (const off of offs) off();
       for (const sub of termSubs) sub.dispose();
+      for (const sub of titleSubs) sub.dispose();
       userInputWatch?.dispose();
       // Leaving the page or closing the tab: stop viewing. (A close() in progress still finishes.)
       (channel as GatewayChannel | null)?.detach();

@@ -1,25 +1,29 @@
 /**
  * Byte replay ring with absolute stream offsets.
  *
- * Stores the most recent `capacity` bytes of a session's output in one circular buffer that grows
- * (doubling) with what was actually written, so an idle session costs almost nothing. Every byte
- * keeps the absolute offset it had in the stream; `start` is the oldest retained offset and `end`
- * the next offset to be written; exactly `capacity` bytes are retained once the stream is longer.
+ * Stores the most recent `capacity` bytes of a session's output in a list of blocks (4 KiB, then
+ * 16 KiB, then 64 KiB each) that grows with what was actually written, so an idle session costs
+ * almost nothing and growing never copies what is stored. Every byte keeps the absolute offset it
+ * had in the stream; `start` is the oldest retained offset and `end` the next offset to be
+ * written; exactly `capacity` bytes are retained once the stream is longer.
  *
  * Appended bytes are copied in, not kept by reference: a PTY read's buffer then dies young, where
  * thousands of retained read buffers would each be promoted and later swept by a full GC (the
  * pty host's ring is 8 MiB of ~4 KiB reads).
  */
 export const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
-const MIN_BUFFER_BYTES = 4096;
-const GROW_STEP_BYTES = 16 * 1024;
+const BLOCK_SIZES = [4 * 1024, 16 * 1024, 64 * 1024];
 
 export class ReplayRing {
-  private buf: Uint8Array = new Uint8Array(0);
-  /** Index in `buf` of the byte at `startOffset`. */
+  private blocks: Uint8Array[] = [];
+  /** Bytes written into each block. */
+  private filled: number[] = [];
+  /** Index of the block holding `start`, and where in it `start` is. */
   private head = 0;
+  private headAt = 0;
   private startOffset = 0;
   private endOffset = 0;
+  private bytesAllocated = 0;
 
   /** @param startAt the stream offset of the first byte to be written (a stream that began
    * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
@@ -43,75 +47,92 @@ export class ReplayRing {
   get size(): number {
     return this.endOffset - this.startOffset;
   }
-  /** Bytes of memory the ring holds now (it grows towards `capacity` as output arrives). */
+  /** Bytes of memory the ring's blocks hold now (at most capacity plus one block). */
   get allocated(): number {
-    return this.buf.byteLength;
+    return this.bytesAllocated;
   }
 
   /** Append bytes (copied); returns the offset of the first one. */
   append(data: Uint8Array): number {
     const offset = this.endOffset;
-    const n = data.byteLength;
-    if (n === 0) return offset;
-    if (n >= this.capacity) {
-      // Only the tail fits.
-      if (this.buf.byteLength < this.capacity) this.buf = new Uint8Array(this.capacity);
-      this.buf.set(data.subarray(n - this.capacity), 0);
-      this.head = 0;
-      this.endOffset += n;
-      this.startOffset = this.endOffset - this.capacity;
-      return offset;
+    if (data.byteLength === 0) return offset;
+    let src = data;
+    if (src.byteLength >= this.capacity) {
+      // Only the tail fits: start over with it.
+      this.startOffset += this.size + src.byteLength - this.capacity;
+      this.endOffset = this.startOffset;
+      this.blocks = [];
+      this.filled = [];
+      this.head = this.headAt = this.bytesAllocated = 0;
+      src = src.subarray(src.byteLength - this.capacity);
     }
-    const kept = Math.min(this.size + n, this.capacity);
-    if (kept > this.buf.byteLength) this.grow(kept);
-    const len = this.buf.byteLength;
-    // Drop the oldest bytes the new ones displace (only once the buffer is at capacity).
-    const excess = this.size + n - len;
-    if (excess > 0) {
-      this.head = (this.head + excess) % len;
-      this.startOffset += excess;
+    let at = 0;
+    while (at < src.byteLength) {
+      let last = this.blocks.length - 1;
+      if (last < this.head || this.filled[last] === this.blocks[last]!.byteLength) {
+        const size = BLOCK_SIZES[Math.min(this.blocks.length - this.head, BLOCK_SIZES.length - 1)]!;
+        this.blocks.push(new Uint8Array(size));
+        this.filled.push(0);
+        this.bytesAllocated += size;
+        last++;
+      }
+      const block = this.blocks[last]!;
+      const n = Math.min(block.byteLength - this.filled[last]!, src.byteLength - at);
+      block.set(n === src.byteLength ? src : src.subarray(at, at + n), this.filled[last]!);
+      this.filled[last]! += n;
+      at += n;
     }
-    const at = (this.head + this.size) % len;
-    const first = Math.min(n, len - at);
-    this.buf.set(first === n ? data : data.subarray(0, first), at);
-    if (first < n) this.buf.set(data.subarray(first), 0);
-    this.endOffset += n;
+    this.endOffset = offset + data.byteLength;
+    this.evict();
     return offset;
   }
 
-  /**
-   * A bigger buffer (at least `need` bytes, at most capacity) with the contents from index 0. It
-   * grows by half (in 16 KiB steps), not doubling: a thousand terminals that each printed a little
-   * more than a power of two would otherwise hold nearly twice their output.
-   */
-  private grow(need: number): void {
-    const half = Math.ceil((this.buf.byteLength * 1.5) / GROW_STEP_BYTES) * GROW_STEP_BYTES;
-    const next = new Uint8Array(Math.min(this.capacity, Math.max(MIN_BUFFER_BYTES, need, half)));
-    let at = 0;
-    for (const p of this.read(this.startOffset)) {
-      next.set(p, at);
-      at += p.byteLength;
+  private evict(): void {
+    let excess = this.size - this.capacity;
+    while (excess > 0) {
+      const live = this.filled[this.head]! - this.headAt;
+      if (live <= excess) {
+        this.bytesAllocated -= this.blocks[this.head]!.byteLength;
+        this.startOffset += live;
+        excess -= live;
+        this.head++;
+        this.headAt = 0;
+      } else {
+        this.headAt += excess;
+        this.startOffset += excess;
+        excess = 0;
+      }
     }
-    this.buf = next;
-    this.head = 0;
+    // Compact the block list occasionally instead of shifting on every eviction.
+    if (this.head > 16 && this.head * 2 > this.blocks.length) {
+      this.blocks = this.blocks.slice(this.head);
+      this.filled = this.filled.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /**
-   * Bytes in [from, min(from + maxBytes, end)) as at most two views into the ring's buffer (no
-   * copy). They are valid until the next append: copy them before giving up control. `from` must
-   * be within [start, end]; returns an empty list when from === end.
+   * Bytes in [from, min(from + maxBytes, end)) as views into the ring's blocks (no copy). They are
+   * valid until the next append: copy them before giving up control. `from` must be within
+   * [start, end]; returns an empty list when from === end.
    */
   read(from: number, maxBytes: number = Number.POSITIVE_INFINITY): Uint8Array[] {
     if (from < this.startOffset || from > this.endOffset) {
       throw new RangeError(`offset ${from} outside retained range [${this.startOffset}, ${this.endOffset}]`);
     }
-    const n = Math.min(maxBytes, this.endOffset - from);
-    if (n <= 0) return [];
-    const len = this.buf.byteLength;
-    const at = (this.head + (from - this.startOffset)) % len;
-    const first = Math.min(n, len - at);
-    const out = [this.buf.subarray(at, at + first)];
-    if (first < n) out.push(this.buf.subarray(0, n - first));
+    let remaining = Math.min(maxBytes, this.endOffset - from);
+    const out: Uint8Array[] = [];
+    if (remaining <= 0) return out;
+    // Readers are nearly always close behind the end: find `from`'s block walking back.
+    let i = this.blocks.length - 1;
+    let blockStart = this.endOffset - this.filled[i]!; // stream offset of block i's index 0
+    while (blockStart > from) blockStart -= this.filled[--i]!;
+    let begin = from - blockStart;
+    for (; i < this.blocks.length && remaining > 0; i++, begin = 0) {
+      const take = Math.min(this.filled[i]! - begin, remaining);
+      out.push(this.blocks[i]!.subarray(begin, begin + take));
+      remaining -= take;
+    }
     return out;
   }
 

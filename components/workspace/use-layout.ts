@@ -4,17 +4,10 @@
  * and the context the terminal panel reads its maximize button from.
  */
 import { createContext, useCallback, useContext, useLayoutEffect, useRef, useState } from 'react';
-import { DEFAULT_LAYOUT, loadLayout, saveLayout, type KeyValueStore, type Layout } from '@/lib/client/layout';
+import { browserStore } from '@/lib/client/key-value-store';
+import { DEFAULT_LAYOUT, loadLayout, saveLayout, type Layout } from '@/lib/client/layout';
 
 export type LayoutPatch = Partial<Layout> | ((layout: Layout) => Partial<Layout>);
-
-function browserStore(): KeyValueStore | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null; // disabled storage throws on access
-  }
-}
 
 /**
  * `user`: whose layout (null until the page knows; meanwhile the last user's of this browser).

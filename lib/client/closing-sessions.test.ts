@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ClosingSessions, closeAndForget, type KeyValueStore } from './closing-sessions';
+import { ClosingSessions, closeAndForget } from './closing-sessions';
+import { MemoryStore } from './key-value-store';
 
-class MemoryStore implements KeyValueStore {
-  data = new Map<string, string>();
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-}
 
 describe('ClosingSessions', () => {
   it('remembers sessions until they are removed', () => {

@@ -5,15 +5,11 @@
  * tab. We remember such sessions in localStorage until the gateway has forgotten them, and the
  * next page load finishes the job instead of showing them.
  */
+import { browserStore, type KeyValueStore } from './key-value-store';
 
 const KEY = 'tether.closingSessions';
 /** Bound the list: ids of sessions that vanished some other way are dropped oldest first. */
 const MAX_ENTRIES = 200;
-
-export interface KeyValueStore {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}
 
 export class ClosingSessions {
   constructor(private readonly store: KeyValueStore | null) {}
@@ -51,13 +47,7 @@ export class ClosingSessions {
 }
 
 export function browserClosingSessions(): ClosingSessions {
-  let store: KeyValueStore | null = null;
-  try {
-    store = window.localStorage;
-  } catch {
-    store = null; // disabled storage (privacy mode) throws on access
-  }
-  return new ClosingSessions(store);
+  return new ClosingSessions(browserStore());
 }
 
 /** The part of a channel closeAndForget needs (structural, so this file stays import-free). */

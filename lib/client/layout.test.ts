@@ -12,18 +12,9 @@ import {
   separatorKey,
   SIDEBAR_MAX_PX,
   SIDEBAR_MIN_PX,
-  type KeyValueStore,
 } from './layout';
+import { MemoryStore, type KeyValueStore } from './key-value-store';
 
-class MemoryStore implements KeyValueStore {
-  data = new Map<string, string>();
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-}
 
 describe('layout clamping', () => {
   it('keeps the sidebar between its bounds, and under 60% of a narrow page', () => {

@@ -5,6 +5,7 @@
  * Tether users), clamped wherever a value comes in — a drag, a key, or a stored value from an
  * older version or another screen.
  */
+import type { KeyValueStore } from './key-value-store';
 
 export interface Layout {
   sidebarOpen: boolean;
@@ -56,11 +57,6 @@ export function parseLayout(raw: string | null): Layout {
     editorShare: share === null ? DEFAULT_LAYOUT.editorShare : clampEditorShare(share),
     panelMaximized: bool(o.panelMaximized) ?? DEFAULT_LAYOUT.panelMaximized,
   };
-}
-
-export interface KeyValueStore {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
 }
 
 const KEY_PREFIX = 'tether.layout.';

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { KeyValueStore } from './layout';
+import { MemoryStore } from './key-value-store';
 import { normalizeTerminalName, TERMINAL_NAME_MAX, TerminalNames } from './terminal-names';
 
-class MemoryStore implements KeyValueStore {
-  data = new Map<string, string>();
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-}
 
 describe('TerminalNames', () => {
   it('keeps names per workspace across page loads, and an empty name clears one', () => {

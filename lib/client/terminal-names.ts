@@ -4,7 +4,7 @@
  * `SessionInfo.name`, given at start, but no way to change it yet). Entries of sessions the
  * gateway no longer lists are dropped when the list is read.
  */
-import type { KeyValueStore } from './layout';
+import { browserStore, type KeyValueStore } from './key-value-store';
 
 const KEY_PREFIX = 'tether.terminalNames.';
 /** A name longer than this is cut (a tab shows ~25 characters anyway). */
@@ -61,11 +61,5 @@ export function normalizeTerminalName(name: string): string {
 }
 
 export function browserTerminalNames(workspaceId: string): TerminalNames {
-  let store: KeyValueStore | null = null;
-  try {
-    store = window.localStorage;
-  } catch {
-    store = null;
-  }
-  return new TerminalNames(store, workspaceId);
+  return new TerminalNames(browserStore(), workspaceId);
 }

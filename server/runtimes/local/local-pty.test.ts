@@ -45,10 +45,10 @@ describe('LocalPty input', () => {
   it('delivers a paste larger than the kernel takes at once, in order, to a program that starts reading late', async () => {
     // The program sleeps first: the PTY's input buffer fills, writes are refused (EAGAIN) and
     // queued; once it reads, every byte arrives in order. md5 of what it got is printed.
-    const p = await rt.openPty({ cols: 80, rows: 24, command: "stty raw -echo; sleep 0.5; head -c 300000 | md5sum" });
+    const p = await rt.openPty({ cols: 80, rows: 24, command: "stty raw -echo; echo ready; sleep 0.5; head -c 300000 | md5sum" });
     let out = '';
     p.onData((d) => (out += Buffer.from(d).toString('latin1')));
-    await new Promise((r) => setTimeout(r, 150)); // stty has run
+    await expect.poll(() => out, { timeout: 10_000 }).toContain('ready'); // raw mode is on
     const paste = Buffer.alloc(300000);
     for (let i = 0; i < paste.length; i++) paste[i] = 97 + ((i * 7) % 26);
     for (let at = 0; at < paste.length; at += 1000) p.write(paste.subarray(at, at + 1000));
@@ -59,10 +59,10 @@ describe('LocalPty input', () => {
   });
 
   it('answers a keystroke without waiting for the thread pool: echo in a raw-mode cat', async () => {
-    const p = await rt.openPty({ cols: 80, rows: 24, command: 'stty raw -echo; exec cat' });
+    const p = await rt.openPty({ cols: 80, rows: 24, command: 'stty raw -echo; echo ready; exec cat' });
     let out = '';
     p.onData((d) => (out += Buffer.from(d).toString('latin1')));
-    await new Promise((r) => setTimeout(r, 150));
+    await expect.poll(() => out, { timeout: 10_000 }).toContain('ready');
     for (const ch of 'tether') p.write(Buffer.from(ch));
     await expect.poll(() => out, { timeout: 5000 }).toContain('tether');
     p.kill();

@@ -7,14 +7,32 @@ import type { PtyOptions, PtyProcess, RunningTerminal, TerminalAnnouncement } fr
 import { PtyExit } from '../pty-exit';
 import type { AgentClient, TerminalControl } from './agent-client';
 
+/**
+ * Listeners for what the agent relays. What arrives before the first listener is kept for it:
+ * several frames can be delivered in the same tick as OPENED, before the caller awaiting openPty
+ * has attached its listener.
+ */
+class HeldUntilHeard<T> {
+  private readonly listeners: ((v: T) => void)[] = [];
+  private early: T[] | null = [];
+
+  emit(v: T): void {
+    if (this.early) this.early.push(v);
+    else for (const l of this.listeners) l(v);
+  }
+
+  listen(listener: (v: T) => void): void {
+    this.listeners.push(listener);
+    const early = this.early;
+    this.early = null;
+    for (const v of early ?? []) listener(v);
+  }
+}
+
 export class AgentPty implements PtyProcess {
-  private readonly dataListeners: ((d: Uint8Array) => void)[] = [];
-  private readonly announcementListeners: ((e: TerminalAnnouncement) => void)[] = [];
-  /** Like `early`: what the agent announced before the session listened. */
-  private readonly earlyAnnouncements: TerminalAnnouncement[] = [];
-  /** Output that arrived before anyone listened: several frames can be delivered in the same
-   * tick as OPENED, before the caller awaiting openPty has attached its listener. */
-  private early: Uint8Array[] | null = [];
+  private readonly output = new HeldUntilHeard<Uint8Array>();
+  /** What the agent found in the output (it scans it; the session does not scan it again). */
+  private readonly announcements = new HeldUntilHeard<TerminalAnnouncement>();
   private readonly exit = new PtyExit();
   control!: TerminalControl;
 
@@ -33,27 +51,15 @@ export class AgentPty implements PtyProcess {
 
   handlers() {
     return {
-      onData: (d: Uint8Array) => {
-        if (this.early) this.early.push(d);
-        else for (const l of this.dataListeners) l(d);
-      },
-      onAnnouncement: (e: TerminalAnnouncement) => {
-        if (this.announcementListeners.length === 0) this.earlyAnnouncements.push(e);
-        for (const l of this.announcementListeners) l(e);
-      },
+      onData: (d: Uint8Array) => this.output.emit(d),
+      onAnnouncement: (e: TerminalAnnouncement) => this.announcements.emit(e),
       onExit: (e: ExitInfo, lost?: string) => this.exit.end(e, lost),
     };
   }
 
   /** The agent scans the output; the session takes its findings instead of scanning again. */
   get events(): NonNullable<PtyProcess['events']> {
-    return {
-      title: this.control.title,
-      listen: (l) => {
-        this.announcementListeners.push(l);
-        for (const e of this.earlyAnnouncements.splice(0)) l(e);
-      },
-    };
+    return { title: this.control.title, listen: (l) => this.announcements.listen(l) };
   }
 
   get sessionId(): string {
@@ -65,10 +71,7 @@ export class AgentPty implements PtyProcess {
   }
 
   onData(listener: (data: Uint8Array) => void): void {
-    this.dataListeners.push(listener);
-    const early = this.early;
-    this.early = null;
-    for (const d of early ?? []) listener(d);
+    this.output.listen(listener);
   }
   onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
     this.exit.listen(listener);

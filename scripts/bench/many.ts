@@ -1,4 +1,7 @@
 /**
+ * The flood runs of (s): N terminals printing at once (N = 1 for the single flood), each timed
+ * from the start to the LAST byte received (not to the exit notice).
+ *
  * (s, many) N terminals printing at once: each runs the same command (2 MB of the flood file), all
  * started together; the figure is the aggregate rate from the start to the last byte of the last
  * terminal. node-pty reads all N in this process (the floor); Tether serves them over N/10

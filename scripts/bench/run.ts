@@ -33,7 +33,7 @@ import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
 import { sshFigures } from './ssh';
 import { gatewayMany, rawPtyMany, ttydMany } from './many';
-import { compare, findTtyd, gatewayEcho, gatewayRun, rawEcho, rawPtyRun, ttydEcho, ttydRun, type Peer, type Run } from './speed';
+import { compare, findTtyd, gatewayEcho, rawEcho, ttydEcho, type Peer, type Run } from './speed';
 import { median, percentile } from './stats';
 
 const MB = 1024 * 1024;
@@ -108,9 +108,9 @@ async function throughput(gw: GatewayProcess, file: string, expected: number) {
   const relay = await startBareRelay(file);
   const rounds = quick ? 1 : 3;
   for (let i = 0; i < rounds; i++) {
-    const r = await rawPtyRun(command);
+    const r = await rawPtyMany(1, command);
     raw.push(r.bytes / r.seconds);
-    const g = await gatewayRun(gw, command);
+    const g = await gatewayMany(gw, 1, command);
     if (g.bytes !== expected) throw new Error(`gateway delivered ${g.bytes} bytes, expected ${expected}`);
     rawLost = Math.max(rawLost, expected - r.bytes);
     via.push(g.bytes / g.seconds);
@@ -227,7 +227,7 @@ async function printPtyHostFigures(hosted: GatewayProcess, file: string, ptyByte
     const echo: { hosted: number[]; inProcess: number[]; hosted99: number[]; inProcess99: number[] } = { hosted: [], inProcess: [], hosted99: [], inProcess99: [] };
     for (let i = 0; i < rounds; i++) {
       for (const [gw, key] of [[hosted, 'hosted'], [inProcess, 'inProcess']] as const) {
-        const g = await gatewayRun(gw, `cat ${file}`);
+        const g = await gatewayMany(gw, 1, `cat ${file}`);
         if (g.bytes !== ptyBytes) throw new Error(`gateway delivered ${g.bytes} bytes, expected ${ptyBytes}`);
         tp[key].push(g.bytes / g.seconds);
         const e = await echoLatency(gw);
@@ -304,10 +304,10 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
   const off = await startGatewayProcess({ TETHER_PTY_HOST: 'off', TETHER_MAX_SESSIONS_PER_USER: '500' });
   const ttyd = findTtyd();
   const peers: Peer[] = [
-    { name: 'node-pty', flood: rawPtyRun, echo: rawEcho },
-    { name: 'Tether', flood: (c) => gatewayRun(gw, c), echo: (n) => gatewayEcho(gw, n) },
-    { name: 'Tether, pty host off', flood: (c) => gatewayRun(off, c), echo: (n) => gatewayEcho(off, n) },
-    ...(ttyd ? [{ name: 'ttyd', flood: (c: string) => ttydRun(ttyd, c), echo: (n: number) => ttydEcho(ttyd, n) }] : []),
+    { name: 'node-pty', flood: (c) => rawPtyMany(1, c), echo: rawEcho },
+    { name: 'Tether', flood: (c) => gatewayMany(gw, 1, c), echo: (n) => gatewayEcho(gw, n) },
+    { name: 'Tether, pty host off', flood: (c) => gatewayMany(off, 1, c), echo: (n) => gatewayEcho(off, n) },
+    ...(ttyd ? [{ name: 'ttyd', flood: (c: string) => ttydMany(ttyd, 1, c), echo: (n: number) => ttydEcho(ttyd, n) }] : []),
   ];
   try {
     const rounds = quick ? 1 : 5;

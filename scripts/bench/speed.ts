@@ -43,42 +43,6 @@ export interface Run {
   cpu: number;
 }
 
-/** Both kinds of run are timed from start to the LAST byte received (not to the exit notice). */
-export function rawPtyRun(command: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const cpu0 = process.cpuUsage();
-    const start = performance.now();
-    let last = start;
-    let bytes = 0;
-    const p = pty.spawn('/bin/sh', ['-c', command], { cols: 120, rows: 40, encoding: null } as pty.IPtyForkOptions);
-    p.onData((d) => {
-      bytes += (d as unknown as Buffer).length;
-      last = performance.now();
-    });
-    p.onExit(() => {
-      const used = process.cpuUsage(cpu0);
-      resolve({ seconds: (last - start) / 1000, bytes, cpu: (used.user + used.system) / 1e6 });
-    });
-  });
-}
-
-export async function gatewayRun(gw: GatewayProcess, command: string): Promise<Run> {
-  const c = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false, ackEvery: ACK_EVERY_BYTES });
-  // Open (and so start the pty host) before measuring.
-  await c.open(1, { workspace: gw.workspace, cols: 120, rows: 40, command: 'true' });
-  await c.until(() => c.channel(1).exit !== undefined, 30_000, 'warm-up exit');
-  const pids = serverPids(gw);
-  const cpu0 = pids.map(cpuSeconds);
-  const start = performance.now();
-  await c.open(2, { workspace: gw.workspace, cols: 120, rows: 40, command });
-  await c.until(() => c.channel(2).exit !== undefined, 300_000, 'exit');
-  const ch = c.channel(2);
-  const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpu0[i]!, 0);
-  if (ch.duplicateBytes || ch.gaps) throw new Error('gateway delivered duplicate bytes or gaps');
-  await c.close();
-  return { seconds: (ch.lastOutputAt - start) / 1000, bytes: ch.bytes, cpu };
-}
-
 /** A built ttyd, if any. */
 export function findTtyd(): string | null {
   const given = process.env.TETHER_BENCH_TTYD;
@@ -137,22 +101,6 @@ function ttydSocket(port: number, onOutput: (data: Buffer) => void): Promise<Web
     });
     ws.once('error', reject);
   });
-}
-
-export async function ttydRun(bin: string, command: string): Promise<Run> {
-  const { port, child } = await startTtyd(bin, command);
-  const cpu0 = cpuSeconds(child.pid!);
-  const start = performance.now();
-  let last = start;
-  let bytes = 0;
-  const ws = await ttydSocket(port, (d) => {
-    bytes += d.length;
-    last = performance.now();
-  });
-  await new Promise((r) => ws.once('close', r));
-  const cpu = cpuSeconds(child.pid!) - cpu0;
-  child.kill();
-  return { seconds: (last - start) / 1000, bytes, cpu };
 }
 
 const ECHO_COMMAND = 'stty raw -echo; exec cat';

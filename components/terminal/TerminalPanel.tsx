@@ -26,8 +26,12 @@ import { TerminalTabs, type TabInfo } from './TerminalTabs';
 import { useTerminalCommands } from './use-terminal-commands';
 import type { TerminalHandle, TerminalTarget } from './TerminalView';
 
-// xterm.js needs `window` at import time: load it in the browser only.
-const TerminalView = dynamic(() => import('./TerminalView').then((m) => m.TerminalView), { ssr: false });
+// xterm.js needs `window` at import time: load it in the browser only — and start fetching it as
+// soon as this module runs there, so the terminal's code arrives while the socket opens and the
+// session list loads, instead of being asked for only when the first tab renders.
+const loadTerminalView = () => import('./TerminalView').then((m) => m.TerminalView);
+if (typeof window !== 'undefined') void loadTerminalView();
+const TerminalView = dynamic(loadTerminalView, { ssr: false });
 
 interface Tab {
   key: string;

@@ -88,6 +88,7 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
     const cb = () => callbacks.current;
     const fontSize = () => callbacks.current.fontSize ?? FONT_SIZE;
     const known = callbacks.current.initialSize;
+    let disposed = false;
     const term = new Terminal({
       theme: THEME,
       fontFamily: "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace",
@@ -104,7 +105,7 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
     if (fit) term.loadAddon(fit);
     term.open(host);
     term.loadAddon(new TouchScrollAddon()); // swipe-to-scroll: xterm 6.0.0 has none (xterm.js#5489)
-    loadWebgl(term);
+    loadWebgl(term, () => disposed);
     // Find: the key opens the bar instead of reaching the program — unless there is no bar.
     let searchAddon: SearchAddon | null = null;
     if (findable) {
@@ -154,7 +155,6 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
     // The emulator's answers to queries in history are dropped; live ones go out as ANSWER.
     const answers = new AnswerFilter();
     const userInputWatch = answers.watch(term);
-    let disposed = false;
     /** Made at once, or — with a snapshot to draw first — once it is on the screen. */
     let channel: GatewayChannel | null = null;
     let unregister: (() => void) | null = null;

@@ -81,7 +81,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
     <CommandsProvider registry={commands}>
       <div className="workspace">
         <header className="topbar">
-          <Link href="/" className="btn" aria-label="Back to workspaces" data-testid="back-link">
+          <Link href="/" prefetch={false} className="btn" aria-label="Back to workspaces" data-testid="back-link">
             ←
           </Link>
           <button

@@ -11,7 +11,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useOptionalCommands, useRegisterCommands } from '@/components/commands/commands-context';
 import { baseName, displayName, downloadUrl } from '@/lib/client/file-paths';
-import type { FilesBus } from '@/lib/client/files-bus';
+import type { FilesBus, HeldOpens } from '@/lib/client/files-bus';
 import { ConflictDialog } from './ConflictDialog';
 import { conflictActions, type Conflict } from './conflict-actions';
 import { EditorTabs } from './EditorTabs';
@@ -31,9 +31,11 @@ interface Props {
   readOnly?: boolean;
   /** Whether to offer downloads (the `/api/files` endpoint, signed-in users only). */
   fileTransfers?: boolean;
+  /** Opens asked for before this pane's code had loaded (LazyEditorPane): opened once it listens. */
+  heldOpens?: HeldOpens;
 }
 
-export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly = false, fileTransfers = true }: Props) {
+export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly = false, fileTransfers = true, heldOpens }: Props) {
   // Read when states are built and saves asked for; fixed for the pane's life in practice.
   const readOnlyRef = useRef(readOnly);
   readOnlyRef.current = readOnly;
@@ -63,7 +65,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly 
     notify,
   });
   const save = useDocSave({ workspaceId, readOnlyRef, activeRef, saveRef, current, rerender, notify, checkDisk, setConflict });
-  useFilesBus({ bus, docs, activeRef, open, checkDisk, rerender, onActiveChange });
+  useFilesBus({ bus, docs, activeRef, open, checkDisk, rerender, onActiveChange, heldOpens });
   const { resolveReload, resolveOverwrite, showDiff } = conflictActions(conflict, setConflict, { read, applyRead, save, notify });
   // Outside the editor (the tree, the search box) Ctrl/Cmd-S saves the active file instead of the
   // page; inside it the editor's keymap does; a terminal keeps the key (XOFF).

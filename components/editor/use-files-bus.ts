@@ -3,7 +3,7 @@
  * resyncs (re-check everything) and renames (open docs follow their files).
  */
 import { useEffect, type RefObject } from 'react';
-import type { FilesBus } from '@/lib/client/files-bus';
+import type { FilesBus, HeldOpens } from '@/lib/client/files-bus';
 import { renameOpenPaths, watchReactions } from '@/lib/client/open-files';
 import type { OpenDoc } from './open-doc';
 
@@ -15,11 +15,14 @@ interface Options {
   checkDisk(doc: OpenDoc): Promise<void>;
   rerender(): void;
   onActiveChange(path: string | null): void;
+  /** Opens that arrived before this editor listened: opened once it does. */
+  heldOpens?: HeldOpens;
 }
 
-export function useFilesBus({ bus, docs, activeRef, open, checkDisk, rerender, onActiveChange }: Options): void {
+export function useFilesBus({ bus, docs, activeRef, open, checkDisk, rerender, onActiveChange, heldOpens }: Options): void {
   useEffect(() => {
     const offOpen = bus.on('open', (path, line) => open(path, line));
+    for (const [path, line] of heldOpens?.take() ?? []) open(path, line);
     const offWatch = bus.on('watch', (events) => {
       const reactions = watchReactions(
         events,
@@ -63,5 +66,5 @@ export function useFilesBus({ bus, docs, activeRef, open, checkDisk, rerender, o
       offRenamed();
     };
     // docs and activeRef are refs (stable); the rest re-subscribes when it changes.
-  }, [bus, open, checkDisk, rerender, onActiveChange, docs, activeRef]);
+  }, [bus, open, checkDisk, rerender, onActiveChange, docs, activeRef, heldOpens]);
 }

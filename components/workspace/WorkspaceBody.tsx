@@ -7,7 +7,7 @@
  */
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
-import { EditorPane } from '@/components/editor/EditorPane';
+import { LazyEditorPane, preloadEditor } from '@/components/editor/LazyEditorPane';
 import { FileTree } from '@/components/files/FileTree';
 import { QuickOpen } from '@/components/files/QuickOpen';
 import { SearchPanel } from '@/components/files/SearchPanel';
@@ -124,7 +124,16 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
   };
   // `global` commands take their keys from a focused terminal too (see lib/client/commands.ts).
   useRegisterCommands([
-    { id: 'workbench.quickOpen', title: 'Go to File…', keybindings: [{ key: 'ctrl+p', mac: 'cmd+p' }], scope: 'global', run: () => setQuickOpen(true) },
+    {
+      id: 'workbench.quickOpen',
+      title: 'Go to File…',
+      keybindings: [{ key: 'ctrl+p', mac: 'cmd+p' }],
+      scope: 'global',
+      run: () => {
+        preloadEditor();
+        setQuickOpen(true);
+      },
+    },
     {
       id: 'workbench.findInFiles',
       title: 'Search: Find in Files',
@@ -209,7 +218,15 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
         ))}
       </nav>
       <div className="ws-body" data-pane={pane} data-tree={treeOpen} ref={bodyRef} style={{ ['--sidebar-width' as string]: `${sidebarWidth}px` }}>
-        <aside className="ws-files" aria-label="Files and search" data-view={sidebar} data-region="files">
+        <aside
+          className="ws-files"
+          aria-label="Files and search"
+          data-view={sidebar}
+          data-region="files"
+          // Reaching for the files is the sign a file will be opened: fetch the editor's code now.
+          onPointerEnter={preloadEditor}
+          onFocus={preloadEditor}
+        >
           <div className="sidebar-tabs" role="tablist">
             <button role="tab" aria-selected={sidebar === 'files'} data-testid="sidebar-files" onClick={() => setSidebar('files')}>
               Files
@@ -254,7 +271,7 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
           style={{ ['--editor-share' as string]: `${layout.editorShare}%` }}
         >
           <div className="ws-editor" data-region="editor">
-            <EditorPane workspaceId={workspaceId} bus={bus} onActiveChange={setActivePath} notify={notify} readOnly={readOnly} fileTransfers={fileTransfers} />
+            <LazyEditorPane workspaceId={workspaceId} bus={bus} onActiveChange={setActivePath} notify={notify} readOnly={readOnly} fileTransfers={fileTransfers} />
           </div>
           <SplitHandle
             className="ws-split"

@@ -21,3 +21,31 @@ export type FilesBus = Emitter<FilesEvents>;
 export function createFilesBus(): FilesBus {
   return new Emitter<FilesEvents>();
 }
+
+/**
+ * "Open" requests made before the editor has loaded (its code is fetched on first use), held in
+ * order until the editor — now listening itself — takes them. Once taken nothing more is held.
+ * `onFirst` runs at the first request: time to load the editor.
+ */
+export interface HeldOpens {
+  take(): Array<[path: string, line?: number]>;
+  dispose(): void;
+}
+
+export function holdOpens(bus: FilesBus, onFirst?: () => void): HeldOpens {
+  let held: Array<[path: string, line?: number]> | null = [];
+  const off = bus.on('open', (path, line) => {
+    if (!held) return;
+    held.push(line === undefined ? [path] : [path, line]);
+    if (held.length === 1) onFirst?.();
+  });
+  return {
+    take() {
+      const out = held ?? [];
+      held = null;
+      off();
+      return out;
+    },
+    dispose: off,
+  };
+}

@@ -176,6 +176,6 @@ export async function userFromSessionCookie(
   if (!token?.sub) return null;
   const jti = typeof token.jti === 'string' ? token.jti : undefined;
   if (jti && signedOut?.has(jti)) return null;
-  const user = users.get(token.sub);
+  const user = users.active(token.sub);
   return user && jti ? { ...user, session: jti } : user;
 }

@@ -52,6 +52,6 @@ export class TokenService {
     const row = this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sha256Hex(raw))).get();
     if (!row) return null;
     this.db.update(apiTokens).set({ lastUsedAt: Date.now() }).where(eq(apiTokens.id, row.id)).run();
-    return this.users.get(row.userId);
+    return this.users.active(row.userId);
   }
 }

@@ -1,46 +1,182 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, ne } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
+import { TetherError } from '../errors';
 import { users } from '../db/schema';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
 
+export type Role = 'admin' | 'user';
+
+/** Who a request or socket acts as. */
 export interface AuthUser {
   id: string;
   name: string;
-  role: 'admin' | 'user';
+  role: Role;
+}
+
+/** An account as admins see it. `role: 'user'` is shown as "member". */
+export interface UserInfo extends AuthUser {
+  displayName: string | null;
+  email: string | null;
+  createdAt: number;
+  /** When the account was disabled; null while it may sign in. */
+  disabledAt: number | null;
+}
+
+export interface UserFields {
+  displayName?: string | null;
+  email?: string | null;
 }
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9._-]{1,64}$/;
+export const MIN_PASSWORD_LENGTH = 8;
+const MAX_PASSWORD_LENGTH = 1024;
+const EMAIL_PATTERN = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\]]+$/;
+// Control characters, including DEL and the C1 range.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A refused account change, with what to tell the person who asked. */
+export class UserError extends TetherError {
+  constructor(code: 'bad_request' | 'not_found' | 'conflict' | 'forbidden', message: string) {
+    super(code, message);
+  }
+}
+
+export function checkUsername(name: string): void {
+  if (!USERNAME_PATTERN.test(name)) throw new UserError('bad_request', 'user names use letters, digits, ".", "_" or "-" (1–64)');
+}
+
+export function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new UserError('bad_request', `passwords need at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH) throw new UserError('bad_request', `passwords have at most ${MAX_PASSWORD_LENGTH} characters`);
+}
+
+/** Trimmed display name and lower-cased email, or a clear error. */
+export function normalizeFields(fields: UserFields): { displayName?: string | null; email?: string | null } {
+  const out: { displayName?: string | null; email?: string | null } = {};
+  if (fields.displayName !== undefined) {
+    const d = fields.displayName?.trim() ?? '';
+    if (d.length > 100 || CONTROL.test(d)) throw new UserError('bad_request', 'display names have at most 100 characters and no control characters');
+    out.displayName = d || null;
+  }
+  if (fields.email !== undefined) {
+    const e = fields.email?.trim().toLowerCase() ?? '';
+    if (e && (e.length > 254 || !EMAIL_PATTERN.test(e))) throw new UserError('bad_request', `${e.slice(0, 80)} is not an email address`);
+    out.email = e || null;
+  }
+  return out;
+}
+
+type Row = typeof users.$inferSelect;
+const toAuth = (row: Row): AuthUser => ({ id: row.id, name: row.name, role: row.role });
+const toInfo = (row: Row): UserInfo => ({
+  ...toAuth(row),
+  displayName: row.displayName,
+  email: row.email,
+  createdAt: row.createdAt,
+  disabledAt: row.disabledAt,
+});
 
 export class UserService {
   constructor(private readonly db: Db) {}
 
+  /** Any account, disabled or not (names in lists and audit). */
   get(id: string): AuthUser | null {
-    const row = this.db.select().from(users).where(eq(users.id, id)).get();
-    return row ? { id: row.id, name: row.name, role: row.role } : null;
+    const row = this.row(id);
+    return row ? toAuth(row) : null;
+  }
+
+  /** An account that may act now: not disabled. Every authentication goes through this. */
+  active(id: string): AuthUser | null {
+    const row = this.row(id);
+    return row && row.disabledAt === null ? toAuth(row) : null;
+  }
+
+  info(id: string): UserInfo | null {
+    const row = this.row(id);
+    return row ? toInfo(row) : null;
+  }
+
+  list(): UserInfo[] {
+    return this.db.select().from(users).orderBy(users.name).all().map(toInfo);
   }
 
   count(): number {
     return this.db.select({ id: users.id }).from(users).all().length;
   }
 
-  async create(name: string, password: string, role: AuthUser['role']): Promise<AuthUser> {
-    if (!USERNAME_PATTERN.test(name)) throw new Error('user names use letters, digits, ".", "_" or "-" (1–64)');
-    if (password.length < 8) throw new Error('passwords need at least 8 characters');
+  async create(name: string, password: string, role: Role, fields: UserFields = {}): Promise<AuthUser> {
+    checkUsername(name);
+    checkPassword(password);
+    const extra = normalizeFields(fields);
+    if (this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).get()) throw new UserError('conflict', `there is already a user named ${name}`);
+    if (extra.email) this.checkEmailFree(extra.email, null);
     const user = { id: randomId(), name, role };
     this.db
       .insert(users)
-      .values({ ...user, passwordHash: await hashPassword(password), createdAt: Date.now() })
+      .values({ ...user, ...extra, passwordHash: await hashPassword(password), createdAt: Date.now() })
       .run();
     return user;
   }
 
-  /** Checks a password in constant-ish time whether or not the user exists. */
+  /** Checks a password in constant-ish time whether or not the user exists; disabled users fail. */
   async verify(name: string, password: string): Promise<AuthUser | null> {
     const row = this.db.select().from(users).where(eq(users.name, name)).get();
     const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
-    return ok && row ? { id: row.id, name: row.name, role: row.role } : null;
+    return ok && row && row.disabledAt === null ? toAuth(row) : null;
+  }
+
+  update(id: string, fields: UserFields): UserInfo {
+    this.need(id);
+    const extra = normalizeFields(fields);
+    if (extra.email) this.checkEmailFree(extra.email, id);
+    if (Object.keys(extra).length > 0) this.db.update(users).set(extra).where(eq(users.id, id)).run();
+    return this.info(id)!;
+  }
+
+  setRole(id: string, role: Role): void {
+    const row = this.need(id);
+    if (row.role === 'admin' && role !== 'admin') this.keepAnAdmin(id);
+    this.db.update(users).set({ role }).where(eq(users.id, id)).run();
+  }
+
+  /** Disable (true) or re-enable. Returns whether anything changed. */
+  setDisabled(id: string, disabled: boolean): boolean {
+    const row = this.need(id);
+    if ((row.disabledAt !== null) === disabled) return false;
+    if (disabled && row.role === 'admin') this.keepAnAdmin(id);
+    this.db
+      .update(users)
+      .set({ disabledAt: disabled ? Date.now() : null })
+      .where(eq(users.id, id))
+      .run();
+    return true;
+  }
+
+  /** Delete the account and (by cascade) everything it owns in the database. */
+  remove(id: string): void {
+    const row = this.need(id);
+    if (row.role === 'admin') this.keepAnAdmin(id);
+    this.db.delete(users).where(eq(users.id, id)).run();
+  }
+
+  async resetPassword(id: string, password: string): Promise<void> {
+    this.need(id);
+    checkPassword(password);
+    this.db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password) })
+      .where(eq(users.id, id))
+      .run();
+  }
+
+  /** A user changing their own password: the current one is asked for first. */
+  async changePassword(id: string, current: string, next: string): Promise<void> {
+    const row = this.need(id);
+    if (!(await verifyPassword(current, row.passwordHash))) throw new UserError('forbidden', 'the current password is not right');
+    await this.resetPassword(id, next);
   }
 
   /**
@@ -52,5 +188,30 @@ export class UserService {
     const generated = password ? undefined : randomBytes(15).toString('base64url');
     await this.create(name, password ?? generated!, 'admin');
     return { created: true, generatedPassword: generated };
+  }
+
+  private row(id: string): Row | undefined {
+    return this.db.select().from(users).where(eq(users.id, id)).get();
+  }
+
+  private need(id: string): Row {
+    const row = this.row(id);
+    if (!row) throw new UserError('not_found', 'no such user');
+    return row;
+  }
+
+  /** Refuse a change that would leave no enabled admin besides `id`. */
+  private keepAnAdmin(id: string): void {
+    const others = this.db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, id)))
+      .all();
+    if (others.length === 0) throw new UserError('conflict', 'this is the last admin: make another user an admin first');
+  }
+
+  private checkEmailFree(email: string, exceptId: string | null): void {
+    const row = this.db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+    if (row && row.id !== exceptId) throw new UserError('conflict', `${email} is already another user's email`);
   }
 }

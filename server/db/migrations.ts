@@ -179,4 +179,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ssh_hosts ADD COLUMN runner_status TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'accounts: disabled, email, display name',
+    // Admins manage accounts (auth/users.ts): a disabled account keeps its data but cannot sign in
+    // or act; emails link single sign-on identities to accounts.
+    sql: `
+      ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+      ALTER TABLE users ADD COLUMN email TEXT;
+      ALTER TABLE users ADD COLUMN display_name TEXT;
+      CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL;
+    `,
+  },
 ];

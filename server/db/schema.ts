@@ -7,6 +7,11 @@ export const users = sqliteTable('users', {
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ['admin', 'user'] }).notNull(),
   createdAt: integer('created_at').notNull(),
+  /** Set while the account may not sign in or act (its sockets were closed, tokens refused). */
+  disabledAt: integer('disabled_at'),
+  /** Lower-cased; unique among accounts that have one. */
+  email: text('email'),
+  displayName: text('display_name'),
 });
 
 export const apiTokens = sqliteTable('api_tokens', {

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { AuthOptions } from 'next-auth';
+import { AccountService } from './auth/accounts';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { buildAuthOptions } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
@@ -194,8 +195,18 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'gateway' }),
     observe: metrics,
   });
+  const accounts = new AccountService({
+    users,
+    shares,
+    sessions,
+    runtimes,
+    workspaces,
+    placements,
+    closeUserSockets: (userId, reason) => gateway.closeUser(userId, reason),
+    log: log.child({ component: 'accounts' }),
+  });
   const requestIds: RequestIds = new WeakMap();
-  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;

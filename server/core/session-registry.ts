@@ -113,6 +113,15 @@ export class SessionRegistry {
     return running.length;
   }
 
+  /** End and forget every session of a user (the account is being deleted). */
+  async forgetUser(userId: string): Promise<number> {
+    const doomed = this.forUser(userId);
+    const running = doomed.filter((s) => s.running);
+    await endWithinGrace(running);
+    for (const s of doomed) this.forget(s.id);
+    return running.length;
+  }
+
   get size(): number {
     return this.sessions.size;
   }

@@ -56,6 +56,8 @@ export class WsGateway {
   private readonly connections = new Set<Connection>();
   /** Connections by the sign-in session that opened them (cookie auth only). */
   private readonly bySession = new Map<string, Set<Connection>>();
+  /** Connections by the account they act for (cookie or API token). */
+  private readonly byUser = new Map<string, Set<Connection>>();
   private pending = 0;
 
   constructor(private readonly opts: WsGatewayOptions) {}
@@ -97,17 +99,12 @@ export class WsGateway {
           const conn = new Connection(ws, who, this.opts.sessionsFor(who), this.opts.limits, this.opts.log, undefined, this.opts.observe);
           this.connections.add(conn);
           const session = user.session;
-          if (session) {
-            let set = this.bySession.get(session);
-            if (!set) this.bySession.set(session, (set = new Set()));
-            set.add(conn);
-          }
+          if (session) addTo(this.bySession, session, conn);
+          addTo(this.byUser, user.id, conn);
           ws.on('close', () => {
             this.connections.delete(conn);
-            if (!session) return;
-            const set = this.bySession.get(session);
-            set?.delete(conn);
-            if (set?.size === 0) this.bySession.delete(session);
+            if (session) removeFrom(this.bySession, session, conn);
+            removeFrom(this.byUser, user.id, conn);
           });
         });
       })
@@ -151,6 +148,15 @@ export class WsGateway {
     return set.size;
   }
 
+  /** The account was disabled or deleted: close every socket it has open (4401). */
+  closeUser(userId: string, reason = 'account disabled'): number {
+    const set = this.byUser.get(userId);
+    if (!set) return 0;
+    this.byUser.delete(userId);
+    for (const c of set) c.close(CloseCode.UNAUTHENTICATED, reason);
+    return set.size;
+  }
+
   /** Open connections. */
   get size(): number {
     return this.connections.size;
@@ -162,4 +168,16 @@ export class WsGateway {
     this.connections.clear();
     this.wss.close();
   }
+}
+
+function addTo<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(conn);
+}
+
+function removeFrom<K>(map: Map<K, Set<Connection>>, key: K, conn: Connection): void {
+  const set = map.get(key);
+  set?.delete(conn);
+  if (set?.size === 0) map.delete(key);
 }

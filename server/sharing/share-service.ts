@@ -133,6 +133,17 @@ export class ShareService {
     return ids.length;
   }
 
+  /** The owner's account was disabled or deleted: every link of theirs stops working, for good. */
+  revokeAllOf(ownerId: string): number {
+    const ids = this.db
+      .select({ id: shares.id })
+      .from(shares)
+      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt)))
+      .all();
+    for (const { id } of ids) this.revoke(ownerId, id);
+    return ids.length;
+  }
+
   /** Remove one guest: their sockets close and their cookie stops working (the link itself stays). */
   kick(ownerId: string, shareId: string, guestId: string): boolean {
     const share = this.get(ownerId, shareId);

@@ -1,5 +1,6 @@
 /** tRPC instance, context and the procedure builders every router uses. */
 import { TRPCError, initTRPC } from '@trpc/server';
+import type { AccountService } from '../auth/accounts';
 import type { AuthUser } from '../auth/users';
 import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../core/session-registry';
@@ -40,6 +41,8 @@ export interface TrpcServices {
   /** The cloud provider's name and sandbox, for the admin view. */
   cloudInfo(): Promise<{ provider: string; sandbox: string }>;
   users: UserService;
+  /** Disabling and deleting accounts with what follows (sockets, links, terminals). */
+  accounts: AccountService;
   shares: ShareService;
   agents: AgentsService;
   mirrors: ScreenMirrors;
@@ -98,6 +101,14 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/** Procedures for admins only; members get FORBIDDEN saying what was refused. */
+export function adminOnly(what: string) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: `Only an admin can ${what}` });
+    return next();
+  });
+}
 
 /** Whose things a shared procedure acts on, and for whom. */
 export interface Access {

@@ -9,6 +9,7 @@ import { runtimesRouter } from './routers/runtimes';
 import { sharesRouter } from './routers/shares';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
+import { accountRouter, usersRouter } from './routers/users';
 import { workspacesRouter } from './routers/workspaces';
 
 export const appRouter = router({
@@ -24,6 +25,8 @@ export const appRouter = router({
   shares: sharesRouter,
   agents: agentsRouter,
   admin: adminRouter,
+  users: usersRouter,
+  account: accountRouter,
 });
 
 export type AppRouter = typeof appRouter;

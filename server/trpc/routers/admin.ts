@@ -1,11 +1,7 @@
 /** The operator's live view (admins only): sessions, sockets, bytes, echo, SSH pool, cloud workers, process. */
-import { TRPCError } from '@trpc/server';
-import { authedProcedure, router } from '../init';
+import { adminOnly, router } from '../init';
 
-const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin can see the gateway’s figures' });
-  return next();
-});
+const adminProcedure = adminOnly('see the gateway’s figures');
 
 export const adminRouter = router({
   /** Counters are totals since start; the page turns two readings into rates. */

@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createWorkspace } from '../../placements/create-workspace';
 import type { PlacementTarget } from '../../placements/placement';
+import { removeWorkspace } from '../../workspaces/remove-workspace';
 import { authedProcedure, router, sharedProcedure, sharedWorkspace } from '../init';
 
 export const workspacesRouter = router({
@@ -42,12 +43,6 @@ export const workspacesRouter = router({
   remove: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     const ws = ctx.workspaces.get(ctx.user.id, input.id);
     if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-    // Its share links stop working first, so no guest watches the terminals end.
-    ctx.shares.revokeWorkspace(ctx.user.id, ws.id);
-    const ended = await ctx.sessions.forgetWorkspace(ctx.user.id, ws.id);
-    await ctx.runtimes.drop(ws.id);
-    ctx.workspaces.remove(ctx.user.id, ws.id);
-    await ctx.placements.release(ws);
-    return { terminalsEnded: ended, filesDeleted: ctx.placements.of(ws.kind).removalDeletesFiles };
+    return removeWorkspace(ctx, ctx.user.id, ws);
   }),
 });

@@ -1,0 +1,27 @@
+/**
+ * Removing a workspace, in the one order that loses nothing by surprise: its share links stop
+ * first (no guest watches the terminals end), then its terminals end, its runtime is dropped, the
+ * record goes and the placement releases what it held (a cloud worker; local files stay).
+ */
+import type { Placements } from '../placements';
+import type { RuntimeRegistry } from '../placements/runtime-registry';
+import type { SessionRegistry } from '../core/session-registry';
+import type { ShareService } from '../sharing/share-service';
+import type { Workspace, WorkspaceService } from './workspace-service';
+
+export interface RemovalDeps {
+  shares: ShareService;
+  sessions: SessionRegistry;
+  runtimes: RuntimeRegistry;
+  workspaces: WorkspaceService;
+  placements: Placements;
+}
+
+export async function removeWorkspace(deps: RemovalDeps, userId: string, ws: Workspace): Promise<{ terminalsEnded: number; filesDeleted: boolean }> {
+  deps.shares.revokeWorkspace(userId, ws.id);
+  const ended = await deps.sessions.forgetWorkspace(userId, ws.id);
+  await deps.runtimes.drop(ws.id);
+  deps.workspaces.remove(userId, ws.id);
+  await deps.placements.release(ws);
+  return { terminalsEnded: ended, filesDeleted: deps.placements.of(ws.kind).removalDeletesFiles };
+}

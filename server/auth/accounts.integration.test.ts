@@ -104,6 +104,8 @@ describe('admins manage accounts', () => {
     expect(gw.tether.sessions.getForUser(session, m.id)?.running).toBe(true);
 
     await asAdmin('users.setDisabled', { id: m.id, disabled: false });
+    // Sign-ins from before the disable stay ended; a new one works.
+    expect((await trpcCall(gw.url, 'me', { cookie: b.cookieHeader })).error?.code).toBe('UNAUTHORIZED');
     const again = new Browser(gw.url);
     expect(await again.login('dora', 'dora-password-1')).not.toMatch(/error=/);
     expect((await trpcCall(gw.url, 'me', { token })).data).toMatchObject({ name: 'dora' });
@@ -112,12 +114,18 @@ describe('admins manage accounts', () => {
     await back.close();
   });
 
-  it('resets a password: the old one stops working, the new one signs in', async () => {
+  it('resets a password: the old one stops working, sessions signed in with it end, the new one signs in', async () => {
     const m = await createMember('rolf', 'rolf-password-1');
+    const before = new Browser(gw.url);
+    await before.login('rolf', 'rolf-password-1');
+    expect((await trpcCall(gw.url, 'me', { cookie: before.cookieHeader })).data).toMatchObject({ name: 'rolf' });
     expect((await asAdmin('users.resetPassword', { id: m.id, password: 'short' })).error?.code).toBe('BAD_REQUEST');
     expect((await asAdmin('users.resetPassword', { id: m.id, password: 'rolf-password-2' })).error).toBeUndefined();
     expect(await new Browser(gw.url).login('rolf', 'rolf-password-1')).toMatch(/error=CredentialsSignin/);
-    expect(await new Browser(gw.url).login('rolf', 'rolf-password-2')).not.toMatch(/error=/);
+    const after = new Browser(gw.url);
+    expect(await after.login('rolf', 'rolf-password-2')).not.toMatch(/error=/);
+    expect((await trpcCall(gw.url, 'me', { cookie: before.cookieHeader })).error?.code).toBe('UNAUTHORIZED');
+    expect((await trpcCall(gw.url, 'me', { cookie: after.cookieHeader })).data).toMatchObject({ name: 'rolf' });
     expect((await asAdmin('users.resetPassword', { id: 'no-such-user', password: 'whatever-123' })).error?.code).toBe('NOT_FOUND');
   });
 
@@ -160,6 +168,8 @@ describe('everyone manages their own account', () => {
     expect((await call({ current: 'wrong-password', next: 'pia-password-2' })).error?.code).toBe('FORBIDDEN');
     expect((await call({ current: 'pia-password-1', next: 'short' })).error?.code).toBe('BAD_REQUEST');
     expect((await call({ current: 'pia-password-1', next: 'pia-password-2' })).error).toBeUndefined();
+    // Changing your own password keeps you signed in.
+    expect((await trpcCall(gw.url, 'me', { cookie: b.cookieHeader })).data).toMatchObject({ name: 'pia' });
     expect(await new Browser(gw.url).login('pia', 'pia-password-1')).toMatch(/error=CredentialsSignin/);
     expect(await new Browser(gw.url).login('pia', 'pia-password-2')).not.toMatch(/error=/);
     expect((await trpcCall<Info>(gw.url, 'account.get', { cookie: b.cookieHeader })).data).toMatchObject({ id: m.id, name: 'pia' });

@@ -88,6 +88,12 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
       },
     },
     callbacks: {
+      // When the sign-in happened, carried in the token across its re-issues: disabling or a
+      // password reset ends every session that started before it (UserService.activeSession).
+      async jwt({ token, user }) {
+        if (user) token.signedInAt = Date.now();
+        return token;
+      },
       async session({ session, token }) {
         if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
         return session;
@@ -176,6 +182,6 @@ export async function userFromSessionCookie(
   if (!token?.sub) return null;
   const jti = typeof token.jti === 'string' ? token.jti : undefined;
   if (jti && signedOut?.has(jti)) return null;
-  const user = users.active(token.sub);
+  const user = users.activeSession(token.sub, typeof token.signedInAt === 'number' ? token.signedInAt : 0);
   return user && jti ? { ...user, session: jti } : user;
 }

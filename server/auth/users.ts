@@ -94,6 +94,16 @@ export class UserService {
     return row && row.disabledAt === null ? toAuth(row) : null;
   }
 
+  /**
+   * The account of a sign-in session started at `signedInAt` (ms): active, and signed in after
+   * its last disable or password reset — re-enabling does not bring old sessions back.
+   */
+  activeSession(id: string, signedInAt: number): AuthUser | null {
+    const row = this.row(id);
+    if (!row || row.disabledAt !== null) return null;
+    return row.sessionsNotBefore !== null && signedInAt < row.sessionsNotBefore ? null : toAuth(row);
+  }
+
   info(id: string): UserInfo | null {
     const row = this.row(id);
     return row ? toInfo(row) : null;
@@ -147,9 +157,10 @@ export class UserService {
     const row = this.need(id);
     if ((row.disabledAt !== null) === disabled) return false;
     if (disabled && row.role === 'admin') this.keepAnAdmin(id);
+    const now = Date.now();
     this.db
       .update(users)
-      .set({ disabledAt: disabled ? Date.now() : null })
+      .set(disabled ? { disabledAt: now, sessionsNotBefore: now } : { disabledAt: null })
       .where(eq(users.id, id))
       .run();
     return true;
@@ -162,21 +173,27 @@ export class UserService {
     this.db.delete(users).where(eq(users.id, id)).run();
   }
 
+  /** An admin (or the operator) sets a new password: every sign-in session of the account ends. */
   async resetPassword(id: string, password: string): Promise<void> {
-    this.need(id);
-    checkPassword(password);
-    this.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(password) })
-      .where(eq(users.id, id))
-      .run();
+    await this.setPassword(id, password, true);
   }
 
-  /** A user changing their own password: the current one is asked for first. */
+  /** A user changing their own password: the current one is asked for first; they stay signed in. */
   async changePassword(id: string, current: string, next: string): Promise<void> {
     const row = this.need(id);
     if (!(await verifyPassword(current, row.passwordHash))) throw new UserError('forbidden', 'the current password is not right');
-    await this.resetPassword(id, next);
+    await this.setPassword(id, next, false);
+  }
+
+  private async setPassword(id: string, password: string, endSessions: boolean): Promise<void> {
+    this.need(id);
+    checkPassword(password);
+    const passwordHash = await hashPassword(password);
+    this.db
+      .update(users)
+      .set(endSessions ? { passwordHash, sessionsNotBefore: Date.now() } : { passwordHash })
+      .where(eq(users.id, id))
+      .run();
   }
 
   /**

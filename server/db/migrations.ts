@@ -183,11 +183,13 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'accounts: disabled, email, display name',
     // Admins manage accounts (auth/users.ts): a disabled account keeps its data but cannot sign in
-    // or act; emails link single sign-on identities to accounts.
+    // or act; emails link single sign-on identities to accounts; sign-ins older than
+    // sessions_not_before (set by disabling and by a password reset) no longer count.
     sql: `
       ALTER TABLE users ADD COLUMN disabled_at INTEGER;
       ALTER TABLE users ADD COLUMN email TEXT;
       ALTER TABLE users ADD COLUMN display_name TEXT;
+      ALTER TABLE users ADD COLUMN sessions_not_before INTEGER;
       CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL;
     `,
   },

@@ -12,6 +12,8 @@ export const users = sqliteTable('users', {
   /** Lower-cased; unique among accounts that have one. */
   email: text('email'),
   displayName: text('display_name'),
+  /** Sign-in sessions started before this (ms) are refused: set when disabled or reset. */
+  sessionsNotBefore: integer('sessions_not_before'),
 });
 
 export const apiTokens = sqliteTable('api_tokens', {

@@ -16,6 +16,7 @@ import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { CloudPool } from '@/components/workspace/CloudPool';
+import { UsersAdmin } from './UsersAdmin';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import type { AppRouter } from '@/server/trpc/router';
 import {
@@ -49,6 +50,7 @@ export function AdminDashboard() {
     }),
   );
   const code = trpcErrorCode(q.error);
+  const me = useQuery(trpc.me.queryOptions());
 
   useEffect(() => {
     if (code === 'UNAUTHORIZED') window.location.assign(LOGIN_URL);
@@ -213,6 +215,7 @@ export function AdminDashboard() {
           </div>
         </section>
         <CloudPool />
+        <UsersAdmin meId={me.data?.id ?? null} />
       </div>
     </AdminFrame>
   );

@@ -27,7 +27,7 @@ export const USAGE = `Usage: npm run tether -- user <command>
 DATA_DIR (default ./data) says which installation. Run it as the user that runs the gateway.`;
 
 export interface CliIo {
-  env: NodeJS.ProcessEnv;
+  env: Readonly<Record<string, string | undefined>>;
   /** Standard input's text when it is not a terminal; null when it is one. */
   readStdin(): Promise<string | null>;
   out(line: string): void;

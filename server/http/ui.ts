@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import type { RouteHandler } from './router';
 
 /** Pages that need a signed-in user; the gateway redirects to /login before Next renders them. */
-const PROTECTED_PAGE = /^\/(?:$|w\/|agents$)/;
+const PROTECTED_PAGE = /^\/(?:$|w\/|agents$|hosts$|tokens$|shares$|cloud$)/;
 
 export interface UiHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;

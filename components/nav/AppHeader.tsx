@@ -42,6 +42,7 @@ export function AppHeader({ children, className = '' }: { children?: ReactNode; 
   const [open, setOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
   const toggleRef = useRef<HTMLButtonElement>(null);
+  const navRef = useRef<HTMLElement>(null);
   const panelId = useId();
 
   // Any page but the home page counts as this tab's landing (see phone-landing.ts).
@@ -52,6 +53,7 @@ export function AppHeader({ children, className = '' }: { children?: ReactNode; 
   // A new page closes the menu.
   useEffect(() => setOpen(false), [pathname]);
 
+  // Open: Escape closes it (focus back on the button), as does a tap or click outside it.
   useEffect(() => {
     if (!open) return;
     const onKey = (e: KeyboardEvent) => {
@@ -59,8 +61,15 @@ export function AppHeader({ children, className = '' }: { children?: ReactNode; 
       setOpen(false);
       toggleRef.current?.focus();
     };
+    const onPointer = (e: PointerEvent) => {
+      if (!navRef.current?.contains(e.target as Node)) setOpen(false);
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onPointer);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onPointer);
+    };
   }, [open]);
 
   async function onSignOut() {
@@ -80,7 +89,7 @@ export function AppHeader({ children, className = '' }: { children?: ReactNode; 
       <Link href="/" className="brand">
         Tether
       </Link>
-      <nav className="app-nav" aria-label="Main" data-open={open ? 'true' : undefined}>
+      <nav ref={navRef} className="app-nav" aria-label="Main" data-open={open ? 'true' : undefined}>
         <button
           ref={toggleRef}
           type="button"

@@ -52,12 +52,13 @@ test('signed out, the agents view sends to sign-in and back', async ({ page }) =
   await login(page, gateway(), '/agents');
   await expect(page).toHaveURL(/\/agents$/);
   await expect(page.getByTestId('agents-view')).toBeVisible();
-  // The header leads to the workspaces, which a phone reaches with ?home=1 (no bounce back here).
-  await page.getByTestId('agents-home-link').tap();
-  await expect(page).toHaveURL(/\/\?home=1$/);
-  await expect(page.getByTestId('workspace-name-input')).toBeVisible();
+  // The menu leads to the workspaces; having seen a page in this tab, a phone is not sent back here.
+  await page.getByTestId('nav-menu').tap();
+  await page.getByTestId('nav-workspaces').tap();
+  await expect(page).toHaveURL(`${gateway().url}/`);
+  await expect(page.getByTestId('new-workspace')).toBeVisible();
   await page.waitForTimeout(500);
-  await expect(page).toHaveURL(/\/\?home=1$/);
+  await expect(page).toHaveURL(`${gateway().url}/`);
 });
 
 test('a phone checks on agents, answers one, interrupts another, and attaches by snapshot', async ({ page, browser }) => {

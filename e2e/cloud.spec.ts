@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, login, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
+import { expect, login, openCreateDialog, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 
 // The tests of this file make three cloud workspaces as one user, the default per-user limit:
 // leave room so that one more test does not run into it.
@@ -21,6 +21,7 @@ const editorText = (page: Page) => page.evaluate(() => window.__tether?.editor?.
 
 /** Create workspace `name` on a cloud worker of the default size, from the home page, cloning `clone` if given. */
 async function createCloudWorkspace(page: Page, name: string, clone = ''): Promise<void> {
+  await openCreateDialog(page);
   await page.getByTestId('workspace-name-input').fill(name);
   const runtime = page.getByTestId('create-workspace-runtime');
   await expect(runtime.locator('option[value="cloud"]')).toHaveText('Cloud worker');
@@ -32,6 +33,8 @@ async function createCloudWorkspace(page: Page, name: string, clone = ''): Promi
   const link = page.getByTestId('workspace-link').filter({ hasText: name });
   await expect(link).toHaveCount(1, { timeout: WORKER_TIMEOUT_MS + 30_000 });
   await expect(link.getByTestId('workspace-kind')).toHaveText('cloud');
+  // The dialog closed with its error and progress lines.
+  await expect(page.getByTestId('create-dialog')).toHaveCount(0);
   await expect(page.getByTestId('workspace-name-error')).toHaveCount(0);
   await expect(page.getByTestId('create-workspace-progress')).toHaveCount(0);
 }
@@ -71,13 +74,19 @@ test('the admin sees the warm pool and the worker assigned to a new cloud worksp
   test.setTimeout(120_000);
   const gw = gateway();
   await login(page, gw);
+  // The pool has its own page, linked for admins.
+  await page.getByTestId('nav-cloud').click();
+  await expect(page).toHaveURL(/\/cloud$/);
+  await expect(page.getByTestId('nav-cloud')).toHaveAttribute('aria-current', 'page');
   const section = page.getByTestId('cloud-pool');
   await expect(section).toBeVisible();
-  await expect(section.getByRole('heading', { name: 'Cloud workers' })).toBeVisible();
+  await expect(section.getByRole('heading', { level: 1, name: 'Cloud workers' })).toBeVisible();
   await expect(section.getByTestId('cloud-pool-provider')).not.toBeEmpty();
   await expect(section.getByTestId('cloud-pool-sandbox')).not.toBeEmpty();
 
+  await page.getByTestId('nav-workspaces').click();
   await createCloudWorkspace(page, 'e2e-cloud-admin');
+  await page.getByTestId('nav-cloud').click();
 
   // The pool is polled every 5 s: the new workspace's worker shows up as assigned, to this admin.
   const summary = section.getByTestId('cloud-pool-summary');
@@ -121,10 +130,13 @@ test('a new cloud workspace can start as a clone of a repository; a bad source s
 });
 
 async function createCloudWorkspaceExpectingError(page: Page, name: string, clone: string): Promise<void> {
+  await openCreateDialog(page);
   await page.getByTestId('workspace-name-input').fill(name);
   await page.getByTestId('create-workspace-runtime').selectOption('cloud');
   await page.getByTestId('create-workspace-clone').fill(clone);
   await page.getByTestId('workspace-create').click();
   await expect(page.getByTestId('workspace-name-error')).toContainText('not a git repository', { timeout: WORKER_TIMEOUT_MS });
   await expect(page.getByTestId('workspace-create')).toBeEnabled();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('create-dialog')).toHaveCount(0);
 }

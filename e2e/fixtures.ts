@@ -103,6 +103,13 @@ export async function login(page: Page, gw: Gateway, target = '/'): Promise<void
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
+/** Open the home page's "New workspace" dialog, where the create form is; its name field has the focus. */
+export async function openCreateDialog(page: Page): Promise<void> {
+  await page.getByTestId('new-workspace').click();
+  await expect(page.getByTestId('create-dialog')).toBeVisible();
+  await expect(page.getByTestId('workspace-name-input')).toBeFocused();
+}
+
 /**
  * Sign in, create workspace `name`, open it and wait for its first terminal's prompt.
  * Returns that terminal's session id. Every test makes its own workspace, so none depends on
@@ -111,6 +118,7 @@ export async function login(page: Page, gw: Gateway, target = '/'): Promise<void
 export async function openNewWorkspace(page: Page, gw: Gateway, name: string): Promise<string> {
   // `?home=1`: on a phone-sized viewport the home page would otherwise go to /agents.
   await login(page, gw, '/?home=1');
+  await openCreateDialog(page);
   await page.getByTestId('workspace-name-input').fill(name);
   await page.getByTestId('workspace-create').click();
   const link = page.getByTestId('workspace-link').filter({ hasText: name });

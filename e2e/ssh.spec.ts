@@ -6,7 +6,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { findProcesses, terminate } from '../server/os/processes';
 import { startSshd, type TestSshd } from '../server/testing/sshd';
-import { expect, login, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
+import { expect, login, openCreateDialog, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 
 // SSH runners of these tests: their own cache dir on the host, ended with the file's last test.
 const RUNNER_CACHE = '.cache/tether-e2e';
@@ -30,9 +30,11 @@ function hostRow(page: Page, name: string): Locator {
   return page.locator(`[data-testid="ssh-host-row"][data-host-name="${name}"]`);
 }
 
-/** Add the fixture's sshd as host `name`, signing in with its (unencrypted) client key. */
+/** Add the fixture's sshd as host `name` on the Hosts page, signing in with its (unencrypted) client key. */
 async function addHost(page: Page, name: string): Promise<Locator> {
   const s = server();
+  await page.getByTestId('nav-hosts').click();
+  await expect(page).toHaveURL(/\/hosts$/);
   await page.getByTestId('ssh-add-spec').fill(`${s.user}@127.0.0.1:${s.port}`);
   await page.getByTestId('ssh-add-name').fill(name);
   await page.getByTestId('ssh-add-key').fill(s.clientKey.toString('utf8'));
@@ -55,8 +57,11 @@ async function connectHost(row: Locator): Promise<void> {
   await expect(result).toHaveAttribute('data-kind', 'ok', { timeout: 20_000 });
 }
 
-/** Create workspace `name` on host `hostName` in a fresh folder on it, and open it. */
+/** Create workspace `name` on host `hostName` in a fresh folder on it (from the home page), and open it. */
 async function openWorkspaceOnHost(page: Page, name: string, hostName: string): Promise<void> {
+  await page.getByTestId('nav-workspaces').click();
+  await expect(page).toHaveURL(/\/$/);
+  await openCreateDialog(page);
   await page.getByTestId('workspace-name-input').fill(name);
   const runtime = page.getByTestId('create-workspace-runtime');
   const hostId = await runtime.locator('option', { hasText: hostName }).getAttribute('value');
@@ -86,7 +91,9 @@ test('a host with a pasted key: trust its key, then terminals and files of a wor
   test.setTimeout(120_000);
   const s = server();
   await login(page, gateway());
+  await page.getByTestId('nav-hosts').click();
   await expect(page.getByTestId('ssh-hosts')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('SSH hosts');
 
   // The first test of this host asks to accept its key, showing exactly sshd's fingerprint.
   const row = await addHost(page, 'e2e-box');
@@ -117,7 +124,7 @@ test('a host with a pasted key: trust its key, then terminals and files of a wor
   await expect(page.locator('[data-testid="tree-item"][data-path="from-ssh.txt"]')).toHaveCount(1, { timeout: 15_000 });
 
   // The host's runner status says so.
-  await page.goto(`${gateway().url}/?home=1`);
+  await page.goto(`${gateway().url}/hosts`);
   const runnerStatus = hostRow(page, 'e2e-box').getByTestId('runner-status');
   await expect(runnerStatus).toHaveAttribute('data-state', 'runner', { timeout: 15_000 });
   await expect(runnerStatus).toContainText(/^Runner \d+\.\d+\.\d+ · node [\d.]+ · (deployed|cached copy) · ready in \d+ ms$/);

@@ -1,4 +1,4 @@
-import { activeSession, expect, login, openNewWorkspace, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
+import { activeSession, expect, login, openCreateDialog, openNewWorkspace, tabSessions, terminalText, test, useGateway, waitForPrompt } from './fixtures';
 
 const gateway = useGateway();
 
@@ -7,6 +7,7 @@ test('terminals run commands, survive a reload with their output, and can be kil
   await login(page, gw);
 
   // Create a workspace and open it.
+  await openCreateDialog(page);
   await page.getByTestId('workspace-name-input').fill('e2e-terminals');
   await page.getByTestId('workspace-create').click();
   const link = page.getByTestId('workspace-link').filter({ hasText: 'e2e-terminals' });

@@ -4,7 +4,8 @@ const gateway = useGateway();
 
 test('an API token is shown once, works as a Bearer token, and stops working when revoked', async ({ page, playwright }) => {
   const gw = gateway();
-  await login(page, gw);
+  await login(page, gw, '/tokens');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API tokens');
   await page.getByTestId('token-name-input').fill('ci script');
   await page.getByTestId('token-create').click();
   const value = page.getByTestId('token-value');

@@ -1,10 +1,11 @@
-import { expect, login, test, useGateway } from './fixtures';
+import { expect, login, openCreateDialog, test, useGateway } from './fixtures';
 
 const gateway = useGateway();
 
 test('the create form explains bad and duplicate names; links open workspaces', async ({ page }) => {
   const gw = gateway();
   await login(page, gw);
+  await openCreateDialog(page);
   const input = page.getByTestId('workspace-name-input');
   const error = page.getByTestId('workspace-name-error');
   const links = page.getByTestId('workspace-link');
@@ -18,12 +19,17 @@ test('the create form explains bad and duplicate names; links open workspaces', 
   await expect(error).toHaveCount(0);
   await page.getByTestId('workspace-create').click();
   await expect(links.filter({ hasText: 'alpha' })).toHaveCount(1);
+  // The dialog closed; opened again, the form is empty.
+  await expect(page.getByTestId('create-dialog')).toHaveCount(0);
+  await openCreateDialog(page);
   await expect(input).toHaveValue('');
 
   await input.fill('alpha');
   await page.getByTestId('workspace-create').click();
   await expect(error).toContainText('already exists');
   await expect(links).toHaveCount(1);
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('create-dialog')).toHaveCount(0);
 
   await links.first().click();
   await expect(page).toHaveURL(/\/w\/[^/]+$/);
@@ -45,6 +51,7 @@ test('an unknown workspace id says so instead of opening terminals', async ({ pa
 test('removing a workspace asks first, says what happens to the files, and takes it off the list', async ({ page }) => {
   const gw = gateway();
   await login(page, gw);
+  await openCreateDialog(page);
   await page.getByTestId('workspace-name-input').fill('doomed');
   await page.getByTestId('workspace-create').click();
   const row = page.locator('.workspace-row', { has: page.getByTestId('workspace-link').filter({ hasText: 'doomed' }) });

@@ -42,6 +42,7 @@ import { SshHostService } from './hosts/host-service';
 import { SshPool } from './runtimes/ssh/pool';
 import { RunnerService } from './runtimes/ssh/runner-service';
 import { AgentsService } from './agents/agents-service';
+import { WorkspaceActivity } from './agents/workspace-activity';
 import { gauges } from './observability/gauges';
 import { Metrics } from './observability/metrics';
 import { ScreenMirrors } from './agents/screen-mirror';
@@ -184,6 +185,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const presence = new PresenceBoard();
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
+  const activity = new WorkspaceActivity(agents);
   let adopting: Promise<unknown> = Promise.resolve();
   const source = sessionSource({ registry: sessions, workspaces, runtimes, onLimit: (limit) => metrics.limitHit(limit), adopting: () => adopting });
   const gateway: WsGateway = new WsGateway({
@@ -202,11 +204,12 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     runtimes,
     workspaces,
     placements,
+    activity,
     closeUserSockets: (userId, reason) => gateway.closeUser(userId, reason),
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, shares, agents, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;

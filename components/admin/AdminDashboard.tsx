@@ -15,6 +15,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
+import { AppHeader } from '@/components/nav/AppHeader';
 import { CloudPool } from '@/components/workspace/CloudPool';
 import { UsersAdmin } from './UsersAdmin';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
@@ -224,18 +225,15 @@ export function AdminDashboard() {
 function AdminFrame({ children, updatedAt, stale }: { children: ReactNode; updatedAt?: number; stale?: string | null }) {
   return (
     <>
-      <header className="topbar admin-topbar">
-        <Link href="/?home=1" className="brand">
-          Tether
-        </Link>
-        <h1 className="admin-title">Admin</h1>
-        <span className="spacer" />
-        {/* A plain link: /metrics is served by the gateway, not a page of the app. */}
-        <a className="btn" href="/metrics" target="_blank" rel="noopener noreferrer" data-testid="admin-metrics-link">
-          Metrics
-        </a>
-      </header>
+      <AppHeader className="admin-topbar" />
       <main className="admin-main">
+        <div className="admin-head">
+          <h1 className="admin-title">Admin</h1>
+          {/* A plain link: /metrics is served by the gateway, not a page of the app. */}
+          <a className="btn" href="/metrics" target="_blank" rel="noopener noreferrer" data-testid="admin-metrics-link">
+            Metrics
+          </a>
+        </div>
         {updatedAt !== undefined && (
           <p className="admin-updated muted" aria-live="off">
             Updated {new Date(updatedAt).toLocaleTimeString()} · every {POLL_MS / 1000} s

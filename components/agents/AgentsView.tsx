@@ -7,10 +7,10 @@
  * for you or ends.
  */
 import { useSubscription } from '@trpc/tanstack-react-query';
-import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { PhoneTerminal } from '@/components/mobile/PhoneTerminal';
+import { AppHeader } from '@/components/nav/AppHeader';
 import { ConnectionIndicator } from '@/components/workspace/ConnectionIndicator';
 import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
 import { AgentNotifier, agentLabel, agentUrl, type AgentNotification } from '@/lib/client/notifications';
@@ -142,20 +142,16 @@ export function AgentsView() {
   return (
     <div className="agents-page" data-testid="agents-view" data-terminal-open={openId ? 'true' : undefined}>
       <div className="agents-list-view" hidden={Boolean(openId)}>
-        <header className="topbar agents-topbar">
-          <Link href="/?home=1" className="btn agents-home" data-testid="agents-home-link">
-            ← Workspaces
-          </Link>
-          <h1 className="brand agents-title">Agents</h1>
-          <span className="spacer" />
+        <AppHeader className="agents-topbar">
           {permission === 'default' && (
             <button className="btn agents-notify" data-testid="notify-enable" onClick={() => void request()} title="Get told when an agent waits for you or exits">
               Enable notifications
             </button>
           )}
           <ConnectionIndicator status={status} />
-        </header>
+        </AppHeader>
         <main className="agents-main">
+          <h1 className="agents-title">Agents</h1>
           <StartAgentForm onStarted={setFresh} />
           {watch.status === 'error' && trpcErrorCode(watch.error) !== 'UNAUTHORIZED' && (
             <p className="field-error" role="alert">

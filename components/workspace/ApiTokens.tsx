@@ -11,7 +11,8 @@ function when(ms: number | null): string {
   return ms === null ? 'never' : new Date(ms).toLocaleString();
 }
 
-export function ApiTokens() {
+/** `page`: the section is its page (/tokens): its title is the page's h1. */
+export function ApiTokens({ page = false }: { page?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const list = useQuery(trpc.tokens.list.queryOptions());
@@ -43,7 +44,7 @@ export function ApiTokens() {
 
   return (
     <section className="tokens" aria-labelledby="tokens-heading">
-      <h2 id="tokens-heading">API tokens</h2>
+      {page ? <h1 id="tokens-heading">API tokens</h1> : <h2 id="tokens-heading">API tokens</h2>}
       <p className="muted">For scripts and other clients: send <code>Authorization: Bearer &lt;token&gt;</code>.</p>
       <form className="create-form" onSubmit={submit} noValidate>
         <div>

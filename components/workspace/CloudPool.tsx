@@ -10,7 +10,8 @@ import { errorMessage, useTRPC } from '@/lib/client/trpc';
 
 const POLL_MS = 5_000;
 
-export function CloudPool() {
+/** `page`: the section is its page (/cloud): its title is the page's h1. */
+export function CloudPool({ page = false }: { page?: boolean }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.cloud.pool.queryOptions(undefined, { refetchInterval: POLL_MS, retry: false }));
   // Ages are counted from the moment the answer came, so they move with every poll.
@@ -19,7 +20,7 @@ export function CloudPool() {
 
   return (
     <section className="cloud-pool" aria-labelledby="cloud-pool-heading" data-testid="cloud-pool">
-      <h2 id="cloud-pool-heading">Cloud workers</h2>
+      {page ? <h1 id="cloud-pool-heading">Cloud workers</h1> : <h2 id="cloud-pool-heading">Cloud workers</h2>}
       {q.isPending && <p className="muted">Loading cloud workers…</p>}
       {q.isError && !pool && <p className="field-error">Could not load cloud workers: {errorMessage(q.error)}</p>}
       {pool && (

@@ -8,7 +8,9 @@ import { HostFolderField, WorkerSizeField, type WorkerSize } from './WorkspaceFi
 /** The "Runs on" choice for a cloud worker; any other non-empty value is an SSH host's id. */
 const CLOUD = 'cloud';
 
-export function CreateWorkspaceForm() {
+/** `onCreated`: the workspace was made (the home page closes its dialog and shows it in the list).
+ * `onCancel`: shows a Cancel button. */
+export function CreateWorkspaceForm({ onCreated, onCancel }: { onCreated?(ws: { id: string; name: string }): void; onCancel?(): void } = {}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const hosts = useQuery(trpc.hosts.list.queryOptions());
@@ -22,12 +24,14 @@ export function CreateWorkspaceForm() {
   const [clone, setClone] = useState('');
   const create = useMutation(
     trpc.workspaces.create.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (ws) => {
         setName('');
         setRoot('');
         setClone('');
         setTouched(false);
-        await queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() });
+        // `list` and `overview` both.
+        await queryClient.invalidateQueries({ queryKey: trpc.workspaces.pathKey() });
+        onCreated?.(ws);
       },
       onError: (err, vars) => {
         setServerError(
@@ -70,6 +74,7 @@ export function CreateWorkspaceForm() {
         <input
           className="input"
           data-testid="workspace-name-input"
+          data-autofocus
           aria-label="New workspace name"
           placeholder="new-workspace"
           autoCapitalize="none"
@@ -159,9 +164,16 @@ export function CreateWorkspaceForm() {
           </p>
         )}
       </div>
-      <button className="btn btn-primary" type="submit" data-testid="workspace-create" disabled={create.isPending}>
-        {create.isPending ? 'Creating…' : 'Create workspace'}
-      </button>
+      <div className="create-actions">
+        <button className="btn btn-primary" type="submit" data-testid="workspace-create" disabled={create.isPending}>
+          {create.isPending ? 'Creating…' : 'Create workspace'}
+        </button>
+        {onCancel && (
+          <button className="btn" type="button" data-testid="workspace-create-cancel" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
     </form>
   );
 }

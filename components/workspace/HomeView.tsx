@@ -1,104 +1,101 @@
 'use client';
+/**
+ * The home page: the person's workspaces, each with where it runs, how many terminals run there,
+ * how many wait for input (linking to /agents) and when it was last active — `workspaces.overview`,
+ * refreshed every 10 s while the tab is visible. "New workspace" opens the create form in a dialog.
+ * Hosts, share links, API tokens and the cloud pool have their own pages (see AppHeader).
+ */
 import { useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
-import { signOut } from '@/lib/client/auth-client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { PageFrame } from '@/components/nav/PageFrame';
+import { landOnAgents } from '@/lib/client/phone-landing';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
-import { SharesList } from '@/components/share/SharesList';
-import { ApiTokens } from './ApiTokens';
-import { CloudPool } from './CloudPool';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
-import { RemoveWorkspaceButton } from './RemoveWorkspaceButton';
-import { SshHosts } from './SshHosts';
+import { ModalDialog } from './ModalDialog';
+import { WorkspaceCard } from './WorkspaceCard';
+import './home.css';
+
+/** How often the statuses are refreshed while the page is visible. */
+const POLL_MS = 10_000;
+/** How often relative times ("active 2 min ago") move on between refreshes. */
+const TICK_MS = 15_000;
+
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
 
 export function HomeView() {
   const trpc = useTRPC();
-  const me = useQuery(trpc.me.queryOptions());
-  const list = useQuery(trpc.workspaces.list.queryOptions());
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
-  const hostName = (id: string | null) => (id === null ? null : (hosts.data?.find((h) => h.id === id)?.name ?? 'SSH host'));
-  const [signingOut, setSigningOut] = useState(false);
+  // react-query pauses the interval while the tab is hidden and refetches when it is shown again.
+  const list = useQuery(trpc.workspaces.overview.queryOptions(undefined, { refetchInterval: POLL_MS, staleTime: 0 }));
+  const tick = useNow(TICK_MS);
+  const now = Math.max(tick, list.dataUpdatedAt);
   const router = useRouter();
+  const [creating, setCreating] = useState(false);
+  /** A workspace just created: its link gets the focus once it is listed. */
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const newButton = useRef<HTMLButtonElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
 
-  // Phones land on the agents view (what people check from a phone); its "Workspaces" link
-  // comes back here with ?home=1.
   useEffect(() => {
-    if (window.matchMedia('(max-width: 700px)').matches && !new URLSearchParams(window.location.search).has('home')) {
-      router.replace('/agents');
-    }
+    if (landOnAgents()) router.replace('/agents');
   }, [router]);
 
-  async function onSignOut() {
-    setSigningOut(true);
-    try {
-      await signOut();
-    } finally {
-      window.location.assign('/login');
-    }
-  }
+  const closeDialog = useCallback(() => {
+    setCreating(false);
+    newButton.current?.focus();
+  }, []);
 
+  useEffect(() => {
+    if (!focusId || !list.data?.some((w) => w.id === focusId)) return;
+    listRef.current?.querySelector<HTMLElement>(`[data-testid="workspace-link"][data-workspace-id="${CSS.escape(focusId)}"]`)?.focus();
+    setFocusId(null);
+  }, [focusId, list.data]);
+
+  const count = list.data?.length ?? 0;
   return (
-    <>
-      <header className="topbar">
-        <span className="brand">Tether</span>
-        <Link href="/agents" className="btn" data-testid="agents-link">
-          Agents
-        </Link>
-        {me.data?.role === 'admin' && <Link href="/admin" className="btn" data-testid="admin-link">Admin</Link>}
-        <span className="spacer" />
-        {me.data && (
-          <span className="muted" data-testid="user-name">
-            {me.data.name}
-          </span>
-        )}
-        <button className="btn" data-testid="sign-out" onClick={onSignOut} disabled={signingOut}>
-          Sign out
+    <PageFrame className="home" testId="home">
+      <div className="page-head">
+        <h1>Workspaces</h1>
+        <button ref={newButton} className="btn btn-primary" data-testid="new-workspace" aria-haspopup="dialog" onClick={() => setCreating(true)}>
+          New workspace
         </button>
-      </header>
-      <main className="home">
-        <h2>Workspaces</h2>
-        <CreateWorkspaceForm />
-        {list.isPending && <p className="muted">Loading workspaces…</p>}
-        {list.isError && <p className="field-error">Could not load workspaces: {errorMessage(list.error)}</p>}
-        {list.data && list.data.length === 0 && (
-          <p className="empty">No workspaces yet. Create one above to get a terminal.</p>
-        )}
-        {list.data && list.data.length > 0 && (
-          <ul className="workspace-list">
-            {list.data.map((ws) => (
-              <li key={ws.id} className="workspace-row">
-                <Link href={`/w/${encodeURIComponent(ws.id)}`} data-testid="workspace-link" data-workspace-id={ws.id}>
-                  <span>{ws.name}</span>
-                  <span className="root">
-                    {ws.kind === 'cloud' ? (
-                      <>
-                        <span className="kind-tag" data-testid="workspace-kind">
-                          cloud
-                        </span>
-                        {ws.workerId ?? 'no worker'}
-                      </>
-                    ) : (
-                      <>
-                        {ws.kind === 'ssh' && `${hostName(ws.hostId)}:`}
-                        {ws.root}
-                      </>
-                    )}
-                  </span>
-                </Link>
-                <RemoveWorkspaceButton id={ws.id} name={ws.name} kind={ws.kind} />
-              </li>
-            ))}
-          </ul>
-        )}
-        <section className="shares-section" aria-labelledby="shares-heading" data-testid="home-shares">
-          <h2 id="shares-heading">Share links</h2>
-          <SharesList />
-        </section>
-        <SshHosts />
-        {me.data?.role === 'admin' && <CloudPool />}
-        <ApiTokens />
-      </main>
-    </>
+      </div>
+      {creating && (
+        <ModalDialog className="create-dialog" title="New workspace" onClose={closeDialog} data-testid="create-dialog">
+          <CreateWorkspaceForm
+            onCancel={closeDialog}
+            onCreated={(ws) => {
+              setCreating(false);
+              setFocusId(ws.id);
+            }}
+          />
+        </ModalDialog>
+      )}
+      {list.isPending && <p className="muted">Loading workspaces…</p>}
+      {list.isError && !list.data && <p className="field-error">Could not load workspaces: {errorMessage(list.error)}</p>}
+      {list.data && count === 0 && (
+        <div className="empty" data-testid="workspaces-empty">
+          <p>No workspaces yet.</p>
+          <p>
+            A workspace is a folder with its terminals and files — on this machine, on an SSH host (add one under Hosts) or on a
+            cloud worker. Choose <strong>New workspace</strong> to make one; it opens with a terminal.
+          </p>
+        </div>
+      )}
+      {list.data && count > 0 && (
+        <ul className="workspace-cards" ref={listRef} aria-label="Your workspaces">
+          {list.data.map((ws) => (
+            <WorkspaceCard key={ws.id} ws={ws} now={now} />
+          ))}
+        </ul>
+      )}
+    </PageFrame>
   );
 }

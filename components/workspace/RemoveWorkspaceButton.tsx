@@ -10,7 +10,7 @@ export function RemoveWorkspaceButton({ id, name, kind }: { id: string; name: st
   const [error, setError] = useState<string | null>(null);
   const remove = useMutation(
     trpc.workspaces.remove.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.workspaces.list.queryKey() }),
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.workspaces.pathKey() }), // list and overview
       onError: (err) => setError(errorMessage(err)),
     }),
   );
@@ -23,6 +23,7 @@ export function RemoveWorkspaceButton({ id, name, kind }: { id: string; name: st
       <button
         className="btn btn-danger"
         data-testid="workspace-remove"
+        aria-label={`Remove ${name}`}
         disabled={remove.isPending}
         onClick={() => {
           setError(null);

@@ -19,7 +19,8 @@ type TestFailure = Extract<TestResult, { ok: false }>;
 
 const ALIASES_ID = 'ssh-host-aliases';
 
-export function SshHosts() {
+/** `page`: the section is its page (/hosts): its title is the page's h1. */
+export function SshHosts({ page = false }: { page?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   // Polled so each host's connection state stays current.
@@ -28,7 +29,7 @@ export function SshHosts() {
 
   return (
     <section className="ssh-hosts" aria-labelledby="ssh-hosts-heading" data-testid="ssh-hosts">
-      <h2 id="ssh-hosts-heading">SSH hosts</h2>
+      {page ? <h1 id="ssh-hosts-heading">SSH hosts</h1> : <h2 id="ssh-hosts-heading">SSH hosts</h2>}
       <p className="muted">Workspaces can run on other machines: this server connects to them over SSH.</p>
       {list.isError && <p className="field-error">Could not load hosts: {errorMessage(list.error)}</p>}
       {list.data && list.data.length > 0 && (
@@ -38,12 +39,12 @@ export function SshHosts() {
           ))}
         </ul>
       )}
-      <AddHostForm onAdded={refresh} />
+      <AddHostForm onAdded={refresh} page={page} />
     </section>
   );
 }
 
-function AddHostForm({ onAdded }: { onAdded(): Promise<void> }) {
+function AddHostForm({ onAdded, page }: { onAdded(): Promise<void>; page: boolean }) {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.queryOptions());
   const aliases = useQuery(trpc.hosts.aliases.queryOptions());
@@ -83,7 +84,7 @@ function AddHostForm({ onAdded }: { onAdded(): Promise<void> }) {
 
   return (
     <form className="ssh-add" onSubmit={submit} noValidate aria-labelledby="ssh-add-heading">
-      <h3 id="ssh-add-heading">Add a host</h3>
+      {page ? <h2 id="ssh-add-heading">Add a host</h2> : <h3 id="ssh-add-heading">Add a host</h3>}
       <div className="field-row">
         <label className="field">
           <span>Host</span>

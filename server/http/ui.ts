@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import type { RouteHandler } from './router';
 
 /** Pages that need a signed-in user; the gateway redirects to /login before Next renders them. */
-const PROTECTED_PAGE = /^\/(?:$|w\/|agents$|account$)/;
+const PROTECTED_PAGE = /^\/(?:$|w\/|agents$|account$|hosts$|tokens$|shares$|cloud$|settings$)/;
 
 export interface UiHandler {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;

@@ -20,6 +20,7 @@ import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { AgentsService } from '../agents/agents-service';
+import type { WorkspaceActivity } from '../agents/workspace-activity';
 import type { ScreenMirrors } from '../agents/screen-mirror';
 import type { MetricsSnapshot } from '../observability/metrics';
 import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } from '../sharing/share-service';
@@ -45,6 +46,8 @@ export interface TrpcServices {
   accounts: AccountService;
   shares: ShareService;
   agents: AgentsService;
+  /** Per workspace: running terminals, agents waiting, last activity (the home page). */
+  activity: WorkspaceActivity;
   mirrors: ScreenMirrors;
   /** Metrics: every call's duration and error code. */
   metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void; limitHit(limit: string): void; snapshot(): MetricsSnapshot };

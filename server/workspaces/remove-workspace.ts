@@ -15,6 +15,8 @@ export interface RemovalDeps {
   runtimes: RuntimeRegistry;
   workspaces: WorkspaceService;
   placements: Placements;
+  /** What the home page shows as "last activity". */
+  activity: { forget(workspaceId: string): void };
 }
 
 export async function removeWorkspace(deps: RemovalDeps, userId: string, ws: Workspace): Promise<{ terminalsEnded: number; filesDeleted: boolean }> {
@@ -22,6 +24,7 @@ export async function removeWorkspace(deps: RemovalDeps, userId: string, ws: Wor
   const ended = await deps.sessions.forgetWorkspace(userId, ws.id);
   await deps.runtimes.drop(ws.id);
   deps.workspaces.remove(userId, ws.id);
+  deps.activity.forget(ws.id);
   await deps.placements.release(ws);
   return { terminalsEnded: ended, filesDeleted: deps.placements.of(ws.kind).removalDeletesFiles };
 }

@@ -47,7 +47,11 @@ export const fsRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      guarded(input.path, () => ctx.files.write(runtimeFor(ctx, input.workspaceId), input.path, input.content, input.expectedVersion, input.force)),
+      guarded(input.path, async () => {
+        const saved = await ctx.files.write(runtimeFor(ctx, input.workspaceId), input.path, input.content, input.expectedVersion, input.force);
+        ctx.activity.touch(input.workspaceId); // the home page's "last activity"
+        return saved;
+      }),
     ),
 
   create: sharedProcedure

@@ -8,6 +8,26 @@ import { authedProcedure, router, sharedProcedure, sharedWorkspace } from '../in
 export const workspacesRouter = router({
   list: authedProcedure.query(({ ctx }) => ctx.workspaces.list(ctx.user.id)),
 
+  /**
+   * The home page's list: the caller's workspaces with where each runs (the SSH host's pool state,
+   * the cloud worker's state — as the gateway knows them, nothing is probed), how many terminals
+   * run there, how many wait for input, and the last activity (server/agents/workspace-activity.ts).
+   */
+  overview: authedProcedure.query(async ({ ctx }) => {
+    const list = ctx.workspaces.list(ctx.user.id);
+    const activity = await ctx.activity.summarize(ctx.user.id, list.map((ws) => ws.id));
+    return list.map((ws) => {
+      const { host, pool, worker } = ctx.placements.of(ws.kind).status(ws, ctx.user.id);
+      return {
+        ...ws,
+        host,
+        pool,
+        ...(worker !== undefined ? { worker } : {}),
+        ...activity.get(ws.id)!,
+      };
+    });
+  }),
+
   /** One workspace; a guest of a workspace share gets it without where it lives. */
   get: sharedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => {
     const ws = sharedWorkspace(ctx, input.id);

@@ -14,6 +14,8 @@ import { openDatabase } from '../server/db/database';
 import { expect, login, openNewWorkspace, test, useGateway, workspaceRoot } from './fixtures';
 
 const gateway = useGateway();
+// Each test opens a workspace (a shell start, ~20 s on a loaded machine) before its own steps.
+test.describe.configure({ timeout: 120_000 });
 const MB = 1024 * 1024;
 
 const item = (page: Page, p: string) => page.locator(`[data-testid="tree-item"][data-path="${p}"]`);
@@ -53,7 +55,6 @@ async function dropFiles(page: Page, target: Locator, files: { name: string; tex
 }
 
 test('files dropped on a folder row or empty space upload there, several at once; a name that exists asks first', async ({ page }) => {
-  test.setTimeout(120_000);
   const root = await openWorkspace(page, 'e2e-drop');
   mkdirSync(path.join(root, 'inbox'));
   await expect(item(page, 'inbox')).toHaveAttribute('data-type', 'dir');
@@ -97,7 +98,6 @@ test('files dropped on a folder row or empty space upload there, several at once
 });
 
 test('a large upload shows its progress (bytes and percent) in the files panel', async ({ page }) => {
-  test.setTimeout(120_000);
   const root = await openWorkspace(page, 'e2e-progress');
   // Slow the page's uploads to ~6 MB/s so progress is seen on any machine, not only a slow one.
   const cdp = await page.context().newCDPSession(page);

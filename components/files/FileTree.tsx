@@ -166,7 +166,11 @@ export function FileTree({ workspaceId, bus, activePath, notify, readOnly = fals
     async remove(entry) {
       const what = entry.type === 'dir' ? `the folder ${displayName(entry.path)} and everything in it` : displayName(entry.path);
       const yes = await ask({ title: `Delete ${displayName(entry.name)}?`, body: `This deletes ${what}. It cannot be undone.`, action: 'Delete', danger: true });
-      if (!yes) return;
+      if (!yes) {
+        // From the context menu the focus had nowhere to go back to: the tree takes it.
+        if (document.activeElement === document.body) focusTree();
+        return;
+      }
       try {
         await client.fs.delete.mutate({ workspaceId, path: entry.path });
         const rowsNow = visibleRows(stateRef.current).flatMap((r) => (r.kind === 'entry' ? [r.entry.path] : []));

@@ -109,34 +109,36 @@ test('the tree context menu creates, renames, uploads, downloads and deletes', a
   const menu = page.getByTestId('tree-context-menu');
   const item = (p: string) => page.locator(`[data-testid="tree-item"][data-path="${p}"]`);
 
-  // New folder at the root, then a new file inside it (which opens in the editor).
+  // New folder at the root, then a new file inside it (which opens in the editor). Names are typed
+  // inline in the tree.
+  const name = page.getByTestId('tree-name-input');
   await tree.click({ button: 'right', position: { x: 100, y: 200 } });
   await menu.getByTestId('menu-new-folder').click();
-  await menu.getByTestId('tree-name-input').fill('docs');
-  await menu.getByTestId('tree-name-submit').click();
+  await name.fill('docs');
+  await name.press('Enter');
   await expect(item('docs')).toHaveAttribute('data-type', 'dir');
 
   await item('docs').click({ button: 'right' });
   await menu.getByTestId('menu-new-file').click();
-  await menu.getByTestId('tree-name-input').fill('a.md');
-  await menu.getByTestId('tree-name-submit').click();
+  await name.fill('a.md');
+  await name.press('Enter');
   await expect(item('docs/a.md')).toHaveCount(1);
   await expect(page.locator('[data-testid="editor-tab"][data-path="docs/a.md"]')).toHaveCount(1);
 
-  // A name that exists is refused with the server's message, and the menu stays open.
+  // A name that exists is refused with the server's message, and the field stays.
   await item('docs').click({ button: 'right' });
   await menu.getByTestId('menu-new-file').click();
-  await menu.getByTestId('tree-name-input').fill('a.md');
-  await menu.getByTestId('tree-name-submit').click();
-  await expect(menu.getByRole('alert')).toBeVisible();
+  await name.fill('a.md');
+  await name.press('Enter');
+  await expect(page.getByTestId('tree-name-error')).toBeVisible();
   await page.keyboard.press('Escape');
-  await expect(menu).toHaveCount(0);
+  await expect(name).toHaveCount(0);
 
   // Rename: the open tab follows the file.
   await item('docs/a.md').click({ button: 'right' });
   await menu.getByTestId('menu-rename').click();
-  await menu.getByTestId('tree-name-input').fill('b.md');
-  await menu.getByTestId('tree-name-submit').click();
+  await name.fill('b.md');
+  await name.press('Enter');
   await expect(item('docs/b.md')).toHaveCount(1);
   await expect(item('docs/a.md')).toHaveCount(0);
   await expect(page.locator('[data-testid="editor-tab"][data-path="docs/b.md"]')).toHaveCount(1);
@@ -154,10 +156,10 @@ test('the tree context menu creates, renames, uploads, downloads and deletes', a
   expect(download.suggestedFilename()).toBe('up.bin');
   expect([...readFileSync((await download.path())!)]).toEqual([0, 1, 2, 255]);
 
-  // Delete the folder (confirmed): gone from the tree and from disk.
-  page.once('dialog', (d) => void d.accept());
+  // Delete the folder (confirmed in the dialog): gone from the tree and from disk.
   await item('docs').click({ button: 'right' });
   await menu.getByTestId('menu-delete').click();
+  await page.getByTestId('file-confirm-dialog').getByTestId('file-confirm').click();
   await expect(item('docs')).toHaveCount(0);
   await expect(item('docs/b.md')).toHaveCount(0);
   await expect(page.getByTestId('editor-deleted')).toBeVisible();

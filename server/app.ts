@@ -170,7 +170,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const dbh: DatabaseHandle = openDatabase(path.join(dataDir, 'tether.db'));
   const users = new UserService(dbh.db);
   const tokens = new TokenService(dbh.db, users);
-  const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'));
+  const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
   const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, (jti) => gateway.closeSession(jti));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));

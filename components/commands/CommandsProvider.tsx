@@ -15,6 +15,8 @@ import { CommandPalette } from './CommandPalette';
 import { CommandsContext, useRegisterCommands } from './commands-context';
 
 const TAB_MODE_KEY = { key: 'ctrl+m', mac: 'ctrl+shift+m' };
+/** The element whose focus makes `fileTree` commands' keys live (the tree, not a field in it). */
+const FILE_TREE_KEYS = '[data-key-scope="file-tree"]';
 
 export function CommandsProvider({ registry, children }: { registry: CommandRegistry; children: ReactNode }) {
   const [paletteOpen, setPaletteOpen] = useState(false);
@@ -54,7 +56,8 @@ export function CommandsProvider({ registry, children }: { registry: CommandRegi
       if (e.defaultPrevented || e.isComposing) return;
       const target = e.target instanceof Element ? e.target : null;
       if (target?.closest('[role="dialog"]')) return;
-      const cmd = registry.commandForKey(e, { mac: browserIsMac(), inTerminal: target?.closest('.xterm') != null });
+      const inFileTree = target?.matches(FILE_TREE_KEYS) ?? false;
+      const cmd = registry.commandForKey(e, { mac: browserIsMac(), inTerminal: target?.closest('.xterm') != null, inFileTree });
       if (!cmd) return;
       e.preventDefault();
       registry.run(cmd.id);

@@ -1,6 +1,6 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import { workspaceNameProblem } from '@/lib/client/workspace-name';
 import { HostFolderField, WorkerSizeField, type WorkerSize } from './WorkspaceFields';
@@ -14,9 +14,14 @@ export function CreateWorkspaceForm({ onCreated, onCancel }: { onCreated?(ws: { 
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const me = useQuery(trpc.me.queryOptions());
+  const isAdmin = me.data?.role === 'admin';
+  const folderErrorId = useId();
   const [name, setName] = useState('');
   const [touched, setTouched] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
+  /** The server's refusal of the existing folder of a local workspace, shown under that field. */
+  const [folderError, setFolderError] = useState<string | null>(null);
   /** '' = this machine, 'cloud' = a cloud worker, otherwise the id of an SSH host. */
   const [runsOn, setRunsOn] = useState('');
   const [root, setRoot] = useState('');
@@ -34,6 +39,10 @@ export function CreateWorkspaceForm({ onCreated, onCancel }: { onCreated?(ws: { 
         onCreated?.(ws);
       },
       onError: (err, vars) => {
+        if (vars.root !== undefined && vars.hostId === undefined && vars.cloud === undefined && trpcErrorCode(err) !== 'CONFLICT') {
+          setFolderError(errorMessage(err));
+          return;
+        }
         setServerError(
           trpcErrorCode(err) === 'CONFLICT' && vars.hostId === undefined
             ? `A workspace named “${vars.name}” already exists.`
@@ -49,12 +58,15 @@ export function CreateWorkspaceForm({ onCreated, onCancel }: { onCreated?(ws: { 
   const cloud = runsOn === CLOUD;
   // A host that was removed meanwhile falls back to this machine.
   const host = cloud ? null : (hostList.find((h) => h.id === runsOn) ?? null);
+  /** Admins may open an existing folder of this machine as a local workspace. */
+  const localFolder = !cloud && !host && isAdmin;
   const startingWorker = create.isPending && create.variables?.cloud !== undefined;
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setTouched(true);
     setServerError(null);
+    setFolderError(null);
     if (problem) {
       setServerError(problem);
       return;
@@ -63,10 +75,13 @@ export function CreateWorkspaceForm({ onCreated, onCancel }: { onCreated?(ws: { 
     const source = clone.trim();
     if (cloud) create.mutate({ name: trimmed, cloud: { size, ...(source ? { clone: source } : {}) } });
     else if (host) create.mutate({ name: trimmed, hostId: host.id, ...(folder ? { root: folder } : {}) });
-    else create.mutate({ name: trimmed });
+    else create.mutate({ name: trimmed, ...(localFolder && folder ? { root: folder } : {}) });
   }
 
-  const clearError = () => setServerError(null);
+  const clearError = () => {
+    setServerError(null);
+    setFolderError(null);
+  };
 
   return (
     <form className="create-form" onSubmit={submit} noValidate aria-busy={create.isPending}>
@@ -120,6 +135,32 @@ export function CreateWorkspaceForm({ onCreated, onCancel }: { onCreated?(ws: { 
                 clearError();
               }}
             />
+          )}
+          {localFolder && (
+            <label className="field">
+              <span>Existing folder on this machine</span>
+              <input
+                className="input"
+                data-testid="create-workspace-local-root"
+                placeholder="/absolute/path (optional)"
+                autoCapitalize="none"
+                autoCorrect="off"
+                spellCheck={false}
+                maxLength={4096}
+                value={root}
+                aria-invalid={folderError !== null}
+                aria-describedby={folderError ? folderErrorId : undefined}
+                onChange={(e) => {
+                  setRoot(e.target.value);
+                  clearError();
+                }}
+              />
+              {folderError && (
+                <span className="field-error" id={folderErrorId} role="alert" data-testid="create-workspace-local-root-error">
+                  {folderError}
+                </span>
+              )}
+            </label>
           )}
           {cloud && (
             <>

@@ -53,6 +53,23 @@ describe('CommandRegistry', () => {
     expect(r.skipsShell(key('Escape', 'Escape'), false)).toBe(false);
   });
 
+  it('file tree keys (F2, Delete) work only on the focused tree: the editor, fields and terminals keep them', () => {
+    const r = new CommandRegistry();
+    const ran: string[] = [];
+    r.register({ id: 'rename', title: 'rename', scope: 'fileTree', keybindings: [{ key: 'f2' }], run: () => ran.push('rename') });
+    r.register({ id: 'delete', title: 'delete', scope: 'fileTree', keybindings: [{ key: 'delete' }, { key: 'shift+delete' }, { key: 'ctrl+backspace', mac: 'cmd+backspace' }], run: () => ran.push('delete') });
+    const tree = { mac: false, inTerminal: false, inFileTree: true };
+    expect(r.commandForKey(key('F2', 'F2'), tree)?.id).toBe('rename');
+    expect(r.commandForKey(key('Delete', 'Delete'), tree)?.id).toBe('delete');
+    expect(r.commandForKey(key('Delete', 'Delete', { shiftKey: true }), tree)?.id).toBe('delete');
+    expect(r.commandForKey(key('Backspace', 'Backspace', { metaKey: true }), { ...tree, mac: true })?.id).toBe('delete');
+    expect(r.commandForKey(key('F2', 'F2'), LINUX)).toBeNull();
+    expect(r.commandForKey(key('Delete', 'Delete'), LINUX)).toBeNull();
+    expect(r.commandForKey(key('Delete', 'Delete'), LINUX_TERM)).toBeNull();
+    expect(r.skipsShell(key('Delete', 'Delete'), false)).toBe(false);
+    expect(r.skipsShell(key('F2', 'F2'), false)).toBe(false);
+  });
+
   it('runs enabled commands only, and still claims the key of a disabled one', () => {
     const r = new CommandRegistry();
     const run = vi.fn();

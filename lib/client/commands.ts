@@ -16,9 +16,11 @@ import { chordFor, matchesChord, type KeyFields, type Keybinding } from './keybi
  * - `global`: everywhere, a focused terminal included (the key never reaches the program);
  * - `outsideTerminal`: everywhere but a focused terminal, which keeps the key (Ctrl-S is XOFF there);
  * - `terminal`: the key belongs to the focused terminal itself (find); it is listed for the palette,
- *   which runs the command on the active terminal, but this registry never dispatches the key.
+ *   which runs the command on the active terminal, but this registry never dispatches the key;
+ * - `fileTree`: only while the file tree itself has the focus (F2, Delete): the editor, terminals
+ *   and text fields keep the key.
  */
-export type CommandScope = 'global' | 'outsideTerminal' | 'terminal';
+export type CommandScope = 'global' | 'outsideTerminal' | 'terminal' | 'fileTree';
 
 export interface Command {
   /** Unique while registered, e.g. "terminal.new". */
@@ -38,6 +40,8 @@ export interface KeyContext {
   mac: boolean;
   /** The key was pressed in a terminal (its xterm has the focus). */
   inTerminal: boolean;
+  /** The key was pressed on the file tree itself (not in a field inside it). */
+  inFileTree?: boolean;
 }
 
 type Events = { change: [] };
@@ -90,6 +94,7 @@ export class CommandRegistry {
     for (const cmd of this.commands.values()) {
       const scope = cmd.scope ?? 'outsideTerminal';
       if (scope === 'terminal' || (scope === 'outsideTerminal' && ctx.inTerminal)) continue;
+      if (scope === 'fileTree' && (!ctx.inFileTree || ctx.inTerminal)) continue;
       if ((cmd.keybindings ?? []).some((kb) => matchesChord(chordFor(kb, ctx.mac), e))) return cmd;
     }
     return null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_TREE, navigate, removedDirs, staleDirs, treeReducer, visibleRows, type TreeEntry, type TreeState } from './file-tree-state';
+import { creationRowAt, EMPTY_TREE, folderFor, navigate, removedDirs, rootIsEmpty, staleDirs, treeReducer, visibleRows, type TreeEntry, type TreeState } from './file-tree-state';
 
 const dir = (path: string): TreeEntry => ({ name: path.split('/').pop()!, path, type: 'dir', size: 0, mtime: 0 });
 const file = (path: string): TreeEntry => ({ name: path.split('/').pop()!, path, type: 'file', size: 1, mtime: 0 });
@@ -62,5 +62,26 @@ describe('file tree state', () => {
     const collapsed = visibleRows(treeReducer(tree(), { type: 'collapse', dir: 'src' }));
     expect(navigate(collapsed, 'src', 'ArrowRight')).toEqual({ type: 'expand', dir: 'src' });
     expect(navigate(collapsed, 'src', 'Enter')).toEqual({ type: 'expand', dir: 'src' });
+  });
+
+  it('knows an empty workspace only once its root is listed', () => {
+    expect(rootIsEmpty(EMPTY_TREE)).toBe(false);
+    expect(rootIsEmpty(treeReducer(EMPTY_TREE, { type: 'loaded', dir: '', entries: [] }))).toBe(true);
+    expect(rootIsEmpty(treeReducer(EMPTY_TREE, { type: 'failed', dir: '', message: 'x' }))).toBe(false);
+    expect(rootIsEmpty(tree())).toBe(false);
+  });
+
+  it('puts the inline new-entry row first among the folder children, one level deeper', () => {
+    const rows = visibleRows(tree());
+    expect(creationRowAt(rows, '')).toEqual({ index: 0, depth: 0 });
+    expect(creationRowAt(rows, 'src')).toEqual({ index: 1, depth: 1 });
+    expect(creationRowAt(rows, 'gone')).toEqual({ index: 0, depth: 0 });
+  });
+
+  it('creates in the selected folder, beside a selected file, or at the root', () => {
+    expect(folderFor(dir('src'))).toBe('src');
+    expect(folderFor(file('src/x.ts'))).toBe('src');
+    expect(folderFor(file('a.txt'))).toBe('');
+    expect(folderFor(null)).toBe('');
   });
 });

@@ -169,3 +169,26 @@ export function navigate(rows: readonly TreeRow[], selected: string | null, key:
       return null;
   }
 }
+
+/** The root is listed and holds nothing (the tree shows its empty-workspace hint). */
+export function rootIsEmpty(state: TreeState): boolean {
+  const root = state.dirs.get('');
+  return root?.status === 'loaded' && root.entries.length === 0;
+}
+
+/**
+ * Where the inline "new file / new folder" row goes among `rows`: first among the children of
+ * `dir`, right under its row (the top of the tree for the root, or when `dir` is not shown).
+ */
+export function creationRowAt(rows: readonly TreeRow[], dir: string): { index: number; depth: number } {
+  if (dir === '') return { index: 0, depth: 0 };
+  const i = rows.findIndex((r) => r.kind === 'entry' && r.entry.path === dir);
+  if (i < 0) return { index: 0, depth: 0 };
+  return { index: i + 1, depth: rows[i]!.depth + 1 };
+}
+
+/** The folder new files go to for a selected entry: the folder itself, a file's folder, else the root. */
+export function folderFor(entry: Pick<TreeEntry, 'path' | 'type'> | null): string {
+  if (!entry) return '';
+  return entry.type === 'dir' ? entry.path : parentDir(entry.path);
+}

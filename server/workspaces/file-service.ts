@@ -7,9 +7,11 @@ import { createHash } from 'node:crypto';
 import { fsError, type FsStat, type RuntimeFs } from '../runtimes/runtime';
 import { normalizeRelative } from '../runtimes/path-jail';
 import { TetherError } from '../errors';
+import { MAX_UPLOAD_BYTES } from '../../lib/shared/file-limits';
+
+export { MAX_UPLOAD_BYTES };
 
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
-export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 export const LIST_DEFAULT_LIMIT = 1000;
 export const LIST_MAX_LIMIT = 5000;
 const BINARY_SNIFF_BYTES = 8192;

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
@@ -48,6 +48,8 @@ export class WorkspaceService {
     private readonly db: Db,
     /** Where default workspace directories are created (DATA_DIR/workspaces). */
     private readonly baseDir: string,
+    /** The gateway's DATA_DIR: never a workspace folder, nor inside one, nor inside it. */
+    private readonly dataDir: string = path.dirname(baseDir),
   ) {}
 
   list(userId: string): Workspace[] {
@@ -80,17 +82,32 @@ export class WorkspaceService {
   /**
    * The folder of a new local workspace: without `root`, `<baseDir>/<userId>/<name>` (created);
    * a `root` (an existing absolute directory) is for admins only — the caller checks the role.
+   * The folder is recorded by its real path (symlinks resolved), and it may not be DATA_DIR, lie
+   * inside it (the database, secrets, every user's workspaces) or contain it (so not `/` either):
+   * a workspace's terminals and file tree would reach the gateway's own data.
    */
   async localFolder(userId: string, name: string, root?: string): Promise<string> {
-    if (root !== undefined) {
-      if (!path.isAbsolute(root) || root.includes('\0')) throw new WorkspaceError('bad_request', 'the workspace path must be absolute');
-      const s = await stat(root).catch(() => null);
-      if (!s?.isDirectory()) throw new WorkspaceError('bad_request', `${root} is not an existing directory`);
-      return path.resolve(root);
-    }
+    if (root !== undefined) return this.existingFolder(root);
     const dir = path.resolve(this.baseDir, userId, name);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     return dir;
+  }
+
+  private async existingFolder(root: string): Promise<string> {
+    if (root.includes('\0') || !path.isAbsolute(root)) {
+      throw new WorkspaceError('bad_request', 'The folder must be an absolute path, like /home/me/project');
+    }
+    const real = await realpath(root).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EACCES') throw new TetherError('forbidden', `The gateway may not read ${root}`);
+      throw new WorkspaceError('bad_request', `There is no folder at ${root}`);
+    });
+    const s = await stat(real);
+    if (!s.isDirectory()) throw new WorkspaceError('bad_request', `${root} is a file, not a folder`);
+    const data = await realpath(this.dataDir).catch(() => path.resolve(this.dataDir));
+    if (isSameOrBelow(real, data) || isSameOrBelow(data, real)) {
+      throw new TetherError('forbidden', `${root} holds or lies inside the gateway's own data folder; choose a folder outside it`);
+    }
+    return real;
   }
 
   /** Validate a name for a new workspace of `userId` (call before preparing its folder). */
@@ -135,4 +152,10 @@ export class WorkspaceService {
   countOnHost(hostId: string): number {
     return this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.hostId, hostId)).all().length;
   }
+}
+
+/** `p` is `dir` or somewhere below it (both absolute and normalized). */
+function isSameOrBelow(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

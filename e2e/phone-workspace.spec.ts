@@ -71,7 +71,10 @@ test('the workspace page on a phone: composer, Tab completion, sticky Ctrl and A
   await page.getByTestId('key-tab').tap();
   await expect(input).toHaveValue('');
   await expect.poll(async () => (await lines(page, session)).some((l) => /echo $/.test(l) || /echo\s*$/.test(l))).toBe(true);
-  await run(page, 'done-$((40+2))');
+  // Enter in the composer (a keyboard's, or the IME's send key) sends the line.
+  await input.fill('done-$((40+2))');
+  await input.press('Enter');
+  await expect(input).toHaveValue('');
   await expect.poll(async () => (await lines(page, session)).includes('done-42')).toBe(true);
 
   // Sticky Ctrl, then a letter typed in the composer: ^C interrupts `sleep 100`.

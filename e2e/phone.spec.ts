@@ -12,6 +12,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { expect, openNewWorkspace, test, useGateway } from './fixtures';
+import { swipe } from './touch';
 
 const gateway = useGateway();
 
@@ -36,28 +37,6 @@ async function screenBox(xterm: Locator): Promise<{ x: number; y: number; width:
   expect(box).not.toBeNull();
   const rows = await xterm.locator('.xterm-rows > div').count();
   return { ...box!, row: box!.height / rows };
-}
-
-/**
- * One finger from (x, fromY) to (x, toY) in `steps` moves `stepMs` apart, resting `restMs` before
- * it lifts (a rest of more than 100 ms means no fling). The events carry those times as their
- * timestamps: CDP round trips on a slow machine take far longer than a finger's 16 ms, and the
- * fling's speed is measured from the events' own times.
- */
-async function swipe(page: Page, x: number, fromY: number, toY: number, opts: { steps: number; stepMs: number; restMs: number }): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  const t0 = Date.now() / 1000;
-  try {
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: fromY }], timestamp: t0 });
-    for (let i = 1; i <= opts.steps; i++) {
-      const y = fromY + ((toY - fromY) * i) / opts.steps;
-      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y }], timestamp: t0 + (i * opts.stepMs) / 1000 });
-    }
-    const end = t0 + (opts.steps * opts.stepMs + opts.restMs) / 1000;
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [], timestamp: end });
-  } finally {
-    await cdp.detach();
-  }
 }
 
 /** A slow drag over `travel` px, down (positive) or up; returns the rows it should move by. */

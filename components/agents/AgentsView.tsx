@@ -8,12 +8,12 @@
  */
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { PhoneTerminal } from '@/components/mobile/PhoneTerminal';
 import { AppHeader } from '@/components/nav/AppHeader';
 import { ConnectionIndicator } from '@/components/workspace/ConnectionIndicator';
 import { createBrowserGatewaySocket } from '@/lib/client/browser-gateway';
-import { AgentNotifier, agentLabel, agentUrl, type AgentNotification } from '@/lib/client/notifications';
+import { AgentNotifier, agentLabel, agentUrl, showsToast, type AgentNotification } from '@/lib/client/notifications';
 import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import type { AgentRow } from '@/server/agents/agents-service';
@@ -102,9 +102,19 @@ export function AgentsView() {
   useServiceWorker(openUrl);
 
   const notifier = useRef<AgentNotifier>(null);
+  // Read when a notice arrives: the terminal on the screen gets no toast over its own question.
+  const openIdRef = useRef(openId);
+  useLayoutEffect(() => {
+    openIdRef.current = openId;
+  }, [openId]);
+  // Opening a terminal answers its toast.
+  useEffect(() => {
+    for (const t of toasts) if (t.sessionId === openId) dismiss(t.key);
+  }, [openId, toasts, dismiss]);
   const onNotice = useCallback(
     (n: AgentNotification) => {
-      pushToast(n);
+      const view = { openSessionId: openIdRef.current, visible: document.visibilityState === 'visible', focused: document.hasFocus() };
+      if (showsToast(n, view)) pushToast(n);
       void showSystemNotification(n, openUrl);
     },
     [pushToast, openUrl],

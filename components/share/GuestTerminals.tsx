@@ -1,7 +1,9 @@
 'use client';
 /**
  * A share guest's terminals, letterboxed to the sessions' own size (the owner's size wins) and
- * read-only for `view` links. A terminal share shows its one terminal; a workspace share shows a
+ * read-only for `view` links. The owner's columns stay readable (11 px at least) and the frame
+ * scrolls sideways — on a phone a sideways swipe pans, a vertical one scrolls the scrollback —
+ * unless the guest presses "Fit to width", which shrinks them to fit. A terminal share shows its one terminal; a workspace share shows a
  * tab per running terminal of the workspace (the list is re-read every few seconds, so terminals
  * the owner opens appear and ones they close go), and a `drive` guest may open more with "+".
  * Guests never close or kill terminals from here.
@@ -72,6 +74,7 @@ export function GuestTerminals({ socket, kind, scope, workspaceId, sessionId, no
   const [tabs, setTabs] = useState<Tab[]>([]);
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const [focusToken, setFocusToken] = useState(0);
+  const [fit, setFit] = useState(false);
   const counter = useRef(0);
   /** Sessions any list has shown: a tab's session missing from a later list has ended. */
   const seen = useRef(new Set<string>());
@@ -174,6 +177,16 @@ export function GuestTerminals({ socket, kind, scope, workspaceId, sessionId, no
       )}
       <div className="guest-subbar">
         {active?.session && <PresenceBar sessionId={active.session} canKick={false} />}
+        <button
+          type="button"
+          className="guest-fit"
+          data-testid="guest-fit-width"
+          aria-pressed={fit}
+          title={fit ? 'Back to a readable size, scrolling sideways' : 'Shrink the terminal to fit the window'}
+          onClick={() => setFit((f) => !f)}
+        >
+          Fit to width
+        </button>
         {readOnly && (
           <span className="guest-readonly-hint" data-testid="guest-readonly-hint">
             View only — your keys are not sent
@@ -200,6 +213,7 @@ export function GuestTerminals({ socket, kind, scope, workspaceId, sessionId, no
               active={tab.key === activeKey}
               focusToken={tab.key === activeKey ? focusToken : 0}
               letterbox
+              letterboxFit={fit}
               readOnly={readOnly}
               {...(tab.size ? { initialSize: tab.size } : {})}
               onChannel={() => {}}

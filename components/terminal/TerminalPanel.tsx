@@ -17,6 +17,8 @@ import { browserTerminalNames, normalizeTerminalName } from '@/lib/client/termin
 import { tabLabel } from '@/lib/client/terminal-title';
 import { setActiveSessionSource } from '@/lib/client/test-hook';
 import { errorMessage, useTRPC, useTRPCClient } from '@/lib/client/trpc';
+import { useTerminalKeys } from '@/components/mobile/use-terminal-keys';
+import { usePhoneLayout, WorkspaceKeys } from '@/components/mobile/WorkspaceKeys';
 import { PresenceBar } from '@/components/share/PresenceBar';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { ModalDialog } from '@/components/workspace/ModalDialog';
@@ -346,6 +348,15 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
       if (activeKey) startRename(activeKey);
     },
   });
+  // On a phone: the composer and key bar drive the active tab.
+  const phone = usePhoneLayout();
+  const keys = useTerminalKeys(
+    {
+      write: (data) => (activeRef.current ? channels.current.get(activeRef.current)?.write(data) : undefined),
+      terminal: () => (activeRef.current ? (handles.current.get(activeRef.current) ?? null) : null),
+    },
+    notify,
+  );
   const closeShare = useCallback(() => {
     setSharing(null);
     requestAnimationFrame(() => shareButtonRef.current?.focus());
@@ -438,6 +449,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
               target={tab.target}
               active={tab.key === activeKey}
               focusToken={tab.key === activeKey ? focusToken : 0}
+              {...(phone ? { mapInput: keys.mapInput } : {})}
               onChannel={(ch: GatewayChannel | null) => {
                 if (ch) channels.current.set(tab.key, ch);
                 else channels.current.delete(tab.key);
@@ -497,6 +509,7 @@ export function TerminalPanel({ socket, workspaceId, notify, relist = 0 }: Props
           </div>
         ))}
       </div>
+      {phone && <WorkspaceKeys keys={keys} />}
     </section>
   );
 }

@@ -8,8 +8,9 @@
  *
  * Share guests use two options: `readOnly` (keys are never sent) and `letterbox` (the view follows
  * the session's size instead of fitting the panel: the terminal is drawn at the session's
- * cols × rows, centred, with the font scaled down — to 7 px at least — when it would not fit, and
- * scrolling beyond that).
+ * cols × rows, centred, with the font scaled down — to 11 px at least, so a phone can read it —
+ * when it would not fit, and the frame scrolling beyond that; `letterboxFit` scales it down to
+ * fit instead).
  *
  * The terminal's life, its channel and its key handler (which keys stay on the page: the app's
  * global shortcuts, lib/client/commands.ts) are use-terminal-session.ts; this keeps it focused
@@ -60,7 +61,7 @@ export function TerminalView(props: TerminalViewProps) {
     term.options.fontSize = fontSize;
     // The host keeps its size, so no ResizeObserver fires: fit to the new cell size here.
     if (fitRef.current) fitIfVisible(host, fitRef.current);
-  }, [fontSize, letterbox]);
+  }, [fontSize, letterbox, props.letterboxFit]);
 
   const closeFind = useCallback(() => {
     setFindOpen(false);

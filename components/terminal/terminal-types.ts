@@ -33,6 +33,11 @@ export interface TerminalViewProps {
   readOnly?: boolean;
   /** Follow the session's size rather than fitting the panel; never sends RESIZE. */
   letterbox?: boolean;
+  /**
+   * Letterboxed: shrink the font until the session fits the frame (down to 4 px) instead of
+   * keeping it readable (11 px at least) and scrolling sideways. Applied live.
+   */
+  letterboxFit?: boolean;
   /** The session's size if known (e.g. from terminals.list), for the OPEN of a letterboxed view. */
   initialSize?: { cols: number; rows: number };
   /** Font size in CSS pixels (default 13), applied live. A letterboxed view never goes above it. */

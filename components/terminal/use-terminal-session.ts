@@ -141,7 +141,7 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
     const relayout = () => {
       if (!frame) return;
       cancelAnimationFrame(frameId);
-      frameId = requestAnimationFrame(() => layoutLetterbox(frame, host, term, fontSize()));
+      frameId = requestAnimationFrame(() => layoutLetterbox(frame, host, term, fontSize(), callbacks.current.letterboxFit ? 'fit' : 'readable'));
     };
     relayoutRef.current = relayout;
     /** Letterbox: draw at the session's size (never the panel's). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyStickyCtrl, arrowBytes, ctrlCode, keyBytes, parseFontSize, PHONE_FONT } from './keybar';
+import { ALL_KEYS, applyStickyCtrl, applyStickyModifiers, arrowBytes, ctrlCode, KEY_DEFS, keyBytes, keyPressPlan, parseFontSize, PHONE_FONT } from './keybar';
 
 describe('keyBytes', () => {
   it('sends the plain keys', () => {
@@ -32,6 +32,89 @@ describe('keyBytes', () => {
   it('leaves non-arrow keys alone when Ctrl is armed', () => {
     expect(keyBytes('esc', { ctrl: true })).toBe('\x1b');
     expect(keyBytes('tab', { ctrl: true })).toBe('\t');
+  });
+});
+
+describe('keyBytes: Home, End, PgUp, PgDn, Alt and the extra keys', () => {
+  it('sends Home and End as CSI H / F, SS3 in application cursor mode', () => {
+    expect(keyBytes('home')).toBe('\x1b[H');
+    expect(keyBytes('end')).toBe('\x1b[F');
+    expect(keyBytes('home', { applicationCursor: true })).toBe('\x1bOH');
+    expect(keyBytes('end', { applicationCursor: true })).toBe('\x1bOF');
+  });
+
+  it('sends PgUp and PgDn as CSI 5~ / 6~ in either cursor mode', () => {
+    expect(keyBytes('pgup')).toBe('\x1b[5~');
+    expect(keyBytes('pgdn')).toBe('\x1b[6~');
+    expect(keyBytes('pgup', { applicationCursor: true })).toBe('\x1b[5~');
+  });
+
+  it('modifies cursor and page keys with xterm parameters: 3 Alt, 5 Ctrl, 7 both', () => {
+    expect(keyBytes('left', { alt: true })).toBe('\x1b[1;3D');
+    expect(keyBytes('home', { ctrl: true, applicationCursor: true })).toBe('\x1b[1;5H');
+    expect(keyBytes('up', { ctrl: true, alt: true })).toBe('\x1b[1;7A');
+    expect(keyBytes('pgdn', { ctrl: true })).toBe('\x1b[6;5~');
+    expect(keyBytes('pgup', { alt: true })).toBe('\x1b[5;3~');
+  });
+
+  it('prefixes ESC for Alt on the other keys', () => {
+    expect(keyBytes('esc', { alt: true })).toBe('\x1b\x1b');
+    expect(keyBytes('tab', { alt: true })).toBe('\x1b\t');
+    expect(keyBytes('ctrl-c', { alt: true })).toBe('\x1b\x03');
+  });
+
+  it('sends the character keys, with Ctrl and Alt as for typed characters', () => {
+    expect(keyBytes('pipe')).toBe('|');
+    expect(keyBytes('tilde')).toBe('~');
+    expect(keyBytes('dash')).toBe('-');
+    expect(keyBytes('slash', { ctrl: true })).toBe('\x1f');
+    expect(keyBytes('dash', { alt: true })).toBe('\x1b-');
+    expect(keyBytes('ctrl-z')).toBe('\x1a');
+    expect(keyBytes('ctrl-d')).toBe('\x04');
+  });
+
+  it('names every key with its visible text inside the accessible name', () => {
+    for (const k of ALL_KEYS) expect(KEY_DEFS[k].name).toContain(KEY_DEFS[k].text);
+  });
+});
+
+describe('applyStickyModifiers', () => {
+  it('does nothing with no modifier armed', () => {
+    expect(applyStickyModifiers('c', {})).toEqual({ data: 'c', consumed: false });
+  });
+
+  it('prefixes ESC for Alt, after the control code with both', () => {
+    expect(applyStickyModifiers('b', { alt: true })).toEqual({ data: '\x1bb', consumed: true });
+    expect(applyStickyModifiers('c', { ctrl: true, alt: true })).toEqual({ data: '\x1b\x03', consumed: true });
+    expect(applyStickyModifiers('bc', { alt: true })).toEqual({ data: '\x1bbc', consumed: true });
+  });
+
+  it('lets escape sequences through with the modifiers still armed', () => {
+    expect(applyStickyModifiers('\x1b[I', { alt: true })).toEqual({ data: '\x1b[I', consumed: false });
+  });
+});
+
+describe('keyPressPlan', () => {
+  it('sends the draft first, then the key, as two writes (Tab completes what was typed)', () => {
+    expect(keyPressPlan('ech', '\t')).toEqual([
+      { kind: 'type', data: 'ech' },
+      { kind: 'type', data: '\t' },
+    ]);
+  });
+
+  it('sends only the key when the composer is empty', () => {
+    expect(keyPressPlan('', '\x1b[A')).toEqual([{ kind: 'type', data: '\x1b[A' }]);
+  });
+
+  it('pastes a draft of several lines, so its newlines do not run it, then sends the key', () => {
+    expect(keyPressPlan('a\nb', '\r')).toEqual([
+      { kind: 'paste', data: 'a\nb' },
+      { kind: 'type', data: '\r' },
+    ]);
+  });
+
+  it('sends the draft alone for a key without bytes', () => {
+    expect(keyPressPlan('ls', '')).toEqual([{ kind: 'type', data: 'ls' }]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AgentNotifier, agentLabel, agentNotifications, agentUrl, exitText, type AgentLike } from './notifications';
+import { AgentNotifier, agentLabel, agentNotifications, agentUrl, exitText, showsToast, type AgentLike } from './notifications';
 
 function row(over: Partial<AgentLike> & { sessionId: string }): AgentLike {
   return { name: '', command: 'bash', title: '', status: 'working', since: 1000, exit: null, attention: null, lines: [], ...over };
@@ -97,5 +97,22 @@ describe('labels', () => {
     expect(exitText({ code: 0, signal: null })).toBe('code 0');
     expect(exitText({ code: null, signal: 'SIGTERM' })).toBe('signal SIGTERM');
     expect(agentUrl('a b')).toBe('/agents?s=a%20b');
+  });
+});
+
+describe('showsToast', () => {
+  const n = { sessionId: 's1' };
+  it('hides the toast of the terminal on the screen of a visible, focused page', () => {
+    expect(showsToast(n, { openSessionId: 's1', visible: true, focused: true })).toBe(false);
+  });
+
+  it('shows it for any other terminal, and on the list', () => {
+    expect(showsToast(n, { openSessionId: 's2', visible: true, focused: true })).toBe(true);
+    expect(showsToast(n, { openSessionId: null, visible: true, focused: true })).toBe(true);
+  });
+
+  it('shows it when the page is hidden or not focused', () => {
+    expect(showsToast(n, { openSessionId: 's1', visible: false, focused: true })).toBe(true);
+    expect(showsToast(n, { openSessionId: 's1', visible: true, focused: false })).toBe(true);
   });
 });

@@ -126,3 +126,22 @@ export class AgentNotifier {
     return out;
   }
 }
+
+/** What the person is looking at when a notification comes in. */
+export interface ViewState {
+  /** The session whose terminal is open full screen (`/agents?s=…`), or null for the list. */
+  openSessionId: string | null;
+  /** `document.visibilityState === 'visible'`. */
+  visible: boolean;
+  /** `document.hasFocus()`. */
+  focused: boolean;
+}
+
+/**
+ * Whether to show the in-app toast for `n`: not for the terminal the person is already looking at
+ * (open, and the page visible and focused) — the question is right there, and a toast would cover
+ * it. Every other terminal's toast shows; so does this one's when the page is in the background.
+ */
+export function showsToast(n: Pick<AgentNotification, 'sessionId'>, view: ViewState): boolean {
+  return !(view.openSessionId === n.sessionId && view.visible && view.focused);
+}

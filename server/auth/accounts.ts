@@ -8,8 +8,8 @@
  *   the row goes and the database cascades to tokens, hosts, keys and share records.
  */
 import type { Logger } from '../log';
-import type { RemovalDeps } from '../workspaces/remove-workspace';
-import { removeWorkspace } from '../workspaces/remove-workspace';
+import type { RemovalDeps } from '../operations/remove-workspace';
+import { removeWorkspace } from '../operations/remove-workspace';
 import type { UserService } from './users';
 
 export interface AccountDeps extends RemovalDeps {

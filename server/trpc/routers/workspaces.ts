@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createWorkspace } from '../../placements/create-workspace';
 import type { PlacementTarget } from '../../placements/placement';
-import { removeWorkspace } from '../../workspaces/remove-workspace';
+import { removeWorkspace } from '../../operations/remove-workspace';
 import { authedProcedure, router, sharedProcedure, sharedWorkspace } from '../init';
 
 export const workspacesRouter = router({

@@ -7,7 +7,7 @@ import type { Placements } from '../placements';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { SessionRegistry } from '../core/session-registry';
 import type { ShareService } from '../sharing/share-service';
-import type { Workspace, WorkspaceService } from './workspace-service';
+import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 
 export interface RemovalDeps {
   shares: ShareService;

@@ -179,4 +179,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ssh_hosts ADD COLUMN runner_status TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'user settings',
+    // One JSON document per user (lib/shared/settings.ts defines and bounds it): settings come and
+    // go between versions without a migration each; a stale key reads back as its default.
+    sql: `
+      CREATE TABLE settings (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        data TEXT NOT NULL DEFAULT '{}',
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

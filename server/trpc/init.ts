@@ -17,6 +17,7 @@ import type { Orchestrator } from '../cloud/orchestrator';
 import type { MigrationService } from '../migration/migration-service';
 import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
+import type { SettingsService } from '../settings/settings-service';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { AgentsService } from '../agents/agents-service';
 import type { ScreenMirrors } from '../agents/screen-mirror';
@@ -40,6 +41,7 @@ export interface TrpcServices {
   /** The cloud provider's name and sandbox, for the admin view. */
   cloudInfo(): Promise<{ provider: string; sandbox: string }>;
   users: UserService;
+  settings: SettingsService;
   shares: ShareService;
   agents: AgentsService;
   mirrors: ScreenMirrors;

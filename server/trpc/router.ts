@@ -6,6 +6,7 @@ import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
 import { migrationRouter } from './routers/migration';
 import { runtimesRouter } from './routers/runtimes';
+import { settingsRouter } from './routers/settings';
 import { sharesRouter } from './routers/shares';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
@@ -24,6 +25,7 @@ export const appRouter = router({
   shares: sharesRouter,
   agents: agentsRouter,
   admin: adminRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -46,6 +46,9 @@ export function HomeView() {
           Agents
         </Link>
         {me.data?.role === 'admin' && <Link href="/admin" className="btn" data-testid="admin-link">Admin</Link>}
+        <Link href="/settings" className="btn" data-testid="settings-link">
+          Settings
+        </Link>
         <span className="spacer" />
         {me.data && (
           <span className="muted" data-testid="user-name">

@@ -49,6 +49,7 @@ import { ScreenMirrors } from './agents/screen-mirror';
 import { createGuestGate } from './sharing/guest-access';
 import { ownerParticipant, PresenceBoard, sharedSessions } from './sharing/shared-session';
 import { ShareService } from './sharing/share-service';
+import { SettingsService } from './settings/settings-service';
 import { Placements } from './placements';
 import { readoptTerminals } from './placements/readoption';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
@@ -170,6 +171,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const dbh: DatabaseHandle = openDatabase(path.join(dataDir, 'tether.db'));
   const users = new UserService(dbh.db);
   const tokens = new TokenService(dbh.db, users);
+  const settings = new SettingsService(dbh.db);
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
   const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, (jti) => gateway.closeSession(jti));
@@ -209,7 +211,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;

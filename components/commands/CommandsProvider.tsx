@@ -9,12 +9,13 @@
  * Ctrl-S there saves through the editor's own keymap). Keys typed in a dialog stay the dialog's.
  */
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import type { CommandRegistry } from '@/lib/client/commands';
 import { browserIsMac, chordFor, formatChord } from '@/lib/client/keybindings';
 import { CommandPalette } from './CommandPalette';
 import { CommandsContext, useRegisterCommands } from './commands-context';
 
-const TAB_MODE_KEY = { key: 'ctrl+m', mac: 'ctrl+shift+m' };
+const TAB_MODE_KEY = COMMAND_KEYS['workbench.toggleTabFocusMode'].keybindings[0]!;
 /** The element whose focus makes `fileTree` commands' keys live (the tree, not a field in it). */
 const FILE_TREE_KEYS = '[data-key-scope="file-tree"]';
 
@@ -31,18 +32,11 @@ export function CommandsProvider({ registry, children }: { registry: CommandRegi
   useRegisterCommands(
     [
       {
-        id: 'workbench.showCommands',
-        title: 'Show All Commands',
-        keybindings: [{ key: 'ctrl+shift+p', mac: 'cmd+shift+p' }, { key: 'f1' }],
-        scope: 'global',
+        ...COMMAND_KEYS['workbench.showCommands'],
         run: () => setPaletteOpen(true),
       },
       {
-        // VS Code's Ctrl-M. In a terminal Ctrl-M is the byte Enter sends, so the program loses nothing.
-        id: 'workbench.toggleTabFocusMode',
-        title: 'Toggle Tab Key Moves Focus',
-        keybindings: [TAB_MODE_KEY],
-        scope: 'global',
+        ...COMMAND_KEYS['workbench.toggleTabFocusMode'],
         run: () => {
           registry.tabMovesFocus = !registry.tabMovesFocus;
         },

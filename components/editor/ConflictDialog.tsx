@@ -4,11 +4,12 @@
  * reload the disk version, overwrite it with mine, or look at the difference first.
  */
 import { EditorState } from '@codemirror/state';
-import { oneDark } from '@codemirror/theme-one-dark';
 import { EditorView } from '@codemirror/view';
 import { MergeView } from '@codemirror/merge';
 import { basicSetup } from './basic-setup';
 import { useEffect, useRef } from 'react';
+import { useSettings } from '@/components/settings/SettingsProvider';
+import { editorAppearance } from './file-state';
 import { displayName } from '@/lib/client/file-paths';
 
 interface Props {
@@ -23,20 +24,23 @@ interface Props {
   onCancel(): void;
 }
 
-const readOnly = [basicSetup, oneDark, EditorState.readOnly.of(true), EditorView.editable.of(false)];
+const readOnly = [basicSetup, EditorState.readOnly.of(true), EditorView.editable.of(false)];
 
 function DiffView({ disk, mine }: { disk: string; mine: string }) {
   const host = useRef<HTMLDivElement>(null);
+  const { settings, resolvedTheme } = useSettings();
+  const appearance = editorAppearance(resolvedTheme, settings.editorFontSize);
   useEffect(() => {
     if (!host.current) return;
+    const extensions = [...readOnly, appearance];
     const view = new MergeView({
-      a: { doc: disk, extensions: readOnly },
-      b: { doc: mine, extensions: readOnly },
+      a: { doc: disk, extensions },
+      b: { doc: mine, extensions },
       parent: host.current,
       collapseUnchanged: { margin: 3, minSize: 6 },
     });
     return () => view.destroy();
-  }, [disk, mine]);
+  }, [disk, mine, appearance]);
   return (
     <div className="conflict-diff" data-testid="conflict-diff">
       <div className="conflict-diff-heads">

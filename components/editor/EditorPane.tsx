@@ -10,9 +10,12 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useOptionalCommands, useRegisterCommands } from '@/components/commands/commands-context';
+import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import { baseName, displayName, downloadUrl } from '@/lib/client/file-paths';
 import type { FilesBus, HeldOpens } from '@/lib/client/files-bus';
+import { useSettings } from '@/components/settings/SettingsProvider';
 import { ConflictDialog } from './ConflictDialog';
+import { editorAppearance } from './file-state';
 import { conflictActions, type Conflict } from './conflict-actions';
 import { EditorTabs } from './EditorTabs';
 import { formatBytes, type OpenDoc } from './open-doc';
@@ -41,7 +44,8 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly 
   readOnlyRef.current = readOnly;
   const activeRef = useRef<OpenDoc | null>(null);
   // Hook order is effect order: the view first, then "Tab moves focus", then the bus.
-  const view = useEditorView(activeRef);
+  const { settings, resolvedTheme } = useSettings();
+  const view = useEditorView(activeRef, editorAppearance(resolvedTheme, settings.editorFontSize));
   const { host, current } = view;
   // "Tab moves focus" (Ctrl-M) is the page's: the view follows it instead of keeping its own.
   const commands = useOptionalCommands();
@@ -71,9 +75,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly 
   // page; inside it the editor's keymap does; a terminal keeps the key (XOFF).
   useRegisterCommands([
     {
-      id: 'file.save',
-      title: 'File: Save',
-      keybindings: [{ key: 'ctrl+s', mac: 'cmd+s' }],
+      ...COMMAND_KEYS['file.save'],
       enabled: () => !readOnlyRef.current && activeRef.current?.kind === 'text',
       run: () => {
         if (activeRef.current) void save(activeRef.current, false);

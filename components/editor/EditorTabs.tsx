@@ -1,6 +1,8 @@
 'use client';
-/** The editor's tab bar: one tab per open file, ● while it has unsaved changes. */
+/** The editor's tab bar: one tab per open file, ● while it has unsaved changes, and a folder hint
+ * on tabs whose files share a name (lib/client/tab-hints.ts). */
 import { baseName, displayName } from '@/lib/client/file-paths';
+import { tabHints } from '@/lib/client/tab-hints';
 import type { OpenDoc } from './open-doc';
 
 interface Props {
@@ -11,10 +13,11 @@ interface Props {
 }
 
 export function EditorTabs({ docs, active, onSelect, onClose }: Props) {
+  const hints = tabHints(docs.map((d) => d.path));
   return (
     <div className="tabbar">
       <div className="tabs" role="tablist" aria-label="Open files">
-        {docs.map((doc) => (
+        {docs.map((doc, i) => (
           <div
             key={docKey(doc)}
             className="tab"
@@ -30,6 +33,12 @@ export function EditorTabs({ docs, active, onSelect, onClose }: Props) {
             }}
           >
             <span className="tab-label">{displayName(baseName(doc.path))}</span>
+            {hints[i] && (
+              <span className="tab-hint" data-testid="editor-tab-hint">
+                {' · '}
+                {displayName(hints[i])}
+              </span>
+            )}
             {doc.dirty && (
               <span className="tab-dirty" aria-label="unsaved changes">
                 ●
@@ -38,7 +47,7 @@ export function EditorTabs({ docs, active, onSelect, onClose }: Props) {
             <button
               className="tab-close"
               data-testid="editor-tab-close"
-              aria-label={`Close ${displayName(baseName(doc.path))}`}
+              aria-label={`Close ${displayName(baseName(doc.path))}${hints[i] ? ` · ${displayName(hints[i])}` : ''}`}
               onClick={(e) => {
                 e.stopPropagation();
                 onClose(doc);

@@ -1,5 +1,6 @@
 /**
- * One open file's CodeMirror state: dark theme, language by file name (loaded lazily), the
+ * One open file's CodeMirror state: the user's theme and font size (a compartment the view
+ * reconfigures live, see use-editor-view.ts), language by file name (loaded lazily), the
  * file's own line separator (so saves are byte-exact), Mod-S to save, and a change listener.
  */
 import { indentWithTab } from '@codemirror/commands';
@@ -9,6 +10,7 @@ import { EditorView, keymap, type ViewUpdate } from '@codemirror/view';
 import { basicSetup } from './basic-setup';
 import { languageFor } from '@/lib/client/editor-language';
 import { detectLineSeparator } from '@/lib/client/text-lines';
+import type { ResolvedTheme } from '@/lib/shared/settings';
 
 export interface FileStateHooks {
   save(): void;
@@ -16,16 +18,40 @@ export interface FileStateHooks {
 }
 
 export const languageSlot = new Compartment();
+/** The theme and font size; filled by the view (use-editor-view.ts) with editorAppearance(). */
+export const appearanceSlot = new Compartment();
 
 const baseTheme = EditorView.theme({
-  '&': { height: '100%', fontSize: '13px' },
+  '&': { height: '100%' },
   '.cm-scroller': { fontFamily: 'var(--font-mono)' },
 });
+
+/** CodeMirror's own theme is light; this only matches it to the page's light colours. */
+const lightTheme = EditorView.theme(
+  {
+    '&': { backgroundColor: '#ffffff', color: '#1f2328' },
+    '.cm-gutters': { backgroundColor: '#f6f8fa', color: '#59636e', borderRight: '1px solid #d0d7de' },
+    '.cm-activeLineGutter': { backgroundColor: '#eaeef2', color: '#1f2328' },
+  },
+  { dark: false },
+);
+
+const appearances = new Map<string, Extension>();
+/** One extension per (theme, size), kept: the same look is the same object, so a state that has it needs no reconfigure. */
+export function editorAppearance(theme: ResolvedTheme, fontSize: number): Extension {
+  const key = `${theme}:${fontSize}`;
+  let ext = appearances.get(key);
+  if (!ext) {
+    ext = [theme === 'light' ? lightTheme : oneDark, EditorView.theme({ '&': { fontSize: `${fontSize}px` } })];
+    appearances.set(key, ext);
+  }
+  return ext;
+}
 
 export function fileExtensions(hooks: FileStateHooks, text: string, readOnly = false): Extension {
   return [
     basicSetup,
-    oneDark,
+    appearanceSlot.of([]),
     baseTheme,
     keymap.of([
       {

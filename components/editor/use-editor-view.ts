@@ -1,12 +1,14 @@
 /**
  * The editor's one CodeMirror view, and which open doc's state it holds. The view is made on
  * mount (and again on a strict-mode remount, with the active file put back into it); docs swap
- * their states in and out of it through `showInView`.
+ * their states in and out of it through `showInView`. The user's theme and font size
+ * (`appearance`, from editorAppearance) are put into whichever state the view shows, live.
  */
-import type { EditorState } from '@codemirror/state';
+import type { EditorState, Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
-import { useCallback, useEffect, useRef, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import { registerEditor } from '@/lib/client/test-hook';
+import { appearanceSlot } from './file-state';
 import type { OpenDoc } from './open-doc';
 
 export interface EditorViewSlot {
@@ -20,10 +22,20 @@ export interface EditorViewSlot {
   showInView(doc: OpenDoc | null): void;
 }
 
-export function useEditorView(activeRef: RefObject<OpenDoc | null>): EditorViewSlot {
+/** Give the view's state `appearance` unless it has it already. */
+function applyAppearance(view: EditorView, appearance: Extension): void {
+  if (appearanceSlot.get(view.state) !== appearance) view.dispatch({ effects: appearanceSlot.reconfigure(appearance) });
+}
+
+export function useEditorView(activeRef: RefObject<OpenDoc | null>, appearance: Extension): EditorViewSlot {
   const host = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | null>(null);
   const inView = useRef<OpenDoc | null>(null);
+  const appearanceRef = useRef(appearance);
+  useLayoutEffect(() => {
+    appearanceRef.current = appearance;
+    if (viewRef.current) applyAppearance(viewRef.current, appearance);
+  }, [appearance]);
 
   const current = useCallback(
     (doc: OpenDoc): EditorState | null => (inView.current === doc && viewRef.current ? viewRef.current.state : doc.state),
@@ -40,6 +52,7 @@ export function useEditorView(activeRef: RefObject<OpenDoc | null>): EditorViewS
       view.setState(shown.state);
       inView.current = shown;
     }
+    applyAppearance(view, appearanceRef.current);
     const unregister = registerEditor({
       text: () => {
         const d = activeRef.current;
@@ -62,7 +75,10 @@ export function useEditorView(activeRef: RefObject<OpenDoc | null>): EditorViewS
     if (!view) return;
     const prev = inView.current;
     if (prev && prev !== doc) prev.state = view.state;
-    if (doc?.state && (prev !== doc || view.state !== doc.state)) view.setState(doc.state);
+    if (doc?.state && (prev !== doc || view.state !== doc.state)) {
+      view.setState(doc.state);
+      applyAppearance(view, appearanceRef.current);
+    }
     inView.current = doc?.state ? doc : null;
   }, []);
 

@@ -10,6 +10,7 @@
  */
 import { useCallback, useEffect, useReducer, useRef, useState, type DragEvent, type KeyboardEvent, type MouseEvent } from 'react';
 import { useRegisterCommands } from '@/components/commands/commands-context';
+import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import { displayName, joinPath, parentDir } from '@/lib/client/file-paths';
 import type { FilesBus } from '@/lib/client/files-bus';
 import {
@@ -226,19 +227,12 @@ export function FileTree({ workspaceId, bus, activePath, notify, readOnly = fals
     { id: 'files.newFile', title: 'Files: New File…', enabled: () => canChange, run: () => actions.newEntry('file', selectedEntry) },
     { id: 'files.newFolder', title: 'Files: New Folder…', enabled: () => canChange, run: () => actions.newEntry('folder', selectedEntry) },
     {
-      id: 'files.rename',
-      title: 'Files: Rename…',
-      keybindings: [{ key: 'f2' }],
-      scope: 'fileTree',
+      ...COMMAND_KEYS['files.rename'],
       enabled: () => canChange && selectedEntry !== null,
       run: () => selectedEntry && actions.rename(selectedEntry),
     },
     {
-      // No trash to move things to: Shift-Delete asks too.
-      id: 'files.delete',
-      title: 'Files: Delete…',
-      keybindings: [{ key: 'delete', mac: 'cmd+backspace' }, { key: 'shift+delete' }],
-      scope: 'fileTree',
+      ...COMMAND_KEYS['files.delete'],
       enabled: () => canChange && selectedEntry !== null,
       run: () => selectedEntry && void actions.remove(selectedEntry),
     },

@@ -1,9 +1,11 @@
 'use client';
-/** Text search across the workspace (`fs.search`); a result opens its file at the line. */
+/** Text search across the workspace (`fs.search`); a result opens its file at the line, and shows
+ * its line with the match marked (as text: lib/client/search-highlight.ts). */
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { displayName } from '@/lib/client/file-paths';
 import type { FilesBus } from '@/lib/client/files-bus';
+import { highlightParts } from '@/lib/client/search-highlight';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 
 const LIMIT = 500;
@@ -30,7 +32,7 @@ export function SearchPanel({ workspaceId, bus }: { workspaceId: string; bus: Fi
     setSubmitted({ query, regex, caseSensitive });
   };
 
-  const groups = new Map<string, { line: number; column: number; text: string }[]>();
+  const groups = new Map<string, { line: number; column: number; length: number; text: string }[]>();
   for (const m of result.data?.matches ?? []) {
     const g = groups.get(m.path) ?? [];
     g.push(m);
@@ -74,7 +76,19 @@ export function SearchPanel({ workspaceId, bus }: { workspaceId: string; bus: Fi
                 onClick={() => bus.emit('open', path, m.line)}
               >
                 <span className="search-line">{m.line}</span>
-                <span className="search-text">{displayName(m.text.replace(/\t/g, '  '))}</span>
+                <span className="search-text">
+                  {highlightParts(m.text, m.column, m.length).map((part, i) => {
+                    // Per part, so escaping and tab widths never move the mark.
+                    const shown = displayName(part.text.replace(/\t/g, '  '));
+                    return part.match ? (
+                      <mark key={i} className="search-match" data-testid="search-match">
+                        {shown}
+                      </mark>
+                    ) : (
+                      shown
+                    );
+                  })}
+                </span>
               </button>
             ))}
           </div>

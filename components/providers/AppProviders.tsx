@@ -1,6 +1,7 @@
 'use client';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
+import { SettingsProvider } from '@/components/settings/SettingsProvider';
 import { TRPCProvider, createTrpcClient, trpcErrorCode } from '@/lib/client/trpc';
 
 /** A session that expired mid-visit: send the person to sign in again and come back here. */
@@ -30,7 +31,7 @@ export function AppProviders({ children }: { children: ReactNode }) {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        {children}
+        <SettingsProvider>{children}</SettingsProvider>
       </TRPCProvider>
     </QueryClientProvider>
   );

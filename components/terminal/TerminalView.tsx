@@ -14,12 +14,13 @@
  *
  * The terminal's life, its channel and its key handler (which keys stay on the page: the app's
  * global shortcuts, lib/client/commands.ts) are use-terminal-session.ts; this keeps it focused
- * and its font size current, and shows the find bar (TerminalFind) over its top-right corner.
+ * and its look current (the user's settings: theme, font, cursor, scrollback), and shows the find bar (TerminalFind) over its top-right corner.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useSettings } from '@/components/settings/SettingsProvider';
 import { TerminalFind } from './TerminalFind';
+import { applyAppearance, terminalAppearance } from './terminal-appearance';
 import { fitIfVisible } from './terminal-fit';
-import { FONT_SIZE } from './terminal-theme';
 import type { TerminalViewProps } from './terminal-types';
 import { FIND_HIGHLIGHT_LIMIT, useTerminalSession } from './use-terminal-session';
 
@@ -33,10 +34,22 @@ export function TerminalView(props: TerminalViewProps) {
     setFindOpen(true);
     setFindToken((t) => t + 1);
   }, []);
-  const { hostRef, frameRef, termRef, fitRef, relayoutRef, search } = useTerminalSession(props, openFind);
+  const { settings, resolvedTheme } = useSettings();
+  const look = useMemo(() => terminalAppearance(settings, resolvedTheme, props.fontSize), [settings, resolvedTheme, props.fontSize]);
+  const { hostRef, frameRef, termRef, fitRef, relayoutRef, search } = useTerminalSession(props, openFind, look);
   // Fixed for the terminal's life, like its target.
   const readOnly = props.readOnly === true;
   const letterbox = props.letterbox === true;
+
+  // Settings changed: the open terminal follows, no reload.
+  useEffect(() => {
+    const term = termRef.current;
+    const host = hostRef.current;
+    if (!term || !host) return;
+    if (!applyAppearance(term, look, readOnly)) return;
+    if (letterbox) relayoutRef.current?.();
+    else if (fitRef.current) fitIfVisible(host, fitRef.current);
+  }, [look]);
 
   useEffect(() => {
     const host = hostRef.current;
@@ -47,7 +60,7 @@ export function TerminalView(props: TerminalViewProps) {
     termRef.current?.focus();
   }, [props.active, props.focusToken]);
 
-  const fontSize = props.fontSize ?? FONT_SIZE;
+  const fontSize = look.fontSize;
   useEffect(() => {
     const term = termRef.current;
     const host = hostRef.current;

@@ -4,7 +4,7 @@
  */
 import type { RefObject } from 'react';
 import { useRegisterCommands } from '@/components/commands/commands-context';
-import { FIND_KEYBINDING } from '@/lib/client/terminal-find';
+import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import type { TerminalHandle } from './terminal-types';
 
 interface Panel {
@@ -27,28 +27,19 @@ export function useTerminalCommands({ tabCount, activeKey, handles, newTerminal,
   // Global: these keys work from inside a terminal too (VS Code's defaults; Ctrl-PageUp/PageDown
   // are Chrome's own tab keys in a normal window, so Alt-PageUp/PageDown does the same).
   useRegisterCommands([
-    { id: 'terminal.new', title: 'Terminal: New Terminal', keybindings: [{ key: 'ctrl+shift+`' }], scope: 'global', run: newTerminal },
+    { ...COMMAND_KEYS['terminal.new'], run: newTerminal },
     {
-      id: 'terminal.focusNext',
-      title: 'Terminal: Focus Next Terminal',
-      keybindings: [{ key: 'ctrl+pagedown', mac: 'cmd+shift+]' }, { key: 'alt+pagedown' }],
-      scope: 'global',
+      ...COMMAND_KEYS['terminal.focusNext'],
       enabled: () => tabCount > 1,
       run: () => stepTab(1),
     },
     {
-      id: 'terminal.focusPrevious',
-      title: 'Terminal: Focus Previous Terminal',
-      keybindings: [{ key: 'ctrl+pageup', mac: 'cmd+shift+[' }, { key: 'alt+pageup' }],
-      scope: 'global',
+      ...COMMAND_KEYS['terminal.focusPrevious'],
       enabled: () => tabCount > 1,
       run: () => stepTab(-1),
     },
     {
-      id: 'terminal.find',
-      title: 'Terminal: Find',
-      keybindings: [FIND_KEYBINDING],
-      scope: 'terminal',
+      ...COMMAND_KEYS['terminal.find'],
       enabled: () => activeKey !== null && handles.current.has(activeKey),
       run: () => {
         if (activeKey) handles.current.get(activeKey)?.openFind();

@@ -23,7 +23,8 @@ import { useTRPCClient } from '@/lib/client/trpc';
 import { useOptionalCommands } from '@/components/commands/commands-context';
 import { loadWebgl } from './load-webgl';
 import { FALLBACK_SIZE, fitIfVisible, layoutLetterbox } from './terminal-fit';
-import { FONT_SIZE, THEME } from './terminal-theme';
+import { minimumContrast, terminalTheme } from './terminal-theme';
+import type { TerminalAppearance } from './terminal-appearance';
 import type { TerminalViewProps } from './terminal-types';
 
 const NO_BYTES = new Uint8Array(0);
@@ -48,7 +49,7 @@ export interface TerminalSession {
  * `openFind`: the find key (Ctrl-F, Cmd-F on a Mac) was pressed in the terminal, or the handle's
  * openFind() called; read live. Only asked when the terminal has a search addon.
  */
-export function useTerminalSession(props: TerminalViewProps, openFind: () => void): TerminalSession {
+export function useTerminalSession(props: TerminalViewProps, openFind: () => void, appearance: TerminalAppearance): TerminalSession {
   const hostRef = useRef<HTMLDivElement>(null);
   /** Letterbox only: the area the terminal is centred in. */
   const frameRef = useRef<HTMLDivElement>(null);
@@ -59,6 +60,8 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
   // Latest callbacks for the long-lived listeners, without re-creating the terminal.
   const callbacks = useRef(props);
   const openFindRef = useRef(openFind);
+  // Read when the terminal is made; TerminalView applies later changes to its options.
+  const appearanceRef = useRef(appearance);
   // The context's client: the app's, or a share guest's (which may read its shared sessions).
   const trpcClient = useTRPCClient();
   const trpcRef = useRef(trpcClient);
@@ -68,6 +71,7 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
   useLayoutEffect(() => {
     callbacks.current = props;
     openFindRef.current = openFind;
+    appearanceRef.current = appearance;
     trpcRef.current = trpcClient;
     commandsRef.current = commands;
   });
@@ -86,16 +90,19 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
     const frame = frameRef.current;
     if (!host || (letterbox && !frame)) return;
     const cb = () => callbacks.current;
-    const fontSize = () => callbacks.current.fontSize ?? FONT_SIZE;
+    const fontSize = () => appearanceRef.current.fontSize;
     const known = callbacks.current.initialSize;
     let disposed = false;
+    const look = appearanceRef.current;
     const term = new Terminal({
-      theme: THEME,
-      fontFamily: "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace",
+      theme: terminalTheme(look.theme),
+      minimumContrastRatio: minimumContrast(look.theme),
+      fontFamily: look.fontFamily,
       fontSize: fontSize(),
       lineHeight: 1.15,
-      scrollback: 10_000,
-      cursorBlink: !readOnly,
+      scrollback: look.scrollback,
+      cursorStyle: look.cursorStyle,
+      cursorBlink: !readOnly && look.cursorBlink,
       ...(readOnly ? { disableStdin: true } : {}),
       ...(letterbox ? (known ?? FALLBACK_SIZE) : {}),
       // The search addon's match highlights are decorations, which xterm 6 still calls proposed.
@@ -211,6 +218,14 @@ export function useTerminalSession(props: TerminalViewProps, openFind: () => voi
           unregister = registerTerminal(opened.session, {
             text: () => bufferText(term.buffer.active),
             attach: () => ({ ...stats }),
+            look: () => ({
+              fontSize: term.options.fontSize ?? 0,
+              fontFamily: term.options.fontFamily ?? '',
+              cursorStyle: term.options.cursorStyle ?? 'block',
+              cursorBlink: term.options.cursorBlink ?? false,
+              scrollback: term.options.scrollback ?? 0,
+              background: term.options.theme?.background ?? '',
+            }),
           });
           cb().onOpened(opened);
         }),

@@ -13,6 +13,7 @@ import { QuickOpen } from '@/components/files/QuickOpen';
 import { SearchPanel } from '@/components/files/SearchPanel';
 import { useRegisterCommands } from '@/components/commands/commands-context';
 import type { Notify } from '@/components/terminal/TerminalPanel';
+import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import { createFilesBus, type FilesBus } from '@/lib/client/files-bus';
 import { nextRegion, REGIONS, toggleTarget, type Region } from '@/lib/client/focus-regions';
 import {
@@ -125,29 +126,21 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
   // `global` commands take their keys from a focused terminal too (see lib/client/commands.ts).
   useRegisterCommands([
     {
-      id: 'workbench.quickOpen',
-      title: 'Go to File…',
-      keybindings: [{ key: 'ctrl+p', mac: 'cmd+p' }],
-      scope: 'global',
+      ...COMMAND_KEYS['workbench.quickOpen'],
       run: () => {
         preloadEditor();
         setQuickOpen(true);
       },
     },
     {
-      id: 'workbench.findInFiles',
-      title: 'Search: Find in Files',
-      keybindings: [{ key: 'ctrl+shift+f', mac: 'cmd+shift+f' }],
-      scope: 'global',
+      ...COMMAND_KEYS['workbench.findInFiles'],
       run: () => {
         setSidebar('search');
         focus('files', true);
       },
     },
     {
-      id: 'workbench.showFiles',
-      title: 'View: Show Files',
-      keybindings: [{ key: 'ctrl+shift+e', mac: 'cmd+shift+e' }],
+      ...COMMAND_KEYS['workbench.showFiles'],
       run: () => {
         setSidebar('files');
         focus('files', true);
@@ -156,14 +149,11 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
     { id: 'workbench.focusEditor', title: 'View: Focus Editor', run: () => focus('editor') },
     { id: 'workbench.focusTerminal', title: 'Terminal: Focus Terminal', run: () => focus('terminal') },
     {
-      id: 'workbench.toggleTerminalFocus',
-      title: 'View: Toggle Focus Between Terminal and Editor',
-      keybindings: [{ key: 'ctrl+`' }],
-      scope: 'global',
+      ...COMMAND_KEYS['workbench.toggleTerminalFocus'],
       run: () => focus(toggleTarget(regionOf(document.activeElement))),
     },
-    { id: 'workbench.focusNextPart', title: 'View: Focus Next Part', keybindings: [{ key: 'f6' }], scope: 'global', run: () => cycle(1) },
-    { id: 'workbench.focusPreviousPart', title: 'View: Focus Previous Part', keybindings: [{ key: 'shift+f6' }], scope: 'global', run: () => cycle(-1) },
+    { ...COMMAND_KEYS['workbench.focusNextPart'], run: () => cycle(1) },
+    { ...COMMAND_KEYS['workbench.focusPreviousPart'], run: () => cycle(-1) },
     {
       id: 'workbench.toggleMaximizedPanel',
       title: 'View: Toggle Maximized Panel',

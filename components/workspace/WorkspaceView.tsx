@@ -8,12 +8,12 @@ import { useRegisterCommands } from '@/components/commands/commands-context';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { TerminalPanel } from '@/components/terminal/TerminalPanel';
 import { createWorkspaceGatewaySocket } from '@/lib/client/browser-gateway';
+import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import { CommandRegistry } from '@/lib/client/commands';
 import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
-import { ConnectionIndicator } from './ConnectionIndicator';
 import { MoveWorkspace } from './MoveWorkspace';
-import { RuntimeBadge } from './RuntimeBadge';
+import { StatusBar } from './StatusBar';
 import { Toasts, useToasts } from './Toasts';
 import { useStoredLayout } from './use-layout';
 import { WorkspaceBody } from './WorkspaceBody';
@@ -65,7 +65,8 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   const router = useRouter();
   useRegisterCommands(
     [
-      { id: 'workbench.toggleFiles', title: 'View: Toggle Files', keybindings: [{ key: 'ctrl+b', mac: 'cmd+b' }], run: toggleTree },
+      { ...COMMAND_KEYS['workbench.toggleFiles'], run: toggleTree },
+      { ...COMMAND_KEYS['workbench.openSettings'], run: () => router.push(`/settings?from=${encodeURIComponent(`/w/${workspaceId}`)}`) },
       {
         id: 'workspace.share',
         title: 'Workspace: Share Workspace…',
@@ -111,8 +112,6 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
               Share<span className="share-workspace-long"> workspace</span>
             </button>
           )}
-          {!notFound && <RuntimeBadge workspaceId={workspaceId} connection={status} />}
-          <ConnectionIndicator status={status} />
         </header>
         {notFound ? (
           <main className="home">
@@ -141,6 +140,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             notify={push}
           />
         )}
+        <StatusBar workspaceId={workspaceId} connection={status} exists={!notFound} />
         <Toasts toasts={toasts} onDismiss={dismiss} />
       </div>
     </CommandsProvider>

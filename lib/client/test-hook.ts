@@ -13,6 +13,18 @@ export interface TerminalProbe {
    * channel delivered to the view since it mounted (fresh bytes only; duplicates are dropped).
    */
   attach(): AttachStats;
+  /** The xterm options the user's settings drive, as the terminal has them now. */
+  look(): TerminalLook;
+}
+
+export interface TerminalLook {
+  fontSize: number;
+  fontFamily: string;
+  cursorStyle: string;
+  cursorBlink: boolean;
+  scrollback: number;
+  /** The theme's background colour. */
+  background: string;
 }
 
 export interface AttachStats {

@@ -193,4 +193,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'user settings',
+    // One JSON document per user (lib/shared/settings.ts defines and bounds it): settings come and
+    // go between versions without a migration each; a stale key reads back as its default.
+    sql: `
+      CREATE TABLE settings (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        data TEXT NOT NULL DEFAULT '{}',
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -163,3 +163,12 @@ export const signedOutSessions = sqliteTable('signed_out_sessions', {
   jti: text('jti').primaryKey(),
   expiresAt: integer('expires_at').notNull(),
 });
+
+export const settings = sqliteTable('settings', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** JSON Settings (lib/shared/settings.ts); only keys the user changed are stored. */
+  data: text('data').notNull().default('{}'),
+  updatedAt: integer('updated_at').notNull(),
+});

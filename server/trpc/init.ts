@@ -18,6 +18,7 @@ import type { Orchestrator } from '../cloud/orchestrator';
 import type { MigrationService } from '../migration/migration-service';
 import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
+import type { SettingsService } from '../settings/settings-service';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { AgentsService } from '../agents/agents-service';
 import type { WorkspaceActivity } from '../agents/workspace-activity';
@@ -44,6 +45,7 @@ export interface TrpcServices {
   users: UserService;
   /** Disabling and deleting accounts with what follows (sockets, links, terminals). */
   accounts: AccountService;
+  settings: SettingsService;
   shares: ShareService;
   agents: AgentsService;
   /** Per workspace: running terminals, agents waiting, last activity (the home page). */

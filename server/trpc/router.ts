@@ -6,6 +6,7 @@ import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
 import { migrationRouter } from './routers/migration';
 import { runtimesRouter } from './routers/runtimes';
+import { settingsRouter } from './routers/settings';
 import { sharesRouter } from './routers/shares';
 import { terminalsRouter } from './routers/terminals';
 import { tokensRouter } from './routers/tokens';
@@ -27,6 +28,7 @@ export const appRouter = router({
   admin: adminRouter,
   users: usersRouter,
   account: accountRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

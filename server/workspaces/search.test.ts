@@ -32,8 +32,8 @@ afterAll(async () => {
 });
 
 const expected = [
-  { path: 'src/app.ts', line: 2, column: 4, text: '// TODO: ünïcode first' },
-  { path: 'src/app.ts', line: 3, column: 10, text: 'let b = "todo: second";' },
+  { path: 'src/app.ts', line: 2, column: 4, length: 5, text: '// TODO: ünïcode first' },
+  { path: 'src/app.ts', line: 3, column: 10, length: 5, text: 'let b = "todo: second";' },
 ];
 
 describe('searchText', () => {
@@ -43,6 +43,13 @@ describe('searchText', () => {
     expect(viaDefault.matches).toEqual(expected);
     const viaNode = await searchText(runtime, { query: 'todo:' }, false);
     expect(viaNode).toEqual({ matches: expected, truncated: false, engine: 'node' });
+  });
+
+  it('gives where the match is on its line in UTF-16 units, the same from both engines (for highlighting it)', async () => {
+    for (const useRipgrep of [true, false]) {
+      const r = await searchText(runtime, { query: 'ün[a-zï]+', regex: true }, useRipgrep);
+      expect(r.matches).toEqual([{ path: 'src/app.ts', line: 2, column: 10, length: 7, text: '// TODO: ünïcode first' }]);
+    }
   });
 
   it('falls back to Node when the machine has no ripgrep', async () => {

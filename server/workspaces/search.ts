@@ -107,7 +107,10 @@ async function keepReadable<T extends { path: string }>(fs: RuntimeFs, items: re
 export interface SearchMatch {
   path: string;
   line: number;
+  /** 1-based, in UTF-16 code units of `text` (as JavaScript strings count). */
   column: number;
+  /** The first match's length on the line, in UTF-16 code units (0 for an empty regex match). */
+  length: number;
   text: string;
 }
 
@@ -144,7 +147,7 @@ export async function searchText(runtime: Runtime, opts: SearchOptions, useRipgr
 
 interface RgMatch {
   type: string;
-  data?: { path?: { text?: string }; lines?: { text?: string }; line_number?: number; submatches?: { start: number }[] };
+  data?: { path?: { text?: string }; lines?: { text?: string }; line_number?: number; submatches?: { start: number; end: number }[] };
 }
 
 /** null when ripgrep is missing or refused the pattern: the caller falls back to Node. */
@@ -181,8 +184,11 @@ async function ripgrep(runtime: Runtime, opts: SearchOptions): Promise<SearchRes
     if (p === '') continue;
     const text = (m.data?.lines?.text ?? '').replace(/\r?\n$/, '');
     const byteStart = m.data?.submatches?.[0]?.start ?? 0;
-    const column = new TextDecoder().decode(new TextEncoder().encode(text).subarray(0, byteStart)).length + 1;
-    found.push({ path: p, line: m.data?.line_number ?? 0, column, text: text.slice(0, 300) });
+    const byteEnd = m.data?.submatches?.[0]?.end ?? byteStart;
+    const bytes = new TextEncoder().encode(text);
+    const column = new TextDecoder().decode(bytes.subarray(0, byteStart)).length + 1;
+    const length = new TextDecoder().decode(bytes.subarray(byteStart, byteEnd)).length;
+    found.push({ path: p, line: m.data?.line_number ?? 0, column, length, text: text.slice(0, 300) });
   }
   // ripgrep read these files itself: keep only lines of files fs.read would open.
   const { kept, full } = await keepReadable(runtime.fs, found, limit);
@@ -208,7 +214,7 @@ async function nodeSearch(fs: RuntimeFs, re: RegExp, limit: number): Promise<Sea
       const line = lines[i]!.replace(/\r$/, '').slice(0, MAX_LINE_CHARS);
       const m = re.exec(line);
       if (!m) continue;
-      matches.push({ path: p, line: i + 1, column: m.index + 1, text: line.slice(0, 300) });
+      matches.push({ path: p, line: i + 1, column: m.index + 1, length: m[0].length, text: line.slice(0, 300) });
       if (matches.length >= limit) return { matches, truncated: true, engine: 'node' };
     }
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createWorkspace } from '../../placements/create-workspace';
 import type { PlacementTarget } from '../../placements/placement';
 import { removeWorkspace } from '../../operations/remove-workspace';
+import { gitBranch } from '../../workspaces/git-branch';
 import { authedProcedure, router, sharedProcedure, sharedWorkspace } from '../init';
 
 export const workspacesRouter = router({
@@ -32,6 +33,13 @@ export const workspacesRouter = router({
   get: sharedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => {
     const ws = sharedWorkspace(ctx, input.id);
     return ctx.access.guest ? { ...ws, root: '', hostId: null, workerId: null } : ws;
+  }),
+
+  /** The git branch the workspace's folder is on (status bar); null when it is not a repository. */
+  gitBranch: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+    const ws = ctx.workspaces.get(ctx.user.id, input.id);
+    if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
+    return { branch: await gitBranch(ctx.runtimes.forWorkspace(ws)) };
   }),
 
   /** A local workspace, or with `hostId` one in a folder on that SSH host (created if missing;

@@ -80,7 +80,7 @@ function BarButton(props: {
 }
 
 const KEYS: Array<{ key: KeybarKey; label: string; text: string }> = [
-  { key: 'esc', label: 'Escape', text: 'Esc' },
+  { key: 'esc', label: 'Esc (Escape)', text: 'Esc' },
   { key: 'tab', label: 'Tab', text: 'Tab' },
 ];
 const ARROWS: Array<{ key: KeybarKey; label: string; text: string }> = [
@@ -271,10 +271,10 @@ export function PhoneTerminal({
         >
           <span aria-hidden="true">⌨</span>
         </BarButton>
-        <BarButton testId="font-smaller" label="Smaller text" className={styles.icon} onPress={() => changeFont(-1)}>
+        <BarButton testId="font-smaller" label="A− smaller text" className={styles.icon} onPress={() => changeFont(-1)}>
           <span aria-hidden="true">A−</span>
         </BarButton>
-        <BarButton testId="font-larger" label="Larger text" className={styles.icon} onPress={() => changeFont(1)}>
+        <BarButton testId="font-larger" label="A+ larger text" className={styles.icon} onPress={() => changeFont(1)}>
           <span aria-hidden="true">A+</span>
         </BarButton>
       </div>
@@ -338,7 +338,7 @@ export function PhoneTerminal({
             {k.text}
           </BarButton>
         ))}
-        <BarButton testId="key-ctrl" label="Control (applies to the next key)" className={styles.key} pressed={ctrl} onPress={() => setCtrl(!ctrlRef.current)}>
+        <BarButton testId="key-ctrl" label="Ctrl (Control, applies to the next key)" className={styles.key} pressed={ctrl} onPress={() => setCtrl(!ctrlRef.current)}>
           Ctrl
         </BarButton>
         {ARROWS.map((k) => (

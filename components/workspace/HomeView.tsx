@@ -41,7 +41,7 @@ export function HomeView() {
   return (
     <>
       <header className="topbar">
-        <span className="brand">Tether</span>
+        <h1 className="brand">Tether</h1>
         <Link href="/agents" className="btn" data-testid="agents-link">
           Agents
         </Link>

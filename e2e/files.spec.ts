@@ -177,7 +177,7 @@ test('Ctrl-P opens a file by name; search finds text and opens the file at the l
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('quick-open')).toHaveCount(0);
   await expect.poll(() => page.evaluate(() => window.__tether?.editor?.path())).toBe('deep/er/target.txt');
-  await page.locator('[data-testid="editor-tab"][data-path="deep/er/target.txt"]').getByTestId('editor-tab-close').click();
+  await page.locator('[data-testid="editor-tab-close"][data-path="deep/er/target.txt"]').click();
   await expect.poll(() => page.evaluate(() => window.__tether?.editor?.path() ?? null)).toBeNull();
 
   await page.getByTestId('sidebar-search').click();

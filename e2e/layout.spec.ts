@@ -309,7 +309,7 @@ test('closing a terminal with a program running asks first; Cancel keeps it runn
   await page.keyboard.type('iunsaved words');
   await page.keyboard.press('Escape');
 
-  const close = page.getByTestId('terminal-tab').first().getByTestId('terminal-close');
+  const close = page.getByTestId('terminal-close').first();
   await close.click();
   const dialog = page.getByTestId('confirm-close-dialog');
   await expect(dialog).toBeVisible();
@@ -322,8 +322,10 @@ test('closing a terminal with a program running asks first; Cancel keeps it runn
   await page.keyboard.type(':w\n');
   await expect.poll(() => readFile(path.join(root, 'notes.txt'), 'utf8').catch(() => '')).toBe('unsaved words\n');
 
-  // Escape cancels too; then "Kill and close" ends it, and it stays gone.
-  await close.click();
+  // Delete on the focused tab asks the same (the × is the mouse's way); Escape cancels too; then
+  // "Kill and close" ends it, and it stays gone.
+  await page.getByTestId('terminal-tab').first().focus();
+  await page.keyboard.press('Delete');
   await expect(dialog).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);

@@ -59,7 +59,7 @@ test('terminals run commands, survive a reload with their output, and can be kil
   await expect(page.getByTestId('terminal-kill')).toBeDisabled();
 
   // Closing the exited tab makes the gateway forget the session: it does not come back.
-  await page.getByTestId('terminal-tab').nth(0).getByTestId('terminal-close').click();
+  await page.getByTestId('terminal-close').nth(0).click();
   expect(await tabSessions(page, 1)).toEqual([s2]);
   await page.reload();
   expect(await tabSessions(page, 1)).toEqual([s2]);
@@ -71,7 +71,7 @@ test('closing a running terminal kills it and it stays gone after a reload', asy
   await page.getByTestId('terminal-new').click();
   const [, s3] = await tabSessions(page, 2);
   await waitForPrompt(page, s3!);
-  await page.getByTestId('terminal-tab').nth(1).getByTestId('terminal-close').click();
+  await page.getByTestId('terminal-close').nth(1).click();
   // It still runs, so closing asks first (e2e/layout.spec.ts covers Cancel).
   await page.getByTestId('confirm-close').click();
   expect(await tabSessions(page, 1)).toEqual([s2]);

@@ -1,6 +1,6 @@
 'use client';
 import Link from 'next/link';
-import type { KeyboardEvent } from 'react';
+import { useId } from 'react';
 import { agentLabel } from '@/lib/client/notifications';
 import type { AgentRow } from '@/server/agents/agents-service';
 import { sinceText, statusPill } from './agent-format';
@@ -15,26 +15,25 @@ export function AgentRowItem({ row, now, fresh, onOpen }: { row: AgentRow; now: 
   const label = agentLabel(row);
   const pill = statusPill(row, now);
   const open = () => onOpen(row.sessionId);
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      open();
-    }
-  };
+  const ids = useId();
   const showCommand = row.command && row.command !== label;
   return (
     <li className="agent-row" data-testid="agent-row" data-session-id={row.sessionId} data-status={row.status} data-fresh={fresh || undefined}>
-      <div className="agent-open" role="button" tabIndex={0} aria-label={`Open ${label} (${pill.text})`} onClick={open} onKeyDown={onKey}>
+      {/* The whole card opens on a click or tap; for the keyboard and screen readers the name is
+          the button (its visible text is its name), described by the status and the time. */}
+      <div className="agent-open" onClick={open}>
         <div className="agent-head">
-          <span className="agent-name" data-testid="agent-name">
-            {label}
-          </span>
-          <span className="agent-pill" data-testid="agent-status" data-tone={pill.tone}>
+          <button type="button" className="agent-open-btn" aria-describedby={`${ids}-status ${ids}-since`}>
+            <span className="agent-name" data-testid="agent-name">
+              {label}
+            </span>
+          </button>
+          <span className="agent-pill" id={`${ids}-status`} data-testid="agent-status" data-tone={pill.tone}>
             <span className="agent-pill-dot" aria-hidden="true" />
             {pill.text}
           </span>
         </div>
-        <div className="agent-since">
+        <div className="agent-since" id={`${ids}-since`}>
           <time dateTime={new Date(row.since).toISOString()} title={new Date(row.since).toLocaleString()}>
             {sinceText(row, now)}
           </time>

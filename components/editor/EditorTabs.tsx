@@ -18,40 +18,52 @@ export function EditorTabs({ docs, active, onSelect, onClose }: Props) {
     <div className="tabbar">
       <div className="tabs" role="tablist" aria-label="Open files">
         {docs.map((doc, i) => (
-          <div
-            key={docKey(doc)}
-            className="tab"
-            role="tab"
-            data-testid="editor-tab"
-            data-path={doc.path}
-            data-dirty={doc.dirty}
-            aria-selected={doc === active}
-            title={displayName(doc.path)}
-            onClick={() => onSelect(doc)}
-            onAuxClick={(e) => {
-              if (e.button === 1) onClose(doc);
-            }}
-          >
-            <span className="tab-label">{displayName(baseName(doc.path))}</span>
-            {hints[i] && (
-              <span className="tab-hint" data-testid="editor-tab-hint">
-                {' · '}
-                {displayName(hints[i])}
-              </span>
-            )}
-            {doc.dirty && (
-              <span className="tab-dirty" aria-label="unsaved changes">
-                ●
-              </span>
-            )}
+          // The close button sits beside the tab, not in it (a tab holds no other control); it is
+          // the mouse's way to close, hidden from the tablist's owned items — the keyboard closes
+          // the focused tab with Delete, as its aria-keyshortcuts says.
+          <div key={docKey(doc)} className="tab" data-selected={doc === active}>
+            <div
+              className="tab-main"
+              role="tab"
+              tabIndex={doc === active ? 0 : -1}
+              data-testid="editor-tab"
+              data-path={doc.path}
+              data-dirty={doc.dirty}
+              aria-selected={doc === active}
+              aria-keyshortcuts="Delete"
+              title={displayName(doc.path)}
+              onClick={() => onSelect(doc)}
+              onAuxClick={(e) => {
+                if (e.button === 1) onClose(doc);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Delete') {
+                  e.preventDefault();
+                  onClose(doc);
+                }
+              }}
+            >
+              <span className="tab-label">{displayName(baseName(doc.path))}</span>
+              {hints[i] && (
+                <span className="tab-hint" data-testid="editor-tab-hint">
+                  {' · '}
+                  {displayName(hints[i])}
+                </span>
+              )}
+              {doc.dirty && (
+                <span className="tab-dirty" aria-label="unsaved changes">
+                  ●
+                </span>
+              )}
+            </div>
             <button
               className="tab-close"
               data-testid="editor-tab-close"
-              aria-label={`Close ${displayName(baseName(doc.path))}${hints[i] ? ` · ${displayName(hints[i])}` : ''}`}
-              onClick={(e) => {
-                e.stopPropagation();
-                onClose(doc);
-              }}
+              data-path={doc.path}
+              tabIndex={-1}
+              aria-hidden="true"
+              title={`Close ${displayName(baseName(doc.path))}${hints[i] ? ` · ${displayName(hints[i])}` : ''}`}
+              onClick={() => onClose(doc)}
             >
               ×
             </button>

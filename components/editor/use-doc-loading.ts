@@ -52,6 +52,7 @@ export function useDocLoading({ workspaceId, readOnlyRef, activeRef, view, tabs,
           rerender();
         }
       },
+      label: () => displayName(doc.path),
     }),
     [saveRef, inView, rerender],
   );

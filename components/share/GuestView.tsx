@@ -132,7 +132,7 @@ function GuestRoot({ shareId }: { shareId: string }) {
       <GuestBanner owner={me.owner} what={what} guest={me.guest.name} scope={me.scope} expiresAt={me.expiresAt} label={me.label} status={status} />
       {socket &&
         (me.kind === 'terminal' ? (
-          <div className="guest-single">
+          <main className="guest-single">
             <GuestTerminals
               socket={socket}
               kind="terminal"
@@ -142,7 +142,7 @@ function GuestRoot({ shareId }: { shareId: string }) {
               notify={push}
               onTitle={setTitle}
             />
-          </div>
+          </main>
         ) : me.workspace ? (
           <GuestWorkspace socket={socket} workspaceId={me.workspace.id} scope={me.scope} notify={push} />
         ) : (
@@ -169,6 +169,7 @@ function GuestBanner({ owner, what, guest, scope, expiresAt, label, status }: Ba
   const now = useNow(expiresAt === null ? null : 15_000);
   return (
     <header className="guest-banner" data-testid="guest-banner" title={label || undefined}>
+      <h1 className="visually-hidden">{`${owner ?? 'Someone'} shared ${what}`}</h1>
       <p className="guest-banner-text">
         <strong>{owner ?? 'Someone'}</strong> shared <strong data-testid="guest-shared-what">{what}</strong> with you
         <span className="guest-sep"> · </span>

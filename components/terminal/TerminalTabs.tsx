@@ -2,7 +2,8 @@
 /**
  * The terminal tab strip: one tab per terminal, scrolled (wheel, or to the active tab) when they
  * do not fit, with a menu listing every terminal once they overflow; a double click on a tab
- * renames it in place (Enter keeps, Esc cancels, an empty name goes back to the default).
+ * renames it in place (Enter keeps, Esc cancels, an empty name goes back to the default); Delete
+ * on a focused tab closes it, like its × button.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
@@ -61,6 +62,9 @@ export function TerminalTabs({ tabs, activeKey, onSelect, onClose, onNew, onKill
     } else if (e.key === 'F2' && onStartRename) {
       e.preventDefault();
       onStartRename(key);
+    } else if (e.key === 'Delete' && onClose) {
+      e.preventDefault();
+      onClose(key);
     }
   }
   return (
@@ -76,35 +80,38 @@ export function TerminalTabs({ tabs, activeKey, onSelect, onClose, onNew, onKill
         }}
       >
         {tabs.map((t) => (
-          <div
-            key={t.key}
-            role="tab"
-            tabIndex={0}
-            className="tab"
-            aria-selected={t.key === activeKey}
-            data-testid="terminal-tab"
-            data-session-id={t.session ?? ''}
-            data-exited={t.exited}
-            title={t.exited ? `${t.label} (exited)` : t.label}
-            onClick={() => onSelect(t.key)}
-            onDoubleClick={() => onStartRename?.(t.key)}
-            onKeyDown={(e) => onKeyDown(e, t.key)}
-          >
-            {renaming === t.key && onRename ? (
-              <RenameInput initial={renameValue?.(t.key) ?? t.label} onDone={(name) => onRename(t.key, name)} />
-            ) : (
-              <span className="tab-label">{t.label}</span>
-            )}
+          // The close button sits beside the tab, not in it (a tab holds no other control): the
+          // mouse's way to close, hidden from the tablist; the keyboard closes with Delete.
+          <div key={t.key} className="tab" data-selected={t.key === activeKey}>
+            <div
+              role="tab"
+              tabIndex={0}
+              className="tab-main"
+              aria-selected={t.key === activeKey}
+              aria-keyshortcuts={onClose ? 'Delete' : undefined}
+              data-testid="terminal-tab"
+              data-session-id={t.session ?? ''}
+              data-exited={t.exited}
+              title={t.exited ? `${t.label} (exited)` : t.label}
+              onClick={() => onSelect(t.key)}
+              onDoubleClick={() => onStartRename?.(t.key)}
+              onKeyDown={(e) => onKeyDown(e, t.key)}
+            >
+              {renaming === t.key && onRename ? (
+                <RenameInput initial={renameValue?.(t.key) ?? t.label} onDone={(name) => onRename(t.key, name)} />
+              ) : (
+                <span className="tab-label">{t.label}</span>
+              )}
+            </div>
             {onClose && (
               <button
                 className="tab-close"
                 data-testid="terminal-close"
-                aria-label={`Close ${t.label}`}
-                title={t.exited ? 'Close' : 'Kill and close'}
-                onClick={(e) => {
-                  e.stopPropagation();
-                  onClose(t.key);
-                }}
+                data-session-id={t.session ?? ''}
+                tabIndex={-1}
+                aria-hidden="true"
+                title={t.exited ? `Close ${t.label}` : `Kill and close ${t.label}`}
+                onClick={() => onClose(t.key)}
               >
                 ×
               </button>

@@ -6,7 +6,7 @@
  * may have missed events, so everything shown is re-read.
  */
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { LazyEditorPane, preloadEditor } from '@/components/editor/LazyEditorPane';
 import { FileTree } from '@/components/files/FileTree';
 import { QuickOpen } from '@/components/files/QuickOpen';
@@ -32,6 +32,11 @@ import { SplitHandle } from './SplitHandle';
 import { PanelLayoutContext, type LayoutPatch, type PanelLayout } from './use-layout';
 
 type Pane = 'files' | 'editor' | 'terminal';
+type SidebarView = 'files' | 'search';
+const SIDEBAR_VIEWS: ReadonlyArray<readonly [SidebarView, string]> = [
+  ['files', 'Files'],
+  ['search', 'Search'],
+];
 const PANES: ReadonlyArray<readonly [Pane, string]> = [
   ['files', 'Files'],
   ['editor', 'Editor'],
@@ -61,7 +66,20 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
   const trpc = useTRPC();
   const [bus] = useState<FilesBus>(createFilesBus);
   const [activePath, setActivePath] = useState<string | null>(null);
-  const [sidebar, setSidebar] = useState<'files' | 'search'>('files');
+  const [sidebar, setSidebar] = useState<SidebarView>('files');
+  const sidebarIds = useId();
+  /** Tabs keys: the arrows (and Home/End) move between Files and Search, and show it. */
+  const onSidebarTabKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = SIDEBAR_VIEWS.findIndex(([key]) => key === sidebar);
+    const n = SIDEBAR_VIEWS.length;
+    const moves: Record<string, number> = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 };
+    const next = moves[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    const [key] = SIDEBAR_VIEWS[next]!;
+    setSidebar(key);
+    e.currentTarget.querySelector<HTMLElement>(`[data-testid="sidebar-${key}"]`)?.focus();
+  };
   const [quickOpen, setQuickOpen] = useState(false);
   /** Phones show one pane at a time. */
   const [pane, setPane] = useState<Pane>('terminal');
@@ -108,7 +126,7 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
     [bus, setLayout],
   );
 
-  const bodyRef = useRef<HTMLDivElement>(null);
+  const bodyRef = useRef<HTMLElement>(null);
   /** Give `region` the keyboard (on a phone, show its pane first; a pane shown just now is laid out on the next frame). */
   const focus = (region: Region, afterRender = false) => {
     setPane(region);
@@ -207,7 +225,7 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
           </button>
         ))}
       </nav>
-      <div className="ws-body" data-pane={pane} data-tree={treeOpen} ref={bodyRef} style={{ ['--sidebar-width' as string]: `${sidebarWidth}px` }}>
+      <main className="ws-body" data-pane={pane} data-tree={treeOpen} ref={bodyRef} style={{ ['--sidebar-width' as string]: `${sidebarWidth}px` }}>
         <aside
           className="ws-files"
           aria-label="Files and search"
@@ -217,22 +235,33 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
           onPointerEnter={preloadEditor}
           onFocus={preloadEditor}
         >
-          <div className="sidebar-tabs" role="tablist">
-            <button role="tab" aria-selected={sidebar === 'files'} data-testid="sidebar-files" onClick={() => setSidebar('files')}>
-              Files
-            </button>
-            <button role="tab" aria-selected={sidebar === 'search'} data-testid="sidebar-search" onClick={() => setSidebar('search')}>
-              Search
-            </button>
+          <div className="sidebar-tabs">
+            {/* The tablist holds only its two tabs; Go to file is a button beside it. */}
+            <div className="sidebar-tablist" role="tablist" aria-label="Sidebar" onKeyDown={onSidebarTabKey}>
+              {SIDEBAR_VIEWS.map(([key, label]) => (
+                <button
+                  key={key}
+                  role="tab"
+                  id={`${sidebarIds}-${key}-tab`}
+                  aria-controls={`${sidebarIds}-${key}`}
+                  aria-selected={sidebar === key}
+                  tabIndex={sidebar === key ? 0 : -1}
+                  data-testid={`sidebar-${key}`}
+                  onClick={() => setSidebar(key)}
+                >
+                  {label}
+                </button>
+              ))}
+            </div>
             <span className="spacer" />
             <button className="sidebar-action" title="Open file by name (Ctrl-P)" data-testid="quick-open-button" onClick={() => setQuickOpen(true)}>
               Go to file
             </button>
           </div>
-          <div className="sidebar-view" hidden={sidebar !== 'files'}>
+          <div className="sidebar-view" role="tabpanel" id={`${sidebarIds}-files`} aria-labelledby={`${sidebarIds}-files-tab`} hidden={sidebar !== 'files'}>
             <FileTree workspaceId={workspaceId} bus={bus} activePath={activePath} notify={notify} readOnly={readOnly} fileTransfers={fileTransfers} />
           </div>
-          <div className="sidebar-view" hidden={sidebar !== 'search'}>
+          <div className="sidebar-view" role="tabpanel" id={`${sidebarIds}-search`} aria-labelledby={`${sidebarIds}-search-tab`} hidden={sidebar !== 'search'}>
             <SearchPanel workspaceId={workspaceId} bus={bus} />
           </div>
         </aside>
@@ -282,7 +311,7 @@ export function WorkspaceBody({ workspaceId, notify, terminals, layout: givenLay
             <PanelLayoutContext.Provider value={panel}>{terminals}</PanelLayoutContext.Provider>
           </div>
         </div>
-      </div>
+      </main>
       {quickOpen && <QuickOpen workspaceId={workspaceId} bus={bus} onClose={() => setQuickOpen(false)} />}
     </>
   );

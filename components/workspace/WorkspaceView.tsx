@@ -94,9 +94,9 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           >
             ☰
           </button>
-          <span className="workspace-title" data-testid="workspace-title">
+          <h1 className="workspace-title" data-testid="workspace-title">
             {name}
-          </span>
+          </h1>
           <span className="spacer" />
           {!notFound && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
           {!notFound && workspace.data && (

@@ -80,7 +80,7 @@ test.describe('desktop', () => {
     await expect(page.getByTestId('login-username')).toBeVisible();
     await checkA11y(page, 'login');
     await login(page, gw, '/?home=1');
-    await expect(page.getByTestId('workspace-name-input')).toBeVisible();
+    await expect(page.getByTestId('new-workspace')).toBeVisible();
     await createWorkspace(page, gw, 'listed');
     await page.reload();
     await expect(page.getByTestId('workspace-link').filter({ hasText: 'listed' })).toBeVisible();

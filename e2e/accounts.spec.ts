@@ -3,11 +3,12 @@
  * handed-over password and changes it; disabling them while they work sends their page to sign in
  * at once, and they cannot sign in again until re-enabled.
  */
-import { expect, login, tabSessions, test, useGateway, waitForPrompt } from './fixtures';
+import { expect, login, openCreateDialog, tabSessions, test, useGateway, waitForPrompt } from './fixtures';
 
 const gateway = useGateway();
 
 test('an admin adds a user who signs in, changes their password, and is cut off when disabled', async ({ page, browser }) => {
+  test.setTimeout(180_000);
   const gw = gateway();
   await login(page, gw, '/admin');
   const users = page.getByTestId('users-admin');
@@ -42,6 +43,7 @@ test('an admin adds a user who signs in, changes their password, and is cut off 
 
   // Tess works in a workspace; the admin disables her; her page goes to sign in.
   await tess.goto(`${gw.url}/?home=1`);
+  await openCreateDialog(tess);
   await tess.getByTestId('workspace-name-input').fill('tess-ws');
   await tess.getByTestId('workspace-create').click();
   await tess.getByTestId('workspace-link').filter({ hasText: 'tess-ws' }).click();
@@ -55,7 +57,8 @@ test('an admin adds a user who signs in, changes their password, and is cut off 
   await tess.getByTestId('login-username').fill('tess');
   await tess.getByTestId('login-password').fill('tess-new-password');
   await tess.getByTestId('login-submit').click();
-  await expect(tess).toHaveURL(/error=CredentialsSignin/);
+  await expect(tess.getByTestId('login-error')).toHaveText('Wrong username or password');
+  await expect(tess).toHaveURL(/\/login/);
   // …until she is enabled again (with her own, changed password).
   await row.getByTestId('user-toggle-disabled').click();
   await expect(row).toHaveAttribute('data-state', 'active');

@@ -11,7 +11,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { UserService } from '../server/auth/users';
 import { openDatabase } from '../server/db/database';
-import { expect, login, openNewWorkspace, test, useGateway, workspaceRoot } from './fixtures';
+import { expect, login, openCreateDialog, openNewWorkspace, test, useGateway, workspaceRoot } from './fixtures';
 
 const gateway = useGateway();
 // Each test opens a workspace (a shell start, ~20 s on a loaded machine) before its own steps.
@@ -227,6 +227,7 @@ test('an admin opens an existing folder of this machine; errors show at the fiel
     mkdirSync(path.join(folder, 'lib'));
     writeFileSync(path.join(folder, 'hello.md'), '# made by the test\n');
     await login(page, gw, '/?home=1');
+    await openCreateDialog(page);
     const field = page.getByTestId('create-workspace-local-root');
     await expect(field).toBeVisible();
     await expect(page.getByLabel('Existing folder on this machine')).toBeVisible();
@@ -268,7 +269,7 @@ test('an admin opens an existing folder of this machine; errors show at the fiel
       const other = await context.newPage();
       await login(other, { ...gw, username: 'plain', password }, '/?home=1');
       await expect(other.getByTestId('user-name')).toHaveText('plain');
-      await expect(other.getByTestId('workspace-name-input')).toBeVisible();
+      await openCreateDialog(other);
       await expect(other.getByTestId('create-workspace-local-root')).toHaveCount(0);
     } finally {
       await context.close();

@@ -1,8 +1,8 @@
 'use client';
 /** /account: who you are signed in as, and changing your password (the current one first). */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
+import { PageFrame } from '@/components/nav/PageFrame';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 
 export function AccountPage() {
@@ -30,47 +30,40 @@ export function AccountPage() {
   }
 
   return (
-    <>
-      <header className="topbar">
-        <Link href="/?home=1" className="brand">
-          Tether
-        </Link>
-      </header>
-      <main className="home account-page">
-        <h1>Your account</h1>
-        {me.data && (
-          <p data-testid="account-who">
-            Signed in as <strong>{me.data.name}</strong>
-            {me.data.displayName ? ` (${me.data.displayName})` : ''} · {me.data.role === 'admin' ? 'admin' : 'member'}
-            {me.data.email ? ` · ${me.data.email}` : ''}
-          </p>
-        )}
-        <section aria-labelledby="password-heading">
-          <h2 id="password-heading">Change password</h2>
-          <form className="account-password" onSubmit={(e) => void submit(e)} noValidate data-testid="account-password-form">
-            <label>
-              Current password
-              <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} data-testid="account-current" />
-            </label>
-            <label>
-              New password (at least 8 characters)
-              <input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} data-testid="account-next" />
-            </label>
-            <label>
-              New password again
-              <input type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} data-testid="account-again" />
-            </label>
-            <button className="btn" type="submit" disabled={change.isPending} data-testid="account-change">
-              Change password
-            </button>
-            {message && (
-              <p className={message.kind === 'error' ? 'field-error' : 'muted'} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="account-message">
-                {message.text}
-              </p>
-            )}
-          </form>
-        </section>
-      </main>
-    </>
+    <PageFrame className="account-page" testId="account-page">
+      <h1>Your account</h1>
+      {me.data && (
+        <p data-testid="account-who">
+          Signed in as <strong>{me.data.name}</strong>
+          {me.data.displayName ? ` (${me.data.displayName})` : ''} · {me.data.role === 'admin' ? 'admin' : 'member'}
+          {me.data.email ? ` · ${me.data.email}` : ''}
+        </p>
+      )}
+      <section aria-labelledby="password-heading">
+        <h2 id="password-heading">Change password</h2>
+        <form className="account-password" onSubmit={(e) => void submit(e)} noValidate data-testid="account-password-form">
+          <label>
+            Current password
+            <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} data-testid="account-current" />
+          </label>
+          <label>
+            New password (at least 8 characters)
+            <input type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} data-testid="account-next" />
+          </label>
+          <label>
+            New password again
+            <input type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} data-testid="account-again" />
+          </label>
+          <button className="btn" type="submit" disabled={change.isPending} data-testid="account-change">
+            Change password
+          </button>
+          {message && (
+            <p className={message.kind === 'error' ? 'field-error' : 'muted'} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="account-message">
+              {message.text}
+            </p>
+          )}
+        </form>
+      </section>
+    </PageFrame>
   );
 }

@@ -122,9 +122,16 @@ export function AppHeader({ children, className = '' }: { children?: ReactNode; 
           </ul>
           <div className="app-nav-user">
             {me.data && (
-              <span className="muted app-nav-name" data-testid="user-name">
+              <Link
+                href="/account"
+                className="muted app-nav-name"
+                data-testid="user-name"
+                title="Your account: password"
+                aria-current={pathname === '/account' ? 'page' : undefined}
+                onClick={() => setOpen(false)}
+              >
                 {me.data.name}
-              </span>
+              </Link>
             )}
             <button className="btn" data-testid="sign-out" onClick={onSignOut} disabled={signingOut}>
               Sign out

@@ -156,8 +156,9 @@ describe('search and quick-open', () => {
     const found = await call<{ paths: string[] }>('fs.findFiles', { workspaceId: ws.id, query: 'termpan' });
     expect(found.data!.paths[0]).toBe('src/components/TerminalPanel.tsx');
     expect(found.data!.paths.some((p) => p.startsWith('node_modules'))).toBe(false);
-    const literal = await call<{ matches: { path: string; line: number; column: number }[] }>('fs.search', { workspaceId: ws.id, query: 'todo:' });
-    expect(literal.data!.matches).toEqual([{ path: 'src/components/TerminalPanel.tsx', line: 2, column: 4, text: '// TODO: tabs' }]);
+    const literal = await call<{ matches: { path: string; line: number; column: number; length: number }[] }>('fs.search', { workspaceId: ws.id, query: 'todo:' });
+    // `length` is the match's, so the result can mark it ("TODO:", 5 characters).
+    expect(literal.data!.matches).toEqual([{ path: 'src/components/TerminalPanel.tsx', line: 2, column: 4, length: 5, text: '// TODO: tabs' }]);
     const regex = await call<{ matches: unknown[] }>('fs.search', { workspaceId: ws.id, query: 'function \\w+Panel', regex: true, caseSensitive: true });
     expect(regex.data!.matches).toHaveLength(1);
     expect((await call('fs.search', { workspaceId: ws.id, query: '([', regex: true })).error?.code).toBe('BAD_REQUEST');

@@ -8,7 +8,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, login, openNewWorkspace, terminalText, test, useGateway, type Gateway } from './fixtures';
+import { expect, login, openNewWorkspace, startAgent, terminalText, test, useGateway, type Gateway } from './fixtures';
 
 const gateway = useGateway();
 
@@ -56,19 +56,6 @@ async function createWorkspace(page: Page, gw: Gateway, name: string): Promise<s
   const created = await page.request.post(`${gw.url}/api/trpc/workspaces.create`, { data: { name } });
   expect(created.ok()).toBe(true);
   return ((await created.json()) as { result: { data: { id: string } } }).result.data.id;
-}
-
-/** Start `command` named `name` from the agents view's form; returns its session id once listed. */
-async function startAgent(page: Page, workspaceId: string, name: string, command: string): Promise<string> {
-  const form = page.getByTestId('agent-start');
-  await form.getByTestId('agent-start-workspace').selectOption(workspaceId);
-  await form.getByTestId('agent-start-command').fill(command);
-  await form.getByTestId('agent-start-name').fill(name);
-  await form.getByTestId('agent-start-submit').click();
-  await expect(form.getByTestId('agent-start-command')).toHaveValue('');
-  const row = page.getByTestId('agent-row').filter({ has: page.getByTestId('agent-name').getByText(name, { exact: true }) });
-  await expect(row).toHaveCount(1);
-  return (await row.getAttribute('data-session-id'))!;
 }
 
 const ASKING = `bash -c 'printf "Apply these changes? (y/n) "; read x; sleep 600'`;

@@ -5,7 +5,7 @@
  * composer and the ^C key reach the program — checked out of band, through the list's lines.
  */
 import type { Locator, Page } from '@playwright/test';
-import { expect, login, terminalText, test, useGateway } from './fixtures';
+import { agentRow, expect, login, startAgent, terminalText, test, useGateway } from './fixtures';
 
 const gateway = useGateway();
 
@@ -16,22 +16,7 @@ const ASKING = `bash -c 'printf "Apply these changes? (y/n) "; read x; echo got:
 const TRAPPING = `bash -c 'trap "echo INTERRUPTED; sleep 600" INT; echo ready; sleep 1000 & wait'`;
 const BULK = `bash -c 'seq 1 50000; echo bulk-done; sleep 1000'`;
 
-const row = (page: Page, name: string): Locator => page.getByTestId('agent-row').filter({ has: page.getByTestId('agent-name').getByText(name, { exact: true }) });
-
-/** Start `command` named `name` from the form; returns its session id once its row is listed. */
-async function startAgent(page: Page, workspaceId: string, name: string, command: string): Promise<string> {
-  const form = page.getByTestId('agent-start');
-  await form.getByTestId('agent-start-workspace').selectOption(workspaceId);
-  await form.getByTestId('agent-start-command').fill(command);
-  await form.getByTestId('agent-start-name').fill(name);
-  await form.getByTestId('agent-start-submit').tap();
-  await expect(form.getByTestId('agent-start-command')).toHaveValue(''); // cleared once started
-  const r = row(page, name);
-  await expect(r).toHaveCount(1);
-  const id = await r.getAttribute('data-session-id');
-  expect(id).toBeTruthy();
-  return id!;
-}
+const row = agentRow;
 
 /** The screen lines the server reports for a row (the list, not the terminal view). */
 const rowLines = (page: Page, name: string) => row(page, name).getByTestId('agent-lines');
@@ -82,8 +67,8 @@ test('a phone checks on agents, answers one, interrupts another, and attaches by
   await expect(page.getByTestId('agent-start-workspace').locator(`option[value="${workspaceId}"]`)).toHaveCount(1);
 
   // Two agents: one keeps printing (working), one asks a question and goes quiet (waiting).
-  const working = await startAgent(page, workspaceId, 'worker', WORKING);
-  const asking = await startAgent(page, workspaceId, 'asker', ASKING);
+  const working = await startAgent(page, workspaceId, 'worker', WORKING, 'tap');
+  const asking = await startAgent(page, workspaceId, 'asker', ASKING, 'tap');
   await expect(row(page, 'worker')).toHaveAttribute('data-status', 'working', { timeout: 20_000 });
   await expect(row(page, 'worker').getByTestId('agent-status')).toHaveText(/working/);
   await expect(row(page, 'asker')).toHaveAttribute('data-status', 'waiting', { timeout: 20_000 });
@@ -113,7 +98,7 @@ test('a phone checks on agents, answers one, interrupts another, and attaches by
   await expect(rowLines(page, 'asker')).toContainText('got:y', { timeout: 20_000 });
 
   // ^C from the key bar reaches the program (its trap prints, as the server's screen shows).
-  const trapping = await startAgent(page, workspaceId, 'trapper', TRAPPING);
+  const trapping = await startAgent(page, workspaceId, 'trapper', TRAPPING, 'tap');
   await expect(rowLines(page, 'trapper')).toContainText('ready', { timeout: 20_000 });
   await openRow(page, 'trapper', trapping);
   await expect.poll(() => terminalText(page, trapping)).toContain('ready');
@@ -122,7 +107,7 @@ test('a phone checks on agents, answers one, interrupts another, and attaches by
   await expect(rowLines(page, 'trapper')).toContainText('INTERRUPTED', { timeout: 20_000 });
 
   // A session that printed a lot: attaching by snapshot costs a fraction of a replay.
-  const bulk = await startAgent(page, workspaceId, 'bulk', BULK);
+  const bulk = await startAgent(page, workspaceId, 'bulk', BULK, 'tap');
   await expect(rowLines(page, 'bulk')).toContainText('bulk-done', { timeout: 30_000 });
   await openRow(page, 'bulk', bulk);
   await expect.poll(() => terminalText(page, bulk)).toContain('bulk-done');

@@ -2,7 +2,7 @@
  * A real gateway per spec file: `tsx server/main.ts` on port 0 with a fresh DATA_DIR and a random
  * admin password, torn down (SIGTERM, then SIGKILL after 5 s) after the file's last test.
  */
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -163,6 +163,29 @@ export async function tabSessions(page: Page, count: number): Promise<string[]> 
 /** Wait until the session's terminal has printed something (the shell prompt). */
 export async function waitForPrompt(page: Page, sessionId: string): Promise<void> {
   await expect.poll(async () => (await terminalText(page, sessionId)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+}
+
+/** The agents view's row for the agent named `name`. */
+export function agentRow(page: Page, name: string): Locator {
+  return page.getByTestId('agent-row').filter({ has: page.getByTestId('agent-name').getByText(name, { exact: true }) });
+}
+
+/**
+ * Start `command` named `name` from the agents view's form (`press: 'tap'` on a touch screen);
+ * returns its session id once its row is listed.
+ */
+export async function startAgent(page: Page, workspaceId: string, name: string, command: string, press: 'click' | 'tap' = 'click'): Promise<string> {
+  const form = page.getByTestId('agent-start');
+  await form.getByTestId('agent-start-workspace').selectOption(workspaceId);
+  await form.getByTestId('agent-start-command').fill(command);
+  await form.getByTestId('agent-start-name').fill(name);
+  await form.getByTestId('agent-start-submit')[press]();
+  await expect(form.getByTestId('agent-start-command')).toHaveValue(''); // cleared once started
+  const row = agentRow(page, name);
+  await expect(row).toHaveCount(1);
+  const id = await row.getAttribute('data-session-id');
+  expect(id).toBeTruthy();
+  return id!;
 }
 
 export const test = base;

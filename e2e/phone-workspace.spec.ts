@@ -13,7 +13,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
-import { expect, login, openNewWorkspace, terminalText, test, useGateway } from './fixtures';
+import { agentRow, expect, login, openNewWorkspace, startAgent, terminalText, test, useGateway } from './fixtures';
 import { swipe, swipeTo } from './touch';
 
 const gateway = useGateway();
@@ -156,20 +156,6 @@ test('the key row: chosen on this device, kept across a reload, reset to the def
   await expect.poll(() => barKeys(page)).toEqual(DEFAULT_ROW);
 });
 
-const agentRow = (page: Page, name: string): Locator =>
-  page.getByTestId('agent-row').filter({ has: page.getByTestId('agent-name').getByText(name, { exact: true }) });
-
-async function startAgent(page: Page, workspaceId: string, name: string, command: string): Promise<string> {
-  const form = page.getByTestId('agent-start');
-  await form.getByTestId('agent-start-workspace').selectOption(workspaceId);
-  await form.getByTestId('agent-start-command').fill(command);
-  await form.getByTestId('agent-start-name').fill(name);
-  await form.getByTestId('agent-start-submit').tap();
-  await expect(form.getByTestId('agent-start-command')).toHaveValue('');
-  await expect(agentRow(page, name)).toHaveCount(1);
-  return (await agentRow(page, name).getAttribute('data-session-id'))!;
-}
-
 test('no "waiting for you" toast over the terminal on the screen; one for another terminal', async ({ page }) => {
   test.setTimeout(120_000);
   const gw = gateway();
@@ -182,8 +168,8 @@ test('no "waiting for you" toast over the terminal on the screen; one for anothe
 
   // Answering "watched" makes it ask a question and lets "other" ask one too.
   const flag = `/tmp/tether-e2e-toast-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const watched = await startAgent(page, workspaceId, 'watched', `bash -c 'read go; touch ${flag}; printf "Proceed? (y/n) "; read x; sleep 600'`);
-  await startAgent(page, workspaceId, 'other', `bash -c 'until [ -e ${flag} ]; do sleep 0.2; done; rm -f ${flag}; printf "Other? (y/n) "; read x; sleep 600'`);
+  const watched = await startAgent(page, workspaceId, 'watched', `bash -c 'read go; touch ${flag}; printf "Proceed? (y/n) "; read x; sleep 600'`, 'tap');
+  await startAgent(page, workspaceId, 'other', `bash -c 'until [ -e ${flag} ]; do sleep 0.2; done; rm -f ${flag}; printf "Other? (y/n) "; read x; sleep 600'`, 'tap');
 
   await agentRow(page, 'watched').getByTestId('agent-name').tap();
   await expect(page).toHaveURL(new RegExp(`/agents\\?s=${watched}$`));

@@ -20,6 +20,7 @@ import { createTrpcClient, errorMessage, trpcErrorCode, TRPCProvider, useTRPC, u
 import { GuestTerminals } from './GuestTerminals';
 import { GuestWorkspace } from './GuestWorkspace';
 import './guest.css';
+import { useNow } from '@/lib/client/use-now';
 
 declare global {
   interface Window {
@@ -186,16 +187,6 @@ function GuestBanner({ owner, what, guest, scope, expiresAt, label, status }: Ba
   );
 }
 
-/** The current time, re-read every `everyMs` (never when null). */
-function useNow(everyMs: number | null): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (everyMs === null) return;
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
-}
 
 function ShareEnded({ message }: { message: string }) {
   const reason = shareEndReason(message);

@@ -5,21 +5,13 @@
  * Polled while shown, so online counts and expiries stay current.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { ago, auditText, coversText, expiryText, scopeText } from './share-text';
+import { useNow } from '@/lib/client/use-now';
 
 const POLL_MS = 5000;
 
-/** The current time, moving on every `everyMs`. */
-export function useNow(everyMs = 15_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
-}
 
 export function SharesList({ workspaceId }: { workspaceId?: string }) {
   const trpc = useTRPC();

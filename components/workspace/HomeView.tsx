@@ -15,20 +15,13 @@ import { CreateWorkspaceForm } from './CreateWorkspaceForm';
 import { ModalDialog } from './ModalDialog';
 import { WorkspaceCard } from './WorkspaceCard';
 import './home.css';
+import { useNow } from '@/lib/client/use-now';
 
 /** How often the statuses are refreshed while the page is visible. */
 const POLL_MS = 10_000;
 /** How often relative times ("active 2 min ago") move on between refreshes. */
 const TICK_MS = 15_000;
 
-function useNow(everyMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
-}
 
 export function HomeView() {
   const trpc = useTRPC();

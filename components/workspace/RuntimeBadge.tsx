@@ -6,26 +6,15 @@
  * whenever the browser tab regains focus.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 import { runtimeOverride } from '@/lib/client/connection-banner';
 import type { ConnectionStatus } from '@/lib/client/gateway-socket';
 import { runtimeBadge } from '@/lib/client/runtime-health';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
+import { useNow } from '@/lib/client/use-now';
 
 const POLL_MS = 5_000;
 const STARTING_POLL_MS = 1_000;
 
-/** The current time, ticking every second while `ticking` (for a countdown). */
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [ticking]);
-  return now;
-}
 
 /** `connection`: the tab's gateway socket status; while it is not open the badge says the runtime
  * is unknown rather than show a stale "ready". */
@@ -44,7 +33,7 @@ export function RuntimeBadge({ workspaceId, connection }: { workspaceId: string;
       },
     ),
   );
-  const now = useNow(q.data?.pool?.state === 'backoff');
+  const now = useNow(q.data?.pool?.state === 'backoff' ? 1000 : null);
   const down = runtimeOverride(connection);
   if (down) {
     return (

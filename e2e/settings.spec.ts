@@ -271,3 +271,51 @@ test('the editor font size setting applies to an open file without a reload', as
   await settings.close();
   await setSettings(page, { editorFontSize: 13 });
 });
+
+test('a shortcut is changed on /settings by keyboard: the new key works in the workspace (a terminal too), the old one is free, Reset brings it back', async ({ page }) => {
+  const gw = gateway();
+  await openNewWorkspace(page, gw, 'e2e-own-keys');
+  const workspaceUrl = page.url();
+  await setSettings(page, { keybindings: {} });
+  await page.goto(`${gw.url}/settings`);
+  const row = page.locator('tr[data-command="workbench.quickOpen"]');
+  await expect(row.getByTestId('keybinding-keys')).toHaveText('Ctrl+P');
+
+  // Keyboard only: focus "Change", Enter to listen, then the keys. A taken key is refused, naming its owner.
+  await row.getByTestId('keybinding-change').focus();
+  await page.keyboard.press('Enter');
+  await expect(row.getByTestId('keybinding-change')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Control+Shift+P');
+  await expect(page.getByTestId('keybinding-status')).toContainText('already runs Show All Commands');
+  await page.keyboard.press('o'); // a plain key is for typing
+  await expect(page.getByTestId('keybinding-status')).toContainText('plain and shifted keys are for typing');
+  await page.keyboard.press('Control+Alt+O');
+  await expect(row.getByTestId('keybinding-keys')).toHaveText('Ctrl+Alt+O');
+  await expect(row).toHaveAttribute('data-custom', 'true');
+  expect((await storedSettings(page, gw)).keybindings).toEqual({ 'workbench.quickOpen': 'ctrl+alt+o' });
+  const axe = await new AxeBuilder({ page }).include('[data-testid="keybinding-table"]').analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+
+  // In the workspace, from a focused terminal: the new key opens Go to File; Ctrl-P is the program's again.
+  await page.goto(workspaceUrl);
+  const s = await onlySession(page);
+  await page.getByTestId('terminal-tab').first().click();
+  await page.keyboard.press('Control+p');
+  await page.keyboard.type('echo still-here\n');
+  await expect.poll(() => page.evaluate((id) => window.__tether?.terminals[id]?.text() ?? '', s)).toContain('still-here');
+  await expect(page.getByTestId('quick-open')).toHaveCount(0);
+  await page.keyboard.press('Control+Alt+O');
+  await expect(page.getByTestId('quick-open-input')).toBeFocused();
+  await page.keyboard.press('Escape');
+  // The palette shows the key in use.
+  await page.keyboard.press('Control+Shift+P');
+  await page.keyboard.type('Go to File');
+  await expect(page.getByTestId('command-palette').getByText('Ctrl+Alt+O')).toBeVisible();
+  await page.keyboard.press('Escape');
+
+  // Reset: back to Ctrl-P.
+  await page.goto(`${gw.url}/settings`);
+  await row.getByTestId('keybinding-reset').click();
+  await expect(row.getByTestId('keybinding-keys')).toHaveText('Ctrl+P');
+  expect((await storedSettings(page, gw)).keybindings).toEqual({});
+});

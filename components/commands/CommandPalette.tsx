@@ -6,9 +6,9 @@
  */
 import { useEffect, useReducer, useState, type ReactNode } from 'react';
 import { PickerDialog } from '@/components/workspace/PickerDialog';
-import { isEnabled, type Command, type CommandRegistry } from '@/lib/client/commands';
+import { isEnabled, type CommandRegistry } from '@/lib/client/commands';
 import { fuzzyFilter } from '@/lib/client/fuzzy';
-import { chordFor, formatChord } from '@/lib/client/keybindings';
+import { chordFor, formatChord, type Keybinding } from '@/lib/client/keybindings';
 
 /** The title with the matched letters marked. */
 function highlighted(title: string, positions: readonly number[]): ReactNode {
@@ -32,8 +32,8 @@ function highlighted(title: string, positions: readonly number[]): ReactNode {
   return out;
 }
 
-export function keyLabels(cmd: Command, mac: boolean): string[] {
-  return (cmd.keybindings ?? []).map((kb) => formatChord(chordFor(kb, mac), mac));
+export function keyLabels(bindings: readonly Keybinding[], mac: boolean): string[] {
+  return bindings.map((kb) => formatChord(chordFor(kb, mac), mac));
 }
 
 export function CommandPalette({ registry, mac, onClose }: { registry: CommandRegistry; mac: boolean; onClose(): void }) {
@@ -58,7 +58,7 @@ export function CommandPalette({ registry, mac, onClose }: { registry: CommandRe
         <>
           <span className="qo-name">{highlighted(item.title, positions)}</span>
           <span className="palette-keys">
-            {keyLabels(item, mac).map((k) => (
+            {keyLabels(registry.keybindingsOf(item), mac).map((k) => (
               <kbd key={k}>{k}</kbd>
             ))}
           </span>

@@ -14,8 +14,8 @@ import type { CommandRegistry } from '@/lib/client/commands';
 import { browserIsMac, chordFor, formatChord } from '@/lib/client/keybindings';
 import { CommandPalette } from './CommandPalette';
 import { CommandsContext, useRegisterCommands } from './commands-context';
+import { useSettings } from '@/components/settings/SettingsProvider';
 
-const TAB_MODE_KEY = COMMAND_KEYS['workbench.toggleTabFocusMode'].keybindings[0]!;
 /** The element whose focus makes `fileTree` commands' keys live (the tree, not a field in it). */
 const FILE_TREE_KEYS = '[data-key-scope="file-tree"]';
 
@@ -23,6 +23,9 @@ export function CommandsProvider({ registry, children }: { registry: CommandRegi
   const [paletteOpen, setPaletteOpen] = useState(false);
   const [mac, setMac] = useState(false);
   useEffect(() => setMac(browserIsMac()), []);
+  // The user's own shortcuts (Settings), live.
+  const { settings } = useSettings();
+  useEffect(() => registry.setKeyOverrides(settings.keybindings), [registry, settings.keybindings]);
   const tabMode = useSyncExternalStore(
     (cb) => registry.onChange(cb),
     () => registry.tabMovesFocus,
@@ -68,7 +71,7 @@ export function CommandsProvider({ registry, children }: { registry: CommandRegi
       <div className="tab-focus-mode-region" role="status">
         {tabMode && (
           <span className="tab-focus-mode" data-testid="tab-focus-mode">
-            Tab moves focus · {formatChord(chordFor(TAB_MODE_KEY, mac), mac)} to turn off
+            Tab moves focus · {formatChord(chordFor(registry.keybindingsOf(COMMAND_KEYS['workbench.toggleTabFocusMode'])[0]!, mac), mac)} to turn off
           </span>
         )}
       </div>

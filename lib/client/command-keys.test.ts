@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_KEY_TABLE, COMMAND_KEYS } from './command-keys';
+import { COMMAND_KEY_TABLE, COMMAND_KEYS, keysOf, keyTakenBy } from './command-keys';
 import { chordFor, formatChord } from './keybindings';
 
 describe('COMMAND_KEY_TABLE', () => {
@@ -31,5 +31,30 @@ describe('COMMAND_KEY_TABLE', () => {
     expect(formatChord(chordFor(open.keybindings[0]!, false), false)).toBe('Ctrl+,');
     expect(formatChord(chordFor(open.keybindings[0]!, true), true)).toBe('⌘,');
     expect(open.scope).toBe('global');
+  });
+});
+
+describe('changed shortcuts', () => {
+  it('are used instead of the defaults, except for keys a terminal handles itself', () => {
+    const quickOpen = COMMAND_KEYS['workbench.quickOpen'];
+    expect(keysOf(quickOpen, {})).toBe(quickOpen.keybindings);
+    expect(keysOf(quickOpen, { 'workbench.quickOpen': 'ctrl+alt+o' })).toEqual([{ key: 'ctrl+alt+o' }]);
+    const find = COMMAND_KEYS['terminal.find'];
+    expect(keysOf(find, { 'terminal.find': 'ctrl+alt+f' })).toBe(find.keybindings);
+  });
+
+  it('refuse a key another command answers in the same place, naming it', () => {
+    // Ctrl-Shift-P is the palette's everywhere: taken for any command.
+    expect(keyTakenBy('workbench.quickOpen', 'ctrl+shift+p', {}, false)?.id).toBe('workbench.showCommands');
+    // A changed key frees the old one and takes the new one.
+    const own = { 'workbench.showCommands': 'ctrl+alt+p' };
+    expect(keyTakenBy('workbench.quickOpen', 'ctrl+shift+p', own, false)).toBeNull();
+    expect(keyTakenBy('workbench.quickOpen', 'ctrl+alt+p', own, false)?.id).toBe('workbench.showCommands');
+    // F2 renames in the file tree, which an outside-the-terminal key reaches too…
+    expect(keyTakenBy('file.save', 'f2', {}, false)?.id).toBe('files.rename');
+    // …but the terminal's own find key (Ctrl-F) is no one else's business outside it.
+    expect(keyTakenBy('file.save', 'ctrl+f', {}, false)).toBeNull();
+    // On a Mac the same chord is compared as a Mac shows it.
+    expect(keyTakenBy('workbench.quickOpen', 'cmd+shift+p', {}, true)?.id).toBe('workbench.showCommands');
   });
 });

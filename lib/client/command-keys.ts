@@ -5,7 +5,7 @@
  * VS Code has the command (lib/client/keybindings.ts explains the spelling).
  */
 import type { CommandScope } from './commands';
-import type { Keybinding } from './keybindings';
+import { chordFor, formatChord, parseChord, type Keybinding } from './keybindings';
 import { FIND_KEYBINDING } from './terminal-find';
 
 export interface CommandKeys {
@@ -53,3 +53,25 @@ export type KeyedCommandId = (typeof TABLE)[number]['id'];
 export const COMMAND_KEY_TABLE: readonly CommandKeys[] = TABLE;
 
 export const COMMAND_KEYS = Object.fromEntries(TABLE.map((c) => [c.id, c])) as unknown as Record<KeyedCommandId, CommandKeys>;
+
+/** The keys that run `c` with these overrides. */
+export function keysOf(c: CommandKeys, overrides: Readonly<Record<string, string>>): readonly Keybinding[] {
+  const own = c.scope !== 'terminal' ? overrides[c.id] : undefined;
+  return own ? [{ key: own }] : c.keybindings;
+}
+
+/** Whether two scopes can see the same key press (a global key is live everywhere). */
+function overlap(a: CommandScope, b: CommandScope): boolean {
+  return a === b || a === 'global' || b === 'global' || (a !== 'terminal' && b !== 'terminal');
+}
+
+/** The command (other than `id`) that already answers `key` where `id` would, or null. */
+export function keyTakenBy(id: string, key: string, overrides: Readonly<Record<string, string>>, mac: boolean): CommandKeys | null {
+  const mine = COMMAND_KEY_TABLE.find((c) => c.id === id);
+  const wanted = formatChord(parseChord(key), mac);
+  for (const c of COMMAND_KEY_TABLE) {
+    if (c.id === id || !overlap(c.scope ?? 'outsideTerminal', mine?.scope ?? 'outsideTerminal')) continue;
+    if (keysOf(c, overrides).some((kb) => formatChord(chordFor(kb, mac), mac) === wanted)) return c;
+  }
+  return null;
+}

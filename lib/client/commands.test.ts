@@ -117,4 +117,23 @@ describe('CommandRegistry', () => {
     expect(isFocusTab(key('Tab', 'Tab', { shiftKey: true }))).toBe(true);
     expect(isFocusTab(key('Tab', 'Tab', { ctrlKey: true }))).toBe(false);
   });
+  it("the user's own keys replace a command's defaults, live; a bad one is ignored; a terminal's own key stays", () => {
+    const { r } = registry();
+    const onChange = vi.fn();
+    r.onChange(onChange);
+    r.setKeyOverrides({ quickOpen: 'ctrl+alt+o', save: 'not+a+key', find: 'ctrl+alt+f' });
+    expect(onChange).toHaveBeenCalled();
+    expect(r.commandForKey(key('o', 'KeyO', { ctrlKey: true, altKey: true }), LINUX)?.id).toBe('quickOpen');
+    // The default no longer runs it, in a terminal either (the program gets Ctrl-P back).
+    expect(r.commandForKey(key('p', 'KeyP', { ctrlKey: true }), LINUX)).toBeNull();
+    expect(r.skipsShell(key('p', 'KeyP', { ctrlKey: true }), false)).toBe(false);
+    expect(r.skipsShell(key('o', 'KeyO', { ctrlKey: true, altKey: true }), false)).toBe(true);
+    // "not+a+key" does not parse: Save keeps Ctrl-S.
+    expect(r.commandForKey(key('s', 'KeyS', { ctrlKey: true }), LINUX)?.id).toBe('save');
+    expect(r.keybindingsOf(r.get('find')!)).toEqual([{ key: 'ctrl+f', mac: 'cmd+f' }]);
+    // The same key on a Mac (one key for every platform).
+    expect(r.commandForKey(key('o', 'KeyO', { ctrlKey: true, altKey: true }), { mac: true, inTerminal: false })?.id).toBe('quickOpen');
+    r.setKeyOverrides({});
+    expect(r.commandForKey(key('p', 'KeyP', { ctrlKey: true }), LINUX)?.id).toBe('quickOpen');
+  });
 });

@@ -9,7 +9,7 @@
  * Ctrl-R, Ctrl-W, Ctrl-A, Ctrl-E, Ctrl-S, Tab, Esc…) stays the program's.
  */
 import { Emitter } from './emitter';
-import { chordFor, matchesChord, type KeyFields, type Keybinding } from './keybindings';
+import { chordFor, matchesChord, parseChord, type KeyFields, type Keybinding } from './keybindings';
 
 /**
  * Where a command's keys work:
@@ -48,6 +48,8 @@ type Events = { change: [] };
 
 export class CommandRegistry {
   private readonly commands = new Map<string, Command>();
+  /** The user's own keys (settings), by command id: they replace the command's defaults. */
+  private overrides = new Map<string, readonly Keybinding[]>();
   private tabFocus = false;
   private readonly events = new Emitter<Events>();
 
@@ -66,6 +68,31 @@ export class CommandRegistry {
       this.commands.delete(command.id);
       this.events.emit('change');
     };
+  }
+
+  /**
+   * The user's shortcuts (command id → "ctrl+shift+o"). One that does not parse is ignored, so a
+   * bad stored value can never break the keyboard. Commands of scope `terminal` keep their keys:
+   * the terminal itself handles those.
+   */
+  setKeyOverrides(overrides: Readonly<Record<string, string>>): void {
+    const next = new Map<string, readonly Keybinding[]>();
+    for (const [id, key] of Object.entries(overrides)) {
+      try {
+        parseChord(key);
+        next.set(id, [{ key }]);
+      } catch {
+        // ignored: see above
+      }
+    }
+    this.overrides = next;
+    this.events.emit('change');
+  }
+
+  /** The keys that run `cmd` now: the user's own, else its defaults. */
+  keybindingsOf(cmd: Pick<Command, 'id' | 'keybindings' | 'scope'>): readonly Keybinding[] {
+    if (cmd.scope === 'terminal') return cmd.keybindings ?? [];
+    return this.overrides.get(cmd.id) ?? cmd.keybindings ?? [];
   }
 
   get(id: string): Command | undefined {
@@ -95,7 +122,7 @@ export class CommandRegistry {
       const scope = cmd.scope ?? 'outsideTerminal';
       if (scope === 'terminal' || (scope === 'outsideTerminal' && ctx.inTerminal)) continue;
       if (scope === 'fileTree' && (!ctx.inFileTree || ctx.inTerminal)) continue;
-      if ((cmd.keybindings ?? []).some((kb) => matchesChord(chordFor(kb, ctx.mac), e))) return cmd;
+      if (this.keybindingsOf(cmd).some((kb) => matchesChord(chordFor(kb, ctx.mac), e))) return cmd;
     }
     return null;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chordFor, eventKey, formatChord, isMacPlatform, matchesChord, parseChord, type KeyFields } from './keybindings';
+import { bindingText, chordFor, eventKey, formatChord, isMacPlatform, matchesChord, parseChord, type KeyFields } from './keybindings';
 
 function ev(key: string, code: string, mods: Partial<Pick<KeyFields, 'ctrlKey' | 'shiftKey' | 'altKey' | 'metaKey'>> = {}): KeyFields {
   return { key, code, ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, ...mods };
@@ -69,5 +69,21 @@ describe('isMacPlatform', () => {
     expect(isMacPlatform('iPad')).toBe(true);
     expect(isMacPlatform('Linux x86_64')).toBe(false);
     expect(isMacPlatform(undefined)).toBe(false);
+  });
+});
+
+describe('bindingText', () => {
+  const ev = (key: string, code: string, mods: Partial<KeyFields> = {}): KeyFields => ({ key, code, ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, ...mods });
+  it('writes a key press as a binding that parses back to a chord matching it', () => {
+    for (const e of [ev('O', 'KeyO', { ctrlKey: true, shiftKey: true }), ev('~', 'Backquote', { ctrlKey: true, shiftKey: true }), ev('F8', 'F8'), ev('PageDown', 'PageDown', { altKey: true }), ev('k', 'KeyK', { metaKey: true })]) {
+      const text = bindingText(e)!;
+      expect(matchesChord(parseChord(text), e), text).toBe(true);
+    }
+    expect(bindingText(ev('O', 'KeyO', { ctrlKey: true, shiftKey: true }))).toBe('ctrl+shift+o');
+    expect(bindingText(ev('k', 'KeyK', { metaKey: true }))).toBe('cmd+k');
+  });
+  it('is null for a modifier on its own', () => {
+    expect(bindingText(ev('Control', 'ControlLeft', { ctrlKey: true }))).toBeNull();
+    expect(bindingText(ev('Shift', 'ShiftLeft', { shiftKey: true }))).toBeNull();
   });
 });

@@ -73,6 +73,13 @@ export function eventKey(e: Pick<KeyboardEvent, 'key' | 'code'>): string | null 
   return key;
 }
 
+/** A key press written as a binding ("ctrl+shift+o"), for recording a shortcut; null for a lone modifier. */
+export function bindingText(e: KeyFields): string | null {
+  const key = eventKey(e);
+  if (key === null) return null;
+  return [e.ctrlKey && 'ctrl', e.shiftKey && 'shift', e.altKey && 'alt', e.metaKey && 'cmd', key].filter(Boolean).join('+');
+}
+
 export function matchesChord(chord: KeyChord, e: KeyFields): boolean {
   return (
     e.ctrlKey === chord.ctrl &&

@@ -38,3 +38,16 @@ describe('resolveTheme', () => {
     expect(resolveTheme('light', false)).toBe('light');
   });
 });
+
+describe('keybindings setting', () => {
+  it('takes command ids mapped to keys, and refuses anything else', () => {
+    expect(SettingsPatchSchema.safeParse({ keybindings: { 'workbench.quickOpen': 'ctrl+alt+o', 'files.rename': 'f8' } }).success).toBe(true);
+    expect(SettingsPatchSchema.safeParse({ keybindings: { quickOpen: 'ctrl+o' } }).success).toBe(false);
+    expect(SettingsPatchSchema.safeParse({ keybindings: { 'workbench.quickOpen': 'ctrl+<script>' } }).success).toBe(false);
+    expect(SettingsPatchSchema.safeParse({ keybindings: { 'workbench.quickOpen': '' } }).success).toBe(false);
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`cmd.c${String.fromCharCode(97 + (i % 26))}${'x'.repeat(Math.floor(i / 26))}`, 'ctrl+k']));
+    expect(SettingsPatchSchema.safeParse({ keybindings: many }).success).toBe(false);
+    expect(DEFAULT_SETTINGS.keybindings).toEqual({});
+    expect(settingsFromStored({ keybindings: { 'a.b': 1 } }).keybindings).toEqual({});
+  });
+});

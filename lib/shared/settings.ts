@@ -27,6 +27,21 @@ const fontFamily = z
   .max(FONT_FAMILY_MAX_CHARS)
   .regex(/^[\w\s,'".-]+$/u, 'Use font names separated by commas (letters, digits, spaces, quotes, "-", ".")');
 
+/** How many shortcuts a user may change (there are fewer commands than this). */
+export const MAX_KEYBINDING_OVERRIDES = 100;
+
+/**
+ * The user's own shortcuts: command id → one key as VS Code writes it ("ctrl+shift+o", "f8"),
+ * used on every platform instead of the command's default keys. The browser parses each and
+ * ignores one it cannot, or one for a command it does not have.
+ */
+const keybindingOverrides = z
+  .record(
+    z.string().regex(/^[a-zA-Z]+(?:\.[a-zA-Z]+)+$/, 'a command id such as workbench.quickOpen').max(64),
+    z.string().min(1).max(40).regex(/^[a-z0-9+`\-=[\];',./\\]+$/, 'a key such as ctrl+shift+o'),
+  )
+  .refine((o) => Object.keys(o).length <= MAX_KEYBINDING_OVERRIDES, `at most ${MAX_KEYBINDING_OVERRIDES} changed shortcuts`);
+
 export const SettingsSchema = z.strictObject({
   /** `system` follows the browser's prefers-color-scheme, live. */
   theme: z.enum(THEMES),
@@ -36,6 +51,7 @@ export const SettingsSchema = z.strictObject({
   terminalCursorBlink: z.boolean(),
   terminalScrollback: z.number().int().min(SCROLLBACK_MIN_LINES).max(SCROLLBACK_MAX_LINES),
   editorFontSize: fontSize,
+  keybindings: keybindingOverrides,
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -54,6 +70,7 @@ export const DEFAULT_SETTINGS: Settings = {
   terminalCursorBlink: true,
   terminalScrollback: 10_000,
   editorFontSize: 13,
+  keybindings: {},
 };
 
 /**

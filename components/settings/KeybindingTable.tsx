@@ -8,8 +8,8 @@
  * terminal itself handles it.
  */
 import { useEffect, useState, type KeyboardEvent } from 'react';
-import { COMMAND_KEY_TABLE, keysOf, keyTakenBy, type CommandKeys } from '@/lib/client/command-keys';
-import type { CommandScope } from '@/lib/client/commands';
+import { COMMAND_KEY_TABLE, keyTakenBy, type CommandKeys } from '@/lib/client/command-keys';
+import { keysOf, ownKey, type CommandScope } from '@/lib/client/commands';
 import { bindingText, browserIsMac, chordFor, formatChord, parseChord } from '@/lib/client/keybindings';
 import { useSettings } from './SettingsProvider';
 
@@ -79,7 +79,7 @@ export function KeybindingTable() {
         </thead>
         <tbody>
           {COMMAND_KEY_TABLE.map((c) => {
-            const own = c.scope !== 'terminal' ? overrides[c.id] : undefined;
+            const own = ownKey(c, overrides);
             return (
               <tr key={c.id} data-command={c.id} data-custom={own !== undefined}>
                 <td>{c.title}</td>

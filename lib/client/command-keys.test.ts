@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_KEY_TABLE, COMMAND_KEYS, keysOf, keyTakenBy } from './command-keys';
+import { COMMAND_KEY_TABLE, COMMAND_KEYS, keyTakenBy } from './command-keys';
+import { keysOf } from './commands';
 import { chordFor, formatChord } from './keybindings';
 
 describe('COMMAND_KEY_TABLE', () => {

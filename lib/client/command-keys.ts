@@ -4,7 +4,7 @@
  * same table read-only — so what the page shows is what the keys do. Keys are VS Code's where
  * VS Code has the command (lib/client/keybindings.ts explains the spelling).
  */
-import type { CommandScope } from './commands';
+import { keysOf, type CommandScope } from './commands';
 import { chordFor, formatChord, parseChord, type Keybinding } from './keybindings';
 import { FIND_KEYBINDING } from './terminal-find';
 
@@ -53,12 +53,6 @@ export type KeyedCommandId = (typeof TABLE)[number]['id'];
 export const COMMAND_KEY_TABLE: readonly CommandKeys[] = TABLE;
 
 export const COMMAND_KEYS = Object.fromEntries(TABLE.map((c) => [c.id, c])) as unknown as Record<KeyedCommandId, CommandKeys>;
-
-/** The keys that run `c` with these overrides. */
-export function keysOf(c: CommandKeys, overrides: Readonly<Record<string, string>>): readonly Keybinding[] {
-  const own = c.scope !== 'terminal' ? overrides[c.id] : undefined;
-  return own ? [{ key: own }] : c.keybindings;
-}
 
 /** Whether two scopes can see the same key press (a global key is live everywhere). */
 function overlap(a: CommandScope, b: CommandScope): boolean {

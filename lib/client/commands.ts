@@ -49,7 +49,7 @@ type Events = { change: [] };
 export class CommandRegistry {
   private readonly commands = new Map<string, Command>();
   /** The user's own keys (settings), by command id: they replace the command's defaults. */
-  private overrides = new Map<string, readonly Keybinding[]>();
+  private overrides: Readonly<Record<string, string>> = {};
   private tabFocus = false;
   private readonly events = new Emitter<Events>();
 
@@ -70,29 +70,15 @@ export class CommandRegistry {
     };
   }
 
-  /**
-   * The user's shortcuts (command id → "ctrl+shift+o"). One that does not parse is ignored, so a
-   * bad stored value can never break the keyboard. Commands of scope `terminal` keep their keys:
-   * the terminal itself handles those.
-   */
+  /** The user's shortcuts (command id → "ctrl+shift+o"), as `keysOf` reads them. */
   setKeyOverrides(overrides: Readonly<Record<string, string>>): void {
-    const next = new Map<string, readonly Keybinding[]>();
-    for (const [id, key] of Object.entries(overrides)) {
-      try {
-        parseChord(key);
-        next.set(id, [{ key }]);
-      } catch {
-        // ignored: see above
-      }
-    }
-    this.overrides = next;
+    this.overrides = overrides;
     this.events.emit('change');
   }
 
   /** The keys that run `cmd` now: the user's own, else its defaults. */
   keybindingsOf(cmd: Pick<Command, 'id' | 'keybindings' | 'scope'>): readonly Keybinding[] {
-    if (cmd.scope === 'terminal') return cmd.keybindings ?? [];
-    return this.overrides.get(cmd.id) ?? cmd.keybindings ?? [];
+    return keysOf(cmd, this.overrides);
   }
 
   get(id: string): Command | undefined {
@@ -150,6 +136,28 @@ export class CommandRegistry {
   onChange(listener: () => void): () => void {
     return this.events.on('change', listener);
   }
+}
+
+/**
+ * The user's own key for `cmd` (from the `keybindings` setting), or undefined. One that does not
+ * parse is ignored, so a bad stored value can never break the keyboard; commands of scope
+ * `terminal` keep their keys, which the terminal itself handles.
+ */
+export function ownKey(cmd: Pick<Command, 'id' | 'scope'>, overrides: Readonly<Record<string, string>>): string | undefined {
+  const key = cmd.scope === 'terminal' ? undefined : overrides[cmd.id];
+  if (key === undefined) return undefined;
+  try {
+    parseChord(key);
+    return key;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The keys that run `cmd` given the user's own: theirs instead of the defaults, one for every platform. */
+export function keysOf(cmd: Pick<Command, 'id' | 'keybindings' | 'scope'>, overrides: Readonly<Record<string, string>>): readonly Keybinding[] {
+  const own = ownKey(cmd, overrides);
+  return own !== undefined ? [{ key: own }] : (cmd.keybindings ?? []);
 }
 
 export function isEnabled(cmd: Command): boolean {

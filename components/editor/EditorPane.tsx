@@ -18,6 +18,7 @@ import { ConflictDialog } from './ConflictDialog';
 import { editorAppearance } from './file-state';
 import { conflictActions, type Conflict } from './conflict-actions';
 import { EditorTabs } from './EditorTabs';
+import { NoFileOpen } from './NoFileOpen';
 import { formatBytes, type OpenDoc } from './open-doc';
 import { useDocLoading } from './use-doc-loading';
 import { useDocSave, type SaveDoc } from './use-doc-save';
@@ -113,7 +114,7 @@ export function EditorPane({ workspaceId, bus, onActiveChange, notify, readOnly 
       )}
       <div className="editor-stack">
         <div ref={host} className="editor-host" data-visible={showing?.kind === 'text'} />
-        {!showing && <div className="editor-empty">Open a file from the tree{'\u00a0'}— or press Ctrl-P.</div>}
+        {!showing && <NoFileOpen />}
         {showing?.kind === 'loading' && <div className="editor-empty">Loading {displayName(showing.path)}…</div>}
         {showing?.kind === 'error' && <div className="editor-empty">{showing.error}</div>}
         {(showing?.kind === 'binary' || showing?.kind === 'tooLarge') && (

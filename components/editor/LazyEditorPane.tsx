@@ -10,6 +10,7 @@ import dynamic from 'next/dynamic';
 import { useEffect, useState, type ComponentProps } from 'react';
 import { holdOpens, type HeldOpens } from '@/lib/client/files-bus';
 import type { EditorPane as EditorPaneType } from './EditorPane';
+import { NoFileOpen } from './NoFileOpen';
 
 const loadEditorPane = () => import('./EditorPane').then((m) => m.EditorPane);
 
@@ -41,7 +42,7 @@ function EmptyEditorPane() {
     // Focusable for F6 / Ctrl-` when no file is open (components/workspace/focus-region.ts).
     <section className="editor-pane" data-testid="editor-pane" tabIndex={-1} aria-label="Editor" onFocus={preloadEditor} onPointerEnter={preloadEditor}>
       <div className="editor-stack">
-        <div className="editor-empty">Open a file from the tree{'\u00a0'}— or press Ctrl-P.</div>
+        <NoFileOpen />
       </div>
     </section>
   );

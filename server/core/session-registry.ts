@@ -106,16 +106,16 @@ export class SessionRegistry {
 
   /** End and forget every session of a workspace (it is being removed): viewers see the EXIT. */
   async forgetWorkspace(userId: string, workspaceId: string): Promise<number> {
-    const doomed = [...this.sessions.values()].filter((s) => s.info.userId === userId && s.info.workspaceId === workspaceId);
-    const running = doomed.filter((s) => s.running);
-    await endWithinGrace(running);
-    for (const s of doomed) this.forget(s.id);
-    return running.length;
+    return this.endAndForget([...this.sessions.values()].filter((s) => s.info.userId === userId && s.info.workspaceId === workspaceId));
   }
 
   /** End and forget every session of a user (the account is being deleted). */
   async forgetUser(userId: string): Promise<number> {
-    const doomed = this.forUser(userId);
+    return this.endAndForget(this.forUser(userId));
+  }
+
+  /** End the running ones (within the grace), forget them all; how many were running. */
+  private async endAndForget(doomed: readonly TerminalSession[]): Promise<number> {
     const running = doomed.filter((s) => s.running);
     await endWithinGrace(running);
     for (const s of doomed) this.forget(s.id);

@@ -8,7 +8,7 @@
  * - Everything live that a guest holds (sockets, SSE streams, requests) is registered here, so a
  *   revocation, an expiry or a kick closes it at once rather than at its next use.
  */
-import { and, desc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
 import type { Db } from '../db/database';
@@ -124,21 +124,20 @@ export class ShareService {
 
   /** The workspace is going away: its links stop working. */
   revokeWorkspace(ownerId: string, workspaceId: string): number {
-    const ids = this.db
-      .select({ id: shares.id })
-      .from(shares)
-      .where(and(eq(shares.ownerId, ownerId), eq(shares.workspaceId, workspaceId), isNull(shares.revokedAt)))
-      .all();
-    for (const { id } of ids) this.revoke(ownerId, id);
-    return ids.length;
+    return this.revokeLive(ownerId, eq(shares.workspaceId, workspaceId));
   }
 
   /** The owner's account was disabled or deleted: every link of theirs stops working, for good. */
   revokeAllOf(ownerId: string): number {
+    return this.revokeLive(ownerId);
+  }
+
+  /** Revoke the owner's links not revoked yet (those matching `which`, if given); how many. */
+  private revokeLive(ownerId: string, which?: SQL): number {
     const ids = this.db
       .select({ id: shares.id })
       .from(shares)
-      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt)))
+      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), which))
       .all();
     for (const { id } of ids) this.revoke(ownerId, id);
     return ids.length;

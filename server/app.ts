@@ -14,6 +14,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { AuthOptions } from 'next-auth';
 import { AccountService } from './auth/accounts';
+import { AuditLog } from './audit/audit-log';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { buildAuthOptions } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
@@ -83,6 +84,8 @@ export interface Tether {
   orchestrator: Orchestrator;
   shares: ShareService;
   authOptions: AuthOptions;
+  /** Security events (sign-ins, accounts, tokens, shares, members, host keys, migrations). */
+  audit: AuditLog;
   /** Terminals still running on cloud workers, re-attached after start (resolves to how many). */
   readopted: Promise<number>;
   /** First-run admin password when it was generated (print once). */
@@ -172,6 +175,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const users = new UserService(dbh.db);
   const tokens = new TokenService(dbh.db, users);
   const settings = new SettingsService(dbh.db);
+  const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
   const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, (jti) => gateway.closeSession(jti));
@@ -211,7 +215,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;
@@ -247,5 +251,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, readopted, authOptions, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, readopted, authOptions, audit, generatedAdminPassword: admin.generatedPassword, close };
 }

@@ -206,4 +206,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'audit trail',
+    // Security events (server/audit/audit-log.ts). Actors are kept by id and by the name they had,
+    // with no foreign key: the trail outlives a deleted account on purpose.
+    sql: `
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        actor_id TEXT,
+        actor_name TEXT,
+        target TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        ip TEXT
+      );
+      CREATE INDEX audit_events_at ON audit_events(at);
+      CREATE INDEX audit_events_action ON audit_events(action, at);
+      CREATE INDEX audit_events_actor ON audit_events(actor_id, at);
+    `,
+  },
 ];

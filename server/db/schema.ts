@@ -172,3 +172,16 @@ export const settings = sqliteTable('settings', {
   data: text('data').notNull().default('{}'),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/** Security events (server/audit/audit-log.ts); no foreign keys, so they outlive what they name. */
+export const auditEvents = sqliteTable('audit_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  action: text('action').notNull(),
+  actorId: text('actor_id'),
+  actorName: text('actor_name'),
+  target: text('target'),
+  /** JSON AuditDetail (lib/shared/audit.ts). */
+  detail: text('detail').notNull().default('{}'),
+  ip: text('ip'),
+});

@@ -1,6 +1,7 @@
 /** tRPC instance, context and the procedure builders every router uses. */
 import { TRPCError, initTRPC } from '@trpc/server';
 import type { AccountService } from '../auth/accounts';
+import type { AuditLog } from '../audit/audit-log';
 import type { AuthUser } from '../auth/users';
 import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../core/session-registry';
@@ -27,6 +28,8 @@ import type { MetricsSnapshot } from '../observability/metrics';
 import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } from '../sharing/share-service';
 
 export interface TrpcServices {
+  /** The audit trail of security events. */
+  audit: AuditLog;
   workspaces: WorkspaceService;
   sessions: SessionRegistry;
   tokens: TokenService;

@@ -1,6 +1,7 @@
 /**
- * A real gateway per spec file: `tsx server/main.ts` on port 0 with a fresh DATA_DIR and a random
- * admin password, torn down (SIGTERM, then SIGKILL after 5 s) after the file's last test.
+ * A real gateway per spec file, run as `npm start` runs it (scripts/gateway-build.mjs), on port 0
+ * with a fresh DATA_DIR and a random admin password, torn down (SIGTERM, then SIGKILL after 5 s)
+ * after the file's last test.
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findProcesses, terminate } from '../server/os/processes';
+import { GATEWAY_ENV, gatewayArgv } from '../scripts/gateway-build.mjs';
 
 export interface Gateway {
   url: string;
@@ -32,11 +34,13 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   // login shell here runs pyenv's rehash, which can block for seconds on another shell's lock.
   const home = path.join(dataDir, 'home');
   await mkdir(home);
-  // TETHER_E2E_DEV=1 runs the UI through Next's dev server (React strict mode, no build needed).
-  const args = process.env.TETHER_E2E_DEV ? ['server/main.ts', '--dev'] : ['server/main.ts'];
-  const child: ChildProcess = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), args, {
+  // The gateway as `npm start` runs it (the bundle, its node flags, production); TETHER_E2E_DEV=1
+  // runs the sources and the UI through Next's dev server instead (React strict mode, no build).
+  const dev = !!process.env.TETHER_E2E_DEV;
+  const argv = dev ? ['--import', 'tsx', 'server/main.ts', '--dev'] : await gatewayArgv();
+  const child: ChildProcess = spawn(process.execPath, argv, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TETHER_ADMIN_USER: 'admin', TETHER_ADMIN_PASSWORD: password, HOME: home, ...env },
+    env: { ...(dev ? {} : GATEWAY_ENV), ...process.env, NODE_ENV: dev ? 'development' : 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TETHER_ADMIN_USER: 'admin', TETHER_ADMIN_PASSWORD: password, HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

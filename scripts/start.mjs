@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_ENV, gatewayArgv } from './gateway-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -54,11 +55,13 @@ if (reason) {
 }
 if (args.includes('--build-only')) process.exit(0);
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'main.ts'), ...args], {
+// Production runs the bundled gateway (scripts/gateway-build.mjs); `--dev` runs the sources via tsx.
+const argv = dev ? ['--import', 'tsx', path.join(root, 'server', 'main.ts'), ...args] : await gatewayArgv(args);
+const child = spawn(process.execPath, argv, {
   cwd: root,
   stdio: 'inherit',
   // The gateway ends itself when this wrapper is gone, even if it was killed outright (SIGKILL).
-  env: { ...process.env, NODE_ENV: dev ? 'development' : 'production', TETHER_WRAPPER_PID: String(process.pid) },
+  env: { ...(dev ? {} : GATEWAY_ENV), ...process.env, NODE_ENV: dev ? 'development' : 'production', TETHER_WRAPPER_PID: String(process.pid) },
 });
 const running = () => child.exitCode === null && child.signalCode === null;
 

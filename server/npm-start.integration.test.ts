@@ -1,6 +1,6 @@
 /**
- * Stopping `npm start` (scripts/start.mjs → server/main.ts), run for real through npm in its own
- * process group with the shipped configuration: one Ctrl-C (SIGINT to the whole group), one
+ * Stopping `npm start` (scripts/start.mjs → the bundled server/main.ts), run for real through npm
+ * in its own process group with the shipped configuration: one Ctrl-C (SIGINT to the whole group), one
  * SIGTERM to npm alone, or one signal to the wrapper alone is exactly one clean shutdown — exit
  * status 0, no "second signal" — and the gateway process is gone afterwards, while the local pty
  * host (a detached daemon) intentionally stays. A wrapper killed outright takes the gateway along.
@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GATEWAY_BUNDLE } from '../scripts/gateway-build.mjs';
 import { commandLine, findProcesses, terminate, withDescendants } from './os/processes';
 import { HttpSession } from './testing/http-session';
 import { GatewayClient } from './testing/ws-client';
@@ -91,7 +92,7 @@ async function npmStart(): Promise<Started> {
   ]);
   const tree = descendants(npm.pid!);
   const wrapper = tree.find((p) => commandLine(p)?.some((a) => a.endsWith(path.join('scripts', 'start.mjs'))));
-  const gateway = tree.find((p) => commandLine(p)?.includes(path.join(root, 'server', 'main.ts')));
+  const gateway = tree.find((p) => commandLine(p)?.includes(GATEWAY_BUNDLE));
   if (!wrapper || !gateway) throw new Error(`wrapper ${wrapper} / gateway ${gateway} not found under npm ${npm.pid}`);
   return Object.assign(s, { url, wrapper, gateway });
 }

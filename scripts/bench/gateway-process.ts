@@ -1,10 +1,11 @@
-/** Run the real gateway as a child process (`--no-ui`) so its memory can be measured apart from the client. */
+/** Run the real gateway as a child process (`--no-ui` unless asked) so its memory can be measured apart from the client. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { findProcesses, terminate } from '../../server/os/processes';
 import { HttpSession } from '../../server/testing/http-session';
+import { buildGateway, GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../gateway-build.mjs';
 
 export interface GatewayProcess {
   url: string;
@@ -27,13 +28,16 @@ export type GatewayReuse = Pick<GatewayProcess, 'dataDir' | 'password' | 'token'
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
-export async function startGatewayProcess(env: Record<string, string> = {}, nodeArgs: string[] = [], reuse?: GatewayReuse): Promise<GatewayProcess> {
+/** `ui`: serve the UI too (needs a production build, `.next/BUILD_ID`), as `npm start` does. */
+export async function startGatewayProcess(env: Record<string, string> = {}, nodeArgs: string[] = [], reuse?: GatewayReuse, opts: { ui?: boolean } = {}): Promise<GatewayProcess> {
   const dataDir = reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tether-bench-')));
   const password = reuse?.password ?? 'bench-' + Math.random().toString(36).slice(2);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'server', 'main.ts'), '--no-ui'], {
+  // The shipped gateway: the bundle with its node flags (extra flags after them win).
+  const [flags, bundle] = [GATEWAY_NODE_FLAGS, await buildGateway()];
+  const child: ChildProcess = spawn(process.execPath, [...flags, ...nodeArgs, bundle, ...(opts.ui ? [] : ['--no-ui'])], {
     cwd: root,
     // No warm cloud worker: it would compete for the CPU the figures measure, and outlive the run.
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, TETHER_ADMIN_PASSWORD: password, TETHER_LOG_LEVEL: 'warn', TETHER_CLOUD_WARM: '0', ...env },
+    env: { ...GATEWAY_ENV, ...process.env, NODE_ENV: 'production', PORT: '0', DATA_DIR: dataDir, TETHER_ADMIN_PASSWORD: password, TETHER_LOG_LEVEL: 'warn', TETHER_CLOUD_WARM: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

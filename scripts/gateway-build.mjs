@@ -1,0 +1,81 @@
+// The gateway as it ships: server/main.ts and everything it imports from this repository, bundled
+// by esbuild into one ESM file (npm packages stay external, resolved from node_modules as before).
+// `npm start`, the e2e fixtures and the bench all run this file with GATEWAY_NODE_FLAGS, so what
+// the tests and the figures see is what users run.
+//
+// Why a bundle rather than `node --import tsx`: tsx compiles every module at load and keeps what
+// it made, which cost ~65 MB of the gateway's resident memory (203 MB → 136 MB at start with the UI).
+// A build takes ~0.2 s, so it is made at every start and never goes stale.
+import * as esbuild from 'esbuild';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const GATEWAY_BUNDLE = path.join(root, '.tether-build', 'gateway.mjs');
+
+/**
+ * V8 flags for the gateway process. A 2 MiB young generation (default 16 MiB per semi-space) keeps
+ * the idle gateway with its UI near 112 MB instead of 136 MB; what the gateway allocates per frame
+ * dies young, so the extra scavenges are cheap (see README "Performance" for the measured cost).
+ * `--expose-gc` lets server/os/memory-relief.ts collect once after a burst of terminals ended, so
+ * their rings are given back instead of waiting for an allocation that an idle gateway never makes.
+ */
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2', '--expose-gc'];
+
+/**
+ * glibc malloc settings for the gateway (and the pty host it starts, which inherits them). Ring
+ * blocks of 64 KiB and coalesced frames come from malloc; below glibc's (self-raising) mmap
+ * threshold they land in heap arenas that are never given back, so a burst of 100 terminals left
+ * the gateway at 3× its idle size for good. Mapping 64 KiB and larger directly returns them when
+ * freed (RSS back near idle a few seconds after the sessions end); two arenas instead of one per
+ * thread trims the idle gateway by ~8 MB.
+ */
+export const GATEWAY_ENV = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_ARENA_MAX: '2' };
+
+/** Modules refer to files beside their source (`import.meta.dirname` / `.url`): inline each
+ * module's own location, so bundling changes no path. */
+const sourceLocation = {
+  name: 'source-location',
+  setup(build) {
+    build.onLoad({ filter: /\.tsx?$/ }, async (args) => {
+      const text = (await readFile(args.path, 'utf8'))
+        .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      return { contents: text, loader: args.path.endsWith('.tsx') ? 'tsx' : 'ts' };
+    });
+  },
+};
+
+/** Build the bundle; resolves to its path. Safe to run concurrently (each writes its own files and
+ * renames them into place). A linked source map is written beside it (`--enable-source-maps` reads
+ * it, at a cost of ~25 MB, so it is off by default). */
+export async function buildGateway() {
+  const result = await esbuild.build({
+    entryPoints: [path.join(root, 'server', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    target: 'node20',
+    outfile: GATEWAY_BUNDLE,
+    sourcemap: 'linked',
+    plugins: [sourceLocation],
+    logLevel: 'warning',
+    write: false,
+  });
+  await mkdir(path.dirname(GATEWAY_BUNDLE), { recursive: true });
+  // The map first, so a bundle in place always has its map.
+  const files = [...result.outputFiles].sort((a) => (a.path.endsWith('.map') ? -1 : 1));
+  for (const file of files) {
+    const tmp = `${file.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(tmp, file.contents);
+    await rename(tmp, file.path);
+  }
+  return GATEWAY_BUNDLE;
+}
+
+/** `node <flags> <bundle> <args>` as argv for spawn(process.execPath, …). */
+export async function gatewayArgv(args = []) {
+  return [...GATEWAY_NODE_FLAGS, await buildGateway(), ...args];
+}

@@ -30,6 +30,7 @@ import { createRouter, type RequestIds } from './http/router';
 import { gatewayRoutes } from './http/routes';
 import { createTrpcMounts } from './http/trpc-mounts';
 import { loadUi, uiFallback } from './http/ui';
+import { MemoryRelief } from './os/memory-relief';
 import type { Logger } from './log';
 import { PtyHosts } from './runtimes/local/pty-host';
 import type { Runtime } from './runtimes/runtime';
@@ -180,7 +181,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
   const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, (jti) => gateway.closeSession(jti));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
-  const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics });
+  const relief = new MemoryRelief();
+  const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics, onReleased: (bytes) => relief.released(bytes) });
   const { sshPool, runners, hosts, orchestrator, cloudInfo } = await buildRemote(opts, dataDir, dbh, metrics);
   const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
   const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, hosts, sshPool, runners, orchestrator, log });
@@ -240,6 +242,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       gateway.close();
       shares.dispose();
       await sessions.dispose();
+      relief.dispose();
       await runtimes.dispose();
       runners.dispose();
       ptyHosts?.dispose();

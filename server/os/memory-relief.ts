@@ -1,0 +1,51 @@
+/**
+ * Gives memory back after a burst. A forgotten session's ring (up to 8 MiB of blocks) is freed only
+ * when V8 collects the objects holding it, and an idle gateway allocates nothing, so nothing
+ * prompts a collection: after 100 terminals printed 2 MiB each and ended, the gateway stayed at
+ * 321 MB for good (idle: ~90 MB without the UI). Once enough has been let go, and nothing more for
+ * a few seconds, this runs one full collection — when the process was started with `--expose-gc`,
+ * as `npm start` does (scripts/gateway-build.mjs); without it, it does nothing.
+ */
+export interface MemoryReliefOptions {
+  /** Collect once this much has been let go since the last collection. */
+  thresholdBytes?: number;
+  /** …and nothing more was let go for this long (a burst of exits is one collection). */
+  quietMs?: number;
+  /** Default: V8's `gc` when exposed. */
+  collect?: (() => void) | null;
+}
+
+export class MemoryRelief {
+  private pending = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly thresholdBytes: number;
+  private readonly quietMs: number;
+  private readonly collect: (() => void) | null;
+  /** Collections run so far (for tests and metrics). */
+  collections = 0;
+
+  constructor(opts: MemoryReliefOptions = {}) {
+    this.thresholdBytes = opts.thresholdBytes ?? 16 * 1024 * 1024;
+    this.quietMs = opts.quietMs ?? 3000;
+    this.collect = opts.collect === undefined ? ((globalThis as { gc?: () => void }).gc ?? null) : opts.collect;
+  }
+
+  /** `bytes` of memory are no longer needed (a session's ring, once it is forgotten). */
+  released(bytes: number): void {
+    if (!this.collect) return;
+    this.pending += bytes;
+    if (this.pending < this.thresholdBytes) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pending = 0;
+      this.collections++;
+      this.collect?.();
+    }, this.quietMs);
+    this.timer.unref();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -15,6 +15,7 @@
  *      in the gateway process (TETHER_PTY_HOST=off), interleaved in the same run
  *  (s) terminal speed: Tether (pty host on and off), node-pty in this process and ttyd when built,
  *      throughput, CPU-s per 100 MB of every server process and echo, interleaved (see speed.ts)
+ *  (t) the gateway's resident memory with the UI: at start, idle, under a burst, 60 s after
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
  */
@@ -31,6 +32,7 @@ import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud
 import { migrationFigures } from './migration';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
+import { memoryFigures } from './memory';
 import { sshFigures } from './ssh';
 import { gatewayMany, rawPtyMany, ttydMany } from './many';
 import { compare, findTtyd, gatewayEcho, rawEcho, ttydEcho, type Peer, type Run } from './speed';
@@ -53,6 +55,7 @@ const runnerOnly = process.argv.includes('--runner');
 const ptyHostOnly = process.argv.includes('--ptyhost');
 /** `--speed` runs only the terminal-speed comparison with the peers (s). */
 const speedOnly = process.argv.includes('--speed');
+const memoryOnly = process.argv.includes('--memory');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -276,6 +279,17 @@ async function printAttachFigures(gw: GatewayProcess) {
   );
 }
 
+/** (t): the gateway's resident memory with the UI, idle and after a burst. */
+async function printMemoryFigures(file: string) {
+  const m = await memoryFigures(file, { quick });
+  if (!m) return console.log('(t) gateway memory with the UI: no production UI build (.next/BUILD_ID), so not measured; run `npm run build`');
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+  console.log(
+    `(t) gateway RSS with the UI (as npm start runs it): ${mb(m.start)} at start, ${mb(m.idle)} idle after serving pages (target ≤ 120 MB), ` +
+      `${mb(m.peak)} at the peak of ${m.terminals} terminals × 2 MiB, ${mb(m.after60)} 60 s later = ${((m.after60 / m.idle - 1) * 100).toFixed(0)}% above idle (target ≤ 25%)`,
+  );
+}
+
 /** (s, many): MANY terminals each printing 2 MiB at once, median of 3 interleaved rounds. */
 async function printManyFigures(gw: GatewayProcess, off: GatewayProcess, ttyd: string | null, file: string) {
   const n = quick ? 20 : MANY_TERMINALS;
@@ -355,6 +369,10 @@ async function main() {
     });
     return;
   }
+  if (memoryOnly) {
+    await printMemoryFigures(file).finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
   if (runnerOnly) {
     await printRunnerFigures().finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -390,6 +408,7 @@ async function main() {
     await printPtyHostFigures(gw, file, ptyBytes);
     await printSpeedFigures(gw, file, ptyBytes);
     await printAttachFigures(gw);
+    await printMemoryFigures(file);
     await printSshFigures(file);
     await printRunnerFigures();
     await printCloudFigures(file);

@@ -1,0 +1,51 @@
+/**
+ * (t) The gateway's memory as users run it (the bundle, its node flags, the UI in the same
+ * process): resident right after start, idle after serving the pages a user opens, at the peak of
+ * a burst of terminals, and 60 s after that burst ended (does it give memory back?).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startGatewayProcess } from './gateway-process';
+import { gatewayMany } from './many';
+
+export interface MemoryFigures {
+  start: number;
+  idle: number;
+  peak: number;
+  after60: number;
+  terminals: number;
+}
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+/** Null when there is no production UI build to serve. */
+export async function memoryFigures(file: string, opts: { quick: boolean }): Promise<MemoryFigures | null> {
+  if (!existsSync(path.join(root, '.next', 'BUILD_ID'))) return null;
+  const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: '500' }, [], undefined, { ui: true });
+  try {
+    await sleep(3000);
+    const start = await gw.rssBytes();
+    // What a user's first minutes load: the login page, home, a workspace (each twice).
+    const headers = { authorization: `Bearer ${gw.token}` };
+    for (let i = 0; i < 2; i++) {
+      for (const page of ['/login', '/', `/w/${gw.workspace}`, '/settings']) {
+        const res = await fetch(gw.url + page, { headers });
+        if (!res.ok) throw new Error(`GET ${page}: ${res.status}`);
+        await res.arrayBuffer();
+      }
+    }
+    await sleep(10_000);
+    const idle = await gw.rssBytes();
+    const terminals = opts.quick ? 20 : 100;
+    let peak = idle;
+    const sampler = setInterval(() => void gw.rssBytes().then((r) => (peak = Math.max(peak, r))), 200);
+    await gatewayMany(gw, terminals, `head -c ${2 * 1024 * 1024} ${file}`).finally(() => clearInterval(sampler));
+    peak = Math.max(peak, await gw.rssBytes());
+    await sleep(60_000);
+    const after60 = await gw.rssBytes();
+    return { start, idle, peak, after60, terminals };
+  } finally {
+    await gw.stop();
+  }
+}

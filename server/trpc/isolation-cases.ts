@@ -70,7 +70,12 @@ export const CASES: Record<string, Case | Case[]> = {
   'workspaces.overview': list({ shows: 'worker' }),
   'workspaces.get': [owned((o) => ({ id: o.workspace })), owned((o) => ({ id: o.cloudWorkspace })), self((o) => ({ id: o.cloudWorkspace }))],
   'workspaces.gitBranch': [owned((o) => ({ id: o.workspace })), self((o) => ({ id: o.workspace }))],
-  'workspaces.create': [owned((o) => ({ name: `on-${o.host.slice(0, 8)}`, hostId: o.host })), self((o) => ({ name: `more-${o.user.slice(0, 6)}` }))],
+  'workspaces.create': [
+    owned((o) => ({ name: `on-${o.host.slice(0, 8)}`, hostId: o.host })),
+    // An existing folder of the server is the operator's to hand out.
+    admin((o) => ({ name: `at-${o.user.slice(0, 6)}`, root: path.dirname(o.absFile) })),
+    self((o) => ({ name: `more-${o.user.slice(0, 6)}` })),
+  ],
   'workspaces.remove': [owned((o) => ({ id: o.workspace })), owned((o) => ({ id: o.cloudWorkspace }))],
 
   'terminals.list': [owned((o) => ({ workspaceId: o.workspace })), self((o) => ({ workspaceId: o.workspace }))],

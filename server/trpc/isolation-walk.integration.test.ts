@@ -381,6 +381,12 @@ describe('HTTP routes that take an id, as bob', () => {
 });
 
 describe('afterwards', () => {
+  it('names are per user: bob may take the names of alice’s workspace and host, so a conflict cannot reveal them', async () => {
+    const as = (path: string, input: unknown) => trpcCall(gw.url, path, { token: bob.token, input, mutation: true });
+    expect((await as('workspaces.create', { name: 'alice-ws' })).error).toBeUndefined();
+    expect((await as('hosts.add', { spec: 'bob@127.0.0.1:1', name: 'alice-host', auth: 'key', privateKey })).error).toBeUndefined();
+  });
+
   it('alice’s things are all still there, unchanged', async () => {
     const as = (path: string, input?: unknown) => trpcCall(gw.url, path, { token: alice.token, input });
     expect((await as('workspaces.get', { id: alice.ids.workspace })).error).toBeUndefined();

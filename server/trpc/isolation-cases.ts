@@ -74,6 +74,7 @@ export const CASES: Record<string, Case | Case[]> = {
     owned((o) => ({ name: `on-${o.host.slice(0, 8)}`, hostId: o.host })),
     // An existing folder of the server is the operator's to hand out.
     admin((o) => ({ name: `at-${o.user.slice(0, 6)}`, root: path.dirname(o.absFile) })),
+    admin((o) => ({ name: `from-${o.user.slice(0, 6)}`, cloud: { clone: path.dirname(o.absFile) } })),
     self((o) => ({ name: `more-${o.user.slice(0, 6)}` })),
   ],
   'workspaces.remove': [owned((o) => ({ id: o.workspace })), owned((o) => ({ id: o.cloudWorkspace }))],

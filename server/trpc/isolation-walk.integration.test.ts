@@ -15,7 +15,8 @@ import { Op, encodeAck, encodeAnswer, encodeDetach, encodeHello, encodeInput, en
 import { randomId } from '../../lib/shared/ids';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 import { trpcCall } from '../testing/trpc-call';
-import { GatewayClient, upgradeStatus } from '../testing/ws-client';
+import { GatewayClient, upgradeStatus, type ConnectOptions } from '../testing/ws-client';
+import { GUEST_COOKIE } from '../sharing/share-service';
 import { CASES, type Case, type Ids } from './isolation-cases';
 import { appRouter } from './router';
 
@@ -30,6 +31,8 @@ interface Member {
   root: string;
   /** A socket of this member with a `cat` terminal open on channel 1. */
   socket: GatewayClient;
+  /** A guest of this member's workspace share (drive), as that guest calls. */
+  guest: { cookie: string; prefix: string };
 }
 
 let gw: TestGateway;
@@ -42,17 +45,23 @@ let missing: Ids;
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcType } }>;
 const privateKey = sshUtils.generateKeyPairSync('ed25519').private;
 
-async function call(token: string, path: string, type: ProcType, input: unknown): Promise<Answer> {
-  if (type === 'subscription') return firstEvent(token, path, input);
-  const r = await trpcCall(gw.url, path, { token, input, mutation: type === 'mutation' });
+/** Who calls: a member by API token, or a share guest by cookie under the share's path. */
+type Caller = string | { cookie: string; prefix: string };
+const credentials = (who: Caller) => (typeof who === 'string' ? { token: who } : who);
+
+async function call(who: Caller, path: string, type: ProcType, input: unknown): Promise<Answer> {
+  if (type === 'subscription') return firstEvent(who, path, input);
+  const r = await trpcCall(gw.url, path, { ...credentials(who), input, mutation: type === 'mutation' });
   return r.error ? { ok: false, status: r.status, code: r.error.code, message: r.error.message } : { ok: true, data: r.data };
 }
 
 /** A subscription's first event or its refusal; `open` when it stays quiet (a watch with nothing to say). */
-async function firstEvent(token: string, path: string, input: unknown, quietMs = 1000): Promise<Answer> {
+async function firstEvent(who: Caller, path: string, input: unknown, quietMs = 1000): Promise<Answer> {
   const abort = new AbortController();
   const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-  const res = await fetch(`${gw.url}/api/trpc/${path}${query}`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
+  const auth = typeof who === 'string' ? { authorization: `Bearer ${who}` } : { cookie: who.cookie };
+  const prefix = typeof who === 'string' ? '' : who.prefix;
+  const res = await fetch(`${gw.url}${prefix}/api/trpc/${path}${query}`, { headers: { ...auth, accept: 'text/event-stream' }, signal: abort.signal });
   if (!res.headers.get('content-type')?.includes('text/event-stream')) {
     const body = (await res.json()) as { error: { message: string; data: { code: string } } };
     return { ok: false, status: res.status, code: body.error.data.code, message: body.error.message };
@@ -142,7 +151,7 @@ async function furnish(name: string): Promise<Member> {
   const apiToken = await ok<{ info: { id: string } }>('tokens.create', { name: `${name}-token` });
   const socket = await GatewayClient.connect(gw.url, { token });
   const opened = await socket.open(1, { workspace: ws.id, cols: 80, rows: 24, command: 'cat' });
-  const share = await ok<{ id: string; path: string }>('shares.create', { workspaceId: ws.id, scope: 'view', label: `${name}-share` });
+  const share = await ok<{ id: string; path: string }>('shares.create', { workspaceId: ws.id, scope: 'drive', label: `${name}-share` });
   const joined = gw.tether.shares.join(share.path.split('/').pop()!, '127.0.0.1');
   if (!joined.ok) throw new Error(`joining ${name}'s share: ${joined.denial}`);
   // A migration of a second workspace (no terminals to disturb) to the host; it fails quickly (port 1).
@@ -153,6 +162,7 @@ async function furnish(name: string): Promise<Member> {
     token,
     root: ws.root,
     socket,
+    guest: { cookie: `${GUEST_COOKIE}=${joined.value.cookie}`, prefix: `/shared/${share.id}` },
     ids: {
       user,
       workspace: ws.id,
@@ -215,6 +225,10 @@ async function walk(path: string, type: ProcType, c: Case): Promise<void> {
       expect(refusal(onAlices), `${path}: bob on alice's ids must be refused; got ${JSON.stringify(onAlices).slice(0, 300)}`).not.toBeNull();
       expect(refusal(onAlices), `${path}: bob on alice's ids vs on missing ids`).toEqual(refusal(onMissing));
       expect(JSON.stringify(onAlices), `${path}: the refusal names alice`).not.toContain('alice');
+      // The same through a guest of bob's workspace share: it reaches bob's workspace, nothing of alice's.
+      const [guestOnAlices, guestOnMissing] = unechoed(await call(bob.guest, path, type, input(alice.ids)), await call(bob.guest, path, type, input(missing)), input(alice.ids), input(missing));
+      expect(refusal(guestOnAlices), `${path}: bob's guest on alice's ids must be refused`).not.toBeNull();
+      expect(refusal(guestOnAlices), `${path}: bob's guest on alice's ids vs on missing ids`).toEqual(refusal(guestOnMissing));
       expect(refusal(onAlices)!.code, `${path}: the refusal`).toBe(c.code);
       // The input is one that can work: alice herself is not refused that way (mutations are left
       // out: they would change her things; the final test checks nothing of hers changed).
@@ -292,8 +306,8 @@ describe('the /ws socket, as bob with alice’s ids', () => {
   ];
 
   /** One bob socket: the OPENs, then every op on those channels. What came back. */
-  async function probe(ids: Ids) {
-    const c = await GatewayClient.connect(gw.url, { token: bob.token });
+  async function probe(ids: Ids, as: ConnectOptions = { token: bob.token }) {
+    const c = await GatewayClient.connect(gw.url, as);
     let pongs = 0;
     // Counted before the client's own listener wakes `until`.
     c.ws.prependListener('message', (d: Buffer) => void (d[0] === Op.PONG && pongs++));
@@ -333,10 +347,30 @@ describe('the /ws socket, as bob with alice’s ids', () => {
     expect(alice.socket.channel(1).errors).toEqual([]);
   });
 
+  it('the same through the socket of a guest of bob’s workspace share', async () => {
+    const as = { cookie: bob.guest.cookie, path: `${bob.guest.prefix}/ws` };
+    const [onAlices, onMissing] = unechoed(await probe(alice.ids, as), await probe(missing, as), openRequests(alice.ids), openRequests(missing));
+    expect(onAlices.opens.every((o) => 'refused' in o), JSON.stringify(onAlices.opens)).toBe(true);
+    expect(onAlices).toEqual(onMissing);
+    expect(alice.socket.text(1)).not.toContain('BOB');
+  });
+
+  it('bob’s guest reaches bob’s terminal and files through his share (the guest leg is not passing by failing)', async () => {
+    const guest = await GatewayClient.connect(gw.url, { cookie: bob.guest.cookie, path: `${bob.guest.prefix}/ws` });
+    expect((await guest.open(1, { session: bob.ids.session, cols: 80, rows: 24 })).session).toBe(bob.ids.session);
+    await guest.close();
+    const read = await trpcCall(gw.url, 'fs.read', { ...bob.guest, input: { workspaceId: bob.ids.workspace, path: bob.ids.file } });
+    expect(read.data).toMatchObject({ content: "bob's secret\n" });
+  });
+
   it('a share’s socket path with alice’s share id is refused as with a missing one', async () => {
     const status = (id: string) => upgradeStatus(gw.url, { token: bob.token, path: `/shared/${id}/ws` });
     expect(await status(alice.ids.share)).toBe(403);
     expect(await status(missing.share)).toBe(403);
+    // With the guest cookie of bob's own share, too.
+    const withCookie = (id: string) => upgradeStatus(gw.url, { cookie: bob.guest.cookie, path: `/shared/${id}/ws` });
+    expect(await withCookie(alice.ids.share)).toBe(403);
+    expect(await withCookie(missing.share)).toBe(403);
   });
 
   it('bob’s own terminal works over the same socket', async () => {
@@ -372,6 +406,7 @@ describe('HTTP routes that take an id, as bob', () => {
 
   it('a share’s tRPC path with alice’s share id answers as a missing one', async () => {
     await same('guest tRPC', (o) => `/shared/${o.share}/api/trpc/shares.whoami`);
+    await same('guest tRPC with bob’s guest cookie', (o) => `/shared/${o.share}/api/trpc/shares.whoami`, { headers: { cookie: bob.guest.cookie } });
   });
 
   it('metrics are for admins: 403 for a member, 200 for an admin', async () => {

@@ -59,7 +59,7 @@ async function call(who: Caller, path: string, type: ProcType, input: unknown): 
 async function firstEvent(who: Caller, path: string, input: unknown, quietMs = 1000): Promise<Answer> {
   const abort = new AbortController();
   const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-  const auth = typeof who === 'string' ? { authorization: `Bearer ${who}` } : { cookie: who.cookie };
+  const auth: Record<string, string> = typeof who === 'string' ? { authorization: `Bearer ${who}` } : { cookie: who.cookie };
   const prefix = typeof who === 'string' ? '' : who.prefix;
   const res = await fetch(`${gw.url}${prefix}/api/trpc/${path}${query}`, { headers: { ...auth, accept: 'text/event-stream' }, signal: abort.signal });
   if (!res.headers.get('content-type')?.includes('text/event-stream')) {

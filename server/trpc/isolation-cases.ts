@@ -112,7 +112,7 @@ export const CASES: Record<string, Case | Case[]> = {
   'hosts.remove': owned((o) => ({ id: o.host })),
   'hosts.setRunner': owned((o) => ({ id: o.host, mode: 'never', limits: {} })),
   'hosts.checkRunner': owned((o) => ({ id: o.host })),
-  'hosts.test': owned((o) => ({ id: o.host })),
+  'hosts.test': [owned((o) => ({ id: o.host })), self((o) => ({ id: o.host }))],
   'hosts.trustKey': owned((o) => ({ id: o.host, endpoint: 'walk@127.0.0.1:1', fingerprint: FINGERPRINT })),
   'hosts.forgetKeys': owned((o) => ({ id: o.host })),
   'hosts.unlock': owned((o) => ({ id: o.host, identityFile: '~/.ssh/id_ed25519', passphrase: 'guess' })),
@@ -130,7 +130,7 @@ export const CASES: Record<string, Case | Case[]> = {
     owned((o) => ({ workspaceId: o.workspace, target: sshTarget(o) })),
     owned((o, mine) => ({ workspaceId: mine.workspace, target: sshTarget(o) })),
   ],
-  'migration.progress': owned((o) => ({ id: o.migration })),
+  'migration.progress': [owned((o) => ({ id: o.migration })), self((o) => ({ id: o.migration }))],
   'migration.cancel': owned((o) => ({ id: o.migration })),
 
   'shares.create': [

@@ -182,8 +182,7 @@ async function furnish(name: string): Promise<Member> {
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  alice = await furnish('alice');
-  bob = await furnish('bob');
+  [alice, bob] = await Promise.all([furnish('alice'), furnish('bob')]);
   missing = {
     user: randomId(),
     workspace: randomId(),

@@ -13,15 +13,17 @@ export type Answer = { ok: true; data: unknown } | { ok: false; status: number; 
 export type Caller = string | { cookie: string; prefix: string };
 const credentials = (who: Caller) => (typeof who === 'string' ? { token: who } : who);
 
-/** Call a procedure as `who`: a query, a mutation, or a subscription's first event. */
-export async function callProcedure(baseUrl: string, who: Caller, path: string, type: ProcType, input: unknown): Promise<Answer> {
-  if (type === 'subscription') return firstEvent(baseUrl, who, path, input);
+/** Call a procedure as `who`: a query, a mutation, or a subscription's first event (or `open`
+ * after `quietMs` without one). */
+export async function callProcedure(baseUrl: string, who: Caller, path: string, type: ProcType, input: unknown, quietMs?: number): Promise<Answer> {
+  if (type === 'subscription') return firstEvent(baseUrl, who, path, input, quietMs);
   const r = await trpcCall(baseUrl, path, { ...credentials(who), input, mutation: type === 'mutation' });
   return r.error ? { ok: false, status: r.status, code: r.error.code, message: r.error.message } : { ok: true, data: r.data };
 }
 
-/** A subscription's first event or its refusal; `open` when it stays quiet (a watch with nothing to say). */
-export async function firstEvent(baseUrl: string, who: Caller, path: string, input: unknown, quietMs = 1000): Promise<Answer> {
+/** A subscription's first event or its refusal; `open` when it stays quiet (a watch with nothing
+ * to say). Refusals and lists come at once; the long default only spares a loaded machine. */
+export async function firstEvent(baseUrl: string, who: Caller, path: string, input: unknown, quietMs = 10_000): Promise<Answer> {
   const abort = new AbortController();
   const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
   const auth: Record<string, string> = typeof who === 'string' ? { authorization: `Bearer ${who}` } : { cookie: who.cookie };

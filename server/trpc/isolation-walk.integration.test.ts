@@ -41,7 +41,7 @@ let missing: Ids;
 /** Every procedure by its dotted path (tRPC keeps them flat here; its type says nested). */
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcType } }>;
 const privateKey = sshUtils.generateKeyPairSync('ed25519').private;
-const call = (who: Caller, path: string, type: ProcType, input: unknown): Promise<Answer> => callProcedure(gw.url, who, path, type, input);
+const call = (who: Caller, path: string, type: ProcType, input: unknown, quietMs?: number): Promise<Answer> => callProcedure(gw.url, who, path, type, input, quietMs);
 
 /** Everything that names alice or one of her things. */
 function alicesMarks(): string[] {
@@ -155,7 +155,7 @@ async function walk(path: string, type: ProcType, c: Case): Promise<void> {
       expect(refusal(onAlices)!.code, `${path}: the refusal`).toBe(c.code);
       // The input is one that can work: alice herself is not refused that way (mutations are left
       // out: they would change her things; the final test checks nothing of hers changed).
-      if (type !== 'mutation' && c.control) expect(refusal(await call(alice.token, path, type, input(alice.ids, alice.ids))), `${path}: alice on her own ids`).not.toEqual(refusal(onAlices));
+      if (type !== 'mutation' && c.control) expect(refusal(await call(alice.token, path, type, input(alice.ids, alice.ids), 1000)), `${path}: alice on her own ids`).not.toEqual(refusal(onAlices));
       return;
     }
     case 'list': {
@@ -242,7 +242,7 @@ describe('the /ws socket, as bob with alice’s ids', () => {
     for (const ch of channels) for (const encode of Object.values(CLIENT_OPS)) c.sendRaw(encode(ch));
     c.sendRaw(encodePing(new Uint8Array([9])));
     const want = channels.length + 1; // one PING per channel in CLIENT_OPS, and the last one
-    await c.until(() => pongs === want || c.closeInfo !== null, 10_000, 'the PONG after every op');
+    await c.until(() => pongs === want || c.closeInfo !== null, 30_000, 'the PONG after every op');
     const answers = {
       opens,
       channels: channels.map((ch) => c.channel(ch).errors),
@@ -265,7 +265,7 @@ describe('the /ws socket, as bob with alice’s ids', () => {
     expect(session.running).toBe(true);
     expect([session.cols, session.rows]).toEqual([80, 24]);
     alice.socket.input(1, 'alice-typed-this\n');
-    await alice.socket.until(() => alice.socket.text(1).split('alice-typed-this').length >= 3, 10_000, 'alice’s echo and cat’s copy');
+    await alice.socket.until(() => alice.socket.text(1).split('alice-typed-this').length >= 3, 30_000, 'alice’s echo and cat’s copy');
     expect(alice.socket.text(1)).not.toContain('BOB');
     expect(alice.socket.channel(1).errors).toEqual([]);
   });
@@ -298,7 +298,7 @@ describe('the /ws socket, as bob with alice’s ids', () => {
 
   it('bob’s own terminal works over the same socket', async () => {
     bob.socket.input(1, 'bob-typed-this\n');
-    await bob.socket.until(() => bob.socket.text(1).split('bob-typed-this').length >= 3, 10_000, 'bob’s echo');
+    await bob.socket.until(() => bob.socket.text(1).split('bob-typed-this').length >= 3, 30_000, 'bob’s echo');
   });
 });
 

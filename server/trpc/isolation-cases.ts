@@ -8,8 +8,9 @@
  * exist nowhere (`owned`, `list`, `admin`), or bob's own (`self`) — and `mine`, the caller's own
  * (to aim bob's own workspace at alice's host, terminal or files):
  * - `owned`: bob is refused — NOT_FOUND unless the line says which code — with exactly the answer a
- *   missing id gets; alice herself is not refused that way (queries and subscriptions; so the input
- *   is one that can work).
+ *   missing id gets, and so are a guest of bob's workspace share and an admin (each with their own
+ *   answer); alice herself is not refused that way (queries and subscriptions; so the input is one
+ *   that can work).
  * - `list`: bob's answer works, holds none of alice's ids or names, and is the same for her ids as
  *   for missing ones (inputs that filter); `shows`: it lists bob's own thing of that kind.
  * - `admin`: members get FORBIDDEN (HTTP 403) whatever the ids; an admin is not refused.

@@ -47,7 +47,8 @@ export function SshHosts({ page = false }: { page?: boolean }) {
 function AddHostForm({ onAdded, page }: { onAdded(): Promise<void>; page: boolean }) {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.queryOptions());
-  const aliases = useQuery(trpc.hosts.aliases.queryOptions());
+  // The server's SSH config is the operator's: only admins may ask for its aliases.
+  const aliases = useQuery({ ...trpc.hosts.aliases.queryOptions(), enabled: me.data?.role === 'admin' });
   const [spec, setSpec] = useState('');
   const [name, setName] = useState('');
   const [auth, setAuth] = useState<'key' | 'local'>('key');

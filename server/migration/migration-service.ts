@@ -7,6 +7,7 @@
  */
 import { EventEmitter, on } from 'node:events';
 import { randomId } from '../../lib/shared/ids';
+import { TetherError } from '../errors';
 import type { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtimes/runtime';
@@ -55,7 +56,8 @@ export class MigrationService {
 
   private workspace(userId: string, id: string): Workspace {
     const ws = this.deps.workspaces.get(userId, id);
-    if (!ws) throw new MigrationError('no such workspace');
+    // NOT_FOUND, as everywhere else: another user's workspace is answered like one that does not exist.
+    if (!ws) throw new TetherError('not_found', 'No such workspace');
     return ws;
   }
 
@@ -121,14 +123,14 @@ export class MigrationService {
 
   cancel(userId: string, id: string): void {
     const run = this.running.get(id);
-    if (!run || run.userId !== userId) throw new MigrationError('no such migration');
+    if (!run || run.userId !== userId) throw new TetherError('not_found', 'No such migration');
     run.abort.abort();
   }
 
   /** Every event of a migration so far, then the live ones, until it ends. */
   async *events(userId: string, id: string, signal?: AbortSignal): AsyncGenerator<MigrationEvent> {
     const run = this.running.get(id);
-    if (!run || run.userId !== userId) throw new MigrationError('no such migration');
+    if (!run || run.userId !== userId) throw new TetherError('not_found', 'No such migration');
     const live = on(run.emitter, 'event', { signal });
     for (const e of [...run.events]) {
       yield e;

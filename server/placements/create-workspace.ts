@@ -3,7 +3,9 @@
  * placement's `provision`), record the workspace, clone into it if asked. Any failure gives back
  * what was prepared (a cloud worker is released) and records nothing.
  */
-import { cloneInto } from '../workspaces/clone';
+import path from 'node:path';
+import { TetherError } from '../errors';
+import { cloneInto, isCloneUrl } from '../workspaces/clone';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { PlacementTarget, Placements } from './index';
 import type { RuntimeRegistry } from './runtime-registry';
@@ -23,11 +25,14 @@ export async function createWorkspace(
 ): Promise<Workspace> {
   const { workspaces, placements, runtimes } = deps;
   workspaces.checkName(user.id, name);
+  // The server's disk is the operator's: refused (403, like every admin-only thing) before a
+  // worker is started for nothing.
+  const clone = opts.clone?.trim();
+  if (clone && !isCloneUrl(clone) && path.isAbsolute(clone) && user.role !== 'admin') throw new TetherError('forbidden', 'only an admin can clone a repository from this server’s disk');
   // The placement checks the target (the host exists…) as it provisions.
   const prepared = await placements.provision({ user, name, target });
   try {
     const ws = workspaces.record(user.id, name, prepared.place);
-    const clone = opts.clone?.trim();
     if (clone) {
       await cloneInto(runtimes.forWorkspace(ws), clone, { allowLocalPath: user.role === 'admin' }).catch(async (err) => {
         await runtimes.drop(ws.id);

@@ -84,7 +84,7 @@ describe('cloud workspaces', () => {
   it('enforces the per-user worker limit and refuses a bad clone source, keeping nothing', async () => {
     expect((await call('workspaces.create', { name: 'c1', cloud: {} }, true, userToken)).error).toBeUndefined();
     const bad = await call('workspaces.create', { name: 'c2', cloud: { clone: repo } }, true, userToken);
-    expect(bad.error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(bad.error).toMatchObject({ code: 'FORBIDDEN' });
     expect(bad.error!.message).toMatch(/only an admin/);
     expect((await call<Ws[]>('workspaces.list', undefined, false, userToken)).data!.map((w) => w.kind)).toEqual(['cloud']);
     expect((await call('workspaces.create', { name: 'c2', cloud: {} }, true, userToken)).error).toBeUndefined();

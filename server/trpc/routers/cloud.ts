@@ -1,10 +1,8 @@
 /** Cloud workers for admins: the provider, its sandbox, the warm pool and every live worker. */
-import { TRPCError } from '@trpc/server';
-import { authedProcedure, router } from '../init';
+import { adminOnly, router } from '../init';
 
 export const cloudRouter = router({
-  pool: authedProcedure.query(async ({ ctx }) => {
-    if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin can see the cloud workers' });
+  pool: adminOnly('see the cloud workers').query(async ({ ctx }) => {
     const status = ctx.orchestrator.poolStatus();
     const info = await ctx.cloudInfo();
     return {

@@ -11,7 +11,7 @@ import type { SshHost } from '../../hosts/host-service';
 import { endpointName, type SshPool } from '../../runtimes/ssh/pool';
 import { RUNNER_MODES, RunnerUnavailableError, type RunnerMode } from '../../runtimes/ssh/runner-service';
 import { configAliases } from '../../runtimes/ssh/ssh-target';
-import { authedProcedure, router } from '../init';
+import { adminOnly, authedProcedure, router } from '../init';
 
 const hostId = z.object({ id: z.string().min(1).max(64) });
 
@@ -55,7 +55,7 @@ export const hostsRouter = router({
   list: authedProcedure.query(({ ctx }) => ctx.hosts.list(ctx.user.id).map((h) => view(h, ctx.sshPool))),
 
   /** Concrete Host aliases of this server's SSH config (admins only: it is the operator's file). */
-  aliases: authedProcedure.query(async ({ ctx }) => (ctx.user.role === 'admin' ? configAliases(await ctx.hosts.configText()) : [])),
+  aliases: adminOnly("see this server's SSH config").query(async ({ ctx }) => configAliases(await ctx.hosts.configText())),
 
   add: authedProcedure
     .input(

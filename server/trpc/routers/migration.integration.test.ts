@@ -116,6 +116,6 @@ describe('migration', () => {
     const plain = await gw.tether.workspaces.create(gw.adminId, 'plain');
     expect((await call('migration.plan', { workspaceId: plain.id, target: { kind: 'cloud' } })).error?.message).toMatch(/not a git repository/);
     expect((await call('migration.plan', { workspaceId: plain.id, target: { kind: 'local' } })).error?.message).toMatch(/already runs/);
-    expect((await call('migration.start', { workspaceId: 'nope', target: { kind: 'cloud' } }, true)).error?.code).toBe('BAD_REQUEST');
+    expect((await call('migration.start', { workspaceId: 'nope', target: { kind: 'cloud' } }, true)).error?.code).toBe('NOT_FOUND');
   });
 });

@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { authedProcedure, router } from '../init';
 
@@ -7,7 +8,9 @@ export const tokensRouter = router({
   create: authedProcedure
     .input(z.object({ name: z.string().trim().min(1).max(100) }))
     .mutation(({ ctx, input }) => ctx.tokens.create(ctx.user.id, input.name)),
-  revoke: authedProcedure
-    .input(z.object({ id: z.string().min(1).max(64) }))
-    .mutation(({ ctx, input }) => ({ revoked: ctx.tokens.revoke(ctx.user.id, input.id) })),
+  /** Someone else's token is NOT_FOUND, like one that does not exist (ids cannot be probed). */
+  revoke: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(({ ctx, input }) => {
+    if (!ctx.tokens.revoke(ctx.user.id, input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such token' });
+    return { revoked: true as const };
+  }),
 });

@@ -62,7 +62,7 @@ export function AuditAdmin() {
       <form className="audit-filters" onSubmit={apply} data-testid="audit-filters">
         <label>
           Area or action
-          <select value={action} onChange={(e) => setAction(e.target.value)} data-testid="audit-action">
+          <select className="input" value={action} onChange={(e) => setAction(e.target.value)} data-testid="audit-action">
             <option value="">Everything</option>
             <optgroup label="Areas">
               {AUDIT_AREAS.map((a) => (
@@ -82,15 +82,15 @@ export function AuditAdmin() {
         </label>
         <label>
           Who (account or target)
-          <input value={who} onChange={(e) => setWho(e.target.value)} placeholder="alice or user:alice" autoComplete="off" data-testid="audit-who" />
+          <input className="input" value={who} onChange={(e) => setWho(e.target.value)} placeholder="alice or user:alice" autoComplete="off" data-testid="audit-who" />
         </label>
         <label>
           From
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="audit-from" />
+          <input className="input" type="date" value={from} onChange={(e) => setFrom(e.target.value)} data-testid="audit-from" />
         </label>
         <label>
           To
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="audit-to" />
+          <input className="input" type="date" value={to} onChange={(e) => setTo(e.target.value)} data-testid="audit-to" />
         </label>
         <button className="btn" type="submit" data-testid="audit-apply">
           Filter

@@ -7,7 +7,7 @@
  */
 import { EventEmitter, on } from 'node:events';
 import { randomId } from '../../lib/shared/ids';
-import type { AuditEvent } from '../audit/audit-log';
+import type { AuditAction, AuditDetail } from '../../lib/shared/audit';
 import type { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
 import type { Runtime } from '../runtimes/runtime';
@@ -50,8 +50,8 @@ export interface MigrationDeps {
   runtimes: RuntimeRegistry;
   sessions: SessionRegistry;
   placements: Placements;
-  /** The security trail: every move's start and outcome. */
-  audit?: { record(event: AuditEvent): void };
+  /** The security trail (server/audit, wired by app.ts): every move's start and outcome. */
+  audit?: { record(event: { action: AuditAction; actor: { id: string; name: string }; target: string; detail: AuditDetail }): void };
   log: Logger;
   /** Metrics: how long moves take, by outcome (done, failed, cancelled). */
   observe?: { migrationFinished(seconds: number, outcome: string): void };
@@ -152,7 +152,7 @@ export class MigrationService {
     }
   }
 
-  private record(user: Mover, action: 'migration.started' | 'migration.finished' | 'migration.failed', ws: Workspace, target: MigrationTarget, detail: Record<string, string | number | boolean | null>): void {
+  private record(user: Mover, action: 'migration.started' | 'migration.finished' | 'migration.failed', ws: Workspace, target: MigrationTarget, detail: AuditDetail): void {
     this.deps.audit?.record({ action, actor: { id: user.id, name: user.name }, target: `workspace:${ws.id}`, detail: { from: ws.kind, to: target.kind, ...detail } });
   }
 

@@ -12,6 +12,7 @@ let dir: string;
 let dbh: DatabaseHandle;
 let now = 1_000_000;
 let sessions: SignInSessions;
+let users: UserService;
 let alice: string;
 let bob: string;
 const HOUR = 3600_000;
@@ -19,7 +20,7 @@ const HOUR = 3600_000;
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tether-sessions-'));
   dbh = openDatabase(path.join(dir, 'tether.db'));
-  const users = new UserService(dbh.db);
+  users = new UserService(dbh.db);
   alice = (await users.create('alice', 'alice-password', 'user')).id;
   bob = (await users.create('bob', 'bob-password', 'user')).id;
   now = 1_000_000;
@@ -65,4 +66,14 @@ it('ends for good: signed out or revoked, only by its owner; "everywhere else" k
   sessions.signOut(c);
   expect(sessions.use(alice, c, {})).toBe(false);
   expect(sessions.live(alice)).toEqual([]);
+});
+
+it('does not list sessions a password reset ended', async () => {
+  const before = sessions.start(alice, 'password', now + HOUR, {});
+  await users.resetPassword(alice, 'a-new-password');
+  // The reset stamps the real clock; sessions started after it are listed again.
+  now = Date.now() + 1;
+  const after = sessions.start(alice, 'password', now + HOUR, {});
+  expect(sessions.live(alice).map((s) => s.id)).toEqual([after]);
+  expect(before).not.toBe(after);
 });

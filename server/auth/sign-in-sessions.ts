@@ -7,10 +7,10 @@
  *
  * Forward-only states: live → ended ('signed-out' | 'revoked'); an ended session never comes back.
  */
-import { and, desc, eq, gt, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database';
-import { signInSessions } from '../db/schema';
+import { signInSessions, users } from '../db/schema';
 
 /** Last-seen, address and browser are written at most this often per session. */
 export const SESSION_TOUCH_MS = 60_000;
@@ -93,15 +93,24 @@ export class SignInSessions {
     return ids;
   }
 
-  /** The user's sessions that may still be used, newest first. */
+  /** The user's sessions that may still be used, newest first. Sessions from before the
+   * account's last disable or password reset are not (UserService.activeSession refuses them). */
   live(userId: string): SignInSession[] {
     return this.db
-      .select()
+      .select({ s: signInSessions })
       .from(signInSessions)
-      .where(and(eq(signInSessions.userId, userId), isNull(signInSessions.endedAt), gt(signInSessions.expiresAt, this.now())))
+      .innerJoin(users, eq(users.id, signInSessions.userId))
+      .where(
+        and(
+          eq(signInSessions.userId, userId),
+          isNull(signInSessions.endedAt),
+          gt(signInSessions.expiresAt, this.now()),
+          gte(signInSessions.createdAt, sql`coalesce(${users.sessionsNotBefore}, 0)`),
+        ),
+      )
       .orderBy(desc(signInSessions.createdAt))
       .all()
-      .map(({ userId: _u, ...s }) => s);
+      .map(({ s: { userId: _u, ...s } }) => s);
   }
 
   /** Whose session this is (for closing and for the audit target). */

@@ -276,6 +276,19 @@ describe('own sign-in sessions', () => {
     const { csrfToken } = (await (await a.fetch('/api/auth/csrf')).json()) as { csrfToken: string };
     await a.fetch('/api/auth/signout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrfToken, json: 'true' }).toString() });
     expect((await as<Session[]>(d, 'account.sessions')).map((s) => s.current)).toEqual([true]);
+
+    // An admin sees erin's sessions and signs her out everywhere; a member may not.
+    const erin = gw.tether.users.list().find((u) => u.name === 'erin')!;
+    expect((await as<Session[]>(admin, 'users.sessions', { id: erin.id })).length).toBe(1);
+    await gw.tether.users.create('nia', 'nia-password-1', 'user');
+    const member = await signIn('nia', 'nia-password-1');
+    expect((await trpcCall(gw.url, 'users.revokeSessions', { cookie: member.cookieHeader, input: { id: erin.id }, mutation: true })).error?.code).toBe('FORBIDDEN');
+    const sockD = await GatewayClient.connect(gw.url, { cookie: d.cookieHeader });
+    expect(await as(admin, 'users.revokeSessions', { id: erin.id }, true)).toEqual({ revoked: 1 });
+    await sockD.until(() => sockD.closeInfo !== null, 5000, 'close on an admin revoke');
+    expect(sockD.closeInfo?.code).toBe(4401);
+    expect((await trpcCall(gw.url, 'me', { cookie: d.cookieHeader })).error?.code).toBe('UNAUTHORIZED');
+    expect(gw.tether.audit.list({ action: 'auth.session-revoked', limit: 1 })[0]).toMatchObject({ actorName: 'admin', target: 'user:erin' });
   });
 
   it('refuses a session token minted before sign-in sessions (no sid), and one with an unknown sid', async () => {

@@ -65,6 +65,25 @@ export const usersRouter = router({
     return { ok: true as const };
   }),
 
+  /** Where an account is signed in (live sign-in sessions, newest first). */
+  sessions: adminProcedure.input(z.object({ id }).strict()).query(({ ctx, input }) => {
+    if (!ctx.users.get(input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such user' });
+    return ctx.signIns.live(input.id);
+  }),
+
+  /** Sign an account out everywhere (one session, or all): cookies refused, sockets closed (4401). */
+  revokeSessions: adminProcedure.input(z.object({ id, session: z.string().min(1).max(64).optional() }).strict()).mutation(({ ctx, input }) => {
+    const user = ctx.users.get(input.id);
+    if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such user' });
+    const ids = input.session ? (ctx.signIns.revoke(user.id, input.session) ? [input.session] : []) : ctx.signIns.revokeOthers(user.id, undefined);
+    if (input.session && ids.length === 0) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such session' });
+    for (const sid of ids) {
+      ctx.closeSignInSockets(sid, 'session revoked');
+      recordOn(ctx, 'auth.session-revoked', user.name, { session: sid });
+    }
+    return { revoked: ids.length };
+  }),
+
   remove: adminProcedure.input(z.object({ id }).strict()).mutation(async ({ ctx, input }) => {
     const name = ctx.users.get(input.id)?.name;
     const removed = await ctx.accounts.remove(input.id);

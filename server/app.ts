@@ -19,6 +19,7 @@ import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { buildAuthOptions } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
 import { SignedOutSessions } from './auth/signed-out';
+import { SignInSessions } from './auth/sign-in-sessions';
 import { TokenService } from './auth/tokens';
 import { UserService } from './auth/users';
 import type { Config } from './config';
@@ -95,16 +96,19 @@ export interface Tether {
 }
 
 /** next-auth's options and the authenticator of requests and sockets. */
-async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, closeSockets: (jti: string) => number) {
+async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, closeSockets: (sid: string) => number) {
   const secret = config.nextAuthSecret ?? (await loadOrCreateSecret(dataDir, 'nextauth-secret'));
   const signedOut = new SignedOutSessions(dbh.db);
+  const signIns = new SignInSessions(dbh.db);
   const authOptions = buildAuthOptions({
     users,
     secret,
+    signIns,
     // A session that signs out is refused from now on (a copied cookie too), and its sockets close.
-    onSignOut: ({ jti, expiresAt }) => {
+    onSignOut: ({ jti, sid, expiresAt }) => {
       signedOut.add(jti, expiresAt);
-      const closed = closeSockets(jti);
+      if (sid) signIns.signOut(sid);
+      const closed = sid ? closeSockets(sid) : 0;
       log.info('signed out', { sockets: closed });
     },
     secure: config.secure,
@@ -112,8 +116,8 @@ async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: Data
     ipLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerIp, windowMs: config.limits.loginWindowMs }),
     userLimiter: new FailureLimiter({ max: config.limits.loginFailuresPerUser, windowMs: config.limits.loginWindowMs }),
   });
-  const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure, signedOut });
-  return { authOptions, authenticator };
+  const authenticator: Authenticator = createAuthenticator({ users, tokens, secret, secure: config.secure, signedOut, signIns });
+  return { authOptions, authenticator, signIns };
 }
 
 /** Where workspaces run besides here: SSH hosts (pool, runners) and cloud workers (started). */
@@ -179,7 +183,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
-  const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, (jti) => gateway.closeSession(jti));
+  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, (sid) => gateway.closeSession(sid));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
   const relief = new MemoryRelief();
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics, onReleased: (bytes) => relief.released(bytes) });
@@ -188,8 +192,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, hosts, sshPool, runners, orchestrator, log });
   const runtimes = new RuntimeRegistry((ws) => placements.build(ws));
   const files = new FileService();
-  const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, log: log.child({ component: 'migration' }), observe: metrics });
-  const shares = new ShareService(dbh.db, log.child({ component: 'shares' }));
+  const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, audit, log: log.child({ component: 'migration' }), observe: metrics });
+  const shares = new ShareService(dbh.db, log.child({ component: 'shares' }), { audit, userName: (id) => users.get(id)?.name ?? null });
   const presence = new PresenceBoard();
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
@@ -217,7 +221,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { audit, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => gateway.closeSession(sid, reason), workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;

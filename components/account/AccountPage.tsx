@@ -1,8 +1,10 @@
 'use client';
-/** /account: who you are signed in as, and changing your password (the current one first). */
+/** /account: who you are signed in as, changing your password (the current one first), and where
+ * you are signed in (SessionsList). */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { PageFrame } from '@/components/nav/PageFrame';
+import { SessionsList } from './SessionsList';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 
 export function AccountPage() {
@@ -64,6 +66,7 @@ export function AccountPage() {
           )}
         </form>
       </section>
+      <SessionsList />
     </PageFrame>
   );
 }

@@ -17,6 +17,7 @@ import Link from 'next/link';
 import { useEffect, useState, type ReactNode } from 'react';
 import { AppHeader } from '@/components/nav/AppHeader';
 import { CloudPool } from '@/components/workspace/CloudPool';
+import { AuditAdmin } from './AuditAdmin';
 import { UsersAdmin } from './UsersAdmin';
 import { errorMessage, trpcErrorCode, useTRPC } from '@/lib/client/trpc';
 import type { AppRouter } from '@/server/trpc/router';
@@ -217,6 +218,7 @@ export function AdminDashboard() {
         </section>
         <CloudPool />
         <UsersAdmin meId={me.data?.id ?? null} />
+        <AuditAdmin />
       </div>
     </AdminFrame>
   );

@@ -1,8 +1,9 @@
 'use client';
 /**
  * Accounts on the admin page: every user with role and state; add one (password typed or
- * generated, shown once), disable / enable, reset a password, make admin / member, delete (asks,
- * saying what goes). The server enforces every rule (last admin, validation); its sentence is
+ * generated, shown once), disable / enable, reset a password, make admin / member, sign out of
+ * every session (their cookies stop working, open terminals disconnect), delete (asks, saying
+ * what goes). The server enforces every rule (last admin, validation); its sentence is
  * shown as it is.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -35,6 +36,8 @@ export function UsersAdmin({ meId }: { meId: string | null }) {
   const setDisabled = useMutation(trpc.users.setDisabled.mutationOptions({ onSuccess: refresh, onError }));
   const setRole = useMutation(trpc.users.setRole.mutationOptions({ onSuccess: refresh, onError }));
   const reset = useMutation(trpc.users.resetPassword.mutationOptions({ onError }));
+  const [signedOut, setSignedOut] = useState<string | null>(null);
+  const revokeSessions = useMutation(trpc.users.revokeSessions.mutationOptions({ onError }));
   const remove = useMutation(
     trpc.users.remove.mutationOptions({
       onSuccess: async () => {
@@ -71,6 +74,11 @@ export function UsersAdmin({ meId }: { meId: string | null }) {
             Done
           </button>
         </div>
+      )}
+      {signedOut && (
+        <p className="muted" role="status" data-testid="users-signed-out">
+          {signedOut}
+        </p>
       )}
       {error && (
         <p className="field-error" role="alert" data-testid="users-error">
@@ -118,6 +126,20 @@ export function UsersAdmin({ meId }: { meId: string | null }) {
                       </button>
                       <button className="btn" data-testid="user-reset-password" onClick={() => resetPassword(u)}>
                         Reset password
+                      </button>
+                      <button
+                        className="btn"
+                        data-testid="user-sign-out"
+                        onClick={() => {
+                          setError(null);
+                          setSignedOut(null);
+                          revokeSessions.mutate(
+                            { id: u.id },
+                            { onSuccess: ({ revoked }) => setSignedOut(`${u.name}: ${revoked} session${revoked === 1 ? '' : 's'} signed out.`) },
+                          );
+                        }}
+                      >
+                        Sign out everywhere
                       </button>
                       <button
                         className="btn"

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { userFromSessionCookie } from './next-auth';
+import type { SignInSessions } from './sign-in-sessions';
 import type { TokenService } from './tokens';
 import type { AuthUser, UserService } from './users';
 
@@ -15,6 +16,7 @@ export function createAuthenticator(deps: {
   secret: string;
   secure: boolean;
   signedOut?: { has(jti: string): boolean };
+  signIns?: Pick<SignInSessions, 'use'>;
 }): Authenticator {
   return {
     async authenticate(req) {
@@ -24,7 +26,7 @@ export function createAuthenticator(deps: {
         // A present but invalid Authorization header is a failure, not a fallback to cookies.
         return m ? deps.tokens.verify(m[1]!) : null;
       }
-      return userFromSessionCookie(req, deps.secret, deps.secure, deps.users, deps.signedOut);
+      return userFromSessionCookie(req, deps.secret, deps.secure, deps.users, deps.signedOut, deps.signIns);
     },
   };
 }

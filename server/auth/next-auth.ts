@@ -3,6 +3,7 @@
  * users in the gateway's own database instance. `/api/auth/*` requests are adapted from Node's
  * IncomingMessage to next-auth's internal request, and its response written back.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthOptions } from 'next-auth';
 import NextAuthModule from 'next-auth';
@@ -13,6 +14,7 @@ import { parseCookies } from '../http/cookies';
 import { remoteAddress } from '../http/origin';
 import type { Logger } from '../log';
 import type { FailureLimiter } from './rate-limit';
+import type { SeenFrom, SignInSessions } from './sign-in-sessions';
 import type { AuthUser, UserService } from './users';
 
 /** next-auth ships CommonJS with `exports.default`; under Node's ESM loader the default import is
@@ -29,6 +31,8 @@ const SESSION_MAX_AGE_S = 7 * 24 * 3600;
 /** Header we set ourselves (client copies are dropped) so authorize() can rate-limit by peer. */
 const PEER_HEADER = 'x-tether-peer';
 const MAX_AUTH_BODY_BYTES = 16 * 1024;
+/** Where the `/api/auth/*` request being served comes from (the jwt callback gets no request). */
+const authPeer = new AsyncLocalStorage<SeenFrom>();
 
 export interface AuthDeps {
   users: UserService;
@@ -37,8 +41,10 @@ export interface AuthDeps {
   secret: string;
   secure: boolean;
   log: Logger;
-  /** A session was signed out: its token id and expiry (ms). */
-  onSignOut?(session: { jti: string; expiresAt: number }): void;
+  /** Sign-in sessions: a sign-in starts one, its `sid` goes into the token. */
+  signIns?: Pick<SignInSessions, 'start'>;
+  /** A session was signed out: its token id, sign-in session id and expiry (ms). */
+  onSignOut?(session: { jti: string; sid: string | null; expiresAt: number }): void;
 }
 
 export function buildAuthOptions(deps: AuthDeps): AuthOptions {
@@ -84,14 +90,20 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
     events: {
       signOut({ token }) {
         const jti = typeof token?.jti === 'string' ? token.jti : null;
-        if (jti) deps.onSignOut?.({ jti, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
+        const sid = typeof token?.sid === 'string' ? token.sid : null;
+        if (jti) deps.onSignOut?.({ jti, sid, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
       },
     },
     callbacks: {
       // When the sign-in happened, carried in the token across its re-issues: disabling or a
       // password reset ends every session that started before it (UserService.activeSession).
-      async jwt({ token, user }) {
-        if (user) token.signedInAt = Date.now();
+      // A sign-in also starts a sign-in session (auth/sign-in-sessions.ts) whose id rides along.
+      async jwt({ token, user, account }) {
+        if (user) {
+          token.signedInAt = Date.now();
+          const method = !account || account.provider === 'credentials' ? 'password' : account.provider;
+          if (deps.signIns) token.sid = deps.signIns.start(user.id, method, Date.now() + SESSION_MAX_AGE_S * 1000, authPeer.getStore() ?? {});
+        }
         return token;
       },
       async session({ session, token }) {
@@ -160,17 +172,20 @@ export async function handleAuthRequest(
       else apiRes.json(value ?? null);
     },
   });
-  await (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options);
+  const from: SeenFrom = { ip: headers[PEER_HEADER] as string, userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null };
+  await authPeer.run(from, () => (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options));
 }
 
 /** The user of a next-auth session cookie on a raw request (page, tRPC or WebSocket upgrade), with
- * the session's token id; null for no cookie, a bad one, or a session that was signed out. */
+ * its sign-in session's id; null for no cookie, a bad one, or a session that was signed out or
+ * revoked. A token without a sid (minted before sign-in sessions existed) is refused too. */
 export async function userFromSessionCookie(
   req: IncomingMessage,
   secret: string,
   secure: boolean,
   users: UserService,
   signedOut?: { has(jti: string): boolean },
+  signIns?: Pick<SignInSessions, 'use'>,
 ): Promise<(AuthUser & { session?: string }) | null> {
   const cookies = parseCookies(req.headers.cookie);
   // Only the cookie counts here; bearer tokens are API tokens, checked elsewhere.
@@ -183,5 +198,8 @@ export async function userFromSessionCookie(
   const jti = typeof token.jti === 'string' ? token.jti : undefined;
   if (jti && signedOut?.has(jti)) return null;
   const user = users.activeSession(token.sub, typeof token.signedInAt === 'number' ? token.signedInAt : 0);
-  return user && jti ? { ...user, session: jti } : user;
+  if (!user || !signIns) return user && jti ? { ...user, session: jti } : user;
+  const sid = typeof token.sid === 'string' ? token.sid : null;
+  const from = { ip: remoteAddress(req), userAgent: req.headers['user-agent'] ?? null };
+  return sid && signIns.use(user.id, sid, from) ? { ...user, session: sid } : null;
 }

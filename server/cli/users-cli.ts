@@ -4,13 +4,20 @@
  * admin password). With the gateway running, a change applies to the next sign-in or request; to
  * close a signed-in user's sockets at once, disable them from the Admin page instead.
  *
+ * Every change goes into the audit trail with no actor (no account did it) and `via: cli` with the
+ * operating-system user who ran the command.
+ *
  * Passwords never go on the command line (other users can read it in `ps`): a new one is read
  * from standard input when it is not a terminal, and generated and printed once otherwise.
  */
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AuditAction, AuditDetail } from '../../lib/shared/audit';
+import { AuditLog } from '../audit/audit-log';
 import { openDatabase } from '../db/database';
+import { createLogger } from '../log';
 import { isTetherError } from '../errors';
 import { UserService, type Role, type UserInfo } from '../auth/users';
 
@@ -45,6 +52,10 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
   const dbh = openDatabase(path.join(dataDir, 'tether.db'));
   try {
     const users = new UserService(dbh.db);
+    const audit = new AuditLog(dbh.db, createLogger({ level: 'error', write: (line) => io.err(line) }));
+    const operator = operatorName(io.env);
+    const record = (action: AuditAction, name: string, detail: AuditDetail = {}) =>
+      audit.record({ action, actor: null, target: `user:${name}`, detail: { via: 'cli', operator, ...detail } });
     const { values, positionals } = parseArgs({
       args: [...rest],
       allowPositionals: true,
@@ -75,6 +86,7 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
         const { password, generated } = await newPassword();
         const role: Role = values.admin ? 'admin' : 'user';
         await users.create(name, password, role, { email: values.email ?? null, displayName: values['display-name'] ?? null });
+        record('user.created', name, { role: role === 'admin' ? 'admin' : 'member' });
         io.out(`Created ${role === 'admin' ? 'admin' : 'member'} "${name}".`);
         if (generated) io.out(`Password (shown once): ${password}`);
         return 0;
@@ -83,6 +95,7 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
       case 'enable': {
         const u = byName(positionals[0]);
         const changed = users.setDisabled(u.id, command === 'disable');
+        if (changed) record(command === 'disable' ? 'user.disabled' : 'user.enabled', u.name);
         io.out(changed ? `${u.name} is now ${command}d.` : `${u.name} was already ${command}d.`);
         return 0;
       }
@@ -90,6 +103,7 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
         const u = byName(positionals[0]);
         const { password, generated } = await newPassword();
         await users.resetPassword(u.id, password);
+        record('user.password-reset', u.name);
         io.out(`New password set for ${u.name}.`);
         if (generated) io.out(`Password (shown once): ${password}`);
         return 0;
@@ -99,6 +113,7 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
         const given = positionals[1];
         if (given !== 'admin' && given !== 'member') throw new CliError('the role is admin or member');
         users.setRole(u.id, given === 'admin' ? 'admin' : 'user');
+        if ((u.role === 'admin') !== (given === 'admin')) record('user.role-changed', u.name, { from: u.role === 'admin' ? 'admin' : 'member', to: given });
         io.out(`${u.name} is now ${given === 'admin' ? 'an admin' : 'a member'}.`);
         return 0;
       }
@@ -121,3 +136,12 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
 }
 
 class CliError extends Error {}
+
+/** The operating-system account running the command (for the audit trail). */
+function operatorName(env: CliIo['env']): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
+}

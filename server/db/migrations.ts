@@ -227,4 +227,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_actor ON audit_events(actor_id, at);
     `,
   },
+  {
+    version: 11,
+    name: 'sign-in sessions',
+    // Each sign-in is a row (auth/sign-in-sessions.ts), named by the `sid` in its JWT: people see
+    // where they are signed in and end a session; a token whose sid is unknown or ended is refused.
+    sql: `
+      CREATE TABLE sign_in_sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        method TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        ip TEXT,
+        user_agent TEXT,
+        expires_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_reason TEXT CHECK (end_reason IN ('signed-out', 'revoked'))
+      );
+      CREATE INDEX sign_in_sessions_user ON sign_in_sessions(user_id, created_at);
+    `,
+  },
 ];

@@ -185,3 +185,21 @@ export const auditEvents = sqliteTable('audit_events', {
   detail: text('detail').notNull().default('{}'),
   ip: text('ip'),
 });
+
+/** Sign-in sessions (auth/sign-in-sessions.ts): one per sign-in, named by the JWT's `sid`. */
+export const signInSessions = sqliteTable('sign_in_sessions', {
+  id: text('id').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** How they signed in: `password`, or the single sign-on provider's id. */
+  method: text('method').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+  ip: text('ip'),
+  userAgent: text('user_agent'),
+  expiresAt: integer('expires_at').notNull(),
+  /** When it ended (signed out or revoked); null while it may be used. */
+  endedAt: integer('ended_at'),
+  endReason: text('end_reason', { enum: ['signed-out', 'revoked'] }),
+});

@@ -7,6 +7,7 @@
  */
 import { EventEmitter, on } from 'node:events';
 import { randomId } from '../../lib/shared/ids';
+import type { AuditAction, AuditDetail } from '../../lib/shared/audit';
 import { TetherError } from '../errors';
 import type { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
@@ -16,6 +17,13 @@ import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import { captureState, git, isRepository, MigrationError } from './git-state';
 import { migrateGitState, type MigrationProgress } from './migrate';
+
+/** Who asks for a move (their name goes into the audit trail). */
+export interface Mover {
+  id: string;
+  name: string;
+  role: string;
+}
 
 /** Where a move goes (a new workspace's `root` is not a move target). */
 export type MigrationTarget = Exclude<PlacementTarget, { kind: 'local' }> | { kind: 'local' };
@@ -43,6 +51,8 @@ export interface MigrationDeps {
   runtimes: RuntimeRegistry;
   sessions: SessionRegistry;
   placements: Placements;
+  /** The security trail (server/audit, wired by app.ts): every move's start and outcome. */
+  audit?: { record(event: { action: AuditAction; actor: { id: string; name: string }; target: string; detail: AuditDetail }): void };
   log: Logger;
   /** Metrics: how long moves take, by outcome (done, failed, cancelled). */
   observe?: { migrationFinished(seconds: number, outcome: string): void };
@@ -98,7 +108,7 @@ export class MigrationService {
     };
   }
 
-  start(user: { id: string; role: string }, workspaceId: string, target: MigrationTarget): { id: string } {
+  start(user: Mover, workspaceId: string, target: MigrationTarget): { id: string } {
     const ws = this.workspace(user.id, workspaceId);
     this.checkTarget(user.id, ws, target);
     if (this.busy.has(ws.id)) throw new MigrationError('this workspace is already being moved');
@@ -110,6 +120,7 @@ export class MigrationService {
       run.emitter.emit('event', e);
     };
     const started = performance.now();
+    this.record(user, 'migration.started', ws, target, { migration: run.id });
     void this.execute(user, ws, target, run, emit).finally(() => {
       const last = run.events.at(-1);
       this.deps.observe?.migrationFinished((performance.now() - started) / 1000, last && isFinal(last) ? last.step : 'failed');
@@ -143,7 +154,11 @@ export class MigrationService {
     }
   }
 
-  private async execute(user: { id: string; role: string }, ws: Workspace, target: MigrationTarget, run: Running, emit: (e: MigrationEvent) => void): Promise<void> {
+  private record(user: Mover, action: 'migration.started' | 'migration.finished' | 'migration.failed', ws: Workspace, target: MigrationTarget, detail: AuditDetail): void {
+    this.deps.audit?.record({ action, actor: { id: user.id, name: user.name }, target: `workspace:${ws.id}`, detail: { from: ws.kind, to: target.kind, ...detail } });
+  }
+
+  private async execute(user: Mover, ws: Workspace, target: MigrationTarget, run: Running, emit: (e: MigrationEvent) => void): Promise<void> {
     const started = performance.now();
     let prepared: Prepared | null = null;
     /** Terminals ended for the switch: reopened where the workspace stays if the switch fails. */
@@ -182,6 +197,7 @@ export class MigrationService {
         },
       });
       this.deps.log.info('workspace moved', { workspace: ws.id, to: home.place.kind, bytes: out.bytes });
+      this.record(user, 'migration.finished', ws, target, { migration: run.id, bytes: out.bytes });
     } catch (err) {
       const cancelled = run.abort.signal.aborted;
       if (prepared) await prepared.cleanup().catch((e: Error) => this.deps.log.warn('migration target cleanup failed', { error: e.message }));
@@ -189,6 +205,7 @@ export class MigrationService {
       const message = cancelled ? 'Cancelled' : `The move failed: ${(err as Error).message}`;
       emit({ step: cancelled ? 'cancelled' : 'failed', message: `${message}. The workspace stays where it was.`, error: cancelled ? undefined : (err as Error).message });
       this.deps.log.warn('workspace move failed', { workspace: ws.id, error: (err as Error).message });
+      this.record(user, 'migration.failed', ws, target, { migration: run.id, cancelled, error: cancelled ? null : (err as Error).message });
     }
   }
 

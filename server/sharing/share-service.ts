@@ -11,6 +11,7 @@
 import { and, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
+import type { AuditEvent } from '../audit/audit-log';
 import type { Db } from '../db/database';
 import { shareEvents, shareGuests, shares } from '../db/schema';
 import type { Logger } from '../log';
@@ -41,13 +42,18 @@ export class ShareService {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
+  private readonly trail: (event: AuditEvent) => void;
+  private readonly userName: (id: string) => string | null;
 
+  /** `audit` gets the security trail's records (share_events stay the owner's own history). */
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-    opts: { now?: () => number } = {},
+    opts: { now?: () => number; audit?: { record(event: AuditEvent): void }; userName?: (id: string) => string | null } = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.trail = (event) => opts.audit?.record(event);
+    this.userName = opts.userName ?? (() => null);
     this.sweeper = setInterval(() => this.sweepExpired(), EXPIRY_SWEEP_MS);
     this.sweeper.unref();
   }
@@ -85,6 +91,13 @@ export class ShareService {
       tx.insert(shareEvents).values({ ownerId, shareId: share.id, at: now, kind: 'created', ip }).run();
     });
     this.log.info('share created', { share: share.id, workspace: share.workspaceId, session: share.sessionId, scope: share.scope });
+    this.trail({
+      action: 'share.created',
+      actor: this.owner(ownerId),
+      target: `share:${share.id}`,
+      detail: { workspace: share.workspaceId, terminal: share.sessionId, scope: share.scope, expiresAt: share.expiresAt },
+      ip,
+    });
     return { share, token };
   }
 
@@ -106,8 +119,9 @@ export class ShareService {
     });
   }
 
-  /** Revoke a link: every socket and stream using it closes now. False when not the owner's. */
-  revoke(ownerId: string, id: string): boolean {
+  /** Revoke a link: every socket and stream using it closes now. False when not the owner's.
+   * `reason` names what revoked it when the owner did not (their account was disabled…). */
+  revoke(ownerId: string, id: string, reason?: string): boolean {
     const share = this.get(ownerId, id);
     if (!share) return false;
     if (share.revokedAt === null) {
@@ -117,6 +131,7 @@ export class ShareService {
         tx.insert(shareEvents).values({ ownerId, shareId: id, at: now, kind: 'revoked' }).run();
       });
       this.log.info('share revoked', { share: id });
+      this.trail({ action: 'share.revoked', actor: reason ? null : this.owner(ownerId), target: `share:${id}`, detail: reason ? { owner: this.userName(ownerId), reason } : {} });
     }
     this.closeLive(id, DENIAL_MESSAGES.revoked);
     return true;
@@ -124,22 +139,22 @@ export class ShareService {
 
   /** The workspace is going away: its links stop working. */
   revokeWorkspace(ownerId: string, workspaceId: string): number {
-    return this.revokeLive(ownerId, eq(shares.workspaceId, workspaceId));
+    return this.revokeLive(ownerId, 'workspace removed', eq(shares.workspaceId, workspaceId));
   }
 
   /** The owner's account was disabled or deleted: every link of theirs stops working, for good. */
   revokeAllOf(ownerId: string): number {
-    return this.revokeLive(ownerId);
+    return this.revokeLive(ownerId, 'account disabled');
   }
 
   /** Revoke the owner's links not revoked yet (those matching `which`, if given); how many. */
-  private revokeLive(ownerId: string, which?: SQL): number {
+  private revokeLive(ownerId: string, reason: string, which?: SQL): number {
     const ids = this.db
       .select({ id: shares.id })
       .from(shares)
       .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), which))
       .all();
-    for (const { id } of ids) this.revoke(ownerId, id);
+    for (const { id } of ids) this.revoke(ownerId, id, reason);
     return ids.length;
   }
 
@@ -155,6 +170,7 @@ export class ShareService {
         tx.update(shareGuests).set({ kickedAt: now }).where(eq(shareGuests.id, guestId)).run();
         tx.insert(shareEvents).values({ ownerId, shareId, at: now, kind: 'kicked', guest: guestName(guest.number) }).run();
       });
+      this.trail({ action: 'share.kicked', actor: this.owner(ownerId), target: `share:${shareId}`, detail: { guest: guestName(guest.number) } });
     }
     this.closeLive(shareId, DENIAL_MESSAGES.kicked, guestId);
     return true;
@@ -178,6 +194,10 @@ export class ShareService {
       .orderBy(desc(shareEvents.at), desc(shareEvents.id))
       .limit(filter.limit ?? 200)
       .all();
+  }
+
+  private owner(ownerId: string): { id: string; name: string } {
+    return { id: ownerId, name: this.userName(ownerId) ?? ownerId };
   }
 
   // ---- guest side ----
@@ -210,6 +230,7 @@ export class ShareService {
       return g;
     });
     this.log.info('share joined', { share: share.id, guest: guest.name, peer: ip });
+    this.trail({ action: 'share.joined', actor: null, target: `share:${share.id}`, detail: { guest: guest.name, number: guest.number, owner: this.userName(share.ownerId) }, ip });
     const maxAgeSeconds = share.expiresAt === null ? UNTIL_REVOKED_COOKIE_SECONDS : Math.max(1, Math.ceil((share.expiresAt - now) / 1000));
     return { ok: true, value: { principal: { share, guest }, cookie: `${guest.id}.${secret}`, maxAgeSeconds } };
   }

@@ -2,6 +2,7 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import type { AccountService } from '../auth/accounts';
 import type { AuditLog } from '../audit/audit-log';
+import type { SignInSessions } from '../auth/sign-in-sessions';
 import type { AuthUser } from '../auth/users';
 import type { TokenService } from '../auth/tokens';
 import type { SessionRegistry } from '../core/session-registry';
@@ -30,6 +31,10 @@ import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } 
 export interface TrpcServices {
   /** The audit trail of security events. */
   audit: AuditLog;
+  /** Where each account is signed in (account.sessions). */
+  signIns: SignInSessions;
+  /** Close the sockets of one sign-in session (4401); how many. */
+  closeSignInSockets(sid: string, reason: string): number;
   workspaces: WorkspaceService;
   sessions: SessionRegistry;
   tokens: TokenService;
@@ -62,8 +67,9 @@ export interface TrpcServices {
 }
 
 export interface TrpcContext extends TrpcServices {
-  /** The signed-in user (session cookie or API token); null for share guests. */
-  user: AuthUser | null;
+  /** The signed-in user (session cookie or API token); null for share guests. `session`: the
+   * sign-in session of a cookie (none for an API token). */
+  user: (AuthUser & { session?: string }) | null;
   /** A share guest (request under `/shared/<id>/api/trpc`, with that share's cookie). */
   guest: GuestPrincipal | null;
   /** Why a request under a share's path has no guest (revoked, expired…). */
@@ -101,7 +107,10 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-export type AuthedContext = TrpcContext & { user: AuthUser };
+export type AuthedContext = TrpcContext & { user: AuthUser & { session?: string } };
+
+/** The caller as the audit trail names them. */
+export const actorOf = (user: AuthUser) => ({ id: user.id, name: user.name });
 
 /** Signed-in users only; share guests are told it is not part of what was shared. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

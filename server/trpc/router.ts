@@ -1,6 +1,7 @@
 import { authedProcedure, router } from './init';
 import { adminRouter } from './routers/admin';
 import { agentsRouter } from './routers/agents';
+import { auditRouter } from './routers/audit';
 import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
@@ -28,6 +29,7 @@ export const appRouter = router({
   admin: adminRouter,
   users: usersRouter,
   account: accountRouter,
+  audit: auditRouter,
   settings: settingsRouter,
 });
 

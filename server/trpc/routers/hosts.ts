@@ -11,7 +11,7 @@ import type { SshHost } from '../../hosts/host-service';
 import { endpointName, type SshPool } from '../../runtimes/ssh/pool';
 import { RUNNER_MODES, RunnerUnavailableError, type RunnerMode } from '../../runtimes/ssh/runner-service';
 import { configAliases } from '../../runtimes/ssh/ssh-target';
-import { adminOnly, authedProcedure, router } from '../init';
+import { actorOf, adminOnly, authedProcedure, router } from '../init';
 
 const hostId = z.object({ id: z.string().min(1).max(64) });
 
@@ -143,6 +143,7 @@ export const hostsRouter = router({
       if (!hop) throw new TetherError('bad_request', `${input.endpoint} is not on the way to ${h.name}`);
       ctx.hosts.trustHostKey(ctx.user.id, hop, input.fingerprint);
       ctx.sshPool.reset(ctx.hosts.poolTarget(h));
+      ctx.audit.record({ action: 'host-key.trusted', actor: actorOf(ctx.user), target: `host:${h.id}`, detail: { host: h.name, endpoint: input.endpoint, fingerprint: input.fingerprint }, ip: ctx.peer });
       return { ok: true };
     }),
 
@@ -152,6 +153,7 @@ export const hostsRouter = router({
     if (!h) throw new TetherError('not_found', 'no such host');
     const removed = ctx.hosts.forgetHostKeys(ctx.user.id, h.target);
     ctx.sshPool.forget(ctx.user.id, h.target);
+    ctx.audit.record({ action: 'host-key.forgotten', actor: actorOf(ctx.user), target: `host:${h.id}`, detail: { host: h.name, keys: removed }, ip: ctx.peer });
     return { removed };
   }),
 

@@ -38,6 +38,8 @@ export interface Ids {
   guest: string;
   /** A migration (started on `workspace` towards `host`). */
   migration: string;
+  /** A sign-in session (a browser's, from signing in with the password). */
+  signIn: string;
   /** A file in `workspace` (relative), and the same file by its absolute path on the server. */
   file: string;
   absFile: string;
@@ -158,9 +160,14 @@ export const CASES: Record<string, Case | Case[]> = {
   'users.setDisabled': admin((o) => ({ id: o.user, disabled: true })),
   'users.resetPassword': admin((o) => ({ id: o.user, password: 'taken-over-1' })),
   'users.remove': admin((o) => ({ id: o.user })),
+  'users.sessions': admin((o) => ({ id: o.user })),
+  'users.revokeSessions': admin((o) => ({ id: o.user, session: o.signIn })),
+  'audit.list': admin(() => ({ action: 'auth' })),
 
   'account.get': self(),
   'account.changePassword': self(() => ({ current: 'bob-password-1', next: 'bob-password-1' })),
+  'account.sessions': list({ shows: 'signIn' }),
+  'account.revokeSession': owned((o) => ({ id: o.signIn })),
 
   'settings.get': self(),
   'settings.update': self(() => ({ theme: 'light' })),

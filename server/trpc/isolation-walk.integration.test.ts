@@ -13,6 +13,7 @@ import { utils as sshUtils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Op, encodeAck, encodeAnswer, encodeDetach, encodeHello, encodeInput, encodeKill, encodePing, encodeResize } from '../../lib/protocol';
 import { randomId } from '../../lib/shared/ids';
+import { HttpSession } from '../testing/http-session';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
 import { trpcCall } from '../testing/trpc-call';
 import { callProcedure, refusal, unechoed, type Answer, type Caller, type ProcType } from '../testing/walk-calls';
@@ -81,6 +82,10 @@ async function furnish(name: string): Promise<Member> {
   // A migration of a second workspace (no terminals to disturb) to the host; it fails quickly (port 1).
   const moving = await ok<{ id: string }>('workspaces.create', { name: `${name}-moving` });
   const migration = await ok<{ id: string }>('migration.start', { workspaceId: moving.id, target: { kind: 'ssh', hostId: host.id } });
+  // A sign-in session (the browser's kind, besides the API token the walk calls with).
+  const browser = new HttpSession(gw.url);
+  expect(await browser.login(name, `${name}-password-1`)).not.toContain('error=');
+  const signIns = await ok<{ id: string }[]>('account.sessions', undefined, false);
   return {
     name,
     token,
@@ -98,6 +103,7 @@ async function furnish(name: string): Promise<Member> {
       share: share.id,
       guest: joined.value.principal.guest.id,
       migration: migration.id,
+      signIn: signIns[0]!.id,
       file,
       absFile: path.join(ws.root, file),
     },
@@ -118,6 +124,7 @@ beforeAll(async () => {
     share: randomId(),
     guest: randomId(),
     migration: randomId(),
+    signIn: randomId(),
     file: 'secret-nobody.txt',
     absFile: path.join(path.dirname(alice.root), 'nobody-ws', 'secret-nobody.txt'),
   };

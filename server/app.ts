@@ -16,6 +16,7 @@ import type { AuthOptions } from 'next-auth';
 import { AccountService } from './auth/accounts';
 import { AuditLog } from './audit/audit-log';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
+import { IdentityService } from './auth/identities';
 import { buildAuthOptions } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
 import { SignedOutSessions } from './auth/signed-out';
@@ -94,11 +95,14 @@ export interface Tether {
 }
 
 /** next-auth's options and the authenticator of requests and sockets. */
-async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, closeSockets: (jti: string) => number) {
+async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, audit: AuditLog, closeSockets: (jti: string) => number) {
   const secret = config.nextAuthSecret ?? (await loadOrCreateSecret(dataDir, 'nextauth-secret'));
   const signedOut = new SignedOutSessions(dbh.db);
   const authOptions = buildAuthOptions({
     users,
+    identities: new IdentityService(dbh.db, users, config.sso),
+    sso: config.sso,
+    audit,
     secret,
     // A session that signs out is refused from now on (a copied cookie too), and its sockets close.
     onSignOut: ({ jti, expiresAt }) => {
@@ -178,7 +182,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
-  const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, (jti) => gateway.closeSession(jti));
+  const { authOptions, authenticator } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (jti) => gateway.closeSession(jti));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics });
   const { sshPool, runners, hosts, orchestrator, cloudInfo } = await buildRemote(opts, dataDir, dbh, metrics);

@@ -3,16 +3,21 @@
  * users in the gateway's own database instance. `/api/auth/*` requests are adapted from Node's
  * IncomingMessage to next-auth's internal request, and its response written back.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthOptions } from 'next-auth';
+import type { Account, AuthOptions, Profile } from 'next-auth';
 import NextAuthModule from 'next-auth';
 import CredentialsModule from 'next-auth/providers/credentials';
 import { getToken } from 'next-auth/jwt';
 import { BodyTooLargeError, readBody } from '../http/body';
 import { parseCookies } from '../http/cookies';
 import { remoteAddress } from '../http/origin';
+import type { AuditEvent } from '../audit/audit-log';
+import type { SsoConfig } from '../config';
 import type { Logger } from '../log';
+import type { IdentityService } from './identities';
 import type { FailureLimiter } from './rate-limit';
+import { callbackFailureReason, issuerOf, refusalPath, ssoProfileOf, ssoProviders } from './sso';
 import type { AuthUser, UserService } from './users';
 
 /** next-auth ships CommonJS with `exports.default`; under Node's ESM loader the default import is
@@ -26,12 +31,23 @@ const CredentialsProvider = cjsDefault(CredentialsModule);
 
 export const AUTH_BASE_PATH = '/api/auth';
 const SESSION_MAX_AGE_S = 7 * 24 * 3600;
-/** Header we set ourselves (client copies are dropped) so authorize() can rate-limit by peer. */
-const PEER_HEADER = 'x-tether-peer';
 const MAX_AUTH_BODY_BYTES = 16 * 1024;
+/** The peer of the `/api/auth/*` request being served, for rate limits and the audit trail: next-auth's
+ * callbacks and events do not see the request. */
+const authRequest = new AsyncLocalStorage<{ peer: string }>();
+const currentPeer = () => authRequest.getStore()?.peer ?? 'unknown';
+
+/** How a sign-in happened, as the audit trail says it (`detail.method`). */
+export type SignInMethod = 'password' | 'oidc' | 'github';
+const methodOf = (provider: string): SignInMethod => (provider === 'credentials' ? 'password' : (provider as SignInMethod));
+/** Records an `auth.sign-in-failed` event (never a password; `username` is what was typed). */
+type RecordFailure = (method: SignInMethod, reason: string, detail?: Record<string, string>) => void;
 
 export interface AuthDeps {
   users: UserService;
+  identities: IdentityService;
+  sso: SsoConfig;
+  audit: { record(event: AuditEvent): void };
   ipLimiter: FailureLimiter;
   userLimiter: FailureLimiter;
   secret: string;
@@ -42,56 +58,57 @@ export interface AuthDeps {
 }
 
 export function buildAuthOptions(deps: AuthDeps): AuthOptions {
+  const failed: RecordFailure = (method, reason, detail = {}) =>
+    deps.audit.record({ action: 'auth.sign-in-failed', detail: { method, reason, ...detail }, ip: currentPeer() });
   return {
     secret: deps.secret,
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: '/login', error: '/login' },
     useSecureCookies: deps.secure,
     logger: {
-      error: (code, meta) => deps.log.warn('next-auth error', { code, error: meta instanceof Error ? meta.message : undefined }),
+      error: (code, meta) => {
+        const message = errorMessage(meta);
+        deps.log.warn('next-auth error', { code, error: message });
+        // A provider's answer that failed its checks (state, PKCE, nonce, ID token) or was refused
+        // at the token endpoint (an expired or replayed code). Only inside a request: next-auth's
+        // logger is process-wide.
+        const provider = (meta as { providerId?: unknown } | undefined)?.providerId;
+        if (code === 'OAUTH_CALLBACK_ERROR' && authRequest.getStore() && typeof provider === 'string') failed(methodOf(provider), callbackFailureReason(message ?? ''));
+      },
       warn: (code) => deps.log.warn('next-auth warning', { code }),
       debug: () => {},
     },
     providers: [
-      CredentialsProvider({
-        name: 'Tether',
-        credentials: {
-          username: { label: 'Username', type: 'text' },
-          password: { label: 'Password', type: 'password' },
-        },
-        async authorize(credentials, req) {
-          const username = String(credentials?.username ?? '').slice(0, 128);
-          const password = String(credentials?.password ?? '').slice(0, 1024);
-          const peer = String((req.headers as Record<string, unknown> | undefined)?.[PEER_HEADER] ?? 'unknown');
-          const userKey = `${peer}\n${username.toLowerCase()}`;
-          if (deps.ipLimiter.retryAfterMs(peer) > 0 || deps.userLimiter.retryAfterMs(userKey) > 0) {
-            deps.log.warn('login rate-limited', { peer, username });
-            throw new Error('TooManyAttempts');
-          }
-          const user = await deps.users.verify(username, password);
-          if (!user) {
-            deps.ipLimiter.fail(peer);
-            deps.userLimiter.fail(userKey);
-            deps.log.info('login failed', { peer, username });
-            return null;
-          }
-          deps.userLimiter.succeed(userKey);
-          deps.log.info('login', { peer, userId: user.id });
-          return { id: user.id, name: user.name };
-        },
-      }),
+      ...(deps.sso.passwordLogin ? [passwordProvider(deps, failed)] : []),
+      ...ssoProviders(deps.sso),
     ],
     events: {
       signOut({ token }) {
         const jti = typeof token?.jti === 'string' ? token.jti : null;
         if (jti) deps.onSignOut?.({ jti, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
+        const actor = typeof token?.sub === 'string' ? { id: token.sub, name: typeof token.name === 'string' ? token.name : token.sub } : null;
+        deps.audit.record({ action: 'auth.sign-out', actor, ip: currentPeer() });
       },
     },
     callbacks: {
+      // Password sign-ins were decided by authorize(); a single sign-on is decided here: linked,
+      // created or refused (back to /login with the reason).
+      async signIn({ account, profile }) {
+        if (account?.type !== 'oauth') return true;
+        return ssoSignIn(deps, account, profile, failed);
+      },
       // When the sign-in happened, carried in the token across its re-issues: disabling or a
       // password reset ends every session that started before it (UserService.activeSession).
-      async jwt({ token, user }) {
-        if (user) token.signedInAt = Date.now();
+      async jwt({ token, user, account }) {
+        if (user && account) {
+          const who = signedInAs(deps, user, account);
+          token.sub = who.id;
+          token.name = who.name;
+          delete token.email;
+          delete token.picture;
+          token.signedInAt = Date.now();
+          deps.audit.record({ action: 'auth.sign-in', actor: who, detail: { method: methodOf(account.provider) }, ip: currentPeer() });
+        }
         return token;
       },
       async session({ session, token }) {
@@ -100,6 +117,81 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
       },
     },
   };
+}
+
+/** Username and password against the accounts here, rate-limited by peer and by peer+username. */
+function passwordProvider(deps: AuthDeps, failed: RecordFailure) {
+  return CredentialsProvider({
+    name: 'Tether',
+    credentials: {
+      username: { label: 'Username', type: 'text' },
+      password: { label: 'Password', type: 'password' },
+    },
+    async authorize(credentials) {
+      const username = String(credentials?.username ?? '').slice(0, 128);
+      const password = String(credentials?.password ?? '').slice(0, 1024);
+      const peer = currentPeer();
+      const userKey = `${peer}\n${username.toLowerCase()}`;
+      if (deps.ipLimiter.retryAfterMs(peer) > 0 || deps.userLimiter.retryAfterMs(userKey) > 0) {
+        deps.log.warn('login rate-limited', { peer, username });
+        failed('password', 'rate-limited', { username });
+        throw new Error('TooManyAttempts');
+      }
+      const user = await deps.users.verify(username, password);
+      if (!user) {
+        deps.ipLimiter.fail(peer);
+        deps.userLimiter.fail(userKey);
+        deps.log.info('login failed', { peer, username });
+        failed('password', 'wrong-credentials', { username });
+        return null;
+      }
+      deps.userLimiter.succeed(userKey);
+      deps.log.info('login', { peer, userId: user.id });
+      return { id: user.id, name: user.name };
+    },
+  });
+}
+
+/** Decide a single sign-on: true to go on, or the login page with the reason it was refused. */
+function ssoSignIn(deps: AuthDeps, account: Account, raw: Profile | undefined, failed: RecordFailure): true | string {
+  const method = methodOf(account.provider);
+  const profile = ssoProfileOf(deps.sso, account, raw);
+  if (!profile) {
+    failed(method, 'no-profile');
+    return '/login?error=Callback';
+  }
+  let outcome;
+  try {
+    outcome = deps.identities.signIn(profile);
+  } catch (err) {
+    // A new account the profile cannot make (e.g. an email Tether does not accept).
+    deps.log.warn('single sign-on could not create an account', { method, error: err instanceof Error ? err.message : String(err) });
+    failed(method, 'signup-failed', profile.email ? { email: profile.email } : {});
+    return `/login?error=SignupFailed&provider=${method}`;
+  }
+  if (outcome.ok) {
+    if (outcome.how !== 'identity') deps.log.info('single sign-on linked', { method, userId: outcome.user.id, how: outcome.how });
+    return true;
+  }
+  failed(method, outcome.reason, profile.email ? { email: profile.email } : {});
+  return refusalPath(outcome.reason, profile);
+}
+
+/** The account a completed sign-in is: authorize()'s user, or the one the identity is linked to. */
+function signedInAs(deps: AuthDeps, user: { id: string; name?: string | null }, account: Account): { id: string; name: string } {
+  if (account.type !== 'oauth') return { id: user.id, name: user.name ?? user.id };
+  const issuer = issuerOf(deps.sso, account.provider);
+  const linked = issuer ? deps.identities.userOf(issuer, account.providerAccountId) : null;
+  // signIn() linked it a moment ago; only an account disabled or deleted since gets here.
+  if (!linked) throw new Error('AccountDisabled');
+  return { id: linked.id, name: linked.name };
+}
+
+function errorMessage(meta: unknown): string | undefined {
+  if (meta instanceof Error) return meta.message;
+  const m = meta as { message?: unknown; error?: { message?: unknown } } | undefined;
+  if (typeof m?.message === 'string') return m.message;
+  return typeof m?.error?.message === 'string' ? m.error.message : undefined;
 }
 
 function parseBody(raw: Buffer, contentType: string | undefined): Record<string, unknown> | undefined {
@@ -135,7 +227,6 @@ export async function handleAuthRequest(
   // We are the edge: client-supplied forwarding headers would let anyone steer redirects.
   delete headers['x-forwarded-host'];
   headers['x-forwarded-proto'] = secure ? 'https' : 'http';
-  headers[PEER_HEADER] = remoteAddress(req);
   res.setHeader('cache-control', 'no-store');
   // next-auth's package exports only its Next API-route entry, so we hand it a request and a
   // response shaped like Next's pages API (query.nextauth, parsed body/cookies; status/json/send).
@@ -160,7 +251,9 @@ export async function handleAuthRequest(
       else apiRes.json(value ?? null);
     },
   });
-  await (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options);
+  await authRequest.run({ peer: remoteAddress(req) }, () =>
+    (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options),
+  );
 }
 
 /** The user of a next-auth session cookie on a raw request (page, tRPC or WebSocket upgrade), with

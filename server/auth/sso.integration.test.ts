@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_SSO, type SsoConfig } from '../config';
+import { createLogger, silentLogger } from '../log';
 import { HttpSession } from '../testing/http-session';
 import { startTestIdp, type TestIdp } from '../testing/oidc-provider';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway';
@@ -14,6 +15,8 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 let idp: TestIdp;
 const gateways: TestGateway[] = [];
+/** What the first gateway logged (at debug level). */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   // As server/main.ts does when NEXTAUTH_URL is unset: next-auth builds its callback URL from Host.
@@ -27,6 +30,7 @@ afterAll(async () => {
 
 async function gatewayWith(sso: Partial<SsoConfig>): Promise<TestGateway> {
   const gw = await startTestGateway({
+    log: gateways.length === 0 ? createLogger({ level: 'debug', write: (l) => logLines.push(l) }) : silentLogger,
     sso: { ...NO_SSO, oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, name: 'Corp SSO' }, ...sso },
   });
   gateways.push(gw);
@@ -186,7 +190,7 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     expect(gw.tether.audit.list({ action: 'auth.sign-in' })[0]).toMatchObject({ actorName: 'admin', detail: { method: 'password' } });
   });
 
-  it('audits sign-out, and no audit row carries a secret', async () => {
+  it('audits sign-out, and no audit row or log line carries a secret', async () => {
     const { b } = await signIn(gw, 'carol@corp.test');
     const { csrfToken } = (await (await b.fetch('/api/auth/csrf')).json()) as { csrfToken: string };
     await b.fetch('/api/auth/signout', { method: 'POST', headers: FORM, body: new URLSearchParams({ csrfToken, json: 'true' }).toString() });
@@ -194,6 +198,10 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     const all = JSON.stringify(gw.tether.audit.list({ limit: 200 }));
     for (const secret of [idp.clientSecret, gw.password, 'not-the-password', 'carol-password', 'forged-state']) expect(all).not.toContain(secret);
     expect(all).not.toMatch(/"(code|state|nonce|id_token|access_token)"/);
+    const logs = logLines.join('\n');
+    expect(logs).toContain('single sign-on linked');
+    expect(logs).toContain('OAUTH_CALLBACK_ERROR');
+    for (const secret of [idp.clientSecret, gw.password, 'not-the-password', 'carol-password']) expect(logs).not.toContain(secret);
   });
 
   it('lists the provider by name for the login page, without secrets', async () => {

@@ -50,14 +50,15 @@ describe('callbackFailureReason', () => {
 });
 
 describe('single sign-on settings', () => {
+  const load = (vars: Record<string, string>) => loadConfig(vars as NodeJS.ProcessEnv);
   const oidc = { TETHER_OIDC_ISSUER: 'https://id.example.org/', TETHER_OIDC_CLIENT_ID: 'tether', TETHER_OIDC_CLIENT_SECRET: 's3cret' };
 
   it('defaults to password login only, existing accounts only', () => {
-    expect(loadConfig({}).sso).toEqual({ oidc: null, github: null, passwordLogin: true, signup: 'existing', domains: [] });
+    expect(load({}).sso).toEqual({ oidc: null, github: null, passwordLogin: true, signup: 'existing', domains: [] });
   });
 
   it('reads a provider and the rules', () => {
-    const sso = loadConfig({ ...oidc, TETHER_OIDC_NAME: 'Example ID', TETHER_SSO_SIGNUP: 'domain', TETHER_SSO_DOMAINS: 'Example.org, @b.example.com', TETHER_PASSWORD_LOGIN: 'off' }).sso;
+    const sso = load({ ...oidc, TETHER_OIDC_NAME: 'Example ID', TETHER_SSO_SIGNUP: 'domain', TETHER_SSO_DOMAINS: 'Example.org, @b.example.com', TETHER_PASSWORD_LOGIN: 'off' }).sso;
     expect(sso).toEqual({
       oidc: { issuer: 'https://id.example.org', clientId: 'tether', clientSecret: 's3cret', name: 'Example ID' },
       github: null,
@@ -68,17 +69,17 @@ describe('single sign-on settings', () => {
   });
 
   it('refuses half a provider, a domain rule without domains, and no way to sign in at all', () => {
-    expect(() => loadConfig({ TETHER_OIDC_ISSUER: 'https://id.example.org' })).toThrow(/go together/);
-    expect(() => loadConfig({ TETHER_GITHUB_CLIENT_ID: 'x' })).toThrow(/TETHER_GITHUB_CLIENT_SECRET/);
-    expect(() => loadConfig({ ...oidc, TETHER_SSO_SIGNUP: 'domain' })).toThrow(/needs TETHER_SSO_DOMAINS/);
-    expect(() => loadConfig({ ...oidc, TETHER_SSO_SIGNUP: 'domain', TETHER_SSO_DOMAINS: 'not a domain' })).toThrow(/is not a domain name/);
-    expect(() => loadConfig({ TETHER_PASSWORD_LOGIN: 'off' })).toThrow(ConfigError);
-    expect(() => loadConfig({ TETHER_PASSWORD_LOGIN: 'off' })).toThrow(/nobody could sign in/);
+    expect(() => load({ TETHER_OIDC_ISSUER: 'https://id.example.org' })).toThrow(/go together/);
+    expect(() => load({ TETHER_GITHUB_CLIENT_ID: 'x' })).toThrow(/TETHER_GITHUB_CLIENT_SECRET/);
+    expect(() => load({ ...oidc, TETHER_SSO_SIGNUP: 'domain' })).toThrow(/needs TETHER_SSO_DOMAINS/);
+    expect(() => load({ ...oidc, TETHER_SSO_SIGNUP: 'domain', TETHER_SSO_DOMAINS: 'not a domain' })).toThrow(/is not a domain name/);
+    expect(() => load({ TETHER_PASSWORD_LOGIN: 'off' })).toThrow(ConfigError);
+    expect(() => load({ TETHER_PASSWORD_LOGIN: 'off' })).toThrow(/nobody could sign in/);
   });
 
   it('never puts the client secret in a configuration error', () => {
     try {
-      loadConfig({ TETHER_OIDC_CLIENT_SECRET: 'very-secret-value', TETHER_OIDC_ISSUER: 'not a url' });
+      load({ TETHER_OIDC_CLIENT_SECRET: 'very-secret-value', TETHER_OIDC_ISSUER: 'not a url' });
       expect.unreachable();
     } catch (err) {
       expect((err as Error).message).not.toContain('very-secret-value');

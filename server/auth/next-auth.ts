@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Account, AuthOptions, Profile } from 'next-auth';
+import type { AuthOptions } from 'next-auth';
 import NextAuthModule from 'next-auth';
 import CredentialsModule from 'next-auth/providers/credentials';
 import { getToken } from 'next-auth/jwt';
@@ -17,7 +17,7 @@ import type { SsoConfig } from '../config';
 import type { Logger } from '../log';
 import type { IdentityService } from './identities';
 import type { FailureLimiter } from './rate-limit';
-import { callbackFailureReason, issuerOf, refusalPath, ssoProfileOf, ssoProviders } from './sso';
+import { callbackFailureReason, decideSingleSignOn, signedInAs, ssoProviders, type RecordFailure, type SignInMethod } from './sso';
 import type { AuthUser, UserService } from './users';
 
 /** next-auth ships CommonJS with `exports.default`; under Node's ESM loader the default import is
@@ -37,11 +37,7 @@ const MAX_AUTH_BODY_BYTES = 16 * 1024;
 const authRequest = new AsyncLocalStorage<{ peer: string }>();
 const currentPeer = () => authRequest.getStore()?.peer ?? 'unknown';
 
-/** How a sign-in happened, as the audit trail says it (`detail.method`). */
-export type SignInMethod = 'password' | 'oidc' | 'github';
 const methodOf = (provider: string): SignInMethod => (provider === 'credentials' ? 'password' : (provider as SignInMethod));
-/** Records an `auth.sign-in-failed` event (never a password; `username` is what was typed). */
-type RecordFailure = (method: SignInMethod, reason: string, detail?: Record<string, string>) => void;
 
 export interface AuthDeps {
   users: UserService;
@@ -95,7 +91,7 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
       // created or refused (back to /login with the reason).
       async signIn({ account, profile }) {
         if (account?.type !== 'oauth') return true;
-        return ssoSignIn(deps, account, profile, failed);
+        return decideSingleSignOn(deps, account, profile, failed);
       },
       // When the sign-in happened, carried in the token across its re-issues: disabling or a
       // password reset ends every session that started before it (UserService.activeSession).
@@ -150,41 +146,6 @@ function passwordProvider(deps: AuthDeps, failed: RecordFailure) {
       return { id: user.id, name: user.name };
     },
   });
-}
-
-/** Decide a single sign-on: true to go on, or the login page with the reason it was refused. */
-function ssoSignIn(deps: AuthDeps, account: Account, raw: Profile | undefined, failed: RecordFailure): true | string {
-  const method = methodOf(account.provider);
-  const profile = ssoProfileOf(deps.sso, account, raw);
-  if (!profile) {
-    failed(method, 'no-profile');
-    return '/login?error=Callback';
-  }
-  let outcome;
-  try {
-    outcome = deps.identities.signIn(profile);
-  } catch (err) {
-    // A new account the profile cannot make (e.g. an email Tether does not accept).
-    deps.log.warn('single sign-on could not create an account', { method, error: err instanceof Error ? err.message : String(err) });
-    failed(method, 'signup-failed', profile.email ? { email: profile.email } : {});
-    return `/login?error=SignupFailed&provider=${method}`;
-  }
-  if (outcome.ok) {
-    if (outcome.how !== 'identity') deps.log.info('single sign-on linked', { method, userId: outcome.user.id, how: outcome.how });
-    return true;
-  }
-  failed(method, outcome.reason, profile.email ? { email: profile.email } : {});
-  return refusalPath(outcome.reason, profile);
-}
-
-/** The account a completed sign-in is: authorize()'s user, or the one the identity is linked to. */
-function signedInAs(deps: AuthDeps, user: { id: string; name?: string | null }, account: Account): { id: string; name: string } {
-  if (account.type !== 'oauth') return { id: user.id, name: user.name ?? user.id };
-  const issuer = issuerOf(deps.sso, account.provider);
-  const linked = issuer ? deps.identities.userOf(issuer, account.providerAccountId) : null;
-  // signIn() linked it a moment ago; only an account disabled or deleted since gets here.
-  if (!linked) throw new Error('AccountDisabled');
-  return { id: linked.id, name: linked.name };
 }
 
 function errorMessage(meta: unknown): string | undefined {

@@ -1,7 +1,8 @@
 /**
  * Single sign-on providers for next-auth, built from the environment (config.ts: SsoConfig):
  * a generic OpenID Connect provider (discovery, PKCE + state + nonce, the ID token validated) and
- * GitHub. Each provider's profile becomes one SsoProfile; identities.ts decides the account.
+ * GitHub. Each provider's profile becomes one SsoProfile; identities.ts decides the account, and
+ * decideSingleSignOn (next-auth's signIn callback) turns a refusal into the login page's reason.
  */
 import type { Account, Profile } from 'next-auth';
 import GithubModule from 'next-auth/providers/github';
@@ -9,7 +10,8 @@ import type { OAuthConfig } from 'next-auth/providers/oauth';
 import type { TokenSet } from 'openid-client';
 import { SSO_REFUSAL_CODES } from '../../lib/shared/sign-in';
 import type { SsoConfig } from '../config';
-import type { SignInRefusal, SsoMethod, SsoProfile } from './identities';
+import type { Logger } from '../log';
+import type { IdentityService, SignInRefusal, SsoMethod, SsoProfile } from './identities';
 
 /** See next-auth.ts: next-auth's CommonJS default export under Node's ESM loader. */
 function cjsDefault<T>(mod: T): T {
@@ -19,6 +21,17 @@ function cjsDefault<T>(mod: T): T {
 const GithubProvider = cjsDefault(GithubModule);
 
 export const GITHUB_ISSUER = 'https://github.com';
+
+/** How a sign-in happened, as the audit trail says it (`detail.method`). */
+export type SignInMethod = 'password' | SsoMethod;
+/** Records an `auth.sign-in-failed` event (never a password; `username` is what was typed). */
+export type RecordFailure = (method: SignInMethod, reason: string, detail?: Record<string, string>) => void;
+
+export interface SsoDeps {
+  identities: IdentityService;
+  sso: SsoConfig;
+  log: Logger;
+}
 const GITHUB_API = 'https://api.github.com';
 
 type Claims = Record<string, unknown>;
@@ -129,6 +142,41 @@ export function callbackFailureReason(message: string): string {
   if (/invalid_grant/i.test(message)) return 'invalid-code';
   if (/access_denied/i.test(message)) return 'denied-at-provider';
   return 'provider-error';
+}
+
+/** Decide a single sign-on: true to go on, or the login page with the reason it was refused. */
+export function decideSingleSignOn(deps: SsoDeps, account: Account, raw: Profile | undefined, failed: RecordFailure): true | string {
+  const method = account.provider as SsoMethod;
+  const profile = ssoProfileOf(deps.sso, account, raw);
+  if (!profile) {
+    failed(method, 'no-profile');
+    return '/login?error=Callback';
+  }
+  let outcome;
+  try {
+    outcome = deps.identities.signIn(profile);
+  } catch (err) {
+    // A new account the profile cannot make (e.g. an email Tether does not accept).
+    deps.log.warn('single sign-on could not create an account', { method, error: err instanceof Error ? err.message : String(err) });
+    failed(method, 'signup-failed', profile.email ? { email: profile.email } : {});
+    return `/login?error=SignupFailed&provider=${method}`;
+  }
+  if (outcome.ok) {
+    if (outcome.how !== 'identity') deps.log.info('single sign-on linked', { method, userId: outcome.user.id, how: outcome.how });
+    return true;
+  }
+  failed(method, outcome.reason, profile.email ? { email: profile.email } : {});
+  return refusalPath(outcome.reason, profile);
+}
+
+/** The account a completed sign-in is: authorize()'s user, or the one the identity is linked to. */
+export function signedInAs(deps: SsoDeps, user: { id: string; name?: string | null }, account: Account): { id: string; name: string } {
+  if (account.type !== 'oauth') return { id: user.id, name: user.name ?? user.id };
+  const issuer = issuerOf(deps.sso, account.provider);
+  const linked = issuer ? deps.identities.userOf(issuer, account.providerAccountId) : null;
+  // signIn() linked it a moment ago; only an account disabled or deleted since gets here.
+  if (!linked) throw new Error('AccountDisabled');
+  return { id: linked.id, name: linked.name };
 }
 
 function str(v: unknown): string | null {

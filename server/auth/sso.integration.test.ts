@@ -18,6 +18,7 @@ const gateways: TestGateway[] = [];
 /** What the first gateway logged (at debug level). */
 const logLines: string[] = [];
 
+const trustHostBefore = process.env.AUTH_TRUST_HOST;
 beforeAll(async () => {
   // As server/main.ts does when NEXTAUTH_URL is unset: next-auth builds its callback URL from Host.
   process.env.AUTH_TRUST_HOST = '1';
@@ -26,6 +27,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.dispose()));
   await idp?.close();
+  if (trustHostBefore === undefined) delete process.env.AUTH_TRUST_HOST;
+  else process.env.AUTH_TRUST_HOST = trustHostBefore;
 });
 
 async function gatewayWith(sso: Partial<SsoConfig>): Promise<TestGateway> {

@@ -206,6 +206,7 @@ export class UserService {
   /** A user changing their own password: the current one is asked for first; they stay signed in. */
   async changePassword(id: string, current: string, next: string): Promise<void> {
     const row = this.need(id);
+    if (row.passwordHash === NO_PASSWORD) throw new UserError('forbidden', 'this account signs in with single sign-on and has no password: an admin can set one');
     if (!(await verifyPassword(current, row.passwordHash))) throw new UserError('forbidden', 'the current password is not right');
     await this.setPassword(id, next, false);
   }

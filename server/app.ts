@@ -16,6 +16,7 @@ import type { AuthOptions } from 'next-auth';
 import { AccountService } from './auth/accounts';
 import { AuditLog } from './audit/audit-log';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
+import { IdentityService } from './auth/identities';
 import { buildAuthOptions } from './auth/next-auth';
 import { FailureLimiter } from './auth/rate-limit';
 import { SignedOutSessions } from './auth/signed-out';
@@ -96,12 +97,15 @@ export interface Tether {
 }
 
 /** next-auth's options and the authenticator of requests and sockets. */
-async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, closeSockets: (sid: string) => number) {
+async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, audit: AuditLog, closeSockets: (sid: string) => number) {
   const secret = config.nextAuthSecret ?? (await loadOrCreateSecret(dataDir, 'nextauth-secret'));
   const signedOut = new SignedOutSessions(dbh.db);
   const signIns = new SignInSessions(dbh.db);
   const authOptions = buildAuthOptions({
     users,
+    identities: new IdentityService(dbh.db, users, config.sso),
+    sso: config.sso,
+    audit,
     secret,
     signIns,
     // A session that signs out is refused from now on (a copied cookie too), and its sockets close.
@@ -183,7 +187,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
-  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, (sid) => gateway.closeSession(sid));
+  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (sid) => gateway.closeSession(sid));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
   const relief = new MemoryRelief();
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics, onReleased: (bytes) => relief.released(bytes) });

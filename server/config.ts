@@ -34,6 +34,15 @@ const envSchema = z.object({
   TETHER_CLOUD_IDLE_HOURS: z.coerce.number().min(0.01).default(24),
   TETHER_CLOUD_SANDBOX: z.enum(['auto', 'off']).default('auto'),
   HOME: z.string().optional(),
+  TETHER_OIDC_ISSUER: z.string().url().optional(),
+  TETHER_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  TETHER_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  TETHER_OIDC_NAME: z.string().trim().min(1).max(40).default('Single sign-on'),
+  TETHER_GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  TETHER_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  TETHER_PASSWORD_LOGIN: z.enum(['on', 'off']).default('on'),
+  TETHER_SSO_SIGNUP: z.enum(['existing', 'domain', 'open']).default('existing'),
+  TETHER_SSO_DOMAINS: z.string().optional(),
 });
 
 export interface Config {
@@ -55,7 +64,26 @@ export interface Config {
   ptyHost: boolean;
   ssh: SshConfig;
   cloud: CloudConfig;
+  sso: SsoConfig;
 }
+
+/**
+ * Sign-in methods besides passwords (server/auth/sso.ts). Who may get an account on a first
+ * single sign-on: `existing` (default) only accounts an admin created, matched by verified email;
+ * `domain` also creates accounts for verified emails of `domains`; `open` for any verified email.
+ */
+export interface SsoConfig {
+  oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | null;
+  github: { clientId: string; clientSecret: string } | null;
+  passwordLogin: boolean;
+  signup: SignupRule;
+  /** Lower-cased email domains for `signup: 'domain'`. */
+  domains: string[];
+}
+
+export type SignupRule = 'existing' | 'domain' | 'open';
+
+export const NO_SSO: SsoConfig = { oidc: null, github: null, passwordLogin: true, signup: 'existing', domains: [] };
 
 export interface CloudConfig {
   /** Ready workers kept waiting (0: every cloud workspace starts one). */
@@ -147,7 +175,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       idleReleaseMs: Math.round(e.TETHER_CLOUD_IDLE_HOURS * 3600_000),
       sandbox: e.TETHER_CLOUD_SANDBOX,
     },
+    sso: ssoConfig(e),
   };
+}
+
+/** Single sign-on settings: each provider all-or-nothing, and never no way to sign in at all. */
+function ssoConfig(e: z.infer<typeof envSchema>): SsoConfig {
+  const problems: string[] = [];
+  const oidcVars = [e.TETHER_OIDC_ISSUER, e.TETHER_OIDC_CLIENT_ID, e.TETHER_OIDC_CLIENT_SECRET];
+  if (oidcVars.some(Boolean) && !oidcVars.every(Boolean)) problems.push('TETHER_OIDC_ISSUER, TETHER_OIDC_CLIENT_ID and TETHER_OIDC_CLIENT_SECRET go together: set all three or none');
+  if (!!e.TETHER_GITHUB_CLIENT_ID !== !!e.TETHER_GITHUB_CLIENT_SECRET) problems.push('TETHER_GITHUB_CLIENT_ID and TETHER_GITHUB_CLIENT_SECRET go together: set both or neither');
+  const oidc = oidcVars.every(Boolean) ? { issuer: e.TETHER_OIDC_ISSUER!.replace(/\/$/, ''), clientId: e.TETHER_OIDC_CLIENT_ID!, clientSecret: e.TETHER_OIDC_CLIENT_SECRET!, name: e.TETHER_OIDC_NAME } : null;
+  const github = e.TETHER_GITHUB_CLIENT_ID && e.TETHER_GITHUB_CLIENT_SECRET ? { clientId: e.TETHER_GITHUB_CLIENT_ID, clientSecret: e.TETHER_GITHUB_CLIENT_SECRET } : null;
+  const domains = (e.TETHER_SSO_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean);
+  const badDomain = domains.find((d) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d));
+  if (badDomain) problems.push(`TETHER_SSO_DOMAINS: ${badDomain} is not a domain name (list them like a.com,b.org)`);
+  if (e.TETHER_SSO_SIGNUP === 'domain' && domains.length === 0) problems.push('TETHER_SSO_SIGNUP=domain needs TETHER_SSO_DOMAINS (e.g. a.com,b.org)');
+  const passwordLogin = e.TETHER_PASSWORD_LOGIN === 'on';
+  if (!passwordLogin && !oidc && !github && problems.length === 0)
+    problems.push('TETHER_PASSWORD_LOGIN=off needs a single sign-on provider (TETHER_OIDC_* or TETHER_GITHUB_*): nobody could sign in');
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { oidc, github, passwordLogin, signup: e.TETHER_SSO_SIGNUP, domains };
 }
 
 export function isLoopback(host: string): boolean {

@@ -5,14 +5,17 @@ export const metadata: Metadata = { title: 'Sign in · Tether' };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
+const param = (v: string | string[] | undefined) => (typeof v === 'string' ? v : null);
+
 export default async function LoginPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
-  const callbackUrl = typeof params.callbackUrl === 'string' ? params.callbackUrl : '/';
-  // next-auth sends failed sign-ins back here with ?error=… when it redirects instead of answering JSON.
-  const error = typeof params.error === 'string' ? params.error : null;
+  const callbackUrl = param(params.callbackUrl) ?? '/';
+  // Refused sign-ins come back here with ?error=… (next-auth's codes, or the gateway's single
+  // sign-on refusals with the provider and email they concern).
+  const refusal = { error: param(params.error), provider: param(params.provider), email: param(params.email) };
   return (
     <main className="login-page">
-      <LoginForm callbackUrl={callbackUrl} initialError={error} />
+      <LoginForm callbackUrl={callbackUrl} refusal={refusal} />
     </main>
   );
 }

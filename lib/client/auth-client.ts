@@ -49,6 +49,44 @@ export async function signInWithPassword(username: string, password: string, cal
   return { ok: false, reason: 'other', detail: error ?? `HTTP ${res.status}` };
 }
 
+/** A way to sign in the gateway offers (next-auth's public provider list: ids and names, no secrets). */
+export interface SignInOption {
+  id: string;
+  name: string;
+  /** `credentials` is the password form; `oauth` a single sign-on provider. */
+  type: string;
+}
+
+export async function signInOptions(): Promise<SignInOption[]> {
+  const res = await fetch(`${AUTH}/providers`, { credentials: 'same-origin', cache: 'no-store' });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const body: unknown = await res.json();
+  if (typeof body !== 'object' || body === null) throw new Error('unexpected provider list');
+  return Object.values(body).flatMap((p: unknown) => {
+    if (typeof p !== 'object' || p === null) return [];
+    const { id, name, type } = p as Record<string, unknown>;
+    return typeof id === 'string' && typeof name === 'string' && typeof type === 'string' ? [{ id, name, type }] : [];
+  });
+}
+
+/**
+ * Start a single sign-on: next-auth sets its state/PKCE/nonce cookies and answers with the
+ * provider's authorization URL, where the browser goes next.
+ */
+export async function startSingleSignOn(providerId: string, callbackUrl: string): Promise<string> {
+  const body = new URLSearchParams({ csrfToken: await csrfToken(), callbackUrl, json: 'true' });
+  const res = await fetch(`${AUTH}/signin/${encodeURIComponent(providerId)}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const json: unknown = await res.json().catch(() => null);
+  const url = typeof json === 'object' && json !== null && 'url' in json ? json.url : null;
+  if (typeof url !== 'string') throw new Error(`HTTP ${res.status}`);
+  return url;
+}
+
 export async function signOut(): Promise<void> {
   const body = new URLSearchParams({ csrfToken: await csrfToken(), json: 'true' });
   await fetch(`${AUTH}/signout`, {

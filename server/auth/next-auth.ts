@@ -12,9 +12,13 @@ import { getToken } from 'next-auth/jwt';
 import { BodyTooLargeError, readBody } from '../http/body';
 import { parseCookies } from '../http/cookies';
 import { remoteAddress } from '../http/origin';
+import type { AuditEvent } from '../audit/audit-log';
+import type { SsoConfig } from '../config';
 import type { Logger } from '../log';
+import type { IdentityService } from './identities';
 import type { FailureLimiter } from './rate-limit';
-import type { SeenFrom, SignInSessions } from './sign-in-sessions';
+import type { SignInSessions } from './sign-in-sessions';
+import { callbackFailureReason, decideSingleSignOn, signedInAs, ssoProviders, type RecordFailure, type SignInMethod } from './sso';
 import type { AuthUser, UserService } from './users';
 
 /** next-auth ships CommonJS with `exports.default`; under Node's ESM loader the default import is
@@ -28,14 +32,19 @@ const CredentialsProvider = cjsDefault(CredentialsModule);
 
 export const AUTH_BASE_PATH = '/api/auth';
 const SESSION_MAX_AGE_S = 7 * 24 * 3600;
-/** Header we set ourselves (client copies are dropped) so authorize() can rate-limit by peer. */
-const PEER_HEADER = 'x-tether-peer';
 const MAX_AUTH_BODY_BYTES = 16 * 1024;
-/** Where the `/api/auth/*` request being served comes from (the jwt callback gets no request). */
-const authPeer = new AsyncLocalStorage<SeenFrom>();
+/** Where the `/api/auth/*` request being served comes from, for rate limits, the audit trail and
+ * the sign-in session: next-auth's callbacks and events do not see the request. */
+const authRequest = new AsyncLocalStorage<{ peer: string; userAgent: string | null }>();
+const currentPeer = () => authRequest.getStore()?.peer ?? 'unknown';
+
+const methodOf = (provider: string): SignInMethod => (provider === 'credentials' ? 'password' : (provider as SignInMethod));
 
 export interface AuthDeps {
   users: UserService;
+  identities: IdentityService;
+  sso: SsoConfig;
+  audit: { record(event: AuditEvent): void };
   ipLimiter: FailureLimiter;
   userLimiter: FailureLimiter;
   secret: string;
@@ -48,61 +57,61 @@ export interface AuthDeps {
 }
 
 export function buildAuthOptions(deps: AuthDeps): AuthOptions {
+  const failed: RecordFailure = (method, reason, detail = {}) =>
+    deps.audit.record({ action: 'auth.sign-in-failed', detail: { method, reason, ...detail }, ip: currentPeer() });
   return {
     secret: deps.secret,
     session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: '/login', error: '/login' },
     useSecureCookies: deps.secure,
     logger: {
-      error: (code, meta) => deps.log.warn('next-auth error', { code, error: meta instanceof Error ? meta.message : undefined }),
+      error: (code, meta) => {
+        const message = errorMessage(meta);
+        deps.log.warn('next-auth error', { code, error: message });
+        // A provider's answer that failed its checks (state, PKCE, nonce, ID token) or was refused
+        // at the token endpoint (an expired or replayed code). Only inside a request: next-auth's
+        // logger is process-wide.
+        const provider = (meta as { providerId?: unknown } | undefined)?.providerId;
+        if (code === 'OAUTH_CALLBACK_ERROR' && authRequest.getStore() && typeof provider === 'string') failed(methodOf(provider), callbackFailureReason(message ?? ''));
+      },
       warn: (code) => deps.log.warn('next-auth warning', { code }),
       debug: () => {},
     },
     providers: [
-      CredentialsProvider({
-        name: 'Tether',
-        credentials: {
-          username: { label: 'Username', type: 'text' },
-          password: { label: 'Password', type: 'password' },
-        },
-        async authorize(credentials, req) {
-          const username = String(credentials?.username ?? '').slice(0, 128);
-          const password = String(credentials?.password ?? '').slice(0, 1024);
-          const peer = String((req.headers as Record<string, unknown> | undefined)?.[PEER_HEADER] ?? 'unknown');
-          const userKey = `${peer}\n${username.toLowerCase()}`;
-          if (deps.ipLimiter.retryAfterMs(peer) > 0 || deps.userLimiter.retryAfterMs(userKey) > 0) {
-            deps.log.warn('login rate-limited', { peer, username });
-            throw new Error('TooManyAttempts');
-          }
-          const user = await deps.users.verify(username, password);
-          if (!user) {
-            deps.ipLimiter.fail(peer);
-            deps.userLimiter.fail(userKey);
-            deps.log.info('login failed', { peer, username });
-            return null;
-          }
-          deps.userLimiter.succeed(userKey);
-          deps.log.info('login', { peer, userId: user.id });
-          return { id: user.id, name: user.name };
-        },
-      }),
+      ...(deps.sso.passwordLogin ? [passwordProvider(deps, failed)] : []),
+      ...ssoProviders(deps.sso),
     ],
     events: {
       signOut({ token }) {
         const jti = typeof token?.jti === 'string' ? token.jti : null;
         const sid = typeof token?.sid === 'string' ? token.sid : null;
         if (jti) deps.onSignOut?.({ jti, sid, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
+        const actor = typeof token?.sub === 'string' ? { id: token.sub, name: typeof token.name === 'string' ? token.name : token.sub } : null;
+        deps.audit.record({ action: 'auth.sign-out', actor, detail: sid ? { session: sid } : {}, ip: currentPeer() });
       },
     },
     callbacks: {
+      // Password sign-ins were decided by authorize(); a single sign-on is decided here: linked,
+      // created or refused (back to /login with the reason).
+      async signIn({ account, profile }) {
+        if (account?.type !== 'oauth') return true;
+        return decideSingleSignOn(deps, account, profile, failed);
+      },
       // When the sign-in happened, carried in the token across its re-issues: disabling or a
       // password reset ends every session that started before it (UserService.activeSession).
       // A sign-in also starts a sign-in session (auth/sign-in-sessions.ts) whose id rides along.
       async jwt({ token, user, account }) {
-        if (user) {
+        if (user && account) {
+          const who = signedInAs(deps, user, account);
+          token.sub = who.id;
+          token.name = who.name;
+          delete token.email;
+          delete token.picture;
           token.signedInAt = Date.now();
-          const method = !account || account.provider === 'credentials' ? 'password' : account.provider;
-          if (deps.signIns) token.sid = deps.signIns.start(user.id, method, Date.now() + SESSION_MAX_AGE_S * 1000, authPeer.getStore() ?? {});
+          const method = methodOf(account.provider);
+          const from = authRequest.getStore();
+          if (deps.signIns) token.sid = deps.signIns.start(who.id, method, Date.now() + SESSION_MAX_AGE_S * 1000, { ip: from?.peer ?? null, userAgent: from?.userAgent ?? null });
+          deps.audit.record({ action: 'auth.sign-in', actor: who, detail: { method, ...(typeof token.sid === 'string' ? { session: token.sid } : {}) }, ip: currentPeer() });
         }
         return token;
       },
@@ -112,6 +121,46 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
       },
     },
   };
+}
+
+/** Username and password against the accounts here, rate-limited by peer and by peer+username. */
+function passwordProvider(deps: AuthDeps, failed: RecordFailure) {
+  return CredentialsProvider({
+    name: 'Tether',
+    credentials: {
+      username: { label: 'Username', type: 'text' },
+      password: { label: 'Password', type: 'password' },
+    },
+    async authorize(credentials) {
+      const username = String(credentials?.username ?? '').slice(0, 128);
+      const password = String(credentials?.password ?? '').slice(0, 1024);
+      const peer = currentPeer();
+      const userKey = `${peer}\n${username.toLowerCase()}`;
+      if (deps.ipLimiter.retryAfterMs(peer) > 0 || deps.userLimiter.retryAfterMs(userKey) > 0) {
+        deps.log.warn('login rate-limited', { peer, username });
+        failed('password', 'rate-limited', { username });
+        throw new Error('TooManyAttempts');
+      }
+      const user = await deps.users.verify(username, password);
+      if (!user) {
+        deps.ipLimiter.fail(peer);
+        deps.userLimiter.fail(userKey);
+        deps.log.info('login failed', { peer, username });
+        failed('password', 'wrong-credentials', { username });
+        return null;
+      }
+      deps.userLimiter.succeed(userKey);
+      deps.log.info('login', { peer, userId: user.id });
+      return { id: user.id, name: user.name };
+    },
+  });
+}
+
+function errorMessage(meta: unknown): string | undefined {
+  if (meta instanceof Error) return meta.message;
+  const m = meta as { message?: unknown; error?: { message?: unknown } } | undefined;
+  if (typeof m?.message === 'string') return m.message;
+  return typeof m?.error?.message === 'string' ? m.error.message : undefined;
 }
 
 function parseBody(raw: Buffer, contentType: string | undefined): Record<string, unknown> | undefined {
@@ -147,7 +196,6 @@ export async function handleAuthRequest(
   // We are the edge: client-supplied forwarding headers would let anyone steer redirects.
   delete headers['x-forwarded-host'];
   headers['x-forwarded-proto'] = secure ? 'https' : 'http';
-  headers[PEER_HEADER] = remoteAddress(req);
   res.setHeader('cache-control', 'no-store');
   // next-auth's package exports only its Next API-route entry, so we hand it a request and a
   // response shaped like Next's pages API (query.nextauth, parsed body/cookies; status/json/send).
@@ -172,8 +220,10 @@ export async function handleAuthRequest(
       else apiRes.json(value ?? null);
     },
   });
-  const from: SeenFrom = { ip: headers[PEER_HEADER] as string, userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null };
-  await authPeer.run(from, () => (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options));
+  const userAgent = typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null;
+  await authRequest.run({ peer: remoteAddress(req), userAgent }, () =>
+    (NextAuth as unknown as (req: unknown, res: unknown, options: AuthOptions) => Promise<void>)(apiReq, apiRes, options),
+  );
 }
 
 /** The user of a next-auth session cookie on a raw request (page, tRPC or WebSocket upgrade), with

@@ -32,6 +32,8 @@ export interface UserFields {
 export const USERNAME_PATTERN = /^[a-zA-Z0-9._-]{1,64}$/;
 export const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 1024;
+/** Stored instead of a hash for accounts without a password: not a scrypt hash, so nothing verifies. */
+const NO_PASSWORD = '!no-password';
 const EMAIL_PATTERN = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\]]+$/;
 // Control characters, including DEL and the C1 range.
 // eslint-disable-next-line no-control-regex
@@ -120,13 +122,36 @@ export class UserService {
   async create(name: string, password: string, role: Role, fields: UserFields = {}): Promise<AuthUser> {
     checkUsername(name);
     checkPassword(password);
+    return this.insert(name, await hashPassword(password), role, fields);
+  }
+
+  /**
+   * An account made by a first single sign-on: it has no password (none verifies) until an admin
+   * resets one, so it signs in through its provider only.
+   */
+  createWithoutPassword(name: string, role: Role, fields: UserFields = {}): AuthUser {
+    return this.insert(name, NO_PASSWORD, role, fields);
+  }
+
+  /** The account with this email (compared lower-cased), if any. */
+  byEmail(email: string): UserInfo | null {
+    const row = this.db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+    return row ? toInfo(row) : null;
+  }
+
+  nameTaken(name: string): boolean {
+    return !!this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).get();
+  }
+
+  private insert(name: string, passwordHash: string, role: Role, fields: UserFields): AuthUser {
+    checkUsername(name);
     const extra = normalizeFields(fields);
-    if (this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).get()) throw new UserError('conflict', `there is already a user named ${name}`);
+    if (this.nameTaken(name)) throw new UserError('conflict', `there is already a user named ${name}`);
     if (extra.email) this.checkEmailFree(extra.email, null);
     const user = { id: randomId(), name, role };
     this.db
       .insert(users)
-      .values({ ...user, ...extra, passwordHash: await hashPassword(password), createdAt: Date.now() })
+      .values({ ...user, ...extra, passwordHash, createdAt: Date.now() })
       .run();
     return user;
   }
@@ -181,6 +206,7 @@ export class UserService {
   /** A user changing their own password: the current one is asked for first; they stay signed in. */
   async changePassword(id: string, current: string, next: string): Promise<void> {
     const row = this.need(id);
+    if (row.passwordHash === NO_PASSWORD) throw new UserError('forbidden', 'this account signs in with single sign-on and has no password: an admin can set one');
     if (!(await verifyPassword(current, row.passwordHash))) throw new UserError('forbidden', 'the current password is not right');
     await this.setPassword(id, next, false);
   }

@@ -248,4 +248,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sign_in_sessions_user ON sign_in_sessions(user_id, created_at);
     `,
   },
+  {
+    version: 12,
+    name: 'single sign-on identities',
+    // An identity at a provider (its issuer and subject) linked to an account (auth/identities.ts).
+    // Keyed by issuer, not by provider name: subjects are unique only per issuer, so pointing the
+    // OIDC settings at another issuer never lets its subjects reach the old links.
+    sql: `
+      CREATE TABLE sso_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        provider TEXT NOT NULL CHECK (provider IN ('oidc', 'github')),
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        email TEXT,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, subject)
+      );
+      CREATE INDEX sso_identities_user ON sso_identities(user_id);
+    `,
+  },
 ];

@@ -203,3 +203,22 @@ export const signInSessions = sqliteTable('sign_in_sessions', {
   endedAt: integer('ended_at'),
   endReason: text('end_reason', { enum: ['signed-out', 'revoked'] }),
 });
+
+/** Single sign-on identities linked to accounts (server/auth/identities.ts). */
+export const ssoIdentities = sqliteTable(
+  'sso_identities',
+  {
+    /** The OIDC issuer URL, or `https://github.com`. */
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    provider: text('provider', { enum: ['oidc', 'github'] }).notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The verified email it had at its last sign-in. */
+    email: text('email'),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
+);

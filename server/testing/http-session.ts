@@ -7,16 +7,20 @@ export class HttpSession {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
+  /** `path` on the base URL, or an absolute URL: like a browser's, the jar is per host, not per port. */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(this.base + path, {
+    const res = await fetch(/^https?:/.test(path) ? path : this.base + path, {
       ...init,
       redirect: 'manual',
       headers: { cookie: this.cookieHeader, ...(init.headers as Record<string, string>) },
     });
     for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
+      const [pair, ...attrs] = c.split(';');
       const eq = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+      const name = pair!.slice(0, eq);
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, pair!.slice(eq + 1));
     }
     return res;
   }

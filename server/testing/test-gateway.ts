@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTether, type Tether, type TetherOptions } from '../app';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
-import { DEFAULT_LIMITS, type CloudConfig, type Config, type Limits, type SshConfig } from '../config';
+import { DEFAULT_LIMITS, NO_SSO, type CloudConfig, type Config, type Limits, type SshConfig, type SsoConfig } from '../config';
 import { silentLogger, type Logger } from '../log';
 
 export interface TestGateway {
@@ -24,6 +24,8 @@ export async function startTestGateway(
     limits?: Partial<Limits>;
     ssh?: Partial<SshConfig>;
     cloud?: Partial<CloudConfig>;
+    /** Single sign-on providers and rules (default: none, password login on). */
+    sso?: Partial<SsoConfig>;
     ui?: boolean;
     log?: Logger;
     runtimeFor?: TetherOptions['runtimeFor'];
@@ -54,6 +56,7 @@ export async function startTestGateway(
     ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, runnerCacheDir: '.cache/tether-test', ...overrides.ssh },
     // No warm workers unless a test asks: most tests never start one.
     cloud: { warmPoolSize: 0, maxWorkersPerUser: 3, idleReleaseMs: 3600_000, sandbox: 'auto', ...overrides.cloud },
+    sso: { ...NO_SSO, ...overrides.sso },
   };
   // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.
   const home = path.join(dataDir, 'home');

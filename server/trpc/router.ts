@@ -4,6 +4,7 @@ import { agentsRouter } from './routers/agents';
 import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
+import { membersRouter } from './routers/members';
 import { migrationRouter } from './routers/migration';
 import { runtimesRouter } from './routers/runtimes';
 import { settingsRouter } from './routers/settings';
@@ -24,6 +25,7 @@ export const appRouter = router({
   cloud: cloudRouter,
   migration: migrationRouter,
   shares: sharesRouter,
+  members: membersRouter,
   agents: agentsRouter,
   admin: adminRouter,
   users: usersRouter,

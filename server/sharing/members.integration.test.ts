@@ -6,7 +6,7 @@
  * the account removes the memberships.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSession as Browser } from '../testing/http-session';
@@ -55,6 +55,14 @@ afterAll(async () => {
   await owner?.close().catch(() => {});
   await gw?.dispose();
 });
+
+async function waitFor(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 async function ownerRuns(command: string, marker: string): Promise<void> {
   owner.input(1, `${command}\r`);
@@ -206,9 +214,32 @@ describe('a viewer', () => {
   it('removed, has the socket closed with 4403 and gets NOT_FOUND from then on, as for a missing workspace', async () => {
     vera = await GatewayClient.connect(gw.url, { cookie: veraCookie });
     await vera.open(1, { session: sessionId, cols: 40, rows: 10 });
+    // Her open streams (file watch, presence) end too.
+    const events = { 'fs.watch': 0, 'shares.presence': 0 };
+    const streams = (['fs.watch', 'shares.presence'] as const).map((p) =>
+      readSubscription(gw.url, p, {
+        cookie: veraCookie,
+        input: p === 'fs.watch' ? { workspaceId } : { sessionId },
+        onEvent: () => void events[p]++,
+        until: () => false,
+      }).then(
+        () => 'ended',
+        (err: Error) => err.message,
+      ),
+    );
+    // Both streams are live: presence sends its list at once, the watch a change the owner makes.
+    await waitFor(() => events['shares.presence'] > 0, 'presence stream');
+    // The watcher starts a moment after the stream; touch until it reports.
+    for (let n = 0; events['fs.watch'] === 0; n++) {
+      if (n === 50) throw new Error('the watch stream reported nothing');
+      await writeFile(path.join(root, `watched-${n}`), '');
+      await waitFor(() => events['fs.watch'] > 0, 'watch stream', 300).catch(() => {});
+    }
     expect((await asOwner('members.remove', { workspaceId, userId: acct.vera.id })).error).toBeUndefined();
     await vera.until(() => vera.closeInfo !== null, 5000, 'close on removal');
     expect(vera.closeInfo).toEqual({ code: 4403, reason: MEMBER_END_MESSAGES.removed });
+    const timeout = new Promise((r) => setTimeout(() => r('still open'), 5000));
+    expect(await Promise.all(streams.map((s) => Promise.race([s, timeout])))).toEqual(['ended', 'ended']);
     const got = await trpcCall(gw.url, 'workspaces.get', { cookie: veraCookie, input: { id: workspaceId } });
     const missing = await trpcCall(gw.url, 'workspaces.get', { cookie: veraCookie, input: { id: MISSING } });
     expect(got.error).toEqual(missing.error);

@@ -205,3 +205,24 @@ export function reachSession(ctx: SharedContext, sessionId: string): { session: 
 export function sharedSession(ctx: SharedContext, sessionId: string): TerminalSession {
   return reachSession(ctx, sessionId).session;
 }
+
+/**
+ * A subscription's abort signal, which for a member also fires when they lose the workspace
+ * (removed, made a viewer, the workspace or its owner gone): their open streams end then, as
+ * their sockets close. `release` when the stream ends.
+ */
+export function streamSignal(ctx: SharedContext, reached: { workspaceId: string; as: ReachedAs }, signal: AbortSignal | undefined): { signal: AbortSignal; release(): void } {
+  const ac = new AbortController();
+  const abort = () => ac.abort();
+  signal?.addEventListener('abort', abort);
+  if (signal?.aborted) ac.abort();
+  const member = reached.as === 'viewer' || reached.as === 'editor';
+  const untrack = member ? ctx.members.attach(reached.workspaceId, ctx.access.ownerId, abort) : () => {};
+  return {
+    signal: ac.signal,
+    release() {
+      untrack();
+      signal?.removeEventListener('abort', abort);
+    },
+  };
+}

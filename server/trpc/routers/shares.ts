@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { guestParticipant } from '../../sharing/guest-access';
 import { memberParticipant } from '../../sharing/member-access';
 import { SHARE_LINK_PREFIX } from '../../sharing/share-routes';
-import { authedProcedure, reachSession, router, sharedProcedure } from '../init';
+import { authedProcedure, reachSession, router, sharedProcedure, streamSignal } from '../init';
 
 /** Expiry choices offered to owners (ms; null = until revoked). */
 export const SHARE_EXPIRY = {
@@ -103,8 +103,10 @@ export const sharesRouter = router({
    * Who is attached to a terminal, and who is typing: sent at once, then on every change. The
    * owner sees guests' ids (to kick them); guests and members see names only.
    */
-  presence: sharedProcedure.input(z.object({ sessionId: id })).subscription(async function* ({ ctx, input, signal }) {
+  presence: sharedProcedure.input(z.object({ sessionId: id })).subscription(async function* ({ ctx, input, signal: request }) {
     const { session, as } = reachSession(ctx, input.sessionId);
+    const stream = streamSignal(ctx, { workspaceId: session.info.workspaceId, as }, request);
+    const signal = stream.signal;
     const me = ctx.access.guest ? guestParticipant(ctx.access.guest).id : as === 'owner' ? `owner:${ctx.access.ownerId}` : memberParticipantId(ctx.access.ownerId);
     const isOwner = as === 'owner';
     let dirty = true;
@@ -135,7 +137,8 @@ export const sharesRouter = router({
       }
     } finally {
       off();
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
+      stream.release();
     }
   }),
 });

@@ -83,8 +83,11 @@ test('an owner adds a member who opens the workspace as themselves, shows in pre
   // Nothing of the owner's: no share, move or delete.
   await expect(mona.getByTestId('share-workspace')).toHaveCount(0);
 
-  // She watches what the owner types, live.
-  await ownerTypes(page, 'echo owner-says-$((40+2))\n');
+  // She sees the files and opens one (read-only), and watches what the owner types, live.
+  await ownerTypes(page, 'echo owner-says-$((40+2)) | tee notes.txt\n');
+  await mona.getByTestId('file-tree').getByText('notes.txt').click();
+  await expect(mona.locator('[data-testid="editor-tab"][data-path="notes.txt"]')).toHaveAttribute('aria-selected', 'true');
+  await expect(mona.locator('.cm-content')).toHaveAttribute('contenteditable', 'false');
   await expect.poll(() => terminalText(mona, session), { timeout: 20_000 }).toContain('owner-says-42');
   // The owner sees her by name in presence, as a member.
   const entry = page.getByTestId('presence-entry').filter({ hasText: 'Mona Member' });
@@ -97,6 +100,8 @@ test('an owner adds a member who opens the workspace as themselves, shows in pre
   await ownerTypes(page, 'echo after-viewer-$((1+1))\n');
   await expect.poll(() => terminalText(page, session)).toContain('after-viewer-2');
   expect(await terminalText(page, session)).not.toContain('VIEWER_12');
+  // "typing…" pulses (down to 35 % opacity) for 1.5 s after a key: check once nobody types.
+  await expect(mona.locator('[data-testid="presence-entry"][data-typing="true"]')).toHaveCount(0);
   await checkA11y(mona, 'a member’s workspace');
 
   // --- made an editor (role select), she types into the owner's shell after a reload ---
@@ -111,7 +116,8 @@ test('an owner adds a member who opens the workspace as themselves, shows in pre
   await expect.poll(() => terminalText(page, session), { timeout: 20_000 }).toContain('MEMBER_42');
 
   // --- the owner removes her: her page says so at once ---
-  await row.getByTestId('member-remove').click();
+  await row.getByTestId('member-remove').focus();
+  await page.keyboard.press('Enter');
   await expect(row).toHaveCount(0);
   await expect(mona.getByTestId('member-ended')).toBeVisible();
   await expect(mona.getByTestId('member-ended-message')).toHaveText('The owner removed you from this workspace.');

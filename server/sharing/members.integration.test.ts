@@ -306,3 +306,20 @@ describe('memberships end with what they join', () => {
     expect((await as<unknown[]>('eddie', 'members.sharedWithMe')).data).toEqual([]);
   });
 });
+
+describe('an owner whose account is disabled', () => {
+  it('closes their workspaces to members at once, until enabled again', async () => {
+    const ws = (await as<{ id: string }>('eddie', 'workspaces.create', { name: 'eddies-ws' }, true)).data!;
+    expect((await as('eddie', 'members.add', { workspaceId: ws.id, who: 'stranger', role: 'editor' }, true)).error).toBeUndefined();
+    const s = await GatewayClient.connect(gw.url, { token: acct.stranger.token });
+    await s.open(1, { workspace: ws.id, cols: 80, rows: 24 });
+    expect((await asOwner('users.setDisabled', { id: acct.eddie.id, disabled: true })).error).toBeUndefined();
+    await s.until(() => s.closeInfo !== null, 5000, 'close on owner disabled');
+    expect(s.closeInfo).toEqual({ code: 4403, reason: MEMBER_END_MESSAGES.owner_disabled });
+    expect((await as<unknown[]>('stranger', 'members.sharedWithMe')).data).toEqual([]);
+    expect((await as('stranger', 'workspaces.get', { id: ws.id })).error?.code).toBe('NOT_FOUND');
+    expect((await asOwner('users.setDisabled', { id: acct.eddie.id, disabled: false })).error).toBeUndefined();
+    const back = await as<{ workspace: { id: string }; ownerName: string; role: string }[]>('stranger', 'members.sharedWithMe');
+    expect(back.data).toEqual([expect.objectContaining({ workspace: expect.objectContaining({ id: ws.id }), ownerName: 'eddie', role: 'editor' })]);
+  });
+});

@@ -51,7 +51,9 @@ import { gauges } from './observability/gauges';
 import { Metrics } from './observability/metrics';
 import { ScreenMirrors } from './agents/screen-mirror';
 import { createGuestGate } from './sharing/guest-access';
-import { ownerParticipant, PresenceBoard, sharedSessions } from './sharing/shared-session';
+import { userSessions } from './sharing/member-access';
+import { MemberService, personName } from './sharing/members';
+import { PresenceBoard } from './sharing/shared-session';
 import { ShareService } from './sharing/share-service';
 import { SettingsService } from './settings/settings-service';
 import { Placements } from './placements';
@@ -86,6 +88,8 @@ export interface Tether {
   runtimes: RuntimeRegistry;
   orchestrator: Orchestrator;
   shares: ShareService;
+  /** Workspace members: other accounts an owner added to a workspace. */
+  members: MemberService;
   authOptions: AuthOptions;
   /** Security events (sign-ins, accounts, tokens, shares, members, host keys, migrations). */
   audit: AuditLog;
@@ -199,6 +203,11 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, audit, log: log.child({ component: 'migration' }), observe: metrics });
   const shares = new ShareService(dbh.db, log.child({ component: 'shares' }), { audit, userName: (id) => users.get(id)?.name ?? null });
   const presence = new PresenceBoard();
+  const members = new MemberService(dbh.db, log.child({ component: 'members' }));
+  const nameOf = (userId: string) => {
+    const u = users.info(userId);
+    return u ? personName(u) : '';
+  };
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
   const activity = new WorkspaceActivity(agents);
@@ -207,7 +216,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const gateway: WsGateway = new WsGateway({
     authenticator,
     guests: createGuestGate(shares, source, presence),
-    sessionsFor: (user) => sharedSessions(source, ownerParticipant(user), presence),
+    sessionsFor: (user, link) => userSessions({ source, members, presence, nameOf }, user, link),
     limits: config.limits,
     trustedOrigins: config.trustedOrigins,
     log: log.child({ component: 'gateway' }),
@@ -216,6 +225,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const accounts = new AccountService({
     users,
     shares,
+    members,
     sessions,
     runtimes,
     workspaces,
@@ -225,7 +235,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => gateway.closeSession(sid, reason), workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => gateway.closeSession(sid, reason), workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;
@@ -262,5 +272,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, readopted, authOptions, audit, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, members, readopted, authOptions, audit, generatedAdminPassword: admin.generatedPassword, close };
 }

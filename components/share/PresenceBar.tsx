@@ -1,7 +1,8 @@
 'use client';
 /**
- * Who is attached to one terminal right now (owner and share guests), and who is typing. The
- * owner (`canKick`) can remove a guest and is told when someone joins or leaves. Renders nothing
+ * Who is attached to one terminal right now (owner, workspace members and share guests), and who
+ * is typing. The owner (`canKick`) can remove a guest and is told when someone joins or leaves
+ * (members are removed from the workspace's Members list instead). Renders nothing
  * while "you" are alone.
  */
 import { useMutation } from '@tanstack/react-query';
@@ -12,7 +13,7 @@ import { errorMessage, useTRPC } from '@/lib/client/trpc';
 export interface PresenceParticipant {
   id: string;
   name: string;
-  role: 'owner' | 'guest';
+  role: 'owner' | 'guest' | 'member';
   scope: 'owner' | 'view' | 'drive';
   typing: boolean;
   you: boolean;
@@ -40,8 +41,8 @@ export function PresenceBar({ sessionId, canKick, notify }: { sessionId: string;
       {
         onData: (data: { participants: PresenceParticipant[] }) => {
           const list = data.participants;
-          // Guests come and go; the owner (you, maybe in several tabs) is not announced.
-          const next = new Map(list.filter((p) => p.role === 'guest' && !p.you).map((p) => [p.id, p.name]));
+          // Guests and members come and go; the owner (you, maybe in several tabs) is not announced.
+          const next = new Map(list.filter((p) => p.role !== 'owner' && !p.you).map((p) => [p.id, p.name]));
           const before = previous.current?.sessionId === sessionId ? previous.current.names : null;
           previous.current = { sessionId, names: next };
           setState({ sessionId, list });
@@ -78,11 +79,11 @@ export function PresenceBar({ sessionId, canKick, notify }: { sessionId: string;
             data-scope={p.scope}
             data-typing={p.typing ? 'true' : 'false'}
             data-you={p.you ? 'true' : 'false'}
-            title={`${label}${p.role === 'guest' ? (p.scope === 'drive' ? ' — can type' : ' — view only') : ''}${p.typing ? ' — typing' : ''}`}
+            title={`${label}${p.role === 'owner' ? '' : ` — ${scopeTag(p)}`}${p.typing ? ' — typing' : ''}`}
           >
             <span className="presence-dot" aria-hidden="true" />
             <span className="presence-name">{label}</span>
-            {p.role === 'guest' && <span className="presence-tag">{p.scope === 'drive' ? 'can type' : 'view only'}</span>}
+            {p.role !== 'owner' && <span className="presence-tag">{scopeTag(p)}</span>}
             {p.typing && (
               <span className="presence-typing" aria-label="typing">
                 typing…
@@ -106,4 +107,10 @@ export function PresenceBar({ sessionId, canKick, notify }: { sessionId: string;
       })}
     </div>
   );
+}
+
+/** What a guest or member may do, in words: members by their role, guests by their link. */
+function scopeTag(p: PresenceParticipant): string {
+  if (p.role === 'member') return p.scope === 'drive' ? 'editor' : 'viewer';
+  return p.scope === 'drive' ? 'can type' : 'view only';
 }

@@ -2,13 +2,15 @@
 /**
  * "Share" for one terminal (`sessionId`) or a whole workspace: choose what guests may do and for
  * how long, create the link and copy it — its URL is shown this once — and see (and revoke) the
- * workspace's other links below.
+ * workspace's other links below. For a whole workspace, its members (accounts that open it with
+ * their own sign-in) are managed here too.
  */
 import { ModalDialog } from '@/components/workspace/ModalDialog';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { EXPIRY_OPTIONS, grantText, type ShareExpiry, type ShareScope } from './share-text';
+import { MembersSection } from './MembersSection';
 import { SharesList } from './SharesList';
 
 interface Props {
@@ -203,6 +205,7 @@ export function ShareDialog({ workspaceId, sessionId, sessionTitle, workspaceNam
           </div>
         </form>
       )}
+      {!terminal && <MembersSection workspaceId={workspaceId} notify={notify} />}
       <section className="share-dialog-list" aria-label="Links for this workspace">
         <h3>Links for this workspace</h3>
         <SharesList workspaceId={workspaceId} />

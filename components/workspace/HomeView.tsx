@@ -3,7 +3,8 @@
  * The home page: the person's workspaces, each with where it runs, how many terminals run there,
  * how many wait for input (linking to /agents) and when it was last active — `workspaces.overview`,
  * refreshed every 10 s while the tab is visible. "New workspace" opens the create form in a dialog.
- * Hosts, share links, API tokens and the cloud pool have their own pages (see AppHeader).
+ * Below them, the workspaces other accounts shared with the person ("Shared with you"). Hosts,
+ * share links, API tokens and the cloud pool have their own pages (see AppHeader).
  */
 import { useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
@@ -13,6 +14,7 @@ import { landOnAgents } from '@/lib/client/phone-landing';
 import { errorMessage, useTRPC } from '@/lib/client/trpc';
 import { CreateWorkspaceForm } from './CreateWorkspaceForm';
 import { ModalDialog } from './ModalDialog';
+import { SharedWithYou } from './SharedWithYou';
 import { WorkspaceCard } from './WorkspaceCard';
 import './home.css';
 import { useNow } from '@/lib/client/use-now';
@@ -89,6 +91,7 @@ export function HomeView() {
           ))}
         </ul>
       )}
+      <SharedWithYou />
     </PageFrame>
   );
 }

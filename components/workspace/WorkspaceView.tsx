@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandsProvider } from '@/components/commands/CommandsProvider';
 import { useRegisterCommands } from '@/components/commands/commands-context';
+import { GuestTerminals } from '@/components/share/GuestTerminals';
 import { ShareDialog } from '@/components/share/ShareDialog';
 import { TerminalPanel } from '@/components/terminal/TerminalPanel';
 import { createWorkspaceGatewaySocket } from '@/lib/client/browser-gateway';
@@ -16,6 +17,7 @@ import { MoveWorkspace } from './MoveWorkspace';
 import { StatusBar } from './StatusBar';
 import { Toasts, useToasts } from './Toasts';
 import { useStoredLayout } from './use-layout';
+import { MemberBadge, MemberEnded } from './MemberParts';
 import { WorkspaceBody } from './WorkspaceBody';
 
 export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
@@ -33,6 +35,12 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
   }, [status]);
 
   const notFound = trpcErrorCode(workspace.error) === 'NOT_FOUND';
+  // Someone else's workspace this user is a member of: their own sign-in, the role's limits, and
+  // nothing of the owner's (move, share, delete, status of where it runs).
+  const membership = workspace.data?.membership ?? null;
+  const owned = workspace.data !== undefined && membership === null;
+  // Removed, made a viewer, or the workspace went: the gateway closed the socket (4403) and why.
+  const ended = status === 'forbidden' ? (socket?.closeReason ?? 'This workspace is no longer shared with you.') : null;
   // The layout is the user's, whichever workspace they open (lib/client/layout.ts).
   const me = useQuery(trpc.me.queryOptions());
   const [layout, setLayout] = useStoredLayout(me.data?.id ?? null);
@@ -70,7 +78,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
       {
         id: 'workspace.share',
         title: 'Workspace: Share Workspace…',
-        enabled: () => !notFound && workspace.data !== undefined,
+        enabled: () => !notFound && owned,
         run: () => setShareOpen(true),
       },
       { id: 'workspace.back', title: 'Workspace: Back to Workspaces', run: () => router.push('/') },
@@ -98,8 +106,9 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             {name}
           </h1>
           <span className="spacer" />
-          {!notFound && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
-          {!notFound && workspace.data && (
+          {membership && <MemberBadge owner={membership.owner} role={membership.role} />}
+          {owned && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
+          {owned && (
             <button
               ref={shareButtonRef}
               className="btn share-workspace-button"
@@ -113,7 +122,9 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             </button>
           )}
         </header>
-        {notFound ? (
+        {ended !== null ? (
+          <MemberEnded message={ended} />
+        ) : notFound ? (
           <main className="home">
             <p className="empty">
               This workspace does not exist or is not yours. <Link href="/">Back to your workspaces</Link>
@@ -126,7 +137,17 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             layout={layout}
             onLayout={setLayout}
             resetWatchRef={resetWatch}
-            terminals={socket && <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} relist={relist} />}
+            readOnly={membership?.role === 'viewer'}
+            fileTransfers={!membership}
+            terminals={
+              socket &&
+              workspace.data &&
+              (membership ? (
+                <GuestTerminals socket={socket} kind="workspace" scope={membership.role === 'viewer' ? 'view' : 'drive'} workspaceId={workspaceId} sessionId={null} notify={push} />
+              ) : (
+                <TerminalPanel socket={socket} workspaceId={workspaceId} notify={push} relist={relist} />
+              ))
+            }
           />
         )}
         {shareOpen && workspace.data && (
@@ -140,7 +161,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
             notify={push}
           />
         )}
-        <StatusBar workspaceId={workspaceId} connection={status} exists={!notFound} />
+        <StatusBar workspaceId={workspaceId} connection={status} exists={owned} />
         <Toasts toasts={toasts} onDismiss={dismiss} />
       </div>
     </CommandsProvider>

@@ -1,7 +1,8 @@
 /**
  * What happens around an account change, beyond its row (auth/users.ts):
  * - **Disable**: the account can no longer sign in or use its API tokens; its open sockets close
- *   at once (4401) and its share links end for good (guests get 4403). Its terminals keep running
+ *   at once (4401), its share links end for good (guests get 4403) and its workspaces' members
+ *   are closed out (4403) until it is enabled again. Its terminals keep running
  *   — nothing a person or an agent was doing is lost — and are there again if it is re-enabled.
  * - **Delete**: disabled first (so nothing new starts), then each workspace is removed as its owner
  *   would remove it (terminals end, cloud workers are released; local files stay on disk), then
@@ -50,6 +51,8 @@ export class AccountService {
   private cutOff(userId: string, reason: string): void {
     const sockets = this.deps.closeUserSockets(userId, reason);
     const links = this.deps.shares.revokeAllOf(userId);
+    // Its workspaces close to their members too (memberships stay, and count again if re-enabled).
+    this.deps.members.ownerCutOff(userId);
     if (sockets || links) this.deps.log.info('account cut off', { userId, sockets, links });
   }
 }

@@ -268,4 +268,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sso_identities_user ON sso_identities(user_id);
     `,
   },
+  {
+    version: 13,
+    name: 'workspace members',
+    // An owner adds another account to a workspace as viewer or editor (sharing/members.ts): a
+    // named, durable share without a link. Removing the workspace or either account removes it.
+    sql: `
+      CREATE TABLE workspace_members (
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'editor')),
+        added_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, user_id)
+      );
+      CREATE INDEX workspace_members_user ON workspace_members(user_id);
+    `,
+  },
 ];

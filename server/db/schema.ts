@@ -222,3 +222,20 @@ export const ssoIdentities = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
 );
+
+/** Another account added to a workspace by its owner (sharing/members.ts). */
+export const workspaceMembers = sqliteTable(
+  'workspace_members',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['viewer', 'editor'] }).notNull(),
+    addedBy: text('added_by').references(() => users.id, { onDelete: 'set null' }),
+    addedAt: integer('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
+);

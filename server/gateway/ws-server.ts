@@ -34,8 +34,9 @@ export interface GuestGate {
 export interface WsGatewayOptions {
   authenticator: Authenticator;
   guests?: GuestGate;
-  /** What a signed-in user's connection opens and finds terminals through. */
-  sessionsFor(user: ConnectionUser): SessionSource;
+  /** What a signed-in user's connection opens and finds terminals through; `link` closes that
+   * connection (4403 with a reason: a workspace member removed) and tells when it ended. */
+  sessionsFor(user: ConnectionUser, link: { close(reason: string): void; onClose(fn: () => void): void }): SessionSource;
   limits: ConnectionLimits;
   trustedOrigins: readonly string[];
   log: Logger;
@@ -96,7 +97,9 @@ export class WsGateway {
         }
         this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
           const who = { id: user.id, name: user.name };
-          const conn = new Connection(ws, who, this.opts.sessionsFor(who), this.opts.limits, this.opts.log, undefined, this.opts.observe);
+          const ended: (() => void)[] = [];
+          const link = { close: (reason: string) => conn.close(CloseCode.FORBIDDEN, reason), onClose: (fn: () => void) => void ended.push(fn) };
+          const conn: Connection = new Connection(ws, who, this.opts.sessionsFor(who, link), this.opts.limits, this.opts.log, undefined, this.opts.observe);
           this.connections.add(conn);
           const session = user.session;
           if (session) addTo(this.bySession, session, conn);
@@ -105,6 +108,7 @@ export class WsGateway {
             this.connections.delete(conn);
             if (session) removeFrom(this.bySession, session, conn);
             removeFrom(this.byUser, user.id, conn);
+            for (const fn of ended) fn();
           });
         });
       })

@@ -1,16 +1,19 @@
 /**
- * Removing a workspace, in the one order that loses nothing by surprise: its share links stop
- * first (no guest watches the terminals end), then its terminals end, its runtime is dropped, the
- * record goes and the placement releases what it held (a cloud worker; local files stay).
+ * Removing a workspace, in the one order that loses nothing by surprise: its share links and its
+ * members' sockets stop first (no guest or member watches the terminals end), then its terminals
+ * end, its runtime is dropped, the record goes and the placement releases what it held (a cloud
+ * worker; local files stay).
  */
 import type { Placements } from '../placements';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
 import type { SessionRegistry } from '../core/session-registry';
+import type { MemberService } from '../sharing/members';
 import type { ShareService } from '../sharing/share-service';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 
 export interface RemovalDeps {
   shares: ShareService;
+  members: MemberService;
   sessions: SessionRegistry;
   runtimes: RuntimeRegistry;
   workspaces: WorkspaceService;
@@ -21,6 +24,8 @@ export interface RemovalDeps {
 
 export async function removeWorkspace(deps: RemovalDeps, userId: string, ws: Workspace): Promise<{ terminalsEnded: number; filesDeleted: boolean }> {
   deps.shares.revokeWorkspace(userId, ws.id);
+  // Its members' sockets close too; their memberships go with the record (ON DELETE CASCADE).
+  deps.members.workspaceRemoved(ws.id);
   const ended = await deps.sessions.forgetWorkspace(userId, ws.id);
   await deps.runtimes.drop(ws.id);
   deps.workspaces.remove(userId, ws.id);

@@ -1,8 +1,8 @@
 /**
  * Sharing, as a decorator around the terminal core. A browser's connection (the owner's tabs, or
  * a share guest's) gets its sessions wrapped with who is behind it:
- *  - a `view` guest's input, resize and kill are refused (an ERROR on the channel, nothing sent);
- *  - a guest watches passively: never drives, and its size yields to the owner's;
+ *  - a `view` guest's (or a viewer member's) input, resize and kill are refused (an ERROR on the channel, nothing sent);
+ *  - a guest or workspace member watches passively: never drives, and its size yields to the owner's;
  *  - everyone's joining, leaving and typing feed the presence board (who watches, who types).
  * The core (server/core) knows nothing of any of it; a worker agent's connections use it bare.
  */
@@ -11,13 +11,14 @@ import type { SessionSource } from '../core/connection';
 import { GatewayError } from '../core/errors';
 import type { SessionHandle, SessionViewer, TerminalSession } from '../core/session';
 
-/** Who is behind a viewer: the session's owner (any of their tabs) or a guest of a share link. */
+/** Who is behind a viewer: the session's owner (any of their tabs), a guest of a share link, or a
+ * workspace member (another account the owner added, sharing/members.ts). */
 export interface Participant {
-  /** Stable per person: `owner:<userId>` or `guest:<guestId>`. */
+  /** Stable per person: `owner:<userId>`, `guest:<guestId>` or `member:<userId>`. */
   id: string;
   name: string;
-  role: 'owner' | 'guest';
-  /** What a guest may do; owners may do everything. */
+  role: 'owner' | 'guest' | 'member';
+  /** What a guest or member may do; owners may do everything. */
   scope: 'owner' | 'view' | 'drive';
   /** For guests: their share and guest id (what the owner kicks). */
   shareId?: string;
@@ -112,15 +113,20 @@ export class PresenceBoard {
 /** A session as one participant's connection sees it. */
 export class SharedSession implements SessionHandle {
   private readonly passive: boolean;
-  private readonly readOnly: boolean;
+  private readonly readOnly: () => boolean;
 
+  /** `readOnly`: asked at each operation (a member's role may change while attached); by default
+   * fixed by the participant's scope. */
   constructor(
     readonly inner: TerminalSession,
     private readonly who: Participant,
     private readonly board: PresenceBoard,
+    readOnly?: () => boolean,
   ) {
-    this.passive = who.role === 'guest';
-    this.readOnly = who.scope === 'view';
+    // Guests and members watch without driving: the owner's size wins.
+    this.passive = who.role !== 'owner';
+    const fixed = who.scope === 'view';
+    this.readOnly = readOnly ?? (() => fixed);
   }
 
   get id() {
@@ -155,7 +161,9 @@ export class SharedSession implements SessionHandle {
   }
 
   private refuseIfViewOnly(what: string): void {
-    if (this.readOnly) throw new GatewayError(ErrorCode.FORBIDDEN, `this share link is view-only; ${what}`);
+    if (!this.readOnly()) return;
+    const why = this.who.role === 'member' ? 'you are a viewer of this workspace' : 'this share link is view-only';
+    throw new GatewayError(ErrorCode.FORBIDDEN, `${why}; ${what}`);
   }
 
   attach(viewer: SessionViewer): void {

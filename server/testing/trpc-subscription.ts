@@ -22,6 +22,8 @@ export async function readSubscription<T>(
       buf = buf.slice(i + 2);
       const data = lines.find((l) => l.startsWith('data: '));
       const kind = lines.find((l) => l.startsWith('event: '))?.slice(7);
+      // `return`: the server ended the stream (its generator returned).
+      if (kind === 'return') return events;
       if (!data || kind === 'connected' || kind === 'ping') continue;
       if (kind === 'serialized-error') throw new Error(`subscription failed: ${data}`);
       const e = JSON.parse(data.slice(6)) as T;

@@ -26,6 +26,7 @@ import type { AgentsService } from '../agents/agents-service';
 import type { WorkspaceActivity } from '../agents/workspace-activity';
 import type { ScreenMirrors } from '../agents/screen-mirror';
 import type { MetricsSnapshot } from '../observability/metrics';
+import type { MemberRole, MemberService } from '../sharing/members';
 import { DENIAL_MESSAGES, type Denial, type GuestPrincipal, type ShareService } from '../sharing/share-service';
 
 export interface TrpcServices {
@@ -55,6 +56,8 @@ export interface TrpcServices {
   accounts: AccountService;
   settings: SettingsService;
   shares: ShareService;
+  /** Workspace members (sharing/members.ts). */
+  members: MemberService;
   agents: AgentsService;
   /** Per workspace: running terminals, agents waiting, last activity (the home page). */
   activity: WorkspaceActivity;
@@ -129,43 +132,106 @@ export function adminOnly(what: string) {
 
 /** Whose things a shared procedure acts on, and for whom. */
 export interface Access {
-  /** The user who owns the workspace (the signed-in user, or the share's owner). */
+  /** The user who owns the workspace (the signed-in user, or the share's owner). A workspace
+   * another account shared with the signed-in user is reached through reachWorkspace. */
   ownerId: string;
   guest: GuestPrincipal | null;
+  /** A mutation: a `view` guest or a viewer member may make none. */
+  mutation: boolean;
 }
 
 export type SharedContext = TrpcContext & { access: Access };
 
 /**
- * Procedures a share guest may call too. The one rule for every mutation lives here: a `view`
- * guest can never change anything. What a guest may *see* is decided by sharedWorkspace and the
- * session checks, which only ever widen to what the share covers.
+ * Procedures a share guest or a workspace member may call too. The one rule for every mutation
+ * lives here (guests) and in reachWorkspace (members, whose role depends on the workspace): a
+ * `view` guest or a viewer can never change anything. What they may *see* is decided by
+ * reachWorkspace and reachSession, which only ever widen to what the share or membership covers.
  */
 export const sharedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   if (ctx.guestDenial) throw new TRPCError({ code: 'FORBIDDEN', message: DENIAL_MESSAGES[ctx.guestDenial] });
+  const mutation = type === 'mutation';
   if (ctx.guest) {
-    if (type === 'mutation' && ctx.guest.share.scope === 'view') throw new TRPCError({ code: 'FORBIDDEN', message: 'This share link is view-only' });
-    return next({ ctx: { ...ctx, access: { ownerId: ctx.guest.share.ownerId, guest: ctx.guest } satisfies Access } });
+    if (mutation && ctx.guest.share.scope === 'view') throw new TRPCError({ code: 'FORBIDDEN', message: 'This share link is view-only' });
+    return next({ ctx: { ...ctx, access: { ownerId: ctx.guest.share.ownerId, guest: ctx.guest, mutation } satisfies Access } });
   }
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
-  return next({ ctx: { ...ctx, access: { ownerId: ctx.user.id, guest: null } satisfies Access } });
+  return next({ ctx: { ...ctx, access: { ownerId: ctx.user.id, guest: null, mutation } satisfies Access } });
 });
 
-/** The workspace if the caller may reach it: their own, or the one a workspace share covers.
- * Anything else is NOT_FOUND, the same answer as a workspace that does not exist. */
-export function sharedWorkspace(ctx: SharedContext, id: string): Workspace {
-  const guest = ctx.access.guest;
-  const reachable = !guest || (guest.share.sessionId === null && guest.share.workspaceId === id);
-  const ws = reachable ? ctx.workspaces.get(ctx.access.ownerId, id) : null;
-  if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-  return ws;
+/** How the caller reaches a workspace or terminal: as its owner, a share guest, or a member. */
+export type ReachedAs = 'owner' | 'guest' | MemberRole;
+
+export interface ReachedWorkspace {
+  workspace: Workspace;
+  /** Whose it is. */
+  ownerId: string;
+  as: ReachedAs;
 }
 
-/** The terminal session if the caller may reach it: their own, or one their share covers.
- * Anything else is NOT_FOUND, the same answer as a session that does not exist. */
+const noWorkspace = () => new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
+
+/** The workspace if the caller may reach it: their own, the one a workspace share covers, or one
+ * they are a member of. Anything else is NOT_FOUND, the same answer as a workspace that does not
+ * exist. A viewer's mutation is refused here (they see the workspace, so FORBIDDEN says why). */
+export function reachWorkspace(ctx: SharedContext, id: string): ReachedWorkspace {
+  const { guest, ownerId } = ctx.access;
+  if (guest) {
+    const ws = guest.share.sessionId === null && guest.share.workspaceId === id ? ctx.workspaces.get(ownerId, id) : null;
+    if (!ws) throw noWorkspace();
+    return { workspace: ws, ownerId, as: 'guest' };
+  }
+  const own = ctx.workspaces.get(ownerId, id);
+  if (own) return { workspace: own, ownerId, as: 'owner' };
+  const member = ctx.members.access(ownerId, id);
+  if (!member) throw noWorkspace();
+  if (ctx.access.mutation && member.role === 'viewer') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'You are a viewer of this workspace: you can look, not change. Ask its owner to make you an editor.' });
+  }
+  return { workspace: member.workspace, ownerId: member.ownerId, as: member.role };
+}
+
+export function sharedWorkspace(ctx: SharedContext, id: string): Workspace {
+  return reachWorkspace(ctx, id).workspace;
+}
+
+/** The terminal session if the caller may reach it: their own, one their share covers, or one in
+ * a workspace they are a member of. Anything else is NOT_FOUND, the same answer as a session that
+ * does not exist. */
+export function reachSession(ctx: SharedContext, sessionId: string): { session: TerminalSession; as: ReachedAs } {
+  const { guest, ownerId } = ctx.access;
+  const session = ctx.sessions.getForUser(sessionId, ownerId);
+  if (session && (!guest || sessionInShare(guest.share, session))) return { session, as: guest ? 'guest' : 'owner' };
+  if (!guest) {
+    for (const m of ctx.members.of(ownerId)) {
+      const s = ctx.sessions.getForUser(sessionId, m.ownerId);
+      if (s && s.info.workspaceId === m.workspace.id) return { session: s, as: m.role };
+    }
+  }
+  throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
+}
+
 export function sharedSession(ctx: SharedContext, sessionId: string): TerminalSession {
-  const session = ctx.sessions.getForUser(sessionId, ctx.access.ownerId);
-  const share = ctx.access.guest?.share;
-  if (!session || (share && !sessionInShare(share, session))) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
-  return session;
+  return reachSession(ctx, sessionId).session;
+}
+
+/**
+ * A subscription's abort signal, which for a member also fires when they lose the workspace
+ * (removed, made a viewer, the workspace or its owner gone): their open streams end then, as
+ * their sockets close. `release` when the stream ends.
+ */
+export function streamSignal(ctx: SharedContext, reached: { workspaceId: string; as: ReachedAs }, signal: AbortSignal | undefined): { signal: AbortSignal; release(): void } {
+  const ac = new AbortController();
+  const abort = () => ac.abort();
+  signal?.addEventListener('abort', abort);
+  if (signal?.aborted) ac.abort();
+  const member = reached.as === 'viewer' || reached.as === 'editor';
+  const untrack = member ? ctx.members.attach(reached.workspaceId, ctx.access.ownerId, abort) : () => {};
+  return {
+    signal: ac.signal,
+    release() {
+      untrack();
+      signal?.removeEventListener('abort', abort);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { auditRouter } from './routers/audit';
 import { cloudRouter } from './routers/cloud';
 import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
+import { membersRouter } from './routers/members';
 import { migrationRouter } from './routers/migration';
 import { runtimesRouter } from './routers/runtimes';
 import { settingsRouter } from './routers/settings';
@@ -25,6 +26,7 @@ export const appRouter = router({
   cloud: cloudRouter,
   migration: migrationRouter,
   shares: sharesRouter,
+  members: membersRouter,
   agents: agentsRouter,
   admin: adminRouter,
   users: usersRouter,

@@ -3,7 +3,7 @@ import type { FsEvent } from '../../runtimes/runtime';
 import { LIST_MAX_LIMIT } from '../../workspaces/file-service';
 import { findFiles, searchText } from '../../workspaces/search';
 import { fsErrorToTrpc } from '../errors';
-import { router, sharedProcedure, sharedWorkspace, type SharedContext } from '../init';
+import { reachWorkspace, router, sharedProcedure, sharedWorkspace, streamSignal, type SharedContext } from '../init';
 
 const WATCH_BATCH_MS = 100;
 /** Beyond this many pending events a subscriber is told to reload instead. */
@@ -90,8 +90,11 @@ export const fsRouter = router({
    * File changes below the workspace root (SSE). The first change after a quiet spell is sent at
    * once; what follows within WATCH_BATCH_MS is batched. `overflow`: too many to list — reload.
    */
-  watch: sharedProcedure.input(z.object({ workspaceId })).subscription(async function* ({ ctx, input, signal }) {
-    const fs = runtimeFor(ctx, input.workspaceId);
+  watch: sharedProcedure.input(z.object({ workspaceId })).subscription(async function* ({ ctx, input, signal: request }) {
+    const reached = reachWorkspace(ctx, input.workspaceId);
+    const fs = ctx.runtimes.forWorkspace(reached.workspace).fs;
+    const stream = streamSignal(ctx, { workspaceId: reached.workspace.id, as: reached.as }, request);
+    const signal = stream.signal;
     let pending: FsEvent[] = [];
     let overflow = false;
     let wake: (() => void) | null = null;
@@ -133,8 +136,9 @@ export const fsRouter = router({
         if (events.length > 0 || flagged) yield flagged ? { events: [], overflow: true } : { events };
       }
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       sub.dispose();
+      stream.release();
     }
   }),
 });

@@ -6,8 +6,9 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { guestParticipant } from '../../sharing/guest-access';
+import { memberParticipant } from '../../sharing/member-access';
 import { SHARE_LINK_PREFIX } from '../../sharing/share-routes';
-import { authedProcedure, router, sharedProcedure, sharedSession } from '../init';
+import { authedProcedure, reachSession, router, sharedProcedure, streamSignal } from '../init';
 
 /** Expiry choices offered to owners (ms; null = until revoked). */
 export const SHARE_EXPIRY = {
@@ -20,6 +21,8 @@ export const SHARE_EXPIRY = {
 } as const;
 
 const id = z.string().min(1).max(64);
+
+const memberParticipantId = (userId: string) => memberParticipant(userId, '', 'viewer').id;
 
 export const sharesRouter = router({
   /** A new link; the raw token is in this answer only. */
@@ -98,12 +101,14 @@ export const sharesRouter = router({
 
   /**
    * Who is attached to a terminal, and who is typing: sent at once, then on every change. The
-   * owner sees guests' ids (to kick them); guests see names only.
+   * owner sees guests' ids (to kick them); guests and members see names only.
    */
-  presence: sharedProcedure.input(z.object({ sessionId: id })).subscription(async function* ({ ctx, input, signal }) {
-    const session = sharedSession(ctx, input.sessionId);
-    const me = ctx.access.guest ? guestParticipant(ctx.access.guest).id : `owner:${ctx.access.ownerId}`;
-    const isOwner = !ctx.access.guest;
+  presence: sharedProcedure.input(z.object({ sessionId: id })).subscription(async function* ({ ctx, input, signal: request }) {
+    const { session, as } = reachSession(ctx, input.sessionId);
+    const stream = streamSignal(ctx, { workspaceId: session.info.workspaceId, as }, request);
+    const signal = stream.signal;
+    const me = ctx.access.guest ? guestParticipant(ctx.access.guest).id : as === 'owner' ? `owner:${ctx.access.ownerId}` : memberParticipantId(ctx.access.ownerId);
+    const isOwner = as === 'owner';
     let dirty = true;
     let wake: (() => void) | null = null;
     const off = ctx.presence.onChange(session, () => {
@@ -132,7 +137,8 @@ export const sharesRouter = router({
       }
     } finally {
       off();
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
+      stream.release();
     }
   }),
 });

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { router, sharedProcedure, sharedSession, sharedWorkspace } from '../init';
+import { reachWorkspace, router, sharedProcedure, sharedSession } from '../init';
 
 export const terminalsRouter = router({
   /** Sessions of a workspace (running and recently exited), in creation order. A guest of a
-   * terminal share sees only that terminal; of a workspace share, the workspace's terminals. */
+   * terminal share sees only that terminal; of a workspace share or a member, the workspace's. */
   list: sharedProcedure.input(z.object({ workspaceId: z.string().min(1).max(64) })).query(({ ctx, input }) => {
     const share = ctx.access.guest?.share;
     if (share && share.sessionId !== null) {
       if (share.workspaceId !== input.workspaceId) return [];
       return ctx.sessions.listForWorkspace(share.ownerId, share.workspaceId).filter((s) => s.id === share.sessionId);
     }
-    const ws = sharedWorkspace(ctx, input.workspaceId);
-    return ctx.sessions.listForWorkspace(ctx.access.ownerId, ws.id);
+    const { workspace, ownerId } = reachWorkspace(ctx, input.workspaceId);
+    return ctx.sessions.listForWorkspace(ownerId, workspace.id);
   }),
 
   /**

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { createWorkspace } from '../../placements/create-workspace';
 import type { PlacementTarget } from '../../placements/placement';
 import { removeWorkspace } from '../../operations/remove-workspace';
+import { personName } from '../../sharing/members';
 import { gitBranch } from '../../workspaces/git-branch';
-import { authedProcedure, router, sharedProcedure, sharedWorkspace } from '../init';
+import { authedProcedure, reachWorkspace, router, sharedProcedure } from '../init';
 
 export const workspacesRouter = router({
   list: authedProcedure.query(({ ctx }) => ctx.workspaces.list(ctx.user.id)),
@@ -29,10 +30,15 @@ export const workspacesRouter = router({
     });
   }),
 
-  /** One workspace; a guest of a workspace share gets it without where it lives. */
+  /** One workspace; a guest of a workspace share or a member gets it without where it lives, a
+   * member with their role and whose it is (`membership`, null for the owner and guests). */
   get: sharedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => {
-    const ws = sharedWorkspace(ctx, input.id);
-    return ctx.access.guest ? { ...ws, root: '', hostId: null, workerId: null } : ws;
+    const { workspace: ws, ownerId, as } = reachWorkspace(ctx, input.id);
+    if (as === 'owner') return { ...ws, membership: null };
+    const hidden = { ...ws, root: '', hostId: null, workerId: null };
+    if (as === 'guest') return { ...hidden, membership: null };
+    const owner = ctx.users.info(ownerId);
+    return { ...hidden, membership: { role: as, owner: owner ? personName(owner) : '' } };
   }),
 
   /** The git branch the workspace's folder is on (status bar); null when it is not a repository. */

@@ -167,6 +167,11 @@ export const CASES: Record<string, Case | Case[]> = {
   'account.get': self(),
   'account.changePassword': self(() => ({ current: 'bob-password-1', next: 'bob-password-1' })),
   'account.sessions': list({ shows: 'signIn' }),
+  'members.list': owned((o) => ({ workspaceId: o.workspace })),
+  'members.add': owned((o) => ({ workspaceId: o.workspace, who: 'admin', role: 'editor' })),
+  'members.setRole': owned((o, mine) => ({ workspaceId: o.workspace, userId: mine.user, role: 'editor' })),
+  'members.remove': owned((o) => ({ workspaceId: o.workspace, userId: o.user })),
+  'members.sharedWithMe': list(),
   'account.revokeSession': owned((o) => ({ id: o.signIn })),
 
   'settings.get': self(),

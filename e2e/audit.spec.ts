@@ -106,7 +106,11 @@ test('the admin filters the audit trail by area, action, who and day, and pages 
   await audit.getByTestId('audit-apply').press('Enter');
   await expect(row('auth.session-revoked')).toHaveCount(1);
   await expect(row('auth.session-revoked').getByTestId('audit-actor')).toHaveText('uma');
-  await expect(rows).toHaveCount(1);
+  // …and her two sign-ins, with their method; nothing outside the area.
+  const umaSignIns = row('auth.sign-in').filter({ has: page.getByTestId('audit-actor').getByText('uma', { exact: true }) });
+  await expect(umaSignIns).toHaveCount(2);
+  await expect(umaSignIns.first()).toContainText('method=password');
+  for (const action of await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))) expect(action).toMatch(/^auth\./);
 
   // An exact action; then by day: today keeps it, from tomorrow nothing matches.
   await audit.getByTestId('audit-action').selectOption('user.created');

@@ -21,6 +21,7 @@ import { GuestTerminals } from './GuestTerminals';
 import { GuestWorkspace } from './GuestWorkspace';
 import './guest.css';
 import { useNow } from '@/lib/client/use-now';
+import { useFocusOnce } from '@/lib/client/use-focus-once';
 
 declare global {
   interface Window {
@@ -190,13 +191,7 @@ function GuestBanner({ owner, what, guest, scope, expiresAt, label, status }: Ba
 
 function ShareEnded({ message }: { message: string }) {
   const reason = shareEndReason(message);
-  const once = useRef(false);
-  const focus = useCallback((el: HTMLHeadingElement | null) => {
-    if (el && !once.current) {
-      once.current = true;
-      el.focus();
-    }
-  }, []);
+  const focus = useFocusOnce<HTMLHeadingElement>();
   useEffect(() => {
     document.title = `${SHARE_END_TITLES[reason]} · Tether`;
   }, [reason]);

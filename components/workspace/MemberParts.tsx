@@ -5,9 +5,10 @@
  * makes them a viewer, or deletes it) — the gateway closed the socket with 4403 and why.
  */
 import Link from 'next/link';
-import { useCallback, useEffect, useRef } from 'react';
+import { useEffect } from 'react';
 import '@/components/share/guest.css';
 import '@/components/share/members.css';
+import { useFocusOnce } from '@/lib/client/use-focus-once';
 
 export function MemberBadge({ owner, role }: { owner: string; role: 'viewer' | 'editor' }) {
   return (
@@ -18,13 +19,7 @@ export function MemberBadge({ owner, role }: { owner: string; role: 'viewer' | '
 }
 
 export function MemberEnded({ message }: { message: string }) {
-  const once = useRef(false);
-  const focus = useCallback((el: HTMLHeadingElement | null) => {
-    if (el && !once.current) {
-      once.current = true;
-      el.focus();
-    }
-  }, []);
+  const focus = useFocusOnce<HTMLHeadingElement>();
   useEffect(() => {
     document.title = 'No longer shared · Tether';
   }, []);

@@ -14,7 +14,7 @@ import type { Db } from '../db/database';
 import { users, workspaceMembers, workspaces } from '../db/schema';
 import { TetherError } from '../errors';
 import type { Logger } from '../log';
-import type { Workspace } from '../workspaces/workspace-service';
+import { WORKSPACE_COLUMNS, type Workspace } from '../workspaces/workspace-service';
 
 export type MemberRole = 'viewer' | 'editor';
 export const MEMBER_ROLES: readonly MemberRole[] = ['viewer', 'editor'];
@@ -66,16 +66,6 @@ interface LiveHandle {
   userId: string;
   close(reason: string): void;
 }
-
-const WORKSPACE_COLUMNS = {
-  id: workspaces.id,
-  name: workspaces.name,
-  kind: workspaces.kind,
-  root: workspaces.root,
-  hostId: workspaces.hostId,
-  workerId: workspaces.workerId,
-  createdAt: workspaces.createdAt,
-};
 
 /** A display name, else the username. */
 export function personName(u: { name: string; displayName: string | null }): string {

@@ -24,7 +24,8 @@ export interface Workspace {
 /** Where a workspace is: what its placement (server/placements) records. */
 export type Place = Pick<Workspace, 'kind' | 'root' | 'hostId' | 'workerId'>;
 
-const COLUMNS = {
+/** A workspace row as callers see it (the owner's id aside). */
+export const WORKSPACE_COLUMNS = {
   id: workspaces.id,
   name: workspaces.name,
   kind: workspaces.kind,
@@ -54,7 +55,7 @@ export class WorkspaceService {
 
   list(userId: string): Workspace[] {
     return this.db
-      .select(COLUMNS)
+      .select(WORKSPACE_COLUMNS)
       .from(workspaces)
       .where(eq(workspaces.userId, userId))
       .orderBy(asc(workspaces.createdAt))
@@ -64,7 +65,7 @@ export class WorkspaceService {
   get(userId: string, id: string): Workspace | null {
     return (
       this.db
-        .select(COLUMNS)
+        .select(WORKSPACE_COLUMNS)
         .from(workspaces)
         .where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)))
         .get() ?? null
@@ -141,7 +142,7 @@ export class WorkspaceService {
   /** Every user's workspaces of one kind, with their owners (gateway start-up work). */
   listOfKind(kind: Workspace['kind']): { userId: string; workspace: Workspace }[] {
     return this.db
-      .select({ userId: workspaces.userId, ...COLUMNS })
+      .select({ userId: workspaces.userId, ...WORKSPACE_COLUMNS })
       .from(workspaces)
       .where(eq(workspaces.kind, kind))
       .all()

@@ -197,7 +197,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics, onReleased: (bytes) => relief.released(bytes) });
   const { sshPool, runners, hosts, orchestrator, cloudInfo } = await buildRemote(opts, dataDir, dbh, metrics);
   const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
-  const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, hosts, sshPool, runners, orchestrator, log });
+  // A member's local terminals run sandboxed; an admin's as this OS user (README: Roles).
+  const confined = (ws: Workspace) => config.memberTerminals !== 'unconfined' && users.info(workspaces.ownerOf(ws.id) ?? '')?.role !== 'admin';
+  const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, confined, hosts, sshPool, runners, orchestrator, log });
   const runtimes = new RuntimeRegistry((ws) => placements.build(ws));
   const files = new FileService();
   const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, audit, log: log.child({ component: 'migration' }), observe: metrics });

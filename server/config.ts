@@ -24,6 +24,7 @@ const envSchema = z.object({
   TETHER_SSH_IDLE_SECONDS: z.coerce.number().int().min(1).default(300),
   TETHER_RUNNER_GRACE_HOURS: z.coerce.number().positive().default(24),
   TETHER_PTY_HOST: z.enum(['on', 'off']).default('on'),
+  TETHER_MEMBER_TERMINALS: z.enum(['confined', 'unconfined']).default('confined'),
   TETHER_RUNNER_CACHE_DIR: z
     .string()
     .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]{1,200}$/, 'a relative path under the login directory, without ..')
@@ -62,6 +63,9 @@ export interface Config {
   limits: Limits;
   /** Local terminals live in the pty host (they survive a gateway restart); off: in the gateway. */
   ptyHost: boolean;
+  /** Members' local workspaces: terminals and commands in a bubblewrap sandbox (default), or as
+   * the gateway's own OS user like an admin's ('unconfined': only where members trust each other). */
+  memberTerminals?: 'confined' | 'unconfined';
   ssh: SshConfig;
   cloud: CloudConfig;
   sso: SsoConfig;
@@ -161,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     ui: !argv.includes('--no-ui'),
     limits: { ...DEFAULT_LIMITS, maxSessionsPerUser: e.TETHER_MAX_SESSIONS_PER_USER },
     ptyHost: e.TETHER_PTY_HOST === 'on',
+    memberTerminals: e.TETHER_MEMBER_TERMINALS,
     ssh: {
       dir: e.TETHER_SSH_DIR ?? path.join(e.HOME ?? homedir(), '.ssh'),
       agentSocket: e.SSH_AUTH_SOCK,

@@ -116,6 +116,8 @@ export const AGENT_METHODS = {
         .record(z.string().max(256), z.string().max(MAX_ARG))
         .refine((e) => Object.keys(e).length <= 4096, 'at most 4096 environment variables')
         .optional(),
+      /** Run its terminals and commands in a sandbox that sees only this folder (a member's workspace). */
+      confine: z.boolean().optional(),
     }),
     z.object({
       root: z.string(),

@@ -11,14 +11,15 @@
  * workers' directories, nor DATA_DIR. Without bubblewrap (or user namespaces) they run unconfined,
  * which is logged once.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log';
 import { commandLine, findProcesses, terminate } from '../os/processes';
+import { BWRAP, probeSandbox, systemMounts } from '../os/sandbox';
 import { AGENT_NODE_FLAGS } from '../runtimes/agent/daemon-dir';
 import type { ProviderWorker, WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
 
@@ -32,7 +33,6 @@ export interface ProcessProviderOptions {
   sandbox?: 'auto' | 'off';
 }
 
-const BWRAP = '/usr/bin/bwrap';
 const AGENT_MAIN = 'server/worker/main.ts';
 const START_TIMEOUT_MS = 30_000;
 const KILL_GRACE_MS = 3_000;
@@ -50,6 +50,8 @@ interface WorkerState {
 export function workerEnv(home: string): Record<string, string> {
   return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color' };
 }
+
+export { probeSandbox };
 
 export interface SandboxLayout {
   repoRoot: string;
@@ -85,20 +87,6 @@ export function sandboxArgv(layout: SandboxLayout, command: readonly string[]): 
   ];
 }
 
-/** /usr and /etc (resolv.conf, passwd, certificates) read-only; /bin and /lib* as on the host (symlinks into /usr on merged-/usr systems). */
-function systemMounts(): string[] {
-  const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
-  for (const p of ['/bin', '/lib', '/lib32', '/lib64', '/libx32']) {
-    try {
-      if (lstatSync(p).isSymbolicLink()) args.push('--symlink', readlinkSync(p), p);
-      else args.push('--ro-bind', p, p);
-    } catch {
-      // not on this system
-    }
-  }
-  return args;
-}
-
 /** DATA_DIR (baseDir's parent), or baseDir itself, when a read-only mount would expose it (the default ./data lies inside the repository). */
 function hiddenDataDir(layout: SandboxLayout, readOnly: string[]): string[] {
   const trees = ['/usr', '/etc', ...readOnly];
@@ -109,25 +97,6 @@ function hiddenDataDir(layout: SandboxLayout, readOnly: string[]): string[] {
 function strictlyInside(p: string, tree: string): boolean {
   const rel = path.relative(tree, p);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
-let probed: Promise<string | null> | undefined;
-
-/**
- * Whether bubblewrap can run here with the features the sandbox uses: null if so, else why not.
- * In containers, user namespaces or mounting /proc are often refused. Probed once per process.
- */
-export function probeSandbox(): Promise<string | null> {
-  const args = ['--ro-bind', '/', '/', '--tmpfs', '/tmp', '--proc', '/proc', '--dev', '/dev'];
-  args.push('--unshare-pid', '--new-session', '--cap-drop', 'ALL', 'true');
-  probed ??= new Promise((resolve) =>
-    execFile(BWRAP, args, { timeout: 10_000 }, (err, _stdout, stderr) => {
-      if (!err) resolve(null);
-      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') resolve(`${BWRAP} is not installed`);
-      else resolve(`${BWRAP} fails here: ${String(stderr).trim() || err.message}`);
-    }),
-  );
-  return probed;
 }
 
 export class ProcessProvider implements WorkerProvider {

@@ -1,4 +1,5 @@
-/** This machine: a folder here; terminals in the pty host (they outlive the gateway) or in-process. */
+/** This machine: a folder here; terminals in the pty host (they outlive the gateway) or in-process;
+ * a member's sandboxed, an admin's not (README: Roles). */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TetherError } from '../errors';
@@ -18,6 +19,8 @@ export interface LocalPlacementDeps {
   terminalEnv?: Record<string, string>;
   /** Builds the runtime instead of the default (tests). */
   runtimeFor?: (ws: Workspace) => Runtime;
+  /** Whether a workspace's terminals and commands run sandboxed (os/sandbox.ts): a member's do. */
+  confined?: (ws: Workspace) => boolean;
 }
 
 const LABEL = 'this machine';
@@ -26,7 +29,11 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
   const { ptyHosts, terminalEnv } = deps;
   return {
     kind: 'local',
-    build: (ws) => deps.runtimeFor?.(ws) ?? new LocalRuntime(ws.root, { env: terminalEnv, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, terminalEnv) }),
+    build: (ws) => {
+      if (deps.runtimeFor) return deps.runtimeFor(ws);
+      const confine = deps.confined?.(ws) ?? false;
+      return new LocalRuntime(ws.root, { env: terminalEnv, confine, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, terminalEnv, confine) });
+    },
     check: () => {},
     async provision({ user, name, target, forMove }) {
       if (!forMove) {

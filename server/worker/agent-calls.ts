@@ -35,7 +35,7 @@ export interface CallHost {
   readonly running: number;
   readonly linkCount: number;
   runtimeOf(name: string): LocalRuntime;
-  bind(name: string, root: string, limits: SessionLimits, env?: Record<string, string>): Promise<{ root: string; limits: LimitsPlan }>;
+  bind(name: string, root: string, limits: SessionLimits, env?: Record<string, string>, confine?: boolean): Promise<{ root: string; limits: LimitsPlan }>;
   claim(conn: Connection, id: string): void;
 }
 
@@ -157,7 +157,7 @@ export class CallHandler implements ConnectionExtension {
       this.core.claim(conn, p.id ?? '');
       return [null];
     },
-    'workspaces.bind': async (p) => [await this.core.bind(p.workspace, p.root, p.limits ?? {}, p.env ?? {})],
+    'workspaces.bind': async (p) => [await this.core.bind(p.workspace, p.root, p.limits ?? {}, p.env ?? {}, p.confine ?? false)],
     'agent.info': async () => [{ pid: process.pid, running: this.core.running, links: this.core.linkCount }],
     // Terminals here, e.g. for a gateway that restarted and re-attaches them — also ones that
     // ended meanwhile: a gateway forgets a terminal once it has its EXIT, so one still listed

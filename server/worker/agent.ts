@@ -27,6 +27,7 @@ import { secretMatcher } from '../secrets';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { LocalRuntime } from '../runtimes/local/local-runtime';
 import { planLimits, type LimitsPlan, type SessionLimits } from '../runtimes/limits';
+import { probeSandbox } from '../os/sandbox';
 import { AGENT_USER, CallHandler, callError, type CallHost } from './agent-calls';
 
 /**
@@ -116,7 +117,7 @@ export class AgentCore implements CallHost {
    * Serve a folder under a name (idempotent; a name keeps its folder). Answers how the per-host
    * resource limits will be applied to its terminals.
    */
-  async bind(name: string, root: string, limits: SessionLimits, env: Record<string, string> = {}): Promise<{ root: string; limits: LimitsPlan }> {
+  async bind(name: string, root: string, limits: SessionLimits, env: Record<string, string> = {}, confine = false): Promise<{ root: string; limits: LimitsPlan }> {
     if (this.opts.root) throw callError('forbidden', 'this worker serves one workspace');
     if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(name)) throw callError('bad_request', 'a workspace name is 1-100 letters, digits, _ . : -');
     if (!root.startsWith('/') || root.includes('\0')) throw callError('bad_request', 'the root must be an absolute path');
@@ -126,8 +127,13 @@ export class AgentCore implements CallHost {
     for (const [k, v] of Object.entries(env)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(k) || typeof v !== 'string' || v.includes('\0')) throw callError('bad_request', `bad environment variable ${JSON.stringify(k).slice(0, 70)}`);
     }
-    const runtime = had?.runtime ?? new LocalRuntime(root, { env: { ...this.opts.env, ...env }, wrap: plan.wrap });
+    if (confine) {
+      const problem = await probeSandbox();
+      if (problem) throw callError('unavailable', `terminals of a member's workspace on this machine run in a sandbox, and ${problem} (install bubblewrap, or set TETHER_MEMBER_TERMINALS=unconfined)`);
+    }
+    const runtime = had?.runtime ?? new LocalRuntime(root, { env: { ...this.opts.env, ...env }, wrap: plan.wrap, confine });
     runtime.setWrap(plan.wrap);
+    runtime.setConfine(confine);
     const st = await runtime.health();
     if (!st.ok) throw callError('ENOENT', st.detail ?? `${root} is not a folder`);
     this.workspaces.set(name, { root, runtime, limits: plan });

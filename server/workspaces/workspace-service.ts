@@ -139,6 +139,11 @@ export class WorkspaceService {
     this.db.delete(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
   }
 
+  /** Whose workspace this is (null: no such workspace). */
+  ownerOf(id: string): string | null {
+    return this.db.select({ userId: workspaces.userId }).from(workspaces).where(eq(workspaces.id, id)).get()?.userId ?? null;
+  }
+
   /** Every user's workspaces of one kind, with their owners (gateway start-up work). */
   listOfKind(kind: Workspace['kind']): { userId: string; workspace: Workspace }[] {
     return this.db

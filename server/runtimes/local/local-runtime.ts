@@ -3,6 +3,7 @@
  * directory. Output stays binary (`encoding: null`) from the PTY to the socket.
  */
 import { spawn } from 'node:child_process';
+import { confinedArgv } from '../../os/sandbox';
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
@@ -206,6 +207,9 @@ export interface LocalRuntimeOptions {
   wrap?: (file: string, args: string[]) => [string, string[]];
   /** Terminals run in the pty host (pty-host.ts), not in this process. */
   hosted?: HostedTerminals;
+  /** Terminals and commands run in a bubblewrap sandbox that sees only this folder and the
+   * system's programs (os/sandbox.ts): a member's workspace on this machine. */
+  confine?: boolean;
 }
 
 export class LocalRuntime implements Runtime {
@@ -228,11 +232,16 @@ export class LocalRuntime implements Runtime {
     this.opts.wrap = wrap;
   }
 
+  /** New terminals and commands run confined or not (terminals already running keep how they run). */
+  setConfine(confine: boolean): void {
+    this.opts.confine = confine;
+  }
+
   async openPty(opts: PtyOptions): Promise<PtyProcess> {
     const cwd = await this.cwd(opts.cwd);
     if (this.opts.hosted) return this.opts.hosted.open(opts);
     const shell = defaultShell();
-    const [file, args] = (this.opts.wrap ?? ((f: string, a: string[]) => [f, a] as [string, string[]]))(shell, opts.command ? ['-c', opts.command] : ['-l']);
+    const [file, args] = this.confined(...(this.opts.wrap ?? ((f: string, a: string[]) => [f, a] as [string, string[]]))(shell, opts.command ? ['-c', opts.command] : ['-l']));
     try {
       const proc = pty.spawn(file, args, {
         name: 'xterm-256color',
@@ -246,6 +255,11 @@ export class LocalRuntime implements Runtime {
     } catch (err) {
       throw new RuntimeError('spawn_failed', `could not start ${shell}: ${(err as Error).message}`);
     }
+  }
+
+  /** The program and arguments as they run: inside the sandbox when this runtime is confined. */
+  private confined(file: string, args: string[]): [string, string[]] {
+    return this.opts.confine ? confinedArgv(this.root, terminalEnv(this.opts.env).HOME, file, args) : [file, args];
   }
 
   /** Terminals running in the pty host (after a gateway restart: to adopt them again). */
@@ -262,8 +276,9 @@ export class LocalRuntime implements Runtime {
     return this.cwd(opts.cwd).then(
       (cwd) =>
         new Promise<ExecResult>((resolve, reject) => {
-          const [file, ...args] = argv;
-          if (!file) return reject(new RuntimeError('spawn_failed', 'exec needs a program'));
+          const [program, ...rest] = argv;
+          if (!program) return reject(new RuntimeError('spawn_failed', 'exec needs a program'));
+          const [file, args] = this.confined(program, rest);
           const max = opts.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT;
           const child = spawn(file, args, { cwd, env: terminalEnv(this.opts.env) as NodeJS.ProcessEnv, stdio: 'pipe' });
           const out: Buffer[] = [];

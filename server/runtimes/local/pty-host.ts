@@ -64,11 +64,11 @@ export class PtyHosts {
     return path.join(this.opts.dataDir, 'pty-host');
   }
 
-  /** The terminals of one local workspace (bound on the host on first use). */
-  forWorkspace(workspaceId: string, root: string, env: Record<string, string> = {}): HostedTerminals {
+  /** The terminals of one local workspace (bound on the host on first use; `confine`: sandboxed). */
+  forWorkspace(workspaceId: string, root: string, env: Record<string, string> = {}, confine = false): HostedTerminals {
     const bind = async (): Promise<AgentTerminals> => {
       const host = await this.current();
-      await host.bindings.ensure(workspaceId, { root, limits: {}, env });
+      await host.bindings.ensure(workspaceId, { root, limits: {}, env, ...(confine ? { confine } : {}) });
       return new AgentTerminals(host.client, workspaceId);
     };
     return {

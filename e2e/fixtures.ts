@@ -37,7 +37,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
   // The gateway as `npm start` runs it (the bundle, its node flags, production); TETHER_E2E_DEV=1
   // runs the sources and the UI through Next's dev server instead (React strict mode, no build).
   const dev = !!process.env.TETHER_E2E_DEV;
-  const argv = dev ? ['--import', 'tsx', 'server/main.ts', '--dev'] : await gatewayArgv();
+  const argv = dev ? ['--import', 'tsx', 'server/main.ts', '--dev'] : await gatewayArgv([], { ...process.env, ...env });
   const child: ChildProcess = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...(dev ? {} : GATEWAY_ENV), ...process.env, NODE_ENV: dev ? 'development' : 'production', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TETHER_ADMIN_USER: 'admin', TETHER_ADMIN_PASSWORD: password, HOME: home, ...env },

@@ -1,6 +1,6 @@
 // The gateway as it ships: server/main.ts and everything it imports from this repository, bundled
 // by esbuild into one ESM file (npm packages stay external, resolved from node_modules as before).
-// `npm start`, the e2e fixtures and the bench all run this file with GATEWAY_NODE_FLAGS, so what
+// `npm start`, the e2e fixtures and the bench all run this file with gatewayNodeFlags() and GATEWAY_ENV, so what
 // the tests and the figures see is what users run.
 //
 // Why a bundle rather than `node --import tsx`: tsx compiles every module at load and keeps what
@@ -15,23 +15,26 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const GATEWAY_BUNDLE = path.join(root, '.tether-build', 'gateway.mjs');
 
 /**
- * V8 flags for the gateway process. A 2 MiB young generation (default 16 MiB per semi-space) keeps
- * the idle gateway with its UI near 112 MB instead of 136 MB; what the gateway allocates per frame
- * dies young, so the extra scavenges are cheap (see README "Performance" for the measured cost).
+ * V8 flags for the gateway process, given the environment it will run with. With the pty host on
+ * (the default) the gateway reads no PTY itself and gets few, large frames from it, so a 2 MiB
+ * young generation (default 16 MiB per semi-space) costs little CPU and keeps the idle gateway with
+ * its UI at ~113 MB instead of ~136 MB. With TETHER_PTY_HOST=off the gateway reads every PTY
+ * chunk itself, and there the small young generation cost 60% more CPU per MB (2.48 vs 1.54
+ * CPU-s per 100 MB in one interleaved run), so it keeps V8's default.
  * `--expose-gc` lets server/os/memory-relief.ts collect once after a burst of terminals ended, so
  * their rings are given back instead of waiting for an allocation that an idle gateway never makes.
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2', '--expose-gc'];
+export function gatewayNodeFlags(env = process.env) {
+  return [...(env.TETHER_PTY_HOST === 'off' ? [] : ['--max-semi-space-size=2']), '--expose-gc'];
+}
 
 /**
- * glibc malloc settings for the gateway (and the pty host it starts, which inherits them). Ring
- * blocks of 64 KiB and coalesced frames come from malloc; below glibc's (self-raising) mmap
- * threshold they land in heap arenas that are never given back, so a burst of 100 terminals left
- * the gateway at 3× its idle size for good. Mapping 64 KiB and larger directly returns them when
- * freed (RSS back near idle a few seconds after the sessions end); two arenas instead of one per
- * thread trims the idle gateway by ~8 MB.
+ * glibc malloc settings for the gateway (and the pty host it starts, which inherits them): two
+ * arenas instead of one per thread trims the idle gateway by ~8 MB. (A fixed mmap threshold gave a
+ * burst's memory back too, but each 64 KiB socket read was then mapped and unmapped: 2-3× the CPU
+ * per MB. See README "Terminal speed".)
  */
-export const GATEWAY_ENV = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_ARENA_MAX: '2' };
+export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** Modules refer to files beside their source (`import.meta.dirname` / `.url`): inline each
  * module's own location, so bundling changes no path. */
@@ -75,7 +78,8 @@ export async function buildGateway() {
   return GATEWAY_BUNDLE;
 }
 
-/** `node <flags> <bundle> <args>` as argv for spawn(process.execPath, …). */
-export async function gatewayArgv(args = []) {
-  return [...GATEWAY_NODE_FLAGS, await buildGateway(), ...args];
+/** `node <flags> <bundle> <args>` as argv for spawn(process.execPath, …), for a gateway that will
+ * run with `env`. */
+export async function gatewayArgv(args = [], env = process.env) {
+  return [...gatewayNodeFlags(env), await buildGateway(), ...args];
 }

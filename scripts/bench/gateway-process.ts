@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findProcesses, terminate } from '../../server/os/processes';
 import { HttpSession } from '../../server/testing/http-session';
-import { buildGateway, GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../gateway-build.mjs';
+import { buildGateway, GATEWAY_ENV, gatewayNodeFlags } from '../gateway-build.mjs';
 
 export interface GatewayProcess {
   url: string;
@@ -33,7 +33,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}, node
   const dataDir = reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tether-bench-')));
   const password = reuse?.password ?? 'bench-' + Math.random().toString(36).slice(2);
   // The shipped gateway: the bundle with its node flags (extra flags after them win).
-  const [flags, bundle] = [GATEWAY_NODE_FLAGS, await buildGateway()];
+  const [flags, bundle] = [gatewayNodeFlags({ ...process.env, ...env }), await buildGateway()];
   const child: ChildProcess = spawn(process.execPath, [...flags, ...nodeArgs, bundle, ...(opts.ui ? [] : ['--no-ui'])], {
     cwd: root,
     // No warm cloud worker: it would compete for the CPU the figures measure, and outlive the run.

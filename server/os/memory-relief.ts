@@ -1,10 +1,11 @@
 /**
- * Gives memory back after a burst. A forgotten session's ring (up to 8 MiB of blocks) is freed only
+ * Frees a burst's memory for reuse. A forgotten session's ring (up to 8 MiB of blocks) is freed only
  * when V8 collects the objects holding it, and an idle gateway allocates nothing, so nothing
- * prompts a collection: after 100 terminals printed 2 MiB each and ended, the gateway stayed at
- * 321 MB for good (idle: ~90 MB without the UI). Once enough has been let go, and nothing more for
- * a few seconds, this runs one full collection — when the process was started with `--expose-gc`,
- * as `npm start` does (scripts/gateway-build.mjs); without it, it does nothing.
+ * prompts a collection: after 100 terminals printed 2 MiB each and ended, 219 MB of ring buffers
+ * stayed alive for good. Once enough has been let go, and nothing more for a few seconds, this
+ * runs one full collection — when the process was started with `--expose-gc`, as `npm start` does
+ * (scripts/gateway-build.mjs); without it, it does nothing. (glibc keeps the freed pages for the
+ * next burst rather than returning them: README "Terminal speed", Memory.)
  */
 export interface MemoryReliefOptions {
   /** Collect once this much has been let go since the last collection. */

@@ -15,6 +15,7 @@ import { users, workspaceMembers, workspaces } from '../db/schema';
 import { TetherError } from '../errors';
 import type { Logger } from '../log';
 import { WORKSPACE_COLUMNS, type Workspace } from '../workspaces/workspace-service';
+import { LiveHandles } from './live-handles';
 
 export type MemberRole = 'viewer' | 'editor';
 export const MEMBER_ROLES: readonly MemberRole[] = ['viewer', 'editor'];
@@ -62,24 +63,21 @@ export class MemberError extends TetherError {
   }
 }
 
-interface LiveHandle {
-  userId: string;
-  close(reason: string): void;
-}
-
 /** A display name, else the username. */
 export function personName(u: { name: string; displayName: string | null }): string {
   return u.displayName ?? u.name;
 }
 
 export class MemberService {
-  /** Workspace id → what members hold live there. */
-  private readonly live = new Map<string, Set<LiveHandle>>();
+  /** Workspace id → what members hold live there (a member's user id is the holder). */
+  private readonly live: LiveHandles;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.live = new LiveHandles(log, 'workspace');
+  }
 
   // ---- the owner's side (callers check that the workspace is the owner's) ----
 
@@ -124,7 +122,7 @@ export class MemberService {
         .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
         .run();
       this.log.info('member role changed', { workspace: workspaceId, userId, role });
-      if (role === 'viewer') this.closeLive(workspaceId, MEMBER_END_MESSAGES.viewer, userId);
+      if (role === 'viewer') this.live.close(workspaceId, MEMBER_END_MESSAGES.viewer, userId);
     }
     return { member: this.list(workspaceId).find((m) => m.userId === userId)!, from: current.role };
   }
@@ -138,19 +136,19 @@ export class MemberService {
       .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
       .run();
     this.log.info('member removed', { workspace: workspaceId, userId });
-    this.closeLive(workspaceId, MEMBER_END_MESSAGES.removed, userId);
+    this.live.close(workspaceId, MEMBER_END_MESSAGES.removed, userId);
     return member;
   }
 
   /** The workspace is being removed: its members' sockets close (the rows go with the workspace). */
   workspaceRemoved(workspaceId: string): void {
-    this.closeLive(workspaceId, MEMBER_END_MESSAGES.deleted);
+    this.live.close(workspaceId, MEMBER_END_MESSAGES.deleted);
   }
 
   /** The owner's account was disabled or deleted: members' sockets on its workspaces close. */
   ownerCutOff(ownerId: string): void {
     const ids = this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.userId, ownerId)).all();
-    for (const { id } of ids) this.closeLive(id, MEMBER_END_MESSAGES.owner_disabled);
+    for (const { id } of ids) this.live.close(id, MEMBER_END_MESSAGES.owner_disabled);
   }
 
   // ---- the member's side ----
@@ -206,14 +204,7 @@ export class MemberService {
    * they are removed, made a viewer, or the workspace or its owner goes. Returns the unregister.
    */
   attach(workspaceId: string, userId: string, close: (reason: string) => void): () => void {
-    let set = this.live.get(workspaceId);
-    if (!set) this.live.set(workspaceId, (set = new Set()));
-    const handle: LiveHandle = { userId, close };
-    set.add(handle);
-    return () => {
-      const s = this.live.get(workspaceId);
-      if (s?.delete(handle) && s.size === 0) this.live.delete(workspaceId);
-    };
+    return this.live.add(workspaceId, userId, close);
   }
 
   // ---- internals ----
@@ -229,20 +220,5 @@ export class MemberService {
   private activeUser(userId: string): boolean {
     const row = this.db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId)).get();
     return !!row && row.disabledAt === null;
-  }
-
-  private closeLive(workspaceId: string, reason: string, userId?: string): void {
-    const set = this.live.get(workspaceId);
-    if (!set) return;
-    for (const h of [...set]) {
-      if (userId !== undefined && h.userId !== userId) continue;
-      set.delete(h);
-      try {
-        h.close(reason);
-      } catch (err) {
-        this.log.warn('closing a member connection failed', { workspace: workspaceId, error: (err as Error).message });
-      }
-    }
-    if (set.size === 0) this.live.delete(workspaceId);
   }
 }

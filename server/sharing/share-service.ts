@@ -14,6 +14,7 @@ import { randomId } from '../../lib/shared/ids';
 import type { AuditEvent } from '../audit/audit-log';
 import type { Db } from '../db/database';
 import { shareEvents, shareGuests, shares } from '../db/schema';
+import { LiveHandles } from './live-handles';
 import type { Logger } from '../log';
 import { sha256Hex } from '../secrets';
 import { TetherError } from '../errors';
@@ -32,13 +33,9 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-interface LiveHandle {
-  guestId: string;
-  close(reason: string): void;
-}
-
 export class ShareService {
-  private readonly live = new Map<string, Set<LiveHandle>>();
+  /** Share id → what its guests hold live (a guest's id is the holder). */
+  private readonly live: LiveHandles;
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
@@ -52,6 +49,11 @@ export class ShareService {
     opts: { now?: () => number; audit?: { record(event: AuditEvent): void }; userName?: (id: string) => string | null } = {},
   ) {
     this.now = opts.now ?? Date.now;
+    // A share with nothing live needs no expiry timer: the next attach arms it again.
+    this.live = new LiveHandles(log, 'share', (shareId) => {
+      clearTimeout(this.expiryTimers.get(shareId));
+      this.expiryTimers.delete(shareId);
+    });
     this.trail = (event) => opts.audit?.record(event);
     this.userName = opts.userName ?? (() => null);
     this.sweeper = setInterval(() => this.sweepExpired(), EXPIRY_SWEEP_MS);
@@ -133,7 +135,7 @@ export class ShareService {
       this.log.info('share revoked', { share: id });
       this.trail({ action: 'share.revoked', actor: reason ? null : this.owner(ownerId), target: `share:${id}`, detail: reason ? { owner: this.userName(ownerId), reason } : {} });
     }
-    this.closeLive(id, DENIAL_MESSAGES.revoked);
+    this.live.close(id, DENIAL_MESSAGES.revoked);
     return true;
   }
 
@@ -172,7 +174,7 @@ export class ShareService {
       });
       this.trail({ action: 'share.kicked', actor: this.owner(ownerId), target: `share:${shareId}`, detail: { guest: guestName(guest.number) } });
     }
-    this.closeLive(shareId, DENIAL_MESSAGES.kicked, guestId);
+    this.live.close(shareId, DENIAL_MESSAGES.kicked, guestId);
     return true;
   }
 
@@ -264,18 +266,9 @@ export class ShareService {
    */
   attach(principal: GuestPrincipal, close: (reason: string) => void): () => void {
     const { share, guest } = principal;
-    let set = this.live.get(share.id);
-    if (!set) this.live.set(share.id, (set = new Set()));
-    const handle: LiveHandle = { guestId: guest.id, close };
-    set.add(handle);
+    const unregister = this.live.add(share.id, guest.id, close);
     if (share.expiresAt !== null && !this.expiryTimers.has(share.id)) this.armExpiry(share.id, share.expiresAt);
-    return () => {
-      const s = this.live.get(share.id);
-      if (!s?.delete(handle) || s.size > 0) return;
-      this.live.delete(share.id);
-      clearTimeout(this.expiryTimers.get(share.id));
-      this.expiryTimers.delete(share.id);
-    };
+    return unregister;
   }
 
   dispose(): void {
@@ -314,7 +307,7 @@ export class ShareService {
   }
 
   private onlineGuests(shareId: string): number {
-    return new Set([...(this.live.get(shareId) ?? [])].map((h) => h.guestId)).size;
+    return this.live.holders(shareId);
   }
 
   private armExpiry(shareId: string, expiresAt: number): void {
@@ -325,7 +318,7 @@ export class ShareService {
         if (expiresAt - this.now() > 0) return this.armExpiry(shareId, expiresAt);
         const share = this.row(shareId);
         if (share) this.markExpired(share);
-        this.closeLive(shareId, DENIAL_MESSAGES.expired);
+        this.live.close(shareId, DENIAL_MESSAGES.expired);
       },
       Math.min(wait, MAX_TIMER_MS),
     );
@@ -355,22 +348,5 @@ export class ShareService {
     for (const r of due) this.markExpired(toShare(r));
   }
 
-  private closeLive(shareId: string, reason: string, guestId?: string): void {
-    const set = this.live.get(shareId);
-    if (!set) return;
-    for (const h of [...set]) {
-      if (guestId !== undefined && h.guestId !== guestId) continue;
-      set.delete(h);
-      try {
-        h.close(reason);
-      } catch (err) {
-        this.log.warn('closing a guest connection failed', { share: shareId, error: (err as Error).message });
-      }
-    }
-    if (set.size === 0) {
-      this.live.delete(shareId);
-      clearTimeout(this.expiryTimers.get(shareId));
-      this.expiryTimers.delete(shareId);
-    }
-  }
+
 }

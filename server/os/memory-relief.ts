@@ -4,15 +4,17 @@
  * prompts a collection: after 100 terminals printed 2 MiB each and ended, 219 MB of ring buffers
  * stayed alive for good. Once enough has been let go, and nothing more for a few seconds, this
  * runs one full collection — when the process was started with `--expose-gc`, as `npm start` does
- * (scripts/gateway-build.mjs); without it, it does nothing. (glibc keeps the freed pages for the
- * next burst rather than returning them: README "Terminal speed", Memory.)
+ * (scripts/gateway-build.mjs); without it, it does nothing — and then hands the freed pages back
+ * to the kernel (os/malloc-trim.ts), which glibc would otherwise keep for the next burst.
  */
+import { mallocTrim } from './malloc-trim';
+
 export interface MemoryReliefOptions {
   /** Collect once this much has been let go since the last collection. */
   thresholdBytes?: number;
   /** …and nothing more was let go for this long (a burst of exits is one collection). */
   quietMs?: number;
-  /** Default: V8's `gc` when exposed. */
+  /** Default: V8's `gc` when exposed, then glibc's malloc_trim where there is one. */
   collect?: (() => void) | null;
 }
 
@@ -28,7 +30,7 @@ export class MemoryRelief {
   constructor(opts: MemoryReliefOptions = {}) {
     this.thresholdBytes = opts.thresholdBytes ?? 16 * 1024 * 1024;
     this.quietMs = opts.quietMs ?? 3000;
-    this.collect = opts.collect === undefined ? ((globalThis as { gc?: () => void }).gc ?? null) : opts.collect;
+    this.collect = opts.collect === undefined ? defaultCollect() : opts.collect;
   }
 
   /** `bytes` of memory are no longer needed (a session's ring, once it is forgotten). */
@@ -49,4 +51,14 @@ export class MemoryRelief {
   dispose(): void {
     clearTimeout(this.timer);
   }
+}
+
+function defaultCollect(): (() => void) | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  const trim = mallocTrim();
+  return () => {
+    gc();
+    trim?.();
+  };
 }

@@ -53,12 +53,16 @@ export class MemoryRelief {
   }
 }
 
+const TRIM_DELAY_MS = 1000;
+
 function defaultCollect(): (() => void) | null {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return null;
   const trim = mallocTrim();
   return () => {
     gc();
-    trim?.();
+    // V8 frees the collected ArrayBuffers' memory on a background thread after the collection
+    // returns: trimming at once found most of a burst still allocated.
+    if (trim) setTimeout(trim, TRIM_DELAY_MS).unref();
   };
 }

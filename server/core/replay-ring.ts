@@ -24,6 +24,10 @@ export class ReplayRing {
   private startOffset = 0;
   private endOffset = 0;
   private bytesAllocated = 0;
+  /** The last block evicted whole, reused for the next block of its size: a full ring then
+   * cycles through the same memory instead of allocating a block per 64 KiB of output, each of
+   * which counted towards V8's external-memory trigger for a full collection. */
+  private spare: Uint8Array | null = null;
 
   /** @param startAt the stream offset of the first byte to be written (a stream that began
    * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
@@ -63,6 +67,7 @@ export class ReplayRing {
       this.endOffset = this.startOffset;
       this.blocks = [];
       this.filled = [];
+      this.spare = null;
       this.head = this.headAt = this.bytesAllocated = 0;
       src = src.subarray(src.byteLength - this.capacity);
     }
@@ -71,7 +76,9 @@ export class ReplayRing {
       let last = this.blocks.length - 1;
       if (last < this.head || this.filled[last] === this.blocks[last]!.byteLength) {
         const size = BLOCK_SIZES[Math.min(this.blocks.length - this.head, BLOCK_SIZES.length - 1)]!;
-        this.blocks.push(new Uint8Array(size));
+        const reuse = this.spare?.byteLength === size ? this.spare : null;
+        this.spare = null;
+        this.blocks.push(reuse ?? new Uint8Array(size));
         this.filled.push(0);
         this.bytesAllocated += size;
         last++;
@@ -92,7 +99,8 @@ export class ReplayRing {
     while (excess > 0) {
       const live = this.filled[this.head]! - this.headAt;
       if (live <= excess) {
-        this.bytesAllocated -= this.blocks[this.head]!.byteLength;
+        this.spare = this.blocks[this.head]!;
+        this.bytesAllocated -= this.spare.byteLength;
         this.startOffset += live;
         excess -= live;
         this.head++;

@@ -27,8 +27,6 @@ export interface RegistryOptions extends FlowLimits {
   log: Logger;
   observe?: SessionObserver;
   now?: () => number;
-  /** Told how much a forgotten session's ring held (os/memory-relief.ts gives it back). */
-  onReleased?: (bytes: number) => void;
 }
 
 export class SessionRegistry {
@@ -140,7 +138,6 @@ export class SessionRegistry {
     if (!s) return;
     this.sessions.delete(id);
     s.close();
-    this.opts.onReleased?.(s.ring.allocated);
   }
 
   private sweep(): void {

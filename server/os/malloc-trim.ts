@@ -5,7 +5,7 @@
  * malloc. Once a burst's buffers are collected, glibc keeps their pages for the next burst and only
  * ever shrinks a heap from its top, so a gateway that printed 200 MB through 100 terminals stayed
  * 200 MB larger for good. malloc_trim also releases whole free pages in the middle of a heap
- * (MADV_DONTNEED): ~20 ms for 200 MB, run once after a burst has been let go (os/memory-relief.ts).
+ * (MADV_DONTNEED): ~20 ms for 200 MB, run once the gateway goes quiet after a burst (os/memory-relief.ts).
  *
  * Called through koffi (an FFI with prebuilt binaries). Null where there is no glibc (musl, macOS)
  * or koffi cannot load: memory is then still freed for reuse, just not returned.

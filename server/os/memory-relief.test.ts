@@ -1,34 +1,44 @@
-/** MemoryRelief: one collection after enough was let go and a quiet spell; none below the threshold. */
+/** MemoryRelief: one collection once memory grew past the threshold and held still; none while it moves or stays small. */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { MemoryRelief } from './memory-relief';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-it('collects once after a burst of releases has been quiet, and not for small ones', () => {
-  const collect = vi.fn();
-  const relief = new MemoryRelief({ thresholdBytes: 100, quietMs: 1000, collect });
-  relief.released(60);
+const MiB = 1024 * 1024;
+
+it('collects once after memory grew and went quiet, not while it moves nor for small growth', () => {
+  let used = 50 * MiB;
+  const collect = vi.fn(() => {
+    used -= 30 * MiB;
+  });
+  const relief = new MemoryRelief({ thresholdBytes: 16 * MiB, quietBytes: MiB, intervalMs: 1000, sample: () => used, collect });
+  // Small growth, quiet: nothing to give back.
+  used += 8 * MiB;
   vi.advanceTimersByTime(5000);
   expect(collect).not.toHaveBeenCalled();
-  // A burst: each release past the threshold pushes the collection back until it is quiet.
-  for (let i = 0; i < 5; i++) {
-    relief.released(60);
-    vi.advanceTimersByTime(500);
+  // A flood: memory keeps moving, so no collection however high it goes.
+  for (let i = 0; i < 10; i++) {
+    used += 5 * MiB;
+    vi.advanceTimersByTime(1000);
   }
   expect(collect).not.toHaveBeenCalled();
-  vi.advanceTimersByTime(600);
+  // It ended: the next quiet interval collects, once.
+  vi.advanceTimersByTime(1000);
   expect(collect).toHaveBeenCalledTimes(1);
-  // The count starts again from zero.
-  relief.released(60);
-  vi.advanceTimersByTime(5000);
+  vi.advanceTimersByTime(10_000);
   expect(collect).toHaveBeenCalledTimes(1);
+  // The count starts again from where the collection left memory.
+  used += 20 * MiB;
+  vi.advanceTimersByTime(3000);
+  expect(collect).toHaveBeenCalledTimes(2);
   relief.dispose();
 });
 
 it('does nothing when the process cannot collect', () => {
-  const relief = new MemoryRelief({ thresholdBytes: 1, quietMs: 10, collect: null });
-  relief.released(1e9);
+  let used = 0;
+  const relief = new MemoryRelief({ thresholdBytes: 1, intervalMs: 10, sample: () => used, collect: null });
+  used = 1e9;
   vi.advanceTimersByTime(100);
   expect(relief.collections).toBe(0);
 });

@@ -1,56 +1,72 @@
 /**
- * Frees a burst's memory for reuse. A forgotten session's ring (up to 8 MiB of blocks) is freed only
- * when V8 collects the objects holding it, and an idle gateway allocates nothing, so nothing
- * prompts a collection: after 100 terminals printed 2 MiB each and ended, 219 MB of ring buffers
- * stayed alive for good. Once enough has been let go, and nothing more for a few seconds, this
- * runs one full collection — when the process was started with `--expose-gc`, as `npm start` does
- * (scripts/gateway-build.mjs); without it, it does nothing — and then hands the freed pages back
- * to the kernel (os/malloc-trim.ts), which glibc would otherwise keep for the next burst.
+ * Gives memory back once the gateway goes quiet after work that left garbage behind: a burst of
+ * terminals that ended (their rings, up to 8 MiB each), pages served, its own start.
+ *
+ * V8 collects when allocation reaches a limit, and an idle gateway allocates nothing, so whatever
+ * it stopped needing stayed resident (after 100 terminals printed 2 MiB each and ended, 219 MB of
+ * ring buffers stayed alive for good). Every couple of seconds this samples V8's heap and external
+ * (ArrayBuffer) memory: once it has grown ≥ 16 MiB past where the last collection left it and held
+ * still for one interval, it runs one full collection — when the process was started with
+ * `--expose-gc`, as `npm start` does (scripts/gateway-build.mjs); without it, it does nothing —
+ * and then hands the freed pages back to the kernel (os/malloc-trim.ts), which glibc would
+ * otherwise keep for the next burst. While memory is moving (a flood) it waits.
  */
+import { getHeapStatistics } from 'node:v8';
 import { mallocTrim } from './malloc-trim';
 
 export interface MemoryReliefOptions {
-  /** Collect once this much has been let go since the last collection. */
+  /** Collect once memory has grown this much past where the last collection left it… */
   thresholdBytes?: number;
-  /** …and nothing more was let go for this long (a burst of exits is one collection). */
-  quietMs?: number;
+  /** …and moved less than `quietBytes` since the sample `intervalMs` before. */
+  quietBytes?: number;
+  intervalMs?: number;
+  /** Default: V8's used heap plus external memory. */
+  sample?: () => number;
   /** Default: V8's `gc` when exposed, then glibc's malloc_trim where there is one. */
   collect?: (() => void) | null;
 }
 
 export class MemoryRelief {
-  private pending = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
   private readonly thresholdBytes: number;
-  private readonly quietMs: number;
+  private readonly quietBytes: number;
+  private readonly sample: () => number;
   private readonly collect: (() => void) | null;
+  private baseline = 0;
+  private last = 0;
   /** Collections run so far (for tests and metrics). */
   collections = 0;
 
   constructor(opts: MemoryReliefOptions = {}) {
     this.thresholdBytes = opts.thresholdBytes ?? 16 * 1024 * 1024;
-    this.quietMs = opts.quietMs ?? 3000;
+    this.quietBytes = opts.quietBytes ?? 1024 * 1024;
+    this.sample = opts.sample ?? heapAndExternal;
     this.collect = opts.collect === undefined ? defaultCollect() : opts.collect;
-  }
-
-  /** `bytes` of memory are no longer needed (a session's ring, once it is forgotten). */
-  released(bytes: number): void {
     if (!this.collect) return;
-    this.pending += bytes;
-    if (this.pending < this.thresholdBytes) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pending = 0;
-      this.collections++;
-      this.collect?.();
-    }, this.quietMs);
+    this.baseline = this.last = this.sample();
+    this.timer = setInterval(() => this.tick(), opts.intervalMs ?? 2000);
     this.timer.unref();
   }
 
-  dispose(): void {
-    clearTimeout(this.timer);
+  private tick(): void {
+    const now = this.sample();
+    const quiet = Math.abs(now - this.last) < this.quietBytes;
+    this.last = now;
+    if (now < this.baseline) this.baseline = now;
+    if (!quiet || now - this.baseline < this.thresholdBytes) return;
+    this.collections++;
+    this.collect!();
+    this.baseline = this.last = this.sample();
   }
+
+  dispose(): void {
+    clearInterval(this.timer);
+  }
+}
+
+function heapAndExternal(): number {
+  const h = getHeapStatistics();
+  return h.used_heap_size + h.external_memory;
 }
 
 const TRIM_DELAY_MS = 1000;

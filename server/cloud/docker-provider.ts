@@ -89,7 +89,6 @@ export class DockerProvider implements WorkerProvider {
   private readonly listen: AgentListenMode;
   /** Ids being created by this process. */
   private readonly starting = new Set<string>();
-  private imagePromise: Promise<WorkerImage> | undefined;
   private cpusPromise: Promise<number> | undefined;
 
   constructor(private readonly opts: DockerProviderOptions) {
@@ -100,11 +99,7 @@ export class DockerProvider implements WorkerProvider {
 
   /** The worker image (made on first use, or found by its content hash). */
   image(): Promise<WorkerImage> {
-    this.imagePromise ??= ensureWorkerImage(this.engine, { ...this.user(), version: packageVersion() }).catch((err: Error) => {
-      this.imagePromise = undefined;
-      throw err;
-    });
-    return this.imagePromise;
+    return ensureWorkerImage(this.engine, { ...this.user(), version: packageVersion() });
   }
 
   /** A size's limits as applied: CPUs capped at the engine's count. */
@@ -143,7 +138,7 @@ export class DockerProvider implements WorkerProvider {
         tmpBytes: this.opts.tmpBytes ?? 256 * 1024 * 1024,
       });
       await this.engine.json({ method: 'POST', path: '/containers/create', query: { name }, json: body });
-      await this.engine.ensure({ method: 'POST', path: `/containers/${name}/start` });
+      await this.engine.text({ method: 'POST', path: `/containers/${name}/start` });
       const endpoint = await this.waitForAgent(id);
       this.opts.log.info('cloud worker started', { workerId: id, container: name, image: image.tag, size, cpus: limits.cpus, memoryBytes: limits.memoryBytes });
       return { id, state: 'running', endpoint };

@@ -39,7 +39,7 @@ const PROGRAMS = [
   ...['sort', 'uniq', 'cut', 'tr', 'tee', 'date', 'sleep', 'true', 'false', 'pwd', 'id', 'whoami', 'uname', 'basename', 'dirname', 'realpath'],
   ...['readlink', 'stat', 'du', 'df', 'test', '[', 'seq', 'yes', 'md5sum', 'sha256sum', 'base64', 'mktemp', 'nproc', 'timeout', 'stty', 'tty'],
   ...['expr', 'dd', 'comm', 'paste', 'fold', 'nl', 'od', 'split', 'grep', 'sed', 'find', 'xargs', 'tar', 'gzip', 'gunzip', 'zcat', 'diff'],
-  ...['cmp', 'ps', 'kill', 'less', 'which', 'clear', 'tput', 'awk', 'mawk', 'file', 'hostname'],
+  ...['cmp', 'ps', 'kill', 'less', 'which', 'clear', 'tput', 'awk', 'mawk', 'file', 'hostname', 'rg'],
 ];
 /** git runs its helpers (remote-https, sh-setup, …) from here. */
 const GIT_EXEC_DIRS = ['/usr/lib/git-core', '/usr/libexec/git-core'];
@@ -170,6 +170,8 @@ export async function workerRootFs(opts: { uid: number; gid: number; version: st
   const gitExec = GIT_EXEC_DIRS.find((d) => existsSync(d));
   const gitHelpers = gitExec ? (await run('find', [gitExec, '-type', 'f'])).stdout.split('\n').filter(Boolean) : [];
   const addon = nativeAddonPath();
+  // Merged /usr (/bin → usr/bin …) as here: /bin/bash and /bin/sh must work whichever path found them.
+  for (const top of ['/bin', '/sbin', '/lib', '/lib64']) if ((await lstat(top).catch(() => null))?.isSymbolicLink()) await fs.host(top);
   for (const p of [nodePath, ...programs, ...gitHelpers]) await fs.host(p);
   // The links among the programs (sh → dash, [ → test) point at files added above or below.
   for (const lib of await sharedLibraries([nodePath, ...programs, ...gitHelpers, addon])) await fs.host(lib);
@@ -185,6 +187,7 @@ export async function workerRootFs(opts: { uid: number; gid: number; version: st
   fs.data('/etc/passwd', users.passwd);
   fs.data('/etc/group', users.group);
   fs.data('/etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files dns\n');
+  fs.data('/etc/profile', "PS1='\\u@\\h:\\w\\$ '\n");
   for (const f of ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']) fs.data(f, ''); // mount points for the engine's files
   for (const d of ['/proc', '/sys', '/dev', '/root', '/run/tether']) fs.dir(d, d === '/root' ? 0o700 : 0o755);
   fs.dir('/tmp', 0o1777);
@@ -199,8 +202,25 @@ async function tarHash(entries: TarEntry[]): Promise<string> {
   return h.digest('hex');
 }
 
-/** The image for workers running as uid:gid: found by its content hash, imported when missing. */
-export async function ensureWorkerImage(engine: DockerEngine, opts: { uid: number; gid: number; version: string }): Promise<WorkerImage> {
+const made = new Map<string, Promise<WorkerImage>>();
+
+/**
+ * The image for workers running as uid:gid: found by its content hash, imported when missing.
+ * Once per process and engine: the tarball is made from the sources as they were at that time
+ * (a gateway bundles its agent at start, as it does the runner).
+ */
+export function ensureWorkerImage(engine: DockerEngine, opts: { uid: number; gid: number; version: string }): Promise<WorkerImage> {
+  const key = `${engine.address.display} ${opts.uid}:${opts.gid} ${opts.version}`;
+  let p = made.get(key);
+  if (!p) {
+    p = makeWorkerImage(engine, opts);
+    made.set(key, p);
+    p.catch(() => made.delete(key));
+  }
+  return p;
+}
+
+async function makeWorkerImage(engine: DockerEngine, opts: { uid: number; gid: number; version: string }): Promise<WorkerImage> {
   if (opts.uid === 0) throw new Error('cloud workers never run as root');
   const { entries, nodePath } = await workerRootFs(opts);
   const tag = `${IMAGE_REPO}:${(await tarHash(entries)).slice(0, 16)}`;

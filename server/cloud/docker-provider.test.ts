@@ -16,6 +16,7 @@ import { silentLogger } from '../log';
 import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
 import type { PtyProcess } from '../runtimes/runtime';
 import { LABEL } from './docker/container-spec';
+import { removeOlderImages } from './docker/worker-image';
 import { healthz, until } from './testing/cloud-fixture';
 import { createDockerFixture, type DockerFixture } from './testing/docker-fixture';
 
@@ -185,6 +186,12 @@ describe('DockerProvider', () => {
     expect(inspected.RootFS.Layers).toHaveLength(1);
     expect(inspected.RootFS.Layers[0]).toMatch(new RegExp(`^sha256:${image.tag.split(':')[1]}`));
     expect(await fx.provider().image()).toBe(image);
+
+    // An earlier image no container uses is removed once a new one is made; the current one stays.
+    await fx.engine.text({ method: 'POST', path: `/images/${image.tag}/tag`, query: { repo: 'tether-worker', tag: 'earlier-agent' } });
+    await removeOlderImages(fx.engine, image.tag);
+    expect(await fx.engine.jsonOrNull({ path: '/images/tether-worker:earlier-agent/json' })).toBeNull();
+    expect(await fx.engine.jsonOrNull({ path: `/images/${image.tag}/json` })).not.toBeNull();
   });
 
   it('fails a start with a clear error and leaves nothing behind', async () => {

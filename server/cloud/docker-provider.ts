@@ -24,7 +24,7 @@ import type { Logger } from '../log';
 import { packageVersion } from '../runtimes/agent/runner-artifact';
 import type { ProviderWorker, WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
 import { checkHealth } from './worker-health';
-import { DockerEngine, demuxStreams } from './docker/engine';
+import { DockerEngine, EngineError, demuxStreams } from './docker/engine';
 import {
   AGENT_PORT,
   DEFAULT_SIZES,
@@ -98,8 +98,8 @@ export class DockerProvider implements WorkerProvider {
   }
 
   /** The worker image (made on first use, or found by its content hash). */
-  image(): Promise<WorkerImage> {
-    return ensureWorkerImage(this.engine, { ...this.user(), version: packageVersion() });
+  image(opts: { refresh?: boolean } = {}): Promise<WorkerImage> {
+    return ensureWorkerImage(this.engine, { ...this.user(), version: packageVersion(), ...opts });
   }
 
   /** A size's limits as applied: CPUs capped at the engine's count. */
@@ -137,7 +137,12 @@ export class DockerProvider implements WorkerProvider {
         network: this.opts.network ?? 'bridge',
         tmpBytes: this.opts.tmpBytes ?? 256 * 1024 * 1024,
       });
-      await this.engine.json({ method: 'POST', path: '/containers/create', query: { name }, json: body });
+      await this.engine.json({ method: 'POST', path: '/containers/create', query: { name }, json: body }).catch(async (err: unknown) => {
+        // The image was removed since it was made (another gateway's newer agent pruned it): make it again.
+        if (!(err instanceof EngineError && err.status === 404 && /image/i.test(err.message))) throw err;
+        const again = await this.image({ refresh: true });
+        return this.engine.json({ method: 'POST', path: '/containers/create', query: { name }, json: { ...body, Image: again.tag } });
+      });
       await this.engine.text({ method: 'POST', path: `/containers/${name}/start` });
       const endpoint = await this.waitForAgent(id);
       this.opts.log.info('cloud worker started', { workerId: id, container: name, image: image.tag, size, cpus: limits.cpus, memoryBytes: limits.memoryBytes });

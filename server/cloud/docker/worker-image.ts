@@ -209,9 +209,9 @@ const made = new Map<string, Promise<WorkerImage>>();
  * Once per process and engine: the tarball is made from the sources as they were at that time
  * (a gateway bundles its agent at start, as it does the runner).
  */
-export function ensureWorkerImage(engine: DockerEngine, opts: { uid: number; gid: number; version: string }): Promise<WorkerImage> {
+export function ensureWorkerImage(engine: DockerEngine, opts: { uid: number; gid: number; version: string; refresh?: boolean }): Promise<WorkerImage> {
   const key = `${engine.address.display} ${opts.uid}:${opts.gid} ${opts.version}`;
-  let p = made.get(key);
+  let p = opts.refresh ? undefined : made.get(key);
   if (!p) {
     p = makeWorkerImage(engine, opts);
     made.set(key, p);
@@ -243,5 +243,19 @@ async function makeWorkerImage(engine: DockerEngine, opts: { uid: number; gid: n
   // The answer is a stream of JSON progress lines; a failure is one of them, with status 200.
   const failure = progress.split('\n').map((l) => (l.trim() ? (JSON.parse(l) as { error?: string }) : {})).find((l) => l.error);
   if (failure) throw new Error(`importing the worker image failed: ${failure.error}`);
+  await removeOlderImages(engine, tag);
   return image;
+}
+
+/**
+ * Earlier worker images (another agent, another node) that no container uses: each is ~150 MB.
+ * One a container still uses is refused by the engine (409) and stays; a gateway that finds its
+ * image gone makes it again (DockerProvider.create).
+ */
+export async function removeOlderImages(engine: DockerEngine, keep: string): Promise<void> {
+  const images = await engine.json<{ RepoTags: string[] | null }[]>({ path: '/images/json', query: { filters: JSON.stringify({ reference: [IMAGE_REPO] }) } });
+  for (const tag of images.flatMap((i) => i.RepoTags ?? [])) {
+    if (tag === keep || !tag.startsWith(`${IMAGE_REPO}:`)) continue;
+    await engine.ensure({ method: 'DELETE', path: `/images/${tag}` }).catch(() => undefined);
+  }
 }

@@ -4,11 +4,13 @@ import { ConfigError, loadConfig } from '../../config';
 import { parseDockerHost } from './engine';
 
 const GiB = 1024 ** 3;
+/** (Next.js types declare NODE_ENV required in ProcessEnv.) */
+const load = (env: Record<string, string>) => loadConfig(env as unknown as NodeJS.ProcessEnv);
 
 describe('docker provider settings', () => {
   it('default to the process provider; docker takes DOCKER_HOST, the agent mode, network, namespace and sizes', () => {
-    expect(loadConfig({}).cloud).toMatchObject({ provider: 'process', docker: { host: undefined, agent: undefined, publishIp: '127.0.0.1', network: 'bridge', sizes: {} } });
-    const c = loadConfig({
+    expect(load({}).cloud).toMatchObject({ provider: 'process', docker: { host: undefined, agent: undefined, publishIp: '127.0.0.1', network: 'bridge', sizes: {} } });
+    const c = load({
       TETHER_CLOUD_PROVIDER: 'docker',
       DOCKER_HOST: 'tcp://10.0.0.5:2375',
       TETHER_DOCKER_AGENT: 'port',
@@ -24,10 +26,10 @@ describe('docker provider settings', () => {
   });
 
   it('refuses bad values with a message naming the variable', () => {
-    expect(() => loadConfig({ TETHER_CLOUD_PROVIDER: 'kubernetes' })).toThrow(ConfigError);
-    expect(() => loadConfig({ DOCKER_HOST: 'ssh://box' })).toThrow(/DOCKER_HOST/);
-    expect(() => loadConfig({ TETHER_DOCKER_NAMESPACE: 'Has Spaces' })).toThrow(/TETHER_DOCKER_NAMESPACE/);
-    expect(() => loadConfig({ TETHER_DOCKER_SIZES: 'huge=64:1t' })).toThrow(/TETHER_DOCKER_SIZES: "huge=64:1t" is not size=CPUS:MEMORY/);
+    expect(() => load({ TETHER_CLOUD_PROVIDER: 'kubernetes' })).toThrow(ConfigError);
+    expect(() => load({ DOCKER_HOST: 'ssh://box' })).toThrow(/DOCKER_HOST/);
+    expect(() => load({ TETHER_DOCKER_NAMESPACE: 'Has Spaces' })).toThrow(/TETHER_DOCKER_NAMESPACE/);
+    expect(() => load({ TETHER_DOCKER_SIZES: 'huge=64:1t' })).toThrow(/TETHER_DOCKER_SIZES: "huge=64:1t" is not size=CPUS:MEMORY/);
   });
 
   it('reads DOCKER_HOST as a Unix socket (the default) or TCP', () => {

@@ -200,5 +200,22 @@ describe('DockerProvider', () => {
     expect(await provider.list()).toEqual([]);
     expect(await fx.engine.jsonOrNull({ path: `/volumes/tether-${fx.namespace}-bad-home` })).toBeNull();
     await expect(provider.create({ id: '../x', size: 'small' })).rejects.toThrow(/invalid worker id/);
+
+    // An id in use is refused, and the worker that has it is untouched.
+    const good = fx.provider();
+    const w = await good.create({ id: 'taken', size: 'small' });
+    await expect(good.create({ id: 'taken', size: 'small' })).rejects.toThrow(/already exists/);
+    await expect(fx.provider({ listen: 'port' }).create({ id: 'taken', size: 'small' })).rejects.toThrow(/already exists/);
+    expect(await healthz(w.endpoint.url)).toBe('ok');
+    await good.destroy('taken');
+  });
+
+  it('runs without any network (TETHER_DOCKER_NETWORK=none): only loopback inside, the agent still reached over its socket', async () => {
+    const provider = fx.provider({ network: 'none' });
+    const w = await provider.create({ id: 'offline', size: 'small' });
+    expect(await healthz(w.endpoint.url)).toBe('ok');
+    expect((await fx.exec('offline', ['ls', '/sys/class/net'])).stdout.trim()).toBe('lo');
+    await expect(fx.provider({ network: 'none', listen: 'port' }).create({ id: 'offline2', size: 'small' })).rejects.toThrow(/cannot be published without a network/);
+    await provider.destroy('offline');
   });
 });

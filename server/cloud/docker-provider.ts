@@ -54,8 +54,8 @@ export interface DockerProviderOptions {
   publishIp?: string;
   /** The container's network: 'bridge' (default; its own namespace with outbound access), 'none', or a network's name. */
   network?: string;
-  /** Per size; CPUs above what the engine has are lowered to it. */
-  sizes?: Partial<Record<WorkerSize, SizeLimits>>;
+  /** Per size, over DEFAULT_SIZES; CPUs above what the engine has are lowered to it. */
+  sizes?: Partial<Record<WorkerSize, Partial<SizeLimits>>>;
   /** The workers' user. Default: the gateway's own uid:gid, or 1000:1000 when the gateway is root. */
   user?: { uid: number; gid: number };
   /** Size of the private /tmp (counts against memory). Default 256 MiB. */
@@ -104,7 +104,7 @@ export class DockerProvider implements WorkerProvider {
 
   /** A size's limits as applied: CPUs capped at the engine's count. */
   async limits(size: WorkerSize): Promise<SizeLimits> {
-    const wanted = this.opts.sizes?.[size] ?? DEFAULT_SIZES[size];
+    const wanted = { ...DEFAULT_SIZES[size], ...this.opts.sizes?.[size] };
     this.cpusPromise ??= this.engine.json<{ NCPU: number }>({ path: '/info' }).then((i) => i.NCPU);
     return { ...wanted, cpus: Math.min(wanted.cpus, await this.cpusPromise) };
   }
@@ -117,6 +117,8 @@ export class DockerProvider implements WorkerProvider {
   async create(spec: { id: string; size: WorkerSize }): Promise<ProviderWorker & { endpoint: WorkerEndpoint }> {
     const { id, size } = spec;
     const name = this.containerName(id);
+    // Before anything is made: a failed start cleans up everything under this id.
+    if (this.starting.has(id) || (await this.engine.jsonOrNull({ path: `/containers/${name}/json` }))) throw new Error(`a cloud worker ${id} already exists`);
     this.starting.add(id);
     try {
       const [image, limits] = await Promise.all([this.image(), this.limits(size)]);

@@ -205,6 +205,10 @@ describe('DockerProvider', () => {
     const good = fx.provider();
     const w = await good.create({ id: 'taken', size: 'small' });
     await expect(good.create({ id: 'taken', size: 'small' })).rejects.toThrow(/already exists/);
+    const twice = await Promise.allSettled([good.create({ id: 'twice', size: 'small' }), good.create({ id: 'twice', size: 'small' })]);
+    expect(twice.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await good.list()).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'twice', state: 'running' })]));
+    await good.destroy('twice');
     await expect(fx.provider({ listen: 'port' }).create({ id: 'taken', size: 'small' })).rejects.toThrow(/already exists/);
     expect(await healthz(w.endpoint.url)).toBe('ok');
     await good.destroy('taken');

@@ -117,9 +117,7 @@ export class DockerProvider implements WorkerProvider {
   async create(spec: { id: string; size: WorkerSize }): Promise<ProviderWorker & { endpoint: WorkerEndpoint }> {
     const { id, size } = spec;
     const name = this.containerName(id);
-    // Before anything is made: a failed start cleans up everything under this id.
-    if (this.starting.has(id) || (await this.engine.jsonOrNull({ path: `/containers/${name}/json` }))) throw new Error(`a cloud worker ${id} already exists`);
-    this.starting.add(id);
+    await this.claim(id, name);
     try {
       const [image, limits] = await Promise.all([this.image(), this.limits(size)]);
       const socketDir = this.listen === 'socket' ? await this.makeSocketDir(id, image) : undefined;
@@ -204,6 +202,21 @@ export class DockerProvider implements WorkerProvider {
   containerName(id: string): string {
     if (!ID_PATTERN.test(id)) throw new Error(`invalid worker id: ${JSON.stringify(id)}`);
     return containerName(this.opts.namespace, id);
+  }
+
+  /** Mark `id` as starting here, refusing one in use (here or on the engine) before anything is
+   * made — a failed start removes everything under its id. */
+  private async claim(id: string, name: string): Promise<void> {
+    if (this.starting.has(id)) throw new Error(`a cloud worker ${id} already exists`);
+    this.starting.add(id);
+    const existing = await this.engine.jsonOrNull({ path: `/containers/${name}/json` }).catch((err: unknown) => {
+      this.starting.delete(id);
+      throw err;
+    });
+    if (existing) {
+      this.starting.delete(id);
+      throw new Error(`a cloud worker ${id} already exists`);
+    }
   }
 
   private user(): { uid: number; gid: number } {

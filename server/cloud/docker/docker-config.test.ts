@@ -1,7 +1,7 @@
 /** The docker provider's settings: TETHER_CLOUD_PROVIDER, DOCKER_HOST and the TETHER_DOCKER_* variables, and bad values refused with a clear message. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
-import { parseDockerHost } from './engine';
+import { DockerEngine, parseDockerHost } from './engine';
 
 const GiB = 1024 ** 3;
 /** (Next.js types declare NODE_ENV required in ProcessEnv.) */
@@ -38,5 +38,10 @@ describe('docker provider settings', () => {
     expect(parseDockerHost('tcp://[::1]:2375')).toMatchObject({ host: '::1', port: 2375 });
     expect(() => parseDockerHost('unix://relative.sock')).toThrow(/absolute/);
     expect(() => parseDockerHost('https://engine')).toThrow(/unix:\/\/\/path or tcp:\/\/host:port/);
+  });
+
+  it('says what to do when no engine answers', async () => {
+    const engine = new DockerEngine(parseDockerHost('unix:///nonexistent/docker.sock'));
+    await expect(engine.json({ path: '/info' })).rejects.toThrow('cannot reach the Docker engine at unix:///nonexistent/docker.sock (ENOENT): is dockerd running, and is DOCKER_HOST right?');
   });
 });

@@ -133,7 +133,9 @@ export class DockerEngine {
       );
       r.once('timeout', () => r.destroy(new Error(`docker ${req.path}: no answer within ${(req.timeoutMs ?? 60_000) / 1000} s`)));
       r.once('error', (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new Error(`cannot reach the Docker engine at ${this.address.display} (${err.code}): is dockerd running, and is DOCKER_HOST right?`) : err);
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return reject(new Error(`cannot reach the Docker engine at ${this.address.display} (${err.code}): is dockerd running, and is DOCKER_HOST right?`));
+        if (err.code === 'EACCES') return reject(new Error(`no permission to use the Docker engine at ${this.address.display}: run the gateway as a user in the docker group`));
+        reject(err);
       });
       if (req.stream) Readable.from(req.stream).once('error', (err) => r.destroy(err)).pipe(r);
       else r.end(body);

@@ -105,8 +105,8 @@ describe('DockerProvider', () => {
     await provider.destroy('confined');
   });
 
-  it('enforces the memory limit: a process allocating past it is killed, one within it is not, and the agent lives on', async () => {
-    const provider = fx.provider({ sizes: { small: { cpus: 1, memoryBytes: 256 * MiB, pids: 256 } } });
+  it('enforces the limits: a busy loop is throttled to the CPU share, a process allocating past the memory limit is killed (one within it is not), and the agent lives on', async () => {
+    const provider = fx.provider({ sizes: { small: { cpus: 0.25, memoryBytes: 256 * MiB, pids: 256 } } });
     const w = await provider.create({ id: 'oom', size: 'small' });
     const hog = (mb: number) => `const a = []; for (let i = 0; i < ${mb / 8}; i++) a.push(Buffer.alloc(8 << 20, 1)); console.log('allocated ${mb} MiB')`;
     const within = await fx.exec('oom', ['node', '-e', hog(64)]);
@@ -115,6 +115,11 @@ describe('DockerProvider', () => {
     expect(beyond.exitCode).toBe(137); // SIGKILL from the kernel's OOM killer
     expect(beyond.stdout).toBe('');
     expect(await healthz(w.endpoint.url)).toBe('ok');
+
+    // The kernel throttles the container once it has used its 0.25 CPU of a period.
+    const throttled = `f=/sys/fs/cgroup/cpu.stat; [ -e $f ] || f=/sys/fs/cgroup/cpu/cpu.stat; timeout 1 sh -c 'while :; do :; done'; grep '^nr_throttled' $f`;
+    const cpu = await fx.exec('oom', ['sh', '-c', throttled]);
+    expect(Number(/^nr_throttled (\d+)$/m.exec(cpu.stdout)?.[1])).toBeGreaterThan(0);
     await provider.destroy('oom');
   });
 

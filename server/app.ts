@@ -151,12 +151,11 @@ async function buildRemote(opts: TetherOptions, dataDir: string, dbh: DatabaseHa
     agentSocket: config.ssh.agentSocket,
     defaultUser: userInfo().username,
   });
-  const provider = config.cloud.provider === 'docker' ? dockerProvider(config.cloud.docker, dataDir, log.child({ component: 'workers' })) : new ProcessProvider({
-    baseDir: path.join(dataDir, 'workers'),
-    repoRoot: path.resolve(import.meta.dirname, '..'),
-    log: log.child({ component: 'workers' }),
-    sandbox: config.cloud.sandbox,
-  });
+  const workersLog = log.child({ component: 'workers' });
+  const provider =
+    config.cloud.provider === 'docker'
+      ? dockerProvider(config.cloud.docker, dataDir, workersLog)
+      : new ProcessProvider({ baseDir: path.join(dataDir, 'workers'), repoRoot: path.resolve(import.meta.dirname, '..'), log: workersLog, sandbox: config.cloud.sandbox });
   const orchestrator = new Orchestrator({
     db: dbh.db,
     provider,

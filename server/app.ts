@@ -23,7 +23,7 @@ import { SignedOutSessions } from './auth/signed-out';
 import { SignInSessions } from './auth/sign-in-sessions';
 import { TokenService } from './auth/tokens';
 import { UserService } from './auth/users';
-import type { Config } from './config';
+import type { Config, DockerConfig } from './config';
 import { openDatabase, type DatabaseHandle } from './db/database';
 import { SessionRegistry } from './core/session-registry';
 import { sessionSource } from './gateway/session-source';
@@ -38,10 +38,12 @@ import { PtyHosts } from './runtimes/local/pty-host';
 import type { Runtime } from './runtimes/runtime';
 import { RuntimeRegistry } from './placements/runtime-registry';
 import { FileService } from './workspaces/file-service';
-import { loadOrCreateSecret, loadSealingKey } from './secrets';
+import { loadOrCreateSecret, loadSealingKey, sha256Hex } from './secrets';
 import { Orchestrator } from './cloud/orchestrator';
 import { MigrationService } from './migration/migration-service';
 import { ProcessProvider } from './cloud/process-provider';
+import { DockerProvider } from './cloud/docker-provider';
+import { DockerEngine, parseDockerHost } from './cloud/docker/engine';
 import { SshHostService } from './hosts/host-service';
 import { SshPool } from './runtimes/ssh/pool';
 import { RunnerService } from './runtimes/ssh/runner-service';
@@ -149,12 +151,11 @@ async function buildRemote(opts: TetherOptions, dataDir: string, dbh: DatabaseHa
     agentSocket: config.ssh.agentSocket,
     defaultUser: userInfo().username,
   });
-  const provider = new ProcessProvider({
-    baseDir: path.join(dataDir, 'workers'),
-    repoRoot: path.resolve(import.meta.dirname, '..'),
-    log: log.child({ component: 'workers' }),
-    sandbox: config.cloud.sandbox,
-  });
+  const workersLog = log.child({ component: 'workers' });
+  const provider =
+    config.cloud.provider === 'docker'
+      ? dockerProvider(config.cloud.docker, dataDir, workersLog)
+      : new ProcessProvider({ baseDir: path.join(dataDir, 'workers'), repoRoot: path.resolve(import.meta.dirname, '..'), log: workersLog, sandbox: config.cloud.sandbox });
   const orchestrator = new Orchestrator({
     db: dbh.db,
     provider,
@@ -167,6 +168,20 @@ async function buildRemote(opts: TetherOptions, dataDir: string, dbh: DatabaseHa
   await orchestrator.start();
   const cloudInfo = async () => ({ provider: provider.name, sandbox: await provider.sandbox() });
   return { sshPool, runners, hosts, orchestrator, cloudInfo };
+}
+
+/** Cloud workers as containers (TETHER_CLOUD_PROVIDER=docker). The namespace defaults to one per DATA_DIR. */
+function dockerProvider(docker: DockerConfig, dataDir: string, log: Logger): DockerProvider {
+  return new DockerProvider({
+    engine: new DockerEngine(parseDockerHost(docker.host)),
+    baseDir: path.join(dataDir, 'dw'),
+    namespace: docker.namespace ?? `g${sha256Hex(Buffer.from(dataDir)).slice(0, 12)}`,
+    log,
+    listen: docker.agent,
+    publishIp: docker.publishIp,
+    network: docker.network,
+    sizes: docker.sizes,
+  });
 }
 
 /** Listens as configured; resolves to the URL it serves at. */

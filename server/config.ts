@@ -34,6 +34,13 @@ const envSchema = z.object({
   TETHER_CLOUD_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
   TETHER_CLOUD_IDLE_HOURS: z.coerce.number().min(0.01).default(24),
   TETHER_CLOUD_SANDBOX: z.enum(['auto', 'off']).default('auto'),
+  TETHER_CLOUD_PROVIDER: z.enum(['process', 'docker']).default('process'),
+  DOCKER_HOST: z.string().regex(/^(unix:\/\/\/|tcp:\/\/)/, 'unix:///path or tcp://host:port').optional(),
+  TETHER_DOCKER_AGENT: z.enum(['socket', 'port']).optional(),
+  TETHER_DOCKER_PUBLISH_IP: z.string().min(1).default('127.0.0.1'),
+  TETHER_DOCKER_NETWORK: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a Docker network name').default('bridge'),
+  TETHER_DOCKER_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,23}$/, '1-24 of a-z, 0-9 and -').optional(),
+  TETHER_DOCKER_SIZES: z.string().optional(),
   HOME: z.string().optional(),
   TETHER_OIDC_ISSUER: z.string().url().optional(),
   TETHER_OIDC_CLIENT_ID: z.string().min(1).optional(),
@@ -97,6 +104,34 @@ export interface CloudConfig {
   idleReleaseMs: number;
   /** Run worker agents under bubblewrap when it works here. */
   sandbox: 'auto' | 'off';
+  /** Where workers run: worker-agent processes here, or containers on a Docker engine. */
+  provider: 'process' | 'docker';
+  docker: DockerConfig;
+}
+
+export interface DockerConfig {
+  /** DOCKER_HOST (unset: unix:///var/run/docker.sock). */
+  host: string | undefined;
+  /** How the gateway reaches agents (unset: socket for a unix:// engine, port for tcp://). */
+  agent: 'socket' | 'port' | undefined;
+  publishIp: string;
+  network: string;
+  /** Unset: derived from DATA_DIR. Gateways sharing a database share it. */
+  namespace: string | undefined;
+  /** Per size, overriding the defaults (small 1 CPU / 2 GiB, medium 2 / 4 GiB, large 4 / 8 GiB). */
+  sizes: Partial<Record<'small' | 'medium' | 'large', { cpus: number; memoryBytes: number }>>;
+}
+
+/** TETHER_DOCKER_SIZES: `small=0.5:1g,large=8:16g` (CPUs : memory with k/m/g). */
+export function parseDockerSizes(value: string | undefined): DockerConfig['sizes'] {
+  const sizes: DockerConfig['sizes'] = {};
+  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(small|medium|large)=(\d+(?:\.\d+)?):(\d+)([kmg])$/i.exec(part);
+    if (!m) throw new ConfigError(`invalid configuration:\n  TETHER_DOCKER_SIZES: ${JSON.stringify(part)} is not size=CPUS:MEMORY (like small=1:2g)`);
+    const unit = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[4]!.toLowerCase() as 'k' | 'm' | 'g'];
+    sizes[m[1]!.toLowerCase() as 'small' | 'medium' | 'large'] = { cpus: Number(m[2]), memoryBytes: Number(m[3]) * unit };
+  }
+  return sizes;
 }
 
 export interface SshConfig {
@@ -179,6 +214,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       maxWorkersPerUser: e.TETHER_CLOUD_MAX_PER_USER,
       idleReleaseMs: Math.round(e.TETHER_CLOUD_IDLE_HOURS * 3600_000),
       sandbox: e.TETHER_CLOUD_SANDBOX,
+      provider: e.TETHER_CLOUD_PROVIDER,
+      docker: {
+        host: e.DOCKER_HOST,
+        agent: e.TETHER_DOCKER_AGENT,
+        publishIp: e.TETHER_DOCKER_PUBLISH_IP,
+        network: e.TETHER_DOCKER_NETWORK,
+        namespace: e.TETHER_DOCKER_NAMESPACE,
+        sizes: parseDockerSizes(e.TETHER_DOCKER_SIZES),
+      },
     },
     sso: ssoConfig(e),
   };

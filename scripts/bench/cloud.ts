@@ -3,7 +3,8 @@
  *  (k) terminal throughput through the gateway to a cloud worker vs through the gateway to a
  *      local PTY (a client in this process, the gateway and the worker in their own), and the same
  *      at the Runtime interface (worker agent process vs local PTY, no gateway)
- *  (l) acquiring a worker from the warm pool vs starting one cold (the process provider)
+ *  (l) acquiring a worker from the warm pool vs starting one cold, with the process provider and
+ *      with the docker provider (a container per worker)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,8 @@ import { CloudRuntime } from '../../server/runtimes/cloud/cloud-runtime';
 import { LocalRuntime } from '../../server/runtimes/local/local-runtime';
 import { Orchestrator } from '../../server/cloud/orchestrator';
 import { ProcessProvider } from '../../server/cloud/process-provider';
+import { DockerProvider } from '../../server/cloud/docker-provider';
+import { DockerEngine } from '../../server/cloud/docker/engine';
 import { openDatabase } from '../../server/db/database';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { trpcCall } from '../../server/testing/trpc-call';
@@ -105,11 +108,18 @@ export async function cloudGatewayThroughput(opts: { dataFile: string; quick: bo
   }
 }
 
-/** (l) acquire: from the warm pool vs a cold start, with the real process provider. */
-export async function acquireLatency(opts: { quick: boolean }) {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-acquire-'));
+/**
+ * (l) acquire: from the warm pool vs a cold start, with the real process provider or (`docker`)
+ * containers on the Docker engine (the image made before the clock starts, as a gateway does at start).
+ */
+export async function acquireLatency(opts: { quick: boolean; provider?: 'process' | 'docker' }) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tbench-'));
   const db = openDatabase(path.join(dir, 'tether.db'));
-  const provider = new ProcessProvider({ baseDir: path.join(dir, 'workers'), repoRoot: ROOT, log: silentLogger });
+  const provider =
+    opts.provider === 'docker'
+      ? new DockerProvider({ engine: DockerEngine.fromEnv(), baseDir: path.join(dir, 'dw'), namespace: `bench-${process.pid}`, log: silentLogger })
+      : new ProcessProvider({ baseDir: path.join(dir, 'workers'), repoRoot: ROOT, log: silentLogger });
+  if (provider instanceof DockerProvider) await provider.image();
   const rounds = opts.quick ? 3 : 5;
   const make = (warm: number) => new Orchestrator({ db: db.db, provider, log: silentLogger, warmPoolSize: warm, maxWorkersPerUser: 100 });
   const warmOrch = make(1);

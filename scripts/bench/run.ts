@@ -8,7 +8,8 @@
  *  (d) gateway RSS growth while a client that stops reading is sent 200 MB
  *  (e–g) files: list 10,000 entries, open a 5 MB file, watch latency (see files.ts)
  *  (h–j) SSH: pooled vs fresh terminal open, throughput and echo vs local (see ssh.ts)
- *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire (see cloud.ts)
+ *  (k–l) cloud: throughput through a worker agent vs local; warm vs cold acquire, process and
+ *        docker providers (see cloud.ts)
  *  (m) moving a 10,000-file / 50 MB repository to a worker: full vs incremental (see migration.ts)
  *  (n) attaching to a busy full-screen session on a slow link: snapshot vs ring replay (see attach.ts)
  *  (r) the local pty host's hop: gateway throughput and echo with terminals in the pty host vs
@@ -50,6 +51,8 @@ const quick = process.argv.includes('--quick');
 const sshOnly = process.argv.includes('--ssh');
 const cloudOnly = process.argv.includes('--cloud');
 const migrationOnly = process.argv.includes('--migration');
+/** `--acquire` runs only the warm/cold acquire figures (l), process and docker providers. */
+const acquireOnly = process.argv.includes('--acquire');
 const attachOnly = process.argv.includes('--attach');
 const runnerOnly = process.argv.includes('--runner');
 const ptyHostOnly = process.argv.includes('--ptyhost');
@@ -256,8 +259,19 @@ async function printCloudFigures(file: string) {
     `(k) cloud throughput of ${fmtMB(k.bytes)} through the gateway: ${g.cloudMBs.toFixed(1)} MiB/s from a cloud worker vs ${g.localMBs.toFixed(1)} MiB/s from a local PTY → ` +
       `${((g.cloudMBs / g.localMBs) * 100).toFixed(0)}% (target ≥ 70%); at the Runtime interface (no gateway) ${k.cloudMBs.toFixed(1)} vs ${k.localMBs.toFixed(1)} MiB/s → ${((k.cloudMBs / k.localMBs) * 100).toFixed(0)}%`,
   );
+  await printAcquireFigures();
+}
+
+/** (l) warm vs cold acquire, process provider and docker provider (`--acquire` runs only these). */
+async function printAcquireFigures() {
   const l = await acquireLatency({ quick });
   console.log(`(l) acquire a cloud worker (median of ${l.rounds}, sandbox: ${l.sandbox}): warm ${l.warmMs.toFixed(0)} ms vs cold ${l.coldMs.toFixed(0)} ms (target warm < 100 ms)`);
+  const d = await acquireLatency({ quick, provider: 'docker' }).catch((err: Error) => err);
+  if (d instanceof Error) return console.log(`(l) docker provider: not measured (${d.message.split('\n')[0]})`);
+  console.log(
+    `(l) acquire a docker worker (median of ${d.rounds}, ${d.sandbox}): warm ${d.warmMs.toFixed(1)} ms vs the process provider's ${l.warmMs.toFixed(1)} ms; ` +
+      `cold ${d.coldMs.toFixed(0)} ms (a container started) vs ${l.coldMs.toFixed(0)} ms (a process started)`,
+  );
 }
 
 async function printMigrationFigures() {
@@ -375,6 +389,10 @@ async function main() {
   }
   if (runnerOnly) {
     await printRunnerFigures().finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
+  if (acquireOnly) {
+    await printAcquireFigures().finally(() => rm(dir, { recursive: true, force: true }));
     return;
   }
   if (sshOnly || cloudOnly || migrationOnly) {

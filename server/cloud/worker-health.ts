@@ -74,15 +74,28 @@ export class HealthRounds {
 }
 
 /**
- * GET /healthz of the agent at `url` (ws://…/): null if it answers 200, else what went wrong.
+ * Where to send an HTTP request to the agent at `url`: `ws://host:port/` (TCP), or
+ * `ws+unix://<socket path>:/` (the `ws` package's form for a Unix socket; the docker provider's
+ * agents listen on one in a bind-mounted folder).
+ */
+export function agentRequestTarget(url: string, requestPath: string): http.RequestOptions {
+  if (url.startsWith('ws+unix://')) {
+    const rest = url.slice('ws+unix://'.length);
+    const colon = rest.indexOf(':');
+    return { socketPath: colon < 0 ? rest : rest.slice(0, colon), path: requestPath };
+  }
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: requestPath };
+}
+
+/**
+ * GET /healthz of the agent at `url` (ws://…/ or ws+unix://…): null if it answers 200, else what went wrong.
  * node:http without keep-alive rather than fetch: no lazily loaded client on the acquire path, no
  * pooled sockets, and the socket timeout also catches an agent that accepts but never answers.
  */
 export function checkHealth(url: string): Promise<string | null> {
-  const target = new URL('/healthz', url);
-  target.protocol = 'http:';
   return new Promise((resolve) => {
-    const req = http.get(target, { agent: false, timeout: HEALTH_TIMEOUT_MS }, (res) => {
+    const req = http.get({ ...agentRequestTarget(url, '/healthz'), agent: false, timeout: HEALTH_TIMEOUT_MS }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode === 200 ? null : `HTTP ${res.statusCode}`));
     });

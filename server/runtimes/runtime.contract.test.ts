@@ -1,7 +1,7 @@
 /**
  * The Runtime contract, run over every runtime that implements it: local (node-pty, this
  * machine's fs), SSH (a real OpenSSH sshd on loopback: exec channels with a PTY, SFTP) and cloud
- * (a worker agent over its authenticated WebSocket).
+ * (a worker agent over its authenticated WebSocket, as a process here and in a docker container).
  * The same expectations hold everywhere; only the setup differs.
  */
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../log';
+import { createDockerFixture } from '../cloud/testing/docker-fixture';
 import { startSshd, type TestSshd } from '../testing/sshd';
 import { testPoolTarget } from '../testing/ssh-pool-target';
 import { startAgent } from '../worker/agent';
@@ -70,6 +71,20 @@ const fixtures: Record<string, () => Promise<Fixture>> = {
         await agent.close();
         await rm(dir, { recursive: true, force: true });
         await rm(home, { recursive: true, force: true });
+      },
+    };
+  },
+  /** The same agent in a container on the real Docker engine (the docker provider), over its Unix socket. */
+  async docker() {
+    const fx = await createDockerFixture();
+    const provider = fx.provider();
+    await provider.create({ id: 'contract', size: 'small' });
+    const runtime = new CloudRuntime({ endpoint: () => provider.endpoint('contract'), id: 'cloud:docker', log: silentLogger });
+    return {
+      runtime,
+      async close() {
+        await runtime.dispose();
+        await fx.dispose();
       },
     };
   },

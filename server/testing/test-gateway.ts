@@ -55,7 +55,15 @@ export async function startTestGateway(
     // terminals only briefly.
     ssh: { dir: path.join(dataDir, 'home', '.ssh'), agentSocket: undefined, maxChannels: 10, idleCloseMs: 60_000, runnerGraceMs: 15_000, runnerCacheDir: '.cache/tether-test', ...overrides.ssh },
     // No warm workers unless a test asks: most tests never start one.
-    cloud: { warmPoolSize: 0, maxWorkersPerUser: 3, idleReleaseMs: 3600_000, sandbox: 'auto', ...overrides.cloud },
+    cloud: {
+      warmPoolSize: 0,
+      maxWorkersPerUser: 3,
+      idleReleaseMs: 3600_000,
+      sandbox: 'auto',
+      provider: 'process',
+      docker: { host: undefined, agent: undefined, publishIp: '127.0.0.1', network: 'bridge', namespace: undefined, sizes: {} },
+      ...overrides.cloud,
+    },
     sso: { ...NO_SSO, ...overrides.sso },
   };
   // Terminals get their own HOME so tests do not depend on (or wait for) this machine's dotfiles.

@@ -14,6 +14,7 @@
  *   the local runtime with structured results (agent-calls.ts; no parsing of command output).
  * - `GET /healthz` (cloud worker) answers without auth (liveness for the orchestrator).
  */
+import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -165,15 +166,16 @@ export class AgentCore implements CallHost {
   }
 }
 
-export interface AgentOptions {
+/** TCP (`ws://host:port/`), or a Unix socket (`ws+unix://<path>:/`, created 0600). */
+export type AgentListen = { host: string; port: number } | { socketPath: string };
+
+export type AgentOptions = AgentListen & {
   root: string;
   secret: string;
-  host: string;
-  port: number;
   log: Logger;
   /** Extra environment for terminals and exec. */
   env?: Record<string, string>;
-}
+};
 
 export interface Agent {
   url: string;
@@ -207,13 +209,28 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       core.attach(ws);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
+  let url: string;
+  if ('socketPath' in opts) {
+    await rm(opts.socketPath, { force: true }); // left by an agent of this container before a restart
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.socketPath, () => resolve());
+      });
+    } finally {
+      process.umask(umask);
+    }
+    url = `ws+unix://${opts.socketPath}:/`;
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+    url = `ws://${opts.host}:${(server.address() as AddressInfo).port}/`;
+  }
   return {
-    url: `ws://${opts.host}:${addr.port}/`,
+    url,
     async close() {
       core.closeLinks(CloseCode.GOING_AWAY, 'worker shutting down');
       wss.close();

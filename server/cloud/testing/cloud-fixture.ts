@@ -4,12 +4,14 @@
  * destroys every worker left there, so a failed test leaves no detached agents behind.
  */
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, type DatabaseHandle } from '../../db/database';
 import { silentLogger, type Logger } from '../../log';
 import { ProcessProvider } from '../process-provider';
+import { agentRequestTarget } from '../worker-health';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -55,12 +57,15 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
-/** GET /healthz of an agent's ws:// URL: the body, or null when it does not answer. */
-export async function healthz(url: string): Promise<string | null> {
-  try {
-    const res = await fetch(url.replace(/^ws:/, 'http:') + 'healthz', { signal: AbortSignal.timeout(2_000) });
-    return res.ok ? await res.text() : null;
-  } catch {
-    return null;
-  }
+/** GET /healthz of an agent's ws:// or ws+unix:// URL: the body, or null when it does not answer. */
+export function healthz(url: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = http.get({ ...agentRequestTarget(url, '/healthz'), agent: false, timeout: 2_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.once('end', () => resolve(res.statusCode === 200 ? body : null));
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(null));
+  });
 }

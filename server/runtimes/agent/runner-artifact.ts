@@ -66,7 +66,7 @@ async function signingKey(dir: string): Promise<KeyObject> {
   return createPrivateKey(readFileSync(file));
 }
 
-function nativeAddonPath(): string {
+export function nativeAddonPath(): string {
   const ptyDir = path.dirname(requireHere.resolve('node-pty/package.json'));
   for (const rel of ['build/Release/pty.node', `prebuilds/${process.platform}-${process.arch}/pty.node`]) {
     const p = path.join(ptyDir, rel);
@@ -75,14 +75,29 @@ function nativeAddonPath(): string {
   throw new Error('node-pty has no native build here: run npm rebuild node-pty');
 }
 
+/** Where a bundle writes (and next time finds) its embedded addon: beside itself, under this name.
+ * The docker worker image places the file there in advance, since the bundle's folder is read-only. */
+export function ptyAddonFileName(addonSha: string): string {
+  return `pty-${addonSha.slice(0, 16)}.node`;
+}
+
 /** The bundle, as bytes (deterministic for the same sources). */
-export async function bundleRunner(version: string): Promise<Uint8Array> {
+export function bundleRunner(version: string): Promise<Uint8Array> {
+  return bundleAgentScript({ entry: 'server/worker/runner-main.ts', version, banner: `/* Tether runner ${version}. Run: node <this file> serve|bridge --dir DIR */` });
+}
+
+/**
+ * An agent entry point (runner-main.ts, or main.ts for a cloud worker's container) bundled into
+ * one CommonJS file with node-pty's addon embedded.
+ */
+export async function bundleAgentScript(opts: { entry: string; version: string; banner: string }): Promise<Uint8Array> {
+  const { version } = opts;
   const esbuild = await import('esbuild');
   const addon = readFileSync(nativeAddonPath());
   const addonSha = sha256Hex(addon);
   const result = await esbuild.build({
     absWorkingDir: repoRoot,
-    entryPoints: ['server/worker/runner-main.ts'],
+    entryPoints: [opts.entry],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -92,7 +107,7 @@ export async function bundleRunner(version: string): Promise<Uint8Array> {
     legalComments: 'none',
     logLevel: 'silent',
     define: { __TETHER_RUNNER_VERSION__: JSON.stringify(version) },
-    banner: { js: `/* Tether runner ${version}. Run: node <this file> serve|bridge --dir DIR */` },
+    banner: { js: opts.banner },
     plugins: [
       {
         name: 'embedded-node-pty-addon',
@@ -113,7 +128,7 @@ exports.loadNativeModule = function (name) {
 var B64 = ${JSON.stringify(addon.toString('base64'))};
 module.exports = function () {
   var fs = require('fs'), path = require('path'), crypto = require('crypto');
-  var file = path.join(path.dirname(__filename), 'pty-' + SHA.slice(0, 16) + '.node');
+  var file = path.join(path.dirname(__filename), ${JSON.stringify(ptyAddonFileName(addonSha))});
   var ok = false;
   try { ok = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') === SHA; } catch (e) {}
   if (!ok) {
@@ -133,7 +148,7 @@ module.exports = function () {
   return result.outputFiles[0]!.contents;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   return (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 

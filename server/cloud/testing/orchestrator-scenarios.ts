@@ -73,10 +73,11 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       await until(() => o.poolStatus().warm === 1, 'a warm worker');
       expect(provider.creates).toBe(1);
 
-      const t0 = performance.now();
+      // The worker handed out is the one already warm, not one started for the request (how long
+      // that takes is bench (l)'s figure, not a test's).
+      const [ready] = await provider.list();
       const warm = await o.acquire('alice', 'small');
-      const elapsed = performance.now() - t0;
-      expect(elapsed).toBeLessThan(100);
+      expect(warm.id).toBe(ready!.id);
       expect(warm).toMatchObject({ userId: 'alice', size: 'small', state: 'assigned' });
       expect(await healthz(warm.endpoint.url)).toBe('ok');
 

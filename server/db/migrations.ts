@@ -285,4 +285,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workspace_members_user ON workspace_members(user_id);
     `,
   },
+  {
+    version: 15,
+    name: 'cluster events',
+    // Several gateways on one SQLite file (server/cluster/sqlite-bus.ts): each polls for the rows
+    // other gateways appended (revocations to apply to its sockets); rows older than a minute are
+    // pruned. AUTOINCREMENT: an id is never reused after a prune, so a reader's "after id" holds.
+    // With DATABASE_URL the bus is Postgres LISTEN/NOTIFY and this table stays empty.
+    sql: `
+      CREATE TABLE cluster_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sender TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX cluster_events_created ON cluster_events(created_at);
+    `,
+  },
 ];

@@ -59,6 +59,8 @@ import { SettingsService } from './settings/settings-service';
 import { Placements } from './placements';
 import { readoptTerminals } from './placements/readoption';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
+import { openClusterBus, wireCluster, type ClusterSockets } from './cluster';
+import { TerminalCatchUp } from './cluster/terminal-catch-up';
 
 export type { UiHandler } from './http/ui';
 
@@ -191,7 +193,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
-  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (sid) => gateway.closeSession(sid));
+  // Several gateways: what one closes, every one closes (cluster/wiring.ts; one alone: in-process).
+  const bus = await openClusterBus(config, dbh.db, log.child({ component: 'cluster' }));
+  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (sid) => clusterSockets.closeSession(sid, 'signed out'));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
   const relief = new MemoryRelief();
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics, onReleased: (bytes) => relief.released(bytes) });
@@ -214,7 +218,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const agents = new AgentsService({ sessions, workspaces, mirrors });
   const activity = new WorkspaceActivity(agents);
   let adopting: Promise<unknown> = Promise.resolve();
-  const source = sessionSource({ registry: sessions, workspaces, runtimes, onLimit: (limit) => metrics.limitHit(limit), adopting: () => adopting });
+  // Several gateways: terminals on agents that another gateway opened are attached when asked for.
+  const catchUp = bus.kind === 'memory' ? null : new TerminalCatchUp({ workspaces, placements, runtimes, sessions, log });
+  const source = sessionSource({ registry: sessions, workspaces, runtimes, onLimit: (limit) => metrics.limitHit(limit), adopting: () => adopting, catchUp: catchUp ? (userId) => catchUp.forUser(userId) : undefined });
   const gateway: WsGateway = new WsGateway({
     authenticator,
     guests: createGuestGate(shares, source, presence),
@@ -224,6 +230,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'gateway' }),
     observe: metrics,
   });
+  const clusterSockets: ClusterSockets = wireCluster(bus, { gateway: () => gateway, shareLive: shares.live, memberLive: members.live });
   const accounts = new AccountService({
     users,
     shares,
@@ -233,11 +240,11 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     workspaces,
     placements,
     activity,
-    closeUserSockets: (userId, reason) => gateway.closeUser(userId, reason),
+    closeUserSockets: (userId, reason) => clusterSockets.closeUser(userId, reason),
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => gateway.closeSession(sid, reason), workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => clusterSockets.closeSession(sid, reason), catchUpTerminals: catchUp ? (ownerId: string, workspaceId: string) => catchUp.forUser(ownerId, workspaceId) : undefined, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;
@@ -271,6 +278,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await orchestrator.stop({ releaseWarm: true });
       server.closeAllConnections();
       await ui?.close().catch(() => {});
+      await bus.close();
       dbh.close();
     })());
 

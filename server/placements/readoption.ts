@@ -10,10 +10,14 @@ import type { WorkspaceService } from '../workspaces/workspace-service';
 import type { Placements } from './index';
 import type { RuntimeRegistry } from './runtime-registry';
 
-/** Adopts every terminal still running; resolves to how many. A workspace that fails is logged and skipped. */
-export async function readoptTerminals(workspaces: WorkspaceService, placements: Placements, runtimes: RuntimeRegistry, sessions: SessionRegistry, log: Logger): Promise<number> {
+/** Adopts every terminal still running; resolves to how many. A workspace that fails is logged and
+ * skipped. `only` narrows it to some workspaces (several gateways: terminals another gateway
+ * opened, caught up on when a browser asks for one — cluster/terminal-catch-up.ts). */
+export async function readoptTerminals(workspaces: WorkspaceService, placements: Placements, runtimes: RuntimeRegistry, sessions: SessionRegistry, log: Logger, only?: (userId: string, workspaceId: string) => boolean): Promise<number> {
   let n = 0;
-  const candidates = placements.all().flatMap((p) => workspaces.listOfKind(p.kind).filter(({ workspace }) => p.mayHaveTerminals(workspace)));
+  const candidates = placements
+    .all()
+    .flatMap((p) => workspaces.listOfKind(p.kind).filter(({ userId, workspace }) => (!only || only(userId, workspace.id)) && p.mayHaveTerminals(workspace)));
   for (const { userId, workspace } of candidates) {
     try {
       const rt = runtimes.forWorkspace(workspace);
@@ -27,6 +31,6 @@ export async function readoptTerminals(workspaces: WorkspaceService, placements:
       log.warn('terminals of a workspace not re-attached', { workspace: workspace.id, kind: workspace.kind, error: (err as Error).message });
     }
   }
-  if (n) log.info('re-attached terminals of the pty host, cloud workers and SSH runners', { terminals: n });
+  if (n && !only) log.info('re-attached terminals of the pty host, cloud workers and SSH runners', { terminals: n });
   return n;
 }

@@ -36,6 +36,8 @@ export interface TrpcServices {
   signIns: SignInSessions;
   /** Close the sockets of one sign-in session (4401); how many. */
   closeSignInSockets(sid: string, reason: string): number;
+  /** Several gateways: attach terminals another gateway opened in a workspace before listing them. */
+  catchUpTerminals?(ownerId: string, workspaceId: string): Promise<unknown>;
   workspaces: WorkspaceService;
   sessions: SessionRegistry;
   tokens: TokenService;

@@ -61,6 +61,7 @@ import { readoptTerminals } from './placements/readoption';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
 import { openClusterBus, wireCluster, type ClusterSockets } from './cluster';
 import { TerminalCatchUp } from './cluster/terminal-catch-up';
+import { NodePins } from './cluster/node-pins';
 
 export type { UiHandler } from './http/ui';
 
@@ -203,7 +204,10 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
   // A member's local terminals run sandboxed; an admin's as this OS user (README: Roles).
   const confined = (ws: Workspace) => config.memberTerminals !== 'unconfined' && users.info(workspaces.ownerOf(ws.id) ?? '')?.role !== 'admin';
-  const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, confined, hosts, sshPool, runners, orchestrator, log });
+  // Several gateways: local workspaces belong to the node (machine) holding their folder.
+  const pins = bus.kind === 'memory' ? null : new NodePins(dbh.db, bus, config.cluster?.node ?? 'local', log.child({ component: 'cluster' }));
+  await pins?.load();
+  const placements = new Placements({ pins, workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, confined, hosts, sshPool, runners, orchestrator, log });
   const runtimes = new RuntimeRegistry((ws) => placements.build(ws));
   const files = new FileService();
   const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, audit, log: log.child({ component: 'migration' }), observe: metrics });

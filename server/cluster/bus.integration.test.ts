@@ -88,8 +88,11 @@ describe('cluster bus over Postgres LISTEN/NOTIFY', () => {
     expect(gotB[0]).toEqual({ data: { userId: 'u1', reason: 'disabled' }, sender: 'A' });
 
     await pgs.stop();
+    await until(() => !a.connected && !b.connected);
     await pgs.start();
-    // Sent while (or right after) the connection is down: queued and sent once it is back.
+    // Both LISTEN again by themselves (events sent while a listener is down are not replayed:
+    // the database refuses what they would have closed at the next request anyway).
+    await until(() => a.connected && b.connected, 30_000);
     a.publish('sockets.user', { userId: 'u2', reason: 'after restart' });
     await until(() => gotB.length === 2, 30_000);
     expect(gotB[1]!.data.userId).toBe('u2');

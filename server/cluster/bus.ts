@@ -28,8 +28,8 @@ export const CLUSTER_EVENTS = {
   /** Something held live under a grant ended (sharing/live-handles.ts): a share revoked, expired or
    * a guest kicked (`group: share`), a member removed or demoted, a workspace deleted (`workspace`). */
   'live.close': z.object({ group: z.enum(['share', 'workspace']), key: z.string().min(1).max(200), reason: z.string().max(300), holder: z.string().max(200).optional() }),
-  /** Who is looking at which workspace changed on a gateway (sharing/shared-session.ts). */
-  'presence.changed': z.object({ key: z.string().min(1).max(200) }),
+  /** A local workspace was pinned to the node holding its folder (node-pins.ts). */
+  'workspace.pinned': z.object({ workspaceId: z.string().min(1).max(200), node: z.string().min(1).max(200) }),
 } as const;
 
 export type ClusterTopic = keyof typeof CLUSTER_EVENTS;
@@ -48,6 +48,8 @@ export interface WireEvent {
 /** The transport under a bus: ships events out, hands the others' events in. */
 export interface BusTransport {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /** Whether events flow now (false while a Postgres connection is being re-established). */
+  readonly connected?: boolean;
   /** Start delivering other gateways' events to `deliver`. */
   start(deliver: (e: WireEvent) => void): Promise<void>;
   send(e: WireEvent): void;
@@ -75,6 +77,10 @@ export class ClusterBus {
 
   start(): Promise<void> {
     return this.transport.start((e) => this.deliver(e));
+  }
+
+  get connected(): boolean {
+    return this.transport.connected ?? true;
   }
 
   /** Tell the other gateways (this one has already acted). */

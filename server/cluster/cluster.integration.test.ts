@@ -7,6 +7,7 @@
  *   gateway carrying the browser dies (the browser's own reconnecting client resumes through
  *   nginx on the other gateway), and through a rolling restart of both gateways.
  */
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../lib/protocol';
 import type { GatewayChannel } from '../../lib/client/gateway-channel';
@@ -112,6 +113,27 @@ describe('revocation on one gateway closes sockets on the other', () => {
     expect(closed.code).toBe(CloseCode.FORBIDDEN);
     expect(closed.reason).toMatch(/revoked/);
     expect(closed.ms).toBeLessThan(1000);
+  });
+});
+
+describe('local workspaces with gateways on several machines', () => {
+  it('are pinned to the node holding their folder; a gateway on another node says where they live', async () => {
+    const ws = await call<{ id: string }>(A.url, 'workspaces.create', { name: 'pinned-here' });
+    // Served on A's node first: pinned to it (the host name, as TETHER_NODE_NAME is unset).
+    expect((await trpcCall(A.url, 'fs.list', { token, input: { workspaceId: ws.id, dir: '' } })).error).toBeUndefined();
+    const far = await cluster.addGateway({ TETHER_NODE_NAME: 'far-node' });
+    const listed = await trpcCall(far.url, 'fs.list', { token, input: { workspaceId: ws.id, dir: '' } });
+    expect(listed.error?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(listed.error?.message).toContain(`lives on node ${hostname()}`);
+    // Its terminals too: the OPEN is refused with the same words, nothing starts.
+    const sock = await GatewayClient.connect(far.url, { token });
+    await sock.open(1, { workspace: ws.id, cols: 80, rows: 24 }).catch(() => {});
+    await sock.until(() => sock.channel(1).errors.length > 0, 10_000, 'the refusal');
+    expect(sock.channel(1).errors[0]!.message).toContain(`lives on node ${hostname()}`);
+    await sock.close();
+    await far.stop();
+    // The workspace is still served where it lives.
+    expect((await trpcCall(B.url, 'fs.list', { token, input: { workspaceId: ws.id, dir: '' } })).error).toBeUndefined();
   });
 });
 

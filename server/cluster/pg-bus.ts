@@ -29,8 +29,14 @@ export function postgresTransport(url: string, log: Logger): BusTransport {
 
   const flush = () => {
     while (client && queue.length > 0) {
+      const c = client;
       const payload = queue.shift()!;
-      client.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, payload]).catch((err: Error) => log.warn('cluster event not sent', { error: err.message }));
+      c.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, payload]).catch((err: Error) => {
+        // A NOTIFY that failed was not sent (it commits or not at all): on a connection that died
+        // meanwhile it goes out again after the reconnect.
+        if (client !== c && !closed) queue.unshift(payload);
+        else log.warn('cluster event not sent', { error: err.message });
+      });
     }
   };
 
@@ -72,6 +78,9 @@ export function postgresTransport(url: string, log: Logger): BusTransport {
 
   return {
     kind: 'postgres',
+    get connected() {
+      return client !== null;
+    },
     async start(d) {
       deliver = d;
       await connect();

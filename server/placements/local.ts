@@ -1,5 +1,6 @@
 /** This machine: a folder here; terminals in the pty host (they outlive the gateway) or in-process;
  * a member's sandboxed, an admin's not (README: Roles). */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TetherError } from '../errors';
@@ -7,6 +8,8 @@ import { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { PtyHosts } from '../runtimes/local/pty-host';
 import type { Runtime } from '../runtimes/runtime';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
+import type { NodePinsView } from '../cluster/node-pins';
+import { elsewhereRuntime } from './elsewhere';
 import type { Placement } from './placement';
 
 export interface LocalPlacementDeps {
@@ -21,6 +24,9 @@ export interface LocalPlacementDeps {
   runtimeFor?: (ws: Workspace) => Runtime;
   /** Whether a workspace's terminals and commands run sandboxed (os/sandbox.ts): a member's do. */
   confined?: (ws: Workspace) => boolean;
+  /** Several gateways on several machines: the node each local workspace is pinned to (README:
+   * Running several gateways). Absent: one gateway, every local workspace is here. */
+  pins?: NodePinsView | null;
 }
 
 const LABEL = 'this machine';
@@ -31,6 +37,16 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
     kind: 'local',
     build: (ws) => {
       if (deps.runtimeFor) return deps.runtimeFor(ws);
+      const { pins } = deps;
+      if (pins) {
+        const node = pins.nodeOf(ws.id);
+        if (node !== null && node !== pins.here) return elsewhereRuntime(ws.id, node);
+        // Unpinned: the first node whose machine has the folder claims it.
+        if (node === null) {
+          if (!existsSync(ws.root)) return elsewhereRuntime(ws.id, null);
+          pins.pinHere(ws.id);
+        }
+      }
       const confine = deps.confined?.(ws) ?? false;
       return new LocalRuntime(ws.root, { env: terminalEnv, confine, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, terminalEnv, confine) });
     },

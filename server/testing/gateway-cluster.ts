@@ -45,6 +45,9 @@ export interface GatewayCluster {
   readonly gateways: ClusterGateway[];
   readonly dataDir: string;
   readonly adminPassword: string;
+  /** One more gateway on the same database, not behind the load balancer, with extra environment
+   * (e.g. another TETHER_NODE_NAME: a gateway on another machine); started. */
+  addGateway(env: Record<string, string>): Promise<ClusterGateway>;
   close(): Promise<void>;
 }
 
@@ -101,6 +104,12 @@ export async function startGatewayCluster(opts: { count?: number; env?: Record<s
     gateways,
     dataDir,
     adminPassword,
+    async addGateway(extra) {
+      const g = gatewayProcess(`gw${gateways.length}`, await freePort(), argv, { ...env, ...extra });
+      gateways.push(g);
+      await g.start();
+      return g;
+    },
     async close() {
       await lb.stop();
       await stopAll();

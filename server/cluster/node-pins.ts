@@ -1,0 +1,56 @@
+/**
+ * Which node holds each local workspace. A node is a machine with its DATA_DIR (TETHER_NODE_NAME,
+ * default the host name); gateways on one node share its folders and its pty host, so they all
+ * serve its local workspaces. A gateway on another node cannot reach that folder or that pty
+ * host and answers with where the workspace lives (placements/elsewhere.ts).
+ *
+ * A workspace is pinned the first time a gateway whose machine has its folder serves it. Pins are
+ * rows of `workspace_nodes` (migration 15), loaded at start and kept current through the cluster
+ * bus, so the placement can decide synchronously when it builds a runtime.
+ */
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/database';
+import type { Logger } from '../log';
+import type { ClusterBus } from './bus';
+
+export const workspaceNodes = sqliteTable('workspace_nodes', {
+  workspaceId: text('workspace_id').primaryKey(),
+  node: text('node').notNull(),
+  pinnedAt: integer('pinned_at').notNull(),
+});
+
+/** What the local placement asks (placements/local.ts). */
+export interface NodePinsView {
+  readonly here: string;
+  nodeOf(workspaceId: string): string | null;
+  pinHere(workspaceId: string): void;
+}
+
+export class NodePins implements NodePinsView {
+  private readonly pins = new Map<string, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: ClusterBus,
+    readonly here: string,
+    private readonly log: Logger,
+  ) {
+    bus.subscribe('workspace.pinned', ({ workspaceId, node }) => this.pins.set(workspaceId, node));
+  }
+
+  async load(): Promise<void> {
+    for (const r of await this.db.select().from(workspaceNodes)) this.pins.set(r.workspaceId, r.node);
+  }
+
+  nodeOf(workspaceId: string): string | null {
+    return this.pins.get(workspaceId) ?? null;
+  }
+
+  pinHere(workspaceId: string): void {
+    if (this.pins.has(workspaceId)) return;
+    this.pins.set(workspaceId, this.here);
+    void Promise.resolve(this.db.insert(workspaceNodes).values({ workspaceId, node: this.here, pinnedAt: Date.now() }).onConflictDoNothing())
+      .then(() => this.bus.publish('workspace.pinned', { workspaceId, node: this.here }))
+      .catch((err: Error) => this.log.warn('workspace not pinned to this node', { workspace: workspaceId, error: err.message }));
+  }
+}

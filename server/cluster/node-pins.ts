@@ -11,6 +11,7 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/database';
 import type { Logger } from '../log';
+import type { NodePinsView } from '../placements/local';
 import type { ClusterBus } from './bus';
 
 export const workspaceNodes = sqliteTable('workspace_nodes', {
@@ -18,13 +19,6 @@ export const workspaceNodes = sqliteTable('workspace_nodes', {
   node: text('node').notNull(),
   pinnedAt: integer('pinned_at').notNull(),
 });
-
-/** What the local placement asks (placements/local.ts). */
-export interface NodePinsView {
-  readonly here: string;
-  nodeOf(workspaceId: string): string | null;
-  pinHere(workspaceId: string): void;
-}
 
 export class NodePins implements NodePinsView {
   private readonly pins = new Map<string, string>();

@@ -8,7 +8,6 @@ import { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { PtyHosts } from '../runtimes/local/pty-host';
 import type { Runtime } from '../runtimes/runtime';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
-import type { NodePinsView } from '../cluster/node-pins';
 import { elsewhereRuntime } from './elsewhere';
 import type { Placement } from './placement';
 
@@ -30,6 +29,15 @@ export interface LocalPlacementDeps {
 }
 
 const LABEL = 'this machine';
+
+/** Which node (machine + DATA_DIR) each local workspace is pinned to (cluster/node-pins.ts). */
+export interface NodePinsView {
+  /** This gateway's node. */
+  readonly here: string;
+  nodeOf(workspaceId: string): string | null;
+  /** Record that this node holds the workspace's folder. */
+  pinHere(workspaceId: string): void;
+}
 
 export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
   const { ptyHosts, terminalEnv } = deps;

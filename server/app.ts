@@ -234,7 +234,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'gateway' }),
     observe: metrics,
   });
-  const clusterSockets: ClusterSockets = wireCluster(bus, { gateway: () => gateway, shareLive: shares.live, memberLive: members.live });
+  const clusterSockets: ClusterSockets = wireCluster(bus, { gateway: () => gateway, shareLive: shares.live, memberLive: members.live, presence });
   const accounts = new AccountService({
     users,
     shares,
@@ -282,6 +282,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await orchestrator.stop({ releaseWarm: true });
       server.closeAllConnections();
       await ui?.close().catch(() => {});
+      clusterSockets.dispose();
       await bus.close();
       dbh.close();
     })());

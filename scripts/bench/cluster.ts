@@ -105,9 +105,14 @@ export async function clusterFigures(opts: { terminals: number; rounds?: number 
     let killedAt = 0;
     // `stty -echo` runs after the terminal opened: let every shell get there before typing.
     await new Promise((res) => setTimeout(res, 2000));
+    const line = (r: number) => `r${r}\r\n`;
     for (let r = 1; r <= rounds; r++) {
       for (const t of terms) t.ch.write(`r${r}\n`);
       if (r === killAt) {
+        // Kill between rounds, once every line of this one came back: keystrokes in flight to a
+        // gateway that dies are the browser's to retype (it cannot know whether they arrived);
+        // what is measured here is output that a program produced.
+        await until(() => terms.every((t) => t.text.includes(line(r))), `round ${r} back`, 60_000);
         killedAt = performance.now();
         for (const t of terms) {
           const off = t.ch.on('opened', () => {
@@ -119,7 +124,6 @@ export async function clusterFigures(opts: { terminals: number; rounds?: number 
       }
       await new Promise((res) => setTimeout(res, ROUND_MS));
     }
-    const line = (r: number) => `r${r}\r\n`;
     const expected = Array.from({ length: rounds }, (_, i) => line(i + 1)).join('');
     await until(() => terms.every((t) => t.text.length >= expected.length), 'every line back', 120_000).catch(() => {});
     let lost = 0;

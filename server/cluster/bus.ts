@@ -28,6 +28,23 @@ export const CLUSTER_EVENTS = {
   /** Something held live under a grant ended (sharing/live-handles.ts): a share revoked, expired or
    * a guest kicked (`group: share`), a member removed or demoted, a workspace deleted (`workspace`). */
   'live.close': z.object({ group: z.enum(['share', 'workspace']), key: z.string().min(1).max(200), reason: z.string().max(300), holder: z.string().max(200).optional() }),
+  /** Who is attached to a terminal through the sending gateway, in full (sharing/shared-session.ts). */
+  'presence.changed': z.object({
+    sessionId: z.string().min(1).max(200),
+    entries: z
+      .array(
+        z.object({
+          id: z.string().min(1).max(200),
+          name: z.string().max(200),
+          role: z.enum(['owner', 'guest', 'member']),
+          scope: z.enum(['owner', 'view', 'drive']),
+          shareId: z.string().max(200).optional(),
+          guestId: z.string().max(200).optional(),
+          typing: z.boolean(),
+        }),
+      )
+      .max(40),
+  }),
   /** A local workspace was pinned to the node holding its folder (node-pins.ts). */
   'workspace.pinned': z.object({ workspaceId: z.string().min(1).max(200), node: z.string().min(1).max(200) }),
 } as const;

@@ -16,6 +16,7 @@ import { browserSocket } from '../testing/browser-socket';
 import { startGatewayCluster, type ClusterGateway, type GatewayCluster } from '../testing/gateway-cluster';
 import { HttpSession } from '../testing/http-session';
 import { trpcCall } from '../testing/trpc-call';
+import { readSubscription } from '../testing/trpc-subscription';
 import { GatewayClient } from '../testing/ws-client';
 
 let cluster: GatewayCluster;
@@ -113,6 +114,47 @@ describe('revocation on one gateway closes sockets on the other', () => {
     expect(closed.code).toBe(CloseCode.FORBIDDEN);
     expect(closed.reason).toMatch(/revoked/);
     expect(closed.ms).toBeLessThan(1000);
+  });
+});
+
+describe('presence across gateways', () => {
+  it('shows the owner on A a guest who watches the same terminal through B, and when they leave', async () => {
+    const ws = await call<{ id: string }>(A.url, 'workspaces.create', { name: 'watched' });
+    const owner = await GatewayClient.connect(A.url, { token });
+    const { session } = await owner.open(1, { workspace: ws.id, cols: 80, rows: 24 });
+    const share = await call<{ id: string; path: string }>(A.url, 'shares.create', { workspaceId: ws.id, scope: 'view' });
+    const cookie = (await fetch(A.url + share.path, { redirect: 'manual' })).headers.get('set-cookie')?.split(';')[0] ?? '';
+    // The guest reaches the terminal through B, which attaches it from the machine's pty host.
+    const guest = await GatewayClient.connect(B.url, { cookie, path: `/shared/${share.id}/ws` });
+    await guest.open(1, { session, cols: 80, rows: 24 });
+    type Seen = { participants: { name: string; role: string; you: boolean }[] };
+    const ac = new AbortController();
+    const seen: Seen[] = [];
+    const done = readSubscription<Seen>(A.url, 'shares.presence', {
+      token,
+      input: { sessionId: session },
+      signal: ac.signal,
+      until: (e) => {
+        seen.push(e);
+        // First both are there; then the guest leaves (B says so) and only the owner is left.
+        return seen.some((s) => s.participants.length === 2) && e.participants.length === 1;
+      },
+    });
+    try {
+      await until(() => seen.some((s) => s.participants.length === 2), 'the guest on B in A’s presence', 10_000);
+      const both = seen.find((s) => s.participants.length === 2)!.participants;
+      expect(both.map((p) => [p.role, p.you])).toEqual([
+        ['owner', true],
+        ['guest', false],
+      ]);
+      expect(both[1]!.name).toMatch(/^Guest \d+$/);
+      await guest.close();
+      await done;
+    } finally {
+      ac.abort();
+      await guest.close();
+      await owner.close();
+    }
   });
 });
 

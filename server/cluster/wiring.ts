@@ -6,6 +6,7 @@
  */
 import type { WsGateway } from '../gateway/ws-server';
 import type { LiveHandles } from '../sharing/live-handles';
+import type { PresenceBoard } from '../sharing/shared-session';
 import type { ClusterBus } from './bus';
 
 export interface ClusterSockets {
@@ -13,10 +14,22 @@ export interface ClusterSockets {
   closeSession(sid: string, reason: string): number;
   /** Close an account's sockets here and on every gateway; how many were open here. */
   closeUser(userId: string, reason: string): number;
+  dispose(): void;
 }
 
-export function wireCluster(bus: ClusterBus, deps: { gateway: () => WsGateway; shareLive: LiveHandles; memberLive: LiveHandles }): ClusterSockets {
-  const { shareLive, memberLive } = deps;
+/** Each gateway repeats who is attached through it this often (others forget it after a minute). */
+const PRESENCE_REPEAT_MS = 20_000;
+
+export function wireCluster(bus: ClusterBus, deps: { gateway: () => WsGateway; shareLive: LiveHandles; memberLive: LiveHandles; presence: PresenceBoard }): ClusterSockets {
+  const { shareLive, memberLive, presence } = deps;
+  let repeat: NodeJS.Timeout | undefined;
+  if (bus.kind !== 'memory') {
+    // Presence is the same on every gateway: each says who is attached through it.
+    presence.relayTo((sessionId, entries) => bus.publish('presence.changed', { sessionId, entries: entries.slice(0, 40) }));
+    bus.subscribe('presence.changed', ({ sessionId, entries }, from) => presence.remoteChanged(sessionId, from, entries));
+    repeat = setInterval(() => presence.republish(), PRESENCE_REPEAT_MS);
+    repeat.unref();
+  }
   bus.subscribe('sockets.session', ({ sid, reason }) => deps.gateway().closeSession(sid, reason));
   bus.subscribe('sockets.user', ({ userId, reason }) => deps.gateway().closeUser(userId, reason));
   const groups = { share: shareLive, workspace: memberLive } as const;
@@ -33,5 +46,6 @@ export function wireCluster(bus: ClusterBus, deps: { gateway: () => WsGateway; s
       bus.publish('sockets.user', { userId, reason });
       return deps.gateway().closeUser(userId, reason);
     },
+    dispose: () => clearInterval(repeat),
   };
 }

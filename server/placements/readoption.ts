@@ -22,10 +22,24 @@ export async function readoptTerminals(workspaces: WorkspaceService, placements:
     try {
       const rt = runtimes.forWorkspace(workspace);
       if (!rt.runningTerminals || !rt.attachPty) continue;
-      for (const t of await rt.runningTerminals()) {
-        if (sessions.has(t.id)) continue;
-        sessions.adopt({ userId, workspaceId: workspace.id, proc: await rt.attachPty(t), cols: t.cols, rows: t.rows, createdAt: t.createdAt, id: t.id });
-        n++;
+      // All of a workspace's terminals at once: each is one OPEN on the agent link, and a
+      // gateway taking over from a dead one has hundreds of browsers waiting for theirs.
+      const attached = await Promise.allSettled(
+        (await rt.runningTerminals()).map(async (t) => {
+          if (sessions.has(t.id)) return false;
+          const proc = await rt.attachPty!(t);
+          // Adopted meanwhile by another pass (start-up re-adoption and a catch-up): keep that one.
+          if (sessions.has(t.id)) {
+            proc.detach?.();
+            return false;
+          }
+          sessions.adopt({ userId, workspaceId: workspace.id, proc, cols: t.cols, rows: t.rows, createdAt: t.createdAt, id: t.id });
+          return true;
+        }),
+      );
+      for (const r of attached) {
+        if (r.status === 'fulfilled') n += r.value ? 1 : 0;
+        else log.warn('a terminal of a workspace not re-attached', { workspace: workspace.id, kind: workspace.kind, error: (r.reason as Error).message });
       }
     } catch (err) {
       log.warn('terminals of a workspace not re-attached', { workspace: workspace.id, kind: workspace.kind, error: (err as Error).message });

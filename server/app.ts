@@ -248,7 +248,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => clusterSockets.closeSession(sid, reason), catchUpTerminals: catchUp ? (ownerId: string, workspaceId: string) => catchUp.forUser(ownerId, workspaceId) : undefined, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => clusterSockets.closeSession(sid, reason), catchUpTerminals: catchUp ? (ownerId: string, workspaceId?: string) => catchUp.forUser(ownerId, workspaceId) : undefined, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;

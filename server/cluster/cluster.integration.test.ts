@@ -158,6 +158,26 @@ describe('presence across gateways', () => {
   });
 });
 
+describe('agent status across gateways', () => {
+  it('lists a terminal opened through A on B too, with the same status and the same last lines', async () => {
+    const ws = await call<{ id: string }>(A.url, 'workspaces.create', { name: 'agent-status' });
+    const started = await call<{ sessionId: string }>(A.url, 'agents.start', { workspaceId: ws.id, command: 'echo status-line-42; sleep 30', name: 'builder' });
+    type Row = { sessionId: string; status: string; lines: string[] };
+    const rowOn = async (g: ClusterGateway) => (await call<Row[]>(g.url, 'agents.list', undefined, false)).find((r) => r.sessionId === started.sessionId);
+    let onA: Row | undefined;
+    let onB: Row | undefined;
+    const end = Date.now() + 20_000;
+    while (Date.now() < end) {
+      [onA, onB] = [await rowOn(A), await rowOn(B)];
+      if (onA?.lines.join('\n').includes('status-line-42') && onB?.lines.join('\n').includes('status-line-42') && onA.status === onB.status) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(onB).toBeDefined();
+    expect(onB!.status).toBe(onA!.status);
+    expect(onB!.lines.join('\n')).toContain('status-line-42');
+  });
+});
+
 describe('local workspaces with gateways on several machines', () => {
   it('are pinned to the node holding their folder; a gateway on another node says where they live', async () => {
     const ws = await call<{ id: string }>(A.url, 'workspaces.create', { name: 'pinned-here' });

@@ -66,6 +66,31 @@ describe('cluster bus over one SQLite file', () => {
   });
 });
 
+describe('cluster events table pruning', () => {
+  it('deletes rows older than a minute and never reuses an id, so a reader after a prune misses nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tether-bus-prune-'));
+    const h = openDatabase(path.join(dir, 'tether.db'));
+    let now = 1_000_000;
+    const a = new ClusterBus(sqliteTransport(h.db, silentLogger, { pollMs: 10, now: () => now }), silentLogger, 'A');
+    const b = new ClusterBus(sqliteTransport(h.db, silentLogger, { pollMs: 10, now: () => now }), silentLogger, 'B');
+    await a.start();
+    await b.start();
+    const got = collect(b);
+    a.publish('sockets.user', { userId: 'old', reason: 'x' });
+    await until(() => got.length === 1);
+    now += 120_000; // two minutes on: the next poll prunes the old row
+    await until(() => (h.sqlite.prepare('SELECT COUNT(*) AS n FROM cluster_events').get() as { n: number }).n === 0);
+    a.publish('sockets.user', { userId: 'new', reason: 'y' });
+    await until(() => got.length === 2);
+    expect(got.map((g) => g.data.userId)).toEqual(['old', 'new']);
+    const ids = h.sqlite.prepare('SELECT id FROM cluster_events').all() as { id: number }[];
+    expect(ids[0]!.id).toBe(2);
+    await Promise.all([a.close(), b.close()]);
+    h.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
 describe('cluster bus over Postgres LISTEN/NOTIFY', () => {
   let pgs: TestPostgres;
   let url: string;

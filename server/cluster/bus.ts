@@ -46,7 +46,7 @@ export const CLUSTER_EVENTS = {
       .max(40),
   }),
   /** A local workspace was pinned to the node holding its folder (node-pins.ts). */
-  'workspace.pinned': z.object({ workspaceId: z.string().min(1).max(200), node: z.string().min(1).max(200) }),
+  'workspace.pinned': z.object({ workspaceId: z.string().min(1).max(200), node: z.string().min(1).max(200), root: z.string().min(1).max(4096) }),
 } as const;
 
 export type ClusterTopic = keyof typeof CLUSTER_EVENTS;

@@ -17,11 +17,13 @@ import type { ClusterBus } from './bus';
 export const workspaceNodes = sqliteTable('workspace_nodes', {
   workspaceId: text('workspace_id').primaryKey(),
   node: text('node').notNull(),
+  /** The folder it was pinned with: a workspace moved back to this machine later is pinned anew. */
+  root: text('root').notNull(),
   pinnedAt: integer('pinned_at').notNull(),
 });
 
 export class NodePins implements NodePinsView {
-  private readonly pins = new Map<string, string>();
+  private readonly pins = new Map<string, { node: string; root: string }>();
 
   constructor(
     private readonly db: Db,
@@ -29,22 +31,25 @@ export class NodePins implements NodePinsView {
     readonly here: string,
     private readonly log: Logger,
   ) {
-    bus.subscribe('workspace.pinned', ({ workspaceId, node }) => this.pins.set(workspaceId, node));
+    bus.subscribe('workspace.pinned', ({ workspaceId, node, root }) => this.pins.set(workspaceId, { node, root }));
   }
 
   async load(): Promise<void> {
-    for (const r of await this.db.select().from(workspaceNodes)) this.pins.set(r.workspaceId, r.node);
+    for (const r of await this.db.select().from(workspaceNodes)) this.pins.set(r.workspaceId, { node: r.node, root: r.root });
   }
 
-  nodeOf(workspaceId: string): string | null {
-    return this.pins.get(workspaceId) ?? null;
+  nodeOf(workspaceId: string, root: string): string | null {
+    const pin = this.pins.get(workspaceId);
+    return pin && pin.root === root ? pin.node : null;
   }
 
-  pinHere(workspaceId: string): void {
-    if (this.pins.has(workspaceId)) return;
-    this.pins.set(workspaceId, this.here);
-    void Promise.resolve(this.db.insert(workspaceNodes).values({ workspaceId, node: this.here, pinnedAt: Date.now() }).onConflictDoNothing())
-      .then(() => this.bus.publish('workspace.pinned', { workspaceId, node: this.here }))
+  pinHere(workspaceId: string, root: string): void {
+    if (this.nodeOf(workspaceId, root) !== null) return;
+    const pin = { node: this.here, root };
+    this.pins.set(workspaceId, pin);
+    const write = this.db.insert(workspaceNodes).values({ workspaceId, ...pin, pinnedAt: Date.now() }).onConflictDoUpdate({ target: workspaceNodes.workspaceId, set: { ...pin, pinnedAt: Date.now() } });
+    void Promise.resolve(write)
+      .then(() => this.bus.publish('workspace.pinned', { workspaceId, ...pin }))
       .catch((err: Error) => this.log.warn('workspace not pinned to this node', { workspace: workspaceId, error: err.message }));
   }
 }

@@ -306,6 +306,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE workspace_nodes (
         workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
         node TEXT NOT NULL,
+        root TEXT NOT NULL,
         pinned_at INTEGER NOT NULL
       );
     `,

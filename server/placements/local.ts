@@ -34,9 +34,10 @@ const LABEL = 'this machine';
 export interface NodePinsView {
   /** This gateway's node. */
   readonly here: string;
-  nodeOf(workspaceId: string): string | null;
+  /** The node pinned for this workspace at this folder (a move to another folder pins anew). */
+  nodeOf(workspaceId: string, root: string): string | null;
   /** Record that this node holds the workspace's folder. */
-  pinHere(workspaceId: string): void;
+  pinHere(workspaceId: string, root: string): void;
 }
 
 export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
@@ -47,12 +48,12 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
       if (deps.runtimeFor) return deps.runtimeFor(ws);
       const { pins } = deps;
       if (pins) {
-        const node = pins.nodeOf(ws.id);
+        const node = pins.nodeOf(ws.id, ws.root);
         if (node !== null && node !== pins.here) return elsewhereRuntime(ws.id, node);
         // Unpinned: the first node whose machine has the folder claims it.
         if (node === null) {
           if (!existsSync(ws.root)) return elsewhereRuntime(ws.id, null);
-          pins.pinHere(ws.id);
+          pins.pinHere(ws.id, ws.root);
         }
       }
       const confine = deps.confined?.(ws) ?? false;

@@ -108,6 +108,20 @@ export function crossGatewayCases(get: () => ClusterUnderTest): void {
       }
     });
 
+    it('removing a member on A closes the socket they use on B for that workspace in < 1 s', async () => {
+      const { A, B } = get();
+      const erin = await signedIn('erin', B);
+      const ws = await callOn<{ id: string }>(A.url, 'workspaces.create', { name: 'team-space' });
+      await callOn(A.url, 'members.add', { workspaceId: ws.id, who: 'erin', role: 'editor' });
+      const onB = await GatewayClient.connect(B.url, { cookie: erin.http.cookieHeader });
+      await onB.open(1, { workspace: ws.id, cols: 80, rows: 24 });
+      const t0 = performance.now();
+      await callOn(A.url, 'members.remove', { workspaceId: ws.id, userId: erin.id });
+      const closed = await closedWithin(onB, t0);
+      expect(closed.code).toBe(CloseCode.FORBIDDEN);
+      expect(closed.ms).toBeLessThan(1000);
+    });
+
     it("revoking a share link on A closes its guest's socket on B in < 1 s", async () => {
       const { A, B } = get();
       const ws = await callOn<{ id: string }>(A.url, 'workspaces.create', { name: 'shared-across' });

@@ -18,10 +18,10 @@ export async function readoptTerminals(workspaces: WorkspaceService, placements:
   const candidates = placements
     .all()
     .flatMap((p) => workspaces.listOfKind(p.kind).filter(({ userId, workspace }) => (!only || only(userId, workspace.id)) && p.mayHaveTerminals(workspace)));
-  for (const { userId, workspace } of candidates) {
+  const adoptIn = async ({ userId, workspace }: (typeof candidates)[number]) => {
     try {
       const rt = runtimes.forWorkspace(workspace);
-      if (!rt.runningTerminals || !rt.attachPty) continue;
+      if (!rt.runningTerminals || !rt.attachPty) return;
       // All of a workspace's terminals at once: each is one OPEN on the agent link, and a
       // gateway taking over from a dead one has hundreds of browsers waiting for theirs.
       const attached = await Promise.allSettled(
@@ -44,7 +44,11 @@ export async function readoptTerminals(workspaces: WorkspaceService, placements:
     } catch (err) {
       log.warn('terminals of a workspace not re-attached', { workspace: workspace.id, kind: workspace.kind, error: (err as Error).message });
     }
-  }
+  };
+  // After a restart one workspace after another (it may connect to every SSH host that had a
+  // runner up); a catch-up (one user's workspaces, browsers waiting) all at once.
+  if (only) await Promise.all(candidates.map(adoptIn));
+  else for (const c of candidates) await adoptIn(c);
   if (n && !only) log.info('re-attached terminals of the pty host, cloud workers and SSH runners', { terminals: n });
   return n;
 }

@@ -61,6 +61,9 @@ import { SettingsService } from './settings/settings-service';
 import { Placements } from './placements';
 import { readoptTerminals } from './placements/readoption';
 import { WorkspaceService, type Workspace } from './workspaces/workspace-service';
+import { openClusterBus, wireCluster, type ClusterSockets } from './cluster';
+import { TerminalCatchUp } from './cluster/terminal-catch-up';
+import { NodePins } from './cluster/node-pins';
 
 export type { UiHandler } from './http/ui';
 
@@ -206,7 +209,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
   const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
-  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (sid) => gateway.closeSession(sid));
+  // Several gateways: what one closes, every one closes (cluster/wiring.ts; one alone: in-process).
+  const bus = await openClusterBus(config, dbh.db, log.child({ component: 'cluster' }));
+  const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (sid) => clusterSockets.closeSession(sid, 'signed out'));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
   const relief = new MemoryRelief();
   const sessions: SessionRegistry = new SessionRegistry({ ...config.limits, log: log.child({ component: 'sessions' }), observe: metrics });
@@ -214,7 +219,10 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
   // A member's local terminals run sandboxed; an admin's as this OS user (README: Roles).
   const confined = (ws: Workspace) => config.memberTerminals !== 'unconfined' && users.info(workspaces.ownerOf(ws.id) ?? '')?.role !== 'admin';
-  const placements = new Placements({ workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, confined, hosts, sshPool, runners, orchestrator, log });
+  // Several gateways: local workspaces belong to the node (machine) holding their folder.
+  const pins = bus.kind === 'memory' ? null : new NodePins(dbh.db, bus, config.cluster?.node ?? 'local', log.child({ component: 'cluster' }));
+  await pins?.load();
+  const placements = new Placements({ pins, workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, confined, hosts, sshPool, runners, orchestrator, log });
   const runtimes = new RuntimeRegistry((ws) => placements.build(ws));
   const files = new FileService();
   const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, audit, log: log.child({ component: 'migration' }), observe: metrics });
@@ -229,7 +237,9 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const agents = new AgentsService({ sessions, workspaces, mirrors });
   const activity = new WorkspaceActivity(agents);
   let adopting: Promise<unknown> = Promise.resolve();
-  const source = sessionSource({ registry: sessions, workspaces, runtimes, onLimit: (limit) => metrics.limitHit(limit), adopting: () => adopting });
+  // Several gateways: terminals on agents that another gateway opened are attached when asked for.
+  const catchUp = bus.kind === 'memory' ? null : new TerminalCatchUp({ workspaces, placements, runtimes, sessions, log });
+  const source = sessionSource({ registry: sessions, workspaces, runtimes, onLimit: (limit) => metrics.limitHit(limit), adopting: () => adopting, catchUp: catchUp ? (userId) => catchUp.forUser(userId) : undefined });
   const gateway: WsGateway = new WsGateway({
     authenticator,
     guests: createGuestGate(shares, source, presence),
@@ -239,6 +249,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'gateway' }),
     observe: metrics,
   });
+  const clusterSockets: ClusterSockets = wireCluster(bus, { gateway: () => gateway, shareLive: shares.live, memberLive: members.live, presence });
   const accounts = new AccountService({
     users,
     shares,
@@ -248,11 +259,11 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     workspaces,
     placements,
     activity,
-    closeUserSockets: (userId, reason) => gateway.closeUser(userId, reason),
+    closeUserSockets: (userId, reason) => clusterSockets.closeUser(userId, reason),
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => gateway.closeSession(sid, reason), workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => clusterSockets.closeSession(sid, reason), catchUpTerminals: catchUp ? (ownerId: string, workspaceId?: string) => catchUp.forUser(ownerId, workspaceId) : undefined, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;
@@ -286,6 +297,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await orchestrator.stop({ releaseWarm: true });
       server.closeAllConnections();
       await ui?.close().catch(() => {});
+      clusterSockets.dispose();
+      await bus.close();
       dbh.close();
     })());
 

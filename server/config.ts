@@ -2,7 +2,7 @@
  * Configuration from the environment, validated once at start. Defaults give a zero-config first
  * run: loopback only, SQLite and secrets under ./data, a generated admin password.
  */
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -51,6 +51,9 @@ const envSchema = z.object({
   TETHER_PASSWORD_LOGIN: z.enum(['on', 'off']).default('on'),
   TETHER_SSO_SIGNUP: z.enum(['existing', 'domain', 'open']).default('existing'),
   TETHER_SSO_DOMAINS: z.string().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  TETHER_CLUSTER: z.enum(['auto', 'on', 'off']).default('auto'),
+  TETHER_NODE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "_" or "-"').optional(),
 });
 
 export interface Config {
@@ -76,6 +79,21 @@ export interface Config {
   ssh: SshConfig;
   cloud: CloudConfig;
   sso: SsoConfig;
+  /** Postgres instead of the SQLite file under DATA_DIR (`DATABASE_URL`). */
+  databaseUrl?: string;
+  cluster?: ClusterConfig;
+}
+
+/**
+ * Several gateways on one database (README: Running several gateways). `bus`: how they tell each
+ * other what to close — Postgres LISTEN/NOTIFY with DATABASE_URL, the SQLite file's events table
+ * when TETHER_CLUSTER=on without it, nothing (one gateway alone) otherwise. `node`: the machine
+ * whose DATA_DIR holds local workspaces (TETHER_NODE_NAME, default the host name); gateways on
+ * one machine sharing DATA_DIR are one node.
+ */
+export interface ClusterConfig {
+  bus: 'memory' | 'sqlite' | 'postgres';
+  node: string;
 }
 
 /**
@@ -225,6 +243,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       },
     },
     sso: ssoConfig(e),
+    databaseUrl: e.DATABASE_URL,
+    cluster: {
+      bus: e.TETHER_CLUSTER === 'off' ? 'memory' : e.DATABASE_URL ? 'postgres' : e.TETHER_CLUSTER === 'on' ? 'sqlite' : 'memory',
+      node: e.TETHER_NODE_NAME ?? hostname(),
+    },
   };
 }
 

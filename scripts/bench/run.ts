@@ -19,6 +19,8 @@
  *  (t) the gateway's resident memory with the UI: at start, idle, under a burst, 60 s after
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
+ *  (u) several gateways: two behind nginx, N terminals on cloud workers, one gateway killed
+ *      mid-run: bytes lost and time for browsers to resume (`--cluster`, `--terminals N`; cluster.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +32,7 @@ import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
+import { clusterFigures } from './cluster';
 import { migrationFigures } from './migration';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
@@ -59,6 +62,10 @@ const ptyHostOnly = process.argv.includes('--ptyhost');
 /** `--speed` runs only the terminal-speed comparison with the peers (s). */
 const speedOnly = process.argv.includes('--speed');
 const memoryOnly = process.argv.includes('--memory');
+/** `--cluster` runs only (u); `--terminals N` sets its terminal count (default 1,000; 100 quick). */
+const clusterOnly = process.argv.includes('--cluster');
+const terminalsArg = process.argv.indexOf('--terminals');
+const CLUSTER_TERMINALS = terminalsArg > 0 ? Number(process.argv[terminalsArg + 1]) : quick ? 100 : 1000;
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -383,6 +390,10 @@ async function main() {
     });
     return;
   }
+  if (clusterOnly) {
+    await printClusterFigures().finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
   if (memoryOnly) {
     await printMemoryFigures(file).finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -431,10 +442,21 @@ async function main() {
     await printRunnerFigures();
     await printCloudFigures(file);
     await printMigrationFigures();
+    await printClusterFigures();
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function printClusterFigures(): Promise<void> {
+  if (!Number.isInteger(CLUSTER_TERMINALS) || CLUSTER_TERMINALS < 1) throw new Error('--terminals wants a positive whole number');
+  const u = await clusterFigures({ terminals: CLUSTER_TERMINALS, rounds: quick ? 9 : 12 });
+  console.log(
+    `(u) two gateways behind nginx, ${u.terminals} terminals on ${u.workers} cloud workers over ${u.sockets} browser sockets (${u.perGateway.join(' / ')} sockets per gateway; opened in ${u.openSeconds.toFixed(1)} s), ` +
+      `one gateway SIGKILLed after ${Math.floor(u.rounds / 3)} of ${u.rounds} rounds of typed lines: ${u.moved} terminals moved, resumed after p50 ${u.resumeP50.toFixed(0)} ms, p99 ${u.resumeP99.toFixed(0)} ms, max ${u.resumeMax.toFixed(0)} ms; ` +
+      `${u.bytesLost} of ${u.bytesExpected.toLocaleString('en')} bytes lost, ${u.bytesRepeated} repeated (target 0)`,
+  );
 }
 
 main().catch((err: Error) => {

@@ -24,6 +24,9 @@ import { checkHealth, HealthRounds } from './worker-health';
 import { WorkerTable, type CloudWorkerState, type Row, type WorkerHandle } from './worker-table';
 import { TetherError } from '../errors';
 
+/** A worker still `starting` this long after its row was made was abandoned by a gateway that died. */
+const STARTING_GRACE_MS = 2 * 60_000;
+
 export type { CloudWorkerState, WorkerHandle } from './worker-table';
 
 export interface PoolStatus {
@@ -102,6 +105,7 @@ export class Orchestrator {
       running: () => this.running,
       lost: (workerId, reason) => this.markLost(workerId, reason),
       refill: () => this.fillPools(),
+      learn: () => this.learnEndpoints(),
     });
   }
 
@@ -111,6 +115,8 @@ export class Orchestrator {
     const rows = this.table.rows();
     for (const row of rows) {
       const endpoint = known.get(row.id)?.endpoint;
+      // Several gateways: a worker another gateway is starting right now is its business.
+      if (row.state === 'starting' && Date.now() - row.createdAt < STARTING_GRACE_MS) continue;
       if (row.state !== 'starting' && endpoint) {
         this.table.adopt(row, endpoint);
         this.log.info('cloud worker re-adopted', { workerId: row.id, state: row.state });
@@ -184,6 +190,31 @@ export class Orchestrator {
   /** Record use of an assigned worker (resets its idle clock). */
   touch(workerId: string): void {
     this.table.touch(workerId);
+  }
+
+  /**
+   * Where a live worker's agent listens, or null once it is gone. Several gateways on one
+   * database: a worker another gateway started after this one did is learnt from the provider.
+   */
+  async endpointOf(workerId: string): Promise<WorkerEndpoint | null> {
+    const row = this.table.row(workerId);
+    if (!row || (row.state !== 'ready' && row.state !== 'assigned')) return null;
+    if (!this.table.endpoints.has(workerId)) await this.learnEndpoints();
+    return this.table.endpoints.get(workerId) ?? null;
+  }
+
+  private learning: Promise<void> | null = null;
+
+  /** Adopt the endpoints of live workers of the database this gateway does not know yet. */
+  private learnEndpoints(): Promise<void> {
+    this.learning ??= (async () => {
+      for (const row of this.table.running()) {
+        if (this.table.endpoints.has(row.id)) continue;
+        const endpoint = await this.provider.endpoint(row.id).catch(() => null);
+        if (endpoint && !this.table.endpoints.has(row.id)) this.table.adopt(row, endpoint);
+      }
+    })().finally(() => (this.learning = null));
+    return this.learning;
   }
 
   get(workerId: string): WorkerHandle | null {

@@ -21,6 +21,8 @@ export interface HealthRoundsOptions {
   lost(workerId: string, reason: string): void;
   /** Top up the warm pools. */
   refill(): void;
+  /** Learn the endpoints of live workers another gateway started (several gateways on one database). */
+  learn?(): Promise<void>;
 }
 
 export class HealthRounds {
@@ -43,6 +45,7 @@ export class HealthRounds {
   /** One health round over the live workers, then the idle sweep and pool refills. */
   private async round(): Promise<void> {
     const live = this.opts.table.running();
+    if (this.opts.learn && live.some((r) => !this.opts.table.endpoints.has(r.id))) await this.opts.learn().catch(() => {});
     await Promise.all(live.map((row) => this.checkWorker(row)));
     if (!this.opts.running()) return;
     this.sweepIdle();
@@ -52,7 +55,10 @@ export class HealthRounds {
   private async checkWorker(row: Row): Promise<void> {
     const { table } = this.opts;
     const endpoint = table.endpoints.get(row.id);
-    const problem = endpoint ? await checkHealth(endpoint.url) : 'its endpoint is unknown';
+    // Started by another gateway where this one's provider cannot see it (another machine): that
+    // gateway checks it.
+    if (!endpoint) return;
+    const problem = await checkHealth(endpoint.url);
     if (!this.opts.running() || table.row(row.id)?.state === 'gone') return;
     if (!problem) {
       table.failures.delete(row.id);

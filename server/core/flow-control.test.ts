@@ -191,6 +191,35 @@ describe('flow control', () => {
     expect(pty.paused).toBe(false);
   });
 
+  it("holds nothing for a departed viewer while another still views the session (several gateways' links): the program runs on", () => {
+    const sink = new FakeSink();
+    const pty = new EchoPty({ cols: 80, rows: 24 });
+    const ring = 64 * 1024;
+    const session = new TerminalSession({ id: 'two', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
+      highWater: HIGH,
+      lowWater: LOW,
+      ringBytes: ring,
+      cols: 80,
+      rows: 24,
+      holdDetached: true,
+    });
+    const gatewayA = new Channel(1, session, 0, sink, HIGH);
+    const gatewayB = new Channel(2, session, 0, sink, HIGH);
+    session.attach(gatewayA);
+    session.attach(gatewayB);
+    session.detach(gatewayA); // gateway A is gone for good; B keeps reading
+    let emitted = 0;
+    for (let i = 0; i < (4 * ring) / 500; i++) {
+      pty.emit(chunk(500));
+      emitted += 500;
+      sink.schedulePump(gatewayB);
+      sink.drain();
+      gatewayB.ack(sink.bytesFor(2));
+    }
+    expect(pty.paused).toBe(false);
+    expect(sink.bytesFor(2)).toBe(emitted);
+  });
+
   it('only the driver gates the program: a passive viewer (a guest) that never acks does not hold it back, and is caught up with a reset', () => {
     const sink = new FakeSink();
     const { pty, session, channel: owner } = setup(sink);

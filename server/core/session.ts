@@ -231,7 +231,10 @@ export class TerminalSession implements SessionHandle {
 
   detach(viewer: SessionViewer): void {
     if (!this.viewers.delete(viewer)) return;
-    if (this.limits.holdDetached && this.running) this.heldFrom = Math.min(this.heldFrom ?? Infinity, viewer.acked);
+    // Held only when the last viewer leaves: while another gateway's link still views the
+    // terminal, a departed one (a gateway gone for good, scaled down) must not stop the program
+    // once its unseen bytes fill the ring; one that returns resumes from the ring as it is.
+    if (this.limits.holdDetached && this.running && this.viewers.size === 0) this.heldFrom = Math.min(this.heldFrom ?? Infinity, viewer.acked);
     if (this.driverViewer === viewer) {
       // The most recently attached of the remaining active viewers drives now (Sets keep order).
       this.driverViewer = null;

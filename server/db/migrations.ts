@@ -285,4 +285,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workspace_members_user ON workspace_members(user_id);
     `,
   },
+  {
+    version: 15,
+    name: 'cluster events, nodes of local workspaces',
+    // Several gateways on one SQLite file (server/cluster/sqlite-bus.ts): each polls for the rows
+    // other gateways appended (revocations to apply to its sockets); rows older than a minute are
+    // pruned. AUTOINCREMENT: an id is never reused after a prune, so a reader's "after id" holds.
+    // With DATABASE_URL the bus is Postgres LISTEN/NOTIFY and this table stays empty.
+    // workspace_nodes: the node (machine + DATA_DIR) holding a local workspace's folder and
+    // terminals; gateways on other nodes answer with where it lives (cluster/node-pins.ts).
+    sql: `
+      CREATE TABLE cluster_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sender TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX cluster_events_created ON cluster_events(created_at);
+      CREATE TABLE workspace_nodes (
+        workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+        node TEXT NOT NULL,
+        root TEXT NOT NULL,
+        pinned_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -21,10 +21,19 @@ export interface SessionSourceOptions {
   onLimit: (limit: string) => void;
   /** The re-adoption of terminals after a restart, while it runs. */
   adopting: () => Promise<unknown>;
+  /** Several gateways: attach the terminals another gateway opened for this user (cluster/terminal-catch-up.ts). */
+  catchUp?: (userId: string) => Promise<unknown>;
 }
 
 export function sessionSource(opts: SessionSourceOptions): SessionSource<TerminalSession> {
-  const { registry, workspaces, runtimes, onLimit, adopting } = opts;
+  const { registry, workspaces, runtimes, onLimit, adopting, catchUp } = opts;
+  const adopted = async (user: { id: string }, id: string) => {
+    await Promise.race([adopting(), new Promise((r) => setTimeout(r, ADOPTION_WAIT_MS).unref())]);
+    const s = registry.getForUser(id, user.id);
+    if (s || !catchUp) return s;
+    await catchUp(user.id);
+    return registry.getForUser(id, user.id);
+  };
   return {
     async create(user, req) {
       const ws = workspaces.get(user.id, req.workspace);
@@ -41,10 +50,9 @@ export function sessionSource(opts: SessionSourceOptions): SessionSource<Termina
         throw err;
       }
     },
-    // A browser reconnecting right after a restart may ask before its terminal is adopted again.
-    find: async (user, id) =>
-      registry.getForUser(id, user.id) ??
-      (await Promise.race([adopting(), new Promise((r) => setTimeout(r, ADOPTION_WAIT_MS).unref())]), registry.getForUser(id, user.id)),
+    // A browser reconnecting right after a restart may ask before its terminal is adopted again,
+    // or (several gateways) for one another gateway opened.
+    find: async (user, id) => registry.getForUser(id, user.id) ?? adopted(user, id),
     forget: (session) => registry.forget(session.id),
   };
 }

@@ -18,7 +18,7 @@ export function cloudPlacement({ orchestrator, log }: CloudPlacementDeps): Place
       const workerId = ws.workerId ?? '';
       return new CloudRuntime({
         id: `cloud:${workerId}`,
-        endpoint: async () => orchestrator.get(workerId)?.endpoint ?? null,
+        endpoint: () => orchestrator.endpointOf(workerId),
         onActivity: () => orchestrator.touch(workerId),
         log: log.child({ component: 'cloud', worker: workerId }),
       });

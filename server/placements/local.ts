@@ -1,5 +1,6 @@
 /** This machine: a folder here; terminals in the pty host (they outlive the gateway) or in-process;
  * a member's sandboxed, an admin's not (README: Roles). */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TetherError } from '../errors';
@@ -7,6 +8,7 @@ import { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { PtyHosts } from '../runtimes/local/pty-host';
 import type { Runtime } from '../runtimes/runtime';
 import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
+import { elsewhereRuntime } from './elsewhere';
 import type { Placement } from './placement';
 
 export interface LocalPlacementDeps {
@@ -21,9 +23,22 @@ export interface LocalPlacementDeps {
   runtimeFor?: (ws: Workspace) => Runtime;
   /** Whether a workspace's terminals and commands run sandboxed (os/sandbox.ts): a member's do. */
   confined?: (ws: Workspace) => boolean;
+  /** Several gateways on several machines: the node each local workspace is pinned to (README:
+   * Running several gateways). Absent: one gateway, every local workspace is here. */
+  pins?: NodePinsView | null;
 }
 
 const LABEL = 'this machine';
+
+/** Which node (machine + DATA_DIR) each local workspace is pinned to (cluster/node-pins.ts). */
+export interface NodePinsView {
+  /** This gateway's node. */
+  readonly here: string;
+  /** The node pinned for this workspace at this folder (a move to another folder pins anew). */
+  nodeOf(workspaceId: string, root: string): string | null;
+  /** Record that this node holds the workspace's folder. */
+  pinHere(workspaceId: string, root: string): void;
+}
 
 export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
   const { ptyHosts, terminalEnv } = deps;
@@ -31,6 +46,16 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
     kind: 'local',
     build: (ws) => {
       if (deps.runtimeFor) return deps.runtimeFor(ws);
+      const { pins } = deps;
+      if (pins) {
+        const node = pins.nodeOf(ws.id, ws.root);
+        if (node !== null && node !== pins.here) return elsewhereRuntime(ws.id, node);
+        // Unpinned: the first node whose machine has the folder claims it.
+        if (node === null) {
+          if (!existsSync(ws.root)) return elsewhereRuntime(ws.id, null);
+          pins.pinHere(ws.id, ws.root);
+        }
+      }
       const confine = deps.confined?.(ws) ?? false;
       return new LocalRuntime(ws.root, { env: terminalEnv, confine, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, terminalEnv, confine) });
     },

@@ -35,8 +35,23 @@ export class LiveHandles {
     };
   }
 
-  /** Close everything under `key` (only `holder`'s, when given) with `reason`. */
+  /** Told of every close started here (the cluster bus relays it to the other gateways). */
+  private relay: ((key: string, reason: string, holder: string | undefined) => void) | null = null;
+
+  /** Relay this process's closes elsewhere (server/cluster/wiring.ts). */
+  relayTo(relay: (key: string, reason: string, holder: string | undefined) => void): void {
+    this.relay = relay;
+  }
+
+  /** Close everything under `key` (only `holder`'s, when given) with `reason`, here and, through
+   * the relay, on the other gateways. */
   close(key: string, reason: string, holder?: string): void {
+    this.relay?.(key, reason, holder);
+    this.closeHere(key, reason, holder);
+  }
+
+  /** Close what this process holds under `key` (another gateway ended the grant). */
+  closeHere(key: string, reason: string, holder?: string): void {
     const set = this.groups.get(key);
     if (!set) return;
     for (const h of [...set]) {

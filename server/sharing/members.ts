@@ -70,7 +70,7 @@ export function personName(u: { name: string; displayName: string | null }): str
 
 export class MemberService {
   /** Workspace id → what members hold live there (a member's user id is the holder). */
-  private readonly live: LiveHandles;
+  readonly live: LiveHandles;
 
   constructor(
     private readonly db: Db,

@@ -35,7 +35,7 @@ function sameHash(a: string, b: string): boolean {
 
 export class ShareService {
   /** Share id → what its guests hold live (a guest's id is the holder). */
-  private readonly live: LiveHandles;
+  readonly live: LiveHandles;
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;

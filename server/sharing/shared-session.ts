@@ -38,6 +38,7 @@ export function ownerParticipant(user: { id: string; name: string }): Participan
 }
 
 interface SessionPresence {
+  id: string;
   viewers: Map<SessionViewer, Participant>;
   /** Participant id → the timer that ends their "typing". */
   typing: Map<string, NodeJS.Timeout>;
@@ -45,13 +46,40 @@ interface SessionPresence {
 }
 
 /** Who is attached to each terminal, and who is typing. */
+/** Several gateways: another gateway's people count this long after it last said so. */
+export const REMOTE_PRESENCE_TTL_MS = 60_000;
+
 export class PresenceBoard {
   private readonly sessions = new Map<string, SessionPresence>();
+  /** Several gateways: who is attached through the others, per session and gateway. */
+  private readonly remote = new Map<string, Map<string, { entries: PresenceEntry[]; at: number }>>();
+  private relay: ((sessionId: string, entries: PresenceEntry[]) => void) | null = null;
+
+  /** Tell other gateways of every change here (server/cluster/wiring.ts). */
+  relayTo(relay: (sessionId: string, entries: PresenceEntry[]) => void): void {
+    this.relay = relay;
+  }
+
+  /** Another gateway's people on a session, in full (empty: nobody there any more). */
+  remoteChanged(sessionId: string, gateway: string, entries: PresenceEntry[]): void {
+    let byGateway = this.remote.get(sessionId);
+    if (!byGateway) this.remote.set(sessionId, (byGateway = new Map()));
+    if (entries.length > 0) byGateway.set(gateway, { entries, at: Date.now() });
+    else byGateway.delete(gateway);
+    if (byGateway.size === 0) this.remote.delete(sessionId);
+    const e = this.sessions.get(sessionId);
+    if (e) for (const fn of e.listeners) fn();
+  }
+
+  /** Say again who is here (other gateways forget what is not repeated within the TTL). */
+  republish(): void {
+    for (const e of this.sessions.values()) if (e.viewers.size > 0) this.relay?.(e.id, this.local(e));
+  }
 
   private entry(session: TerminalSession): SessionPresence {
     let e = this.sessions.get(session.id);
     if (!e) {
-      const created: SessionPresence = { viewers: new Map(), typing: new Map(), listeners: new Set() };
+      const created: SessionPresence = { id: session.id, viewers: new Map(), typing: new Map(), listeners: new Set() };
       this.sessions.set(session.id, (e = created));
       // Forgotten: everyone is gone; listeners hear it once more, then the record goes.
       session.onClose(() => {
@@ -68,6 +96,14 @@ export class PresenceBoard {
 
   private changed(e: SessionPresence): void {
     for (const fn of e.listeners) fn();
+    this.relay?.(e.id, this.local(e));
+  }
+
+  /** The people attached through this gateway, once each, with who is typing. */
+  private local(e: SessionPresence): PresenceEntry[] {
+    const byId = new Map<string, PresenceEntry>();
+    for (const p of e.viewers.values()) if (!byId.has(p.id)) byId.set(p.id, { ...p, typing: e.typing.has(p.id) });
+    return [...byId.values()];
   }
 
   joined(session: TerminalSession, viewer: SessionViewer, who: Participant): void {
@@ -97,8 +133,15 @@ export class PresenceBoard {
   /** Everyone attached, once per person (owner first), with who is typing. */
   of(session: TerminalSession): PresenceEntry[] {
     const e = this.sessions.get(session.id);
-    const byId = new Map<string, PresenceEntry>();
-    for (const p of e?.viewers.values() ?? []) if (!byId.has(p.id)) byId.set(p.id, { ...p, typing: e!.typing.has(p.id) });
+    const byId = new Map<string, PresenceEntry>((e ? this.local(e) : []).map((p) => [p.id, p]));
+    const fresh = Date.now() - REMOTE_PRESENCE_TTL_MS;
+    for (const { entries, at } of this.remote.get(session.id)?.values() ?? []) {
+      if (at < fresh) continue;
+      for (const p of entries) {
+        const had = byId.get(p.id);
+        byId.set(p.id, had ? { ...had, typing: had.typing || p.typing } : p);
+      }
+    }
     return [...byId.values()].sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1));
   }
 

@@ -36,6 +36,9 @@ export interface TrpcServices {
   signIns: SignInSessions;
   /** Close the sockets of one sign-in session (4401); how many. */
   closeSignInSockets(sid: string, reason: string): number;
+  /** Several gateways: attach terminals another gateway opened (in one workspace, or all of the
+   * owner's) before listing them, so every gateway lists and watches the same terminals. */
+  catchUpTerminals?(ownerId: string, workspaceId?: string): Promise<unknown>;
   workspaces: WorkspaceService;
   sessions: SessionRegistry;
   tokens: TokenService;

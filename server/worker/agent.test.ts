@@ -127,6 +127,33 @@ describe('worker agent', () => {
     await rt.dispose();
   });
 
+  it('serves a link per gateway: two gateways view one terminal, and one carries on exactly when the other dies', async () => {
+    const endpoint = async () => ({ url: agent.url, secret });
+    const gwA = new CloudRuntime({ endpoint, id: 'cloud:a', log: silentLogger });
+    const gwB = new CloudRuntime({ endpoint, id: 'cloud:b', log: silentLogger });
+    // A shell that prints a numbered line per input line: what reaches it, and in what order, shows.
+    const pa = await gwA.openPty({ cols: 80, rows: 24, command: 'while read l; do echo "got:$l"; done' });
+    const seenA: Buffer[] = [];
+    pa.onData((d) => seenA.push(Buffer.from(d)));
+    const listed = (await gwB.runningTerminals()).find((t) => t.id === pa.sessionId);
+    expect(listed).toBeDefined();
+    const pb = await gwB.attachPty(listed!);
+    expect(pb.sessionId).toBe(pa.sessionId);
+    const seenB: Buffer[] = [];
+    pb.onData((d) => seenB.push(Buffer.from(d)));
+    pa.write(new TextEncoder().encode('one\n'));
+    await until(() => Buffer.concat(seenA).includes('got:one') && Buffer.concat(seenB).includes('got:one'), 'both gateways see the output');
+    // Gateway A goes away (its link closes): B's link stays and keeps serving the terminal.
+    await gwA.dispose();
+    pb.write(new TextEncoder().encode('two\n'));
+    await until(() => Buffer.concat(seenB).includes('got:two'), 'B after A is gone');
+    const text = Buffer.concat(seenB).toString();
+    expect(text.match(/got:one/g)).toHaveLength(1);
+    expect(text.match(/got:two/g)).toHaveLength(1);
+    pb.kill();
+    await gwB.dispose();
+  });
+
   it('ends terminals as lost when the worker is gone', async () => {
     const own = await startAgent({ root: dir, secret, host: '127.0.0.1', port: 0, log: silentLogger, env: { HOME: dir } });
     let alive = true;

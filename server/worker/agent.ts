@@ -2,9 +2,10 @@
  * Worker agent: the small server that keeps terminals and serves workspace folders to a gateway
  * over agent links (lib/protocol/agent.ts on top of wire protocol v1). It runs as
  *
- * - a cloud worker: one folder (AGENT_WORKSPACE) over one authenticated WebSocket
- *   (`Authorization: Bearer <per-worker secret>`, compared in constant time before the 101; one
- *   gateway link at a time, a new one replaces the old);
+ * - a cloud worker: one folder (AGENT_WORKSPACE) over authenticated WebSockets
+ *   (`Authorization: Bearer <per-worker secret>`, compared in constant time before the 101), one
+ *   per gateway: several gateways behind a load balancer each keep their own link, and a link
+ *   claimed again by the same gateway (`links.claim`, after a network failure) replaces its old one;
  * - the SSH runner and the local pty host (daemon.ts): any folder the gateway binds with
  *   `workspaces.bind`, over length-prefixed links on a Unix socket, several links at once.
  *
@@ -182,7 +183,7 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-/** A cloud worker's agent: one folder, one WebSocket link at a time. */
+/** A cloud worker's agent: one folder, a WebSocket link per gateway. */
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const core = new AgentCore({ root: opts.root, env: opts.env, log: opts.log });
   const matches = secretMatcher(opts.secret);
@@ -203,11 +204,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      // One gateway at a time: a reconnecting gateway replaces a link it may have lost sight of.
-      core.closeLinks(CloseCode.NORMAL, 'replaced by a new gateway connection');
-      core.attach(ws);
-    });
+    // Every gateway its own link (each its own Connection): two gateways can view the same
+    // terminal, and one taking over from a dead one resumes from the offsets kept here. A gateway
+    // that reconnects claims its id again (links.claim), which closes the link it lost sight of.
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => core.attach(ws));
   });
   let url: string;
   if ('socketPath' in opts) {

@@ -5,6 +5,7 @@
  * end to end: pausing a terminal here stops our ACKs, and the agent pauses its PTY.
  */
 import { AGENT_WORKSPACE } from '../../../lib/protocol';
+import { randomId } from '../../../lib/shared/ids';
 import type { Logger } from '../../log';
 import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, Runtime, RuntimeHealth } from '../runtime';
 import { AgentClient, AgentGoneError, connectWebSocket, type WorkerEndpoint } from '../agent/agent-client';
@@ -27,6 +28,8 @@ export class CloudRuntime implements Runtime {
   readonly fs: AgentFs;
   private readonly agent: AgentClient;
   private readonly terminals: AgentTerminals;
+  /** This gateway's links to the worker, as the worker knows them (links.claim). */
+  private readonly linkId = randomId();
 
   constructor(private readonly opts: CloudRuntimeOptions) {
     this.id = opts.id;
@@ -40,6 +43,9 @@ export class CloudRuntime implements Runtime {
       log: opts.log,
       lostAfterMs: opts.lostAfterMs ?? 30_000,
       name,
+      // The worker serves a link per gateway; this claim replaces our own earlier link (one a
+      // network failure left looking open there), never another gateway's.
+      afterConnect: async (callNow) => void (await callNow('links.claim', { id: this.linkId })),
     });
     this.fs = new AgentFs(this.agent, () => opts.onActivity?.());
     this.terminals = new AgentTerminals(this.agent, AGENT_WORKSPACE, () => opts.onActivity?.());

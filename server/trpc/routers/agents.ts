@@ -8,10 +8,16 @@ import { z } from 'zod';
 import { authedProcedure, router } from '../init';
 
 export const agentsRouter = router({
-  list: authedProcedure.query(({ ctx }) => ctx.agents.list(ctx.user.id)),
+  // Several gateways: terminals another gateway opened are attached first, so the status (derived
+  // from each terminal's output, which every gateway receives from the agent) is the same everywhere.
+  list: authedProcedure.query(async ({ ctx }) => {
+    await ctx.catchUpTerminals?.(ctx.user.id);
+    return ctx.agents.list(ctx.user.id);
+  }),
 
   /** The list at once, then whenever a status, a line or an exit changes (SSE). */
   watch: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    await ctx.catchUpTerminals?.(ctx.user.id);
     yield* ctx.agents.watch(ctx.user.id, signal);
   }),
 

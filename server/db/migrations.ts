@@ -285,4 +285,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workspace_members_user ON workspace_members(user_id);
     `,
   },
+  {
+    version: 14,
+    name: 'live mirrors',
+    // A mirror pairs two workspaces of one owner on different runtimes (server/mirror): their
+    // files kept in step both ways. The agreed state and conflicts live in DATA_DIR/mirrors/<id>.
+    // Postgres twin:
+    //   CREATE TABLE mirrors (id TEXT PRIMARY KEY,
+    //     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    //     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    //     peer_workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    //     ignore_patterns TEXT NOT NULL, paused BOOLEAN NOT NULL DEFAULT FALSE, created_at BIGINT NOT NULL);
+    //   CREATE INDEX mirrors_user ON mirrors(user_id);
+    sql: `
+      CREATE TABLE mirrors (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        peer_workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        ignore_patterns TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX mirrors_user ON mirrors(user_id);
+    `,
+  },
 ];

@@ -18,6 +18,8 @@
  *  (t) the gateway's resident memory with the UI: at start, idle, under a burst, 60 s after
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
+ *  (u) live mirror: edit → other side p50/p99 (SSH, cloud), initial sync of 10,000 files / 50 MB
+ *      full and with 100 differing, gateway CPU while 1,000 files change at once (see mirror.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +32,7 @@ import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
 import { migrationFigures } from './migration';
+import { mirrorFigures } from './mirror';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
 import { memoryFigures } from './memory';
@@ -56,6 +59,8 @@ const ptyHostOnly = process.argv.includes('--ptyhost');
 /** `--speed` runs only the terminal-speed comparison with the peers (s). */
 const speedOnly = process.argv.includes('--speed');
 const memoryOnly = process.argv.includes('--memory');
+/** `--mirror` runs only the live-mirror figures (u). */
+const mirrorOnly = process.argv.includes('--mirror');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -268,6 +273,21 @@ async function printMigrationFigures() {
   );
 }
 
+async function printMirrorFigures() {
+  const m = await mirrorFigures({ quick });
+  const lat = (l: { p50: number; p99: number }) => `p50 ${l.p50.toFixed(0)} ms, p99 ${l.p99.toFixed(0)} ms`;
+  console.log(`(u) mirror edit → visible on the other side (${m.ssh.samples} edits each way): this machine → SSH ${lat(m.ssh.aToB)}, SSH → this machine ${lat(m.ssh.bToA)} (runner, inotify)`);
+  console.log(`(u) mirror edit → visible on the other side: this machine → cloud ${lat(m.cloud.aToB)}, cloud → this machine ${lat(m.cloud.bToA)} (target well under 1 s)`);
+  console.log(
+    `(u) mirror initial sync of ${m.files.toLocaleString('en')} files / ${fmtMB(m.totalBytes)} to a worker: empty side ${m.fullSeconds.toFixed(1)} s (${fmtMB(m.fullBytes)} sent); ` +
+      `side holding all but 100 differing files ${m.diffSeconds.toFixed(1)} s (${m.diffFiles} files, ${fmtMB(m.diffBytes)} sent)`,
+  );
+  console.log(
+    `(u) mirror: ${m.burstFiles.toLocaleString('en')} files changed at once reached the worker in ${m.burstSeconds.toFixed(1)} s; gateway CPU ${m.burstCpuSeconds.toFixed(2)} s in its process ` +
+      `+ ${m.burstChildCpuSeconds.toFixed(2)} s in the find/sha256sum it ran (${(((m.burstCpuSeconds + m.burstChildCpuSeconds) / m.burstSeconds) * 100).toFixed(0)}% of one core over that time)`,
+  );
+}
+
 async function printAttachFigures(gw: GatewayProcess) {
   const a = await attachFigures(gw, { quick });
   const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
@@ -369,6 +389,10 @@ async function main() {
     });
     return;
   }
+  if (mirrorOnly) {
+    await printMirrorFigures().finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
   if (memoryOnly) {
     await printMemoryFigures(file).finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -413,6 +437,7 @@ async function main() {
     await printRunnerFigures();
     await printCloudFigures(file);
     await printMigrationFigures();
+    await printMirrorFigures();
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

@@ -58,6 +58,8 @@ export class MirrorEngine {
   private readonly store: StateStore;
   private readonly errors = new Map<string, { side: Side; reason: string }>();
   private readonly transfers: Transfer[] = [];
+  /** Since start: files written and their bytes (the bench reads them). */
+  private readonly moved = { files: 0, bytes: 0 };
   private readonly queued = new Set<string>();
   private full = true;
   private state: MirrorState = 'starting';
@@ -103,6 +105,11 @@ export class MirrorEngine {
   /** The last transfers, newest first. */
   recentTransfers(): Transfer[] {
     return [...this.transfers].reverse();
+  }
+
+  /** Files written and bytes moved since this engine started. */
+  totals(): { files: number; bytes: number } {
+    return { ...this.moved };
   }
 
   conflicts(): Conflict[] {
@@ -301,6 +308,10 @@ export class MirrorEngine {
   }
 
   private record(t: Transfer): void {
+    if (t.action === 'write') {
+      this.moved.files++;
+      this.moved.bytes += t.bytes;
+    }
     this.transfers.push(t);
     if (this.transfers.length > TRANSFERS_KEPT) this.transfers.splice(0, this.transfers.length - TRANSFERS_KEPT);
   }

@@ -49,11 +49,11 @@ export interface MirrorFigures {
   burstChildCpuSeconds: number;
 }
 
-function until(check: () => Promise<boolean>, ms = 120_000): Promise<void> {
+function until(check: () => Promise<boolean>, ms = 120_000, what = 'a mirror result'): Promise<void> {
   const end = Date.now() + ms;
   return new Promise((resolve, reject) => {
     const tick = () =>
-      void check().then((ok) => (ok ? resolve() : Date.now() > end ? reject(new Error('bench: timed out')) : setTimeout(tick, 2)));
+      void check().then((ok) => (ok ? resolve() : Date.now() > end ? reject(new Error(`bench: timed out waiting for ${what}`)) : setTimeout(tick, 2)));
     tick();
   });
 }
@@ -75,7 +75,7 @@ async function latency(a: Runtime, aDir: string, b: Runtime, bDir: string, state
     const text = `edit ${i} ${randomBytes(8).toString('hex')}\n`;
     const t0 = performance.now();
     await writeFile(path.join(from, `lat-${i % 10}.txt`), text);
-    await until(() => has(path.join(to, `lat-${i % 10}.txt`), text));
+    await until(() => has(path.join(to, `lat-${i % 10}.txt`), text), 30_000, `edit ${i} at ${to}`);
     const ms = performance.now() - t0;
     await engine.idle();
     return ms;
@@ -120,6 +120,9 @@ export async function mirrorFigures(opts: { quick: boolean }): Promise<MirrorFig
     const sshRoot = await sshd.makeRemoteDir();
     const ssh = sshRuntime('always', { pool, target, root: sshRoot }, { host: runners.forHost('bench', target), workspaceId: 'bench-mirror', limits: {} });
     cleanups.push(() => ssh.dispose());
+    // Bind the workspace on the runner first, as a terminal opened there would have: a watch
+    // subscribed while an exec races the runner's first bind gets no events (README: Mirrors, limits).
+    await (ssh as Runtime).runningTerminals?.();
     const localA = await dir('a-ssh');
     const a1 = new LocalRuntime(localA);
     cleanups.push(() => a1.dispose());
@@ -153,10 +156,10 @@ export async function mirrorFigures(opts: { quick: boolean }): Promise<MirrorFig
     const fullSeconds = (performance.now() - t0) / 1000;
     const full = engine.totals();
     await engine.dispose();
-    // A copy that differs in 100 files, mirrored afresh (no agreed state).
-    execFileSync('cp', ['-a', path.join(workerRoot, 'full'), path.join(workerRoot, 'diff')]);
-    for (let i = 0; i < 100; i++) await writeFile(path.join(workerRoot, 'diff', `dir${i % (files / 100)}`, `file${i}.dat`), randomBytes(Math.floor(totalBytes / files)));
-    engine = new MirrorEngine({ sides: () => ({ a: a3, b: subRuntime(cloud, 'diff') }), dir: await dir('state-diff'), patterns: [], log: silentLogger });
+    // The mirror again after a restart, with 100 files changed here meanwhile: the agreed state
+    // and the hashes decide, and only those 100 move.
+    for (let i = 0; i < 100; i++) await writeFile(path.join(src, `dir${i % (files / 100)}`, `file${i}.dat`), randomBytes(Math.floor(totalBytes / files)));
+    engine = new MirrorEngine({ sides: () => ({ a: a3, b: subRuntime(cloud, 'full') }), dir: path.join(base, 'state-full'), patterns: [], log: silentLogger });
     t0 = performance.now();
     await engine.start();
     await engine.idle();
@@ -169,7 +172,7 @@ export async function mirrorFigures(opts: { quick: boolean }): Promise<MirrorFig
     const child0 = await childCpuSeconds();
     t0 = performance.now();
     execFileSync('sh', ['-c', `i=0; while [ $i -lt ${burst} ]; do d=$((i % ${files / 100})); echo "burst $i" > "dir$d/file$i.dat"; i=$((i+1)); done`], { cwd: src });
-    await until(() => has(path.join(workerRoot, 'diff', `dir${(burst - 1) % (files / 100)}`, `file${burst - 1}.dat`), `burst ${burst - 1}\n`));
+    await until(() => has(path.join(workerRoot, 'full', `dir${(burst - 1) % (files / 100)}`, `file${burst - 1}.dat`), `burst ${burst - 1}\n`));
     await engine.idle();
     const burstSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);

@@ -19,7 +19,7 @@
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
  *  (u) live mirror: edit → other side p50/p99 (SSH, cloud), initial sync of 10,000 files / 50 MB
- *      full and with 100 differing, gateway CPU while 1,000 files change at once (see mirror.ts)
+ *      full and again with 100 changed, gateway CPU while 1,000 files change at once (see mirror.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -280,7 +280,7 @@ async function printMirrorFigures() {
   console.log(`(u) mirror edit → visible on the other side: this machine → cloud ${lat(m.cloud.aToB)}, cloud → this machine ${lat(m.cloud.bToA)} (target well under 1 s)`);
   console.log(
     `(u) mirror initial sync of ${m.files.toLocaleString('en')} files / ${fmtMB(m.totalBytes)} to a worker: empty side ${m.fullSeconds.toFixed(1)} s (${fmtMB(m.fullBytes)} sent); ` +
-      `side holding all but 100 differing files ${m.diffSeconds.toFixed(1)} s (${m.diffFiles} files, ${fmtMB(m.diffBytes)} sent)`,
+      `again after a restart with 100 files changed ${m.diffSeconds.toFixed(1)} s (${m.diffFiles} files, ${fmtMB(m.diffBytes)} sent)`,
   );
   console.log(
     `(u) mirror: ${m.burstFiles.toLocaleString('en')} files changed at once reached the worker in ${m.burstSeconds.toFixed(1)} s; gateway CPU ${m.burstCpuSeconds.toFixed(2)} s in its process ` +

@@ -8,7 +8,7 @@
  */
 import type { Runtime } from '../runtimes/runtime';
 import type { IgnoreRules } from './ignore';
-import { hashFiles, scanTree, type Entry, type Tree } from './scan';
+import { hashFiles, scanAndHash, scanTree, type Entry, type Tree } from './scan';
 import type { Agreed, Conflict, ConflictSide, StateStore } from './state-store';
 import { copyFile, ensureDir, makeLink, reasonOf, removeDirIfEmpty, removePath, setMode } from './transfer';
 
@@ -38,6 +38,19 @@ export interface PassContext {
   progress(remaining: number): void;
   /** Look at a path again in the next pass (it changed while this one ran). */
   again(path: string): void;
+  /** Folders seen to exist on each side during this pass. */
+  known?: { a: Set<string>; b: Set<string> };
+}
+
+/** Files moved at once: enough to hide round trips to a remote side, few enough to stay gentle. */
+const MOVE_CONCURRENCY = 8;
+
+async function pooled<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(MOVE_CONCURRENCY, items.length) }, worker));
 }
 
 const other = (s: Side): Side => (s === 'a' ? 'b' : 'a');
@@ -94,7 +107,14 @@ function under(roots: readonly string[], paths: Iterable<string>): string[] {
  * are not hashed again after each restart); a pass for watch events hashes what the events name,
  * since an edit within the same second (SFTP's mtime resolution) can keep size and mtime.
  */
-async function fillHashes(rt: Runtime, side: Side, tree: Tree, ctx: PassContext, trustSigs: boolean): Promise<Set<string>> {
+async function fillHashes(
+  rt: Runtime,
+  side: Side,
+  tree: Tree,
+  ctx: PassContext,
+  trustSigs: boolean,
+  hashed?: { hashes: Map<string, string>; failures: Map<string, string> },
+): Promise<Set<string>> {
   const need: string[] = [];
   for (const [p, e] of tree) {
     if (e.type !== 'file') continue;
@@ -104,7 +124,7 @@ async function fillHashes(rt: Runtime, side: Side, tree: Tree, ctx: PassContext,
   }
   const unreadable = new Set<string>();
   if (!need.length) return unreadable;
-  const { hashes, failures } = await hashFiles(rt, need);
+  const { hashes, failures } = hashed ?? (await hashFiles(rt, need));
   for (const p of need) {
     const h = hashes.get(p);
     if (h) tree.get(p)!.hash = h;
@@ -128,12 +148,19 @@ interface Move {
 /** Reconcile the paths at and below `roots` ('' = everything). */
 export async function reconcilePass(ctx: PassContext, rootsIn: readonly string[]): Promise<void> {
   const roots = collapseRoots(rootsIn);
-  const [ta, tb] = await Promise.all([scanTree(ctx.a, roots, ctx.ignore), scanTree(ctx.b, roots, ctx.ignore)]);
-  const [ua, ub] = await Promise.all([fillHashes(ctx.a, 'a', ta, ctx, roots.includes('')), fillHashes(ctx.b, 'b', tb, ctx, roots.includes(''))]);
+  const full = roots.includes('');
+  // A full pass lists, then hashes only what its size and mtime do not vouch for; an event pass
+  // lists and hashes in one round trip per side.
+  const look = (rt: Runtime) => (full ? scanTree(rt, roots, ctx.ignore).then((tree) => ({ tree, hashed: undefined })) : scanAndHash(rt, roots, ctx.ignore).then(({ tree, ...hashed }) => ({ tree, hashed })));
+  const [sa, sb] = await Promise.all([look(ctx.a), look(ctx.b)]);
+  const ta = sa.tree;
+  const tb = sb.tree;
+  const [ua, ub] = await Promise.all([fillHashes(ctx.a, 'a', ta, ctx, full, sa.hashed), fillHashes(ctx.b, 'b', tb, ctx, full, sb.hashed)]);
   const paths = new Set<string>([...ta.keys(), ...tb.keys()]);
   for (const p of under(roots, ctx.store.agreed.keys())) if (!ctx.ignore.ignores(p, ctx.store.agreed.get(p)!.type === 'dir')) paths.add(p);
   for (const p of under(roots, ctx.store.conflicts.keys())) paths.add(p);
 
+  ctx.known = { a: new Set(), b: new Set() };
   const moves: Move[] = [];
   for (const p of paths) {
     if (ua.has(p) || ub.has(p)) continue;
@@ -249,8 +276,14 @@ async function applyMoves(ctx: PassContext, moves: Move[]): Promise<void> {
     } else byHash.get(`${m.from}:${m.entry!.hash}`)?.unshift(r); // fall back to copy and delete
   }
   await renamesAcrossPasses(ctx, others.filter((m) => !renamed.has(m)), renamed, done);
-  for (const m of removals) if (!renamed.has(m)) await step(ctx, m, done);
-  for (const m of others) if (!renamed.has(m)) await step(ctx, m, done);
+  await pooled(
+    removals.filter((m) => !renamed.has(m)),
+    (m) => step(ctx, m, done),
+  );
+  await pooled(
+    others.filter((m) => !renamed.has(m)),
+    (m) => step(ctx, m, done),
+  );
   for (const m of dirRemovals) await step(ctx, m, done);
 }
 
@@ -349,7 +382,7 @@ async function step(ctx: PassContext, m: Move, done: () => void): Promise<void> 
       agreeWith({ ...e, size: st.size, mtime: st.mtime, mode: st.mode & 0o777 });
       record('mode');
     } else {
-      const r = await copyFile(from, to, m.path, e.mode);
+      const r = await copyFile(from, to, m.path, e.mode, { known: ctx.known?.[other(m.from)], dstType: m.dst?.type ?? null });
       const srcEntry: Entry = r.hash === e.hash ? e : { ...e, hash: r.hash, mtime: -1 }; // changed while copied: hash again next time
       agreeWith({ type: 'file', size: r.stat.size, mtime: r.stat.mtime, mode: r.stat.mode & 0o777, hash: r.hash });
       if (srcEntry !== e) ctx.store.agreed.get(m.path)![m.from === 'a' ? 'sigA' : 'sigB'] = undefined;

@@ -51,9 +51,42 @@ function rel(p: string): string {
  * A root that does not exist is simply absent from the answer.
  */
 export async function scanTree(rt: Runtime, roots: readonly string[], ignore: IgnoreRules): Promise<Tree> {
+  return (await scan(rt, roots, ignore, false)).tree;
+}
+
+/**
+ * The same listing and the hashes of every regular file below `roots`, in ONE round trip (a
+ * shell runs find, then sha256sum): for the few paths of a watch event, where latency counts.
+ */
+export async function scanAndHash(rt: Runtime, roots: readonly string[], ignore: IgnoreRules): Promise<{ tree: Tree; hashes: Map<string, string>; failures: Map<string, string> }> {
+  const { tree, rest, stderr } = await scan(rt, roots, ignore, true);
+  const hashes = new Map<string, string>();
+  for (const line of rest.split('\0')) {
+    const m = /^\\?([0-9a-f]{64}) [ *](.*)$/s.exec(line);
+    if (m) hashes.set(rel(m[2]!), m[1]!);
+  }
+  return { tree, hashes, failures: hashFailures(stderr) };
+}
+
+function hashFailures(stderr: string): Map<string, string> {
+  const failures = new Map<string, string>();
+  for (const line of stderr.split('\n')) {
+    const m = /^sha256sum: \.\/(.*): (.+)$/.exec(line);
+    if (m) failures.set(m[1]!, m[2]!);
+  }
+  return failures;
+}
+
+const PRINTF = '%y\\0%s\\0%m\\0%T@\\0%p\\0%l\\0';
+
+async function scan(rt: Runtime, roots: readonly string[], ignore: IgnoreRules, withHashes: boolean): Promise<{ tree: Tree; rest: string; stderr: string }> {
   const starts = roots.length ? roots.map((r) => (r ? `./${r}` : '.')) : ['.'];
   const prune = PRUNE.flatMap((n, i) => (i ? ['-o', '-name', n] : ['-name', n]));
-  const argv = ['find', ...starts, '(', ...prune, ')', '-prune', '-o', '-printf', '%y\\0%s\\0%m\\0%T@\\0%p\\0%l\\0'];
+  const pruneSh = PRUNE.map((n) => `-name ${n}`).join(' -o ');
+  // The listing, an empty record as the separator, then `sha256sum -z` lines.
+  const argv = withHashes
+    ? ['sh', '-c', `find "$@" \\( ${pruneSh} \\) -prune -o -printf '${PRINTF}'; printf '\\0\\0\\0\\0\\0\\0'; find "$@" \\( ${pruneSh} \\) -prune -o -type f -exec sha256sum -z -- {} +`, 'sh', ...starts]
+    : ['find', ...starts, '(', ...prune, ')', '-prune', '-o', '-printf', PRINTF];
   let r;
   try {
     r = await rt.exec(argv, { timeoutMs: EXEC_TIMEOUT_MS, maxOutputBytes: MAX_LIST_BYTES });
@@ -68,8 +101,10 @@ export async function scanTree(rt: Runtime, roots: readonly string[], ignore: Ig
   }
   const fields = out.split('\0');
   const tree: Tree = new Map();
-  for (let i = 0; i + 5 < fields.length; i += 6) {
+  let i = 0;
+  for (; i + 5 < fields.length; i += 6) {
     const [y, size, mode, mtime, p, target] = fields.slice(i, i + 6) as [string, string, string, string, string, string];
+    if (!y) break; // the separator before the hashes
     const path = rel(p);
     if (!path) continue;
     const type: EntryType | null = y === 'f' ? 'file' : y === 'd' ? 'dir' : y === 'l' ? 'symlink' : null;
@@ -82,7 +117,7 @@ export async function scanTree(rt: Runtime, roots: readonly string[], ignore: Ig
       ...(type === 'symlink' ? { target } : {}),
     });
   }
-  return tree;
+  return { tree, rest: fields.slice(i + 6).join('\0'), stderr: dec.decode(r.stderr) };
 }
 
 /**
@@ -105,10 +140,7 @@ export async function hashFiles(rt: Runtime, paths: readonly string[]): Promise<
       const m = /^\\?([0-9a-f]{64}) [ *](.*)$/s.exec(line);
       if (m) hashes.set(rel(m[2]!), m[1]!);
     }
-    for (const line of dec.decode(r.stderr).split('\n')) {
-      const m = /^sha256sum: \.\/(.*): (.+)$/.exec(line);
-      if (m) failures.set(m[1]!, m[2]!);
-    }
+    for (const [p, why] of hashFailures(dec.decode(r.stderr))) failures.set(p, why);
   }
   return { hashes, failures };
 }

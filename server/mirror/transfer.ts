@@ -44,10 +44,16 @@ async function run(rt: Runtime, argv: string[]): Promise<void> {
   }
 }
 
-/** Create each missing folder above `path` (the jail checks each). */
-export async function ensureParents(rt: Runtime, path: string): Promise<void> {
+/** Create each missing folder above `path` (the jail checks each); `known`: folders already seen
+ * to exist in this pass, so a thousand files in one folder do not stat it a thousand times. */
+export async function ensureParents(rt: Runtime, path: string, known?: Set<string>): Promise<void> {
   const parts = path.split('/').slice(0, -1);
-  for (let i = 1; i <= parts.length; i++) await ensureDir(rt, parts.slice(0, i).join('/'));
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = parts.slice(0, i).join('/');
+    if (known?.has(dir)) continue;
+    await ensureDir(rt, dir);
+    known?.add(dir);
+  }
 }
 
 export async function ensureDir(rt: Runtime, dir: string): Promise<void> {
@@ -72,10 +78,17 @@ async function clearNonFile(rt: Runtime, path: string, keep: 'file' | 'symlink' 
   } else await rt.fs.rm(path);
 }
 
-/** Copy a file; resolves to the hash and size of what was written and the destination's stat. */
-export async function copyFile(from: Runtime, to: Runtime, path: string, mode: number): Promise<{ hash: string; size: number; stat: FsStat }> {
-  await ensureParents(to, path);
-  await clearNonFile(to, path);
+/** Copy a file; resolves to the hash and size of what was written and the destination's stat.
+ * `opts.dstType`: what the destination holds there, when the caller just checked (skips a stat). */
+export async function copyFile(
+  from: Runtime,
+  to: Runtime,
+  path: string,
+  mode: number,
+  opts: { known?: Set<string>; dstType?: string | null } = {},
+): Promise<{ hash: string; size: number; stat: FsStat }> {
+  await ensureParents(to, path, opts.known);
+  if (opts.dstType === undefined || (opts.dstType !== null && opts.dstType !== 'file')) await clearNonFile(to, path);
   const src = await from.fs.readStream(path);
   const h = createHash('sha256');
   let size = 0;

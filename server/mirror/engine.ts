@@ -47,6 +47,9 @@ export interface MirrorEngineOptions {
 
 const DEBOUNCE_MS = 40;
 const HEALTH_INTERVAL_MS = 5_000;
+/** A full pass this often while idle: a watch that died silently (a restarted daemon, a dropped
+ * link) loses no edit for longer than this. Cheap: sizes and mtimes vouch for unchanged files. */
+const RESCAN_EVERY_HEALTH_CHECKS = 6;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 /** Beyond this many queued roots one full pass is cheaper than naming them all. */
@@ -70,6 +73,7 @@ export class MirrorEngine {
   private timer: NodeJS.Timeout | null = null;
   private health: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
+  private healthChecks = 0;
   private running: Promise<void> = Promise.resolve();
   private draining = false;
   private ignore: IgnoreRules;
@@ -341,7 +345,13 @@ export class MirrorEngine {
     if (this.busy() || this.state === 'paused' || this.state === 'error' || this.disposed) return;
     const { a, b } = this.opts.sides();
     const [ha, hb] = await Promise.all([a.health(), b.health()]).catch(() => [{ ok: false, detail: 'no answer' }, { ok: false, detail: 'no answer' }]);
-    if (ha.ok && hb.ok) return;
+    if (ha.ok && hb.ok) {
+      if (++this.healthChecks % RESCAN_EVERY_HEALTH_CHECKS === 0 && !this.busy() && !this.isPaused() && !this.disposed) {
+        this.full = true;
+        this.schedule(0);
+      }
+      return;
+    }
     this.failed(new SideUnavailableError(`a side is out of reach: ${(ha.ok ? hb : ha).detail ?? 'no answer'}`));
   }
 

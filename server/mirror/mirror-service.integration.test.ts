@@ -60,6 +60,9 @@ describe('mirrors over tRPC', () => {
     await until(async () => (await text(path.join(remote.root, 'hello.txt'))) === 'hello from here\n', 'local → ssh');
     await until(async () => (await text(path.join(local.root, 'remote.txt'))) === 'from the box\n', 'ssh → local');
     await until(async () => (await call<MirrorInfo[]>('mirrors.list', { workspaceId: remote.id }))[0]?.status.state === 'in-sync', 'in sync');
+    // Live: an edit here arrives there.
+    await writeFile(path.join(local.root, 'hello.txt'), 'edited here\n');
+    await until(async () => (await text(path.join(remote.root, 'hello.txt'))) === 'edited here\n', 'live local → ssh');
 
     expect((await call<MirrorInfo>('mirrors.pause', { id: m.id }, true)).status.state).toBe('paused');
     await writeFile(path.join(local.root, 'while-paused.txt'), 'later\n');

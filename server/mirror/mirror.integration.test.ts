@@ -289,3 +289,28 @@ for (const [kind, makePeer] of Object.entries(peers)) {
     }
   });
 }
+
+describe('mirror: a watch that died silently', () => {
+  it('still carries an edit, by the periodic full pass', async () => {
+    const A = await mkdtemp(path.join(os.tmpdir(), 'tether-mirror-deaf-a-'));
+    const B = await mkdtemp(path.join(os.tmpdir(), 'tether-mirror-deaf-b-'));
+    const state = await mkdtemp(path.join(os.tmpdir(), 'tether-mirror-deaf-state-'));
+    const a = new LocalRuntime(A);
+    const real = new LocalRuntime(B);
+    // B's runtime with a watch that never reports anything (a daemon restarted under it).
+    const deafFs = Object.assign(Object.create(real.fs) as Runtime['fs'], { watch: () => ({ dispose() {} }) });
+    const b = Object.assign(Object.create(real) as Runtime, { fs: deafFs });
+    const engine = new MirrorEngine({ sides: () => ({ a, b }), dir: state, patterns: [], log: silentLogger, healthIntervalMs: 100 });
+    try {
+      await engine.start();
+      await engine.idle();
+      await writeFile(path.join(B, 'unwatched.txt'), 'still arrives\n');
+      await until(async () => (await text(path.join(A, 'unwatched.txt'))) === 'still arrives\n', 'the rescan');
+    } finally {
+      await engine.dispose();
+      await a.dispose();
+      await real.dispose();
+      for (const d of [A, B, state]) await rm(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -120,8 +120,9 @@ export async function mirrorFigures(opts: { quick: boolean }): Promise<MirrorFig
     const sshRoot = await sshd.makeRemoteDir();
     const ssh = sshRuntime('always', { pool, target, root: sshRoot }, { host: runners.forHost('bench', target), workspaceId: 'bench-mirror', limits: {} });
     cleanups.push(() => ssh.dispose());
-    // Bind the workspace on the runner first, as a terminal opened there would have: a watch
-    // subscribed while an exec races the runner's first bind gets no events (README: Mirrors, limits).
+    // Bind the workspace on the runner first, as a terminal opened there would have: the runner's
+    // watch is registered only once the workspace is bound (README: Mirrors, known issue), and the
+    // figure is the steady-state latency.
     await (ssh as Runtime).runningTerminals?.();
     const localA = await dir('a-ssh');
     const a1 = new LocalRuntime(localA);

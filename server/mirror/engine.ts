@@ -50,6 +50,9 @@ const HEALTH_INTERVAL_MS = 5_000;
 /** A full pass this often while idle: a watch that died silently (a restarted daemon, a dropped
  * link) loses no edit for longer than this. Cheap: sizes and mtimes vouch for unchanged files. */
 const RESCAN_EVERY_HEALTH_CHECKS = 6;
+/** One more full pass this long after the first one of a connection: a remote watch can become
+ * live only after that pass ended (the SSH runner registers it once the workspace is bound). */
+const SETTLE_PASS_MS = 3_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 /** Beyond this many queued roots one full pass is cheaper than naming them all. */
@@ -74,6 +77,8 @@ export class MirrorEngine {
   private health: NodeJS.Timeout | null = null;
   private retryMs = RETRY_MIN_MS;
   private healthChecks = 0;
+  private settle: NodeJS.Timeout | null = null;
+  private settlePending = false;
   private running: Promise<void> = Promise.resolve();
   private draining = false;
   private ignore: IgnoreRules;
@@ -224,6 +229,7 @@ export class MirrorEngine {
     this.health = setInterval(() => void this.checkHealth(), this.opts.healthIntervalMs ?? HEALTH_INTERVAL_MS);
     this.health.unref?.();
     this.full = true;
+    this.settlePending = true;
     this.schedule(0);
   }
 
@@ -232,6 +238,9 @@ export class MirrorEngine {
     this.watches = [];
     if (this.health) clearInterval(this.health);
     this.health = null;
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = null;
+    this.settlePending = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -281,6 +290,15 @@ export class MirrorEngine {
           await reconcilePass(this.ctx(a, b), roots);
           this.lastSyncAt = Date.now();
           if (this.isPaused()) return; // paused while the pass ran
+          if (full && this.settlePending) {
+            this.settlePending = false;
+            this.settle = setTimeout(() => {
+              this.settle = null;
+              this.full = true;
+              this.schedule(0);
+            }, SETTLE_PASS_MS);
+            this.settle.unref?.();
+          }
           if (this.state === 'error') this.reconnected();
           this.state = 'in-sync';
           this.detail = null;

@@ -60,7 +60,10 @@ describe('mirrors over tRPC', () => {
     await until(async () => (await text(path.join(remote.root, 'hello.txt'))) === 'hello from here\n', 'local → ssh');
     await until(async () => (await text(path.join(local.root, 'remote.txt'))) === 'from the box\n', 'ssh → local');
     await until(async () => (await call<MirrorInfo[]>('mirrors.list', { workspaceId: remote.id }))[0]?.status.state === 'in-sync', 'in sync');
-    // Live: an edit here arrives there.
+    // Live, both ways: an edit on the host arrives here (at once, or by the pass that follows the
+    // first one when the runner's watch was not live yet), one here arrives there.
+    await writeFile(path.join(remote.root, 'remote.txt'), 'edited on the box\n');
+    await until(async () => (await text(path.join(local.root, 'remote.txt'))) === 'edited on the box\n', 'live ssh → local', 20_000);
     await writeFile(path.join(local.root, 'hello.txt'), 'edited here\n');
     await until(async () => (await text(path.join(remote.root, 'hello.txt'))) === 'edited here\n', 'live local → ssh');
 

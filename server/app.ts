@@ -41,6 +41,7 @@ import { FileService } from './workspaces/file-service';
 import { loadOrCreateSecret, loadSealingKey, sha256Hex } from './secrets';
 import { Orchestrator } from './cloud/orchestrator';
 import { MigrationService } from './migration/migration-service';
+import { MirrorService } from './mirror/mirror-service';
 import { ProcessProvider } from './cloud/process-provider';
 import { DockerProvider } from './cloud/docker-provider';
 import { DockerEngine, parseDockerHost } from './cloud/docker/engine';
@@ -98,6 +99,8 @@ export interface Tether {
   authOptions: AuthOptions;
   /** Security events (sign-ins, accounts, tokens, shares, members, host keys, migrations). */
   audit: AuditLog;
+  /** Live file mirrors between workspaces. */
+  fileMirrors: MirrorService;
   /** Terminals still running on cloud workers, re-attached after start (resolves to how many). */
   readopted: Promise<number>;
   /** First-run admin password when it was generated (print once). */
@@ -233,6 +236,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     const u = users.info(userId);
     return u ? personName(u) : '';
   };
+  const fileMirrors = new MirrorService({ db: dbh.db, workspaces, runtimes, dir: path.join(dataDir, 'mirrors'), log: log.child({ component: 'mirror' }) });
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
   const activity = new WorkspaceActivity(agents);
@@ -263,7 +267,7 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
     log: log.child({ component: 'accounts' }),
   });
   const requestIds: RequestIds = new WeakMap();
-  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => clusterSockets.closeSession(sid, reason), catchUpTerminals: catchUp ? (ownerId: string, workspaceId?: string) => catchUp.forUser(ownerId, workspaceId) : undefined, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, metrics, socketCount: () => gateway.size };
+  const services = { audit, signIns, closeSignInSockets: (sid: string, reason: string) => clusterSockets.closeSession(sid, reason), catchUpTerminals: catchUp ? (ownerId: string, workspaceId?: string) => catchUp.forUser(ownerId, workspaceId) : undefined, workspaces, placements, presence, sessions, tokens, runtimes, files, hosts, sshPool, runners, orchestrator, migrations, cloudInfo, users, accounts, settings, shares, members, agents, activity, mirrors, fileMirrors, metrics, socketCount: () => gateway.size };
   const trpc = createTrpcMounts({ services, authenticator, requestIds, log });
   const ui = config.ui ? await loadUi(config) : null;
   let closing: Promise<void> | undefined;
@@ -281,12 +285,15 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   // After listening: a browser that reconnects at once waits for it (sessionSource's find).
   const readopted = readoptTerminals(workspaces, placements, runtimes, sessions, log);
   adopting = readopted;
+  // Mirrors reconcile in the background; a side out of reach is retried, not waited for.
+  await fileMirrors.start();
 
   const close = () =>
     (closing ??= (async () => {
       server.close();
       gateway.close();
       shares.dispose();
+      await fileMirrors.dispose();
       await sessions.dispose();
       relief.dispose();
       await runtimes.dispose();
@@ -302,5 +309,5 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       dbh.close();
     })());
 
-  return { url, server, users, tokens, workspaces, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, members, readopted, authOptions, audit, generatedAdminPassword: admin.generatedPassword, close };
+  return { url, server, users, tokens, workspaces, fileMirrors, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, members, readopted, authOptions, audit, generatedAdminPassword: admin.generatedPassword, close };
 }

@@ -13,6 +13,7 @@ import { COMMAND_KEYS } from '@/lib/client/command-keys';
 import { CommandRegistry } from '@/lib/client/commands';
 import { useConnectionStatus, usePageSocket } from '@/lib/client/page-socket';
 import { trpcErrorCode, useTRPC } from '@/lib/client/trpc';
+import { MirrorStatus } from './MirrorStatus';
 import { MoveWorkspace } from './MoveWorkspace';
 import { StatusBar } from './StatusBar';
 import { Toasts, useToasts } from './Toasts';
@@ -107,6 +108,7 @@ export function WorkspaceView({ workspaceId }: { workspaceId: string }) {
           </h1>
           <span className="spacer" />
           {membership && <MemberBadge owner={membership.owner} role={membership.role} />}
+          {owned && <MirrorStatus workspaceId={workspaceId} />}
           {owned && workspace.data && <MoveWorkspace workspace={workspace.data} onMoved={onMoved} />}
           {owned && (
             <button

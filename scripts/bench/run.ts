@@ -21,6 +21,8 @@
  *        watch latency inotify vs SFTP polling (see runner.ts)
  *  (u) several gateways: two behind nginx, N terminals on cloud workers, one gateway killed
  *      mid-run: bytes lost and time for browsers to resume (`--cluster`, `--terminals N`; cluster.ts)
+ *  (v) live mirror: edit → other side p50/p99 (SSH, cloud), initial sync of 10,000 files / 50 MB
+ *      full and again with 100 changed, gateway CPU while 1,000 files change at once (see mirror.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +36,7 @@ import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
 import { clusterFigures } from './cluster';
 import { migrationFigures } from './migration';
+import { mirrorFigures } from './mirror';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
 import { memoryFigures } from './memory';
@@ -66,6 +69,8 @@ const memoryOnly = process.argv.includes('--memory');
 const clusterOnly = process.argv.includes('--cluster');
 const terminalsArg = process.argv.indexOf('--terminals');
 const CLUSTER_TERMINALS = terminalsArg > 0 ? Number(process.argv[terminalsArg + 1]) : quick ? 100 : 1000;
+/** `--mirror` runs only the live-mirror figures (v). */
+const mirrorOnly = process.argv.includes('--mirror');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -289,6 +294,21 @@ async function printMigrationFigures() {
   );
 }
 
+async function printMirrorFigures() {
+  const m = await mirrorFigures({ quick });
+  const lat = (l: { p50: number; p99: number }) => `p50 ${l.p50.toFixed(0)} ms, p99 ${l.p99.toFixed(0)} ms`;
+  console.log(`(v) mirror edit → visible on the other side (${m.ssh.samples} edits each way): this machine → SSH ${lat(m.ssh.aToB)}, SSH → this machine ${lat(m.ssh.bToA)} (runner, inotify)`);
+  console.log(`(v) mirror edit → visible on the other side: this machine → cloud ${lat(m.cloud.aToB)}, cloud → this machine ${lat(m.cloud.bToA)} (target well under 1 s)`);
+  console.log(
+    `(v) mirror initial sync of ${m.files.toLocaleString('en')} files / ${fmtMB(m.totalBytes)} to a worker: empty side ${m.fullSeconds.toFixed(1)} s (${fmtMB(m.fullBytes)} sent); ` +
+      `again after a restart with 100 files changed ${m.diffSeconds.toFixed(1)} s (${m.diffFiles} files, ${fmtMB(m.diffBytes)} sent)`,
+  );
+  console.log(
+    `(v) mirror: ${m.burstFiles.toLocaleString('en')} files changed at once reached the worker in ${m.burstSeconds.toFixed(1)} s; gateway CPU ${m.burstCpuSeconds.toFixed(2)} s in its process ` +
+      `+ ${m.burstChildCpuSeconds.toFixed(2)} s in the find/sha256sum it ran (${(((m.burstCpuSeconds + m.burstChildCpuSeconds) / m.burstSeconds) * 100).toFixed(0)}% of one core over that time)`,
+  );
+}
+
 async function printAttachFigures(gw: GatewayProcess) {
   const a = await attachFigures(gw, { quick });
   const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
@@ -394,6 +414,10 @@ async function main() {
     await printClusterFigures().finally(() => rm(dir, { recursive: true, force: true }));
     return;
   }
+  if (mirrorOnly) {
+    await printMirrorFigures().finally(() => rm(dir, { recursive: true, force: true }));
+    return;
+  }
   if (memoryOnly) {
     await printMemoryFigures(file).finally(() => rm(dir, { recursive: true, force: true }));
     return;
@@ -443,6 +467,7 @@ async function main() {
     await printCloudFigures(file);
     await printMigrationFigures();
     await printClusterFigures();
+    await printMirrorFigures();
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

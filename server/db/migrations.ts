@@ -286,6 +286,31 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 14,
+    name: 'live mirrors',
+    // A mirror pairs two workspaces of one owner on different runtimes (server/mirror): their
+    // files kept in step both ways. The agreed state and conflicts live in DATA_DIR/mirrors/<id>.
+    // Postgres twin:
+    //   CREATE TABLE mirrors (id TEXT PRIMARY KEY,
+    //     user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    //     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    //     peer_workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    //     ignore_patterns TEXT NOT NULL, paused BOOLEAN NOT NULL DEFAULT FALSE, created_at BIGINT NOT NULL);
+    //   CREATE INDEX mirrors_user ON mirrors(user_id);
+    sql: `
+      CREATE TABLE mirrors (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        peer_workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        ignore_patterns TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX mirrors_user ON mirrors(user_id);
+    `,
+  },
+  {
     version: 15,
     name: 'cluster events, nodes of local workspaces',
     // Several gateways on one SQLite file (server/cluster/sqlite-bus.ts): each polls for the rows

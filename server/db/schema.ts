@@ -239,3 +239,21 @@ export const workspaceMembers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
 );
+
+/** A live two-way mirror between two workspaces of one owner (server/mirror). */
+export const mirrors = sqliteTable('mirrors', {
+  id: text('id').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  workspaceId: text('workspace_id')
+    .notNull()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  peerWorkspaceId: text('peer_workspace_id')
+    .notNull()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  /** JSON array of .gitignore-style patterns. */
+  ignorePatterns: text('ignore_patterns').notNull(),
+  paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull(),
+});

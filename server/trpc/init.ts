@@ -18,6 +18,7 @@ import type { RunnerService } from '../runtimes/ssh/runner-service';
 import type { SshPool } from '../runtimes/ssh/pool';
 import type { Orchestrator } from '../cloud/orchestrator';
 import type { MigrationService } from '../migration/migration-service';
+import type { MirrorService } from '../mirror/mirror-service';
 import type { UserService } from '../auth/users';
 import type { FileService } from '../workspaces/file-service';
 import type { SettingsService } from '../settings/settings-service';
@@ -65,6 +66,8 @@ export interface TrpcServices {
   /** Per workspace: running terminals, agents waiting, last activity (the home page). */
   activity: WorkspaceActivity;
   mirrors: ScreenMirrors;
+  /** Live two-way file mirrors between workspaces (server/mirror). */
+  fileMirrors: MirrorService;
   /** Metrics: every call's duration and error code. */
   metrics: { trpcCall(path: string, type: string, seconds: number, errorCode: string | null): void; limitHit(limit: string): void; snapshot(): MetricsSnapshot };
   /** Open /ws connections. */

@@ -38,6 +38,8 @@ export interface Ids {
   guest: string;
   /** A migration (started on `workspace` towards `host`). */
   migration: string;
+  /** A live mirror (between a local workspace and `cloudWorkspace`). */
+  mirror: string;
   /** A sign-in session (a browser's, from signing in with the password). */
   signIn: string;
   /** A file in `workspace` (relative), and the same file by its absolute path on the server. */
@@ -173,6 +175,15 @@ export const CASES: Record<string, Case | Case[]> = {
   'members.remove': owned((o) => ({ workspaceId: o.workspace, userId: o.user })),
   'members.sharedWithMe': list(),
   'account.revokeSession': owned((o) => ({ id: o.signIn })),
+
+  'mirrors.list': [list({ shows: 'mirror' }), list({ input: (o) => ({ workspaceId: o.cloudWorkspace }) })],
+  'mirrors.create': [owned((o) => ({ workspaceId: o.workspace, peerWorkspaceId: o.cloudWorkspace })), owned((o, mine) => ({ workspaceId: mine.workspace, peerWorkspaceId: o.cloudWorkspace }))],
+  'mirrors.pause': owned((o) => ({ id: o.mirror })),
+  'mirrors.resume': owned((o) => ({ id: o.mirror })),
+  'mirrors.remove': owned((o) => ({ id: o.mirror })),
+  'mirrors.conflicts': [owned((o) => ({ id: o.mirror })), self((o) => ({ id: o.mirror }))],
+  'mirrors.transfers': [owned((o) => ({ id: o.mirror })), self((o) => ({ id: o.mirror }))],
+  'mirrors.resolve': owned((o) => ({ id: o.mirror, path: o.file, resolution: { kind: 'keep', side: 'a' } })),
 
   'settings.get': self(),
   'settings.update': self(() => ({ theme: 'light' })),

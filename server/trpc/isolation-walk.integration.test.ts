@@ -60,7 +60,7 @@ async function member(name: string): Promise<{ id: string; token: string }> {
 }
 
 /** A member with one of everything: workspace (local, and cloud with its worker), file, SSH host
- * record, token, terminal, share, guest, migration. */
+ * record, token, terminal, share, guest, migration, mirror. */
 async function furnish(name: string): Promise<Member> {
   const { id: user, token } = await member(name);
   const ok = async <T>(path: string, input: unknown, mutation = true): Promise<T> => {
@@ -82,6 +82,9 @@ async function furnish(name: string): Promise<Member> {
   // A migration of a second workspace (no terminals to disturb) to the host; it fails quickly (port 1).
   const moving = await ok<{ id: string }>('workspaces.create', { name: `${name}-moving` });
   const migration = await ok<{ id: string }>('migration.start', { workspaceId: moving.id, target: { kind: 'ssh', hostId: host.id } });
+  // A live mirror between a third (empty) local workspace and the cloud one.
+  const mirrored = await ok<{ id: string }>('workspaces.create', { name: `${name}-mirrored` });
+  const mirror = await ok<{ id: string }>('mirrors.create', { workspaceId: mirrored.id, peerWorkspaceId: cloud.id });
   // A sign-in session (the browser's kind, besides the API token the walk calls with).
   const browser = new HttpSession(gw.url);
   expect(await browser.login(name, `${name}-password-1`)).not.toContain('error=');
@@ -103,6 +106,7 @@ async function furnish(name: string): Promise<Member> {
       share: share.id,
       guest: joined.value.principal.guest.id,
       migration: migration.id,
+      mirror: mirror.id,
       signIn: signIns[0]!.id,
       file,
       absFile: path.join(ws.root, file),
@@ -124,6 +128,7 @@ beforeAll(async () => {
     share: randomId(),
     guest: randomId(),
     migration: randomId(),
+    mirror: randomId(),
     signIn: randomId(),
     file: 'secret-nobody.txt',
     absFile: path.join(path.dirname(alice.root), 'nobody-ws', 'secret-nobody.txt'),

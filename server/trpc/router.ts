@@ -7,6 +7,7 @@ import { fsRouter } from './routers/fs';
 import { hostsRouter } from './routers/hosts';
 import { membersRouter } from './routers/members';
 import { migrationRouter } from './routers/migration';
+import { mirrorsRouter } from './routers/mirrors';
 import { runtimesRouter } from './routers/runtimes';
 import { settingsRouter } from './routers/settings';
 import { sharesRouter } from './routers/shares';
@@ -33,6 +34,7 @@ export const appRouter = router({
   account: accountRouter,
   audit: auditRouter,
   settings: settingsRouter,
+  mirrors: mirrorsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -108,17 +108,17 @@ export async function cloudGatewayThroughput(opts: { dataFile: string; quick: bo
 /** (l) acquire: from the warm pool vs a cold start, with the real process provider. */
 export async function acquireLatency(opts: { quick: boolean }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-acquire-'));
-  const db = openDatabase(path.join(dir, 'tether.db'));
+  const dbh = await openDatabase(path.join(dir, 'tether.db'));
   const provider = new ProcessProvider({ baseDir: path.join(dir, 'workers'), repoRoot: ROOT, log: silentLogger });
   const rounds = opts.quick ? 3 : 5;
-  const make = (warm: number) => new Orchestrator({ db: db.db, provider, log: silentLogger, warmPoolSize: warm, maxWorkersPerUser: 100 });
+  const make = (warm: number) => new Orchestrator({ dbh, provider, log: silentLogger, warmPoolSize: warm, maxWorkersPerUser: 100 });
   const warmOrch = make(1);
   const coldOrch = make(0);
   try {
     await warmOrch.start();
     const warm: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      while (warmOrch.poolStatus().warm < 1) await new Promise((r) => setTimeout(r, 20));
+      while ((await warmOrch.poolStatus()).warm < 1) await new Promise((r) => setTimeout(r, 20));
       const t0 = performance.now();
       const w = await warmOrch.acquire(`u${i}`, 'small');
       warm.push(performance.now() - t0);
@@ -138,7 +138,7 @@ export async function acquireLatency(opts: { quick: boolean }) {
   } finally {
     await coldOrch.destroyAll();
     await coldOrch.stop();
-    db.close();
+    await dbh.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -6,17 +6,20 @@
  */
 import type { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
-import type { WorkspaceService } from '../workspaces/workspace-service';
+import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { Placements } from './index';
 import type { RuntimeRegistry } from './runtime-registry';
 
 /** Adopts every terminal still running; resolves to how many. A workspace that fails is logged and skipped. */
 export async function readoptTerminals(workspaces: WorkspaceService, placements: Placements, runtimes: RuntimeRegistry, sessions: SessionRegistry, log: Logger): Promise<number> {
   let n = 0;
-  const candidates = placements.all().flatMap((p) => workspaces.listOfKind(p.kind).filter(({ workspace }) => p.mayHaveTerminals(workspace)));
+  const candidates: { userId: string; workspace: Workspace }[] = [];
+  for (const p of placements.all()) {
+    for (const c of await workspaces.listOfKind(p.kind)) if (await p.mayHaveTerminals(c.workspace)) candidates.push(c);
+  }
   for (const { userId, workspace } of candidates) {
     try {
-      const rt = runtimes.forWorkspace(workspace);
+      const rt = await runtimes.forWorkspace(workspace);
       if (!rt.runningTerminals || !rt.attachPty) continue;
       for (const t of await rt.runningTerminals()) {
         if (sessions.has(t.id)) continue;

@@ -64,7 +64,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     await chown(dir, ids.uid, ids.gid);
     await chown(pwFile, ids.uid, ids.gid);
   }
-  const asOwner = { ...(ids ?? {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } };
+  const asOwner = { ...(ids ?? {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } as unknown as NodeJS.ProcessEnv };
   await run(path.join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, '--pwfile', pwFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--no-sync'], asOwner);
   const port = await freePort();
   let child: ChildProcess | null = null;

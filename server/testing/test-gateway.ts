@@ -71,7 +71,7 @@ export async function startTestGateway(
     runner: { cacheDir: '.cache/tether-test', idleExitMs: 5000 },
   });
   const admin = (await tether.users.verify('admin', password))!;
-  const { token } = tether.tokens.create(admin.id, 'test');
+  const { token } = await tether.tokens.create(admin.id, 'test');
   return {
     tether,
     url: tether.url,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { authedProcedure, router } from '../init';
 
 export const agentsRouter = router({
-  list: authedProcedure.query(({ ctx }) => ctx.agents.list(ctx.user.id)),
+  list: authedProcedure.query(async ({ ctx }) => ctx.agents.list(ctx.user.id)),
 
   /** The list at once, then whenever a status, a line or an exit changes (SSE). */
   watch: authedProcedure.subscription(async function* ({ ctx, signal }) {
@@ -27,12 +27,12 @@ export const agentsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const ws = ctx.workspaces.get(ctx.user.id, input.workspaceId);
+      const ws = await ctx.workspaces.get(ctx.user.id, input.workspaceId);
       if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
       const session = await ctx.sessions.create({
         userId: ctx.user.id,
         workspaceId: ws.id,
-        runtime: ctx.runtimes.forWorkspace(ws),
+        runtime: await ctx.runtimes.forWorkspace(ws),
         pty: { cols: input.cols, rows: input.rows, command: input.command },
         name: input.name || input.command.slice(0, 80),
       });

@@ -4,13 +4,13 @@ import { reachWorkspace, router, sharedProcedure, sharedSession } from '../init'
 export const terminalsRouter = router({
   /** Sessions of a workspace (running and recently exited), in creation order. A guest of a
    * terminal share sees only that terminal; of a workspace share or a member, the workspace's. */
-  list: sharedProcedure.input(z.object({ workspaceId: z.string().min(1).max(64) })).query(({ ctx, input }) => {
+  list: sharedProcedure.input(z.object({ workspaceId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
     const share = ctx.access.guest?.share;
     if (share && share.sessionId !== null) {
       if (share.workspaceId !== input.workspaceId) return [];
       return ctx.sessions.listForWorkspace(share.ownerId, share.workspaceId).filter((s) => s.id === share.sessionId);
     }
-    const { workspace, ownerId } = reachWorkspace(ctx, input.workspaceId);
+    const { workspace, ownerId } = await reachWorkspace(ctx, input.workspaceId);
     return ctx.sessions.listForWorkspace(ownerId, workspace.id);
   }),
 
@@ -20,6 +20,6 @@ export const terminalsRouter = router({
    * to continue exactly, instead of replaying the whole ring — for phones on slow networks.
    */
   snapshot: sharedProcedure.input(z.object({ sessionId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
-    return ctx.mirrors.of(sharedSession(ctx, input.sessionId)).snapshot();
+    return ctx.mirrors.of(await sharedSession(ctx, input.sessionId)).snapshot();
   }),
 });

@@ -49,8 +49,9 @@ export function scrubDetail(detail: AuditDetail | undefined): AuditDetail {
 
 export class AuditLog {
   private written = 0;
-  /** Writes not finished yet: list() waits for them, so a reader sees what was recorded before. */
-  private readonly pending = new Set<Promise<void>>();
+  /** The last write queued: writes go one after another, so ids follow the order of record()
+   * (a pool would run them side by side), and list() waits for it to see what was recorded. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dbh: DatabaseHandle,
@@ -58,22 +59,26 @@ export class AuditLog {
     /** Events older than this many days are dropped (checked at start and every 1,000 events). */
     private readonly retentionDays = 365,
   ) {
-    this.track(this.prune());
+    this.track(() => this.prune());
   }
 
   /** Append an event (in the background: never throws, never makes the caller wait). */
   record(event: AuditEvent): void {
-    this.track(this.write(event));
+    this.track(() => this.write(event));
   }
 
   /** Every event recorded so far is written. */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    let last;
+    do {
+      last = this.tail;
+      await last;
+    } while (last !== this.tail);
   }
 
-  private track(p: Promise<void>): void {
-    const done = p.finally(() => this.pending.delete(done));
-    this.pending.add(done);
+  /** Queue a write (each one catches its own errors, so the queue never rejects). */
+  private track(step: () => Promise<void>): void {
+    this.tail = this.tail.then(step);
   }
 
   private async write(event: AuditEvent): Promise<void> {

@@ -48,14 +48,19 @@ export function userSessions(deps: UserSessionsDeps, user: ConnectionUser, link:
     if (!tracked.has(workspaceId)) tracked.set(workspaceId, members.attach(workspaceId, user.id, (reason) => link.close(reason)));
   };
   // A removal or a change down to viewer closes the connection at once (the tracked live handle);
-  // a change up to editor is seen within ROLE_RECHECK_MS. Keystrokes never wait for the database.
+  // a change up to editor made here counts at once, one made on another gateway within
+  // ROLE_RECHECK_MS. Keystrokes never wait for the database.
   const asMember = async (session: TerminalSession, role: MemberRole) => {
     const workspaceId = session.info.workspaceId;
     track(workspaceId);
     let current: MemberRole | null = role;
     let checkedAt = Date.now();
     const readOnly = () => {
-      if (Date.now() - checkedAt >= ROLE_RECHECK_MS) {
+      const here = members.changedRole(workspaceId, user.id);
+      if (here && here.at >= checkedAt) {
+        current = here.role;
+        checkedAt = here.at;
+      } else if (Date.now() - checkedAt >= ROLE_RECHECK_MS) {
         checkedAt = Date.now();
         members.access(user.id, workspaceId).then(
           (m) => void (current = m?.role ?? null),

@@ -70,6 +70,8 @@ export function personName(u: { name: string; displayName: string | null }): str
 export class MemberService {
   /** Workspace id → what members hold live there (a member's user id is the holder). */
   private readonly live: LiveHandles;
+  /** Roles changed on this gateway (`workspace|user`): a member's open socket follows at once. */
+  private readonly changedRoles = new Map<string, { role: MemberRole | null; at: number }>();
 
   constructor(
     private readonly dbh: DatabaseHandle,
@@ -120,6 +122,7 @@ export class MemberService {
         .update(workspaceMembers)
         .set({ role })
         .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+      this.changedRoles.set(`${workspaceId}|${userId}`, { role, at: Date.now() });
       this.log.info('member role changed', { workspace: workspaceId, userId, role });
       if (role === 'viewer') this.live.close(workspaceId, MEMBER_END_MESSAGES.viewer, userId);
     }
@@ -134,6 +137,7 @@ export class MemberService {
     await this.dbh.db
       .delete(workspaceMembers)
       .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+    this.changedRoles.set(`${workspaceId}|${userId}`, { role: null, at: Date.now() });
     this.log.info('member removed', { workspace: workspaceId, userId });
     this.live.close(workspaceId, MEMBER_END_MESSAGES.removed, userId);
     return member;
@@ -206,6 +210,11 @@ export class MemberService {
    */
   attach(workspaceId: string, userId: string, close: (reason: string) => void): () => void {
     return this.live.add(workspaceId, userId, close);
+  }
+
+  /** The role last set on this gateway for the member (null: removed) and when, if it changed here. */
+  changedRole(workspaceId: string, userId: string): { role: MemberRole | null; at: number } | undefined {
+    return this.changedRoles.get(`${workspaceId}|${userId}`);
   }
 
   // ---- internals ----

@@ -18,6 +18,8 @@
  *  (t) the gateway's resident memory with the UI: at start, idle, under a burst, 60 s after
  *  (o–q) SSH runner: first terminal deployed vs cached vs direct, resume after a cut connection,
  *        watch latency inotify vs SFTP polling (see runner.ts)
+ *  (u) database: the hot queries (workspace list, session auth, share check) on Postgres vs
+ *      SQLite, p50/p99 µs and calls/s (see db.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,7 @@ import { GatewayClient } from '../../server/testing/ws-client';
 import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
+import { dbFigures } from './db';
 import { migrationFigures } from './migration';
 import { SLOW_LINK, attachFigures } from './attach';
 import { runnerFigures } from './runner';
@@ -56,6 +59,8 @@ const ptyHostOnly = process.argv.includes('--ptyhost');
 /** `--speed` runs only the terminal-speed comparison with the peers (s). */
 const speedOnly = process.argv.includes('--speed');
 const memoryOnly = process.argv.includes('--memory');
+/** `--db` runs only the database figures (u). */
+const dbOnly = process.argv.includes('--db');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -342,7 +347,23 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
   }
 }
 
+async function printDbFigures() {
+  const f = await dbFigures({ quick });
+  const line = (what: string, key: keyof typeof f.sqlite) => {
+    const [s, p] = [f.sqlite[key], f.postgres[key]];
+    console.log(
+      `    ${what}: Postgres p50 ${p.p50Us.toFixed(0)} µs, p99 ${p.p99Us.toFixed(0)} µs, ${p.serialQps.toFixed(0)}/s serial, ${p.concurrentQps.toFixed(0)}/s with 16 in flight; ` +
+        `SQLite p50 ${s.p50Us.toFixed(0)} µs, p99 ${s.p99Us.toFixed(0)} µs, ${s.serialQps.toFixed(0)}/s serial, ${s.concurrentQps.toFixed(0)}/s with 16 in flight`,
+    );
+  };
+  console.log('(u) database hot queries, Postgres (loopback TCP) vs SQLite (embedded), 200 accounts:');
+  line('workspace list', 'workspaceList');
+  line('session auth (signed out? active? session live?)', 'sessionAuth');
+  line('share check (guest cookie → guest and share)', 'shareCheck');
+}
+
 async function main() {
+  if (dbOnly) return printDbFigures();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
   if (attachOnly) {
@@ -413,6 +434,7 @@ async function main() {
     await printRunnerFigures();
     await printCloudFigures(file);
     await printMigrationFigures();
+    await printDbFigures();
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

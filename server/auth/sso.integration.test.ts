@@ -227,7 +227,7 @@ describe('signup rules', () => {
     expect(await gw.tether.users.info(created.id)).toMatchObject({ email: 'kim@corp.test', displayName: 'Test kim' });
     // No password signs in to an account made by single sign-on, and there is none to change.
     expect(await gw.tether.users.verify('kim-2', '')).toBeNull();
-    await expect(await gw.tether.users.changePassword(created.id, '', 'a-new-password')).rejects.toThrow(/signs in with single sign-on/);
+    await expect(gw.tether.users.changePassword(created.id, '', 'a-new-password')).rejects.toThrow(/signs in with single sign-on/);
 
     const other = await signIn(gw, 'lee@other.test');
     expect(Object.fromEntries(other.landed.searchParams)).toEqual({ error: 'DomainNotAllowed', provider: 'oidc', email: 'lee@other.test' });

@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { Db, DatabaseHandle } from './database';
+import type { Db, DatabaseHandle } from './types';
 import type { Migration } from './migrations';
 import * as schema from './schema-pg';
 

@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { drizzle } from 'drizzle-orm/sqlite-proxy';
-import type { Db, DatabaseHandle } from './database';
+import type { Db, DatabaseHandle } from './types';
 import type { Migration } from './migrations';
 import * as schema from './schema';
 

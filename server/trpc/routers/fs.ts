@@ -60,15 +60,15 @@ export const fsRouter = router({
 
   mkdir: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1) }))
-    .mutation(async ({ ctx, input }) => guarded(input.path, async () => void ((await runtimeFor(ctx, input.workspaceId)).mkdir(input.path)))),
+    .mutation(async ({ ctx, input }) => guarded(input.path, async () => void (await (await runtimeFor(ctx, input.workspaceId)).mkdir(input.path)))),
 
   rename: sharedProcedure
     .input(z.object({ workspaceId, from: relPath.min(1), to: relPath.min(1) }))
-    .mutation(async ({ ctx, input }) => guarded(input.to, async () => void ((await runtimeFor(ctx, input.workspaceId)).rename(input.from, input.to)))),
+    .mutation(async ({ ctx, input }) => guarded(input.to, async () => void (await (await runtimeFor(ctx, input.workspaceId)).rename(input.from, input.to)))),
 
   delete: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1) }))
-    .mutation(async ({ ctx, input }) => guarded(input.path, async () => void ((await runtimeFor(ctx, input.workspaceId)).rm(input.path)))),
+    .mutation(async ({ ctx, input }) => guarded(input.path, async () => void (await (await runtimeFor(ctx, input.workspaceId)).rm(input.path)))),
 
   findFiles: sharedProcedure
     .input(z.object({ workspaceId, query: z.string().max(256), limit: z.number().int().min(1).max(200).optional() }))

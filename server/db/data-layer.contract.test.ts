@@ -198,6 +198,20 @@ describe.each(['sqlite', 'postgres'] as const)('data layer on %s', (dialect) => 
     }
   });
 
+  it('numbers guests who join at once through several links of one owner without a repeat', async () => {
+    const owner = await users.create('busy', 'busy-password-1', 'user');
+    const shares = new ShareService(dbh, silentLogger);
+    try {
+      const link = () => shares.create(owner.id, { workspaceId: 'w1', sessionId: null, scope: 'view', label: '', expiresInMs: null }, null);
+      const [a, b] = [await link(), await link()];
+      const joined = await Promise.all(Array.from({ length: 6 }, (_, i) => shares.join((i % 2 ? a : b).token, null)));
+      const numbers = joined.map((j) => (j.ok ? j.value.principal.guest.number : -1)).sort((x, y) => x - y);
+      expect(numbers).toEqual([1, 2, 3, 4, 5, 6]);
+    } finally {
+      shares.dispose();
+    }
+  });
+
   it('keeps settings, the audit trail (filtered, paged) and the worker table', async () => {
     const u = await users.create('set', 'set-password-1', 'user');
     const settings = new SettingsService(dbh);

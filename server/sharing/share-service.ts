@@ -222,7 +222,11 @@ export class ShareService {
         .where(eq(shares.id, share.id))
         .returning({ guests: shares.guests });
       if (!counted || counted.guests > MAX_GUESTS_PER_SHARE) throw new ShareFull();
-      // Numbered across all of the owner's links, so two guests in one presence list never share a name.
+      // Numbered across all of the owner's links, so two guests in one presence list never share a
+      // name. A no-op write to the owner's row takes its lock on Postgres: joins through any of
+      // their links, on any gateway, count one after another (SQLite's gate already does that).
+      const { users } = this.dbh.t;
+      await tx.update(users).set({ name: sql`${users.name}` }).where(eq(users.id, share.ownerId));
       const [{ n } = { n: 0 }] = await tx
         .select({ n: count() })
         .from(shareGuests)

@@ -104,11 +104,11 @@ test('a user who is not an admin gets a refusal and no Admin link', async ({ bro
   // There is no UI or API to add users: write one into the gateway's database, as its tests do
   // through UserService (SQLite in WAL mode takes a second connection).
   const password = 'reader-password-1';
-  const dbh = openDatabase(path.join(gw.dataDir, 'tether.db'));
+  const dbh = await openDatabase(path.join(gw.dataDir, 'tether.db'));
   try {
-    await new UserService(dbh.db).create('reader', password, 'user');
+    await new UserService(dbh).create('reader', password, 'user');
   } finally {
-    dbh.close();
+    await dbh.close();
   }
 
   const context = await browser.newContext();

@@ -258,11 +258,11 @@ test('an admin opens an existing folder of this machine; errors show at the fiel
 
     // A plain user: no such field (and the server refuses the path anyway, see local-folder tests).
     const password = 'plain-user-password';
-    const dbh = openDatabase(path.join(gw.dataDir, 'tether.db'));
+    const dbh = await openDatabase(path.join(gw.dataDir, 'tether.db'));
     try {
-      await new UserService(dbh.db).create('plain', password, 'user');
+      await new UserService(dbh).create('plain', password, 'user');
     } finally {
-      dbh.close();
+      await dbh.close();
     }
     const context = await browser.newContext();
     try {

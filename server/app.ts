@@ -111,19 +111,19 @@ export interface Tether {
 /** next-auth's options and the authenticator of requests and sockets. */
 async function buildAuth(config: Config, log: Logger, dataDir: string, dbh: DatabaseHandle, users: UserService, tokens: TokenService, audit: AuditLog, closeSockets: (sid: string) => number) {
   const secret = config.nextAuthSecret ?? (await loadOrCreateSecret(dataDir, 'nextauth-secret'));
-  const signedOut = new SignedOutSessions(dbh.db);
-  const signIns = new SignInSessions(dbh.db);
+  const signedOut = new SignedOutSessions(dbh);
+  const signIns = new SignInSessions(dbh);
   const authOptions = buildAuthOptions({
     users,
-    identities: new IdentityService(dbh.db, users, config.sso),
+    identities: new IdentityService(dbh, users, config.sso),
     sso: config.sso,
     audit,
     secret,
     signIns,
     // A session that signs out is refused from now on (a copied cookie too), and its sockets close.
-    onSignOut: ({ jti, sid, expiresAt }) => {
-      signedOut.add(jti, expiresAt);
-      if (sid) signIns.signOut(sid);
+    onSignOut: async ({ jti, sid, expiresAt }) => {
+      await signedOut.add(jti, expiresAt);
+      if (sid) await signIns.signOut(sid);
       const closed = sid ? closeSockets(sid) : 0;
       log.info('signed out', { sockets: closed });
     },
@@ -146,12 +146,12 @@ async function buildRemote(opts: TetherOptions, dataDir: string, dbh: DatabaseHa
     log: log.child({ component: 'runner' }),
     graceMs: config.ssh.runnerGraceMs,
     lostAfterMs: 10 * 60_000,
-    onStatus: (hostId, status) => hosts.recordRunnerStatus(hostId, status),
+    onStatus: (hostId, status) => void hosts.recordRunnerStatus(hostId, status).catch((err: Error) => log.warn('runner status not recorded', { hostId, error: err.message })),
     cacheDir: config.ssh.runnerCacheDir,
     ...opts.runner,
   });
   const hosts = new SshHostService({
-    db: dbh.db,
+    dbh,
     sealingKey: await loadSealingKey(dataDir, 'ssh-key-secret'),
     sshDir: config.ssh.dir,
     agentSocket: config.ssh.agentSocket,
@@ -163,7 +163,7 @@ async function buildRemote(opts: TetherOptions, dataDir: string, dbh: DatabaseHa
       ? dockerProvider(config.cloud.docker, dataDir, workersLog)
       : new ProcessProvider({ baseDir: path.join(dataDir, 'workers'), repoRoot: path.resolve(import.meta.dirname, '..'), log: workersLog, sandbox: config.cloud.sandbox });
   const orchestrator = new Orchestrator({
-    db: dbh.db,
+    dbh,
     provider,
     log: log.child({ component: 'orchestrator' }),
     warmPoolSize: config.cloud.warmPoolSize,
@@ -205,15 +205,16 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const { config, log } = opts;
   const dataDir = path.resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const dbh: DatabaseHandle = openDatabase(path.join(dataDir, 'tether.db'));
-  const users = new UserService(dbh.db);
-  const tokens = new TokenService(dbh.db, users);
-  const settings = new SettingsService(dbh.db);
-  const audit = new AuditLog(dbh.db, log.child({ component: 'audit' }));
-  const workspaces = new WorkspaceService(dbh.db, path.join(dataDir, 'workspaces'), dataDir);
+  // DATABASE_URL (postgres://…) or the SQLite file in DATA_DIR (README: Database).
+  const dbh: DatabaseHandle = await openDatabase(config.database ?? path.join(dataDir, 'tether.db'));
+  const users = new UserService(dbh);
+  const tokens = new TokenService(dbh, users);
+  const settings = new SettingsService(dbh);
+  const audit = new AuditLog(dbh, log.child({ component: 'audit' }));
+  const workspaces = new WorkspaceService(dbh, path.join(dataDir, 'workspaces'), dataDir);
   const admin = await users.ensureAdmin(config.adminUser, config.adminPassword);
   // Several gateways: what one closes, every one closes (cluster/wiring.ts; one alone: in-process).
-  const bus = await openClusterBus(config, dbh.db, log.child({ component: 'cluster' }));
+  const bus = await openClusterBus(config, dbh, log.child({ component: 'cluster' }));
   const { authOptions, authenticator, signIns } = await buildAuth(config, log, dataDir, dbh, users, tokens, audit, (sid) => clusterSockets.closeSession(sid, 'signed out'));
   const metrics: Metrics = new Metrics(gauges(() => ({ sessions, sshPool, orchestrator, gateway, shares })));
   const relief = new MemoryRelief();
@@ -221,22 +222,22 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
   const { sshPool, runners, hosts, orchestrator, cloudInfo } = await buildRemote(opts, dataDir, dbh, metrics);
   const ptyHosts = config.ptyHost ? new PtyHosts({ dataDir: config.dataDir, log: log.child({ component: 'pty-host' }), graceMs: config.ssh.runnerGraceMs }) : null;
   // A member's local terminals run sandboxed; an admin's as this OS user (README: Roles).
-  const confined = (ws: Workspace) => config.memberTerminals !== 'unconfined' && users.info(workspaces.ownerOf(ws.id) ?? '')?.role !== 'admin';
+  const confined = async (ws: Workspace) => config.memberTerminals !== 'unconfined' && (await users.info((await workspaces.ownerOf(ws.id)) ?? ''))?.role !== 'admin';
   // Several gateways: local workspaces belong to the node (machine) holding their folder.
-  const pins = bus.kind === 'memory' ? null : new NodePins(dbh.db, bus, config.cluster?.node ?? 'local', log.child({ component: 'cluster' }));
+  const pins = bus.kind === 'memory' ? null : new NodePins(dbh, bus, config.cluster?.node ?? 'local', log.child({ component: 'cluster' }));
   await pins?.load();
   const placements = new Placements({ pins, workspaces, base: path.join(dataDir, 'workspaces'), ptyHosts, terminalEnv: opts.terminalEnv, runtimeFor: opts.runtimeFor, confined, hosts, sshPool, runners, orchestrator, log });
   const runtimes = new RuntimeRegistry((ws) => placements.build(ws));
   const files = new FileService();
   const migrations = new MigrationService({ workspaces, placements, runtimes, sessions, audit, log: log.child({ component: 'migration' }), observe: metrics });
-  const shares = new ShareService(dbh.db, log.child({ component: 'shares' }), { audit, userName: (id) => users.get(id)?.name ?? null });
+  const shares = new ShareService(dbh, log.child({ component: 'shares' }), { audit, userName: async (id) => (await users.get(id))?.name ?? null });
   const presence = new PresenceBoard();
-  const members = new MemberService(dbh.db, log.child({ component: 'members' }));
-  const nameOf = (userId: string) => {
-    const u = users.info(userId);
+  const members = new MemberService(dbh, log.child({ component: 'members' }));
+  const nameOf = async (userId: string) => {
+    const u = await users.info(userId);
     return u ? personName(u) : '';
   };
-  const fileMirrors = new MirrorService({ db: dbh.db, workspaces, runtimes, dir: path.join(dataDir, 'mirrors'), log: log.child({ component: 'mirror' }) });
+  const fileMirrors = new MirrorService({ dbh, workspaces, runtimes, dir: path.join(dataDir, 'mirrors'), log: log.child({ component: 'mirror' }) });
   const mirrors = new ScreenMirrors();
   const agents = new AgentsService({ sessions, workspaces, mirrors });
   const activity = new WorkspaceActivity(agents);
@@ -306,7 +307,8 @@ export async function createTether(opts: TetherOptions): Promise<Tether> {
       await ui?.close().catch(() => {});
       clusterSockets.dispose();
       await bus.close();
-      dbh.close();
+      await audit.flush();
+      await dbh.close();
     })());
 
   return { url, server, users, tokens, workspaces, fileMirrors, sessions, hosts, sshPool, runners, ptyHosts, runtimes, orchestrator, shares, members, readopted, authOptions, audit, generatedAdminPassword: admin.generatedPassword, close };

@@ -12,6 +12,12 @@ const envSchema = z.object({
   PORT: portSchema.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
+  // The message never repeats the value: a Postgres URL carries its password.
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^postgres(ql)?:\/\/[^/?#]+/i.test(v) || /^file:.+/i.test(v), 'a postgres://user:password@host:port/database URL, or file:/path/to/tether.db for SQLite')
+    .optional(),
   TETHER_ADMIN_USER: z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"').default('admin'),
   TETHER_ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
   NEXTAUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -51,7 +57,6 @@ const envSchema = z.object({
   TETHER_PASSWORD_LOGIN: z.enum(['on', 'off']).default('on'),
   TETHER_SSO_SIGNUP: z.enum(['existing', 'domain', 'open']).default('existing'),
   TETHER_SSO_DOMAINS: z.string().optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   TETHER_CLUSTER: z.enum(['auto', 'on', 'off']).default('auto'),
   TETHER_NODE_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "_" or "-"').optional(),
 });
@@ -60,6 +65,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** DATABASE_URL: a postgres:// URL or a `file:` SQLite path; unset: tether.db in DATA_DIR. Holds a password: never log it. */
+  database?: string;
   adminUser: string;
   adminPassword: string | undefined;
   nextAuthSecret: string | undefined;
@@ -79,8 +86,6 @@ export interface Config {
   ssh: SshConfig;
   cloud: CloudConfig;
   sso: SsoConfig;
-  /** Postgres instead of the SQLite file under DATA_DIR (`DATABASE_URL`). */
-  databaseUrl?: string;
   cluster?: ClusterConfig;
 }
 
@@ -208,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
+    database: e.DATABASE_URL || undefined,
     adminUser: e.TETHER_ADMIN_USER,
     adminPassword: e.TETHER_ADMIN_PASSWORD,
     nextAuthSecret: e.NEXTAUTH_SECRET,
@@ -243,9 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
       },
     },
     sso: ssoConfig(e),
-    databaseUrl: e.DATABASE_URL,
     cluster: {
-      bus: e.TETHER_CLUSTER === 'off' ? 'memory' : e.DATABASE_URL ? 'postgres' : e.TETHER_CLUSTER === 'on' ? 'sqlite' : 'memory',
+      bus: e.TETHER_CLUSTER === 'off' ? 'memory' : e.DATABASE_URL && /^postgres(ql)?:\/\//i.test(e.DATABASE_URL) ? 'postgres' : e.TETHER_CLUSTER === 'on' ? 'sqlite' : 'memory',
       node: e.TETHER_NODE_NAME ?? hostname(),
     },
   };

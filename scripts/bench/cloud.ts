@@ -114,21 +114,21 @@ export async function cloudGatewayThroughput(opts: { dataFile: string; quick: bo
  */
 export async function acquireLatency(opts: { quick: boolean; provider?: 'process' | 'docker' }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tbench-'));
-  const db = openDatabase(path.join(dir, 'tether.db'));
+  const dbh = await openDatabase(path.join(dir, 'tether.db'));
   const provider =
     opts.provider === 'docker'
       ? new DockerProvider({ engine: DockerEngine.fromEnv(), baseDir: path.join(dir, 'dw'), namespace: `bench-${process.pid}`, log: silentLogger })
       : new ProcessProvider({ baseDir: path.join(dir, 'workers'), repoRoot: ROOT, log: silentLogger });
   if (provider instanceof DockerProvider) await provider.image();
   const rounds = opts.quick ? 3 : 5;
-  const make = (warm: number) => new Orchestrator({ db: db.db, provider, log: silentLogger, warmPoolSize: warm, maxWorkersPerUser: 100 });
+  const make = (warm: number) => new Orchestrator({ dbh, provider, log: silentLogger, warmPoolSize: warm, maxWorkersPerUser: 100 });
   const warmOrch = make(1);
   const coldOrch = make(0);
   try {
     await warmOrch.start();
     const warm: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      while (warmOrch.poolStatus().warm < 1) await new Promise((r) => setTimeout(r, 20));
+      while ((await warmOrch.poolStatus()).warm < 1) await new Promise((r) => setTimeout(r, 20));
       const t0 = performance.now();
       const w = await warmOrch.acquire(`u${i}`, 'small');
       warm.push(performance.now() - t0);
@@ -148,7 +148,7 @@ export async function acquireLatency(opts: { quick: boolean; provider?: 'process
   } finally {
     await coldOrch.destroyAll();
     await coldOrch.stop();
-    db.close();
+    await dbh.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

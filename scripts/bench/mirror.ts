@@ -68,7 +68,7 @@ async function childCpuSeconds(): Promise<number> {
 }
 
 async function latency(a: Runtime, aDir: string, b: Runtime, bDir: string, stateDir: string, samples: number): Promise<LatencyFigures> {
-  const engine = new MirrorEngine({ sides: () => ({ a, b }), dir: stateDir, patterns: [], log: silentLogger });
+  const engine = new MirrorEngine({ sides: async () => ({ a, b }), dir: stateDir, patterns: [], log: silentLogger });
   await engine.start();
   await engine.idle();
   const one = async (from: string, to: string, i: number) => {
@@ -150,7 +150,7 @@ export async function mirrorFigures(opts: { quick: boolean }): Promise<MirrorFig
     const a3 = new LocalRuntime(src);
     cleanups.push(() => a3.dispose());
     await mkdir(path.join(workerRoot, 'full'));
-    let engine = new MirrorEngine({ sides: () => ({ a: a3, b: subRuntime(cloud, 'full') }), dir: await dir('state-full'), patterns: [], log: silentLogger });
+    let engine = new MirrorEngine({ sides: async () => ({ a: a3, b: subRuntime(cloud, 'full') }), dir: await dir('state-full'), patterns: [], log: silentLogger });
     let t0 = performance.now();
     await engine.start();
     await engine.idle();
@@ -160,7 +160,7 @@ export async function mirrorFigures(opts: { quick: boolean }): Promise<MirrorFig
     // The mirror again after a restart, with 100 files changed here meanwhile: the agreed state
     // and the hashes decide, and only those 100 move.
     for (let i = 0; i < 100; i++) await writeFile(path.join(src, `dir${i % (files / 100)}`, `file${i}.dat`), randomBytes(Math.floor(totalBytes / files)));
-    engine = new MirrorEngine({ sides: () => ({ a: a3, b: subRuntime(cloud, 'full') }), dir: path.join(base, 'state-full'), patterns: [], log: silentLogger });
+    engine = new MirrorEngine({ sides: async () => ({ a: a3, b: subRuntime(cloud, 'full') }), dir: path.join(base, 'state-full'), patterns: [], log: silentLogger });
     t0 = performance.now();
     await engine.start();
     await engine.idle();

@@ -23,6 +23,8 @@
  *      mid-run: bytes lost and time for browsers to resume (`--cluster`, `--terminals N`; cluster.ts)
  *  (v) live mirror: edit → other side p50/p99 (SSH, cloud), initial sync of 10,000 files / 50 MB
  *      full and again with 100 changed, gateway CPU while 1,000 files change at once (see mirror.ts)
+ *  (w) database: the hot queries (workspace list, session auth, share check) on Postgres vs
+ *      SQLite, p50/p99 µs and calls/s (see db.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +37,7 @@ import { listFigures, openFigures, watchFigures } from './files';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { acquireLatency, cloudGatewayThroughput, cloudThroughput } from './cloud';
 import { clusterFigures } from './cluster';
+import { dbFigures } from './db';
 import { migrationFigures } from './migration';
 import { mirrorFigures } from './mirror';
 import { SLOW_LINK, attachFigures } from './attach';
@@ -71,6 +74,8 @@ const terminalsArg = process.argv.indexOf('--terminals');
 const CLUSTER_TERMINALS = terminalsArg > 0 ? Number(process.argv[terminalsArg + 1]) : quick ? 100 : 1000;
 /** `--mirror` runs only the live-mirror figures (v). */
 const mirrorOnly = process.argv.includes('--mirror');
+/** `--db` runs only the database figures (w). */
+const dbOnly = process.argv.includes('--db');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -383,7 +388,23 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
   }
 }
 
+async function printDbFigures() {
+  const f = await dbFigures({ quick });
+  const line = (what: string, key: keyof typeof f.sqlite) => {
+    const [s, p] = [f.sqlite[key], f.postgres[key]];
+    console.log(
+      `    ${what}: Postgres p50 ${p.p50Us.toFixed(0)} µs, p99 ${p.p99Us.toFixed(0)} µs, ${p.serialQps.toFixed(0)}/s serial, ${p.concurrentQps.toFixed(0)}/s with 16 in flight; ` +
+        `SQLite p50 ${s.p50Us.toFixed(0)} µs, p99 ${s.p99Us.toFixed(0)} µs, ${s.serialQps.toFixed(0)}/s serial, ${s.concurrentQps.toFixed(0)}/s with 16 in flight`,
+    );
+  };
+  console.log('(w) database hot queries, Postgres (loopback TCP) vs SQLite (embedded), 200 accounts:');
+  line('workspace list', 'workspaceList');
+  line('session auth (signed out? active? session live?)', 'sessionAuth');
+  line('share check (guest cookie → guest and share)', 'shareCheck');
+}
+
 async function main() {
+  if (dbOnly) return printDbFigures();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-bench-data-'));
   const { file, ptyBytes } = await makeDataFile(dir, quick ? 20 * MB : THROUGHPUT_BYTES);
   if (attachOnly) {
@@ -468,6 +489,7 @@ async function main() {
     await printMigrationFigures();
     await printClusterFigures();
     await printMirrorFigures();
+    await printDbFigures();
   } finally {
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

@@ -55,7 +55,7 @@ export class AgentsService {
   }
 
   async list(userId: string): Promise<AgentRow[]> {
-    const names = new Map(this.deps.workspaces.list(userId).map((w) => [w.id, w.name]));
+    const names = new Map((await this.deps.workspaces.list(userId)).map((w) => [w.id, w.name]));
     return Promise.all(this.deps.sessions.forUser(userId).map((s) => this.row(s, names.get(s.info.workspaceId) ?? '')));
   }
 

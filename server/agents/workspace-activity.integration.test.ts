@@ -25,7 +25,7 @@ let otherToken: string;
 beforeAll(async () => {
   gw = await startTestGateway();
   const other = await gw.tether.users.create('other', 'other-password-1', 'user');
-  otherToken = gw.tether.tokens.create(other.id, 'test').token;
+  otherToken = (await gw.tether.tokens.create(other.id, 'test')).token;
   await gw.tether.workspaces.create(other.id, 'theirs');
 });
 afterAll(async () => {

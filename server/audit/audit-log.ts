@@ -6,8 +6,7 @@
  */
 import { and, desc, eq, gte, like, lt, lte, or, type SQL } from 'drizzle-orm';
 import type { AuditAction, AuditDetail, AuditRecord } from '../../lib/shared/audit';
-import type { Db } from '../db/database';
-import { auditEvents } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 import type { Logger } from '../log';
 
 export interface AuditEvent {
@@ -50,19 +49,42 @@ export function scrubDetail(detail: AuditDetail | undefined): AuditDetail {
 
 export class AuditLog {
   private written = 0;
+  /** The last write queued: writes go one after another, so ids follow the order of record()
+   * (a pool would run them side by side), and list() waits for it to see what was recorded. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly log: Logger,
     /** Events older than this many days are dropped (checked at start and every 1,000 events). */
     private readonly retentionDays = 365,
   ) {
-    this.prune();
+    this.track(() => this.prune());
   }
 
+  /** Append an event (in the background: never throws, never makes the caller wait). */
   record(event: AuditEvent): void {
+    this.track(() => this.write(event));
+  }
+
+  /** Every event recorded so far is written. */
+  async flush(): Promise<void> {
+    let last;
+    do {
+      last = this.tail;
+      await last;
+    } while (last !== this.tail);
+  }
+
+  /** Queue a write (each one catches its own errors, so the queue never rejects). */
+  private track(step: () => Promise<void>): void {
+    this.tail = this.tail.then(step);
+  }
+
+  private async write(event: AuditEvent): Promise<void> {
+    const { auditEvents } = this.dbh.t;
     try {
-      this.db
+      await this.dbh.db
         .insert(auditEvents)
         .values({
           at: Date.now(),
@@ -72,34 +94,41 @@ export class AuditLog {
           target: event.target ?? null,
           detail: JSON.stringify(scrubDetail(event.detail)),
           ip: event.ip ?? null,
-        })
-        .run();
-      if (++this.written % 1000 === 0) this.prune();
+        });
+      if (++this.written % 1000 === 0) await this.prune();
     } catch (err) {
       this.log.error('audit event not recorded', { action: event.action, error: err instanceof Error ? err.message : String(err) });
     }
   }
 
-  list(filter: AuditFilter = {}): AuditRecord[] {
+  async list(filter: AuditFilter = {}): Promise<AuditRecord[]> {
+    await this.flush();
+    const { auditEvents } = this.dbh.t;
     const where: SQL[] = [];
-    if (filter.action) where.push(filter.action.includes('.') ? eq(auditEvents.action, filter.action) : like(auditEvents.action, `${filter.action.replace(/[%_]/g, '')}.%`));
+    // Actions are lower-case; LIKE is case-sensitive on Postgres and not on SQLite, so match lower-case on both.
+    const action = filter.action?.toLowerCase();
+    if (action) where.push(action.includes('.') ? eq(auditEvents.action, action) : like(auditEvents.action, `${action.replace(/[%_\\]/g, '')}.%`));
     if (filter.who) where.push(or(eq(auditEvents.actorId, filter.who), eq(auditEvents.actorName, filter.who), eq(auditEvents.target, filter.who))!);
     if (filter.since !== undefined) where.push(gte(auditEvents.at, filter.since));
     if (filter.until !== undefined) where.push(lte(auditEvents.at, filter.until));
     if (filter.before !== undefined) where.push(lt(auditEvents.id, filter.before));
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), MAX_AUDIT_PAGE);
-    return this.db
+    const rows = await this.dbh.db
       .select()
       .from(auditEvents)
       .where(where.length ? and(...where) : undefined)
       .orderBy(desc(auditEvents.id))
-      .limit(limit)
-      .all()
-      .map((row) => ({ ...row, action: row.action as AuditAction, detail: parseDetail(row.detail) }));
+      .limit(limit);
+    return rows.map((row) => ({ ...row, action: row.action as AuditAction, detail: parseDetail(row.detail) }));
   }
 
-  private prune(): void {
-    this.db.delete(auditEvents).where(lt(auditEvents.at, Date.now() - this.retentionDays * DAY_MS)).run();
+  private async prune(): Promise<void> {
+    const { auditEvents } = this.dbh.t;
+    try {
+      await this.dbh.db.delete(auditEvents).where(lt(auditEvents.at, Date.now() - this.retentionDays * DAY_MS));
+    } catch (err) {
+      this.log.error('audit events not pruned', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 }
 

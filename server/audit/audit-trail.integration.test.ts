@@ -130,10 +130,10 @@ describe('the audit trail', () => {
     await cli(['user', 'enable', 'dave']);
     await cli(['user', 'reset-password', 'dave'], 'dave-cli-reset-pass\n');
     await cli(['user', 'set-role', 'dave', 'admin']);
-    const dave = gw.tether.users.list().find((u) => u.name === 'dave')!;
+    const dave = (await gw.tether.users.list()).find((u) => u.name === 'dave')!;
     await as(admin, 'users.remove', { id: dave.id }, true);
 
-    const all = rows().reverse();
+    const all = (await rows()).reverse();
     const seen = all.map((r) => [r.action, r.actorName, r.target]);
     const expected: [string, string | null, string][] = [
       ['user.created', 'admin', 'user:carol'],
@@ -265,7 +265,7 @@ describe('own sign-in sessions', () => {
     expect(sockA.closeInfo).toBeNull();
     expect((await as<Session[]>(a, 'account.sessions')).map((s) => s.id)).not.toContain(bId);
     await sockA.close();
-    const revoked = gw.tether.audit.list({ action: 'auth.session-revoked' })[0]!;
+    const revoked = (await gw.tether.audit.list({ action: 'auth.session-revoked' }))[0]!;
     expect(revoked).toMatchObject({ actorName: 'erin', target: 'user:erin', detail: { session: bId, current: false } });
 
     // "Sign out everywhere else", then signing out ends this one too.
@@ -278,7 +278,7 @@ describe('own sign-in sessions', () => {
     expect((await as<Session[]>(d, 'account.sessions')).map((s) => s.current)).toEqual([true]);
 
     // An admin sees erin's sessions and signs her out everywhere; a member may not.
-    const erin = gw.tether.users.list().find((u) => u.name === 'erin')!;
+    const erin = (await gw.tether.users.list()).find((u) => u.name === 'erin')!;
     expect((await as<Session[]>(admin, 'users.sessions', { id: erin.id })).length).toBe(1);
     await gw.tether.users.create('nia', 'nia-password-1', 'user');
     const member = await signIn('nia', 'nia-password-1');
@@ -288,7 +288,7 @@ describe('own sign-in sessions', () => {
     await sockD.until(() => sockD.closeInfo !== null, 5000, 'close on an admin revoke');
     expect(sockD.closeInfo?.code).toBe(4401);
     expect((await trpcCall(gw.url, 'me', { cookie: d.cookieHeader })).error?.code).toBe('UNAUTHORIZED');
-    expect(gw.tether.audit.list({ action: 'auth.session-revoked', limit: 1 })[0]).toMatchObject({ actorName: 'admin', target: 'user:erin' });
+    expect((await gw.tether.audit.list({ action: 'auth.session-revoked', limit: 1 }))[0]).toMatchObject({ actorName: 'admin', target: 'user:erin' });
   });
 
   it('refuses a session token minted before sign-in sessions (no sid), and one with an unknown sid', async () => {

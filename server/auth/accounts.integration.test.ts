@@ -55,7 +55,7 @@ describe('admins manage accounts', () => {
 
   it('refuses members every account procedure, with the same answer whether or not the user exists', async () => {
     const m = await createMember('nils', 'nils-password-1');
-    const { token } = gw.tether.tokens.create(m.id, 't');
+    const { token } = await gw.tether.tokens.create(m.id, 't');
     const call = (path: string, input?: unknown, mutation = true) => trpcCall(gw.url, path, { token, input, mutation });
     expect((await call('users.list', undefined, false)).error?.code).toBe('FORBIDDEN');
     for (const id of [gw.adminId, 'no-such-user']) {
@@ -65,12 +65,12 @@ describe('admins manage accounts', () => {
       expect((await call('users.remove', { id })).error?.code).toBe('FORBIDDEN');
     }
     expect((await call('users.create', { name: 'sneaky', password: 'long-enough-1', role: 'admin' })).error?.code).toBe('FORBIDDEN');
-    expect(gw.tether.users.info(m.id)?.role).toBe('user');
+    expect((await gw.tether.users.info(m.id))?.role).toBe('user');
   });
 
   it('disabling closes the account’s cookie and token sockets at once, refuses its credentials and ends its links; its terminals keep running and re-enabling lets it back', async () => {
     const m = await createMember('dora', 'dora-password-1');
-    const { token } = gw.tether.tokens.create(m.id, 'cli');
+    const { token } = await gw.tether.tokens.create(m.id, 'cli');
     const b = new Browser(gw.url);
     await b.login('dora', 'dora-password-1');
     const ws = (await trpcCall<{ id: string }>(gw.url, 'workspaces.create', { token, mutation: true, input: { name: 'dora-ws' } })).data!;
@@ -133,7 +133,7 @@ describe('admins manage accounts', () => {
     expect((await asAdmin('users.setDisabled', { id: gw.adminId, disabled: true })).error?.code).toBe('CONFLICT');
     expect((await asAdmin('users.setRole', { id: gw.adminId, role: 'user' })).error?.code).toBe('CONFLICT');
     expect((await asAdmin('users.remove', { id: gw.adminId })).error?.code).toBe('CONFLICT');
-    expect(gw.tether.users.active(gw.adminId)?.role).toBe('admin');
+    expect((await gw.tether.users.active(gw.adminId))?.role).toBe('admin');
     const second = await createMember('ada', 'ada-password-1');
     expect((await asAdmin<Info>('users.setRole', { id: second.id, role: 'admin' })).data?.role).toBe('admin');
     // Now the second admin can be demoted again (the first remains).
@@ -142,7 +142,7 @@ describe('admins manage accounts', () => {
 
   it('deleting an account ends its terminals, removes its workspaces and tokens, and frees its name', async () => {
     const m = await createMember('gone', 'gone-password-1');
-    const { token } = gw.tether.tokens.create(m.id, 't');
+    const { token } = await gw.tether.tokens.create(m.id, 't');
     const ws = (await trpcCall<{ id: string }>(gw.url, 'workspaces.create', { token, mutation: true, input: { name: 'gone-ws' } })).data!;
     const c = await GatewayClient.connect(gw.url, { token });
     const { session } = await c.open(1, { workspace: ws.id, cols: 80, rows: 24, command: 'sleep 300' });
@@ -151,9 +151,9 @@ describe('admins manage accounts', () => {
     await c.until(() => c.closeInfo !== null, 1000, 'socket closed');
     expect(c.closeInfo?.code).toBe(4401);
     expect(gw.tether.sessions.has(session)).toBe(false);
-    expect(gw.tether.workspaces.list(m.id)).toEqual([]);
-    expect(gw.tether.tokens.verify(token)).toBeNull();
-    expect(gw.tether.users.info(m.id)).toBeNull();
+    expect(await gw.tether.workspaces.list(m.id)).toEqual([]);
+    expect(await gw.tether.tokens.verify(token)).toBeNull();
+    expect(await gw.tether.users.info(m.id)).toBeNull();
     expect((await asAdmin('users.remove', { id: m.id })).error?.code).toBe('NOT_FOUND');
     await createMember('gone', 'gone-password-2');
   });

@@ -23,36 +23,36 @@ export interface AccountDeps extends RemovalDeps {
 export class AccountService {
   constructor(private readonly deps: AccountDeps) {}
 
-  disable(userId: string): void {
-    const changed = this.deps.users.setDisabled(userId, true);
-    this.cutOff(userId, 'account disabled');
+  async disable(userId: string): Promise<void> {
+    const changed = await this.deps.users.setDisabled(userId, true);
+    await this.cutOff(userId, 'account disabled');
     if (changed) this.deps.log.info('account disabled', { userId });
   }
 
-  enable(userId: string): void {
-    if (this.deps.users.setDisabled(userId, false)) this.deps.log.info('account enabled', { userId });
+  async enable(userId: string): Promise<void> {
+    if (await this.deps.users.setDisabled(userId, false)) this.deps.log.info('account enabled', { userId });
   }
 
   async remove(userId: string): Promise<{ workspaces: number; terminalsEnded: number }> {
     const { users, workspaces, sessions } = this.deps;
     // Refuses the last admin before anything is touched.
-    users.setDisabled(userId, true);
-    this.cutOff(userId, 'account deleted');
+    await users.setDisabled(userId, true);
+    await this.cutOff(userId, 'account deleted');
     let terminalsEnded = 0;
-    const owned = workspaces.list(userId);
+    const owned = await workspaces.list(userId);
     for (const ws of owned) terminalsEnded += (await removeWorkspace(this.deps, userId, ws)).terminalsEnded;
     // Terminals whose workspace is already gone (none expected, but none may outlive the account).
     terminalsEnded += await sessions.forgetUser(userId);
-    users.remove(userId);
+    await users.remove(userId);
     this.deps.log.info('account deleted', { userId, workspaces: owned.length, terminalsEnded });
     return { workspaces: owned.length, terminalsEnded };
   }
 
-  private cutOff(userId: string, reason: string): void {
+  private async cutOff(userId: string, reason: string): Promise<void> {
     const sockets = this.deps.closeUserSockets(userId, reason);
-    const links = this.deps.shares.revokeAllOf(userId);
+    const links = await this.deps.shares.revokeAllOf(userId);
     // Its workspaces close to their members too (memberships stay, and count again if re-enabled).
-    this.deps.members.ownerCutOff(userId);
+    await this.deps.members.ownerCutOff(userId);
     if (sockets || links) this.deps.log.info('account cut off', { userId, sockets, links });
   }
 }

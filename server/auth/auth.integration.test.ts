@@ -107,8 +107,8 @@ describe('tRPC', () => {
 
   it("does not show one user's workspaces to another", async () => {
     const other = await gw.tether.users.create('other-user', 'other-password', 'user');
-    const { token } = gw.tether.tokens.create(other.id, 't');
-    const mine = gw.tether.workspaces.list(gw.adminId)[0]!;
+    const { token } = await gw.tether.tokens.create(other.id, 't');
+    const mine = (await gw.tether.workspaces.list(gw.adminId))[0]!;
     expect((await trpc('workspaces.get', { token, input: { id: mine.id } })).error?.code).toBe('NOT_FOUND');
     expect((await trpc('terminals.list', { token, input: { workspaceId: mine.id } })).error?.code).toBe('NOT_FOUND');
     const custom = await trpc('workspaces.create', { token, mutation: true, input: { name: 'x', root: '/etc' } });
@@ -118,7 +118,7 @@ describe('tRPC', () => {
   it('refuses cross-origin tRPC calls', async () => {
     const r = await trpc('workspaces.create', { token: gw.token, mutation: true, input: { name: 'csrf' }, origin: 'http://evil.example' });
     expect(r.status).toBe(403);
-    expect(gw.tether.workspaces.list(gw.adminId).map((w) => w.name)).not.toContain('csrf');
+    expect((await gw.tether.workspaces.list(gw.adminId)).map((w) => w.name)).not.toContain('csrf');
   });
 
   it('shows an API token once and stores only its hash', async () => {

@@ -15,7 +15,7 @@ export function createAuthenticator(deps: {
   tokens: TokenService;
   secret: string;
   secure: boolean;
-  signedOut?: { has(jti: string): boolean };
+  signedOut?: { has(jti: string): Promise<boolean> };
   signIns?: Pick<SignInSessions, 'use'>;
 }): Authenticator {
   return {

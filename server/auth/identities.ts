@@ -10,8 +10,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { SignupRule } from '../config';
-import type { Db } from '../db/database';
-import { ssoIdentities } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 import { USERNAME_PATTERN, type AuthUser, type UserService } from './users';
 
 export type SsoMethod = 'oidc' | 'github';
@@ -63,59 +62,61 @@ export function emailDomain(email: string): string {
 
 export class IdentityService {
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly users: UserService,
     private readonly rule: { signup: SignupRule; domains: readonly string[] },
   ) {}
 
   /** Decide (and record) which account a sign-in with this identity is. */
-  signIn(p: SsoProfile): SignInOutcome {
+  async signIn(p: SsoProfile): Promise<SignInOutcome> {
+    const { ssoIdentities } = this.dbh.t;
     const now = Date.now();
-    const linked = this.linkOf(p.issuer, p.subject);
+    const linked = await this.linkOf(p.issuer, p.subject);
     if (linked) {
-      const info = this.users.info(linked.userId);
+      const info = await this.users.info(linked.userId);
       if (!info || info.disabledAt !== null) return { ok: false, reason: 'disabled' };
-      this.db
+      await this.dbh.db
         .update(ssoIdentities)
         .set({ lastUsedAt: now, ...(p.emailVerified && p.email ? { email: p.email } : {}) })
-        .where(and(eq(ssoIdentities.issuer, p.issuer), eq(ssoIdentities.subject, p.subject)))
-        .run();
+        .where(and(eq(ssoIdentities.issuer, p.issuer), eq(ssoIdentities.subject, p.subject)));
       return { ok: true, user: { id: info.id, name: info.name, role: info.role }, how: 'identity' };
     }
     if (!p.email || !p.emailVerified) return { ok: false, reason: 'unverified' };
-    const existing = this.users.byEmail(p.email);
+    const existing = await this.users.byEmail(p.email);
     if (existing) {
       if (existing.disabledAt !== null) return { ok: false, reason: 'disabled' };
-      this.link(p, existing.id, now);
+      await this.link(p, existing.id, now);
       return { ok: true, user: { id: existing.id, name: existing.name, role: existing.role }, how: 'email' };
     }
     if (this.rule.signup === 'existing') return { ok: false, reason: 'no-account' };
     if (this.rule.signup === 'domain' && !this.rule.domains.includes(emailDomain(p.email))) return { ok: false, reason: 'domain-not-allowed' };
-    const name = deriveUsername([p.username, p.email.slice(0, p.email.indexOf('@'))], (n) => this.users.nameTaken(n));
+    const taken = await this.users.names();
+    const name = deriveUsername([p.username, p.email.slice(0, p.email.indexOf('@'))], (n) => taken.has(n));
     const displayName = p.displayName?.replace(CONTROL, '').trim().slice(0, 100) || null;
-    const user = this.users.createWithoutPassword(name, 'user', { displayName, email: p.email });
-    this.link(p, user.id, now);
+    const user = await this.users.createWithoutPassword(name, 'user', { displayName, email: p.email });
+    await this.link(p, user.id, now);
     return { ok: true, user, how: 'created' };
   }
 
   /** The account an identity is linked to, if it may act now. */
-  userOf(issuer: string, subject: string): AuthUser | null {
-    const linked = this.linkOf(issuer, subject);
+  async userOf(issuer: string, subject: string): Promise<AuthUser | null> {
+    const linked = await this.linkOf(issuer, subject);
     return linked ? this.users.active(linked.userId) : null;
   }
 
-  private linkOf(issuer: string, subject: string) {
-    return this.db
+  private async linkOf(issuer: string, subject: string) {
+    const { ssoIdentities } = this.dbh.t;
+    const [row] = await this.dbh.db
       .select()
       .from(ssoIdentities)
-      .where(and(eq(ssoIdentities.issuer, issuer), eq(ssoIdentities.subject, subject)))
-      .get();
+      .where(and(eq(ssoIdentities.issuer, issuer), eq(ssoIdentities.subject, subject)));
+    return row;
   }
 
-  private link(p: SsoProfile, userId: string, now: number): void {
-    this.db
+  private async link(p: SsoProfile, userId: string, now: number): Promise<void> {
+    const { ssoIdentities } = this.dbh.t;
+    await this.dbh.db
       .insert(ssoIdentities)
-      .values({ issuer: p.issuer, subject: p.subject, provider: p.method, userId, email: p.email, createdAt: now, lastUsedAt: now })
-      .run();
+      .values({ issuer: p.issuer, subject: p.subject, provider: p.method, userId, email: p.email, createdAt: now, lastUsedAt: now });
   }
 }

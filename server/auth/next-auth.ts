@@ -53,7 +53,7 @@ export interface AuthDeps {
   /** Sign-in sessions: a sign-in starts one, its `sid` goes into the token. */
   signIns?: Pick<SignInSessions, 'start'>;
   /** A session was signed out: its token id, sign-in session id and expiry (ms). */
-  onSignOut?(session: { jti: string; sid: string | null; expiresAt: number }): void;
+  onSignOut?(session: { jti: string; sid: string | null; expiresAt: number }): Promise<void> | void;
 }
 
 export function buildAuthOptions(deps: AuthDeps): AuthOptions {
@@ -82,10 +82,10 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
       ...ssoProviders(deps.sso),
     ],
     events: {
-      signOut({ token }) {
+      async signOut({ token }) {
         const jti = typeof token?.jti === 'string' ? token.jti : null;
         const sid = typeof token?.sid === 'string' ? token.sid : null;
-        if (jti) deps.onSignOut?.({ jti, sid, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
+        if (jti) await deps.onSignOut?.({ jti, sid, expiresAt: typeof token.exp === 'number' ? token.exp * 1000 : Date.now() + SESSION_MAX_AGE_S * 1000 });
         const actor = typeof token?.sub === 'string' ? { id: token.sub, name: typeof token.name === 'string' ? token.name : token.sub } : null;
         deps.audit.record({ action: 'auth.sign-out', actor, detail: sid ? { session: sid } : {}, ip: currentPeer() });
       },
@@ -102,7 +102,7 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
       // A sign-in also starts a sign-in session (auth/sign-in-sessions.ts) whose id rides along.
       async jwt({ token, user, account }) {
         if (user && account) {
-          const who = signedInAs(deps, user, account);
+          const who = await signedInAs(deps, user, account);
           token.sub = who.id;
           token.name = who.name;
           delete token.email;
@@ -110,7 +110,7 @@ export function buildAuthOptions(deps: AuthDeps): AuthOptions {
           token.signedInAt = Date.now();
           const method = methodOf(account.provider);
           const from = authRequest.getStore();
-          if (deps.signIns) token.sid = deps.signIns.start(who.id, method, Date.now() + SESSION_MAX_AGE_S * 1000, { ip: from?.peer ?? null, userAgent: from?.userAgent ?? null });
+          if (deps.signIns) token.sid = await deps.signIns.start(who.id, method, Date.now() + SESSION_MAX_AGE_S * 1000, { ip: from?.peer ?? null, userAgent: from?.userAgent ?? null });
           deps.audit.record({ action: 'auth.sign-in', actor: who, detail: { method, ...(typeof token.sid === 'string' ? { session: token.sid } : {}) }, ip: currentPeer() });
         }
         return token;
@@ -234,7 +234,7 @@ export async function userFromSessionCookie(
   secret: string,
   secure: boolean,
   users: UserService,
-  signedOut?: { has(jti: string): boolean },
+  signedOut?: { has(jti: string): Promise<boolean> },
   signIns?: Pick<SignInSessions, 'use'>,
 ): Promise<(AuthUser & { session?: string }) | null> {
   const cookies = parseCookies(req.headers.cookie);
@@ -246,10 +246,14 @@ export async function userFromSessionCookie(
   }).catch(() => null);
   if (!token?.sub) return null;
   const jti = typeof token.jti === 'string' ? token.jti : undefined;
-  if (jti && signedOut?.has(jti)) return null;
-  const user = users.activeSession(token.sub, typeof token.signedInAt === 'number' ? token.signedInAt : 0);
+  // Both questions at once: one round trip's wait on Postgres, not two.
+  const [out, user] = await Promise.all([
+    jti && signedOut ? signedOut.has(jti) : false,
+    users.activeSession(token.sub, typeof token.signedInAt === 'number' ? token.signedInAt : 0),
+  ]);
+  if (out) return null;
   if (!user || !signIns) return user && jti ? { ...user, session: jti } : user;
   const sid = typeof token.sid === 'string' ? token.sid : null;
   const from = { ip: remoteAddress(req), userAgent: req.headers['user-agent'] ?? null };
-  return sid && signIns.use(user.id, sid, from) ? { ...user, session: sid } : null;
+  return sid && (await signIns.use(user.id, sid, from)) ? { ...user, session: sid } : null;
 }

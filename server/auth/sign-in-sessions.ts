@@ -9,8 +9,7 @@
  */
 import { and, desc, eq, gt, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../db/database';
-import { signInSessions, users } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 
 /** Last-seen, address and browser are written at most this often per session. */
 export const SESSION_TOUCH_MS = 60_000;
@@ -40,19 +39,19 @@ const clip = (ua: string | null | undefined) => (ua ? ua.slice(0, MAX_USER_AGENT
 
 export class SignInSessions {
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** A new sign-in: its sid (goes into the JWT). */
-  start(userId: string, method: string, expiresAt: number, from: SeenFrom): string {
+  async start(userId: string, method: string, expiresAt: number, from: SeenFrom): Promise<string> {
+    const { signInSessions } = this.dbh.t;
     const now = this.now();
-    this.db.delete(signInSessions).where(lt(signInSessions.expiresAt, now - KEEP_ENDED_MS)).run();
+    await this.dbh.db.delete(signInSessions).where(lt(signInSessions.expiresAt, now - KEEP_ENDED_MS));
     const id = randomBytes(16).toString('base64url');
-    this.db
+    await this.dbh.db
       .insert(signInSessions)
-      .values({ id, userId, method: method.slice(0, 40), createdAt: now, lastSeenAt: now, ip: from.ip ?? null, userAgent: clip(from.userAgent), expiresAt })
-      .run();
+      .values({ id, userId, method: method.slice(0, 40), createdAt: now, lastSeenAt: now, ip: from.ip ?? null, userAgent: clip(from.userAgent), expiresAt });
     return id;
   }
 
@@ -60,43 +59,43 @@ export class SignInSessions {
    * Whether `sid` is a live session of `userId`; when it is, its last-seen (and where from) is
    * updated, at most once a SESSION_TOUCH_MS.
    */
-  use(userId: string, sid: string, from: SeenFrom): boolean {
-    const row = this.db.select().from(signInSessions).where(eq(signInSessions.id, sid)).get();
+  async use(userId: string, sid: string, from: SeenFrom): Promise<boolean> {
+    const { signInSessions } = this.dbh.t;
+    const [row] = await this.dbh.db.select().from(signInSessions).where(eq(signInSessions.id, sid));
     const now = this.now();
     if (!row || row.userId !== userId || row.endedAt !== null || row.expiresAt <= now) return false;
     if (now - row.lastSeenAt >= SESSION_TOUCH_MS) {
-      this.db
+      await this.dbh.db
         .update(signInSessions)
         .set({ lastSeenAt: now, ip: from.ip ?? row.ip, userAgent: clip(from.userAgent) ?? row.userAgent })
-        .where(eq(signInSessions.id, sid))
-        .run();
+        .where(eq(signInSessions.id, sid));
     }
     return true;
   }
 
   /** Signed out: ended for good. */
-  signOut(sid: string): void {
-    this.end(eq(signInSessions.id, sid), 'signed-out');
+  async signOut(sid: string): Promise<void> {
+    await this.end(eq(this.dbh.t.signInSessions.id, sid), 'signed-out');
   }
 
   /** End one of the user's live sessions; false when it is not theirs or already over. */
-  revoke(userId: string, sid: string): boolean {
-    return this.end(and(eq(signInSessions.id, sid), eq(signInSessions.userId, userId))!, 'revoked') > 0;
+  async revoke(userId: string, sid: string): Promise<boolean> {
+    const { signInSessions } = this.dbh.t;
+    return (await this.end(and(eq(signInSessions.id, sid), eq(signInSessions.userId, userId))!, 'revoked')) > 0;
   }
 
   /** End every live session of the user but `keep`; the ids ended. */
-  revokeOthers(userId: string, keep: string | undefined): string[] {
-    const ids = this.live(userId)
-      .map((s) => s.id)
-      .filter((id) => id !== keep);
-    for (const id of ids) this.revoke(userId, id);
+  async revokeOthers(userId: string, keep: string | undefined): Promise<string[]> {
+    const ids = (await this.live(userId)).map((s) => s.id).filter((id) => id !== keep);
+    for (const id of ids) await this.revoke(userId, id);
     return ids;
   }
 
   /** The user's sessions that may still be used, newest first. Sessions from before the
    * account's last disable or password reset are not (UserService.activeSession refuses them). */
-  live(userId: string): SignInSession[] {
-    return this.db
+  async live(userId: string): Promise<SignInSession[]> {
+    const { signInSessions, users } = this.dbh.t;
+    const rows = await this.dbh.db
       .select({ s: signInSessions })
       .from(signInSessions)
       .innerJoin(users, eq(users.id, signInSessions.userId))
@@ -108,21 +107,24 @@ export class SignInSessions {
           gte(signInSessions.createdAt, sql`coalesce(${users.sessionsNotBefore}, 0)`),
         ),
       )
-      .orderBy(desc(signInSessions.createdAt))
-      .all()
-      .map(({ s: { userId: _u, ...s } }) => s);
+      .orderBy(desc(signInSessions.createdAt));
+    return rows.map(({ s: { userId: _u, ...s } }) => s);
   }
 
   /** Whose session this is (for closing and for the audit target). */
-  owner(sid: string): string | null {
-    return this.db.select({ userId: signInSessions.userId }).from(signInSessions).where(eq(signInSessions.id, sid)).get()?.userId ?? null;
+  async owner(sid: string): Promise<string | null> {
+    const { signInSessions } = this.dbh.t;
+    const [row] = await this.dbh.db.select({ userId: signInSessions.userId }).from(signInSessions).where(eq(signInSessions.id, sid));
+    return row?.userId ?? null;
   }
 
-  private end(which: SQL, reason: 'signed-out' | 'revoked'): number {
-    return this.db
+  private async end(which: SQL, reason: 'signed-out' | 'revoked'): Promise<number> {
+    const { signInSessions } = this.dbh.t;
+    const ended = await this.dbh.db
       .update(signInSessions)
       .set({ endedAt: this.now(), endReason: reason })
       .where(and(which, isNull(signInSessions.endedAt)))
-      .run().changes;
+      .returning({ id: signInSessions.id });
+    return ended.length;
   }
 }

@@ -4,18 +4,20 @@
  * here until the token would have expired, and the authenticator refuses it.
  */
 import { eq, lt } from 'drizzle-orm';
-import type { Db } from '../db/database';
-import { signedOutSessions } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 
 export class SignedOutSessions {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly dbh: DatabaseHandle) {}
 
-  add(jti: string, expiresAt: number): void {
-    this.db.delete(signedOutSessions).where(lt(signedOutSessions.expiresAt, Date.now())).run();
-    this.db.insert(signedOutSessions).values({ jti, expiresAt }).onConflictDoNothing().run();
+  async add(jti: string, expiresAt: number): Promise<void> {
+    const { signedOutSessions } = this.dbh.t;
+    await this.dbh.db.delete(signedOutSessions).where(lt(signedOutSessions.expiresAt, Date.now()));
+    await this.dbh.db.insert(signedOutSessions).values({ jti, expiresAt }).onConflictDoNothing();
   }
 
-  has(jti: string): boolean {
-    return this.db.select({ jti: signedOutSessions.jti }).from(signedOutSessions).where(eq(signedOutSessions.jti, jti)).get() !== undefined;
+  async has(jti: string): Promise<boolean> {
+    const { signedOutSessions } = this.dbh.t;
+    const rows = await this.dbh.db.select({ jti: signedOutSessions.jti }).from(signedOutSessions).where(eq(signedOutSessions.jti, jti));
+    return rows.length > 0;
   }
 }

@@ -102,14 +102,14 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     expect(landed.href).toBe(`${gw.url}/`);
     expect(b.cookies.has('next-auth.session-token')).toBe(true);
     expect((await me(gw, b)).data).toEqual({ id: carol.id, name: 'carol', role: 'user' });
-    const [row] = gw.tether.audit.list({ action: 'auth.sign-in' });
+    const [row] = await gw.tether.audit.list({ action: 'auth.sign-in' });
     expect(row).toMatchObject({ actorId: carol.id, actorName: 'carol', detail: { method: 'oidc' }, ip: '127.0.0.1' });
   });
 
   it('later sign-ins follow the identity link, even after the account’s email changes', async () => {
     const dan = await gw.tether.users.create('dan', 'dan-password', 'user', { email: 'dan@corp.test' });
     expect((await me(gw, (await signIn(gw, 'dan@corp.test')).b)).data?.id).toBe(dan.id);
-    gw.tether.users.update(dan.id, { email: 'daniel@corp.test' });
+    await gw.tether.users.update(dan.id, { email: 'daniel@corp.test' });
     const again = await signIn(gw, 'dan@corp.test');
     expect(again.landed.pathname).toBe('/');
     expect((await me(gw, again.b)).data?.id).toBe(dan.id);
@@ -124,7 +124,7 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     expect(landed.pathname).toBe('/login');
     expect(landed.searchParams.get('error')).toBe('OAuthCallback');
     expect(b.cookies.has('next-auth.session-token')).toBe(false);
-    expect(gw.tether.audit.list({ action: 'auth.sign-in-failed' })[0]?.detail).toEqual({ method: 'oidc', reason: 'state-mismatch' });
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in-failed' }))[0]?.detail).toEqual({ method: 'oidc', reason: 'state-mismatch' });
   });
 
   it('refuses an expired authorization code', async () => {
@@ -134,7 +134,7 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     expect(landed.pathname).toBe('/login');
     expect(landed.searchParams.get('error')).toBe('OAuthCallback');
     expect(b.cookies.has('next-auth.session-token')).toBe(false);
-    expect(gw.tether.audit.list({ action: 'auth.sign-in-failed' })[0]?.detail).toEqual({ method: 'oidc', reason: 'invalid-code' });
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in-failed' }))[0]?.detail).toEqual({ method: 'oidc', reason: 'invalid-code' });
   });
 
   it('refuses a code redeemed a second time, even with the first attempt’s cookies', async () => {
@@ -149,7 +149,7 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     expect(landed.searchParams.get('error')).toBe('OAuthCallback');
     expect(replay.cookies.has('next-auth.session-token')).toBe(false);
     // Refused by the provider's token endpoint, not by a check of ours.
-    expect(gw.tether.audit.list({ action: 'auth.sign-in-failed' })[0]?.detail).toEqual({ method: 'oidc', reason: 'invalid-code' });
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in-failed' }))[0]?.detail).toEqual({ method: 'oidc', reason: 'invalid-code' });
   });
 
   it('refuses an unverified email and links nothing', async () => {
@@ -158,47 +158,47 @@ describe('sign-in with the default rule (existing accounts only)', () => {
     expect(landed.pathname).toBe('/login');
     expect(Object.fromEntries(landed.searchParams)).toEqual({ error: 'EmailUnverified', provider: 'oidc' });
     expect(b.cookies.has('next-auth.session-token')).toBe(false);
-    expect(gw.tether.audit.list({ action: 'auth.sign-in-failed' })[0]?.detail).toEqual({ method: 'oidc', reason: 'unverified', email: 'unverified-hal@corp.test' });
-    expect(gw.tether.audit.list({ who: hal.id })).toEqual([]);
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in-failed' }))[0]?.detail).toEqual({ method: 'oidc', reason: 'unverified', email: 'unverified-hal@corp.test' });
+    expect(await gw.tether.audit.list({ who: hal.id })).toEqual([]);
   });
 
   it('refuses a disabled account, matched by email or through its link', async () => {
     const ida = await gw.tether.users.create('ida', 'ida-password', 'user', { email: 'ida@corp.test' });
-    gw.tether.users.setDisabled(ida.id, true);
+    await gw.tether.users.setDisabled(ida.id, true);
     const first = await signIn(gw, 'ida@corp.test');
     expect(first.landed.searchParams.get('error')).toBe('AccountDisabled');
     expect(first.b.cookies.has('next-auth.session-token')).toBe(false);
 
     const jo = await gw.tether.users.create('jo', 'jo-password', 'user', { email: 'jo@corp.test' });
     expect((await signIn(gw, 'jo@corp.test')).landed.pathname).toBe('/');
-    gw.tether.users.setDisabled(jo.id, true);
+    await gw.tether.users.setDisabled(jo.id, true);
     const linked = await signIn(gw, 'jo@corp.test');
     expect(linked.landed.searchParams.get('error')).toBe('AccountDisabled');
     expect(linked.b.cookies.has('next-auth.session-token')).toBe(false);
-    expect(gw.tether.audit.list({ action: 'auth.sign-in-failed' })[0]?.detail).toMatchObject({ method: 'oidc', reason: 'disabled' });
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in-failed' }))[0]?.detail).toMatchObject({ method: 'oidc', reason: 'disabled' });
   });
 
   it('creates no account for an unknown email: the login page says who to ask', async () => {
-    const before = gw.tether.users.count();
+    const before = await gw.tether.users.count();
     const { landed } = await signIn(gw, 'stranger@else.test');
     expect(Object.fromEntries(landed.searchParams)).toEqual({ error: 'NoAccount', provider: 'oidc', email: 'stranger@else.test' });
-    expect(gw.tether.users.count()).toBe(before);
+    expect(await gw.tether.users.count()).toBe(before);
   });
 
   it('keeps passwords working and audits failures with the username typed, never the password', async () => {
     const b = new HttpSession(gw.url);
     expect(await b.login('admin', 'not-the-password')).toMatch(/error=CredentialsSignin/);
-    expect(gw.tether.audit.list({ action: 'auth.sign-in-failed' })[0]).toMatchObject({ detail: { method: 'password', reason: 'wrong-credentials', username: 'admin' }, ip: '127.0.0.1' });
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in-failed' }))[0]).toMatchObject({ detail: { method: 'password', reason: 'wrong-credentials', username: 'admin' }, ip: '127.0.0.1' });
     expect(await b.login('admin', gw.password)).not.toMatch(/error=/);
-    expect(gw.tether.audit.list({ action: 'auth.sign-in' })[0]).toMatchObject({ actorName: 'admin', detail: { method: 'password' } });
+    expect((await gw.tether.audit.list({ action: 'auth.sign-in' }))[0]).toMatchObject({ actorName: 'admin', detail: { method: 'password' } });
   });
 
   it('audits sign-out, and no audit row or log line carries a secret', async () => {
     const { b } = await signIn(gw, 'carol@corp.test');
     const { csrfToken } = (await (await b.fetch('/api/auth/csrf')).json()) as { csrfToken: string };
     await b.fetch('/api/auth/signout', { method: 'POST', headers: FORM, body: new URLSearchParams({ csrfToken, json: 'true' }).toString() });
-    expect(gw.tether.audit.list({ action: 'auth.sign-out' })[0]).toMatchObject({ actorName: 'carol' });
-    const all = JSON.stringify(gw.tether.audit.list({ limit: 200 }));
+    expect((await gw.tether.audit.list({ action: 'auth.sign-out' }))[0]).toMatchObject({ actorName: 'carol' });
+    const all = JSON.stringify(await gw.tether.audit.list({ limit: 200 }));
     for (const secret of [idp.clientSecret, gw.password, 'not-the-password', 'carol-password', 'forged-state']) expect(all).not.toContain(secret);
     expect(all).not.toMatch(/"(code|state|nonce|id_token|access_token)"/);
     const logs = logLines.join('\n');
@@ -224,17 +224,17 @@ describe('signup rules', () => {
     expect(landed.pathname).toBe('/');
     const created = (await me(gw, b)).data!;
     expect(created).toMatchObject({ name: 'kim-2', role: 'user' });
-    expect(gw.tether.users.info(created.id)).toMatchObject({ email: 'kim@corp.test', displayName: 'Test kim' });
+    expect(await gw.tether.users.info(created.id)).toMatchObject({ email: 'kim@corp.test', displayName: 'Test kim' });
     // No password signs in to an account made by single sign-on, and there is none to change.
     expect(await gw.tether.users.verify('kim-2', '')).toBeNull();
     await expect(gw.tether.users.changePassword(created.id, '', 'a-new-password')).rejects.toThrow(/signs in with single sign-on/);
 
     const other = await signIn(gw, 'lee@other.test');
     expect(Object.fromEntries(other.landed.searchParams)).toEqual({ error: 'DomainNotAllowed', provider: 'oidc', email: 'lee@other.test' });
-    expect(gw.tether.users.list().map((u) => u.name)).not.toContain('lee');
+    expect((await gw.tether.users.list()).map((u) => u.name)).not.toContain('lee');
     // An unverified email never creates an account, whatever its domain.
     expect((await signIn(gw, 'unverified-max@corp.test')).landed.searchParams.get('error')).toBe('EmailUnverified');
-    expect(gw.tether.users.list().map((u) => u.name)).not.toContain('unverified-max');
+    expect((await gw.tether.users.list()).map((u) => u.name)).not.toContain('unverified-max');
   });
 
   it('open: creates an account for any verified email', async () => {

@@ -145,7 +145,7 @@ export function callbackFailureReason(message: string): string {
 }
 
 /** Decide a single sign-on: true to go on, or the login page with the reason it was refused. */
-export function decideSingleSignOn(deps: SsoDeps, account: Account, raw: Profile | undefined, failed: RecordFailure): true | string {
+export async function decideSingleSignOn(deps: SsoDeps, account: Account, raw: Profile | undefined, failed: RecordFailure): Promise<true | string> {
   const method = account.provider as SsoMethod;
   const profile = ssoProfileOf(deps.sso, account, raw);
   if (!profile) {
@@ -154,7 +154,7 @@ export function decideSingleSignOn(deps: SsoDeps, account: Account, raw: Profile
   }
   let outcome;
   try {
-    outcome = deps.identities.signIn(profile);
+    outcome = await deps.identities.signIn(profile);
   } catch (err) {
     // A new account the profile cannot make (e.g. an email Tether does not accept).
     deps.log.warn('single sign-on could not create an account', { method, error: err instanceof Error ? err.message : String(err) });
@@ -170,10 +170,10 @@ export function decideSingleSignOn(deps: SsoDeps, account: Account, raw: Profile
 }
 
 /** The account a completed sign-in is: authorize()'s user, or the one the identity is linked to. */
-export function signedInAs(deps: SsoDeps, user: { id: string; name?: string | null }, account: Account): { id: string; name: string } {
+export async function signedInAs(deps: SsoDeps, user: { id: string; name?: string | null }, account: Account): Promise<{ id: string; name: string }> {
   if (account.type !== 'oauth') return { id: user.id, name: user.name ?? user.id };
   const issuer = issuerOf(deps.sso, account.provider);
-  const linked = issuer ? deps.identities.userOf(issuer, account.providerAccountId) : null;
+  const linked = issuer ? await deps.identities.userOf(issuer, account.providerAccountId) : null;
   // signIn() linked it a moment ago; only an account disabled or deleted since gets here.
   if (!linked) throw new Error('AccountDisabled');
   return { id: linked.id, name: linked.name };

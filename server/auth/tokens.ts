@@ -5,8 +5,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
-import type { Db } from '../db/database';
-import { apiTokens } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 import { sha256Hex } from '../secrets';
 import type { AuthUser, UserService } from './users';
 
@@ -22,36 +21,40 @@ export interface TokenInfo {
 
 export class TokenService {
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly users: UserService,
   ) {}
 
-  create(userId: string, name: string): { token: string; info: TokenInfo } {
+  async create(userId: string, name: string): Promise<{ token: string; info: TokenInfo }> {
+    const { apiTokens } = this.dbh.t;
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const info: TokenInfo = { id: randomId(), name, createdAt: Date.now(), lastUsedAt: null };
-    this.db.insert(apiTokens).values({ ...info, userId, tokenHash: sha256Hex(token) }).run();
+    await this.dbh.db.insert(apiTokens).values({ ...info, userId, tokenHash: sha256Hex(token) });
     return { token, info };
   }
 
-  list(userId: string): TokenInfo[] {
-    return this.db
+  async list(userId: string): Promise<TokenInfo[]> {
+    const { apiTokens } = this.dbh.t;
+    return this.dbh.db
       .select({ id: apiTokens.id, name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
       .from(apiTokens)
       .where(eq(apiTokens.userId, userId))
-      .orderBy(desc(apiTokens.createdAt))
-      .all();
+      .orderBy(desc(apiTokens.createdAt));
   }
 
-  revoke(userId: string, id: string): boolean {
-    return this.db.delete(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId))).run().changes > 0;
+  async revoke(userId: string, id: string): Promise<boolean> {
+    const { apiTokens } = this.dbh.t;
+    const gone = await this.dbh.db.delete(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId))).returning({ id: apiTokens.id });
+    return gone.length > 0;
   }
 
   /** The token's user, or null. Malformed tokens are refused before touching the database. */
-  verify(raw: string): AuthUser | null {
+  async verify(raw: string): Promise<AuthUser | null> {
     if (!TOKEN_PATTERN.test(raw)) return null;
-    const row = this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sha256Hex(raw))).get();
+    const { apiTokens } = this.dbh.t;
+    const [row] = await this.dbh.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sha256Hex(raw)));
     if (!row) return null;
-    this.db.update(apiTokens).set({ lastUsedAt: Date.now() }).where(eq(apiTokens.id, row.id)).run();
+    await this.dbh.db.update(apiTokens).set({ lastUsedAt: Date.now() }).where(eq(apiTokens.id, row.id));
     return this.users.active(row.userId);
   }
 }

@@ -1,9 +1,8 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
-import type { Db } from '../db/database';
+import type { DatabaseHandle, Tables } from '../db/database';
 import { TetherError } from '../errors';
-import { users } from '../db/schema';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
 
 export type Role = 'admin' | 'user';
@@ -71,7 +70,7 @@ export function normalizeFields(fields: UserFields): { displayName?: string | nu
   return out;
 }
 
-type Row = typeof users.$inferSelect;
+type Row = Tables['users']['$inferSelect'];
 const toAuth = (row: Row): AuthUser => ({ id: row.id, name: row.name, role: row.role });
 const toInfo = (row: Row): UserInfo => ({
   ...toAuth(row),
@@ -82,17 +81,21 @@ const toInfo = (row: Row): UserInfo => ({
 });
 
 export class UserService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly dbh: DatabaseHandle) {}
+
+  private get users() {
+    return this.dbh.t.users;
+  }
 
   /** Any account, disabled or not (names in lists and audit). */
-  get(id: string): AuthUser | null {
-    const row = this.row(id);
+  async get(id: string): Promise<AuthUser | null> {
+    const row = await this.row(id);
     return row ? toAuth(row) : null;
   }
 
   /** An account that may act now: not disabled. Every authentication goes through this. */
-  active(id: string): AuthUser | null {
-    const row = this.row(id);
+  async active(id: string): Promise<AuthUser | null> {
+    const row = await this.row(id);
     return row && row.disabledAt === null ? toAuth(row) : null;
   }
 
@@ -100,23 +103,23 @@ export class UserService {
    * The account of a sign-in session started at `signedInAt` (ms): active, and signed in after
    * its last disable or password reset — re-enabling does not bring old sessions back.
    */
-  activeSession(id: string, signedInAt: number): AuthUser | null {
-    const row = this.row(id);
+  async activeSession(id: string, signedInAt: number): Promise<AuthUser | null> {
+    const row = await this.row(id);
     if (!row || row.disabledAt !== null) return null;
     return row.sessionsNotBefore !== null && signedInAt < row.sessionsNotBefore ? null : toAuth(row);
   }
 
-  info(id: string): UserInfo | null {
-    const row = this.row(id);
+  async info(id: string): Promise<UserInfo | null> {
+    const row = await this.row(id);
     return row ? toInfo(row) : null;
   }
 
-  list(): UserInfo[] {
-    return this.db.select().from(users).orderBy(users.name).all().map(toInfo);
+  async list(): Promise<UserInfo[]> {
+    return (await this.dbh.db.select().from(this.users).orderBy(this.users.name)).map(toInfo);
   }
 
-  count(): number {
-    return this.db.select({ id: users.id }).from(users).all().length;
+  async count(): Promise<number> {
+    return this.dbh.db.$count(this.users);
   }
 
   async create(name: string, password: string, role: Role, fields: UserFields = {}): Promise<AuthUser> {
@@ -129,73 +132,75 @@ export class UserService {
    * An account made by a first single sign-on: it has no password (none verifies) until an admin
    * resets one, so it signs in through its provider only.
    */
-  createWithoutPassword(name: string, role: Role, fields: UserFields = {}): AuthUser {
+  async createWithoutPassword(name: string, role: Role, fields: UserFields = {}): Promise<AuthUser> {
     return this.insert(name, NO_PASSWORD, role, fields);
   }
 
   /** The account with this email (compared lower-cased), if any. */
-  byEmail(email: string): UserInfo | null {
-    const row = this.db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
+  async byEmail(email: string): Promise<UserInfo | null> {
+    const [row] = await this.dbh.db.select().from(this.users).where(eq(this.users.email, email.trim().toLowerCase()));
     return row ? toInfo(row) : null;
   }
 
-  nameTaken(name: string): boolean {
-    return !!this.db.select({ id: users.id }).from(users).where(eq(users.name, name)).get();
+  async nameTaken(name: string): Promise<boolean> {
+    const rows = await this.dbh.db.select({ id: this.users.id }).from(this.users).where(eq(this.users.name, name));
+    return rows.length > 0;
   }
 
-  private insert(name: string, passwordHash: string, role: Role, fields: UserFields): AuthUser {
+  /** Every account name (to pick a free one). */
+  async names(): Promise<Set<string>> {
+    return new Set((await this.dbh.db.select({ name: this.users.name }).from(this.users)).map((r) => r.name));
+  }
+
+  private async insert(name: string, passwordHash: string, role: Role, fields: UserFields): Promise<AuthUser> {
     checkUsername(name);
     const extra = normalizeFields(fields);
-    if (this.nameTaken(name)) throw new UserError('conflict', `there is already a user named ${name}`);
-    if (extra.email) this.checkEmailFree(extra.email, null);
+    if (await this.nameTaken(name)) throw new UserError('conflict', `there is already a user named ${name}`);
+    if (extra.email) await this.checkEmailFree(extra.email, null);
     const user = { id: randomId(), name, role };
-    this.db
-      .insert(users)
-      .values({ ...user, ...extra, passwordHash, createdAt: Date.now() })
-      .run();
+    await this.dbh.db.insert(this.users).values({ ...user, ...extra, passwordHash, createdAt: Date.now() });
     return user;
   }
 
   /** Checks a password in constant-ish time whether or not the user exists; disabled users fail. */
   async verify(name: string, password: string): Promise<AuthUser | null> {
-    const row = this.db.select().from(users).where(eq(users.name, name)).get();
+    const [row] = await this.dbh.db.select().from(this.users).where(eq(this.users.name, name));
     const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH);
     return ok && row && row.disabledAt === null ? toAuth(row) : null;
   }
 
-  update(id: string, fields: UserFields): UserInfo {
-    this.need(id);
+  async update(id: string, fields: UserFields): Promise<UserInfo> {
+    await this.need(id);
     const extra = normalizeFields(fields);
-    if (extra.email) this.checkEmailFree(extra.email, id);
-    if (Object.keys(extra).length > 0) this.db.update(users).set(extra).where(eq(users.id, id)).run();
-    return this.info(id)!;
+    if (extra.email) await this.checkEmailFree(extra.email, id);
+    if (Object.keys(extra).length > 0) await this.dbh.db.update(this.users).set(extra).where(eq(this.users.id, id));
+    return (await this.info(id))!;
   }
 
-  setRole(id: string, role: Role): void {
-    const row = this.need(id);
-    if (row.role === 'admin' && role !== 'admin') this.keepAnAdmin(id);
-    this.db.update(users).set({ role }).where(eq(users.id, id)).run();
+  async setRole(id: string, role: Role): Promise<void> {
+    const row = await this.need(id);
+    if (row.role === 'admin' && role !== 'admin') await this.keepAnAdmin(id);
+    await this.dbh.db.update(this.users).set({ role }).where(eq(this.users.id, id));
   }
 
   /** Disable (true) or re-enable. Returns whether anything changed. */
-  setDisabled(id: string, disabled: boolean): boolean {
-    const row = this.need(id);
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    const row = await this.need(id);
     if ((row.disabledAt !== null) === disabled) return false;
-    if (disabled && row.role === 'admin') this.keepAnAdmin(id);
+    if (disabled && row.role === 'admin') await this.keepAnAdmin(id);
     const now = Date.now();
-    this.db
-      .update(users)
+    await this.dbh.db
+      .update(this.users)
       .set(disabled ? { disabledAt: now, sessionsNotBefore: now } : { disabledAt: null })
-      .where(eq(users.id, id))
-      .run();
+      .where(eq(this.users.id, id));
     return true;
   }
 
   /** Delete the account and (by cascade) everything it owns in the database. */
-  remove(id: string): void {
-    const row = this.need(id);
-    if (row.role === 'admin') this.keepAnAdmin(id);
-    this.db.delete(users).where(eq(users.id, id)).run();
+  async remove(id: string): Promise<void> {
+    const row = await this.need(id);
+    if (row.role === 'admin') await this.keepAnAdmin(id);
+    await this.dbh.db.delete(this.users).where(eq(this.users.id, id));
   }
 
   /** An admin (or the operator) sets a new password: every sign-in session of the account ends. */
@@ -205,21 +210,20 @@ export class UserService {
 
   /** A user changing their own password: the current one is asked for first; they stay signed in. */
   async changePassword(id: string, current: string, next: string): Promise<void> {
-    const row = this.need(id);
+    const row = await this.need(id);
     if (row.passwordHash === NO_PASSWORD) throw new UserError('forbidden', 'this account signs in with single sign-on and has no password: an admin can set one');
     if (!(await verifyPassword(current, row.passwordHash))) throw new UserError('forbidden', 'the current password is not right');
     await this.setPassword(id, next, false);
   }
 
   private async setPassword(id: string, password: string, endSessions: boolean): Promise<void> {
-    this.need(id);
+    await this.need(id);
     checkPassword(password);
     const passwordHash = await hashPassword(password);
-    this.db
-      .update(users)
+    await this.dbh.db
+      .update(this.users)
       .set(endSessions ? { passwordHash, sessionsNotBefore: Date.now() } : { passwordHash })
-      .where(eq(users.id, id))
-      .run();
+      .where(eq(this.users.id, id));
   }
 
   /**
@@ -227,34 +231,40 @@ export class UserService {
    * none was configured, so the caller can print it once; it is never stored in clear.
    */
   async ensureAdmin(name: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
-    if (this.count() > 0) return { created: false };
+    if ((await this.count()) > 0) return { created: false };
     const generated = password ? undefined : randomBytes(15).toString('base64url');
-    await this.create(name, password ?? generated!, 'admin');
+    try {
+      await this.create(name, password ?? generated!, 'admin');
+    } catch (err) {
+      // Another gateway on the same database created the first account meanwhile.
+      if ((await this.count()) > 0) return { created: false };
+      throw err;
+    }
     return { created: true, generatedPassword: generated };
   }
 
-  private row(id: string): Row | undefined {
-    return this.db.select().from(users).where(eq(users.id, id)).get();
+  private async row(id: string): Promise<Row | undefined> {
+    const [row] = await this.dbh.db.select().from(this.users).where(eq(this.users.id, id));
+    return row;
   }
 
-  private need(id: string): Row {
-    const row = this.row(id);
+  private async need(id: string): Promise<Row> {
+    const row = await this.row(id);
     if (!row) throw new UserError('not_found', 'no such user');
     return row;
   }
 
   /** Refuse a change that would leave no enabled admin besides `id`. */
-  private keepAnAdmin(id: string): void {
-    const others = this.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, id)))
-      .all();
+  private async keepAnAdmin(id: string): Promise<void> {
+    const others = await this.dbh.db
+      .select({ id: this.users.id })
+      .from(this.users)
+      .where(and(eq(this.users.role, 'admin'), isNull(this.users.disabledAt), ne(this.users.id, id)));
     if (others.length === 0) throw new UserError('conflict', 'this is the last admin: make another user an admin first');
   }
 
-  private checkEmailFree(email: string, exceptId: string | null): void {
-    const row = this.db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+  private async checkEmailFree(email: string, exceptId: string | null): Promise<void> {
+    const [row] = await this.dbh.db.select({ id: this.users.id }).from(this.users).where(eq(this.users.email, email));
     if (row && row.id !== exceptId) throw new UserError('conflict', `${email} is already another user's email`);
   }
 }

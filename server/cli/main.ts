@@ -1,4 +1,5 @@
-/** `npm run tether -- …`: operator commands (server/cli/users-cli.ts). */
+/** `npm run tether -- …`: operator commands (server/cli/users-cli.ts, migrate-db.ts). */
+import { runMigrateDb } from './migrate-db';
 import { runUsersCli } from './users-cli';
 
 async function readStdin(): Promise<string | null> {
@@ -8,12 +9,14 @@ async function readStdin(): Promise<string | null> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-runUsersCli(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const io = {
   env: process.env,
   readStdin,
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-}).then(
+  out: (line: string) => void process.stdout.write(`${line}\n`),
+  err: (line: string) => void process.stderr.write(`${line}\n`),
+};
+(argv[0] === 'migrate-db' ? runMigrateDb(argv.slice(1), io) : runUsersCli(argv, io)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`tether: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -23,9 +23,9 @@ async function cli(args: string[], stdin: string | null = null) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-function withUsers<T>(fn: (users: UserService) => Promise<T> | T): Promise<T> {
-  const dbh = openDatabase(path.join(dataDir, 'tether.db'));
-  return Promise.resolve(fn(new UserService(dbh.db))).finally(() => dbh.close());
+async function withUsers<T>(fn: (users: UserService) => Promise<T> | T): Promise<T> {
+  const dbh = await openDatabase(path.join(dataDir, 'tether.db'));
+  return Promise.resolve(fn(new UserService(dbh))).finally(() => dbh.close());
 }
 
 describe('npm run tether -- user', () => {
@@ -70,7 +70,7 @@ describe('npm run tether -- user', () => {
     expect((await cli(['user', 'set-role', 'nobody', 'root'])).code).toBe(1);
   });
 
-  it('runs as `npm run tether` does (tsx server/cli/main.ts), reading the password from a pipe', () => {
+  it('runs as `npm run tether` does (tsx server/cli/main.ts), reading the password from a pipe', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const run = (args: string[], input?: string) =>
       spawnSync(path.join(root, 'node_modules/.bin/tsx'), ['server/cli/main.ts', ...args], { cwd: root, env: { ...process.env, DATA_DIR: dataDir }, input, encoding: 'utf8' });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditAction, AuditDetail } from '../../lib/shared/audit';
 import { AuditLog } from '../audit/audit-log';
-import { openDatabase } from '../db/database';
+import { databaseTarget, openDatabase } from '../db/database';
 import { createLogger } from '../log';
 import { isTetherError } from '../errors';
 import { UserService, type Role, type UserInfo } from '../auth/users';
@@ -49,10 +49,10 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
     return group === 'user' || group === '--help' ? 0 : 2;
   }
   const dataDir = path.resolve(io.env.DATA_DIR ?? './data');
-  const dbh = openDatabase(path.join(dataDir, 'tether.db'));
+  const dbh = await openDatabase(databaseTarget(io.env.DATABASE_URL, dataDir));
+  const audit = new AuditLog(dbh, createLogger({ level: 'error', write: (line) => io.err(line) }));
   try {
-    const users = new UserService(dbh.db);
-    const audit = new AuditLog(dbh.db, createLogger({ level: 'error', write: (line) => io.err(line) }));
+    const users = new UserService(dbh);
     const operator = operatorName(io.env);
     const record = (action: AuditAction, name: string, detail: AuditDetail = {}) =>
       audit.record({ action, actor: null, target: `user:${name}`, detail: { via: 'cli', operator, ...detail } });
@@ -61,8 +61,8 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
       allowPositionals: true,
       options: { admin: { type: 'boolean' }, email: { type: 'string' }, 'display-name': { type: 'string' } },
     });
-    const byName = (name: string | undefined): UserInfo => {
-      const u = name ? users.list().find((x) => x.name === name) : undefined;
+    const byName = async (name: string | undefined): Promise<UserInfo> => {
+      const u = name ? (await users.list()).find((x) => x.name === name) : undefined;
       if (!u) throw new CliError(name ? `no user named ${name}` : 'which user? give a name');
       return u;
     };
@@ -74,7 +74,7 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
     };
     switch (command) {
       case 'list': {
-        for (const u of users.list()) {
+        for (const u of await users.list()) {
           const state = u.disabledAt === null ? 'active' : `disabled ${new Date(u.disabledAt).toISOString()}`;
           io.out([u.name, u.role === 'admin' ? 'admin' : 'member', state, u.email ?? '', u.displayName ?? ''].join('\t'));
         }
@@ -93,14 +93,14 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
       }
       case 'disable':
       case 'enable': {
-        const u = byName(positionals[0]);
-        const changed = users.setDisabled(u.id, command === 'disable');
+        const u = await byName(positionals[0]);
+        const changed = await users.setDisabled(u.id, command === 'disable');
         if (changed) record(command === 'disable' ? 'user.disabled' : 'user.enabled', u.name);
         io.out(changed ? `${u.name} is now ${command}d.` : `${u.name} was already ${command}d.`);
         return 0;
       }
       case 'reset-password': {
-        const u = byName(positionals[0]);
+        const u = await byName(positionals[0]);
         const { password, generated } = await newPassword();
         await users.resetPassword(u.id, password);
         record('user.password-reset', u.name);
@@ -109,10 +109,10 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
         return 0;
       }
       case 'set-role': {
-        const u = byName(positionals[0]);
+        const u = await byName(positionals[0]);
         const given = positionals[1];
         if (given !== 'admin' && given !== 'member') throw new CliError('the role is admin or member');
-        users.setRole(u.id, given === 'admin' ? 'admin' : 'user');
+        await users.setRole(u.id, given === 'admin' ? 'admin' : 'user');
         if ((u.role === 'admin') !== (given === 'admin')) record('user.role-changed', u.name, { from: u.role === 'admin' ? 'admin' : 'member', to: given });
         io.out(`${u.name} is now ${given === 'admin' ? 'an admin' : 'a member'}.`);
         return 0;
@@ -131,7 +131,8 @@ export async function runUsersCli(argv: readonly string[], io: CliIo): Promise<n
     }
     throw err;
   } finally {
-    dbh.close();
+    await audit.flush();
+    await dbh.close();
   }
 }
 

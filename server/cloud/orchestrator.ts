@@ -17,7 +17,7 @@
  * worker-health.ts. This file is the public API, the warm pool and the lost-worker reports.
  */
 import { randomId } from '../../lib/shared/ids';
-import type { Db } from '../db/database';
+import type { DatabaseHandle } from '../db/database';
 import type { Logger } from '../log';
 import type { WorkerEndpoint, WorkerProvider, WorkerSize } from './provider';
 import { checkHealth, HealthRounds } from './worker-health';
@@ -41,7 +41,7 @@ export interface PoolStatus {
 }
 
 export interface OrchestratorOptions {
-  db: Db;
+  dbh: DatabaseHandle;
   provider: WorkerProvider;
   log: Logger;
   /** Warm workers kept per size in `warmSizes`. Default 1. */
@@ -82,6 +82,8 @@ export class Orchestrator {
   private readonly health: HealthRounds;
   /** Sizes whose warm pool is being filled (one fill per size at a time). */
   private readonly filling = new Set<WorkerSize>();
+  /** Sizes asked to fill while a fill ran: it goes round once more (its last count may predate a claim). */
+  private readonly fillAgain = new Set<WorkerSize>();
   /** Provider calls in flight, awaited by stop() and destroyAll(). */
   private readonly pending = new Set<Promise<unknown>>();
   private readonly lostListeners = new Set<LostListener>();
@@ -90,7 +92,7 @@ export class Orchestrator {
 
   constructor(opts: OrchestratorOptions) {
     this.observe = opts.observe;
-    this.table = new WorkerTable(opts.db);
+    this.table = new WorkerTable(opts.dbh);
     this.provider = opts.provider;
     this.log = opts.log;
     this.warmPoolSize = opts.warmPoolSize ?? 1;
@@ -112,16 +114,16 @@ export class Orchestrator {
   /** Re-adopt the workers of the database that still run, report the rest lost, reap the provider's orphans; then health checks and the warm pool start. */
   async start(): Promise<void> {
     const known = new Map((await this.provider.list()).map((w) => [w.id, w]));
-    const rows = this.table.rows();
+    const rows = await this.table.rows();
     for (const row of rows) {
       const endpoint = known.get(row.id)?.endpoint;
       // Several gateways: a worker another gateway is starting right now is its business.
       if (row.state === 'starting' && Date.now() - row.createdAt < STARTING_GRACE_MS) continue;
       if (row.state !== 'starting' && endpoint) {
-        this.table.adopt(row, endpoint);
+        await this.table.adopt(row, endpoint);
         this.log.info('cloud worker re-adopted', { workerId: row.id, state: row.state });
       } else {
-        this.markLost(row.id, row.state === 'starting' ? 'the gateway restarted while it was starting' : 'it did not survive a gateway restart');
+        await this.markLost(row.id, row.state === 'starting' ? 'the gateway restarted while it was starting' : 'it did not survive a gateway restart');
       }
     }
     // Left over from workers gone earlier (a failed clean-up) or never recorded (a lost database).
@@ -146,7 +148,7 @@ export class Orchestrator {
     this.health.cancel();
     await this.settled();
     if (opts.releaseWarm) {
-      const warm = this.table.rows().filter((r) => r.state === 'ready' && r.userId === null);
+      const warm = (await this.table.rows()).filter((r) => r.state === 'ready' && r.userId === null);
       await Promise.all(warm.map((r) => this.release(r.id)));
     }
   }
@@ -160,28 +162,28 @@ export class Orchestrator {
   }
 
   private async acquireOnce(userId: string, size: WorkerSize): Promise<{ handle: WorkerHandle & { userId: string; endpoint: WorkerEndpoint }; warm: boolean }> {
-    const count = this.table.rows(userId).length;
+    const count = (await this.table.rows(userId)).length;
     if (count >= this.maxWorkersPerUser) {
       throw new OrchestratorError(
         'limit',
         `you already have ${count} cloud workers (at most ${this.maxWorkersPerUser}); release one before starting another`,
       );
     }
-    const warm = this.table.claimWarm(userId, size);
+    const warm = await this.table.claimWarm(userId, size);
     if (!warm) return { handle: await this.createFor(userId, size), warm: false };
     this.fillPools();
     const endpoint = this.table.endpoints.get(warm.id)!;
     const unhealthy = await checkHealth(endpoint.url);
     if (!unhealthy) return { handle: { ...this.table.handle(warm), userId, endpoint }, warm: true };
-    this.markLost(warm.id, `it failed its health check when handed out (${unhealthy})`);
+    await this.markLost(warm.id, `it failed its health check when handed out (${unhealthy})`);
     return this.acquireOnce(userId, size);
   }
 
   /** Destroy the worker (and the workspaces on it). Idempotent. */
   async release(workerId: string): Promise<void> {
-    const row = this.table.row(workerId);
+    const row = await this.table.row(workerId);
     if (!row || row.state === 'gone') return;
-    this.table.markGone(workerId);
+    await this.table.markGone(workerId);
     this.log.info('cloud worker released', { workerId, userId: row.userId });
     await this.track(this.provider.destroy(workerId));
     this.fillPools();
@@ -197,7 +199,7 @@ export class Orchestrator {
    * database: a worker another gateway started after this one did is learnt from the provider.
    */
   async endpointOf(workerId: string): Promise<WorkerEndpoint | null> {
-    const row = this.table.row(workerId);
+    const row = await this.table.row(workerId);
     if (!row || (row.state !== 'ready' && row.state !== 'assigned')) return null;
     if (!this.table.endpoints.has(workerId)) await this.learnEndpoints();
     return this.table.endpoints.get(workerId) ?? null;
@@ -208,27 +210,27 @@ export class Orchestrator {
   /** Adopt the endpoints of live workers of the database this gateway does not know yet. */
   private learnEndpoints(): Promise<void> {
     this.learning ??= (async () => {
-      for (const row of this.table.running()) {
+      for (const row of await this.table.running()) {
         if (this.table.endpoints.has(row.id)) continue;
         const endpoint = await this.provider.endpoint(row.id).catch(() => null);
-        if (endpoint && !this.table.endpoints.has(row.id)) this.table.adopt(row, endpoint);
+        if (endpoint && !this.table.endpoints.has(row.id)) await this.table.adopt(row, endpoint);
       }
     })().finally(() => (this.learning = null));
     return this.learning;
   }
 
-  get(workerId: string): WorkerHandle | null {
-    const row = this.table.row(workerId);
+  async get(workerId: string): Promise<WorkerHandle | null> {
+    const row = await this.table.row(workerId);
     return row ? this.table.handle(row) : null;
   }
 
   /** Live (not gone) workers, of one user if given. */
-  list(userId?: string): WorkerHandle[] {
-    return this.table.rows(userId).map((r) => this.table.handle(r));
+  async list(userId?: string): Promise<WorkerHandle[]> {
+    return (await this.table.rows(userId)).map((r) => this.table.handle(r));
   }
 
-  poolStatus(): PoolStatus {
-    const byState = this.table.countByState();
+  async poolStatus(): Promise<PoolStatus> {
+    const byState = await this.table.countByState();
     const warmTarget = this.warmPoolSize * this.warmSizes.length;
     return { warm: byState.ready, warmTarget, starting: byState.starting, assigned: byState.assigned, byState };
   }
@@ -242,8 +244,8 @@ export class Orchestrator {
   /** For tests: stop, then destroy every worker of the database and of the provider. */
   async destroyAll(): Promise<void> {
     await this.stop();
-    const ids = new Set([...this.table.rows().map((r) => r.id), ...(await this.provider.list()).map((w) => w.id)]);
-    for (const id of ids) this.table.markGone(id);
+    const ids = new Set([...(await this.table.rows()).map((r) => r.id), ...(await this.provider.list()).map((w) => w.id)]);
+    for (const id of ids) await this.table.markGone(id);
     await Promise.all([...ids].map((id) => this.provider.destroy(id)));
   }
 
@@ -256,24 +258,24 @@ export class Orchestrator {
   /** Insert a starting row, start the worker, then make it ready (warm) or assigned — unless it was released meanwhile. */
   private async create(size: WorkerSize, userId: string | null): Promise<Row> {
     const id = randomId();
-    this.table.insertStarting(id, userId, size);
+    await this.table.insertStarting(id, userId, size);
     let endpoint: WorkerEndpoint;
     try {
       endpoint = (await this.track(this.provider.create({ id, size }))).endpoint;
     } catch (err) {
-      this.table.markGone(id);
+      await this.table.markGone(id);
       const message = (err as Error).message;
       this.log.error('cloud worker failed to start', { workerId: id, error: message });
       // Users get the first line; the agent's log that may follow is for the server log only.
       throw new OrchestratorError('unavailable', `could not start a cloud worker: ${message.split('\n')[0]}`);
     }
-    const state = this.table.markStarted(id, userId, endpoint);
+    const state = await this.table.markStarted(id, userId, endpoint);
     if (!state) {
       await this.track(this.provider.destroy(id));
       throw new OrchestratorError('unavailable', 'the cloud worker was released while it started');
     }
     this.log.info('cloud worker ready', { workerId: id, userId, size, state });
-    return this.table.row(id)!;
+    return (await this.table.row(id))!;
   }
 
   private fillPools(): void {
@@ -282,21 +284,28 @@ export class Orchestrator {
 
   /** Start warm workers of `size` one after another until the pool is full; one fill per size at a time. */
   private async fill(size: WorkerSize): Promise<void> {
-    if (this.filling.has(size) || !this.running) return;
+    if (!this.running) return;
+    if (this.filling.has(size)) {
+      this.fillAgain.add(size);
+      return;
+    }
     this.filling.add(size);
     try {
-      while (this.running && this.table.warmCount(size) < this.warmPoolSize) await this.create(size, null);
+      do {
+        this.fillAgain.delete(size);
+        while (this.running && (await this.table.warmCount(size)) < this.warmPoolSize) await this.create(size, null);
+      } while (this.running && this.fillAgain.has(size));
     } catch {
       // Logged by create(); the next health round tries again.
     } finally {
-      // Synchronously with the last count: an acquire after this point starts a new fill.
+      this.fillAgain.delete(size);
       this.filling.delete(size);
     }
   }
 
   /** Gone without release(): persist, tell listeners, and have the provider clean up what is left of it. */
-  private markLost(workerId: string, reason: string): void {
-    if (!this.table.markGone(workerId)) return;
+  private async markLost(workerId: string, reason: string): Promise<void> {
+    if (!(await this.table.markGone(workerId))) return;
     this.log.warn('cloud worker lost', { workerId, reason });
     for (const listener of this.lostListeners) {
       try {

@@ -18,7 +18,7 @@ export interface HealthRoundsOptions {
   /** False once the orchestrator stops: no further round, and results of one under way are dropped. */
   running(): boolean;
   /** A worker is gone without release(). */
-  lost(workerId: string, reason: string): void;
+  lost(workerId: string, reason: string): Promise<void>;
   /** Top up the warm pools. */
   refill(): void;
   /** Learn the endpoints of live workers another gateway started (several gateways on one database). */
@@ -33,7 +33,11 @@ export class HealthRounds {
   /** Run a round after `intervalMs`, and again after each round, while running. */
   schedule(): void {
     if (!this.opts.running()) return;
-    this.timer = setTimeout(() => void this.round().finally(() => this.schedule()), this.opts.intervalMs);
+    const round = () =>
+      this.round()
+        .catch((err: Error) => this.opts.log.warn('cloud worker health round failed', { error: err.message }))
+        .finally(() => this.schedule());
+    this.timer = setTimeout(() => void round(), this.opts.intervalMs);
     this.timer.unref();
   }
 
@@ -44,11 +48,11 @@ export class HealthRounds {
 
   /** One health round over the live workers, then the idle sweep and pool refills. */
   private async round(): Promise<void> {
-    const live = this.opts.table.running();
+    const live = await this.opts.table.running();
     if (this.opts.learn && live.some((r) => !this.opts.table.endpoints.has(r.id))) await this.opts.learn().catch(() => {});
     await Promise.all(live.map((row) => this.checkWorker(row)));
     if (!this.opts.running()) return;
-    this.sweepIdle();
+    await this.sweepIdle();
     this.opts.refill();
   }
 
@@ -59,7 +63,7 @@ export class HealthRounds {
     // gateway checks it.
     if (!endpoint) return;
     const problem = await checkHealth(endpoint.url);
-    if (!this.opts.running() || table.row(row.id)?.state === 'gone') return;
+    if (!this.opts.running() || (await table.row(row.id))?.state === 'gone') return;
     if (!problem) {
       table.failures.delete(row.id);
       return;
@@ -67,14 +71,14 @@ export class HealthRounds {
     const failures = (table.failures.get(row.id) ?? 0) + 1;
     table.failures.set(row.id, failures);
     this.opts.log.warn('cloud worker health check failed', { workerId: row.id, failures, problem });
-    if (failures >= this.opts.deadAfterFailures) this.opts.lost(row.id, `${failures} health checks failed in a row (${problem})`);
+    if (failures >= this.opts.deadAfterFailures) await this.opts.lost(row.id, `${failures} health checks failed in a row (${problem})`);
   }
 
-  private sweepIdle(): void {
+  private async sweepIdle(): Promise<void> {
     const cutoff = Date.now() - this.opts.idleReleaseMs;
-    for (const row of this.opts.table.assigned()) {
+    for (const row of await this.opts.table.assigned()) {
       if (Math.max(this.opts.table.lastUsed.get(row.id) ?? 0, row.lastUsedAt ?? row.createdAt) > cutoff) continue;
-      this.opts.lost(row.id, `released after ${Math.round(this.opts.idleReleaseMs / 1000)} s without use`);
+      await this.opts.lost(row.id, `released after ${Math.round(this.opts.idleReleaseMs / 1000)} s without use`);
     }
   }
 }

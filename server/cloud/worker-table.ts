@@ -4,9 +4,8 @@
  * secret, last touch, failed health checks). Reads, handles, and every state transition:
  * starting → ready (warm) or assigned, ready → assigned (claimed), anything → gone.
  */
-import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
-import type { Db } from '../db/database';
-import { cloudWorkers } from '../db/schema';
+import { and, count, eq, inArray, isNull, ne } from 'drizzle-orm';
+import type { DatabaseHandle, Tables } from '../db/database';
 import type { WorkerEndpoint, WorkerSize } from './provider';
 
 export type CloudWorkerState = 'starting' | 'ready' | 'assigned' | 'gone';
@@ -23,7 +22,7 @@ export interface WorkerHandle {
   lastUsedAt: number | null;
 }
 
-export type Row = typeof cloudWorkers.$inferSelect;
+export type Row = Tables['cloudWorkers']['$inferSelect'];
 
 /** `touch()` updates the idle clock in memory at once but the database at most this often per worker. */
 const TOUCH_PERSIST_MS = 5_000;
@@ -39,50 +38,49 @@ export class WorkerTable {
   /** When touch() last wrote each worker's last use to the database. */
   private readonly touchPersisted = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly dbh: DatabaseHandle) {}
 
-  /** Live (not gone) rows, of one user if given. */
-  rows(userId?: string): Row[] {
-    const live = ne(cloudWorkers.state, 'gone');
-    return this.db
-      .select()
-      .from(cloudWorkers)
-      .where(userId === undefined ? live : and(live, eq(cloudWorkers.userId, userId)))
-      .all();
+  private get cloudWorkers() {
+    return this.dbh.t.cloudWorkers;
   }
 
-  row(workerId: string): Row | undefined {
-    return this.db.select().from(cloudWorkers).where(eq(cloudWorkers.id, workerId)).get();
+  /** Live (not gone) rows, of one user if given. */
+  async rows(userId?: string): Promise<Row[]> {
+    const { cloudWorkers } = this;
+    const live = ne(cloudWorkers.state, 'gone');
+    return this.dbh.db
+      .select()
+      .from(cloudWorkers)
+      .where(userId === undefined ? live : and(live, eq(cloudWorkers.userId, userId)));
+  }
+
+  async row(workerId: string): Promise<Row | undefined> {
+    const [row] = await this.dbh.db.select().from(this.cloudWorkers).where(eq(this.cloudWorkers.id, workerId));
+    return row;
   }
 
   /** Ready and assigned rows: the workers health checks look at. */
-  running(): Row[] {
-    return this.db.select().from(cloudWorkers).where(inArray(cloudWorkers.state, LIVE)).all();
+  async running(): Promise<Row[]> {
+    return this.dbh.db.select().from(this.cloudWorkers).where(inArray(this.cloudWorkers.state, LIVE));
   }
 
-  assigned(): Row[] {
-    return this.db.select().from(cloudWorkers).where(eq(cloudWorkers.state, 'assigned')).all();
+  async assigned(): Promise<Row[]> {
+    return this.dbh.db.select().from(this.cloudWorkers).where(eq(this.cloudWorkers.state, 'assigned'));
   }
 
   /** Rows per state, gone ones (history) included. */
-  countByState(): Record<CloudWorkerState, number> {
+  async countByState(): Promise<Record<CloudWorkerState, number>> {
+    const { cloudWorkers } = this;
     const byState: Record<CloudWorkerState, number> = { starting: 0, ready: 0, assigned: 0, gone: 0 };
-    const counts = this.db
-      .select({ state: cloudWorkers.state, n: sql<number>`count(*)` })
-      .from(cloudWorkers)
-      .groupBy(cloudWorkers.state)
-      .all();
+    const counts = await this.dbh.db.select({ state: cloudWorkers.state, n: count() }).from(cloudWorkers).groupBy(cloudWorkers.state);
     for (const { state, n } of counts) byState[state] = n;
     return byState;
   }
 
   /** Workers of `size` starting or waiting for a user. */
-  warmCount(size: WorkerSize): number {
-    return this.db
-      .select({ id: cloudWorkers.id })
-      .from(cloudWorkers)
-      .where(and(inArray(cloudWorkers.state, ['starting', 'ready']), isNull(cloudWorkers.userId), eq(cloudWorkers.size, size)))
-      .all().length;
+  async warmCount(size: WorkerSize): Promise<number> {
+    const { cloudWorkers } = this;
+    return this.dbh.db.$count(cloudWorkers, and(inArray(cloudWorkers.state, ['starting', 'ready']), isNull(cloudWorkers.userId), eq(cloudWorkers.size, size)));
   }
 
   handle(row: Row): WorkerHandle {
@@ -105,65 +103,79 @@ export class WorkerTable {
     // Called on every keystroke: remember when we last wrote instead of reading the row each time.
     if (now - (this.touchPersisted.get(workerId) ?? 0) >= TOUCH_PERSIST_MS) {
       this.touchPersisted.set(workerId, now);
-      this.db.update(cloudWorkers).set({ lastUsedAt: now }).where(eq(cloudWorkers.id, workerId)).run();
+      const { cloudWorkers } = this;
+      this.dbh.db
+        .update(cloudWorkers)
+        .set({ lastUsedAt: now })
+        .where(eq(cloudWorkers.id, workerId))
+        .catch(() => this.touchPersisted.delete(workerId)); // written again at the next touch
     }
   }
 
   /** A worker of the database found running after a restart: remember its endpoint (and its new url). */
-  adopt(row: Row, endpoint: WorkerEndpoint): void {
+  async adopt(row: Row, endpoint: WorkerEndpoint): Promise<void> {
     this.endpoints.set(row.id, endpoint);
-    if (endpoint.url !== row.url) this.db.update(cloudWorkers).set({ url: endpoint.url }).where(eq(cloudWorkers.id, row.id)).run();
+    const { cloudWorkers } = this;
+    if (endpoint.url !== row.url) await this.dbh.db.update(cloudWorkers).set({ url: endpoint.url }).where(eq(cloudWorkers.id, row.id));
   }
 
-  /** Atomically (SQLite calls are synchronous) move a ready worker of `size` to `userId`. */
-  claimWarm(userId: string, size: WorkerSize): Row | undefined {
-    const now = Date.now();
-    return this.db.transaction((tx) => {
-      const warm = tx
-        .select()
-        .from(cloudWorkers)
-        .where(and(eq(cloudWorkers.state, 'ready'), eq(cloudWorkers.size, size), isNull(cloudWorkers.userId)))
-        .orderBy(cloudWorkers.createdAt)
-        .get();
+  /**
+   * Move a ready worker of `size` to `userId`, atomically on both databases and across gateways:
+   * the update only takes a row still ready and unowned, so of two claims of one worker exactly
+   * one gets it and the other tries the next.
+   */
+  async claimWarm(userId: string, size: WorkerSize): Promise<Row | undefined> {
+    const { cloudWorkers } = this;
+    const unclaimed = and(eq(cloudWorkers.state, 'ready'), eq(cloudWorkers.size, size), isNull(cloudWorkers.userId));
+    for (;;) {
+      const [warm] = await this.dbh.db.select().from(cloudWorkers).where(unclaimed).orderBy(cloudWorkers.createdAt).limit(1);
       if (!warm) return undefined;
-      tx.update(cloudWorkers).set({ userId, state: 'assigned', lastUsedAt: now }).where(eq(cloudWorkers.id, warm.id)).run();
-      this.lastUsed.set(warm.id, now);
-      return { ...warm, userId, state: 'assigned' as const, lastUsedAt: now };
-    });
+      const now = Date.now();
+      const [claimed] = await this.dbh.db
+        .update(cloudWorkers)
+        .set({ userId, state: 'assigned', lastUsedAt: now })
+        .where(and(eq(cloudWorkers.id, warm.id), unclaimed))
+        .returning();
+      if (!claimed) continue;
+      this.lastUsed.set(claimed.id, now);
+      return claimed;
+    }
   }
 
   /** The row of a worker about to be started; it counts against the user's limit from now on. */
-  insertStarting(id: string, userId: string | null, size: WorkerSize): void {
-    this.db.insert(cloudWorkers).values({ id, userId, size, state: 'starting', createdAt: Date.now() }).run();
+  async insertStarting(id: string, userId: string | null, size: WorkerSize): Promise<void> {
+    await this.dbh.db.insert(this.cloudWorkers).values({ id, userId, size, state: 'starting', createdAt: Date.now() });
   }
 
   /** Starting → ready (warm) or assigned (to `userId`): the new state, or null if it is no longer starting (released meanwhile). */
-  markStarted(id: string, userId: string | null, endpoint: WorkerEndpoint): 'ready' | 'assigned' | null {
+  async markStarted(id: string, userId: string | null, endpoint: WorkerEndpoint): Promise<'ready' | 'assigned' | null> {
+    const { cloudWorkers } = this;
     const state = userId ? 'assigned' : 'ready';
     // A user's idle clock starts when the worker is handed over, not when it was asked for.
     const lastUsedAt = userId ? Date.now() : null;
-    const started = this.db
+    const started = await this.dbh.db
       .update(cloudWorkers)
       .set({ state, url: endpoint.url, lastUsedAt })
       .where(and(eq(cloudWorkers.id, id), eq(cloudWorkers.state, 'starting')))
-      .run();
-    if (started.changes === 0) return null;
+      .returning({ id: cloudWorkers.id });
+    if (started.length === 0) return null;
     this.endpoints.set(id, endpoint);
     if (lastUsedAt) this.lastUsed.set(id, lastUsedAt);
     return state;
   }
 
   /** Persist gone and forget the worker; false if it already was. */
-  markGone(workerId: string): boolean {
+  async markGone(workerId: string): Promise<boolean> {
+    const { cloudWorkers } = this;
     this.endpoints.delete(workerId);
     this.failures.delete(workerId);
     this.lastUsed.delete(workerId);
     this.touchPersisted.delete(workerId);
-    const result = this.db
+    const result = await this.dbh.db
       .update(cloudWorkers)
       .set({ state: 'gone', releasedAt: Date.now() })
       .where(and(eq(cloudWorkers.id, workerId), ne(cloudWorkers.state, 'gone')))
-      .run();
-    return result.changes > 0;
+      .returning({ id: cloudWorkers.id });
+    return result.length > 0;
   }
 }

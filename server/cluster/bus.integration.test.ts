@@ -21,9 +21,9 @@ function collect(bus: ClusterBus): Got {
   return got;
 }
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -36,27 +36,27 @@ describe('cluster bus over one SQLite file', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tether-bus-'));
   });
   afterAll(async () => {
-    for (const h of handles) h.close();
+    for (const h of handles) await h.close();
     await rm(dir, { recursive: true, force: true });
   });
 
   it("delivers each gateway's events to the others, not back to itself, and drops malformed ones", async () => {
-    const open = () => {
-      const h = openDatabase(path.join(dir, 'tether.db'));
+    const open = async () => {
+      const h = await openDatabase(path.join(dir, 'tether.db'));
       handles.push(h);
       return h;
     };
-    const [ha, hb] = [open(), open()];
+    const [ha, hb] = [await open(), await open()];
     // An event sent before B started is not replayed to it.
-    const early = new ClusterBus(sqliteTransport(ha.db, silentLogger, { pollMs: 20 }), silentLogger, 'early');
+    const early = new ClusterBus(sqliteTransport(ha, silentLogger, { pollMs: 20 }), silentLogger, 'early');
     early.publish('sockets.user', { userId: 'u0', reason: 'before' });
-    const a = new ClusterBus(sqliteTransport(ha.db, silentLogger, { pollMs: 20 }), silentLogger, 'A');
-    const b = new ClusterBus(sqliteTransport(hb.db, silentLogger, { pollMs: 20 }), silentLogger, 'B');
+    const a = new ClusterBus(sqliteTransport(ha, silentLogger, { pollMs: 20 }), silentLogger, 'A');
+    const b = new ClusterBus(sqliteTransport(hb, silentLogger, { pollMs: 20 }), silentLogger, 'B');
     await a.start();
     await b.start();
     const [gotA, gotB] = [collect(a), collect(b)];
     a.publish('sockets.user', { userId: 'u1', reason: 'disabled' });
-    ha.sqlite.prepare('INSERT INTO cluster_events (sender, topic, payload, created_at) VALUES (?, ?, ?, ?)').run('X', 'sockets.user', JSON.stringify({ s: 'X', t: 'sockets.user', d: { userId: 42 } }), Date.now());
+    await ha.query('INSERT INTO cluster_events (sender, topic, payload, created_at) VALUES (?, ?, ?, ?)', ['X', 'sockets.user', JSON.stringify({ s: 'X', t: 'sockets.user', d: { userId: 42 } }), Date.now()]);
     b.publish('sockets.user', { userId: 'u2', reason: 'signed out everywhere' });
     await until(() => gotA.length >= 1 && gotB.length >= 1);
     await new Promise((r) => setTimeout(r, 100));
@@ -69,24 +69,24 @@ describe('cluster bus over one SQLite file', () => {
 describe('cluster events table pruning', () => {
   it('deletes rows older than a minute and never reuses an id, so a reader after a prune misses nothing', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'tether-bus-prune-'));
-    const h = openDatabase(path.join(dir, 'tether.db'));
+    const h = await openDatabase(path.join(dir, 'tether.db'));
     let now = 1_000_000;
-    const a = new ClusterBus(sqliteTransport(h.db, silentLogger, { pollMs: 10, now: () => now }), silentLogger, 'A');
-    const b = new ClusterBus(sqliteTransport(h.db, silentLogger, { pollMs: 10, now: () => now }), silentLogger, 'B');
+    const a = new ClusterBus(sqliteTransport(h, silentLogger, { pollMs: 10, now: () => now }), silentLogger, 'A');
+    const b = new ClusterBus(sqliteTransport(h, silentLogger, { pollMs: 10, now: () => now }), silentLogger, 'B');
     await a.start();
     await b.start();
     const got = collect(b);
     a.publish('sockets.user', { userId: 'old', reason: 'x' });
     await until(() => got.length === 1);
     now += 120_000; // two minutes on: the next poll prunes the old row
-    await until(() => (h.sqlite.prepare('SELECT COUNT(*) AS n FROM cluster_events').get() as { n: number }).n === 0);
+    await until(async () => Number((await h.query('SELECT COUNT(*) AS n FROM cluster_events'))[0]!.n) === 0);
     a.publish('sockets.user', { userId: 'new', reason: 'y' });
     await until(() => got.length === 2);
     expect(got.map((g) => g.data.userId)).toEqual(['old', 'new']);
-    const ids = h.sqlite.prepare('SELECT id FROM cluster_events').all() as { id: number }[];
+    const ids = (await h.query('SELECT id FROM cluster_events')) as { id: number }[];
     expect(ids[0]!.id).toBe(2);
     await Promise.all([a.close(), b.close()]);
-    h.close();
+    await h.close();
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -14,7 +14,7 @@ describe('cluster configuration', () => {
     expect(load({ TETHER_CLUSTER: 'on' }).cluster?.bus).toBe('sqlite');
     const pg = load({ DATABASE_URL: 'postgres://u:p@db.internal:5432/tether' });
     expect(pg.cluster?.bus).toBe('postgres');
-    expect(pg.databaseUrl).toBe('postgres://u:p@db.internal:5432/tether');
+    expect(pg.database).toBe('postgres://u:p@db.internal:5432/tether');
     expect(load({ DATABASE_URL: 'postgresql://db/tether', TETHER_CLUSTER: 'off' }).cluster?.bus).toBe('memory');
   });
 

@@ -8,25 +8,16 @@
  * rows of `workspace_nodes` (migration 15), loaded at start and kept current through the cluster
  * bus, so the placement can decide synchronously when it builds a runtime.
  */
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../db/database';
+import type { DatabaseHandle } from '../db/database';
 import type { Logger } from '../log';
 import type { NodePinsView } from '../placements/local';
 import type { ClusterBus } from './bus';
-
-export const workspaceNodes = sqliteTable('workspace_nodes', {
-  workspaceId: text('workspace_id').primaryKey(),
-  node: text('node').notNull(),
-  /** The folder it was pinned with: a workspace moved back to this machine later is pinned anew. */
-  root: text('root').notNull(),
-  pinnedAt: integer('pinned_at').notNull(),
-});
 
 export class NodePins implements NodePinsView {
   private readonly pins = new Map<string, { node: string; root: string }>();
 
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly bus: ClusterBus,
     readonly here: string,
     private readonly log: Logger,
@@ -35,7 +26,7 @@ export class NodePins implements NodePinsView {
   }
 
   async load(): Promise<void> {
-    for (const r of await this.db.select().from(workspaceNodes)) this.pins.set(r.workspaceId, { node: r.node, root: r.root });
+    for (const r of await this.dbh.db.select().from(this.dbh.t.workspaceNodes)) this.pins.set(r.workspaceId, { node: r.node, root: r.root });
   }
 
   nodeOf(workspaceId: string, root: string): string | null {
@@ -47,7 +38,8 @@ export class NodePins implements NodePinsView {
     if (this.nodeOf(workspaceId, root) !== null) return;
     const pin = { node: this.here, root };
     this.pins.set(workspaceId, pin);
-    const write = this.db.insert(workspaceNodes).values({ workspaceId, ...pin, pinnedAt: Date.now() }).onConflictDoUpdate({ target: workspaceNodes.workspaceId, set: { ...pin, pinnedAt: Date.now() } });
+    const { workspaceNodes } = this.dbh.t;
+    const write = this.dbh.db.insert(workspaceNodes).values({ workspaceId, ...pin, pinnedAt: Date.now() }).onConflictDoUpdate({ target: workspaceNodes.workspaceId, set: { ...pin, pinnedAt: Date.now() } });
     void Promise.resolve(write)
       .then(() => this.bus.publish('workspace.pinned', { workspaceId, ...pin }))
       .catch((err: Error) => this.log.warn('workspace not pinned to this node', { workspace: workspaceId, error: err.message }));

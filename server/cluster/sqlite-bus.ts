@@ -5,24 +5,17 @@
  * whichever gateway gets there; AUTOINCREMENT never reuses an id, so "after id" stays exact.
  */
 import { and, gt, lt, max, ne } from 'drizzle-orm';
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../db/database';
+import type { DatabaseHandle } from '../db/database';
 import type { Logger } from '../log';
 import { parseWire, type BusTransport, type WireEvent } from './bus';
-
-export const clusterEvents = sqliteTable('cluster_events', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  sender: text('sender').notNull(),
-  topic: text('topic').notNull(),
-  payload: text('payload').notNull(),
-  createdAt: integer('created_at').notNull(),
-});
 
 export const POLL_MS = 200;
 const RETAIN_MS = 60_000;
 const PRUNE_EVERY_MS = 10_000;
 
-export function sqliteTransport(db: Db, log: Logger, opts: { pollMs?: number; now?: () => number } = {}): BusTransport {
+export function sqliteTransport(dbh: DatabaseHandle, log: Logger, opts: { pollMs?: number; now?: () => number } = {}): BusTransport {
+  const { db } = dbh;
+  const { clusterEvents } = dbh.t;
   const now = opts.now ?? Date.now;
   let after = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -58,7 +51,6 @@ export function sqliteTransport(db: Db, log: Logger, opts: { pollMs?: number; no
     },
     send(e) {
       me = e.s;
-      // Synchronous under better-sqlite3; awaited so the same line works on an async driver.
       void Promise.resolve(db.insert(clusterEvents).values({ sender: e.s, topic: e.t, payload: JSON.stringify(e), createdAt: now() })).catch((err: Error) =>
         log.warn('cluster event not written', { topic: e.t, error: err.message }),
       );

@@ -257,3 +257,23 @@ export const mirrors = sqliteTable('mirrors', {
   paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull(),
 });
+
+/** Several gateways on one SQLite file: the cluster bus's events (cluster/sqlite-bus.ts). Unused on Postgres (LISTEN/NOTIFY). */
+export const clusterEvents = sqliteTable('cluster_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  sender: text('sender').notNull(),
+  topic: text('topic').notNull(),
+  payload: text('payload').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** The node holding each local workspace's folder and terminals (cluster/node-pins.ts). */
+export const workspaceNodes = sqliteTable('workspace_nodes', {
+  workspaceId: text('workspace_id')
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  node: text('node').notNull(),
+  /** The folder it was pinned with: a workspace moved back to this machine later is pinned anew. */
+  root: text('root').notNull(),
+  pinnedAt: integer('pinned_at').notNull(),
+});

@@ -54,9 +54,9 @@ describe.each([
       expect(await upgradeStatus(gw.url, { token: gw.token })).toBe(101);
     });
     it('accepts a revoked token no longer', async () => {
-      const { token, info } = gw.tether.tokens.create(gw.adminId, 'short-lived');
+      const { token, info } = await gw.tether.tokens.create(gw.adminId, 'short-lived');
       expect(await upgradeStatus(gw.url, { token })).toBe(101);
-      gw.tether.tokens.revoke(gw.adminId, info.id);
+      await gw.tether.tokens.revoke(gw.adminId, info.id);
       expect(await upgradeStatus(gw.url, { token })).toBe(401);
     });
   });
@@ -134,7 +134,7 @@ describe.each([
 
     it('answers OPEN of an unknown or foreign session with not_found', async () => {
       const other = await gw.tether.users.create('other', 'other-password', 'user');
-      const { token } = gw.tether.tokens.create(other.id, 't');
+      const { token } = await gw.tether.tokens.create(other.id, 't');
       const owner = await GatewayClient.connect(gw.url, { token: gw.token });
       const { session } = await owner.open(1, { workspace, cols: 80, rows: 24, command: 'sleep 30' });
       const intruder = await GatewayClient.connect(gw.url, { token });

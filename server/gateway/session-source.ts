@@ -36,13 +36,13 @@ export function sessionSource(opts: SessionSourceOptions): SessionSource<Termina
   };
   return {
     async create(user, req) {
-      const ws = workspaces.get(user.id, req.workspace);
+      const ws = await workspaces.get(user.id, req.workspace);
       if (!ws) throw new GatewayError(ErrorCode.NOT_FOUND, 'no such workspace');
       try {
         return await registry.create({
           userId: user.id,
           workspaceId: ws.id,
-          runtime: runtimes.forWorkspace(ws),
+          runtime: await runtimes.forWorkspace(ws),
           pty: { cols: req.cols, rows: req.rows, cwd: req.cwd, command: req.command },
         });
       } catch (err) {

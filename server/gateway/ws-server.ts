@@ -28,7 +28,7 @@ export interface GuestGrant {
 
 export interface GuestGate {
   /** The grant, or why not (answered with 403; the page asks tRPC for the words). */
-  authorize(req: IncomingMessage, shareId: string): GuestGrant | { denied: string };
+  authorize(req: IncomingMessage, shareId: string): Promise<GuestGrant | { denied: string }>;
 }
 
 export interface WsGatewayOptions {
@@ -123,15 +123,32 @@ export class WsGateway {
     return true;
   }
 
-  /** Guests are checked synchronously (one SQLite read), so they need no pending slot. */
+  /** Guests: one database read (the guest with its share), under the same timeout as users. */
   private upgradeGuest(req: IncomingMessage, socket: Duplex, head: Buffer, shareId: string): void {
-    const grant = this.opts.guests?.authorize(req, shareId) ?? { denied: 'not found' };
-    if ('denied' in grant) {
-      this.opts.log.info('guest upgrade refused', { share: shareId, peer: remoteAddress(req) });
-      this.opts.observe?.upgradeRefused('share');
-      return reject(socket, 403, 'Forbidden');
-    }
+    this.pending++;
+    const timer = setTimeout(() => socket.destroy(), UPGRADE_AUTH_TIMEOUT_MS);
     socket.on('error', () => socket.destroy());
+    (this.opts.guests?.authorize(req, shareId) ?? Promise.resolve({ denied: 'not found' }))
+      .then((grant) => {
+        if (socket.destroyed) return;
+        if ('denied' in grant) {
+          this.opts.log.info('guest upgrade refused', { share: shareId, peer: remoteAddress(req) });
+          this.opts.observe?.upgradeRefused('share');
+          return reject(socket, 403, 'Forbidden');
+        }
+        this.acceptGuest(req, socket, head, grant);
+      })
+      .catch((err: Error) => {
+        this.opts.log.error('guest upgrade auth failed', { error: err.message });
+        reject(socket, 500, 'Internal Server Error');
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        this.pending--;
+      });
+  }
+
+  private acceptGuest(req: IncomingMessage, socket: Duplex, head: Buffer, grant: GuestGrant): void {
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const conn = new Connection(ws, grant.user, grant.sessions, this.opts.limits, this.opts.log, undefined, this.opts.observe);
       this.connections.add(conn);

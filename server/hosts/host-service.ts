@@ -15,8 +15,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { randomId } from '../../lib/shared/ids';
-import type { Db } from '../db/database';
-import { sshHosts, sshKnownHosts } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 import { seal, unseal } from '../secrets';
 import { fingerprintOf, keysForHost, keyTypeOf, parseKnownHosts, revokedKeys, type KnownKey } from '../runtimes/ssh/known-hosts';
 import { cleanLimits, type SessionLimits } from '../runtimes/limits';
@@ -48,7 +47,7 @@ const MAX_KEY_BYTES = 16 * 1024;
 const PENDING_KEY_MS = 15 * 60_000;
 
 export interface SshHostServiceOptions {
-  db: Db;
+  dbh: DatabaseHandle;
   /** Key sealing stored private keys. */
   sealingKey: Buffer;
   /** This server's ~/.ssh: config, known_hosts, identity files. */
@@ -85,18 +84,27 @@ export class SshHostService {
 
   constructor(private readonly opts: SshHostServiceOptions) {}
 
-  list(userId: string): SshHost[] {
-    return this.rows(eq(sshHosts.userId, userId)).map(toHost);
+  private get db() {
+    return this.opts.dbh.db;
   }
 
-  get(userId: string, id: string): SshHost | null {
-    const row = this.rows(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id)))[0];
+  private get t() {
+    return this.opts.dbh.t;
+  }
+
+  async list(userId: string): Promise<SshHost[]> {
+    return (await this.rows(eq(this.t.sshHosts.userId, userId))).map(toHost);
+  }
+
+  async get(userId: string, id: string): Promise<SshHost | null> {
+    const { sshHosts } = this.t;
+    const [row] = await this.rows(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id)));
     return row ? toHost(row) : null;
   }
 
   /** Look a host up by id alone (the runtime factory; the workspace row already proved ownership). */
-  byId(id: string): SshHost | null {
-    const row = this.rows(eq(sshHosts.id, id))[0];
+  async byId(id: string): Promise<SshHost | null> {
+    const [row] = await this.rows(eq(this.t.sshHosts.id, id));
     return row ? toHost(row) : null;
   }
 
@@ -114,7 +122,8 @@ export class SshHostService {
     const target = resolveTarget(input.spec, { configText: user.role === 'admin' ? await this.configText() : '', home: path.dirname(this.opts.sshDir), defaultUser: this.opts.defaultUser });
     const name = (input.name ?? input.spec).trim();
     if (!HOST_NAME_PATTERN.test(name)) throw new TetherError('bad_request', 'host names use letters, digits and . _ - @ : [ ] (1–100 characters)');
-    if (this.rows(and(eq(sshHosts.userId, user.id), eq(sshHosts.name, name))).length) {
+    const { sshHosts } = this.t;
+    if ((await this.rows(and(eq(sshHosts.userId, user.id), eq(sshHosts.name, name)))).length) {
       throw new TetherError('conflict', `you already have a host named "${name}"`);
     }
     let sealedKey: string | null = null;
@@ -148,29 +157,32 @@ export class SshHostService {
       runnerLimits: '{}',
       runnerStatus: null,
     };
-    this.opts.db.insert(sshHosts).values(row).run();
+    await this.db.insert(sshHosts).values(row);
     return toHost(row);
   }
 
-  remove(userId: string, id: string): void {
-    const res = this.opts.db.delete(sshHosts).where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id))).run();
-    if (res.changes === 0) throw new TetherError('not_found', 'no such host');
+  async remove(userId: string, id: string): Promise<void> {
+    const { sshHosts } = this.t;
+    const gone = await this.db.delete(sshHosts).where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id))).returning({ id: sshHosts.id });
+    if (gone.length === 0) throw new TetherError('not_found', 'no such host');
   }
 
   /** How the host runs terminals, and their resource limits (the runner applies them). */
-  setRunner(userId: string, id: string, mode: RunnerMode, limits: SessionLimits): SshHost {
-    const res = this.opts.db
+  async setRunner(userId: string, id: string, mode: RunnerMode, limits: SessionLimits): Promise<SshHost> {
+    const { sshHosts } = this.t;
+    const changed = await this.db
       .update(sshHosts)
       .set({ runnerMode: mode, runnerLimits: JSON.stringify(cleanLimits(limits)) })
       .where(and(eq(sshHosts.userId, userId), eq(sshHosts.id, id)))
-      .run();
-    if (res.changes === 0) throw new TetherError('not_found', 'no such host');
-    return this.get(userId, id)!;
+      .returning({ id: sshHosts.id });
+    if (changed.length === 0) throw new TetherError('not_found', 'no such host');
+    return (await this.get(userId, id))!;
   }
 
   /** The last runner outcome on a host (written by the runner service). */
-  recordRunnerStatus(id: string, status: RunnerStatus): void {
-    this.opts.db.update(sshHosts).set({ runnerStatus: JSON.stringify(status) }).where(eq(sshHosts.id, id)).run();
+  async recordRunnerStatus(id: string, status: RunnerStatus): Promise<void> {
+    const { sshHosts } = this.t;
+    await this.db.update(sshHosts).set({ runnerStatus: JSON.stringify(status) }).where(eq(sshHosts.id, id));
   }
 
   /** Remember the passphrase of an identity file for this user (memory only). */
@@ -183,25 +195,26 @@ export class SshHostService {
   }
 
   /** Accept the key an unknown host presented, if it still has the fingerprint the user saw. */
-  trustHostKey(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>, fingerprint: string): void {
+  async trustHostKey(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>, fingerprint: string): Promise<void> {
     const k = `${userId}|${endpoint.host}:${endpoint.port}`;
     const p = this.pending.get(k);
     if (!p || Date.now() - p.at > PENDING_KEY_MS) throw new TetherError('not_found', 'no key from that host is waiting to be accepted; test the host again');
     if (p.fingerprint !== fingerprint) throw new TetherError('conflict', `the host presented ${p.fingerprint}, not ${fingerprint}; nothing was accepted`);
-    this.opts.db
-      .insert(sshKnownHosts)
+    await this.db
+      .insert(this.t.sshKnownHosts)
       .values({ userId, host: endpoint.host, port: endpoint.port, keyType: p.key.type, key: p.key.key, createdAt: Date.now() })
-      .onConflictDoNothing()
-      .run();
+      .onConflictDoNothing();
     this.pending.delete(k);
   }
 
   /** Forget the keys this user accepted for a host (after a known, legitimate key change). */
-  forgetHostKeys(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>): number {
-    return this.opts.db
+  async forgetHostKeys(userId: string, endpoint: Pick<SshEndpoint, 'host' | 'port'>): Promise<number> {
+    const { sshKnownHosts } = this.t;
+    const gone = await this.db
       .delete(sshKnownHosts)
       .where(and(eq(sshKnownHosts.userId, userId), eq(sshKnownHosts.host, endpoint.host), eq(sshKnownHosts.port, endpoint.port)))
-      .run().changes;
+      .returning({ key: sshKnownHosts.key });
+    return gone.length;
   }
 
   /** What the pool needs to reach a host for its user. */
@@ -223,11 +236,11 @@ export class SshHostService {
 
   private async hostKeys(userId: string, endpoint: SshEndpoint): Promise<{ known: KnownKey[]; revoked: KnownKey[] }> {
     const fileLines = await this.knownHostsFile();
-    const stored = this.opts.db
+    const { sshKnownHosts } = this.t;
+    const stored = await this.db
       .select({ type: sshKnownHosts.keyType, key: sshKnownHosts.key })
       .from(sshKnownHosts)
-      .where(and(eq(sshKnownHosts.userId, userId), eq(sshKnownHosts.host, endpoint.host), eq(sshKnownHosts.port, endpoint.port)))
-      .all();
+      .where(and(eq(sshKnownHosts.userId, userId), eq(sshKnownHosts.host, endpoint.host), eq(sshKnownHosts.port, endpoint.port)));
     return { known: [...keysForHost(fileLines, endpoint.host, endpoint.port), ...stored], revoked: revokedKeys(fileLines) };
   }
 
@@ -243,7 +256,8 @@ export class SshHostService {
 
   private async credentials(host: SshHost): Promise<SshCredentials> {
     if (host.auth === 'key') {
-      const row = this.opts.db.select({ sealedKey: sshHosts.sealedKey }).from(sshHosts).where(eq(sshHosts.id, host.id)).get();
+      const { sshHosts } = this.t;
+      const [row] = await this.db.select({ sealedKey: sshHosts.sealedKey }).from(sshHosts).where(eq(sshHosts.id, host.id));
       if (!row?.sealedKey) return { keys: [], locked: [] };
       const { key, passphrase } = JSON.parse(unseal(this.opts.sealingKey, row.sealedKey, `ssh-host:${host.id}`)) as { key: string; passphrase: string | null };
       return { keys: [{ key, ...(passphrase ? { passphrase } : {}), source: 'stored key' }], locked: [] };
@@ -266,8 +280,9 @@ export class SshHostService {
     return { ...(this.opts.agentSocket ? { agent: this.opts.agentSocket } : {}), keys, locked };
   }
 
-  private rows(where: SQL | undefined): Row[] {
-    return this.opts.db
+  private async rows(where: SQL | undefined): Promise<Row[]> {
+    const { sshHosts } = this.t;
+    return this.db
       .select({
         id: sshHosts.id,
         userId: sshHosts.userId,
@@ -286,8 +301,7 @@ export class SshHostService {
       })
       .from(sshHosts)
       .where(where)
-      .orderBy(asc(sshHosts.createdAt))
-      .all();
+      .orderBy(asc(sshHosts.createdAt));
   }
 }
 

@@ -69,7 +69,7 @@ describe('upload route', () => {
 
   it('answers another user exactly as for a workspace that does not exist', async () => {
     const other = await gw.tether.users.create('someone-else', 'someone-password', 'user');
-    const { token } = gw.tether.tokens.create(other.id, 't');
+    const { token } = await gw.tether.tokens.create(other.id, 't');
     const notYours = await post(url('stolen.txt'), 'x', token);
     const missing = await post(url('stolen.txt', '', 'no-such-workspace'), 'x', token);
     expect(notYours.status).toBe(404);

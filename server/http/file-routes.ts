@@ -40,9 +40,9 @@ export async function handleFileRequest(req: IncomingMessage, res: ServerRespons
   if (!originAllowed(req, deps.trustedOrigins)) return reply(res, 403, { error: 'cross-origin request refused' });
   const user = await deps.authenticator.authenticate(req);
   if (!user) return reply(res, 401, { error: 'sign in first' });
-  const ws = deps.workspaces.get(user.id, workspaceId);
+  const ws = await deps.workspaces.get(user.id, workspaceId);
   if (!ws) return reply(res, 404, { error: 'no such workspace' });
-  const fs = deps.runtimes.forWorkspace(ws).fs;
+  const fs = (await deps.runtimes.forWorkspace(ws)).fs;
   try {
     if (action === 'upload') {
       if (req.method !== 'POST') return reply(res, 405, { error: 'use POST' });

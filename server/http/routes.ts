@@ -33,10 +33,10 @@ export interface RouteDeps {
   log: Logger;
 }
 
-/** Why the database cannot serve requests, or null when it can. */
-function databaseProblem(dbh: DatabaseHandle): string | null {
+/** Why the database cannot serve requests, or null when it can (a round trip on Postgres). */
+async function databaseProblem(dbh: DatabaseHandle): Promise<string | null> {
   try {
-    dbh.sqlite.prepare('SELECT 1').get();
+    await dbh.query('SELECT 1');
     return null;
   } catch (err) {
     return `database: ${(err as Error).message}`;
@@ -71,8 +71,8 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
     },
     {
       path: '/readyz',
-      handle: (_req, res) => {
-        const problem = deps.closing() ? 'shutting down' : databaseProblem(deps.dbh);
+      handle: async (_req, res) => {
+        const problem = deps.closing() ? 'shutting down' : await databaseProblem(deps.dbh);
         res.writeHead(problem ? 503 : 200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
         res.end(problem ? `not ready: ${problem}\n` : 'ready\n');
       },

@@ -35,7 +35,7 @@ export function createTrpcMounts(opts: TrpcMountOptions): TrpcMounts {
   const { services, authenticator, requestIds, log } = opts;
   const { shares } = services;
   /** Requests that came in under a share's path, with what their cookie is worth. */
-  const guestRequests = new WeakMap<IncomingMessage, ReturnType<ShareService['authenticate']>>();
+  const guestRequests = new WeakMap<IncomingMessage, Awaited<ReturnType<ShareService['authenticate']>>>();
   const handler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
@@ -51,9 +51,9 @@ export function createTrpcMounts(opts: TrpcMountOptions): TrpcMounts {
   });
   return {
     member: (req, res) => handler(req, res),
-    guest: (req, res, match) => {
+    guest: async (req, res, match) => {
       const shareId = match![1]!;
-      const auth = shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
+      const auth = await shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
       guestRequests.set(req, auth);
       // Revoking the link (or its expiry, or a kick) cuts open streams such as presence or watch.
       if (auth.ok) res.once('close', shares.attach(auth.value, () => res.destroy()));

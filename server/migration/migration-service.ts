@@ -64,23 +64,23 @@ export class MigrationService {
 
   constructor(private readonly deps: MigrationDeps) {}
 
-  private workspace(userId: string, id: string): Workspace {
-    const ws = this.deps.workspaces.get(userId, id);
+  private async workspace(userId: string, id: string): Promise<Workspace> {
+    const ws = await this.deps.workspaces.get(userId, id);
     // NOT_FOUND, as everywhere else: another user's workspace is answered like one that does not exist.
     if (!ws) throw new TetherError('not_found', 'No such workspace');
     return ws;
   }
 
-  private checkTarget(userId: string, ws: Workspace, target: MigrationTarget): void {
-    this.deps.placements.check(userId, target);
-    if (this.deps.placements.isAt(ws, target)) throw new MigrationError(`the workspace already runs on ${this.deps.placements.label(ws, userId)}`);
+  private async checkTarget(userId: string, ws: Workspace, target: MigrationTarget): Promise<void> {
+    await this.deps.placements.check(userId, target);
+    if (this.deps.placements.isAt(ws, target)) throw new MigrationError(`the workspace already runs on ${await this.deps.placements.label(ws, userId)}`);
   }
 
   /** What a move would carry, without changing anything. */
   async plan(user: { id: string }, workspaceId: string, target: MigrationTarget) {
-    const ws = this.workspace(user.id, workspaceId);
-    this.checkTarget(user.id, ws, target);
-    const rt = this.deps.runtimes.forWorkspace(ws);
+    const ws = await this.workspace(user.id, workspaceId);
+    await this.checkTarget(user.id, ws, target);
+    const rt = await this.deps.runtimes.forWorkspace(ws);
     if (!(await isRepository(rt))) throw new MigrationError('this workspace is not a git repository: run git init and make a first commit, then move it');
     const head = (await git(rt, ['rev-parse', '--verify', 'HEAD'], { what: 'reading HEAD (is there a first commit?)' })).trim();
     const branch = Buffer.from((await rt.exec(['git', 'symbolic-ref', '-q', '--short', 'HEAD'])).stdout).toString().trim() || null;
@@ -93,10 +93,10 @@ export class MigrationService {
     if (submodules.length) warnings.push(`${submodules.length} submodule(s) have commits or changes of their own that do not move; only their pointers do`);
     const terminals = this.deps.sessions.listForWorkspace(user.id, ws.id).filter((s) => !s.exited).length;
     if (terminals) warnings.push(`${terminals} running terminal(s) will be ended and reopened on the target`);
-    if (this.deps.placements.of(ws.kind).removalDeletesFiles) warnings.push(`${this.deps.placements.label(ws, user.id)} is released after the move, with its files`);
-    const toLabel = this.deps.placements.label({ kind: target.kind, root: target.kind === 'ssh' ? (target.path ?? `~/tether/${ws.name}`) : '', hostId: target.kind === 'ssh' ? target.hostId : null, workerId: null }, user.id);
+    if (this.deps.placements.of(ws.kind).removalDeletesFiles) warnings.push(`${await this.deps.placements.label(ws, user.id)} is released after the move, with its files`);
+    const toLabel = await this.deps.placements.label({ kind: target.kind, root: target.kind === 'ssh' ? (target.path ?? `~/tether/${ws.name}`) : '', hostId: target.kind === 'ssh' ? target.hostId : null, workerId: null }, user.id);
     return {
-      from: { kind: ws.kind, label: this.deps.placements.label(ws, user.id) },
+      from: { kind: ws.kind, label: await this.deps.placements.label(ws, user.id) },
       to: { kind: target.kind, label: toLabel },
       branch,
       head,
@@ -108,9 +108,9 @@ export class MigrationService {
     };
   }
 
-  start(user: Mover, workspaceId: string, target: MigrationTarget): { id: string } {
-    const ws = this.workspace(user.id, workspaceId);
-    this.checkTarget(user.id, ws, target);
+  async start(user: Mover, workspaceId: string, target: MigrationTarget): Promise<{ id: string }> {
+    const ws = await this.workspace(user.id, workspaceId);
+    await this.checkTarget(user.id, ws, target);
     if (this.busy.has(ws.id)) throw new MigrationError('this workspace is already being moved');
     const run: Running = { id: randomId(), userId: user.id, events: [], emitter: new EventEmitter(), abort: new AbortController(), finished: false };
     this.running.set(run.id, run);
@@ -165,7 +165,7 @@ export class MigrationService {
     let terminals: { cols: number; rows: number }[] = [];
     try {
       prepared = await this.prepare(user, ws, target);
-      const source = this.deps.runtimes.forWorkspace(ws);
+      const source = await this.deps.runtimes.forWorkspace(ws);
       const out = await migrateGitState(source, prepared.runtime, { onProgress: emit, signal: run.abort.signal });
       emit({ step: 'switch', message: `Switching the workspace to ${prepared.label}` });
       terminals = this.deps.sessions.listForWorkspace(user.id, ws.id).filter((s) => !s.exited);
@@ -175,13 +175,13 @@ export class MigrationService {
       if (now.head !== out.state.head || now.branch !== out.state.branch || now.indexTree !== out.state.indexTree || now.worktreeTree !== out.state.worktreeTree) {
         throw new MigrationError('files changed in the workspace while it was being moved; nothing was switched — move it again');
       }
-      this.deps.workspaces.relocate(user.id, ws.id, prepared.place);
+      await this.deps.workspaces.relocate(user.id, ws.id, prepared.place);
       // From here the target is the workspace's home: no failure below may clean it up.
       const home = prepared;
       prepared = null;
       await this.deps.runtimes.drop(ws.id);
       await home.runtime.dispose();
-      const reopened = await this.reopen(user.id, this.deps.workspaces.get(user.id, ws.id), terminals);
+      const reopened = await this.reopen(user.id, await this.deps.workspaces.get(user.id, ws.id), terminals);
       terminals = [];
       // What the old place held (a cloud worker) is given back.
       await this.deps.placements.release(ws).catch((e: Error) => this.deps.log.warn('old place not released', { kind: ws.kind, error: e.message }));
@@ -201,7 +201,7 @@ export class MigrationService {
     } catch (err) {
       const cancelled = run.abort.signal.aborted;
       if (prepared) await prepared.cleanup().catch((e: Error) => this.deps.log.warn('migration target cleanup failed', { error: e.message }));
-      await this.reopen(user.id, this.deps.workspaces.get(user.id, ws.id), terminals);
+      await this.reopen(user.id, await this.deps.workspaces.get(user.id, ws.id), terminals);
       const message = cancelled ? 'Cancelled' : `The move failed: ${(err as Error).message}`;
       emit({ step: cancelled ? 'cancelled' : 'failed', message: `${message}. The workspace stays where it was.`, error: cancelled ? undefined : (err as Error).message });
       this.deps.log.warn('workspace move failed', { workspace: ws.id, error: (err as Error).message });
@@ -214,7 +214,7 @@ export class MigrationService {
     let n = 0;
     for (const t of ws ? terminals : []) {
       await this.deps.sessions
-        .create({ userId, workspaceId: ws!.id, runtime: this.deps.runtimes.forWorkspace(ws!), pty: { cols: t.cols, rows: t.rows } })
+        .create({ userId, workspaceId: ws!.id, runtime: await this.deps.runtimes.forWorkspace(ws!), pty: { cols: t.cols, rows: t.rows } })
         .then(() => n++)
         .catch((err: Error) => this.deps.log.warn('terminal not reopened', { workspace: ws!.id, error: err.message }));
     }
@@ -224,7 +224,7 @@ export class MigrationService {
   /** Make the target ready and build a runtime on it; a folder the user named must be empty or a clone. */
   private async prepare(user: { id: string; role: string }, ws: Workspace, target: MigrationTarget): Promise<Prepared> {
     const provisioned = await this.deps.placements.provision({ user, name: ws.name, target, forMove: true });
-    const runtime = this.deps.runtimes.build({ ...ws, id: `migration-${randomId()}`, ...provisioned.place });
+    const runtime = await this.deps.runtimes.build({ ...ws, id: `migration-${randomId()}`, ...provisioned.place });
     let fresh = false;
     const prepared: Prepared = {
       ...provisioned,

@@ -34,7 +34,7 @@ export type Resolution = { keep: Side } | { content: Uint8Array };
 
 export interface MirrorEngineOptions {
   /** The two sides' runtimes, asked for at each connect (a rebuilt runtime is picked up). */
-  sides: () => { a: Runtime; b: Runtime };
+  sides: () => Promise<{ a: Runtime; b: Runtime }>;
   /** DATA_DIR/mirrors/<id>. */
   dir: string;
   patterns: readonly string[];
@@ -94,7 +94,7 @@ export class MirrorEngine {
 
   async start(): Promise<void> {
     await this.store.load();
-    if (this.state !== 'paused') this.connect();
+    if (this.state !== 'paused') await this.connect();
   }
 
   status(): MirrorStatus {
@@ -144,7 +144,7 @@ export class MirrorEngine {
   resume(): void {
     if (this.state !== 'paused') return;
     this.state = 'starting';
-    this.connect();
+    void this.connect().catch((err: Error) => this.failed(err));
   }
 
   /** Resolves when nothing is queued or running (tests and the bench wait on it). */
@@ -158,7 +158,7 @@ export class MirrorEngine {
     const c = this.store.conflicts.get(path);
     if (!c) return Promise.reject(Object.assign(new Error(`no conflict at "${path}"`), { code: 'ENOENT' }));
     return this.exclusive(async () => {
-      const { a, b } = this.opts.sides();
+      const { a, b } = await this.opts.sides();
       const started = Date.now();
       const [ta, tb] = await Promise.all([scanTree(a, [path], this.ignore), scanTree(b, [path], this.ignore)]);
       const ea = ta.get(path) ?? null;
@@ -221,9 +221,9 @@ export class MirrorEngine {
     return this.draining || this.timer !== null || this.queued.size > 0 || (this.full && this.state !== 'paused' && this.state !== 'error');
   }
 
-  private connect(): void {
+  private async connect(): Promise<void> {
     this.unwatch();
-    const { a, b } = this.opts.sides();
+    const { a, b } = await this.opts.sides();
     const on = (side: Side) => (events: FsEvent[]) => this.onEvents(side, events);
     this.watches = [a.fs.watch(on('a')), b.fs.watch(on('b'))];
     this.health = setInterval(() => void this.checkHealth(), this.opts.healthIntervalMs ?? HEALTH_INTERVAL_MS);
@@ -286,7 +286,7 @@ export class MirrorEngine {
         if (this.state !== 'error' && this.state !== 'starting') this.state = 'syncing';
         try {
           if (this.gitignoreStale || full) await this.loadIgnore();
-          const { a, b } = this.opts.sides();
+          const { a, b } = await this.opts.sides();
           await reconcilePass(this.ctx(a, b), roots);
           this.lastSyncAt = Date.now();
           if (this.isPaused()) return; // paused while the pass ran
@@ -299,7 +299,7 @@ export class MirrorEngine {
             }, SETTLE_PASS_MS);
             this.settle.unref?.();
           }
-          if (this.state === 'error') this.reconnected();
+          if (this.state === 'error') await this.reconnected();
           this.state = 'in-sync';
           this.detail = null;
           this.retryMs = RETRY_MIN_MS;
@@ -352,16 +352,16 @@ export class MirrorEngine {
   }
 
   /** Back after an error: watches may have died with the connection, so take them again. */
-  private reconnected(): void {
+  private async reconnected(): Promise<void> {
     for (const w of this.watches) w.dispose();
-    const { a, b } = this.opts.sides();
+    const { a, b } = await this.opts.sides();
     this.watches = [a.fs.watch((e) => this.onEvents('a', e)), b.fs.watch((e) => this.onEvents('b', e))];
     this.opts.log.info('mirror reconnected');
   }
 
   private async checkHealth(): Promise<void> {
     if (this.busy() || this.state === 'paused' || this.state === 'error' || this.disposed) return;
-    const { a, b } = this.opts.sides();
+    const { a, b } = await this.opts.sides();
     const [ha, hb] = await Promise.all([a.health(), b.health()]).catch(() => [{ ok: false, detail: 'no answer' }, { ok: false, detail: 'no answer' }]);
     if (ha.ok && hb.ok) {
       if (++this.healthChecks % RESCAN_EVERY_HEALTH_CHECKS === 0 && !this.busy() && !this.isPaused() && !this.disposed) {
@@ -374,7 +374,7 @@ export class MirrorEngine {
   }
 
   private async loadIgnore(): Promise<void> {
-    const { a, b } = this.opts.sides();
+    const { a, b } = await this.opts.sides();
     const read = (rt: Runtime) =>
       rt.fs.readFile('.gitignore', MAX_GITIGNORE_BYTES).then(
         (d) => new TextDecoder().decode(d),

@@ -84,7 +84,7 @@ describe('mirrors over tRPC', () => {
   it('shows a conflict with a cloud workspace with both versions, and resolves it with merged text', async () => {
     const local = await call<{ id: string; root: string }>('workspaces.create', { name: 'here' }, true);
     const cloud = await call<{ id: string }>('workspaces.create', { name: 'worker', cloud: { size: 'small' } }, true);
-    const cloudFs = gw.tether.runtimes.forWorkspace((await gw.tether.workspaces.get(gw.adminId, cloud.id))!).fs;
+    const cloudFs = (await gw.tether.runtimes.forWorkspace((await gw.tether.workspaces.get(gw.adminId, cloud.id))!)).fs;
     await writeFile(path.join(local.root, 'plan.md'), 'v1\n');
     const m = await call<MirrorInfo>('mirrors.create', { workspaceId: local.id, peerWorkspaceId: cloud.id }, true);
     const dec = new TextDecoder();

@@ -8,8 +8,8 @@
 import { eq } from 'drizzle-orm';
 import path from 'node:path';
 import { randomId } from '../../lib/shared/ids';
-import type { Db } from '../db/database';
-import { mirrors } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
+import type { mirrors } from '../db/schema';
 import { TetherError } from '../errors';
 import type { Logger } from '../log';
 import type { RuntimeRegistry } from '../placements/runtime-registry';
@@ -61,7 +61,7 @@ export class MirrorService {
 
   constructor(
     private readonly opts: {
-      db: Db;
+      dbh: DatabaseHandle;
       workspaces: WorkspaceService;
       runtimes: RuntimeRegistry;
       /** DATA_DIR/mirrors. */
@@ -71,16 +71,23 @@ export class MirrorService {
     },
   ) {}
 
+  private get db() {
+    return this.opts.dbh.db;
+  }
+  private get t() {
+    return this.opts.dbh.t;
+  }
+
   /** Start every mirror (each reconciles in the background). */
   async start(): Promise<void> {
-    const rows = await this.opts.db.select().from(mirrors);
+    const rows = await this.db.select().from(this.t.mirrors);
     for (const row of rows) await this.launch(row).catch((err: Error) => this.opts.log.warn('mirror did not start', { mirror: row.id, error: err.message }));
     this.sweep = setInterval(() => void this.dropOrphans(), SWEEP_MS);
     this.sweep.unref?.();
   }
 
   async list(userId: string, workspaceId?: string): Promise<MirrorInfo[]> {
-    const rows = await this.opts.db.select().from(mirrors).where(eq(mirrors.userId, userId));
+    const rows = await this.db.select().from(this.t.mirrors).where(eq(this.t.mirrors.userId, userId));
     const out: MirrorInfo[] = [];
     for (const row of rows) {
       if (workspaceId && row.workspaceId !== workspaceId && row.peerWorkspaceId !== workspaceId) continue;
@@ -104,17 +111,17 @@ export class MirrorService {
     const ignore = input.ignore ?? [...DEFAULT_IGNORE];
     const bad = validPatterns(ignore);
     if (bad) throw new MirrorError('bad_request', bad);
-    const busy = (await this.opts.db.select().from(mirrors).where(eq(mirrors.userId, userId))).find((r) => [r.workspaceId, r.peerWorkspaceId].some((w) => w === a.id || w === b.id));
+    const busy = (await this.db.select().from(this.t.mirrors).where(eq(this.t.mirrors.userId, userId))).find((r) => [r.workspaceId, r.peerWorkspaceId].some((w) => w === a.id || w === b.id));
     if (busy) throw new MirrorError('conflict', 'One of these workspaces is already in a mirror; remove that mirror first');
     const row: Row = { id: randomId(12), userId, workspaceId: a.id, peerWorkspaceId: b.id, ignorePatterns: JSON.stringify(ignore), paused: false, createdAt: Date.now() };
-    await this.opts.db.insert(mirrors).values(row);
+    await this.db.insert(this.t.mirrors).values(row);
     await this.launch(row);
     return this.get(userId, row.id);
   }
 
   async setPaused(userId: string, id: string, paused: boolean): Promise<MirrorInfo> {
     const row = await this.row(userId, id);
-    await this.opts.db.update(mirrors).set({ paused }).where(eq(mirrors.id, row.id));
+    await this.db.update(this.t.mirrors).set({ paused }).where(eq(this.t.mirrors.id, row.id));
     const engine = this.engines.get(row.id);
     if (engine) {
       if (paused) await engine.pause();
@@ -125,7 +132,7 @@ export class MirrorService {
 
   async remove(userId: string, id: string): Promise<void> {
     const row = await this.row(userId, id);
-    await this.opts.db.delete(mirrors).where(eq(mirrors.id, row.id));
+    await this.db.delete(this.t.mirrors).where(eq(this.t.mirrors.id, row.id));
     await this.stop(row.id, true);
   }
 
@@ -168,7 +175,7 @@ export class MirrorService {
   }
 
   private async row(userId: string, id: string): Promise<Row> {
-    const row = (await this.opts.db.select().from(mirrors).where(eq(mirrors.id, id)))[0];
+    const row = (await this.db.select().from(this.t.mirrors).where(eq(this.t.mirrors.id, id)))[0];
     if (!row || row.userId !== userId) throw notFound();
     return row;
   }
@@ -194,7 +201,7 @@ export class MirrorService {
     const b = await this.opts.workspaces.get(row.userId, row.peerWorkspaceId);
     if (!a || !b) return;
     const engine = new MirrorEngine({
-      sides: () => ({ a: this.opts.runtimes.forWorkspace(a), b: this.opts.runtimes.forWorkspace(b) }),
+      sides: async () => ({ a: await this.opts.runtimes.forWorkspace(a), b: await this.opts.runtimes.forWorkspace(b) }),
       dir: path.join(this.opts.dir, row.id),
       patterns: JSON.parse(row.ignorePatterns) as string[],
       paused: row.paused,
@@ -214,7 +221,7 @@ export class MirrorService {
 
   /** Mirrors whose rows went with a removed workspace or account: stop them and forget their state. */
   private async dropOrphans(): Promise<void> {
-    const live = new Set((await this.opts.db.select({ id: mirrors.id }).from(mirrors)).map((r) => r.id));
+    const live = new Set((await this.db.select({ id: this.t.mirrors.id }).from(this.t.mirrors)).map((r) => r.id));
     for (const id of [...this.engines.keys()]) if (!live.has(id)) await this.stop(id, true);
   }
 }

@@ -121,7 +121,7 @@ for (const [kind, makePeer] of Object.entries(peers)) {
     });
 
     const open = async (opts: { paused?: boolean } = {}) => {
-      engine = new MirrorEngine({ sides: () => ({ a, b: b.runtime }), dir: stateDir, patterns: ['node_modules/', 'dist/'], paused: opts.paused, log: silentLogger, healthIntervalMs: 300 });
+      engine = new MirrorEngine({ sides: async () => ({ a, b: b.runtime }), dir: stateDir, patterns: ['node_modules/', 'dist/'], paused: opts.paused, log: silentLogger, healthIntervalMs: 300 });
       await engine.start();
       await engine.idle();
       return engine;
@@ -239,7 +239,7 @@ for (const [kind, makePeer] of Object.entries(peers)) {
 
     it('picks up where it was after a restart, with edits made while it was down', async () => {
       for (let i = 0; i < 200; i++) await writeFile(path.join(A, `f${i}.txt`), `file ${i}\n`);
-      const first = new MirrorEngine({ sides: () => ({ a, b: b.runtime }), dir: stateDir, patterns: [], log: silentLogger });
+      const first = new MirrorEngine({ sides: async () => ({ a, b: b.runtime }), dir: stateDir, patterns: [], log: silentLogger });
       await first.start();
       await until(() => first.recentTransfers().some((t) => t.action === 'write'), 'first writes');
       await first.dispose(); // mid-sync
@@ -300,7 +300,7 @@ describe('mirror: a watch that died silently', () => {
     // B's runtime with a watch that never reports anything (a daemon restarted under it).
     const deafFs = Object.assign(Object.create(real.fs) as Runtime['fs'], { watch: () => ({ dispose() {} }) });
     const b = Object.assign(Object.create(real) as Runtime, { fs: deafFs });
-    const engine = new MirrorEngine({ sides: () => ({ a, b }), dir: state, patterns: [], log: silentLogger, healthIntervalMs: 100 });
+    const engine = new MirrorEngine({ sides: async () => ({ a, b }), dir: state, patterns: [], log: silentLogger, healthIntervalMs: 100 });
     try {
       await engine.start();
       await engine.idle();

@@ -12,7 +12,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface MetricSources {
   sessions(): { running: number; total: number };
   sshPool(): { connections: number; healthy: number; channels: number; hosts: number };
-  cloudPool(): { warm: number; starting: number; assigned: number };
+  cloudPool(): Promise<{ warm: number; starting: number; assigned: number }>;
   sockets(): number;
   guestsOnline(): number;
 }
@@ -64,8 +64,8 @@ export class Metrics {
     new Gauge({ name: 'tether_ssh_pool_connections_active', help: 'Open pooled SSH connections', registers: [r], collect() { this.set(sources.sshPool().connections); } });
     new Gauge({ name: 'tether_ssh_pool_connections_healthy', help: 'Pooled SSH hosts in state ready', registers: [r], collect() { this.set(sources.sshPool().healthy); } });
     new Gauge({ name: 'tether_ssh_pool_channels_active', help: 'Channels open on pooled SSH connections', registers: [r], collect() { this.set(sources.sshPool().channels); } });
-    new Gauge({ name: 'tether_cloud_worker_warm_pool_size', help: 'Warm cloud workers waiting for a user', registers: [r], collect() { this.set(sources.cloudPool().warm); } });
-    new Gauge({ name: 'tether_cloud_workers_assigned', help: 'Cloud workers assigned to workspaces', registers: [r], collect() { this.set(sources.cloudPool().assigned); } });
+    new Gauge({ name: 'tether_cloud_worker_warm_pool_size', help: 'Warm cloud workers waiting for a user', registers: [r], async collect() { this.set((await sources.cloudPool()).warm); } });
+    new Gauge({ name: 'tether_cloud_workers_assigned', help: 'Cloud workers assigned to workspaces', registers: [r], async collect() { this.set((await sources.cloudPool()).assigned); } });
     this.bytesSent = new Counter({ name: 'tether_terminal_bytes_sent_total', help: 'Terminal output bytes sent to clients', registers: [r] });
     this.bytesReceived = new Counter({ name: 'tether_terminal_bytes_received_total', help: 'Terminal input bytes received from clients', registers: [r] });
     this.echoLatency = new Histogram({

@@ -26,7 +26,7 @@ describe('/metrics', () => {
   it('is for admins only', async () => {
     expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
     const user = await gw.tether.users.create('reader', 'reader-password-1', 'user');
-    const { token } = gw.tether.tokens.create(user.id, 'reader');
+    const { token } = await gw.tether.tokens.create(user.id, 'reader');
     expect((await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
   });
 

@@ -23,12 +23,12 @@ export interface RemovalDeps {
 }
 
 export async function removeWorkspace(deps: RemovalDeps, userId: string, ws: Workspace): Promise<{ terminalsEnded: number; filesDeleted: boolean }> {
-  deps.shares.revokeWorkspace(userId, ws.id);
+  await deps.shares.revokeWorkspace(userId, ws.id);
   // Its members' sockets close too; their memberships go with the record (ON DELETE CASCADE).
   deps.members.workspaceRemoved(ws.id);
   const ended = await deps.sessions.forgetWorkspace(userId, ws.id);
   await deps.runtimes.drop(ws.id);
-  deps.workspaces.remove(userId, ws.id);
+  await deps.workspaces.remove(userId, ws.id);
   deps.activity.forget(ws.id);
   await deps.placements.release(ws);
   return { terminalsEnded: ended, filesDeleted: deps.placements.of(ws.kind).removalDeletesFiles };

@@ -14,7 +14,7 @@ const LABEL = 'a cloud worker';
 export function cloudPlacement({ orchestrator, log }: CloudPlacementDeps): Placement<'cloud'> {
   return {
     kind: 'cloud',
-    build(ws) {
+    async build(ws) {
       const workerId = ws.workerId ?? '';
       return new CloudRuntime({
         id: `cloud:${workerId}`,
@@ -23,20 +23,20 @@ export function cloudPlacement({ orchestrator, log }: CloudPlacementDeps): Place
         log: log.child({ component: 'cloud', worker: workerId }),
       });
     },
-    check: () => {},
+    check: async () => {},
     async provision({ user, target }) {
       const worker = await orchestrator.acquire(user.id, target.size ?? 'small');
       return { place: { kind: 'cloud', root: `cloud:${worker.id}`, hostId: null, workerId: worker.id }, label: LABEL, cleanup: () => orchestrator.release(worker.id) };
     },
     isAt: (place) => place.kind === 'cloud',
-    label: () => LABEL,
+    label: async () => LABEL,
     release: async (place) => {
       if (place.workerId) await orchestrator.release(place.workerId);
     },
     removalDeletesFiles: true,
-    mayHaveTerminals: () => true,
-    status(ws) {
-      const worker = ws.workerId ? orchestrator.get(ws.workerId) : null;
+    mayHaveTerminals: async () => true,
+    async status(ws) {
+      const worker = ws.workerId ? await orchestrator.get(ws.workerId) : null;
       return { host: null, pool: null, worker: worker ? { id: worker.id, state: worker.state, size: worker.size } : null };
     },
   };

@@ -24,7 +24,7 @@ export async function createWorkspace(
   opts: { clone?: string } = {},
 ): Promise<Workspace> {
   const { workspaces, placements, runtimes } = deps;
-  workspaces.checkName(user.id, name);
+  await workspaces.checkName(user.id, name);
   // The server's disk is the operator's: refused (403, like every admin-only thing) before a
   // worker is started for nothing.
   const clone = opts.clone?.trim();
@@ -32,11 +32,11 @@ export async function createWorkspace(
   // The placement checks the target (the host exists…) as it provisions.
   const prepared = await placements.provision({ user, name, target });
   try {
-    const ws = workspaces.record(user.id, name, prepared.place);
+    const ws = await workspaces.record(user.id, name, prepared.place);
     if (clone) {
-      await cloneInto(runtimes.forWorkspace(ws), clone, { allowLocalPath: user.role === 'admin' }).catch(async (err) => {
+      await cloneInto(await runtimes.forWorkspace(ws), clone, { allowLocalPath: user.role === 'admin' }).catch(async (err) => {
         await runtimes.drop(ws.id);
-        workspaces.remove(user.id, ws.id);
+        await workspaces.remove(user.id, ws.id);
         throw err;
       });
     }

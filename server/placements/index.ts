@@ -29,17 +29,17 @@ export class Placements {
   }
 
   /** The runtime serving a workspace (the runtime registry's factory). */
-  build(ws: Workspace): Runtime {
+  build(ws: Workspace): Promise<Runtime> {
     return this.of(ws.kind).build(ws);
   }
 
-  label(place: Place, userId: string): string {
+  label(place: Place, userId: string): Promise<string> {
     return this.of(place.kind).label(place, userId);
   }
 
   /** Check a target (it exists, the user may use it) before anything is prepared. */
-  check(userId: string, target: PlacementTarget): void {
-    (this.of(target.kind) as Placement).check(userId, target as never);
+  check(userId: string, target: PlacementTarget): Promise<void> {
+    return (this.of(target.kind) as Placement).check(userId, target as never);
   }
 
   isAt(place: Place, target: PlacementTarget): boolean {

@@ -22,7 +22,7 @@ export interface LocalPlacementDeps {
   /** Builds the runtime instead of the default (tests). */
   runtimeFor?: (ws: Workspace) => Runtime;
   /** Whether a workspace's terminals and commands run sandboxed (os/sandbox.ts): a member's do. */
-  confined?: (ws: Workspace) => boolean;
+  confined?: (ws: Workspace) => Promise<boolean>;
   /** Several gateways on several machines: the node each local workspace is pinned to (README:
    * Running several gateways). Absent: one gateway, every local workspace is here. */
   pins?: NodePinsView | null;
@@ -44,7 +44,7 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
   const { ptyHosts, terminalEnv } = deps;
   return {
     kind: 'local',
-    build: (ws) => {
+    build: async (ws) => {
       if (deps.runtimeFor) return deps.runtimeFor(ws);
       const { pins } = deps;
       if (pins) {
@@ -56,10 +56,10 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
           pins.pinHere(ws.id, ws.root);
         }
       }
-      const confine = deps.confined?.(ws) ?? false;
+      const confine = (await deps.confined?.(ws)) ?? false;
       return new LocalRuntime(ws.root, { env: terminalEnv, confine, hosted: ptyHosts?.forWorkspace(ws.id, ws.root, terminalEnv, confine) });
     },
-    check: () => {},
+    check: async () => {},
     async provision({ user, name, target, forMove }) {
       if (!forMove) {
         if (target.root !== undefined && user.role !== 'admin') throw new TetherError('forbidden', 'Only an admin can place a workspace at a custom path');
@@ -73,11 +73,11 @@ export function localPlacement(deps: LocalPlacementDeps): Placement<'local'> {
       return { place: { kind: 'local', root: dir, hostId: null, workerId: null }, label: LABEL, cleanup: () => rm(dir, { recursive: true, force: true }) };
     },
     isAt: (place) => place.kind === 'local',
-    label: () => LABEL,
+    label: async () => LABEL,
     release: async () => {},
     removalDeletesFiles: false,
     // Only the pty host keeps terminals across a gateway restart.
-    mayHaveTerminals: () => ptyHosts !== null,
-    status: () => ({ host: null, pool: null }),
+    mayHaveTerminals: async () => ptyHosts !== null,
+    status: async () => ({ host: null, pool: null }),
   };
 }

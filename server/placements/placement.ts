@@ -54,22 +54,22 @@ export interface PlaceStatus {
 export interface Placement<K extends PlacementKind = PlacementKind> {
   readonly kind: K;
   /** The runtime serving a workspace placed here. */
-  build(ws: Workspace): Runtime;
+  build(ws: Workspace): Promise<Runtime>;
   /** Check a target before anything is prepared (the host exists…); throws with the reason. */
-  check(userId: string, target: TargetOf<K>): void;
+  check(userId: string, target: TargetOf<K>): Promise<void>;
   /** Make a place ready. */
   provision(req: ProvisionRequest<K>): Promise<Provisioned>;
   /** Whether `place` already is where `target` points. */
   isAt(place: Place, target: TargetOf<K>): boolean;
   /** For people: "this machine", "box:/home/me/app", "a cloud worker". */
-  label(place: Place, userId: string): string;
+  label(place: Place, userId: string): Promise<string>;
   /** The workspace left this place or was removed: give back what it held (a cloud worker). */
   release(place: Place): Promise<void>;
   /** Whether removing the workspace deletes its files (they live only in the place). */
   readonly removalDeletesFiles: boolean;
   /** Whether a workspace here may have terminals that outlived the previous gateway (asked at start). */
-  mayHaveTerminals(ws: Workspace): boolean;
-  status(ws: Workspace, userId: string): PlaceStatus;
+  mayHaveTerminals(ws: Workspace): Promise<boolean>;
+  status(ws: Workspace, userId: string): Promise<PlaceStatus>;
 }
 
 export type PlacementTable = { readonly [K in PlacementKind]: Placement<K> };

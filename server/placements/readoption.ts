@@ -6,7 +6,7 @@
  */
 import type { SessionRegistry } from '../core/session-registry';
 import type { Logger } from '../log';
-import type { WorkspaceService } from '../workspaces/workspace-service';
+import type { Workspace, WorkspaceService } from '../workspaces/workspace-service';
 import type { Placements } from './index';
 import type { RuntimeRegistry } from './runtime-registry';
 
@@ -15,12 +15,15 @@ import type { RuntimeRegistry } from './runtime-registry';
  * opened, caught up on when a browser asks for one — cluster/terminal-catch-up.ts). */
 export async function readoptTerminals(workspaces: WorkspaceService, placements: Placements, runtimes: RuntimeRegistry, sessions: SessionRegistry, log: Logger, only?: (userId: string, workspaceId: string) => boolean): Promise<number> {
   let n = 0;
-  const candidates = placements
-    .all()
-    .flatMap((p) => workspaces.listOfKind(p.kind).filter(({ userId, workspace }) => (!only || only(userId, workspace.id)) && p.mayHaveTerminals(workspace)));
+  const candidates: { userId: string; workspace: Workspace }[] = [];
+  for (const p of placements.all()) {
+    for (const c of await workspaces.listOfKind(p.kind)) {
+      if ((!only || only(c.userId, c.workspace.id)) && (await p.mayHaveTerminals(c.workspace))) candidates.push(c);
+    }
+  }
   const adoptIn = async ({ userId, workspace }: (typeof candidates)[number]) => {
     try {
-      const rt = runtimes.forWorkspace(workspace);
+      const rt = await runtimes.forWorkspace(workspace);
       if (!rt.runningTerminals || !rt.attachPty) return;
       // All of a workspace's terminals at once: each is one OPEN on the agent link, and a
       // gateway taking over from a dead one has hundreds of browsers waiting for theirs.

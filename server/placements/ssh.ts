@@ -19,37 +19,37 @@ export interface SshPlacementDeps {
 }
 
 export function sshPlacement({ hosts, sshPool, runners }: SshPlacementDeps): Placement<'ssh'> {
-  const hostOf = (userId: string, hostId: string) => {
-    const host = hosts.get(userId, hostId);
+  const hostOf = async (userId: string, hostId: string) => {
+    const host = await hosts.get(userId, hostId);
     if (!host) throw new TetherError('not_found', 'no such SSH host');
     return host;
   };
   return {
     kind: 'ssh',
-    build(ws) {
-      const host = ws.hostId ? hosts.byId(ws.hostId) : null;
+    async build(ws) {
+      const host = ws.hostId ? await hosts.byId(ws.hostId) : null;
       if (!host) throw new RuntimeError('unavailable', 'the SSH host of this workspace no longer exists');
       const target = hosts.poolTarget(host);
       const { mode, limits } = host.runner;
       return sshRuntime(mode, { pool: sshPool, target, root: ws.root }, { host: runners.forHost(host.id, target), workspaceId: ws.id, limits });
     },
-    check: (userId, target) => void hostOf(userId, target.hostId),
+    check: async (userId, target) => void (await hostOf(userId, target.hostId)),
     async provision({ user, name, target }) {
-      const host = hostOf(user.id, target.hostId);
+      const host = await hostOf(user.id, target.hostId);
       const root = await prepareRemoteRoot(sshPool, hosts.poolTarget(host), target.path?.trim() || `~/tether/${name}`);
       return { place: { kind: 'ssh', root, hostId: host.id, workerId: null }, label: `${host.name}:${root}`, userFolder: true, cleanup: async () => {} };
     },
     isAt: (place, target) => place.kind === 'ssh' && place.hostId === target.hostId && (target.path === undefined || target.path === place.root),
-    label: (place, userId) => `${(place.hostId && hosts.get(userId, place.hostId)?.name) || 'SSH host'}:${place.root}`,
+    label: async (place, userId) => `${(place.hostId && (await hosts.get(userId, place.hostId))?.name) || 'SSH host'}:${place.root}`,
     release: async () => {},
     removalDeletesFiles: false,
     // Only a runner keeps terminals across a gateway restart, and only one that was up last time is asked.
-    mayHaveTerminals(ws) {
-      const h = ws.hostId ? hosts.byId(ws.hostId) : null;
+    async mayHaveTerminals(ws) {
+      const h = ws.hostId ? await hosts.byId(ws.hostId) : null;
       return h?.runner.mode !== 'never' && h?.runner.status?.state === 'runner';
     },
-    status(ws, userId) {
-      const host = ws.hostId ? hosts.get(userId, ws.hostId) : null;
+    async status(ws, userId) {
+      const host = ws.hostId ? await hosts.get(userId, ws.hostId) : null;
       const pool = host ? sshPool.healthOf(userId, host.target) : null;
       return {
         host: host ? { id: host.id, name: host.name } : null,

@@ -50,8 +50,8 @@ export function guestSessionSource(principal: GuestPrincipal, owner: SessionSour
  * revoking, expiry or a kick closes it with 4403 and the reason. */
 export function createGuestGate(shares: ShareService, owner: SessionSource<TerminalSession>, presence: PresenceBoard): GuestGate {
   return {
-    authorize(req: IncomingMessage, shareId: string) {
-      const auth = shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
+    async authorize(req: IncomingMessage, shareId: string) {
+      const auth = await shares.authenticate(shareId, parseCookies(req.headers.cookie)[GUEST_COOKIE]);
       if (!auth.ok) return { denied: auth.denial };
       const principal = auth.value;
       return {

@@ -26,8 +26,11 @@ export interface UserSessionsDeps {
   members: MemberService;
   presence: PresenceBoard;
   /** The name a person is shown by (display name, else username). */
-  nameOf(userId: string): string;
+  nameOf(userId: string): Promise<string>;
 }
+
+/** How often a member's role is read again while they type (only an upgrade to editor needs it). */
+const ROLE_RECHECK_MS = 1_000;
 
 export function memberParticipant(userId: string, name: string, role: MemberRole): Participant {
   return { id: `member:${userId}`, name, role: 'member', scope: role === 'viewer' ? 'view' : 'drive' };
@@ -44,16 +47,33 @@ export function userSessions(deps: UserSessionsDeps, user: ConnectionUser, link:
   const track = (workspaceId: string) => {
     if (!tracked.has(workspaceId)) tracked.set(workspaceId, members.attach(workspaceId, user.id, (reason) => link.close(reason)));
   };
-  // The role is asked again at each keystroke: a removal or a change to viewer counts at once.
-  const asMember = (session: TerminalSession, role: MemberRole) => {
+  // A removal or a change down to viewer closes the connection at once (the tracked live handle);
+  // a change up to editor made here counts at once, one made on another gateway within
+  // ROLE_RECHECK_MS. Keystrokes never wait for the database.
+  const asMember = async (session: TerminalSession, role: MemberRole) => {
     const workspaceId = session.info.workspaceId;
     track(workspaceId);
-    const readOnly = () => members.access(user.id, workspaceId)?.role !== 'editor';
-    return new SharedSession(session, memberParticipant(user.id, deps.nameOf(user.id), role), presence, readOnly);
+    let current: MemberRole | null = role;
+    let checkedAt = Date.now();
+    const readOnly = () => {
+      const here = members.changedRole(workspaceId, user.id);
+      if (here && here.at >= checkedAt) {
+        current = here.role;
+        checkedAt = here.at;
+      } else if (Date.now() - checkedAt >= ROLE_RECHECK_MS) {
+        checkedAt = Date.now();
+        members.access(user.id, workspaceId).then(
+          (m) => void (current = m?.role ?? null),
+          () => {},
+        );
+      }
+      return current !== 'editor';
+    };
+    return new SharedSession(session, memberParticipant(user.id, await deps.nameOf(user.id), role), presence, readOnly);
   };
   return {
     async create(u, req) {
-      const m = members.access(user.id, req.workspace);
+      const m = await members.access(user.id, req.workspace);
       if (!m) return new SharedSession(await source.create(u, req), owner, presence);
       if (m.role === 'viewer') throw new GatewayError(ErrorCode.FORBIDDEN, 'you are a viewer of this workspace; you cannot open terminals');
       track(m.workspace.id);
@@ -62,10 +82,10 @@ export function userSessions(deps: UserSessionsDeps, user: ConnectionUser, link:
     async find(u, id) {
       const own = await source.find(u, id);
       if (own) return new SharedSession(own, owner, presence);
-      for (const shared of members.of(user.id)) {
+      for (const shared of await members.of(user.id)) {
         const s = await source.find({ id: shared.ownerId, name: '' }, id);
         if (!s || s.info.workspaceId !== shared.workspace.id) continue;
-        const m = members.access(user.id, shared.workspace.id);
+        const m = await members.access(user.id, shared.workspace.id);
         return m ? asMember(s, m.role) : null;
       }
       return null;

@@ -33,7 +33,7 @@ const as = <T>(who: keyof typeof acct, p: string, input?: unknown, mutation = fa
 async function account(name: string, extra: Record<string, unknown> = {}) {
   const r = await asOwner<{ id: string }>('users.create', { name, password: `${name}-password-1`, role: 'user', ...extra });
   expect(r.error).toBeUndefined();
-  return { id: r.data!.id, token: gw.tether.tokens.create(r.data!.id, 'test').token };
+  return { id: r.data!.id, token: (await gw.tether.tokens.create(r.data!.id, 'test')).token };
 }
 
 beforeAll(async () => {
@@ -78,13 +78,13 @@ describe('the owner manages members', () => {
     expect(await refused('admin')).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('your own') });
     expect(await refused('vera')).toMatchObject({ code: 'CONFLICT' });
     const off = await account('offline');
-    gw.tether.users.setDisabled(off.id, true);
+    await gw.tether.users.setDisabled(off.id, true);
     expect(await refused('offline')).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('disabled') });
     expect((await asOwner('members.add', { workspaceId, who: 'eddie', role: 'owner' })).error?.code).toBe('BAD_REQUEST');
 
     const list = await asOwner<{ name: string; role: string }[]>('members.list', { workspaceId }, false);
     expect(list.data?.map((m) => [m.name, m.role])).toEqual([['vera', 'viewer']]);
-    const trail = gw.tether.audit.list({ action: 'member.added' });
+    const trail = await gw.tether.audit.list({ action: 'member.added' });
     expect(trail).toHaveLength(1);
     expect(trail[0]).toMatchObject({ actorId: gw.adminId, actorName: 'admin', target: `workspace:${workspaceId}`, detail: { member: 'vera', memberName: 'Vera Viewer', role: 'viewer' } });
   });
@@ -187,7 +187,7 @@ describe('a viewer', () => {
       expect(mine.error?.code, p).toBe(missing.error?.code);
       expect(mine.error, p).toBeDefined();
     }
-    expect(gw.tether.workspaces.get(gw.adminId, workspaceId)).not.toBeNull();
+    expect(await gw.tether.workspaces.get(gw.adminId, workspaceId)).not.toBeNull();
   });
 
   it('made an editor on the same socket, types into the owner’s terminal and writes files', async () => {
@@ -200,7 +200,7 @@ describe('a viewer', () => {
     const opened = await vera.open(3, { workspace: workspaceId, cols: 80, rows: 24 });
     // The terminal is the owner's: listed in the workspace, counted against the owner.
     expect(gw.tether.sessions.getForUser(opened.session, gw.adminId)?.info.workspaceId).toBe(workspaceId);
-    const changed = gw.tether.audit.list({ action: 'member.changed' });
+    const changed = await gw.tether.audit.list({ action: 'member.changed' });
     expect(changed[0]).toMatchObject({ target: `workspace:${workspaceId}`, detail: { member: 'vera', role: 'editor', from: 'viewer' } });
   });
 
@@ -250,7 +250,7 @@ describe('a viewer', () => {
     await again.open(2, { session: MISSING, cols: 40, rows: 10 }).catch(() => {});
     expect(again.channel(1).errors.at(-1)).toEqual(again.channel(2).errors.at(-1));
     await again.close();
-    const removed = gw.tether.audit.list({ action: 'member.removed' });
+    const removed = await gw.tether.audit.list({ action: 'member.removed' });
     expect(removed[0]).toMatchObject({ actorName: 'admin', target: `workspace:${workspaceId}`, detail: { member: 'vera', role: 'viewer' } });
   });
 });
@@ -283,15 +283,15 @@ describe('someone who is not a member', () => {
 });
 
 describe('memberships end with what they join', () => {
-  const rows = () => gw.tether.members.list(workspaceId).length;
+  const rows = async () => (await gw.tether.members.list(workspaceId)).length;
 
   it('deleting the member’s account removes the membership', async () => {
     const gone = await account('leaver');
     expect((await asOwner('members.add', { workspaceId, who: 'leaver', role: 'editor' })).error).toBeUndefined();
-    const before = rows();
+    const before = await rows();
     expect((await asOwner('users.remove', { id: gone.id })).error).toBeUndefined();
-    expect(rows()).toBe(before - 1);
-    expect(gw.tether.members.list(workspaceId).some((m) => m.name === 'leaver')).toBe(false);
+    expect(await rows()).toBe(before - 1);
+    expect((await gw.tether.members.list(workspaceId)).some((m) => m.name === 'leaver')).toBe(false);
   });
 
   it('deleting the workspace removes its memberships and closes its members’ sockets', async () => {
@@ -302,7 +302,7 @@ describe('memberships end with what they join', () => {
     expect((await asOwner('workspaces.remove', { id: ws.id })).error).toBeUndefined();
     await eddie.until(() => eddie.closeInfo !== null, 5000, 'close on workspace removal');
     expect(eddie.closeInfo).toEqual({ code: 4403, reason: MEMBER_END_MESSAGES.deleted });
-    expect(gw.tether.members.list(ws.id)).toEqual([]);
+    expect(await gw.tether.members.list(ws.id)).toEqual([]);
     expect((await as<unknown[]>('eddie', 'members.sharedWithMe')).data).toEqual([]);
   });
 });

@@ -10,11 +10,10 @@
  *   removal, a change down to viewer or the workspace's end closes it at once (4403 and why).
  */
 import { and, asc, eq, or } from 'drizzle-orm';
-import type { Db } from '../db/database';
-import { users, workspaceMembers, workspaces } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 import { TetherError } from '../errors';
 import type { Logger } from '../log';
-import { WORKSPACE_COLUMNS, type Workspace } from '../workspaces/workspace-service';
+import { workspaceColumns, type Workspace } from '../workspaces/workspace-service';
 import { LiveHandles } from './live-handles';
 
 export type MemberRole = 'viewer' | 'editor';
@@ -71,9 +70,11 @@ export function personName(u: { name: string; displayName: string | null }): str
 export class MemberService {
   /** Workspace id → what members hold live there (a member's user id is the holder). */
   readonly live: LiveHandles;
+  /** Roles changed on this gateway (`workspace|user`): a member's open socket follows at once. */
+  private readonly changedRoles = new Map<string, { role: MemberRole | null; at: number }>();
 
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly log: Logger,
   ) {
     this.live = new LiveHandles(log, 'workspace');
@@ -81,60 +82,62 @@ export class MemberService {
 
   // ---- the owner's side (callers check that the workspace is the owner's) ----
 
-  list(workspaceId: string): MemberInfo[] {
-    return this.db
+  async list(workspaceId: string): Promise<MemberInfo[]> {
+    const { users, workspaceMembers } = this.dbh.t;
+    return this.dbh.db
       .select({ userId: users.id, name: users.name, displayName: users.displayName, role: workspaceMembers.role, addedAt: workspaceMembers.addedAt })
       .from(workspaceMembers)
       .innerJoin(users, eq(users.id, workspaceMembers.userId))
       .where(eq(workspaceMembers.workspaceId, workspaceId))
-      .orderBy(asc(workspaceMembers.addedAt), asc(users.name))
-      .all();
+      .orderBy(asc(workspaceMembers.addedAt), asc(users.name));
   }
 
   /** Add the account named `who` (username or email) to the owner's workspace. */
-  add(ownerId: string, workspaceId: string, who: string, role: MemberRole): MemberInfo {
+  async add(ownerId: string, workspaceId: string, who: string, role: MemberRole): Promise<MemberInfo> {
+    const { users, workspaceMembers } = this.dbh.t;
     const wanted = who.trim();
     if (!wanted) throw new MemberError('bad_request', 'Enter the username or email of an account on this server.');
-    const user = this.db
+    const [user] = await this.dbh.db
       .select()
       .from(users)
-      .where(or(eq(users.name, wanted), eq(users.email, wanted.toLowerCase())))
-      .get();
+      .where(or(eq(users.name, wanted), eq(users.email, wanted.toLowerCase())));
     if (!user) throw new MemberError('bad_request', `There is no account with the username or email “${wanted}”. Ask an admin to create it first.`);
     if (user.id === ownerId) throw new MemberError('bad_request', 'This is your own workspace; add someone else.');
     if (user.disabledAt !== null) throw new MemberError('bad_request', `The account ${user.name} is disabled; an admin can enable it again.`);
-    const existing = this.membership(workspaceId, user.id);
+    const existing = await this.membership(workspaceId, user.id);
     if (existing) throw new MemberError('conflict', `${user.name} is already a member (${existing.role}); change their role instead.`);
     const addedAt = Date.now();
-    this.db.insert(workspaceMembers).values({ workspaceId, userId: user.id, role, addedBy: ownerId, addedAt }).run();
+    await this.dbh.db.insert(workspaceMembers).values({ workspaceId, userId: user.id, role, addedBy: ownerId, addedAt });
     this.log.info('member added', { workspace: workspaceId, userId: user.id, role });
     return { userId: user.id, name: user.name, displayName: user.displayName, role, addedAt };
   }
 
   /** Change a member's role; a change down to viewer closes their sockets (they reload read-only). */
-  setRole(workspaceId: string, userId: string, role: MemberRole): { member: MemberInfo; from: MemberRole } {
-    const current = this.membership(workspaceId, userId);
+  async setRole(workspaceId: string, userId: string, role: MemberRole): Promise<{ member: MemberInfo; from: MemberRole }> {
+    const { workspaceMembers } = this.dbh.t;
+    const current = await this.membership(workspaceId, userId);
     if (!current) throw new MemberError('not_found', 'That account is not a member of this workspace.');
     if (current.role !== role) {
-      this.db
+      await this.dbh.db
         .update(workspaceMembers)
         .set({ role })
-        .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
-        .run();
+        .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+      this.changedRoles.set(`${workspaceId}|${userId}`, { role, at: Date.now() });
       this.log.info('member role changed', { workspace: workspaceId, userId, role });
       if (role === 'viewer') this.live.close(workspaceId, MEMBER_END_MESSAGES.viewer, userId);
     }
-    return { member: this.list(workspaceId).find((m) => m.userId === userId)!, from: current.role };
+    return { member: (await this.list(workspaceId)).find((m) => m.userId === userId)!, from: current.role };
   }
 
   /** Remove a member: their sockets on the workspace close now, and it is gone from their home. */
-  remove(workspaceId: string, userId: string): MemberInfo {
-    const member = this.list(workspaceId).find((m) => m.userId === userId);
+  async remove(workspaceId: string, userId: string): Promise<MemberInfo> {
+    const { workspaceMembers } = this.dbh.t;
+    const member = (await this.list(workspaceId)).find((m) => m.userId === userId);
     if (!member) throw new MemberError('not_found', 'That account is not a member of this workspace.');
-    this.db
+    await this.dbh.db
       .delete(workspaceMembers)
-      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
-      .run();
+      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+    this.changedRoles.set(`${workspaceId}|${userId}`, { role: null, at: Date.now() });
     this.log.info('member removed', { workspace: workspaceId, userId });
     this.live.close(workspaceId, MEMBER_END_MESSAGES.removed, userId);
     return member;
@@ -146,8 +149,9 @@ export class MemberService {
   }
 
   /** The owner's account was disabled or deleted: members' sockets on its workspaces close. */
-  ownerCutOff(ownerId: string): void {
-    const ids = this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.userId, ownerId)).all();
+  async ownerCutOff(ownerId: string): Promise<void> {
+    const { workspaces } = this.dbh.t;
+    const ids = await this.dbh.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.userId, ownerId));
     for (const { id } of ids) this.live.close(id, MEMBER_END_MESSAGES.owner_disabled);
   }
 
@@ -155,22 +159,23 @@ export class MemberService {
 
   /** What `userId` reaches of `workspaceId` as a member; null when nothing (not a member, or
    * either account disabled). Answered per request: a removal counts at once. */
-  access(userId: string, workspaceId: string): MemberAccess | null {
-    const row = this.db
-      .select({ ...WORKSPACE_COLUMNS, role: workspaceMembers.role, ownerId: users.id, ownerName: users.name, ownerDisplay: users.displayName, ownerDisabled: users.disabledAt })
+  async access(userId: string, workspaceId: string): Promise<MemberAccess | null> {
+    const { users, workspaceMembers, workspaces } = this.dbh.t;
+    const [row] = await this.dbh.db
+      .select({ ...workspaceColumns(this.dbh.t), role: workspaceMembers.role, ownerId: users.id, ownerName: users.name, ownerDisplay: users.displayName, ownerDisabled: users.disabledAt })
       .from(workspaceMembers)
       .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
       .innerJoin(users, eq(users.id, workspaces.userId))
-      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
-      .get();
-    if (!row || row.ownerDisabled !== null || !this.activeUser(userId)) return null;
+      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+    if (!row || row.ownerDisabled !== null || !(await this.activeUser(userId))) return null;
     const { role, ownerId, ownerName, ownerDisplay, ownerDisabled: _d, ...workspace } = row;
     return { workspace, ownerId, ownerName: personName({ name: ownerName, displayName: ownerDisplay }), role };
   }
 
   /** The workspaces shared with `userId` whose owners may act, by workspace name. */
-  of(userId: string): MembershipInfo[] {
-    return this.db
+  async of(userId: string): Promise<MembershipInfo[]> {
+    const { users, workspaceMembers, workspaces } = this.dbh.t;
+    const rows = await this.dbh.db
       .select({
         id: workspaces.id,
         name: workspaces.name,
@@ -187,8 +192,8 @@ export class MemberService {
       .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
       .innerJoin(users, eq(users.id, workspaces.userId))
       .where(eq(workspaceMembers.userId, userId))
-      .orderBy(asc(workspaces.name))
-      .all()
+      .orderBy(asc(workspaces.name));
+    return rows
       .filter((r) => r.ownerDisabled === null)
       .map((r) => ({
         workspace: { id: r.id, name: r.name, kind: r.kind, createdAt: r.createdAt },
@@ -207,18 +212,25 @@ export class MemberService {
     return this.live.add(workspaceId, userId, close);
   }
 
-  // ---- internals ----
-
-  private membership(workspaceId: string, userId: string): { role: MemberRole } | undefined {
-    return this.db
-      .select({ role: workspaceMembers.role })
-      .from(workspaceMembers)
-      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)))
-      .get();
+  /** The role last set on this gateway for the member (null: removed) and when, if it changed here. */
+  changedRole(workspaceId: string, userId: string): { role: MemberRole | null; at: number } | undefined {
+    return this.changedRoles.get(`${workspaceId}|${userId}`);
   }
 
-  private activeUser(userId: string): boolean {
-    const row = this.db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId)).get();
+  // ---- internals ----
+
+  private async membership(workspaceId: string, userId: string): Promise<{ role: MemberRole } | undefined> {
+    const { workspaceMembers } = this.dbh.t;
+    const [row] = await this.dbh.db
+      .select({ role: workspaceMembers.role })
+      .from(workspaceMembers)
+      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
+    return row;
+  }
+
+  private async activeUser(userId: string): Promise<boolean> {
+    const { users } = this.dbh.t;
+    const [row] = await this.dbh.db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId));
     return !!row && row.disabledAt === null;
   }
 }

@@ -3,7 +3,7 @@
  * carry, why access is denied (in words), the token and cookie formats, and a share's row as a
  * Share. The service that issues, authenticates and revokes them is share-service.ts.
  */
-import type { shares } from '../db/schema';
+import type { Tables } from '../db/database';
 
 export type ShareScope = 'view' | 'drive';
 export type ShareState = 'active' | 'revoked' | 'expired';
@@ -84,7 +84,7 @@ export function guestName(number: number): string {
 }
 
 /** A share's row as a Share. */
-export function toShare(r: typeof shares.$inferSelect): Share {
+export function toShare(r: Tables['shares']['$inferSelect']): Share {
   return {
     id: r.id,
     ownerId: r.ownerId,

@@ -52,7 +52,7 @@ main{max-width:28rem;padding:2rem;border:1px solid #30363d;border-radius:8px;bac
   res.end(body);
 }
 
-export function handleShareLink(req: IncomingMessage, res: ServerResponse, deps: ShareRouteDeps): void {
+export async function handleShareLink(req: IncomingMessage, res: ServerResponse, deps: ShareRouteDeps): Promise<void> {
   if (req.method !== 'GET') {
     res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain' });
     return void res.end('Method not allowed');
@@ -64,7 +64,7 @@ export function handleShareLink(req: IncomingMessage, res: ServerResponse, deps:
     return deniedPage(res, 429, 'limited', 'Too many links that did not work were tried from this address. Wait a minute and try again.');
   }
   const token = (req.url ?? '').split('?')[0]!.slice(SHARE_LINK_PREFIX.length);
-  const joined = deps.shares.join(token, ip);
+  const joined = await deps.shares.join(token, ip);
   if (!joined.ok) {
     if (joined.denial === 'not_found') deps.limiter.fail(ip);
     return deniedPage(res, joined.denial === 'not_found' ? 404 : joined.denial === 'full' ? 403 : 410, joined.denial, DENIAL_MESSAGES[joined.denial]);

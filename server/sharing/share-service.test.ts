@@ -16,16 +16,16 @@ let ownerId: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tether-shares-'));
-  dbh = openDatabase(path.join(dir, 'tether.db'));
-  const users = new UserService(dbh.db);
+  dbh = await openDatabase(path.join(dir, 'tether.db'));
+  const users = new UserService(dbh);
   await users.ensureAdmin('owner', 'owner-password-123');
   ownerId = (await users.verify('owner', 'owner-password-123'))!.id;
   now = 1_000_000;
-  shares = new ShareService(dbh.db, silentLogger, { now: () => now });
+  shares = new ShareService(dbh, silentLogger, { now: () => now });
 });
 afterEach(async () => {
   shares.dispose();
-  dbh.close();
+  await dbh.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -33,69 +33,70 @@ const create = (expiresInMs: number | null, scope: 'view' | 'drive' = 'view') =>
   shares.create(ownerId, { workspaceId: 'w1', sessionId: null, scope, label: 'l', expiresInMs }, '10.0.0.1');
 
 describe('ShareService', () => {
-  it('numbers guests per owner and authenticates them by cookie only', () => {
-    const { share, token } = create(60_000);
-    const a = shares.join(token, '10.0.0.2');
-    const b = shares.join(token, '10.0.0.3');
+  it('numbers guests per owner and authenticates them by cookie only', async () => {
+    const { share, token } = await create(60_000);
+    const a = await shares.join(token, '10.0.0.2');
+    const b = await shares.join(token, '10.0.0.3');
     if (!a.ok || !b.ok) throw new Error('join failed');
     expect([a.value.principal.guest.name, b.value.principal.guest.name]).toEqual(['Guest 1', 'Guest 2']);
-    expect(shares.authenticate(share.id, a.value.cookie)).toMatchObject({ ok: true, value: { guest: { name: 'Guest 1' } } });
+    expect(await shares.authenticate(share.id, a.value.cookie)).toMatchObject({ ok: true, value: { guest: { name: 'Guest 1' } } });
     // The other guest's secret with this guest's id is refused.
     const [idA] = a.value.cookie.split('.');
     const [, secretB] = b.value.cookie.split('.');
-    expect(shares.authenticate(share.id, `${idA}.${secretB}`)).toEqual({ ok: false, denial: 'not_found' });
+    expect(await shares.authenticate(share.id, `${idA}.${secretB}`)).toEqual({ ok: false, denial: 'not_found' });
     expect(a.value.maxAgeSeconds).toBe(60);
     // Numbering runs across the owner's links, so one presence list never shows two "Guest 1".
-    const other = shares.join(create(null).token, null);
+    const other = await shares.join((await create(null)).token, null);
     expect(other.ok && other.value.principal.guest.name).toBe('Guest 3');
   });
 
-  it('expires by the clock and writes the expired event once, even with nobody connected', () => {
-    const { share, token } = create(60_000);
+  it('expires by the clock and writes the expired event once, even with nobody connected', async () => {
+    const { share, token } = await create(60_000);
     now += 60_000;
-    expect(shares.byToken(token)).toEqual({ ok: false, denial: 'expired' });
-    expect(shares.byToken(token)).toEqual({ ok: false, denial: 'expired' });
-    const kinds = shares.audit(ownerId).map((e) => e.kind);
+    expect(await shares.byToken(token)).toEqual({ ok: false, denial: 'expired' });
+    expect(await shares.byToken(token)).toEqual({ ok: false, denial: 'expired' });
+    const kinds = (await shares.audit(ownerId)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'expired')).toHaveLength(1);
-    expect(shares.list(ownerId).find((s) => s.id === share.id)?.state).toBe('expired');
+    expect((await shares.list(ownerId)).find((s) => s.id === share.id)?.state).toBe('expired');
   });
 
-  it('keeps a link "until revoked" working until it is revoked', () => {
-    const { share, token } = create(null);
+  it('keeps a link "until revoked" working until it is revoked', async () => {
+    const { share, token } = await create(null);
     now += 365 * 24 * 3600_000;
-    expect(shares.byToken(token).ok).toBe(true);
-    expect(shares.revoke(ownerId, share.id)).toBe(true);
-    expect(shares.byToken(token)).toEqual({ ok: false, denial: 'revoked' });
-    expect(shares.revoke('someone-else', share.id)).toBe(false);
+    expect((await shares.byToken(token)).ok).toBe(true);
+    expect(await shares.revoke(ownerId, share.id)).toBe(true);
+    expect(await shares.byToken(token)).toEqual({ ok: false, denial: 'revoked' });
+    expect(await shares.revoke('someone-else', share.id)).toBe(false);
   });
 
-  it('closes only the kicked guest’s live handles, and says why', () => {
-    const { share, token } = create(60_000);
-    const a = shares.join(token, null);
-    const b = shares.join(token, null);
+  it('closes only the kicked guest’s live handles, and says why', async () => {
+    const { share, token } = await create(60_000);
+    const a = await shares.join(token, null);
+    const b = await shares.join(token, null);
     if (!a.ok || !b.ok) throw new Error('join failed');
     const closed: string[] = [];
     shares.attach(a.value.principal, (r) => closed.push(`a:${r}`));
     shares.attach(b.value.principal, (r) => closed.push(`b:${r}`));
-    expect(shares.list(ownerId)[0]).toMatchObject({ online: 2, joined: 2 });
-    shares.kick(ownerId, share.id, b.value.principal.guest.id);
+    expect((await shares.list(ownerId))[0]).toMatchObject({ online: 2, joined: 2 });
+    await shares.kick(ownerId, share.id, b.value.principal.guest.id);
     expect(closed).toEqual(['b:The owner removed you from this share.']);
-    expect(shares.authenticate(share.id, b.value.cookie)).toEqual({ ok: false, denial: 'kicked' });
-    expect(shares.list(ownerId)[0]?.online).toBe(1);
+    expect(await shares.authenticate(share.id, b.value.cookie)).toEqual({ ok: false, denial: 'kicked' });
+    expect((await shares.list(ownerId))[0]?.online).toBe(1);
   });
 
-  it('allows MAX_ACTIVE_SHARES_PER_USER working links; revoked and expired ones free their place', () => {
-    const made = Array.from({ length: MAX_ACTIVE_SHARES_PER_USER }, () => create(60_000));
-    expect(() => create(null)).toThrow(/the limit is 50; revoke one first/);
-    shares.revoke(ownerId, made[0]!.share.id);
-    expect(() => create(null)).not.toThrow();
+  it('allows MAX_ACTIVE_SHARES_PER_USER working links; revoked and expired ones free their place', async () => {
+    const made = [];
+    for (let i = 0; i < MAX_ACTIVE_SHARES_PER_USER; i++) made.push(await create(60_000));
+    await expect(create(null)).rejects.toThrow(/the limit is 50; revoke one first/);
+    await shares.revoke(ownerId, made[0]!.share.id);
+    await expect(create(null)).resolves.toBeDefined();
     now += 60_000; // the other 49 expire
     expect(() => create(null)).not.toThrow();
   });
 
-  it('stops a link at MAX_GUESTS_PER_SHARE joins', () => {
-    const { token } = create(null);
-    for (let i = 0; i < MAX_GUESTS_PER_SHARE; i++) expect(shares.join(token, null).ok).toBe(true);
-    expect(shares.join(token, null)).toEqual({ ok: false, denial: 'full' });
+  it('stops a link at MAX_GUESTS_PER_SHARE joins', async () => {
+    const { token } = await create(null);
+    for (let i = 0; i < MAX_GUESTS_PER_SHARE; i++) expect((await shares.join(token, null)).ok).toBe(true);
+    expect(await shares.join(token, null)).toEqual({ ok: false, denial: 'full' });
   });
 });

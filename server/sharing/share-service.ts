@@ -8,12 +8,11 @@
  * - Everything live that a guest holds (sockets, SSE streams, requests) is registered here, so a
  *   revocation, an expiry or a kick closes it at once rather than at its next use.
  */
-import { and, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, lte, or, gt, sql, type SQL } from 'drizzle-orm';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomId } from '../../lib/shared/ids';
 import type { AuditEvent } from '../audit/audit-log';
-import type { Db } from '../db/database';
-import { shareEvents, shareGuests, shares } from '../db/schema';
+import type { DatabaseHandle } from '../db/database';
 import { LiveHandles } from './live-handles';
 import type { Logger } from '../log';
 import { sha256Hex } from '../secrets';
@@ -26,6 +25,9 @@ const UNTIL_REVOKED_COOKIE_SECONDS = 30 * 24 * 3600;
 const EXPIRY_SWEEP_MS = 30_000;
 /** setTimeout's limit; longer expiries are re-armed when they come closer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Thrown inside join's transaction to roll the count back when the link is full. */
+class ShareFull extends Error {}
 
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
@@ -40,13 +42,13 @@ export class ShareService {
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
   private readonly trail: (event: AuditEvent) => void;
-  private readonly userName: (id: string) => string | null;
+  private readonly userName: (id: string) => Promise<string | null>;
 
   /** `audit` gets the security trail's records (share_events stay the owner's own history). */
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     private readonly log: Logger,
-    opts: { now?: () => number; audit?: { record(event: AuditEvent): void }; userName?: (id: string) => string | null } = {},
+    opts: { now?: () => number; audit?: { record(event: AuditEvent): void }; userName?: (id: string) => Promise<string | null> } = {},
   ) {
     this.now = opts.now ?? Date.now;
     // A share with nothing live needs no expiry timer: the next attach arms it again.
@@ -55,24 +57,21 @@ export class ShareService {
       this.expiryTimers.delete(shareId);
     });
     this.trail = (event) => opts.audit?.record(event);
-    this.userName = opts.userName ?? (() => null);
-    this.sweeper = setInterval(() => this.sweepExpired(), EXPIRY_SWEEP_MS);
+    this.userName = opts.userName ?? (async () => null);
+    this.sweeper = setInterval(() => void this.sweepExpired().catch((err: Error) => this.log.warn('share expiry sweep failed', { error: err.message })), EXPIRY_SWEEP_MS);
     this.sweeper.unref();
   }
 
   // ---- owner side ----
 
-  create(
+  async create(
     ownerId: string,
     params: { workspaceId: string; sessionId: string | null; scope: ShareScope; label: string; expiresInMs: number | null },
     ip: string | null,
-  ): { share: Share; token: string } {
+  ): Promise<{ share: Share; token: string }> {
+    const { shares, shareEvents } = this.dbh.t;
     const now = this.now();
-    const active = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(shares)
-      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), sql`(${shares.expiresAt} IS NULL OR ${shares.expiresAt} > ${now})`))
-      .get()!.n;
+    const active = await this.dbh.db.$count(shares, and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), or(isNull(shares.expiresAt), gt(shares.expiresAt, now))));
     if (active >= MAX_ACTIVE_SHARES_PER_USER) {
       throw new TetherError('limit', `you have ${active} working share links, the limit is ${MAX_ACTIVE_SHARES_PER_USER}; revoke one first`);
     }
@@ -88,14 +87,14 @@ export class ShareService {
       expiresAt: params.expiresInMs === null ? null : now + params.expiresInMs,
       revokedAt: null,
     };
-    this.db.transaction((tx) => {
-      tx.insert(shares).values({ ...share, tokenHash: sha256Hex(token), expiryLogged: 0, guests: 0 }).run();
-      tx.insert(shareEvents).values({ ownerId, shareId: share.id, at: now, kind: 'created', ip }).run();
+    await this.dbh.transaction(async (tx) => {
+      await tx.insert(shares).values({ ...share, tokenHash: sha256Hex(token), expiryLogged: 0, guests: 0 });
+      await tx.insert(shareEvents).values({ ownerId, shareId: share.id, at: now, kind: 'created', ip });
     });
     this.log.info('share created', { share: share.id, workspace: share.workspaceId, session: share.sessionId, scope: share.scope });
     this.trail({
       action: 'share.created',
-      actor: this.owner(ownerId),
+      actor: await this.owner(ownerId),
       target: `share:${share.id}`,
       detail: { workspace: share.workspaceId, terminal: share.sessionId, scope: share.scope, expiresAt: share.expiresAt },
       ip,
@@ -103,18 +102,18 @@ export class ShareService {
     return { share, token };
   }
 
-  get(ownerId: string, id: string): Share | null {
-    const row = this.row(id);
+  async get(ownerId: string, id: string): Promise<Share | null> {
+    const row = await this.row(id);
     return row && row.ownerId === ownerId ? row : null;
   }
 
-  list(ownerId: string, filter: { workspaceId?: string } = {}): ShareSummary[] {
-    const rows = this.db
+  async list(ownerId: string, filter: { workspaceId?: string } = {}): Promise<ShareSummary[]> {
+    const { shares } = this.dbh.t;
+    const rows = await this.dbh.db
       .select()
       .from(shares)
       .where(filter.workspaceId ? and(eq(shares.ownerId, ownerId), eq(shares.workspaceId, filter.workspaceId)) : eq(shares.ownerId, ownerId))
-      .orderBy(desc(shares.createdAt))
-      .all();
+      .orderBy(desc(shares.createdAt));
     return rows.map((r) => {
       const share = toShare(r);
       return { ...share, state: this.state(share), online: this.onlineGuests(share.id), joined: r.guests };
@@ -123,64 +122,67 @@ export class ShareService {
 
   /** Revoke a link: every socket and stream using it closes now. False when not the owner's.
    * `reason` names what revoked it when the owner did not (their account was disabled…). */
-  revoke(ownerId: string, id: string, reason?: string): boolean {
-    const share = this.get(ownerId, id);
+  async revoke(ownerId: string, id: string, reason?: string): Promise<boolean> {
+    const { shares, shareEvents } = this.dbh.t;
+    const share = await this.get(ownerId, id);
     if (!share) return false;
     if (share.revokedAt === null) {
       const now = this.now();
-      this.db.transaction((tx) => {
-        tx.update(shares).set({ revokedAt: now }).where(eq(shares.id, id)).run();
-        tx.insert(shareEvents).values({ ownerId, shareId: id, at: now, kind: 'revoked' }).run();
+      await this.dbh.transaction(async (tx) => {
+        await tx.update(shares).set({ revokedAt: now }).where(eq(shares.id, id));
+        await tx.insert(shareEvents).values({ ownerId, shareId: id, at: now, kind: 'revoked' });
       });
       this.log.info('share revoked', { share: id });
-      this.trail({ action: 'share.revoked', actor: reason ? null : this.owner(ownerId), target: `share:${id}`, detail: reason ? { owner: this.userName(ownerId), reason } : {} });
+      this.trail({ action: 'share.revoked', actor: reason ? null : await this.owner(ownerId), target: `share:${id}`, detail: reason ? { owner: await this.userName(ownerId), reason } : {} });
     }
     this.live.close(id, DENIAL_MESSAGES.revoked);
     return true;
   }
 
   /** The workspace is going away: its links stop working. */
-  revokeWorkspace(ownerId: string, workspaceId: string): number {
-    return this.revokeLive(ownerId, 'workspace removed', eq(shares.workspaceId, workspaceId));
+  async revokeWorkspace(ownerId: string, workspaceId: string): Promise<number> {
+    return this.revokeLive(ownerId, 'workspace removed', eq(this.dbh.t.shares.workspaceId, workspaceId));
   }
 
   /** The owner's account was disabled or deleted: every link of theirs stops working, for good. */
-  revokeAllOf(ownerId: string): number {
+  async revokeAllOf(ownerId: string): Promise<number> {
     return this.revokeLive(ownerId, 'account disabled');
   }
 
   /** Revoke the owner's links not revoked yet (those matching `which`, if given); how many. */
-  private revokeLive(ownerId: string, reason: string, which?: SQL): number {
-    const ids = this.db
+  private async revokeLive(ownerId: string, reason: string, which?: SQL): Promise<number> {
+    const { shares } = this.dbh.t;
+    const ids = await this.dbh.db
       .select({ id: shares.id })
       .from(shares)
-      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), which))
-      .all();
-    for (const { id } of ids) this.revoke(ownerId, id, reason);
+      .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt), which));
+    for (const { id } of ids) await this.revoke(ownerId, id, reason);
     return ids.length;
   }
 
   /** Remove one guest: their sockets close and their cookie stops working (the link itself stays). */
-  kick(ownerId: string, shareId: string, guestId: string): boolean {
-    const share = this.get(ownerId, shareId);
+  async kick(ownerId: string, shareId: string, guestId: string): Promise<boolean> {
+    const { shareGuests, shareEvents } = this.dbh.t;
+    const share = await this.get(ownerId, shareId);
     if (!share) return false;
-    const guest = this.db.select().from(shareGuests).where(and(eq(shareGuests.id, guestId), eq(shareGuests.shareId, shareId))).get();
+    const [guest] = await this.dbh.db.select().from(shareGuests).where(and(eq(shareGuests.id, guestId), eq(shareGuests.shareId, shareId)));
     if (!guest) return false;
     if (guest.kickedAt === null) {
       const now = this.now();
-      this.db.transaction((tx) => {
-        tx.update(shareGuests).set({ kickedAt: now }).where(eq(shareGuests.id, guestId)).run();
-        tx.insert(shareEvents).values({ ownerId, shareId, at: now, kind: 'kicked', guest: guestName(guest.number) }).run();
+      await this.dbh.transaction(async (tx) => {
+        await tx.update(shareGuests).set({ kickedAt: now }).where(eq(shareGuests.id, guestId));
+        await tx.insert(shareEvents).values({ ownerId, shareId, at: now, kind: 'kicked', guest: guestName(guest.number) });
       });
-      this.trail({ action: 'share.kicked', actor: this.owner(ownerId), target: `share:${shareId}`, detail: { guest: guestName(guest.number) } });
+      this.trail({ action: 'share.kicked', actor: await this.owner(ownerId), target: `share:${shareId}`, detail: { guest: guestName(guest.number) } });
     }
     this.live.close(shareId, DENIAL_MESSAGES.kicked, guestId);
     return true;
   }
 
-  audit(ownerId: string, filter: { shareId?: string; limit?: number } = {}): ShareEvent[] {
-    this.sweepExpired();
-    return this.db
+  async audit(ownerId: string, filter: { shareId?: string; limit?: number } = {}): Promise<ShareEvent[]> {
+    const { shares, shareEvents } = this.dbh.t;
+    await this.sweepExpired();
+    return this.dbh.db
       .select({
         id: shareEvents.id,
         shareId: shareEvents.shareId,
@@ -194,67 +196,82 @@ export class ShareService {
       .leftJoin(shares, eq(shares.id, shareEvents.shareId))
       .where(filter.shareId ? and(eq(shareEvents.ownerId, ownerId), eq(shareEvents.shareId, filter.shareId)) : eq(shareEvents.ownerId, ownerId))
       .orderBy(desc(shareEvents.at), desc(shareEvents.id))
-      .limit(filter.limit ?? 200)
-      .all();
+      .limit(filter.limit ?? 200);
   }
 
-  private owner(ownerId: string): { id: string; name: string } {
-    return { id: ownerId, name: this.userName(ownerId) ?? ownerId };
+  private async owner(ownerId: string): Promise<{ id: string; name: string }> {
+    return { id: ownerId, name: (await this.userName(ownerId)) ?? ownerId };
   }
 
   // ---- guest side ----
 
   /** Exchange a raw token for a new guest (the `/s/<token>` visit). */
-  join(token: string, ip: string | null): Resolution<{ principal: GuestPrincipal; cookie: string; maxAgeSeconds: number }> {
-    const found = this.byToken(token);
+  async join(token: string, ip: string | null): Promise<Resolution<{ principal: GuestPrincipal; cookie: string; maxAgeSeconds: number }>> {
+    const { shares, shareGuests, shareEvents } = this.dbh.t;
+    const found = await this.byToken(token);
     if (!found.ok) return found;
     const share = found.value;
-    const joined = this.db.select({ guests: shares.guests }).from(shares).where(eq(shares.id, share.id)).get()?.guests ?? 0;
-    if (joined >= MAX_GUESTS_PER_SHARE) return { ok: false, denial: 'full' };
     const secret = randomBytes(32).toString('base64url');
     const now = this.now();
-    const guest = this.db.transaction((tx) => {
-      tx.update(shares)
+    const guest = await this.dbh.transaction(async (tx) => {
+      // The increment comes first: it locks the share's row (Postgres), so joins through one link
+      // — on any gateway — take their turn, and the limit is checked on the count it returns.
+      const [counted] = await tx
+        .update(shares)
         .set({ guests: sql`${shares.guests} + 1` })
         .where(eq(shares.id, share.id))
-        .run();
-      // Numbered across all of the owner's links, so two guests in one presence list never share a name.
-      const { n } = tx
-        .select({ n: sql<number>`count(*)` })
+        .returning({ guests: shares.guests });
+      if (!counted || counted.guests > MAX_GUESTS_PER_SHARE) throw new ShareFull();
+      // Numbered across all of the owner's links, so two guests in one presence list never share a
+      // name. A no-op write to the owner's row takes its lock on Postgres: joins through any of
+      // their links, on any gateway, count one after another (SQLite's gate already does that).
+      const { users } = this.dbh.t;
+      await tx.update(users).set({ name: sql`${users.name}` }).where(eq(users.id, share.ownerId));
+      const [{ n } = { n: 0 }] = await tx
+        .select({ n: count() })
         .from(shareGuests)
         .innerJoin(shares, eq(shares.id, shareGuests.shareId))
-        .where(eq(shares.ownerId, share.ownerId))
-        .get()!;
+        .where(eq(shares.ownerId, share.ownerId));
       const number = n + 1;
       const g: Guest = { id: randomId(), shareId: share.id, number, name: guestName(number) };
-      tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number, secretHash: sha256Hex(secret), ip, joinedAt: now }).run();
-      tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: now, kind: 'joined', guest: g.name, ip }).run();
+      await tx.insert(shareGuests).values({ id: g.id, shareId: share.id, number, secretHash: sha256Hex(secret), ip, joinedAt: now });
+      await tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: now, kind: 'joined', guest: g.name, ip });
       return g;
+    }).catch((err: unknown) => {
+      if (err instanceof ShareFull) return null;
+      throw err;
     });
+    if (!guest) return { ok: false, denial: 'full' };
     this.log.info('share joined', { share: share.id, guest: guest.name, peer: ip });
-    this.trail({ action: 'share.joined', actor: null, target: `share:${share.id}`, detail: { guest: guest.name, number: guest.number, owner: this.userName(share.ownerId) }, ip });
+    this.trail({ action: 'share.joined', actor: null, target: `share:${share.id}`, detail: { guest: guest.name, number: guest.number, owner: await this.userName(share.ownerId) }, ip });
     const maxAgeSeconds = share.expiresAt === null ? UNTIL_REVOKED_COOKIE_SECONDS : Math.max(1, Math.ceil((share.expiresAt - now) / 1000));
     return { ok: true, value: { principal: { share, guest }, cookie: `${guest.id}.${secret}`, maxAgeSeconds } };
   }
 
   /** What a token would open, without joining (e.g. to explain why it does not). */
-  byToken(token: string): Resolution<Share> {
+  async byToken(token: string): Promise<Resolution<Share>> {
     if (!TOKEN_PATTERN.test(token)) return { ok: false, denial: 'not_found' };
-    const row = this.db.select().from(shares).where(eq(shares.tokenHash, sha256Hex(token))).get();
+    const { shares } = this.dbh.t;
+    const [row] = await this.dbh.db.select().from(shares).where(eq(shares.tokenHash, sha256Hex(token)));
     if (!row) return { ok: false, denial: 'not_found' };
     return this.usable(toShare(row));
   }
 
   /** The guest behind a cookie value for share `shareId`. A missing or forged cookie is `not_found`,
    * exactly like a share that does not exist. */
-  authenticate(shareId: string, cookie: string | undefined): Resolution<GuestPrincipal> {
+  async authenticate(shareId: string, cookie: string | undefined): Promise<Resolution<GuestPrincipal>> {
     const m = cookie ? COOKIE_PATTERN.exec(cookie) : null;
     if (!m || !SHARE_ID_PATTERN.test(shareId)) return { ok: false, denial: 'not_found' };
-    const row = this.db.select().from(shareGuests).where(eq(shareGuests.id, m[1]!)).get();
+    const { shares, shareGuests } = this.dbh.t;
+    // One round trip: the guest and its share together.
+    const [found] = await this.dbh.db
+      .select({ guest: shareGuests, share: shares })
+      .from(shareGuests)
+      .innerJoin(shares, eq(shares.id, shareGuests.shareId))
+      .where(eq(shareGuests.id, m[1]!));
+    const row = found?.guest;
     if (!row || row.shareId !== shareId || !sameHash(row.secretHash, sha256Hex(m[2]!))) return { ok: false, denial: 'not_found' };
-    const shareRow = this.row(shareId);
-    if (!shareRow) return { ok: false, denial: 'not_found' };
-    const usable = this.usable(shareRow);
+    const usable = await this.usable(toShare(found.share));
     if (!usable.ok) return usable;
     if (row.kickedAt !== null) return { ok: false, denial: 'kicked' };
     return { ok: true, value: { share: usable.value, guest: { id: row.id, shareId, number: row.number, name: guestName(row.number) } } };
@@ -279,9 +296,10 @@ export class ShareService {
 
   // ---- internals ----
 
-  private row(id: string): Share | null {
+  private async row(id: string): Promise<Share | null> {
     if (!SHARE_ID_PATTERN.test(id)) return null;
-    const row = this.db.select().from(shares).where(eq(shares.id, id)).get();
+    const { shares } = this.dbh.t;
+    const [row] = await this.dbh.db.select().from(shares).where(eq(shares.id, id));
     return row ? toShare(row) : null;
   }
 
@@ -291,10 +309,10 @@ export class ShareService {
     return 'active';
   }
 
-  private usable(share: Share): Resolution<Share> {
+  private async usable(share: Share): Promise<Resolution<Share>> {
     const state = this.state(share);
     if (state === 'active') return { ok: true, value: share };
-    if (state === 'expired') this.markExpired(share);
+    if (state === 'expired') await this.markExpired(share);
     return { ok: false, denial: state };
   }
 
@@ -316,9 +334,11 @@ export class ShareService {
       () => {
         this.expiryTimers.delete(shareId);
         if (expiresAt - this.now() > 0) return this.armExpiry(shareId, expiresAt);
-        const share = this.row(shareId);
-        if (share) this.markExpired(share);
+        // Close first (the clock decides, not the database), then log the expiry.
         this.live.close(shareId, DENIAL_MESSAGES.expired);
+        void this.row(shareId)
+          .then((share) => share && this.markExpired(share))
+          .catch((err: Error) => this.log.warn('share expiry not logged', { share: shareId, error: err.message }));
       },
       Math.min(wait, MAX_TIMER_MS),
     );
@@ -327,25 +347,26 @@ export class ShareService {
   }
 
   /** Write the 'expired' audit event once per share. */
-  private markExpired(share: Share): void {
+  private async markExpired(share: Share): Promise<void> {
     if (share.revokedAt !== null) return;
-    this.db.transaction((tx) => {
-      const changed = tx
+    const { shares, shareEvents } = this.dbh.t;
+    await this.dbh.transaction(async (tx) => {
+      const changed = await tx
         .update(shares)
         .set({ expiryLogged: 1 })
         .where(and(eq(shares.id, share.id), eq(shares.expiryLogged, 0)))
-        .run().changes;
-      if (changed) tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: share.expiresAt ?? this.now(), kind: 'expired' }).run();
+        .returning({ id: shares.id });
+      if (changed.length > 0) await tx.insert(shareEvents).values({ ownerId: share.ownerId, shareId: share.id, at: share.expiresAt ?? this.now(), kind: 'expired' });
     });
   }
 
-  private sweepExpired(): void {
-    const due = this.db
+  private async sweepExpired(): Promise<void> {
+    const { shares } = this.dbh.t;
+    const due = await this.dbh.db
       .select()
       .from(shares)
-      .where(and(isNull(shares.revokedAt), eq(shares.expiryLogged, 0), lte(shares.expiresAt, this.now())))
-      .all();
-    for (const r of due) this.markExpired(toShare(r));
+      .where(and(isNull(shares.revokedAt), eq(shares.expiryLogged, 0), lte(shares.expiresAt, this.now())));
+    for (const r of due) await this.markExpired(toShare(r));
   }
 
 

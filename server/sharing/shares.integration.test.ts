@@ -266,7 +266,7 @@ describe('a view link to a workspace', () => {
 
 describe('expiry', () => {
   it('closes live guests when the link expires and refuses it afterwards with a clear page', async () => {
-    const { share, token } = gw.tether.shares.create(gw.adminId, { workspaceId, sessionId, scope: 'view', label: 'short', expiresInMs: 800 }, null);
+    const { share, token } = await gw.tether.shares.create(gw.adminId, { workspaceId, sessionId, scope: 'view', label: 'short', expiresInMs: 800 }, null);
     const cookie = (await join(`/s/${token}`)).cookie;
     const guest = await guestWs(share.id, cookie);
     await guest.open(1, { session: sessionId, cols: 80, rows: 24 });

@@ -33,6 +33,8 @@ export async function startTestGateway(
     ptyHost?: boolean;
     /** Start on the DATA_DIR of a gateway disposed with `restartable` (a gateway restart). */
     reuse?: Pick<TestGateway, 'dataDir' | 'password'>;
+    /** DATABASE_URL (a postgres:// URL); default: SQLite in DATA_DIR, as shipped. */
+    database?: string;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = overrides.reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tether-test-')));
@@ -41,6 +43,7 @@ export async function startTestGateway(
     port: 0,
     host: '127.0.0.1',
     dataDir,
+    database: overrides.database,
     adminUser: 'admin',
     adminPassword: password,
     nextAuthSecret: undefined,
@@ -79,7 +82,7 @@ export async function startTestGateway(
     runner: { cacheDir: '.cache/tether-test', idleExitMs: 5000 },
   });
   const admin = (await tether.users.verify('admin', password))!;
-  const { token } = tether.tokens.create(admin.id, 'test');
+  const { token } = await tether.tokens.create(admin.id, 'test');
   return {
     tether,
     url: tether.url,

@@ -180,16 +180,16 @@ const noWorkspace = () => new TRPCError({ code: 'NOT_FOUND', message: 'No such w
 /** The workspace if the caller may reach it: their own, the one a workspace share covers, or one
  * they are a member of. Anything else is NOT_FOUND, the same answer as a workspace that does not
  * exist. A viewer's mutation is refused here (they see the workspace, so FORBIDDEN says why). */
-export function reachWorkspace(ctx: SharedContext, id: string): ReachedWorkspace {
+export async function reachWorkspace(ctx: SharedContext, id: string): Promise<ReachedWorkspace> {
   const { guest, ownerId } = ctx.access;
   if (guest) {
-    const ws = guest.share.sessionId === null && guest.share.workspaceId === id ? ctx.workspaces.get(ownerId, id) : null;
+    const ws = guest.share.sessionId === null && guest.share.workspaceId === id ? await ctx.workspaces.get(ownerId, id) : null;
     if (!ws) throw noWorkspace();
     return { workspace: ws, ownerId, as: 'guest' };
   }
-  const own = ctx.workspaces.get(ownerId, id);
+  const own = await ctx.workspaces.get(ownerId, id);
   if (own) return { workspace: own, ownerId, as: 'owner' };
-  const member = ctx.members.access(ownerId, id);
+  const member = await ctx.members.access(ownerId, id);
   if (!member) throw noWorkspace();
   if (ctx.access.mutation && member.role === 'viewer') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You are a viewer of this workspace: you can look, not change. Ask its owner to make you an editor.' });
@@ -197,19 +197,19 @@ export function reachWorkspace(ctx: SharedContext, id: string): ReachedWorkspace
   return { workspace: member.workspace, ownerId: member.ownerId, as: member.role };
 }
 
-export function sharedWorkspace(ctx: SharedContext, id: string): Workspace {
-  return reachWorkspace(ctx, id).workspace;
+export async function sharedWorkspace(ctx: SharedContext, id: string): Promise<Workspace> {
+  return (await reachWorkspace(ctx, id)).workspace;
 }
 
 /** The terminal session if the caller may reach it: their own, one their share covers, or one in
  * a workspace they are a member of. Anything else is NOT_FOUND, the same answer as a session that
  * does not exist. */
-export function reachSession(ctx: SharedContext, sessionId: string): { session: TerminalSession; as: ReachedAs } {
+export async function reachSession(ctx: SharedContext, sessionId: string): Promise<{ session: TerminalSession; as: ReachedAs }> {
   const { guest, ownerId } = ctx.access;
   const session = ctx.sessions.getForUser(sessionId, ownerId);
   if (session && (!guest || sessionInShare(guest.share, session))) return { session, as: guest ? 'guest' : 'owner' };
   if (!guest) {
-    for (const m of ctx.members.of(ownerId)) {
+    for (const m of await ctx.members.of(ownerId)) {
       const s = ctx.sessions.getForUser(sessionId, m.ownerId);
       if (s && s.info.workspaceId === m.workspace.id) return { session: s, as: m.role };
     }
@@ -217,8 +217,8 @@ export function reachSession(ctx: SharedContext, sessionId: string): { session: 
   throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
 }
 
-export function sharedSession(ctx: SharedContext, sessionId: string): TerminalSession {
-  return reachSession(ctx, sessionId).session;
+export async function sharedSession(ctx: SharedContext, sessionId: string): Promise<TerminalSession> {
+  return (await reachSession(ctx, sessionId)).session;
 }
 
 /**

@@ -56,7 +56,7 @@ function expectNothingOfAlice(answer: Answer, what: string): void {
 async function member(name: string): Promise<{ id: string; token: string }> {
   const created = await trpcCall<{ id: string }>(gw.url, 'users.create', { token: gw.token, mutation: true, input: { name, password: `${name}-password-1`, role: 'user' } });
   expect(created.error).toBeUndefined();
-  return { id: created.data!.id, token: gw.tether.tokens.create(created.data!.id, 'walk').token };
+  return { id: created.data!.id, token: (await gw.tether.tokens.create(created.data!.id, 'walk')).token };
 }
 
 /** A member with one of everything: workspace (local, and cloud with its worker), file, SSH host
@@ -77,7 +77,7 @@ async function furnish(name: string): Promise<Member> {
   const socket = await GatewayClient.connect(gw.url, { token });
   const opened = await socket.open(1, { workspace: ws.id, cols: 80, rows: 24, command: 'cat' });
   const share = await ok<{ id: string; path: string }>('shares.create', { workspaceId: ws.id, scope: 'drive', label: `${name}-share` });
-  const joined = gw.tether.shares.join(share.path.split('/').pop()!, '127.0.0.1');
+  const joined = await gw.tether.shares.join(share.path.split('/').pop()!, '127.0.0.1');
   if (!joined.ok) throw new Error(`joining ${name}'s share: ${joined.denial}`);
   // A migration of a second workspace (no terminals to disturb) to the host; it fails quickly (port 1).
   const moving = await ok<{ id: string }>('workspaces.create', { name: `${name}-moving` });

@@ -59,15 +59,15 @@ describe('a workspace on an existing folder', () => {
       expect(r.error?.code, root).toBe('FORBIDDEN');
       expect(r.error?.message).toMatch(/gateway's own data folder/);
     }
-    expect(gw.tether.workspaces.list(gw.adminId).map((w) => w.name)).not.toContain('data');
+    expect((await gw.tether.workspaces.list(gw.adminId)).map((w) => w.name)).not.toContain('data');
   });
 
   it('refuses a user who is not an admin, whatever the folder', async () => {
     const user = await gw.tether.users.create('plain-user', 'plain-password', 'user');
-    const { token } = gw.tether.tokens.create(user.id, 't');
+    const { token } = await gw.tether.tokens.create(user.id, 't');
     const r = await create({ name: 'mine', root: outside }, token);
     expect(r.error).toMatchObject({ code: 'FORBIDDEN', message: 'Only an admin can place a workspace at a custom path' });
-    expect(gw.tether.workspaces.list(user.id)).toEqual([]);
+    expect(await gw.tether.workspaces.list(user.id)).toEqual([]);
     // Without a folder the same user gets one of their own.
     expect((await create({ name: 'mine' }, token)).error).toBeUndefined();
   });

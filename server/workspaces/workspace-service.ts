@@ -2,8 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { randomId } from '../../lib/shared/ids';
-import type { Db } from '../db/database';
-import { workspaces } from '../db/schema';
+import type { DatabaseHandle, Tables } from '../db/database';
 import { TetherError } from '../errors';
 
 export const WORKSPACE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -24,16 +23,18 @@ export interface Workspace {
 /** Where a workspace is: what its placement (server/placements) records. */
 export type Place = Pick<Workspace, 'kind' | 'root' | 'hostId' | 'workerId'>;
 
-/** A workspace row as callers see it (the owner's id aside). */
-export const WORKSPACE_COLUMNS = {
-  id: workspaces.id,
-  name: workspaces.name,
-  kind: workspaces.kind,
-  root: workspaces.root,
-  hostId: workspaces.hostId,
-  workerId: workspaces.workerId,
-  createdAt: workspaces.createdAt,
-};
+/** A workspace row as callers see it (the owner's id aside), from a handle's tables. */
+export function workspaceColumns({ workspaces }: Tables) {
+  return {
+    id: workspaces.id,
+    name: workspaces.name,
+    kind: workspaces.kind,
+    root: workspaces.root,
+    hostId: workspaces.hostId,
+    workerId: workspaces.workerId,
+    createdAt: workspaces.createdAt,
+  };
+}
 
 export class WorkspaceError extends TetherError {
   constructor(
@@ -46,37 +47,40 @@ export class WorkspaceError extends TetherError {
 
 export class WorkspaceService {
   constructor(
-    private readonly db: Db,
+    private readonly dbh: DatabaseHandle,
     /** Where default workspace directories are created (DATA_DIR/workspaces). */
     private readonly baseDir: string,
     /** The gateway's DATA_DIR: never a workspace folder, nor inside one, nor inside it. */
     private readonly dataDir: string = path.dirname(baseDir),
   ) {}
 
-  list(userId: string): Workspace[] {
-    return this.db
-      .select(WORKSPACE_COLUMNS)
-      .from(workspaces)
-      .where(eq(workspaces.userId, userId))
-      .orderBy(asc(workspaces.createdAt))
-      .all();
+  private get workspaces() {
+    return this.dbh.t.workspaces;
   }
 
-  get(userId: string, id: string): Workspace | null {
-    return (
-      this.db
-        .select(WORKSPACE_COLUMNS)
-        .from(workspaces)
-        .where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)))
-        .get() ?? null
-    );
+  private get columns() {
+    return workspaceColumns(this.dbh.t);
+  }
+
+  async list(userId: string): Promise<Workspace[]> {
+    const { workspaces } = this;
+    return this.dbh.db.select(this.columns).from(workspaces).where(eq(workspaces.userId, userId)).orderBy(asc(workspaces.createdAt));
+  }
+
+  async get(userId: string, id: string): Promise<Workspace | null> {
+    const { workspaces } = this;
+    const [row] = await this.dbh.db
+      .select(this.columns)
+      .from(workspaces)
+      .where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)));
+    return row ?? null;
   }
 
   /**
    * Create a local workspace (the local placement's folder rules: `localFolder`).
    */
   async create(userId: string, name: string, root?: string): Promise<Workspace> {
-    this.checkName(userId, name);
+    await this.checkName(userId, name);
     return this.record(userId, name, { kind: 'local', root: await this.localFolder(userId, name, root), hostId: null, workerId: null });
   }
 
@@ -112,51 +116,57 @@ export class WorkspaceService {
   }
 
   /** Validate a name for a new workspace of `userId` (call before preparing its folder). */
-  checkName(userId: string, name: string): void {
+  async checkName(userId: string, name: string): Promise<void> {
     if (!WORKSPACE_NAME_PATTERN.test(name) || name === '.' || name === '..') {
       throw new WorkspaceError('bad_request', 'workspace names use letters, digits, ".", "_" or "-" (1–64 characters)');
     }
-    if (this.db.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.userId, userId), eq(workspaces.name, name))).get()) {
+    const { workspaces } = this;
+    const [taken] = await this.dbh.db.select({ id: workspaces.id }).from(workspaces).where(and(eq(workspaces.userId, userId), eq(workspaces.name, name)));
+    if (taken) {
       throw new WorkspaceError('conflict', `you already have a workspace named "${name}"`);
     }
   }
 
   /** Record a workspace at a place already prepared (its placement's `provision`). */
-  record(userId: string, name: string, place: Place): Workspace {
-    this.checkName(userId, name);
+  async record(userId: string, name: string, place: Place): Promise<Workspace> {
+    await this.checkName(userId, name);
     const ws: Workspace = { id: randomId(), name, ...place, createdAt: Date.now() };
-    this.db.insert(workspaces).values({ ...ws, userId }).run();
+    await this.dbh.db.insert(this.workspaces).values({ ...ws, userId });
     return ws;
   }
 
   /** Point a workspace at another place (after a verified migration). */
-  relocate(userId: string, id: string, to: Place): void {
-    this.db.update(workspaces).set(to).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
+  async relocate(userId: string, id: string, to: Place): Promise<void> {
+    const { workspaces } = this;
+    await this.dbh.db.update(workspaces).set(to).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)));
   }
 
   /** Forget a workspace record (its files are the runtime's business). */
-  remove(userId: string, id: string): void {
-    this.db.delete(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId))).run();
+  async remove(userId: string, id: string): Promise<void> {
+    const { workspaces } = this;
+    await this.dbh.db.delete(workspaces).where(and(eq(workspaces.id, id), eq(workspaces.userId, userId)));
   }
 
   /** Whose workspace this is (null: no such workspace). */
-  ownerOf(id: string): string | null {
-    return this.db.select({ userId: workspaces.userId }).from(workspaces).where(eq(workspaces.id, id)).get()?.userId ?? null;
+  async ownerOf(id: string): Promise<string | null> {
+    const { workspaces } = this;
+    const [row] = await this.dbh.db.select({ userId: workspaces.userId }).from(workspaces).where(eq(workspaces.id, id));
+    return row?.userId ?? null;
   }
 
   /** Every user's workspaces of one kind, with their owners (gateway start-up work). */
-  listOfKind(kind: Workspace['kind']): { userId: string; workspace: Workspace }[] {
-    return this.db
-      .select({ userId: workspaces.userId, ...WORKSPACE_COLUMNS })
+  async listOfKind(kind: Workspace['kind']): Promise<{ userId: string; workspace: Workspace }[]> {
+    const { workspaces } = this;
+    const rows = await this.dbh.db
+      .select({ userId: workspaces.userId, ...this.columns })
       .from(workspaces)
-      .where(eq(workspaces.kind, kind))
-      .all()
-      .map(({ userId, ...workspace }) => ({ userId, workspace }));
+      .where(eq(workspaces.kind, kind));
+    return rows.map(({ userId, ...workspace }) => ({ userId, workspace }));
   }
 
   /** How many workspaces live on an SSH host. */
-  countOnHost(hostId: string): number {
-    return this.db.select({ id: workspaces.id }).from(workspaces).where(eq(workspaces.hostId, hostId)).all().length;
+  async countOnHost(hostId: string): Promise<number> {
+    return this.dbh.db.$count(this.workspaces, eq(this.workspaces.hostId, hostId));
   }
 }
 

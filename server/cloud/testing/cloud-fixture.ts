@@ -30,7 +30,7 @@ export interface CloudFixture {
 export async function createCloudFixture(): Promise<CloudFixture> {
   const dataDir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'tether-cloud-')));
   const baseDir = path.join(dataDir, 'workers');
-  const dbh = openDatabase(path.join(dataDir, 'tether.db'));
+  const dbh = await openDatabase(path.join(dataDir, 'tether.db'));
   const provider = (opts: { log?: Logger; sandbox?: 'auto' | 'off' } = {}) =>
     new ProcessProvider({ baseDir, repoRoot: REPO_ROOT, log: opts.log ?? silentLogger, sandbox: opts.sandbox });
   return {
@@ -44,7 +44,7 @@ export async function createCloudFixture(): Promise<CloudFixture> {
     async dispose() {
       const leftover = provider();
       await Promise.all((await leftover.list()).map((w) => leftover.destroy(w.id)));
-      dbh.close();
+      await dbh.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

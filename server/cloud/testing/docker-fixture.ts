@@ -63,7 +63,7 @@ export interface ContainerDetails {
 export async function createDockerFixture(): Promise<DockerFixture> {
   // Short: the agents' socket paths live under it (108 bytes at most).
   const dataDir = await mkdtemp('/tmp/tdk-');
-  const dbh = openDatabase(path.join(dataDir, 'tether.db'));
+  const dbh = await openDatabase(path.join(dataDir, 'tether.db'));
   const engine = DockerEngine.fromEnv();
   const namespace = `test-${randomBytes(4).toString('hex')}`;
   const baseDir = path.join(dataDir, 'dw');
@@ -90,7 +90,7 @@ export async function createDockerFixture(): Promise<DockerFixture> {
     async dispose() {
       const leftover = provider();
       await Promise.all((await leftover.list()).map((w) => leftover.destroy(w.id)));
-      dbh.close();
+      await dbh.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -54,7 +54,7 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
 
     /** An orchestrator on the fixture's database, destroyed (with its workers) after the test. */
     function orchestrator(opts: Partial<OrchestratorOptions> = {}): Orchestrator {
-      const o = new Orchestrator({ db: fx.dbh.db, provider: fx.provider(), log: silentLogger, warmPoolSize: 0, healthIntervalMs: 200, ...opts });
+      const o = new Orchestrator({ dbh: fx.dbh, provider: fx.provider(), log: silentLogger, warmPoolSize: 0, healthIntervalMs: 200, ...opts });
       orchestrators.push(o);
       return o;
     }
@@ -70,7 +70,7 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       const provider = counting(fx.provider());
       const o = orchestrator({ provider, warmPoolSize: 1 });
       await o.start();
-      await until(() => o.poolStatus().warm === 1, 'a warm worker');
+      await until(async () => (await o.poolStatus()).warm === 1, 'a warm worker');
       expect(provider.creates).toBe(1);
 
       // The worker handed out is the one already warm, not one started for the request (how long
@@ -81,22 +81,22 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       expect(warm).toMatchObject({ userId: 'alice', size: 'small', state: 'assigned' });
       expect(await healthz(warm.endpoint.url)).toBe('ok');
 
-      await until(() => o.poolStatus().warm === 1, 'the pool to refill');
+      await until(async () => (await o.poolStatus()).warm === 1, 'the pool to refill');
       expect(provider.creates).toBe(2);
-      expect(o.poolStatus()).toMatchObject({ warm: 1, warmTarget: 1, starting: 0, assigned: 1 });
+      expect(await o.poolStatus()).toMatchObject({ warm: 1, warmTarget: 1, starting: 0, assigned: 1 });
 
       // No warm worker of this size: a cold start, and the pool stays as it was.
       const cold = await o.acquire('alice', 'large');
       expect(cold).toMatchObject({ userId: 'alice', size: 'large', state: 'assigned' });
       expect(await healthz(cold.endpoint.url)).toBe('ok');
       expect(provider.creates).toBe(3);
-      expect(o.list('alice').map((w) => w.id).sort()).toEqual([warm.id, cold.id].sort());
-      expect(o.poolStatus()).toMatchObject({ warm: 1, assigned: 2 });
+      expect((await o.list('alice')).map((w) => w.id).sort()).toEqual([warm.id, cold.id].sort());
+      expect(await o.poolStatus()).toMatchObject({ warm: 1, assigned: 2 });
 
       await o.release(warm.id);
-      expect(o.get(warm.id)?.state).toBe('gone');
+      expect((await o.get(warm.id))?.state).toBe('gone');
       expect(await healthz(warm.endpoint.url)).toBeNull();
-      expect(o.list('alice').map((w) => w.id)).toEqual([cold.id]);
+      expect((await o.list('alice')).map((w) => w.id)).toEqual([cold.id]);
     });
 
     it('on stop, ends idle warm workers but leaves assigned ones running', async () => {
@@ -104,8 +104,8 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       const o = orchestrator({ provider, warmPoolSize: 1 });
       await o.start();
       const mine = await o.acquire('u-stop', 'small');
-      await until(() => o.poolStatus().warm === 1, 'a refilled warm worker');
-      const warmId = o.list().find((w) => w.state === 'ready')!.id;
+      await until(async () => (await o.poolStatus()).warm === 1, 'a refilled warm worker');
+      const warmId = (await o.list()).find((w) => w.state === 'ready')!.id;
       await o.stop({ releaseWarm: true });
       const running = (await provider.list()).filter((w) => w.state === 'running').map((w) => w.id);
       expect(running).toContain(mine.id);
@@ -120,7 +120,7 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       const refused = await o.acquire('bob', 'small').catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(OrchestratorError);
       expect(refused).toMatchObject({ code: 'limit', message: expect.stringMatching(/already have 2 cloud workers/) });
-      expect(o.list('bob')).toHaveLength(2);
+      expect(await o.list('bob')).toHaveLength(2);
       // Another user is not affected.
       expect((await o.acquire('carol', 'small')).userId).toBe('carol');
     });
@@ -138,7 +138,7 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       const err = await o.acquire('ivan', 'small').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OrchestratorError);
       expect(err).toMatchObject({ code: 'unavailable', message: 'could not start a cloud worker: no capacity' });
-      expect(o.list('ivan')).toEqual([]);
+      expect(await o.list('ivan')).toEqual([]);
       await expect(o.acquire('ivan', 'small')).rejects.toMatchObject({ code: 'unavailable' });
     });
 
@@ -149,9 +149,9 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       const [idle, busy] = await Promise.all([o.acquire('dave', 'small'), o.acquire('dave', 'small')]);
       const touching = setInterval(() => o.touch(busy.id), 100);
       try {
-        await until(() => o.get(idle.id)?.state === 'gone', 'the idle worker to be released', 5_000);
+        await until(async () => (await o.get(idle.id))?.state === 'gone', 'the idle worker to be released', 5_000);
         await new Promise((r) => setTimeout(r, 300));
-        expect(o.get(busy.id)?.state).toBe('assigned');
+        expect((await o.get(busy.id))?.state).toBe('assigned');
       } finally {
         clearInterval(touching);
       }
@@ -171,21 +171,21 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       await until(() => lost.length > 0, 'the lost report', 5_000);
       expect(lost[0]).toMatchObject({ id: w.id, reason: expect.stringMatching(/health checks failed/) });
       expect(lost[0]!.at - killedAt).toBeLessThan(healthIntervalMs * deadAfterFailures + 1_000);
-      expect(o.get(w.id)).toMatchObject({ state: 'gone', endpoint: null });
-      expect(o.list('erin')).toEqual([]);
+      expect(await o.get(w.id)).toMatchObject({ state: 'gone', endpoint: null });
+      expect(await o.list('erin')).toEqual([]);
     });
 
     it('after a gateway restart re-adopts the workers still running, reports the others lost and removes orphans', async () => {
-      const before = new Orchestrator({ db: fx.dbh.db, provider: fx.provider(), log: silentLogger, warmPoolSize: 1, healthIntervalMs: 200 });
+      const before = new Orchestrator({ dbh: fx.dbh, provider: fx.provider(), log: silentLogger, warmPoolSize: 1, healthIntervalMs: 200 });
       await before.start();
-      await until(() => before.poolStatus().warm === 1, 'a warm worker');
+      await until(async () => (await before.poolStatus()).warm === 1, 'a warm worker');
       const [survivor, victim] = await Promise.all([
         before.acquire('frank', 'small'),
         before.acquire('grace', 'small'),
         fx.provider().create({ id: 'orphan', size: 'small' }), // a worker the database does not know
       ]);
-      await until(() => before.poolStatus().warm === 1, 'the pool to refill');
-      const warmId = before.list().find((w) => w.state === 'ready')!.id;
+      await until(async () => (await before.poolStatus()).warm === 1, 'the pool to refill');
+      const warmId = (await before.list()).find((w) => w.state === 'ready')!.id;
       await before.stop();
       await fx.kill(victim.id);
       await until(async () => (await healthz(victim.endpoint.url)) === null, 'the victim to die');
@@ -193,10 +193,10 @@ export function orchestratorScenarios(name: string, makeFixture: () => Promise<S
       const after = orchestrator({ warmPoolSize: 1 });
       const lost = lostReports(after);
       await after.start();
-      expect(after.get(survivor.id)).toMatchObject({ userId: 'frank', state: 'assigned', endpoint: survivor.endpoint });
+      expect(await after.get(survivor.id)).toMatchObject({ userId: 'frank', state: 'assigned', endpoint: survivor.endpoint });
       expect(await healthz(survivor.endpoint.url)).toBe('ok');
-      expect(after.get(warmId)).toMatchObject({ state: 'ready', userId: null });
-      expect(after.get(victim.id)?.state).toBe('gone');
+      expect(await after.get(warmId)).toMatchObject({ state: 'ready', userId: null });
+      expect((await after.get(victim.id))?.state).toBe('gone');
       expect(lost).toEqual([{ id: victim.id, reason: expect.stringMatching(/did not survive/), at: expect.any(Number) }]);
       // The re-adopted warm worker is handed out as usual.
       expect((await after.acquire('heidi', 'small')).id).toBe(warmId);

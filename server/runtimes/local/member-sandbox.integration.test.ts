@@ -26,7 +26,7 @@ afterAll(async () => {
 async function member(name: string): Promise<string> {
   const created = await trpcCall<{ id: string }>(gw.url, 'users.create', { token: gw.token, mutation: true, input: { name, password: `${name}-password-1`, role: 'user' } });
   expect(created.error).toBeUndefined();
-  return gw.tether.tokens.create(created.data!.id, 'test').token;
+  return (await gw.tether.tokens.create(created.data!.id, 'test')).token;
 }
 
 async function workspace(token: string, name: string): Promise<{ id: string; root: string }> {

@@ -161,7 +161,7 @@ describe('pty host versions', () => {
       const oldPid = JSON.parse(await readFile(path.join(oldDir, 'agent.json'), 'utf8')).pid as number;
 
       // This gateway finds it (as at startup) and adopts its terminal under its id.
-      const rt = gw.tether.runtimes.forWorkspace(ws);
+      const rt = await gw.tether.runtimes.forWorkspace(ws);
       const running = await rt.runningTerminals!();
       expect(running.map((t) => t.id)).toContain(oldTerm.sessionId);
       const adopted = gw.tether.sessions.adopt({ userId: gw.adminId, workspaceId: ws.id, proc: await rt.attachPty!(running[0]!), cols: 80, rows: 24, id: running[0]!.id });

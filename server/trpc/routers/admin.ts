@@ -5,10 +5,10 @@ const adminProcedure = adminOnly('see the gateway’s figures');
 
 export const adminRouter = router({
   /** Counters are totals since start; the page turns two readings into rates. */
-  stats: adminProcedure.query(({ ctx }) => {
+  stats: adminProcedure.query(async ({ ctx }) => {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
-    const pool = ctx.orchestrator.poolStatus();
+    const pool = await ctx.orchestrator.poolStatus();
     return {
       at: Date.now(),
       uptimeSeconds: Math.round(process.uptime()),
@@ -17,18 +17,18 @@ export const adminRouter = router({
       sockets: ctx.socketCount(),
       guestsOnline: ctx.shares.guestsOnline(),
       ...ctx.metrics.snapshot(),
-      ssh: ctx.sshPool.health().map((h) => ({
+      ssh: await Promise.all(ctx.sshPool.health().map(async (h) => ({
         host: h.host,
         port: h.port,
         username: h.username,
-        user: ctx.users.get(h.userId)?.name ?? null,
+        user: (await ctx.users.get(h.userId))?.name ?? null,
         state: h.state,
         connections: h.connections,
         channels: h.channels,
         failures: h.failures,
         lastError: h.lastError,
         nextRetryAt: h.nextRetryAt,
-      })),
+      }))),
       cloud: { warm: pool.warm, warmTarget: pool.warmTarget, starting: pool.starting, assigned: pool.assigned },
     };
   }),

@@ -33,12 +33,12 @@ export const agentsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const ws = ctx.workspaces.get(ctx.user.id, input.workspaceId);
+      const ws = await ctx.workspaces.get(ctx.user.id, input.workspaceId);
       if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
       const session = await ctx.sessions.create({
         userId: ctx.user.id,
         workspaceId: ws.id,
-        runtime: ctx.runtimes.forWorkspace(ws),
+        runtime: await ctx.runtimes.forWorkspace(ws),
         pty: { cols: input.cols, rows: input.rows, command: input.command },
         name: input.name || input.command.slice(0, 80),
       });

@@ -24,9 +24,9 @@ export const auditRouter = router({
         .strict()
         .default({ limit: 50 }),
     )
-    .query(({ ctx, input }) => {
+    .query(async ({ ctx, input }) => {
       // One more than asked says whether there is an older page.
-      const rows = ctx.audit.list({ ...input, limit: Math.min(input.limit + 1, MAX_AUDIT_PAGE) });
+      const rows = await ctx.audit.list({ ...input, limit: Math.min(input.limit + 1, MAX_AUDIT_PAGE) });
       const more = rows.length > input.limit;
       const events = rows.slice(0, input.limit);
       return { events, next: more ? events.at(-1)!.id : null };

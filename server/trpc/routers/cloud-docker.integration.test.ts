@@ -42,7 +42,7 @@ afterAll(async () => {
 
 describe('cloud workspaces in docker containers', () => {
   it('come from the warm pool as containers and serve files and terminals', async () => {
-    await until(() => gw.tether.orchestrator.poolStatus().warm === 1, 'a warm worker container');
+    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'a warm worker container');
     const created = await call<Ws>('workspaces.create', { name: 'boxed', cloud: {} }, true);
     expect(created.error).toBeUndefined();
     const ws = created.data!;
@@ -62,7 +62,7 @@ describe('cloud workspaces in docker containers', () => {
     const pool = await call<{ provider: string; sandbox: string }>('cloud.pool', undefined);
     expect(pool.data).toMatchObject({ provider: 'docker', sandbox: expect.stringMatching(/^docker container/) });
     expect(JSON.stringify(pool.data)).not.toMatch(/secret|ws\+unix|ws:\/\//);
-    await until(() => gw.tether.orchestrator.poolStatus().warm === 1, 'the pool to refill');
+    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'the pool to refill');
   });
 
   it('re-attaches terminals that kept running in a container across a gateway restart', async () => {

@@ -34,7 +34,7 @@ interface Ws {
 beforeAll(async () => {
   gw = await startTestGateway({ cloud: { warmPoolSize: 1, maxWorkersPerUser: 2 } });
   const user = await gw.tether.users.create('carol', 'carol-password-1', 'user');
-  userToken = gw.tether.tokens.create(user.id, 'carol').token;
+  userToken = (await gw.tether.tokens.create(user.id, 'carol')).token;
   repo = await mkdtemp(path.join(os.tmpdir(), 'tether-cloud-repo-'));
   const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
@@ -49,7 +49,7 @@ afterAll(async () => {
 
 describe('cloud workspaces', () => {
   it('comes from the warm pool with a repository cloned in, and serves files and terminals', async () => {
-    await until(() => gw.tether.orchestrator.poolStatus().warm === 1, 'a warm worker');
+    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'a warm worker');
     const t0 = performance.now();
     const created = await call<Ws>('workspaces.create', { name: 'cloudy', cloud: { clone: repo } }, true);
     expect(created.error).toBeUndefined();
@@ -70,7 +70,7 @@ describe('cloud workspaces', () => {
     const health = await call<{ kind: string; ok: boolean; worker: { state: string } }>('runtimes.workspace', { id: ws.id });
     expect(health.data).toMatchObject({ kind: 'cloud', ok: true, worker: { state: 'assigned' } });
     // The pool refills behind the taken worker.
-    await until(() => gw.tether.orchestrator.poolStatus().warm === 1, 'the pool to refill');
+    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'the pool to refill');
   });
 
   it('shows the pool to admins only, never a worker secret', async () => {
@@ -103,7 +103,7 @@ describe('cloud workspaces', () => {
     const removed = await call<{ terminalsEnded: number; filesDeleted: boolean }>('workspaces.remove', { id: first!.id }, true, userToken);
     expect(removed.data).toEqual({ terminalsEnded: 1, filesDeleted: true });
     expect(c.channel(1).exit).toBeDefined(); // told before the reply
-    expect(gw.tether.orchestrator.get(first!.workerId)?.state).toBe('gone');
+    expect((await gw.tether.orchestrator.get(first!.workerId))?.state).toBe('gone');
     expect((await call('workspaces.create', { name: 'c4', cloud: {} }, true, userToken)).error).toBeUndefined();
     expect((await call('workspaces.remove', { id: first!.id }, true, userToken)).error?.code).toBe('NOT_FOUND');
     await c.close();
@@ -121,7 +121,7 @@ describe('cloud workspaces', () => {
     await c.until(() => c.channel(1).exit !== undefined, 40_000, 'exit after the worker died');
     expect(Date.now() - t0).toBeLessThan(35_000);
     expect(c.channel(1).events).toContainEqual(expect.objectContaining({ type: 'status', status: 'lost' }));
-    await until(() => gw.tether.orchestrator.get(ws.workerId)?.state === 'gone', 'the worker reported gone', 20_000);
+    await until(async () => (await gw.tether.orchestrator.get(ws.workerId))?.state === 'gone', 'the worker reported gone', 20_000);
     await c.close();
   });
 

@@ -3,7 +3,7 @@ import { adminOnly, router } from '../init';
 
 export const cloudRouter = router({
   pool: adminOnly('see the cloud workers').query(async ({ ctx }) => {
-    const status = ctx.orchestrator.poolStatus();
+    const status = await ctx.orchestrator.poolStatus();
     const info = await ctx.cloudInfo();
     return {
       provider: info.provider,
@@ -13,15 +13,15 @@ export const cloudRouter = router({
       starting: status.starting,
       assigned: status.assigned,
       // Never the endpoint: it carries the worker's secret.
-      workers: ctx.orchestrator.list().map((w) => ({
+      workers: await Promise.all((await ctx.orchestrator.list()).map(async (w) => ({
         id: w.id,
         userId: w.userId,
-        userName: w.userId ? (ctx.users.get(w.userId)?.name ?? null) : null,
+        userName: w.userId ? ((await ctx.users.get(w.userId))?.name ?? null) : null,
         state: w.state,
         size: w.size,
         createdAt: w.createdAt,
         lastUsedAt: w.lastUsedAt,
-      })),
+      }))),
     };
   }),
 });

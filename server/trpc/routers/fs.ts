@@ -13,11 +13,11 @@ const workspaceId = z.string().min(1).max(64);
 const relPath = z.string().max(4096);
 
 /** Files are reachable by the owner and by guests of a workspace share (read-only for `view`). */
-function workspaceRuntime(ctx: SharedContext, id: string) {
-  return ctx.runtimes.forWorkspace(sharedWorkspace(ctx, id));
+async function workspaceRuntime(ctx: SharedContext, id: string) {
+  return ctx.runtimes.forWorkspace(await sharedWorkspace(ctx, id));
 }
 
-const runtimeFor = (ctx: SharedContext, id: string) => workspaceRuntime(ctx, id).fs;
+const runtimeFor = async (ctx: SharedContext, id: string) => (await workspaceRuntime(ctx, id)).fs;
 
 async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -30,11 +30,11 @@ async function guarded<T>(path: string, fn: () => Promise<T>): Promise<T> {
 export const fsRouter = router({
   list: sharedProcedure
     .input(z.object({ workspaceId, dir: relPath, cursor: z.string().max(16).optional(), limit: z.number().int().min(1).max(LIST_MAX_LIMIT).optional() }))
-    .query(({ ctx, input }) => guarded(input.dir, () => ctx.files.list(runtimeFor(ctx, input.workspaceId), input.dir, input.cursor, input.limit))),
+    .query(async ({ ctx, input }) => guarded(input.dir, async () => ctx.files.list(await runtimeFor(ctx, input.workspaceId), input.dir, input.cursor, input.limit))),
 
   read: sharedProcedure
     .input(z.object({ workspaceId, path: relPath }))
-    .query(({ ctx, input }) => guarded(input.path, () => ctx.files.read(runtimeFor(ctx, input.workspaceId), input.path))),
+    .query(async ({ ctx, input }) => guarded(input.path, async () => ctx.files.read(await runtimeFor(ctx, input.workspaceId), input.path))),
 
   write: sharedProcedure
     .input(
@@ -46,9 +46,9 @@ export const fsRouter = router({
         force: z.boolean().optional(),
       }),
     )
-    .mutation(({ ctx, input }) =>
+    .mutation(async ({ ctx, input }) =>
       guarded(input.path, async () => {
-        const saved = await ctx.files.write(runtimeFor(ctx, input.workspaceId), input.path, input.content, input.expectedVersion, input.force);
+        const saved = await ctx.files.write(await runtimeFor(ctx, input.workspaceId), input.path, input.content, input.expectedVersion, input.force);
         ctx.activity.touch(input.workspaceId); // the home page's "last activity"
         return saved;
       }),
@@ -56,23 +56,23 @@ export const fsRouter = router({
 
   create: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1), content: z.string().optional() }))
-    .mutation(({ ctx, input }) => guarded(input.path, () => ctx.files.create(runtimeFor(ctx, input.workspaceId), input.path, input.content))),
+    .mutation(async ({ ctx, input }) => guarded(input.path, async () => ctx.files.create(await runtimeFor(ctx, input.workspaceId), input.path, input.content))),
 
   mkdir: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1) }))
-    .mutation(({ ctx, input }) => guarded(input.path, async () => void (await runtimeFor(ctx, input.workspaceId).mkdir(input.path)))),
+    .mutation(async ({ ctx, input }) => guarded(input.path, async () => void (await (await runtimeFor(ctx, input.workspaceId)).mkdir(input.path)))),
 
   rename: sharedProcedure
     .input(z.object({ workspaceId, from: relPath.min(1), to: relPath.min(1) }))
-    .mutation(({ ctx, input }) => guarded(input.to, async () => void (await runtimeFor(ctx, input.workspaceId).rename(input.from, input.to)))),
+    .mutation(async ({ ctx, input }) => guarded(input.to, async () => void (await (await runtimeFor(ctx, input.workspaceId)).rename(input.from, input.to)))),
 
   delete: sharedProcedure
     .input(z.object({ workspaceId, path: relPath.min(1) }))
-    .mutation(({ ctx, input }) => guarded(input.path, async () => void (await runtimeFor(ctx, input.workspaceId).rm(input.path)))),
+    .mutation(async ({ ctx, input }) => guarded(input.path, async () => void (await (await runtimeFor(ctx, input.workspaceId)).rm(input.path)))),
 
   findFiles: sharedProcedure
     .input(z.object({ workspaceId, query: z.string().max(256), limit: z.number().int().min(1).max(200).optional() }))
-    .query(({ ctx, input }) => guarded('', () => findFiles(runtimeFor(ctx, input.workspaceId), input.query, input.limit))),
+    .query(async ({ ctx, input }) => guarded('', async () => findFiles(await runtimeFor(ctx, input.workspaceId), input.query, input.limit))),
 
   search: sharedProcedure
     .input(
@@ -84,15 +84,15 @@ export const fsRouter = router({
         limit: z.number().int().min(1).max(2000).optional(),
       }),
     )
-    .query(({ ctx, input }) => guarded('', () => searchText(workspaceRuntime(ctx, input.workspaceId), input))),
+    .query(async ({ ctx, input }) => guarded('', async () => searchText(await workspaceRuntime(ctx, input.workspaceId), input))),
 
   /**
    * File changes below the workspace root (SSE). The first change after a quiet spell is sent at
    * once; what follows within WATCH_BATCH_MS is batched. `overflow`: too many to list — reload.
    */
   watch: sharedProcedure.input(z.object({ workspaceId })).subscription(async function* ({ ctx, input, signal: request }) {
-    const reached = reachWorkspace(ctx, input.workspaceId);
-    const fs = ctx.runtimes.forWorkspace(reached.workspace).fs;
+    const reached = await reachWorkspace(ctx, input.workspaceId);
+    const fs = (await ctx.runtimes.forWorkspace(reached.workspace)).fs;
     const stream = streamSignal(ctx, { workspaceId: reached.workspace.id, as: reached.as }, request);
     const signal = stream.signal;
     let pending: FsEvent[] = [];

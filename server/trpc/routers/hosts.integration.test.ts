@@ -41,7 +41,7 @@ beforeAll(async () => {
   sshd = await startSshd();
   gw = await startTestGateway({ ssh: { maxChannels: 10 } });
   const user = await gw.tether.users.create('bob', 'bob-password-123', 'user');
-  userToken = gw.tether.tokens.create(user.id, 'bob').token;
+  userToken = (await gw.tether.tokens.create(user.id, 'bob')).token;
 });
 afterAll(async () => {
   await gw?.dispose();

@@ -52,7 +52,7 @@ export type HostTestResult =
     };
 
 export const hostsRouter = router({
-  list: authedProcedure.query(({ ctx }) => ctx.hosts.list(ctx.user.id).map((h) => view(h, ctx.sshPool))),
+  list: authedProcedure.query(async ({ ctx }) => (await ctx.hosts.list(ctx.user.id)).map((h) => view(h, ctx.sshPool))),
 
   /** Concrete Host aliases of this server's SSH config (admins only: it is the operator's file). */
   aliases: adminOnly("see this server's SSH config").query(async ({ ctx }) => configAliases(await ctx.hosts.configText())),
@@ -69,12 +69,12 @@ export const hostsRouter = router({
     )
     .mutation(async ({ ctx, input }) => view(await ctx.hosts.add(ctx.user, input), ctx.sshPool)),
 
-  remove: authedProcedure.input(hostId).mutation(({ ctx, input }) => {
-    const h = ctx.hosts.get(ctx.user.id, input.id);
+  remove: authedProcedure.input(hostId).mutation(async ({ ctx, input }) => {
+    const h = await ctx.hosts.get(ctx.user.id, input.id);
     if (!h) throw new TetherError('not_found', 'no such host');
-    const used = ctx.workspaces.countOnHost(h.id);
+    const used = await ctx.workspaces.countOnHost(h.id);
     if (used > 0) throw new TetherError('conflict', `${used} workspace${used === 1 ? '' : 's'} still live on ${h.name}; remove them first`);
-    ctx.hosts.remove(ctx.user.id, h.id);
+    await ctx.hosts.remove(ctx.user.id, h.id);
     ctx.runners.forget(h.id);
     ctx.sshPool.forget(ctx.user.id, h.target);
     return { ok: true };
@@ -84,7 +84,7 @@ export const hostsRouter = router({
   setRunner: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), mode: z.enum(RUNNER_MODES as [RunnerMode, ...RunnerMode[]]), limits: runnerLimits }))
     .mutation(async ({ ctx, input }) => {
-      const host = view(ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool);
+      const host = view(await ctx.hosts.setRunner(ctx.user.id, input.id, input.mode, input.limits), ctx.sshPool);
       // The host's workspaces get runtimes built for the new setting; open terminals stay where they are.
       await ctx.runtimes.rebuild((ws) => ws.hostId === input.id);
       return host;
@@ -92,7 +92,7 @@ export const hostsRouter = router({
 
   /** Connect the host's runner now (deploying it if needed) and answer the outcome. */
   checkRunner: authedProcedure.input(hostId).mutation(async ({ ctx, input }) => {
-    const h = ctx.hosts.get(ctx.user.id, input.id);
+    const h = await ctx.hosts.get(ctx.user.id, input.id);
     if (!h) throw new TetherError('not_found', 'no such host');
     if (h.runner.mode === 'never') throw new TetherError('bad_request', `${h.name} is set to never use the runner`);
     try {
@@ -102,12 +102,12 @@ export const hostsRouter = router({
       // (SSH failed, the deploy failed) is the host's answer, whatever its kind.
       if (!(err instanceof RunnerUnavailableError)) throw new TRPCError({ code: 'BAD_GATEWAY', message: (err as Error).message, cause: err });
     }
-    return view(ctx.hosts.get(ctx.user.id, h.id)!, ctx.sshPool);
+    return view((await ctx.hosts.get(ctx.user.id, h.id))!, ctx.sshPool);
   }),
 
   /** Connect now (ignoring backoff) and time a round trip. */
   test: authedProcedure.input(hostId).mutation(async ({ ctx, input }): Promise<HostTestResult> => {
-    const h = ctx.hosts.get(ctx.user.id, input.id);
+    const h = await ctx.hosts.get(ctx.user.id, input.id);
     if (!h) throw new TetherError('not_found', 'no such host');
     const target = ctx.hosts.poolTarget(h);
     try {
@@ -136,22 +136,22 @@ export const hostsRouter = router({
   /** Accept the key an unknown host (or jump host) presented; `fingerprint` is what the user saw. */
   trustKey: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), endpoint: z.string().max(400), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/) }))
-    .mutation(({ ctx, input }) => {
-      const h = ctx.hosts.get(ctx.user.id, input.id);
+    .mutation(async ({ ctx, input }) => {
+      const h = await ctx.hosts.get(ctx.user.id, input.id);
       if (!h) throw new TetherError('not_found', 'no such host');
       const hop = [...h.target.jumps, h.target].find((e) => endpointName(e) === input.endpoint);
       if (!hop) throw new TetherError('bad_request', `${input.endpoint} is not on the way to ${h.name}`);
-      ctx.hosts.trustHostKey(ctx.user.id, hop, input.fingerprint);
+      await ctx.hosts.trustHostKey(ctx.user.id, hop, input.fingerprint);
       ctx.sshPool.reset(ctx.hosts.poolTarget(h));
       ctx.audit.record({ action: 'host-key.trusted', actor: actorOf(ctx.user), target: `host:${h.id}`, detail: { host: h.name, endpoint: input.endpoint, fingerprint: input.fingerprint }, ip: ctx.peer });
       return { ok: true };
     }),
 
   /** Forget accepted keys of a host whose key changed for a known reason (never done automatically). */
-  forgetKeys: authedProcedure.input(hostId).mutation(({ ctx, input }) => {
-    const h = ctx.hosts.get(ctx.user.id, input.id);
+  forgetKeys: authedProcedure.input(hostId).mutation(async ({ ctx, input }) => {
+    const h = await ctx.hosts.get(ctx.user.id, input.id);
     if (!h) throw new TetherError('not_found', 'no such host');
-    const removed = ctx.hosts.forgetHostKeys(ctx.user.id, h.target);
+    const removed = await ctx.hosts.forgetHostKeys(ctx.user.id, h.target);
     ctx.sshPool.forget(ctx.user.id, h.target);
     ctx.audit.record({ action: 'host-key.forgotten', actor: actorOf(ctx.user), target: `host:${h.id}`, detail: { host: h.name, keys: removed }, ip: ctx.peer });
     return { removed };
@@ -161,7 +161,7 @@ export const hostsRouter = router({
   unlock: authedProcedure
     .input(z.object({ id: z.string().min(1).max(64), identityFile: z.string().min(1).max(4096), passphrase: z.string().max(1024) }))
     .mutation(async ({ ctx, input }) => {
-      const h = ctx.hosts.get(ctx.user.id, input.id);
+      const h = await ctx.hosts.get(ctx.user.id, input.id);
       if (!h) throw new TetherError('not_found', 'no such host');
       if (h.auth !== 'local') throw new TetherError('bad_request', 'this host uses a stored key');
       await ctx.hosts.unlockIdentity(ctx.user.id, input.identityFile, input.passphrase);

@@ -12,8 +12,8 @@ import { authedProcedure, router, type AuthedContext } from '../init';
 const id = z.string().min(1).max(64);
 const role = z.enum(MEMBER_ROLES as [MemberRole, ...MemberRole[]]);
 
-function ownWorkspace(ctx: AuthedContext, workspaceId: string) {
-  const ws = ctx.workspaces.get(ctx.user.id, workspaceId);
+async function ownWorkspace(ctx: AuthedContext, workspaceId: string) {
+  const ws = await ctx.workspaces.get(ctx.user.id, workspaceId);
   if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
   return ws;
 }
@@ -29,34 +29,34 @@ function record(ctx: AuthedContext, action: 'member.added' | 'member.changed' | 
 }
 
 export const membersRouter = router({
-  list: authedProcedure.input(z.object({ workspaceId: id })).query(({ ctx, input }) => ctx.members.list(ownWorkspace(ctx, input.workspaceId).id)),
+  list: authedProcedure.input(z.object({ workspaceId: id })).query(async ({ ctx, input }) => ctx.members.list((await ownWorkspace(ctx, input.workspaceId)).id)),
 
   /** Add an existing, enabled account by username or email. */
   add: authedProcedure
     .input(z.object({ workspaceId: id, who: z.string().trim().min(1, 'Enter a username or email').max(254), role }).strict())
-    .mutation(({ ctx, input }) => {
-      const ws = ownWorkspace(ctx, input.workspaceId);
-      const member = ctx.members.add(ctx.user.id, ws.id, input.who, input.role);
+    .mutation(async ({ ctx, input }) => {
+      const ws = await ownWorkspace(ctx, input.workspaceId);
+      const member = await ctx.members.add(ctx.user.id, ws.id, input.who, input.role);
       record(ctx, 'member.added', ws, member);
       return member;
     }),
 
   /** A change down to viewer closes the member's sockets on the workspace at once. */
-  setRole: authedProcedure.input(z.object({ workspaceId: id, userId: id, role }).strict()).mutation(({ ctx, input }) => {
-    const ws = ownWorkspace(ctx, input.workspaceId);
-    const { member, from } = ctx.members.setRole(ws.id, input.userId, input.role);
+  setRole: authedProcedure.input(z.object({ workspaceId: id, userId: id, role }).strict()).mutation(async ({ ctx, input }) => {
+    const ws = await ownWorkspace(ctx, input.workspaceId);
+    const { member, from } = await ctx.members.setRole(ws.id, input.userId, input.role);
     if (from !== member.role) record(ctx, 'member.changed', ws, member, { from });
     return member;
   }),
 
   /** The member's sockets on the workspace close at once (4403, "removed"). */
-  remove: authedProcedure.input(z.object({ workspaceId: id, userId: id }).strict()).mutation(({ ctx, input }) => {
-    const ws = ownWorkspace(ctx, input.workspaceId);
-    const member = ctx.members.remove(ws.id, input.userId);
+  remove: authedProcedure.input(z.object({ workspaceId: id, userId: id }).strict()).mutation(async ({ ctx, input }) => {
+    const ws = await ownWorkspace(ctx, input.workspaceId);
+    const member = await ctx.members.remove(ws.id, input.userId);
     record(ctx, 'member.removed', ws, member);
     return { removed: true as const };
   }),
 
   /** Workspaces other accounts shared with the caller (the home page's "Shared with you"). */
-  sharedWithMe: authedProcedure.query(({ ctx }) => ctx.members.of(ctx.user.id)),
+  sharedWithMe: authedProcedure.query(async ({ ctx }) => ctx.members.of(ctx.user.id)),
 });

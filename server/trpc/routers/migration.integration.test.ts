@@ -20,7 +20,7 @@ const call = <T = unknown>(p: string, input: unknown, mutation = false) => trpcC
 const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
 
 const FINAL = ['done', 'failed', 'cancelled'];
-const progress = (id: string, onEvent?: (e: MigrationEvent) => void) =>
+const progress = (id: string, onEvent?: (e: MigrationEvent) => void | Promise<void>) =>
   readSubscription<MigrationEvent>(gw.url, 'migration.progress', { token: gw.token, input: { id }, until: (e) => FINAL.includes(e.step), onEvent });
 
 async function gitWorkspace(name: string, extraBytes = 0) {
@@ -77,10 +77,11 @@ describe('migration', () => {
     const ws = await gitWorkspace('survivor', 30 * 1024 * 1024);
     const started = await call<{ id: string }>('migration.start', { workspaceId: ws.id, target: { kind: 'cloud' } }, true);
     let killed = false;
-    const events = await progress(started.data!.id, (e) => {
+    const events = await progress(started.data!.id, async (e) => {
       if (killed || e.step !== 'transfer') return;
       killed = true;
-      const target = gw.tether.orchestrator.list().find((w) => w.state === 'assigned' && !gw.tether.workspaces.list(gw.adminId).some((x) => x.workerId === w.id));
+      const placed = await gw.tether.workspaces.list(gw.adminId);
+      const target = (await gw.tether.orchestrator.list()).find((w) => w.state === 'assigned' && !placed.some((x) => x.workerId === w.id));
       const { pid } = JSON.parse(readFileSync(path.join(gw.dataDir, 'workers', target!.id, 'state.json'), 'utf8')) as { pid: number };
       process.kill(pid, 'SIGKILL');
     });
@@ -109,7 +110,7 @@ describe('migration', () => {
     expect(events.at(-1)!.message).toMatch(/changed in the workspace while it was being moved/);
     expect((await call<{ kind: string }>('workspaces.get', { id: ws.id })).data?.kind).toBe('local');
     expect(await readFile(path.join(ws.root, 'late.txt'), 'utf8')).toBe('written during the move\n');
-    expect(gw.tether.orchestrator.list().filter((w) => w.state === 'assigned')).toHaveLength(gw.tether.workspaces.list(gw.adminId).filter((w) => w.kind === 'cloud').length);
+    expect((await gw.tether.orchestrator.list()).filter((w) => w.state === 'assigned')).toHaveLength((await gw.tether.workspaces.list(gw.adminId)).filter((w) => w.kind === 'cloud').length);
   });
 
   it('refuses what cannot move, with reasons', async () => {

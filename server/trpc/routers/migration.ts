@@ -18,9 +18,9 @@ function mapError(err: unknown): never {
 }
 
 export const migrationRouter = router({
-  plan: authedProcedure.input(move).query(({ ctx, input }) => ctx.migrations.plan(ctx.user, input.workspaceId, input.target as MigrationTarget).catch(mapError)),
+  plan: authedProcedure.input(move).query(async ({ ctx, input }) => ctx.migrations.plan(ctx.user, input.workspaceId, input.target as MigrationTarget).catch(mapError)),
 
-  start: authedProcedure.input(move).mutation(({ ctx, input }) => {
+  start: authedProcedure.input(move).mutation(async ({ ctx, input }) => {
     try {
       return ctx.migrations.start(ctx.user, input.workspaceId, input.target as MigrationTarget);
     } catch (err) {
@@ -38,7 +38,7 @@ export const migrationRouter = router({
     }
   }),
 
-  cancel: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(({ ctx, input }) => {
+  cancel: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     try {
       ctx.migrations.cancel(ctx.user.id, input.id);
       return { ok: true };

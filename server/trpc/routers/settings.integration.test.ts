@@ -20,7 +20,7 @@ const call = <T = unknown>(p: string, input: unknown, mutation = false, token = 
 beforeAll(async () => {
   gw = await startTestGateway({ ptyHost: false });
   const bob = await gw.tether.users.create('bob', 'bob-password-123', 'user');
-  bobToken = gw.tether.tokens.create(bob.id, 'bob').token;
+  bobToken = (await gw.tether.tokens.create(bob.id, 'bob')).token;
 });
 afterAll(async () => {
   await gw?.dispose();

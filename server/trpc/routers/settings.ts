@@ -16,7 +16,7 @@ function describe(error: z.ZodError): string {
 }
 
 export const settingsRouter = router({
-  get: authedProcedure.query(({ ctx }) => ctx.settings.get(ctx.user.id)),
+  get: authedProcedure.query(async ({ ctx }) => ctx.settings.get(ctx.user.id)),
 
   /** Changes the keys given, keeps the rest; answers with every setting now in force. */
   update: authedProcedure
@@ -25,5 +25,5 @@ export const settingsRouter = router({
       if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: describe(parsed.error) });
       return parsed.data;
     })
-    .mutation(({ ctx, input }) => ctx.settings.update(ctx.user.id, input)),
+    .mutation(async ({ ctx, input }) => ctx.settings.update(ctx.user.id, input)),
 });

@@ -37,15 +37,15 @@ export const sharesRouter = router({
         label: z.string().trim().max(80).default(''),
       }),
     )
-    .mutation(({ ctx, input }) => {
-      const ws = ctx.workspaces.get(ctx.user.id, input.workspaceId);
+    .mutation(async ({ ctx, input }) => {
+      const ws = await ctx.workspaces.get(ctx.user.id, input.workspaceId);
       if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
       if (input.sessionId !== undefined) {
         const session = ctx.sessions.getForUser(input.sessionId, ctx.user.id);
         if (!session || session.info.workspaceId !== ws.id) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such terminal' });
         if (!session.running) throw new TRPCError({ code: 'BAD_REQUEST', message: 'That terminal has ended; share a running one' });
       }
-      const { share, token } = ctx.shares.create(
+      const { share, token } = await ctx.shares.create(
         ctx.user.id,
         { workspaceId: ws.id, sessionId: input.sessionId ?? null, scope: input.scope, label: input.label, expiresInMs: SHARE_EXPIRY[input.expiresIn] },
         ctx.peer,
@@ -53,9 +53,9 @@ export const sharesRouter = router({
       return { ...share, path: `${SHARE_LINK_PREFIX}${token}` };
     }),
 
-  list: authedProcedure.input(z.object({ workspaceId: id.optional() }).default({})).query(({ ctx, input }) => {
-    const names = new Map(ctx.workspaces.list(ctx.user.id).map((w) => [w.id, w.name]));
-    return ctx.shares.list(ctx.user.id, input).map((s) => {
+  list: authedProcedure.input(z.object({ workspaceId: id.optional() }).default({})).query(async ({ ctx, input }) => {
+    const names = new Map((await ctx.workspaces.list(ctx.user.id)).map((w) => [w.id, w.name]));
+    return (await ctx.shares.list(ctx.user.id, input)).map((s) => {
       const session = s.sessionId ? ctx.sessions.getForUser(s.sessionId, ctx.user.id) : null;
       return {
         ...s,
@@ -65,27 +65,27 @@ export const sharesRouter = router({
     });
   }),
 
-  revoke: authedProcedure.input(z.object({ id })).mutation(({ ctx, input }) => {
-    if (!ctx.shares.revoke(ctx.user.id, input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such share link' });
+  revoke: authedProcedure.input(z.object({ id })).mutation(async ({ ctx, input }) => {
+    if (!await ctx.shares.revoke(ctx.user.id, input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such share link' });
     return { revoked: true };
   }),
 
   /** Remove one guest now (their cookie stops working; the link stays unless revoked). */
-  kick: authedProcedure.input(z.object({ shareId: id, guestId: id })).mutation(({ ctx, input }) => {
-    if (!ctx.shares.kick(ctx.user.id, input.shareId, input.guestId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such guest' });
+  kick: authedProcedure.input(z.object({ shareId: id, guestId: id })).mutation(async ({ ctx, input }) => {
+    if (!await ctx.shares.kick(ctx.user.id, input.shareId, input.guestId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such guest' });
     return { kicked: true };
   }),
 
   /** Created, joined (with IP), kicked, revoked, expired — newest first. */
   audit: authedProcedure
     .input(z.object({ shareId: id.optional(), limit: z.number().int().min(1).max(1000).optional() }).default({}))
-    .query(({ ctx, input }) => ctx.shares.audit(ctx.user.id, input)),
+    .query(async ({ ctx, input }) => ctx.shares.audit(ctx.user.id, input)),
 
   /** What a guest was given; null for a signed-in user. */
-  whoami: sharedProcedure.query(({ ctx }) => {
+  whoami: sharedProcedure.query(async ({ ctx }) => {
     const g = ctx.access.guest;
     if (!g) return null;
-    const ws = ctx.workspaces.get(g.share.ownerId, g.share.workspaceId);
+    const ws = await ctx.workspaces.get(g.share.ownerId, g.share.workspaceId);
     return {
       shareId: g.share.id,
       kind: g.share.sessionId === null ? ('workspace' as const) : ('terminal' as const),
@@ -94,7 +94,7 @@ export const sharesRouter = router({
       expiresAt: g.share.expiresAt,
       workspace: ws ? { id: ws.id, name: ws.name } : null,
       sessionId: g.share.sessionId,
-      owner: ctx.users.get(g.share.ownerId)?.name ?? null,
+      owner: (await ctx.users.get(g.share.ownerId))?.name ?? null,
       guest: { id: g.guest.id, name: g.guest.name },
     };
   }),
@@ -104,7 +104,7 @@ export const sharesRouter = router({
    * owner sees guests' ids (to kick them); guests and members see names only.
    */
   presence: sharedProcedure.input(z.object({ sessionId: id })).subscription(async function* ({ ctx, input, signal: request }) {
-    const { session, as } = reachSession(ctx, input.sessionId);
+    const { session, as } = await reachSession(ctx, input.sessionId);
     const stream = streamSignal(ctx, { workspaceId: session.info.workspaceId, as }, request);
     const signal = stream.signal;
     const me = ctx.access.guest ? guestParticipant(ctx.access.guest).id : as === 'owner' ? `owner:${ctx.access.ownerId}` : memberParticipantId(ctx.access.ownerId);

@@ -11,7 +11,7 @@ export const terminalsRouter = router({
       await ctx.catchUpTerminals?.(share.ownerId, share.workspaceId);
       return ctx.sessions.listForWorkspace(share.ownerId, share.workspaceId).filter((s) => s.id === share.sessionId);
     }
-    const { workspace, ownerId } = reachWorkspace(ctx, input.workspaceId);
+    const { workspace, ownerId } = await reachWorkspace(ctx, input.workspaceId);
     await ctx.catchUpTerminals?.(ownerId, workspace.id);
     return ctx.sessions.listForWorkspace(ownerId, workspace.id);
   }),
@@ -22,6 +22,6 @@ export const terminalsRouter = router({
    * to continue exactly, instead of replaying the whole ring — for phones on slow networks.
    */
   snapshot: sharedProcedure.input(z.object({ sessionId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
-    return ctx.mirrors.of(sharedSession(ctx, input.sessionId)).snapshot();
+    return ctx.mirrors.of(await sharedSession(ctx, input.sessionId)).snapshot();
   }),
 });

@@ -22,7 +22,7 @@ function recordOn(ctx: AuthedContext, action: AuditAction, name: string, detail?
 }
 
 export const usersRouter = router({
-  list: adminProcedure.query(({ ctx }) => ctx.users.list()),
+  list: adminProcedure.query(async ({ ctx }) => ctx.users.list()),
 
   create: adminProcedure
     .input(z.object({ name: z.string().regex(USERNAME_PATTERN, 'user names use letters, digits, ".", "_" or "-" (1–64)'), password, role, ...fields }).strict())
@@ -33,27 +33,27 @@ export const usersRouter = router({
       return ctx.users.info(user.id)!;
     }),
 
-  update: adminProcedure.input(z.object({ id, ...fields }).strict()).mutation(({ ctx, input }) => {
-    const info = ctx.users.update(input.id, input);
+  update: adminProcedure.input(z.object({ id, ...fields }).strict()).mutation(async ({ ctx, input }) => {
+    const info = await ctx.users.update(input.id, input);
     recordOn(ctx, 'user.updated', info.name, { fields: Object.keys(input).filter((k) => k !== 'id').join(',') });
     return info;
   }),
 
-  setRole: adminProcedure.input(z.object({ id, role }).strict()).mutation(({ ctx, input }) => {
-    const before = ctx.users.info(input.id)?.role;
-    ctx.users.setRole(input.id, input.role);
+  setRole: adminProcedure.input(z.object({ id, role }).strict()).mutation(async ({ ctx, input }) => {
+    const before = (await ctx.users.info(input.id))?.role;
+    await ctx.users.setRole(input.id, input.role);
     ctx.log.info('account role changed', { by: ctx.user.id, userId: input.id, role: input.role });
-    const info = ctx.users.info(input.id)!;
+    const info = (await ctx.users.info(input.id))!;
     if (before !== input.role) recordOn(ctx, 'user.role-changed', info.name, { from: roleName(before ?? ''), to: roleName(input.role) });
     return info;
   }),
 
   /** Disabling closes the account's sockets and ends its share links (auth/accounts.ts). */
-  setDisabled: adminProcedure.input(z.object({ id, disabled: z.boolean() }).strict()).mutation(({ ctx, input }) => {
-    const wasDisabled = ctx.users.info(input.id)?.disabledAt != null;
-    if (input.disabled) ctx.accounts.disable(input.id);
-    else ctx.accounts.enable(input.id);
-    const info = ctx.users.info(input.id)!;
+  setDisabled: adminProcedure.input(z.object({ id, disabled: z.boolean() }).strict()).mutation(async ({ ctx, input }) => {
+    const wasDisabled = (await ctx.users.info(input.id))?.disabledAt != null;
+    if (input.disabled) await ctx.accounts.disable(input.id);
+    else await ctx.accounts.enable(input.id);
+    const info = (await ctx.users.info(input.id))!;
     if (wasDisabled !== input.disabled) recordOn(ctx, input.disabled ? 'user.disabled' : 'user.enabled', info.name);
     return info;
   }),
@@ -61,21 +61,21 @@ export const usersRouter = router({
   resetPassword: adminProcedure.input(z.object({ id, password }).strict()).mutation(async ({ ctx, input }) => {
     await ctx.users.resetPassword(input.id, input.password);
     ctx.log.info('password reset', { by: ctx.user.id, userId: input.id });
-    recordOn(ctx, 'user.password-reset', ctx.users.get(input.id)!.name);
+    recordOn(ctx, 'user.password-reset', (await ctx.users.get(input.id))!.name);
     return { ok: true as const };
   }),
 
   /** Where an account is signed in (live sign-in sessions, newest first). */
-  sessions: adminProcedure.input(z.object({ id }).strict()).query(({ ctx, input }) => {
-    if (!ctx.users.get(input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such user' });
+  sessions: adminProcedure.input(z.object({ id }).strict()).query(async ({ ctx, input }) => {
+    if (!await ctx.users.get(input.id)) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such user' });
     return ctx.signIns.live(input.id);
   }),
 
   /** Sign an account out everywhere (one session, or all): cookies refused, sockets closed (4401). */
-  revokeSessions: adminProcedure.input(z.object({ id, session: z.string().min(1).max(64).optional() }).strict()).mutation(({ ctx, input }) => {
-    const user = ctx.users.get(input.id);
+  revokeSessions: adminProcedure.input(z.object({ id, session: z.string().min(1).max(64).optional() }).strict()).mutation(async ({ ctx, input }) => {
+    const user = await ctx.users.get(input.id);
     if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'no such user' });
-    const ids = input.session ? (ctx.signIns.revoke(user.id, input.session) ? [input.session] : []) : ctx.signIns.revokeOthers(user.id, undefined);
+    const ids = input.session ? (await ctx.signIns.revoke(user.id, input.session) ? [input.session] : []) : await ctx.signIns.revokeOthers(user.id, undefined);
     if (input.session && ids.length === 0) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such session' });
     for (const sid of ids) {
       ctx.closeSignInSockets(sid, 'session revoked');
@@ -85,7 +85,7 @@ export const usersRouter = router({
   }),
 
   remove: adminProcedure.input(z.object({ id }).strict()).mutation(async ({ ctx, input }) => {
-    const name = ctx.users.get(input.id)?.name;
+    const name = (await ctx.users.get(input.id))?.name;
     const removed = await ctx.accounts.remove(input.id);
     recordOn(ctx, 'user.deleted', name ?? input.id, { workspaces: removed.workspaces, terminalsEnded: removed.terminalsEnded });
     return removed;
@@ -93,7 +93,7 @@ export const usersRouter = router({
 });
 
 export const accountRouter = router({
-  get: authedProcedure.query(({ ctx }) => ctx.users.info(ctx.user.id)!),
+  get: authedProcedure.query(async ({ ctx }) => ctx.users.info(ctx.user.id)!),
 
   changePassword: authedProcedure.input(z.object({ current: z.string().max(1024), next: password }).strict()).mutation(async ({ ctx, input }) => {
     await ctx.users.changePassword(ctx.user.id, input.current, input.next);
@@ -103,13 +103,13 @@ export const accountRouter = router({
   }),
 
   /** Where the caller is signed in (live sessions, newest first); `current` marks this one. */
-  sessions: authedProcedure.query(({ ctx }) => ctx.signIns.live(ctx.user.id).map((s) => ({ ...s, current: s.id === ctx.user.session }))),
+  sessions: authedProcedure.query(async ({ ctx }) => (await ctx.signIns.live(ctx.user.id)).map((s) => ({ ...s, current: s.id === ctx.user.session }))),
 
   /** End one of the caller's sessions (its sockets close at once), or every one but this. */
   revokeSession: authedProcedure
     .input(z.union([z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ others: z.literal(true) }).strict()]))
-    .mutation(({ ctx, input }) => {
-      const ids = 'id' in input ? (ctx.signIns.revoke(ctx.user.id, input.id) ? [input.id] : []) : ctx.signIns.revokeOthers(ctx.user.id, ctx.user.session);
+    .mutation(async ({ ctx, input }) => {
+      const ids = 'id' in input ? (await ctx.signIns.revoke(ctx.user.id, input.id) ? [input.id] : []) : await ctx.signIns.revokeOthers(ctx.user.id, ctx.user.session);
       if ('id' in input && ids.length === 0) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such session' });
       for (const sid of ids) {
         ctx.closeSignInSockets(sid, 'session revoked');

@@ -8,7 +8,7 @@ import { gitBranch } from '../../workspaces/git-branch';
 import { authedProcedure, reachWorkspace, router, sharedProcedure } from '../init';
 
 export const workspacesRouter = router({
-  list: authedProcedure.query(({ ctx }) => ctx.workspaces.list(ctx.user.id)),
+  list: authedProcedure.query(async ({ ctx }) => ctx.workspaces.list(ctx.user.id)),
 
   /**
    * The home page's list: the caller's workspaces with where each runs (the SSH host's pool state,
@@ -16,10 +16,11 @@ export const workspacesRouter = router({
    * run there, how many wait for input, and the last activity (server/agents/workspace-activity.ts).
    */
   overview: authedProcedure.query(async ({ ctx }) => {
-    const list = ctx.workspaces.list(ctx.user.id);
+    const list = await ctx.workspaces.list(ctx.user.id);
     const activity = await ctx.activity.summarize(ctx.user.id, list.map((ws) => ws.id));
-    return list.map((ws) => {
-      const { host, pool, worker } = ctx.placements.of(ws.kind).status(ws, ctx.user.id);
+    const statuses = await Promise.all(list.map((ws) => ctx.placements.of(ws.kind).status(ws, ctx.user.id)));
+    return list.map((ws, i) => {
+      const { host, pool, worker } = statuses[i]!;
       return {
         ...ws,
         host,
@@ -32,20 +33,20 @@ export const workspacesRouter = router({
 
   /** One workspace; a guest of a workspace share or a member gets it without where it lives, a
    * member with their role and whose it is (`membership`, null for the owner and guests). */
-  get: sharedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(({ ctx, input }) => {
-    const { workspace: ws, ownerId, as } = reachWorkspace(ctx, input.id);
+  get: sharedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+    const { workspace: ws, ownerId, as } = await reachWorkspace(ctx, input.id);
     if (as === 'owner') return { ...ws, membership: null };
     const hidden = { ...ws, root: '', hostId: null, workerId: null };
     if (as === 'guest') return { ...hidden, membership: null };
-    const owner = ctx.users.info(ownerId);
+    const owner = await ctx.users.info(ownerId);
     return { ...hidden, membership: { role: as, owner: owner ? personName(owner) : '' } };
   }),
 
   /** The git branch the workspace's folder is on (status bar); null when it is not a repository. */
   gitBranch: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
-    const ws = ctx.workspaces.get(ctx.user.id, input.id);
+    const ws = await ctx.workspaces.get(ctx.user.id, input.id);
     if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
-    return { branch: await gitBranch(ctx.runtimes.forWorkspace(ws)) };
+    return { branch: await gitBranch(await ctx.runtimes.forWorkspace(ws)) };
   }),
 
   /** A local workspace, or with `hostId` one in a folder on that SSH host (created if missing;
@@ -61,7 +62,7 @@ export const workspacesRouter = router({
         })
         .refine((o) => !(o.cloud && (o.hostId || o.root)), { message: 'a cloud workspace takes neither a host nor a folder' }),
     )
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const target: PlacementTarget = input.cloud
         ? { kind: 'cloud', size: input.cloud.size }
         : input.hostId !== undefined
@@ -75,7 +76,7 @@ export const workspacesRouter = router({
    * with it; the folder of a local or SSH workspace stays where it is.
    */
   remove: authedProcedure.input(z.object({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
-    const ws = ctx.workspaces.get(ctx.user.id, input.id);
+    const ws = await ctx.workspaces.get(ctx.user.id, input.id);
     if (!ws) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such workspace' });
     return removeWorkspace(ctx, ctx.user.id, ws);
   }),

@@ -21,6 +21,6 @@ describe('cluster configuration', () => {
   it('takes the node name from TETHER_NODE_NAME and refuses a bad one or a non-Postgres URL', () => {
     expect(load({ TETHER_NODE_NAME: 'build-1' }).cluster?.node).toBe('build-1');
     expect(() => load({ TETHER_NODE_NAME: 'a b' })).toThrow(ConfigError);
-    expect(() => load({ DATABASE_URL: 'mysql://db/tether' })).toThrow(/DATABASE_URL: a postgres:\/\/ URL/);
+    expect(() => load({ DATABASE_URL: 'mysql://db/tether' })).toThrow(/DATABASE_URL: a postgres:\/\/user/);
   });
 });

@@ -223,14 +223,17 @@ export class MirrorEngine {
 
   private async connect(): Promise<void> {
     this.unwatch();
-    const { a, b } = await this.opts.sides();
-    const on = (side: Side) => (events: FsEvent[]) => this.onEvents(side, events);
-    this.watches = [a.fs.watch(on('a')), b.fs.watch(on('b'))];
-    this.health = setInterval(() => void this.checkHealth(), this.opts.healthIntervalMs ?? HEALTH_INTERVAL_MS);
-    this.health.unref?.();
+    // The pass is due at once (so whoever waits for the mirror to settle waits for it); it starts
+    // on a timer, after the runtimes below are in hand and both watches are taken.
     this.full = true;
     this.settlePending = true;
     this.schedule(0);
+    this.health = setInterval(() => void this.checkHealth(), this.opts.healthIntervalMs ?? HEALTH_INTERVAL_MS);
+    this.health.unref?.();
+    const { a, b } = await this.opts.sides();
+    if (this.disposed || this.health === null) return; // paused or disposed meanwhile
+    const on = (side: Side) => (events: FsEvent[]) => this.onEvents(side, events);
+    this.watches = [a.fs.watch(on('a')), b.fs.watch(on('b'))];
   }
 
   private unwatch(): void {

@@ -5,11 +5,15 @@
  * resume, transfers, conflicts), or offers to start a mirror when there is none.
  */
 import { useQuery } from '@tanstack/react-query';
+import dynamic from 'next/dynamic';
 import { useRef, useState } from 'react';
 import { mirrorLabel, mirrorSentence } from '@/lib/client/mirror-status';
 import { useTRPC } from '@/lib/client/trpc';
-import { MirrorDialog } from './MirrorDialog';
 import './mirror.css';
+
+// The dialog (and its conflict diff, CodeMirror's merge view) loads when first opened: in the
+// page's first load it was script most visits never run, over the page's budget (e2e/weight.spec.ts).
+const MirrorDialog = dynamic(() => import('./MirrorDialog').then((m) => m.MirrorDialog), { ssr: false });
 
 const POLL_MS = 2_000;
 

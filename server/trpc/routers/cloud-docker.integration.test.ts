@@ -6,6 +6,7 @@
  * Unix socket in the worker's bind-mounted folder (never a container's address).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../cloud/testing/cloud-fixture';
 import type { CloudConfig } from '../../config';
 import { startTestGateway, type TestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
@@ -18,14 +19,6 @@ const DOCKER: Partial<CloudConfig> = {
 
 let gw: TestGateway;
 const call = <T = unknown>(p: string, input: unknown, mutation = false, token = gw.token) => trpcCall<T>(gw.url, p, { token, input, mutation });
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Ws {
   id: string;
@@ -42,7 +35,7 @@ afterAll(async () => {
 
 describe('cloud workspaces in docker containers', () => {
   it('come from the warm pool as containers and serve files and terminals', async () => {
-    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'a warm worker container');
+    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'a warm worker container', 60_000);
     const created = await call<Ws>('workspaces.create', { name: 'boxed', cloud: {} }, true);
     expect(created.error).toBeUndefined();
     const ws = created.data!;
@@ -62,7 +55,7 @@ describe('cloud workspaces in docker containers', () => {
     const pool = await call<{ provider: string; sandbox: string }>('cloud.pool', undefined);
     expect(pool.data).toMatchObject({ provider: 'docker', sandbox: expect.stringMatching(/^docker container/) });
     expect(JSON.stringify(pool.data)).not.toMatch(/secret|ws\+unix|ws:\/\//);
-    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'the pool to refill');
+    await until(async () => (await gw.tether.orchestrator.poolStatus()).warm === 1, 'the pool to refill', 60_000);
   });
 
   it('re-attaches terminals that kept running in a container across a gateway restart', async () => {

@@ -2,7 +2,8 @@
  * One live mirror between two runtimes. States, forward only within a connection:
  * - `starting`: agreed state loaded from disk; the first full reconcile has not finished.
  * - `in-sync` / `syncing`: watching both sides; watch events queue paths, which are reconciled
- *   after a short quiet period (DEBOUNCE_MS), one pass at a time.
+ *   after a short quiet period (DEBOUNCE_MS), one pass at a time. `syncing` while a pass moves
+ *   files; a pass that finds nothing to move (rescans, echoes of its own writes) stays `in-sync`.
  * - `error`: a side could not be reached (a cut connection, a stopped worker). Retried with
  *   backoff; the pass that succeeds is a full reconcile against the agreed state and watches are
  *   taken again, so edits made on either side while cut off arrive, and edits on both are conflicts.
@@ -286,7 +287,6 @@ export class MirrorEngine {
         const roots = full ? [''] : collapseRoots(this.queued);
         this.full = false;
         this.queued.clear();
-        if (this.state !== 'error' && this.state !== 'starting') this.state = 'syncing';
         try {
           if (this.gitignoreStale || full) await this.loadIgnore();
           const { a, b } = await this.opts.sides();
@@ -327,7 +327,12 @@ export class MirrorEngine {
       ignore: this.ignore,
       errors: this.errors,
       record: (t) => this.record(t),
-      progress: (n) => (this.inPass = n),
+      progress: (n) => {
+        this.inPass = n;
+        // "Syncing" means files are moving: a pass that finds nothing to do (a rescan, the echo
+        // of the mirror's own writes) leaves an in-sync mirror in sync rather than flickering.
+        if (n > 0 && this.state === 'in-sync') this.state = 'syncing';
+      },
       again: (p) => this.queued.add(p),
     };
   }

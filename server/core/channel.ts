@@ -8,6 +8,15 @@ import type { SessionHandle, SessionViewer } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
 export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
+/**
+ * The interactive lane: a channel typed into within this long, with at most INTERACTIVE_BYTES
+ * waiting, is someone waiting for their echo. It is pumped before its siblings and may pass a
+ * socket that is over its high-water mark (by at most that much), so a keystroke's echo never
+ * queues behind other terminals' output on a shared socket — a browser tab, or the pty host's
+ * one link carrying every local terminal.
+ */
+export const INTERACTIVE_MS = 1000;
+export const INTERACTIVE_BYTES = 16 * 1024;
 
 export interface ChannelSink {
   /** Whether the socket can take more bytes now (below its buffered-bytes cap). */
@@ -45,6 +54,8 @@ export class Channel implements SessionViewer {
   private sent: number;
   private ackedOffset: number;
   private exitSent = false;
+  /** performance.now() of the last input through this channel (the interactive lane). */
+  private typedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly id: number,
@@ -64,6 +75,16 @@ export class Channel implements SessionViewer {
   /** The next stream offset this channel will send. */
   get sentOffset(): number {
     return this.sent;
+  }
+
+  /** Input went to the program through this channel: its next output is likely an echo. */
+  typed(now = performance.now()): void {
+    this.typedAt = now;
+  }
+
+  /** In the interactive lane (see INTERACTIVE_MS): typed into lately, little waiting. */
+  interactive(now: number): boolean {
+    return now - this.typedAt < INTERACTIVE_MS && this.session.ring.end - this.sent <= INTERACTIVE_BYTES;
   }
 
   private get windowOpen(): boolean {
@@ -120,7 +141,7 @@ export class Channel implements SessionViewer {
     }
     let budget = maxBytes;
     while (this.sent < ring.end && budget > 0) {
-      if (!this.sink.writable || !this.windowOpen) return false;
+      if (!this.windowOpen || (!this.sink.writable && !this.interactive(performance.now()))) return false;
       const window = this.highWater - (this.sent - this.ackedOffset);
       const parts = ring.read(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, window));
       let n = 0;

@@ -196,8 +196,21 @@ export class Connection implements ChannelSink {
     this.pumpScheduled = false;
     if (this.closed) return;
     const now = performance.now();
-    const queue = [...this.pumpQueue];
+    const stream = corkable(this.ws);
+    stream?.cork();
+    try {
+      this.pumpAll(now);
+    } finally {
+      stream?.uncork();
+    }
+  };
+
+  private pumpAll(now: number): void {
+    let queue = [...this.pumpQueue];
     this.pumpQueue.clear();
+    // The interactive lane first: an echo leaves before its siblings' output takes the socket.
+    const urgent = queue.filter((c) => c.interactive(now));
+    if (urgent.length) queue = [...urgent, ...queue.filter((c) => !urgent.includes(c))];
     for (const c of queue) {
       if (this.channels.get(c.id) !== c) continue;
       const before = c.sentOffset;
@@ -205,7 +218,7 @@ export class Connection implements ChannelSink {
       this.lastFlush.set(c, { at: now, bytes: c.sentOffset - before });
       if (more) this.schedulePump(c);
     }
-  };
+  }
 
   channelClosed(channel: Channel): void {
     if (this.channels.get(channel.id) !== channel) return;
@@ -284,6 +297,7 @@ export class Connection implements ChannelSink {
       case 'input':
         if (!ch.session.running) return this.sendError(ch.id, ErrorCode.EXITED, 'the process has exited; input was not delivered');
         return this.guarded(ch, () => {
+          ch.typed();
           ch.session.write(frame.data, ch);
           this.observe?.inputReceived(frame.data.byteLength);
         });
@@ -388,6 +402,18 @@ export class Connection implements ChannelSink {
     this.pumpQueue.clear();
     this.extension?.onClose?.(this);
   }
+}
+
+/**
+ * What a turn's frames are written through, held (corked) while the turn's channels pump so they
+ * leave in one write: many terminals printing a little each (agents, builds) would otherwise cost
+ * a syscall and a wake-up at the other end per frame. A FramedStream says so itself; a `ws`
+ * WebSocket keeps its TCP socket as `_socket`.
+ */
+function corkable(ws: LinkSocket): { cork(): void; uncork(): void } | null {
+  if (ws.cork && ws.uncork) return ws as Required<Pick<LinkSocket, 'cork' | 'uncork'>>;
+  const socket = (ws as { _socket?: { cork?: unknown; uncork?: unknown } })._socket;
+  return socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function' ? (socket as { cork(): void; uncork(): void }) : null;
 }
 
 /** Bytes one channel may send per pump turn before yielding to its siblings. */

@@ -21,6 +21,9 @@ export interface LinkSocket {
   once(event: 'close', listener: () => void): this;
   once(event: 'error', listener: (err: Error) => void): this;
   removeAllListeners(event?: string): this;
+  /** Hold writes until `uncork`, then write them as one (a turn's frames, one syscall). */
+  cork?(): void;
+  uncork?(): void;
 }
 
 const CLOSE_GRACE_MS = 2000;
@@ -54,7 +57,29 @@ export class FramedStream extends EventEmitter implements LinkSocket {
       cb?.(new Error('the link is closed'));
       return;
     }
+    // Every frame sent in one event-loop turn leaves in one write: a gateway acknowledging 500
+    // terminals' output, or a pty host's turn of OUTPUT frames, would otherwise cost a syscall —
+    // and a wake-up of the other process, which on a busy machine preempts this one — per frame.
+    if (!this.turnCorked) {
+      this.turnCorked = true;
+      this.stream.cork();
+      setImmediate(this.uncorkTurn);
+    }
     this.stream.write(encodeRecord(data), cb ? (err) => cb(err ?? undefined) : undefined);
+  }
+
+  private turnCorked = false;
+  private readonly uncorkTurn = (): void => {
+    this.turnCorked = false;
+    this.stream.uncork();
+  };
+
+  cork(): void {
+    this.stream.cork();
+  }
+
+  uncork(): void {
+    this.stream.uncork();
   }
 
   close(): void {

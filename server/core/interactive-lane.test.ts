@@ -1,0 +1,134 @@
+/**
+ * Many terminals share one socket — a browser tab, or the pty host's one link carrying every
+ * local terminal. A keystroke's echo must not queue behind the others' output there, and a turn's
+ * frames must leave in one write rather than one syscall (and one wake-up of the reader) each.
+ */
+import { EventEmitter } from 'node:events';
+import { Duplex } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, RecordReader, decodeServerFrame, encodeHello, encodeInput, encodeOpen } from '../../lib/protocol';
+import { DEFAULT_LIMITS } from '../config';
+import { createLogger } from '../log';
+import { FramedStream } from '../runtimes/agent/framed-stream';
+import { EchoPty } from '../runtimes/echo/echo-runtime';
+import { INTERACTIVE_BYTES } from './channel';
+import { Connection } from './connection';
+import { TerminalSession } from './session';
+
+/** A socket that takes frames but never reports them written (a reader that has stopped). */
+class StuckSocket extends EventEmitter {
+  outputs: { channel: number; bytes: number; corked: boolean }[] = [];
+  corks = 0;
+  private depth = 0;
+  send(data: Uint8Array) {
+    const d = decodeServerFrame(data);
+    if (d.ok && d.frame.type === 'output') this.outputs.push({ channel: d.frame.channel, bytes: d.frame.data.byteLength, corked: this.depth > 0 });
+  }
+  cork() {
+    this.corks++;
+    this.depth++;
+  }
+  uncork() {
+    this.depth--;
+  }
+  close() {}
+  terminate() {}
+  receive(frame: Uint8Array) {
+    this.emit('message', Buffer.from(frame), true);
+  }
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+const limits = { ...DEFAULT_LIMITS, socketHighWater: 64 * 1024 };
+
+async function connectionWith(n: number) {
+  const ptys: EchoPty[] = [];
+  const source = {
+    async create(_u: unknown, req: { cols: number; rows: number }) {
+      const pty = new EchoPty({ cols: req.cols, rows: req.rows });
+      ptys.push(pty);
+      return new TerminalSession({ id: `s${ptys.length}`, userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, { ...limits, cols: req.cols, rows: req.rows });
+    },
+    find: () => null,
+    forget() {},
+  };
+  const ws = new StuckSocket();
+  new Connection(ws as never, { id: 'u', name: 'u' }, source, limits, createLogger({ write: () => {} }));
+  ws.receive(encodeHello({ v: PROTOCOL_VERSION }));
+  for (let i = 1; i <= n; i++) ws.receive(encodeOpen(i, { workspace: 'w', cols: 80, rows: 24 }));
+  await expect.poll(() => ptys.length).toBe(n);
+  await turn();
+  return { ws, ptys };
+}
+
+describe('the interactive lane', () => {
+  it('lets an echo through a socket over its high-water mark; output nobody typed for waits', async () => {
+    const { ws, ptys } = await connectionWith(3);
+    const [flood, , quiet] = ptys as [EchoPty, EchoPty, EchoPty];
+    flood.emit(new Uint8Array(128 * 1024).fill(0x61));
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([1]); // now 128 KiB sit unwritten: over the mark
+
+    flood.emit(new Uint8Array(1024).fill(0x62));
+    quiet.emit('not typed for');
+    ws.receive(encodeInput(2, 'k')); // the echo pty answers at once
+    await turn();
+    await turn();
+    expect(ws.outputs.map((o) => [o.channel, o.bytes])).toEqual([
+      [1, 128 * 1024],
+      [2, 1],
+    ]);
+  });
+
+  it('puts a typed channel first in its turn, and leaves the lane once much is waiting', async () => {
+    const { ws, ptys } = await connectionWith(2);
+    const [other, typed] = ptys as [EchoPty, EchoPty];
+    other.emit('x'.repeat(100));
+    ws.receive(encodeInput(2, 'k'));
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([2, 1]); // the echo went first
+    // Blocked socket, then more than the lane carries: it waits like the rest.
+    other.emit(new Uint8Array(128 * 1024));
+    await turn();
+    typed.emit(new Uint8Array(INTERACTIVE_BYTES + 1));
+    await turn();
+    expect(ws.outputs.filter((o) => o.channel === 2)).toHaveLength(1);
+  });
+
+  it("writes a turn's frames of every channel inside one cork", async () => {
+    const { ws, ptys } = await connectionWith(5);
+    const corks = ws.corks;
+    for (const p of ptys) p.emit('line\r\n');
+    await turn();
+    expect(ws.outputs).toHaveLength(5);
+    expect(ws.outputs.every((o) => o.corked)).toBe(true);
+    expect(ws.corks - corks).toBe(1);
+  });
+});
+
+describe('FramedStream', () => {
+  it('sends the frames of one turn in one write, in order', async () => {
+    const writes: Buffer[][] = [];
+    const stream = new Duplex({
+      read() {},
+      writev(chunks, cb) {
+        writes.push(chunks.map((c) => c.chunk as Buffer));
+        cb();
+      },
+      write(chunk, _enc, cb) {
+        writes.push([chunk as Buffer]);
+        cb();
+      },
+    });
+    const link = new FramedStream(stream);
+    for (let i = 0; i < 20; i++) link.send(new Uint8Array([i + 1]));
+    expect(writes).toHaveLength(0); // held until the turn ends
+    await turn();
+    expect(writes).toHaveLength(1);
+    const records = new RecordReader().push(Buffer.concat(writes[0]!));
+    expect(records.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    link.send(new Uint8Array([99]));
+    await turn();
+    expect(writes).toHaveLength(2);
+  });
+});

@@ -17,6 +17,7 @@
  * Exits non-zero if any channel lost, repeated or reordered a byte, or did not finish, or if a
  * session or process is left behind.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { serverPids } from './speed';
 import { median, percentile } from './stats';
 
 const MB = 1024 * 1024;
@@ -144,6 +146,16 @@ function cpuTicks(pid: number): { own: number; children: number } {
   return { own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
 }
 
+/** The main thread's time on a CPU and waiting for one (ns; schedstat, kernel ≥ 2.6.23). */
+function schedstat(pid: number): { ran: number; waited: number } {
+  try {
+    const [ran, waited] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { ran: ran!, waited: waited! };
+  } catch {
+    return { ran: 0, waited: 0 };
+  }
+}
+
 function machineTicks(): { busy: number; total: number } {
   const [, ...v] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
   const n = v.map(Number);
@@ -219,6 +231,39 @@ function gcSince(a: GatewayMetrics, b: GatewayMetrics): string {
 
 // ---- keystroke echo ----
 
+interface Typist {
+  go(): void;
+  /** The round trips typed between go and stop, in ms. */
+  stop(): Promise<number[]>;
+  child: ChildProcess;
+}
+
+/** Someone typing in another browser (typist.ts, its own process), ready to start. */
+async function startTypist(gw: GatewayProcess): Promise<Typist> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'typist.ts'), gw.url, gw.token, gw.workspace], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const line = (pred: (l: string) => boolean, what: string) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const found = out.split('\n').find(pred);
+        if (found !== undefined) return resolve(found);
+        if (child.exitCode !== null) return reject(new Error(`the typist exited (${child.exitCode}) before ${what}`));
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  await line((l) => l === 'ready', 'ready');
+  return {
+    child,
+    go: () => child.stdin!.write('go\n'),
+    async stop() {
+      child.stdin!.write('stop\n');
+      return JSON.parse(await line((l) => l.startsWith('['), 'its samples')) as number[];
+    },
+  };
+}
+
 /** One keystroke's round trip on `channel`: until any output follows it (readline echoes the char). */
 async function echoOnce(c: GatewayClient, channel: number, key: string): Promise<number> {
   const ch = c.channel(channel);
@@ -264,6 +309,7 @@ async function main() {
   const clients: GatewayClient[] = [];
   const load: LoadChannel[] = [];
   let interactive: GatewayClient | undefined;
+  let typist: Typist | undefined;
   let failed = false;
   let spawned: number[] = [];
   let leftover: number[] = [];
@@ -282,6 +328,7 @@ async function main() {
     interactive = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
     await interactive.open(1, { workspace: gw.workspace, cols: 200, rows: 50, command: 'exec -a tether-load-shell bash --norc --noprofile -i' });
     await settle(interactive, 1);
+    typist = await startTypist(gw);
     await sleep(500);
     const rssBefore = await gw.rssBytes();
     const memBefore = await gatewayMetrics(gw);
@@ -334,7 +381,12 @@ async function main() {
     const gwAtGo = await gatewayMetrics(gw);
     const clientLoop = monitorEventLoopDelay({ resolution: 10 });
     clientLoop.enable();
+    // The pty host (when on, as shipped) runs the terminals: its CPU counts as Tether's, and the
+    // printers are its children.
+    const host = serverPids(gw).find((p) => p !== gw.pid);
     const cpu0 = cpuTicks(gw.pid);
+    const host0 = host ? cpuTicks(host) : { own: 0, children: 0 };
+    const sched0 = [gw.pid, ...(host ? [host] : [])].map(schedstat);
     const m0 = machineTicks();
     const client0 = process.cpuUsage();
     const t0 = performance.now();
@@ -352,8 +404,8 @@ async function main() {
         prev = now;
       }
     })();
-    // Keystroke echo while the load runs: one key every 100 ms on the extra socket.
-    const echoDuringLoad = echoSeries(interactive, 1, 100_000, () => !running, 100);
+    // Keystroke echo while the load runs: one key every 100 ms, typed in another process.
+    typist.go();
     const deadline = SECONDS * 4 + 60;
     const finished = await Promise.all(
       [...byClient].map(([client, list]) =>
@@ -367,13 +419,15 @@ async function main() {
     const lastByte = Math.max(...load.map((ch) => ch.client.channel(ch.id).lastOutputAt));
     const seconds = (lastByte - t0) / 1000;
     const cpu1 = cpuTicks(gw.pid);
+    const host1 = host ? cpuTicks(host) : { own: 0, children: 0 };
+    const sched1 = [gw.pid, ...(host ? [host] : [])].map(schedstat);
     clientLoop.disable();
     const gwLoad = await gatewayMetrics(gw);
     const m1 = machineTicks();
     const clientCpu = process.cpuUsage(client0);
     const wall = (performance.now() - t0) / 1000;
     const loadBytes = receivedAt() - bytesAtGo;
-    const loadEcho = await echoDuringLoad;
+    const loadEcho = await typist.stop();
     await rateSampler;
     const rssPeakLoad = rssPeak;
 
@@ -445,7 +499,14 @@ async function main() {
     memAfter = await gatewayMetrics(gw);
 
     const cpuGw = (cpu1.own - cpu0.own) / CLK_TCK / wall;
-    const cpuPrinters = (cpu1.children - cpu0.children) / CLK_TCK / wall;
+    const cpuHost = (host1.own - host0.own) / CLK_TCK / wall;
+    const cpuPrinters = (cpu1.children - cpu0.children + host1.children - host0.children) / CLK_TCK / wall;
+    // Of the time the event loop wanted a CPU, the share it spent waiting for one (run queue).
+    const waitedShare = sched1.map((b, i) => {
+      const ran = b.ran - sched0[i]!.ran;
+      const waited = b.waited - sched0[i]!.waited;
+      return waited / (ran + waited || 1);
+    });
     const cpuMachine = (m1.busy - m0.busy) / (m1.total - m0.total);
     const cpuClient = (clientCpu.user + clientCpu.system) / 1e6 / wall;
     const offered = (TERMINALS * LINES_PER_TICK * (want - READY.length)) / LINES / TICK_SECONDS / MB;
@@ -459,12 +520,13 @@ async function main() {
         `terminals:            ${TERMINALS} running at once (${spawned.length} gateway child processes after setup), opened in ${setupSeconds.toFixed(1)} s`,
         `duration:             ${seconds.toFixed(1)} s from start signal to last byte (nominal ${SECONDS} s)`,
         `received:             ${fmt(loadBytes)}, ${(loadBytes / MB / seconds).toFixed(1)} MiB/s aggregate (offered ${offered.toFixed(1)} MiB/s; per second min ${Math.min(...perSecond).toFixed(1)} / median ${median(perSecond).toFixed(1)} / max ${Math.max(...perSecond).toFixed(1)})`,
-        `gateway CPU:          ${pct(cpuGw)} of one core (${pct(cpuGw / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
+        `gateway CPU:          ${pct(cpuGw)} of one core${host ? ` + pty host ${pct(cpuHost)}` : ''} (${pct((cpuGw + cpuHost) / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
+        `  runnable, waiting:  gateway ${pct(waitedShare[0]!)}${host ? `, pty host ${pct(waitedShare[1]!)}` : ''} of the time it wanted a CPU was spent waiting for one (/proc/<pid>/schedstat)`,
         `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
         `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rssPeak)} (incl. flood), after ${fmt(rssAfter)}`,
         `gateway memory:       JS heap ${fmt(memBefore.heapUsed)} → ${fmt(memAfter.heapUsed)}, Buffers ${fmt(memBefore.external)} → ${fmt(memAfter.external)} (before → after the sessions ended; RSS above these is memory the allocator keeps)`,
         `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each ring holds its ${((want / 1024) | 0).toLocaleString('en')} KiB of output)`,
-        `echo during load:     p50 ${ms(percentile(loadEcho, 50))}, p99 ${ms(percentile(loadEcho, 99))}, max ${ms(Math.max(...loadEcho))} at key ${loadEcho.indexOf(Math.max(...loadEcho)) + 1} (${loadEcho.length} keys, one per 100 ms from the start signal, on a separate socket; without the first second ${ms(percentile(loadEcho.slice(10), 99))} p99)`,
+        `echo during load:     p50 ${ms(percentile(loadEcho, 50))}, p99 ${ms(percentile(loadEcho, 99))}, max ${ms(Math.max(...loadEcho))} at key ${loadEcho.indexOf(Math.max(...loadEcho)) + 1} (${loadEcho.length} keys, one per 100 ms from the start signal, typed in another process on its own socket; without the first second ${ms(percentile(loadEcho.slice(10), 99))} p99)`,
         `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,
         `echo beside a flood:  p50 ${ms(percentile(floodEcho, 50))}, p99 ${ms(percentile(floodEcho, 99))}, max ${ms(Math.max(...floodEcho))} (${floodEcho.length} keys; \`yes\` on the same socket at ${floodMBs.toFixed(1)} MiB/s${floodOk ? '' : ', FLOOD CHANNEL BROKEN'}; gateway loop delay p99 ${ms(gwFlood.loopP99)}, max ${ms(gwFlood.loopMax)}, ${gcSince(gwFlood0, gwFlood)})`,
         `lost bytes: ${lost}, repeated bytes: ${repeated}, out-of-order lines: ${outOfOrder}` +
@@ -483,6 +545,10 @@ async function main() {
       interactive?.kill(2);
     }
     for (const c of [...clients, ...(interactive ? [interactive] : [])]) await c.close().catch(() => {});
+    if (typist && typist.child.exitCode === null) {
+      typist.child.kill();
+      await new Promise((r) => typist!.child.once('exit', r));
+    }
     const tree = descendants(gw.pid);
     await gw.stop();
     await rm(dir, { recursive: true, force: true });

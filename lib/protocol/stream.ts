@@ -19,6 +19,13 @@ export function encodeRecord(frame: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A record's length prefix alone, for a frame written after it as is (no copy of a large frame). */
+export function recordPrefix(length: number): Uint8Array {
+  const out = allocFilledByCaller(STREAM_PREFIX_BYTES);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(0, length);
+  return out;
+}
+
 export class RecordTooLargeError extends Error {
   constructor(readonly length: number) {
     super(length === 0 ? 'empty record on the agent link' : `record of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);

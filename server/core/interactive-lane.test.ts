@@ -127,8 +127,14 @@ describe('FramedStream', () => {
     expect(writes).toHaveLength(1);
     const records = new RecordReader().push(Buffer.concat(writes[0]!));
     expect(records.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // A large frame is written after its prefix, not copied behind it: still one write, same bytes.
+    const big = new Uint8Array(64 * 1024).fill(7);
+    link.send(new Uint8Array([98]));
+    link.send(big);
     link.send(new Uint8Array([99]));
     await turn();
     expect(writes).toHaveLength(2);
+    expect(writes[1]!.some((c) => c.buffer === big.buffer)).toBe(true);
+    expect(new RecordReader().push(Buffer.concat(writes[1]!)).map((r) => r.byteLength)).toEqual([1, big.byteLength, 1]);
   });
 });

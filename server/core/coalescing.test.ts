@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, decodeServerFrame, encodeHello, encodeOpen } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { createLogger } from '../log';
-import { EchoPty } from '../runtimes/echo/echo-runtime';
+import type { EchoPty } from '../runtimes/echo/echo-runtime';
+import { echoSessions } from '../testing/echo-sessions';
 import { Connection, OUTPUT_COALESCE_MS } from './connection';
-import { TerminalSession } from './session';
 
 class FakeSocket extends EventEmitter {
   outputs: { channel: number; bytes: number; at: number }[] = [];
@@ -30,16 +30,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 describe('output coalescing', () => {
   it('lets a small echo on one channel out at once while a sibling streaming on the same socket waits for its slot', async () => {
-    const ptys: EchoPty[] = [];
-    const source = {
-      async create(_u: unknown, req: { cols: number; rows: number }) {
-        const pty = new EchoPty({ cols: req.cols, rows: req.rows });
-        ptys.push(pty);
-        return new TerminalSession({ id: `s${ptys.length}`, userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, { ...DEFAULT_LIMITS, cols: req.cols, rows: req.rows });
-      },
-      find: () => null,
-      forget() {},
-    };
+    const { source, ptys } = echoSessions(DEFAULT_LIMITS);
     const ws = new FakeSocket();
     new Connection(ws as never, { id: 'u', name: 'u' }, source, DEFAULT_LIMITS, createLogger({ write: () => {} }));
     ws.receive(encodeHello({ v: PROTOCOL_VERSION }));

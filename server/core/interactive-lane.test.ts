@@ -10,10 +10,10 @@ import { PROTOCOL_VERSION, RecordReader, decodeServerFrame, encodeHello, encodeI
 import { DEFAULT_LIMITS } from '../config';
 import { createLogger } from '../log';
 import { FramedStream } from '../runtimes/agent/framed-stream';
-import { EchoPty } from '../runtimes/echo/echo-runtime';
+import type { EchoPty } from '../runtimes/echo/echo-runtime';
+import { echoSessions } from '../testing/echo-sessions';
 import { INTERACTIVE_BYTES } from './channel';
 import { Connection } from './connection';
-import { TerminalSession } from './session';
 
 /** A socket that takes frames but never reports them written (a reader that has stopped). */
 class StuckSocket extends EventEmitter {
@@ -42,16 +42,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 const limits = { ...DEFAULT_LIMITS, socketHighWater: 64 * 1024 };
 
 async function connectionWith(n: number) {
-  const ptys: EchoPty[] = [];
-  const source = {
-    async create(_u: unknown, req: { cols: number; rows: number }) {
-      const pty = new EchoPty({ cols: req.cols, rows: req.rows });
-      ptys.push(pty);
-      return new TerminalSession({ id: `s${ptys.length}`, userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, { ...limits, cols: req.cols, rows: req.rows });
-    },
-    find: () => null,
-    forget() {},
-  };
+  const { source, ptys } = echoSessions(limits);
   const ws = new StuckSocket();
   new Connection(ws as never, { id: 'u', name: 'u' }, source, limits, createLogger({ write: () => {} }));
   ws.receive(encodeHello({ v: PROTOCOL_VERSION }));

@@ -127,5 +127,11 @@ describe('FramedStream', () => {
     expect(writes).toHaveLength(2);
     expect(writes[1]!.some((c) => c.buffer === big.buffer)).toBe(true);
     expect(new RecordReader().push(Buffer.concat(writes[1]!)).map((r) => r.byteLength)).toEqual([1, big.byteLength, 1]);
+    // Under a caller's cork (a Connection's turn of pumps) they leave at its uncork, not a turn later.
+    link.cork();
+    link.send(new Uint8Array([1]));
+    link.send(new Uint8Array([2]));
+    link.uncork();
+    expect(writes).toHaveLength(3);
   });
 });

@@ -62,7 +62,9 @@ export class FramedStream extends EventEmitter implements LinkSocket {
     // Every frame sent in one event-loop turn leaves in one write: a gateway acknowledging 500
     // terminals' output, or a pty host's turn of OUTPUT frames, would otherwise cost a syscall —
     // and a wake-up of the other process, which on a busy machine preempts this one — per frame.
-    if (!this.turnCorked) {
+    // (Not when the caller holds it corked already — a Connection's turn of pumps — and uncorks
+    // at its end: another cork would hold the frames over to the next loop iteration.)
+    if (!this.turnCorked && this.stream.writableCorked === 0) {
       this.turnCorked = true;
       this.stream.cork();
       setImmediate(this.uncorkTurn);

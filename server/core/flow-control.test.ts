@@ -54,6 +54,21 @@ function setup(sink: FakeSink, channelId = 1) {
   return { pty, session, channel };
 }
 
+/** An agent's session (holdDetached) with a 64 KiB ring and no viewer yet. */
+function heldSession(id: string) {
+  const pty = new EchoPty({ cols: 80, rows: 24 });
+  const ring = 64 * 1024;
+  const session = new TerminalSession({ id, userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
+    highWater: HIGH,
+    lowWater: LOW,
+    ringBytes: ring,
+    cols: 80,
+    rows: 24,
+    holdDetached: true,
+  });
+  return { pty, session, ring };
+}
+
 const chunk = (n: number) => new Uint8Array(n).fill(0x61);
 
 describe('flow control', () => {
@@ -153,16 +168,7 @@ describe('flow control', () => {
 
   it("holds what a departed viewer had not acknowledged (an agent's session), and lets the program wait instead of evicting it", () => {
     const sink = new FakeSink();
-    const pty = new EchoPty({ cols: 80, rows: 24 });
-    const ring = 64 * 1024;
-    const session = new TerminalSession({ id: 'held', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
-      highWater: HIGH,
-      lowWater: LOW,
-      ringBytes: ring,
-      cols: 80,
-      rows: 24,
-      holdDetached: true,
-    });
+    const { pty, session, ring } = heldSession('held');
     const gateway = new Channel(1, session, 0, sink, HIGH);
     session.attach(gateway);
     pty.emit(chunk(500));
@@ -193,16 +199,7 @@ describe('flow control', () => {
 
   it("holds nothing for a departed viewer while another still views the session (several gateways' links): the program runs on", () => {
     const sink = new FakeSink();
-    const pty = new EchoPty({ cols: 80, rows: 24 });
-    const ring = 64 * 1024;
-    const session = new TerminalSession({ id: 'two', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
-      highWater: HIGH,
-      lowWater: LOW,
-      ringBytes: ring,
-      cols: 80,
-      rows: 24,
-      holdDetached: true,
-    });
+    const { pty, session, ring } = heldSession('two');
     const gatewayA = new Channel(1, session, 0, sink, HIGH);
     const gatewayB = new Channel(2, session, 0, sink, HIGH);
     session.attach(gatewayA);

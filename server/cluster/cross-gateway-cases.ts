@@ -11,6 +11,7 @@ import { HttpSession } from '../testing/http-session';
 import { trpcCall } from '../testing/trpc-call';
 import { readSubscription } from '../testing/trpc-subscription';
 import { GatewayClient } from '../testing/ws-client';
+import { until as pollUntil } from '../testing/until';
 
 export interface ClusterUnderTest {
   cluster: GatewayCluster;
@@ -36,13 +37,7 @@ export async function call<T>(c: ClusterUnderTest, base: string, path: string, i
   return r.data;
 }
 
-export async function until(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export const until = (check: () => boolean | Promise<boolean>, what: string, ms = 60_000) => pollUntil(check, what, ms);
 
 export function crossGatewayCases(get: () => ClusterUnderTest): void {
   const callOn = <T>(base: string, path: string, input: unknown, mutation = true) => call<T>(get(), base, path, input, mutation);

@@ -13,6 +13,7 @@ import { trpcCall } from '../testing/trpc-call';
 import type { HostTestResult } from '../trpc/routers/hosts';
 import type { ConflictInfo, MirrorInfo } from './mirror-service';
 import type { Transfer } from './reconcile';
+import { until as pollUntil } from '../testing/until';
 
 let gw: TestGateway;
 let sshd: TestSshd;
@@ -22,13 +23,7 @@ const call = async <T = unknown>(p: string, input: unknown, mutation = false): P
   return r.data!;
 };
 
-async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 60_000) => pollUntil(check, what, ms);
 const text = (p: string) => readFile(p, 'utf8').catch(() => null);
 
 async function sshWorkspace(name: string): Promise<{ id: string; root: string }> {

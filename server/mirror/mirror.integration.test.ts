@@ -19,6 +19,7 @@ import { testPoolTarget } from '../testing/ssh-pool-target';
 import { startSshd, type TestSshd } from '../testing/sshd';
 import { startAgent } from '../worker/agent';
 import { MirrorEngine } from './engine';
+import { until as pollUntil } from '../testing/until';
 
 /** Where side B lives: a fresh folder per test, served by the peer's kind of runtime. */
 interface SideB {
@@ -73,13 +74,7 @@ const peers: Record<string, () => Promise<Peer>> = {
   },
 };
 
-async function until(check: () => Promise<boolean> | boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 30_000) => pollUntil(check, what, ms);
 
 const text = (p: string) => readFile(p, 'utf8').catch(() => null);
 const exists = (p: string) =>

@@ -20,6 +20,7 @@ import { LocalRuntime } from './local/local-runtime';
 import type { FsEvent, PtyProcess, Runtime } from './runtime';
 import { SshPool } from './ssh/pool';
 import { DirectSshRuntime } from './ssh/ssh-runtime';
+import { until as pollUntil } from '../testing/until';
 
 interface Fixture {
   runtime: Runtime;
@@ -36,13 +37,7 @@ function collect(p: PtyProcess): { text(): string; exit: Promise<{ code: number 
   return { text: () => text, exit };
 }
 
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 10_000) => pollUntil(check, what, ms);
 
 const fixtures: Record<string, () => Promise<Fixture>> = {
   async local() {

@@ -13,6 +13,7 @@ import { AgentOp, PROTOCOL_VERSION, decodeReply, encodeCall, encodeHello, type A
 import { silentLogger } from '../log';
 import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
 import { startAgent, type Agent } from './agent';
+import { until as pollUntil } from '../testing/until';
 
 let dir: string;
 let agent: Agent;
@@ -39,13 +40,7 @@ function upgradeStatus(headers: Record<string, string>): Promise<number> {
   });
 }
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 20_000) => pollUntil(check, what, ms);
 
 describe('worker agent', () => {
   it('refuses a missing or wrong secret before the upgrade; /healthz needs none', async () => {

@@ -7,7 +7,6 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, type DatabaseHandle } from '../../db/database';
 import { silentLogger, type Logger } from '../../log';
 import { ProcessProvider } from '../process-provider';
@@ -50,12 +49,7 @@ export async function createCloudFixture(): Promise<CloudFixture> {
   };
 }
 
-/** Poll `check` every 20 ms until it returns true; throw after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !(await check()); await sleep(20)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
+export { until } from '../../testing/until';
 
 /** GET /healthz of an agent's ws:// or ws+unix:// URL: the body, or null when it does not answer. */
 export function healthz(url: string): Promise<string | null> {

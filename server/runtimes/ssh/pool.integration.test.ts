@@ -13,6 +13,7 @@ import type { PtyProcess } from '../runtime';
 import { SshError } from './errors';
 import { SshPool, type PoolOptions } from './pool';
 import { DirectSshRuntime } from './ssh-runtime';
+import { until } from '../../testing/until';
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -35,13 +36,6 @@ async function cuttablePool(userId: string) {
   return { proxy, p: pool({ random: () => 0 }), target: { ...direct, target: { ...direct.target, port: proxy.port } } };
 }
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function echoes(p: PtyProcess, word: string): Promise<void> {
   let text = '';

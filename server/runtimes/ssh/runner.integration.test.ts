@@ -21,6 +21,7 @@ import { SshPool, type PoolTarget } from './pool';
 import { RunnerService, type RunnerMode, type RunnerStatus } from './runner-service';
 import type { DirectSshRuntime } from './ssh-runtime';
 import { RunnerSshRuntime, sshRuntime } from './runner-runtime';
+import { until as pollUntil } from '../../testing/until';
 
 let sshd: TestSshd;
 let dataDir: string;
@@ -45,13 +46,7 @@ function runtime(p: SshPool, target: PoolTarget, runners: RunnerService, root: s
   return sshRuntime(mode, { pool: p, target, root }, { host: runners.forHost(hostId, target), workspaceId: `w-${randomBytes(4).toString('hex')}`, limits });
 }
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 20_000) => pollUntil(check, what, ms);
 
 function collect(p: PtyProcess): { text: () => string } {
   let text = '';

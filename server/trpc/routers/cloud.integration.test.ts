@@ -11,19 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../../testing/test-gateway';
 import { trpcCall } from '../../testing/trpc-call';
 import { GatewayClient } from '../../testing/ws-client';
+import { until as pollUntil } from '../../testing/until';
 
 let gw: TestGateway;
 let repo: string;
 let userToken: string;
 const call = <T = unknown>(p: string, input: unknown, mutation = false, token = gw.token) => trpcCall<T>(gw.url, p, { token, input, mutation });
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string, ms = 30_000) => pollUntil(check, what, ms);
 
 interface Ws {
   id: string;

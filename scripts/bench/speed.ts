@@ -17,6 +17,7 @@ import { findProcesses } from '../../server/os/processes';
 import { GatewayClient } from '../../server/testing/ws-client';
 import type { GatewayProcess } from './gateway-process';
 import { median, percentile } from './stats';
+import { freePort } from '../../server/testing/free-port';
 
 const MB = 1024 * 1024;
 const CLOCK_TICKS = 100;
@@ -51,15 +52,7 @@ export function findTtyd(): string | null {
   return null;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort };
 
 /** Resolves once something accepts connections on the loopback port. */
 export async function waitForPort(port: number): Promise<void> {

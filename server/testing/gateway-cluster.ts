@@ -12,12 +12,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GATEWAY_ENV, gatewayArgv } from '../../scripts/gateway-build.mjs';
 import { findProcesses, terminate } from '../os/processes';
 import { startNginx, type LoadBalancer } from './nginx';
+import { freePort } from './free-port';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const START_TIMEOUT_MS = 60_000;
@@ -49,14 +49,6 @@ export interface GatewayCluster {
    * (e.g. another TETHER_NODE_NAME: a gateway on another machine); started. */
   addGateway(env: Record<string, string>): Promise<ClusterGateway>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 export async function startGatewayCluster(opts: { count?: number; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<GatewayCluster> {

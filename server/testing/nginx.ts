@@ -14,6 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port';
 
 const NGINX = '/usr/sbin/nginx';
 const READY_TIMEOUT_MS = 10_000;
@@ -63,14 +64,6 @@ ${opts.backends.map((b) => `    server ${b} max_fails=1 fail_timeout=2s;`).join(
       proxy_connect_timeout 2s;
     }
   }`;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 function portAnswers(port: number): Promise<boolean> {

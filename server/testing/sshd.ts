@@ -15,11 +15,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort } from './free-port';
 
 export interface TestSshd {
   readonly host: string;
@@ -340,17 +340,6 @@ async function hasPerSourcePenalties(): Promise<boolean> {
   const m = /OpenSSH_(\d+)\.(\d+)/.exec(stdout + stderr);
   const [major, minor] = [Number(m?.[1] ?? 0), Number(m?.[2] ?? 0)];
   return major > 9 || (major === 9 && minor >= 8);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Live (non-zombie) processes: pid → parent pid, from /proc. */

@@ -98,6 +98,8 @@ export class Connection implements ChannelSink {
   private pumpTimer: NodeJS.Timeout | undefined;
   /** Per channel: when its last flush was, and how many bytes it sent. */
   private readonly lastFlush = new WeakMap<Channel, { at: number; bytes: number }>();
+  /** Corked while a turn's channels pump (see corkable). */
+  private readonly stream: { cork(): void; uncork(): void } | null;
   private errorTimes: number[] = [];
   private closed = false;
   private readonly helloTimer: NodeJS.Timeout;
@@ -112,6 +114,7 @@ export class Connection implements ChannelSink {
     private readonly extension?: ConnectionExtension,
     private readonly observe?: ConnectionObserver,
   ) {
+    this.stream = corkable(ws);
     this.helloTimer = setTimeout(() => this.close(CloseCode.PROTOCOL, 'no HELLO received'), limits.helloTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => this.dispose());
@@ -196,12 +199,11 @@ export class Connection implements ChannelSink {
     this.pumpScheduled = false;
     if (this.closed) return;
     const now = performance.now();
-    const stream = corkable(this.ws);
-    stream?.cork();
+    this.stream?.cork();
     try {
       this.pumpAll(now);
     } finally {
-      stream?.uncork();
+      this.stream?.uncork();
     }
   };
 

@@ -33,6 +33,8 @@ const SPLIT_WRITE_BYTES = 16 * 1024;
 export class FramedStream extends EventEmitter implements LinkSocket {
   private readonly reader = new RecordReader();
   private closed = false;
+  /** Corked by send() until the end of this event-loop turn. */
+  private turnCorked = false;
 
   /**
    * @param stream the duplex; its 'close' (or 'end' of the readable side) ends the link.
@@ -79,7 +81,6 @@ export class FramedStream extends EventEmitter implements LinkSocket {
     }
   }
 
-  private turnCorked = false;
   private readonly uncorkTurn = (): void => {
     this.turnCorked = false;
     this.stream.uncork();

@@ -26,6 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
+import { echoSeries, settle } from './keystrokes';
 import { serverPids } from './speed';
 import { median, percentile } from './stats';
 
@@ -264,40 +265,6 @@ async function startTypist(gw: GatewayProcess): Promise<Typist> {
   };
 }
 
-/** One keystroke's round trip on `channel`: until any output follows it (readline echoes the char). */
-async function echoOnce(c: GatewayClient, channel: number, key: string): Promise<number> {
-  const ch = c.channel(channel);
-  const before = ch.received;
-  const t0 = performance.now();
-  c.input(channel, key);
-  await c.until(() => ch.received > before || c.closeInfo !== null, 10_000, 'echo');
-  return performance.now() - t0;
-}
-
-/** Type `rounds` keys back to back, clearing the line (Ctrl-U, untimed) every 100 keys. */
-async function echoSeries(c: GatewayClient, channel: number, rounds: number, shouldStop: () => boolean = () => false, gapMs = 0): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < rounds && !shouldStop(); i++) {
-    if (i > 0 && i % 100 === 0) {
-      c.input(channel, '\x15');
-      await sleep(50);
-    }
-    samples.push(await echoOnce(c, channel, String.fromCharCode(97 + (i % 26))));
-    if (gapMs) await sleep(gapMs);
-  }
-  c.input(channel, '\x15');
-  await sleep(50);
-  return samples;
-}
-
-/** Wait until `channel` has been quiet for `quietMs` (a shell finished printing its prompt). */
-async function settle(c: GatewayClient, channel: number, quietMs = 300): Promise<void> {
-  let last = -1;
-  while (c.channel(channel).received !== last) {
-    last = c.channel(channel).received;
-    await sleep(quietMs);
-  }
-}
 
 // ---- the run ----
 
@@ -384,9 +351,11 @@ async function main() {
     // The pty host (when on, as shipped) runs the terminals: its CPU counts as Tether's, and the
     // printers are its children.
     const host = serverPids(gw).find((p) => p !== gw.pid);
+    const tether = [gw.pid, ...(host ? [host] : [])];
+    const hostTicks = () => (host ? cpuTicks(host) : { own: 0, children: 0 });
     const cpu0 = cpuTicks(gw.pid);
-    const host0 = host ? cpuTicks(host) : { own: 0, children: 0 };
-    const sched0 = [gw.pid, ...(host ? [host] : [])].map(schedstat);
+    const host0 = hostTicks();
+    const sched0 = tether.map(schedstat);
     const m0 = machineTicks();
     const client0 = process.cpuUsage();
     const t0 = performance.now();
@@ -419,8 +388,8 @@ async function main() {
     const lastByte = Math.max(...load.map((ch) => ch.client.channel(ch.id).lastOutputAt));
     const seconds = (lastByte - t0) / 1000;
     const cpu1 = cpuTicks(gw.pid);
-    const host1 = host ? cpuTicks(host) : { own: 0, children: 0 };
-    const sched1 = [gw.pid, ...(host ? [host] : [])].map(schedstat);
+    const host1 = hostTicks();
+    const sched1 = tether.map(schedstat);
     clientLoop.disable();
     const gwLoad = await gatewayMetrics(gw);
     const m1 = machineTicks();

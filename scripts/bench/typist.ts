@@ -8,17 +8,13 @@
  * (ms) as one JSON line and exits.
  */
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayClient } from '../../server/testing/ws-client';
+import { echoSeries, settle } from './keystrokes';
 
 const [url, token, workspace] = process.argv.slice(2) as [string, string, string];
 const c = await GatewayClient.connect(url, { token, keepData: false });
 await c.open(1, { workspace, cols: 200, rows: 50, command: 'exec -a tether-load-typist bash --norc --noprofile -i' });
-let last = -1;
-while (c.channel(1).received !== last) {
-  last = c.channel(1).received;
-  await sleep(300);
-}
+await settle(c, 1);
 const lines = createInterface({ input: process.stdin });
 let state = 'waiting' as 'waiting' | 'typing' | 'stopped';
 const typing = () => state === 'typing';
@@ -32,20 +28,7 @@ const go = new Promise<void>((resolve) =>
 );
 console.log('ready');
 await go;
-const samples: number[] = [];
-for (let i = 0; typing(); i++) {
-  if (i > 0 && i % 100 === 0) {
-    c.input(1, '\x15'); // clear the line (untimed)
-    await sleep(50);
-  }
-  const ch = c.channel(1);
-  const before = ch.received;
-  const t0 = performance.now();
-  c.input(1, String.fromCharCode(97 + (i % 26)));
-  await c.until(() => ch.received > before || c.closeInfo !== null, 10_000, 'echo');
-  samples.push(performance.now() - t0);
-  await sleep(100);
-}
+const samples = await echoSeries(c, 1, Number.POSITIVE_INFINITY, () => !typing(), 100);
 // Its shell ends, and is forgotten (a KILL after the exit), before the samples are out, so the
 // load's count of sessions left is exact.
 c.kill(1);

@@ -1,6 +1,8 @@
 /**
- * Local runtime: terminals are node-pty processes on this machine, rooted in the workspace
- * directory. Output stays binary (`encoding: null`) from the PTY to the socket.
+ * Local runtime: terminals are PTYs on this machine, rooted in the workspace directory, started
+ * by the spawner (spawner.ts: no fork of this process, no inherited descriptors) or, where it is
+ * unavailable, by node-pty's forkpty (LocalPty below). Output stays binary from the PTY to the
+ * socket.
  */
 import { spawn } from 'node:child_process';
 import { confinedArgv } from '../../os/sandbox';
@@ -14,6 +16,7 @@ import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, 
 import { RuntimeError } from '../runtime';
 import { PtyExit } from '../pty-exit';
 import { PtyWriter } from './pty-writer';
+import { Spawner } from './spawner';
 
 const KILL_GRACE_MS = 3000;
 /**
@@ -242,13 +245,16 @@ export class LocalRuntime implements Runtime {
     if (this.opts.hosted) return this.opts.hosted.open(opts);
     const shell = defaultShell();
     const [file, args] = this.confined(...(this.opts.wrap ?? ((f: string, a: string[]) => [f, a] as [string, string[]]))(shell, opts.command ? ['-c', opts.command] : ['-l']));
+    const env = terminalEnv(this.opts.env);
+    const spawner = Spawner.shared();
     try {
+      if (spawner) return await spawner.open({ file, args, cwd, env, cols: opts.cols, rows: opts.rows }, opts.command ?? shell);
       const proc = pty.spawn(file, args, {
         name: 'xterm-256color',
         cols: opts.cols,
         rows: opts.rows,
         cwd,
-        env: terminalEnv(this.opts.env) as NodeJS.ProcessEnv,
+        env: env as NodeJS.ProcessEnv,
         encoding: null,
       });
       return new LocalPty(proc, opts.command ?? shell);

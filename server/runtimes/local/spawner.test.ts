@@ -1,0 +1,110 @@
+/**
+ * Terminals started by the spawner (spawner.ts), as LocalRuntime starts them by default: a clean
+ * descriptor table, a controlling terminal, node-pty's line discipline, exit status, and a
+ * spawner that dies.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExitInfo } from '../../../lib/protocol';
+import type { PtyProcess } from '../runtime';
+import { LocalRuntime } from './local-runtime';
+import { SpawnedPty, Spawner } from './spawner';
+import { until } from '../../testing/until';
+
+let dir: string;
+let rt: LocalRuntime;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tether-spawner-'));
+  rt = new LocalRuntime(dir, { env: { HOME: dir } });
+});
+afterAll(async () => {
+  await rt.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function collect(p: PtyProcess): { text(): string; exit: Promise<ExitInfo> } {
+  let out = '';
+  p.onData((d) => (out += Buffer.from(d).toString('utf8')));
+  return { text: () => out, exit: new Promise((resolve) => p.onExit(resolve)) };
+}
+
+describe('the spawner', () => {
+  it('is what starts local terminals here (Linux with perl)', async () => {
+    expect(Spawner.shared()).not.toBeNull();
+    const p = await rt.openPty({ cols: 80, rows: 24, command: 'exit 0' });
+    expect(p).toBeInstanceOf(SpawnedPty);
+    await collect(p).exit;
+  });
+
+  it("gives a terminal's program no descriptor of another terminal (node-pty's forkpty leaks every other master)", async () => {
+    const first = await rt.openPty({ cols: 80, rows: 24, command: 'sleep 30' });
+    const p = await rt.openPty({ cols: 80, rows: 24, command: 'for f in /proc/$$/fd/*; do echo "$f -> $(readlink $f)"; done' });
+    const o = collect(p);
+    expect(await o.exit).toEqual({ code: 0, signal: null });
+    const fds = o.text().trim().split(/\r?\n/);
+    // 0-2 are the terminal; the glob itself may have one more open for the moment it reads.
+    expect(fds.filter((l) => /\/fd\/[012] -> \/dev\/pts\/\d+$/.test(l))).toHaveLength(3);
+    expect(o.text()).not.toMatch(/ptmx/);
+    expect(fds.length).toBeLessThanOrEqual(4);
+    first.kill();
+    await collect(first).exit;
+  });
+
+  it('makes the PTY the controlling terminal: Ctrl-C interrupts the foreground program', async () => {
+    const p = await rt.openPty({ cols: 80, rows: 24, command: 'exec cat' });
+    const o = collect(p);
+    p.write(new TextEncoder().encode('ready\r'));
+    await until(() => o.text().includes('ready'), 'cat to echo');
+    p.write(Uint8Array.of(3));
+    expect(await o.exit).toEqual({ code: null, signal: 'SIGINT' });
+  });
+
+  it("sets node-pty's line discipline (UTF-8 erase) and the window size", async () => {
+    const p = await rt.openPty({ cols: 123, rows: 45, command: 'stty -a' });
+    const o = collect(p);
+    expect(await o.exit).toEqual({ code: 0, signal: null });
+    expect(o.text()).toMatch(/rows 45; columns 123/);
+    expect(o.text()).toMatch(/(^|\s)iutf8(\s|$)/m);
+    expect(o.text()).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+
+  it('reports exit codes, a kill, the working folder and the environment', async () => {
+    const coded = collect(await rt.openPty({ cols: 80, rows: 24, command: 'pwd; echo "term=$TERM"; exit 3' }));
+    expect(await coded.exit).toEqual({ code: 3, signal: null });
+    expect(coded.text()).toContain(dir);
+    expect(coded.text()).toContain('term=xterm-256color');
+    const killed = await rt.openPty({ cols: 80, rows: 24, command: 'exec sleep 30' });
+    const k = collect(killed);
+    killed.kill();
+    expect(await k.exit).toEqual({ code: null, signal: 'SIGHUP' });
+  });
+
+  it('says so in the terminal when the program cannot be run', async () => {
+    const p = await Spawner.shared()!.open({ file: '/no/such/program', args: [], cwd: dir, env: {}, cols: 80, rows: 24 }, 'x');
+    const o = collect(p);
+    expect(await o.exit).toEqual({ code: 127, signal: null });
+    expect(o.text()).toMatch(/cannot run \/no\/such\/program/);
+  });
+
+  it('refuses a NUL in what it would run', async () => {
+    await expect(Spawner.shared()!.open({ file: '/bin/sh', args: ['-c', 'echo a\0b'], cwd: dir, env: {}, cols: 80, rows: 24 }, 'x')).rejects.toThrow(/NUL/);
+  });
+
+  it('keeps going when the spawner is killed: a running terminal still ends, and the next one starts', async () => {
+    const running = await rt.openPty({ cols: 80, rows: 24, command: 'read line; echo "got $line"' });
+    const r = collect(running);
+    const perl = execFileSync('pgrep', ['-P', String(process.pid), 'perl']).toString().trim().split('\n');
+    expect(perl).toHaveLength(1);
+    process.kill(Number(perl[0]), 'SIGKILL');
+    const next = collect(await rt.openPty({ cols: 80, rows: 24, command: 'echo second' }));
+    expect(await next.exit).toEqual({ code: 0, signal: null });
+    expect(next.text()).toContain('second');
+    running.write(new TextEncoder().encode('x\r'));
+    await until(() => r.text().includes('got x'), 'the orphaned terminal to answer');
+    // Its status went with the old spawner; that it ended is still reported.
+    expect(await r.exit).toEqual({ code: null, signal: null });
+  });
+});

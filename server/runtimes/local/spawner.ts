@@ -1,0 +1,375 @@
+/**
+ * Starting a terminal's program without forking the process that hosts terminals.
+ *
+ * node-pty starts a program with forkpty(3): a fork of the whole Node process. That costs in
+ * proportion to the process's memory (page tables, then a fault on every page either side writes
+ * next): 9 ms of CPU for a 90 MB process, 20 ms at 730 MB, during which the host's event loop —
+ * every terminal's output and echo — stands still. And the child inherits every descriptor the
+ * host has open without close-on-exec, which includes the master side of every other terminal:
+ * any terminal's programs could read or type into the others.
+ *
+ * Here the host opens the PTY pair itself (openpty, no process) and a small Perl process, the
+ * spawner, forks the program: a 5 MB process forks in well under a millisecond. Its child starts
+ * a session, opens the PTY's slave by name (which makes it the controlling terminal, so job
+ * control and Ctrl-C work), sets the line discipline node-pty would, closes every other
+ * descriptor and execs. The spawner reaps its children and reports their exit status.
+ *
+ * Perl is part of every Debian and macOS base system; where it is missing (or not on Linux),
+ * terminals start through node-pty as before.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, readSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import tty from 'node:tty';
+import { loadNativeModule } from 'node-pty/lib/utils.js';
+import type { ExitInfo } from '../../../lib/protocol';
+import type { PtyProcess } from '../runtime';
+import { PtyExit } from '../pty-exit';
+import { PtyWriter } from './pty-writer';
+
+/**
+ * The spawner. Requests on stdin: `<byte length>\n` then the fields joined by NUL: id, slave
+ * path, working directory, argument count, the arguments, then `NAME=value` environment entries.
+ * Answers on stdout, a line each: `S <id> <pid>` started, `F <id> <reason>` not started,
+ * `X <pid> <code|-> <signal|->` a child ended.
+ */
+const SPAWNER = String.raw`
+use strict; use POSIX ();
+sub close_above_2 { my @fds; if (opendir(my $d, '/proc/self/fd')) { @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); } POSIX::close($_) for @fds; }
+close_above_2();
+$| = 1; binmode STDIN; binmode STDOUT;
+$SIG{PIPE} = 'IGNORE';
+$SIG{CHLD} = sub { while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) { my $s = $?; print 'X ', $p, ' ', (($s & 127) ? '- ' . ($s & 127) : ($s >> 8) . ' -'), "\n"; } };
+while (defined(my $len = <STDIN>)) {
+  chomp $len; my $buf = '';
+  while (length($buf) < $len) { my $n = read(STDIN, $buf, $len - length($buf), length($buf)); last unless $n; }
+  last if length($buf) < $len;
+  my ($id, $pts, $cwd, $argc, @rest) = split /\0/, $buf, -1;
+  my @argv = splice(@rest, 0, $argc);
+  my $pid = fork();
+  if (!defined $pid) { print "F $id fork: $!\n"; next; }
+  if ($pid == 0) {
+    $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT';
+    POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+    POSIX::setsid();
+    my $fd = POSIX::open($pts, POSIX::O_RDWR());
+    POSIX::_exit(126) unless defined $fd;
+    my $t = POSIX::Termios->new;
+    if ($t->getattr($fd)) { $t->setiflag($t->getiflag | POSIX::BRKINT() | 0x800 | 0x2000 | 0x4000); $t->setattr($fd, POSIX::TCSANOW()); }
+    POSIX::dup2($fd, $_) for 0, 1, 2;
+    close_above_2();
+    if (!chdir($cwd)) { print STDERR "tether: cannot enter $cwd: $!\r\n"; POSIX::_exit(1); }
+    %ENV = (); for (@rest) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
+    { exec { $argv[0] } @argv; }
+    print STDERR "tether: cannot run $argv[0]: $!\r\n"; POSIX::_exit(127);
+  }
+  print "S $id $pid\n";
+}
+`;
+
+/** How often the programs of a spawner that died are looked for (their exit status is lost). */
+const ORPHAN_POLL_MS = 500;
+
+export interface SpawnRequest {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
+type ExitStatus = { code: number | null; signal: string | null };
+
+const native = (() => {
+  try {
+    return loadNativeModule('pty').module;
+  } catch {
+    return null;
+  }
+})();
+
+function perlPath(): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    if (dir && existsSync(path.join(dir, 'perl'))) return path.join(dir, 'perl');
+  }
+  return null;
+}
+
+function signalName(n: number): string {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
+}
+
+export class Spawner {
+  private child: ChildProcess | null = null;
+  private out = '';
+  private nextId = 1;
+  private readonly starting = new Map<number, { resolve(pid: number): void; reject(err: Error): void }>();
+  /** Running programs → who hears their end. */
+  private readonly running = new Map<number, (s: ExitStatus) => void>();
+  /** Ends reported before anyone listened (a program that ended at once). */
+  private readonly early = new Map<number, ExitStatus>();
+  private orphanTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly perl: string) {}
+
+  private static instance: Spawner | null | undefined;
+  /** This process's spawner; null where terminals start through node-pty instead. */
+  static shared(): Spawner | null {
+    if (Spawner.instance === undefined) {
+      const perl = process.platform === 'linux' && native && process.env.TETHER_PTY_SPAWNER !== 'node-pty' ? perlPath() : null;
+      Spawner.instance = perl ? new Spawner(perl) : null;
+    }
+    return Spawner.instance;
+  }
+
+  /** Open a PTY and start `req` on it. */
+  async open(req: SpawnRequest, command: string): Promise<SpawnedPty> {
+    for (const s of [req.file, req.cwd, ...req.args, ...Object.keys(req.env), ...Object.values(req.env)]) {
+      if (s.includes('\0')) throw new Error('a NUL character in the command, folder or environment');
+    }
+    const pair = native!.open(req.cols, req.rows);
+    try {
+      const pid = await this.start(pair.pty, req);
+      return new SpawnedPty(pair.master, pair.slave, pid, command, this);
+    } catch (err) {
+      closeSync(pair.master);
+      closeSync(pair.slave);
+      throw err;
+    }
+  }
+
+  /** `listener` hears once how `pid` (a program this spawner started) ended. */
+  onExit(pid: number, listener: (s: ExitStatus) => void): void {
+    const early = this.early.get(pid);
+    if (early) {
+      this.early.delete(pid);
+      return listener(early);
+    }
+    this.running.set(pid, listener);
+  }
+
+  private start(pts: string, req: SpawnRequest): Promise<number> {
+    const child = this.child ?? this.launch();
+    const id = this.nextId++;
+    const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
+    const payload = Buffer.from([String(id), pts, req.cwd, String(req.args.length + 1), req.file, ...req.args, ...env].join('\0'));
+    return new Promise<number>((resolve, reject) => {
+      this.starting.set(id, { resolve, reject });
+      this.holdLoop(child, true);
+      child.stdin!.write(`${payload.byteLength}\n`);
+      child.stdin!.write(payload);
+    });
+  }
+
+  private launch(): ChildProcess {
+    const child = spawn(this.perl, ['-e', SPAWNER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = child;
+    this.out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (s: string) => this.onOutput(s));
+    child.stdin!.on('error', () => {}); // its end is handled on 'exit'
+    child.on('error', (err) => this.gone(child, err.message));
+    child.on('exit', (code, signal) => this.gone(child, `the terminal spawner ended (${signal ?? `exit ${code}`})`));
+    // An idle spawner does not keep the process alive (running terminals do, through their
+    // PTYs); one with a start in flight does.
+    child.unref();
+    (child.stdin as unknown as { unref?(): void }).unref?.();
+    this.holdLoop(child, false);
+    return child;
+  }
+
+  private holdLoop(child: ChildProcess, hold: boolean): void {
+    const out = child.stdout as unknown as { ref?(): void; unref?(): void };
+    if (hold) out.ref?.();
+    else out.unref?.();
+  }
+
+  private onOutput(s: string): void {
+    this.out += s;
+    let nl: number;
+    while ((nl = this.out.indexOf('\n')) >= 0) {
+      const [kind, a = '', ...rest] = this.out.slice(0, nl).split(' ');
+      this.out = this.out.slice(nl + 1);
+      if (kind === 'S' || kind === 'F') {
+        const waiting = this.starting.get(Number(a));
+        this.starting.delete(Number(a));
+        if (this.starting.size === 0 && this.child) this.holdLoop(this.child, false);
+        if (kind === 'S') waiting?.resolve(Number(rest[0]));
+        else waiting?.reject(new Error(rest.join(' ')));
+      } else if (kind === 'X') {
+        const [code, sig] = rest;
+        this.ended(Number(a), { code: code === '-' ? null : Number(code), signal: sig === '-' || sig === undefined ? null : signalName(Number(sig)) });
+      }
+    }
+  }
+
+  private ended(pid: number, status: ExitStatus): void {
+    const listener = this.running.get(pid);
+    if (!listener) return void this.early.set(pid, status);
+    this.running.delete(pid);
+    listener(status);
+  }
+
+  /** The spawner died (it should not): requests in flight fail, and its programs — now
+   * children of init, which reaps them — are watched until they are gone. The next terminal
+   * starts a new spawner. */
+  private gone(child: ChildProcess, reason: string): void {
+    if (this.child !== child) return;
+    this.child = null;
+    for (const w of this.starting.values()) w.reject(new Error(reason));
+    this.starting.clear();
+    this.orphanTimer ??= setInterval(() => {
+      for (const pid of [...this.running.keys()]) {
+        try {
+          process.kill(pid, 0);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ESRCH') this.ended(pid, { code: null, signal: null });
+        }
+      }
+      if (this.running.size === 0) {
+        clearInterval(this.orphanTimer);
+        this.orphanTimer = undefined;
+      }
+    }, ORPHAN_POLL_MS);
+    this.orphanTimer.unref();
+  }
+}
+
+const KILL_GRACE_MS = 3000;
+/** Longest wait for a terminal's output to drain after its program ended (a program it left
+ * behind may keep the terminal open and writing). */
+const MAX_DRAIN_MS = 3000;
+/** Read at once at the end before the loop gets a turn; more (a program left behind, writing)
+ * is read as it comes. */
+const DRAIN_AT_ONCE_BYTES = 1024 * 1024;
+const DRAIN_RETRY_MS = 10;
+
+/**
+ * A terminal started by the spawner. The host keeps its own descriptor on the slave side for
+ * the terminal's whole life: Linux answers a master's read with EIO as soon as no slave is open,
+ * while the program's last output may still be in the kernel's buffers. When the program ends,
+ * the master is read until the kernel answers EAGAIN — a non-blocking read flushes the PTY's
+ * pending input first, so EAGAIN means every byte the program wrote has been read — and EXIT
+ * follows the last byte.
+ */
+export class SpawnedPty implements PtyProcess {
+  private readonly exit = new PtyExit();
+  private readonly stream: tty.ReadStream;
+  private readonly writer: PtyWriter;
+  private readonly listeners: ((data: Uint8Array) => void)[] = [];
+  private status: ExitStatus | null = null;
+  private paused = false;
+  /** The read failed: the stream (and with it the master descriptor) is closed. */
+  private broken = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private drainDeadline: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly master: number,
+    private readonly slave: number,
+    readonly pid: number,
+    readonly command: string,
+    spawner: Spawner,
+  ) {
+    this.writer = new PtyWriter(master);
+    this.stream = new tty.ReadStream(master);
+    this.stream.on('data', (d: Buffer) => this.emit(d));
+    // Not expected while the slave is held open; the terminal is unusable then: end it.
+    this.stream.on('error', () => {
+      this.broken = true;
+      if (this.status) this.finish();
+      else this.kill();
+    });
+    spawner.onExit(pid, (s) => this.programEnded(s));
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.listeners.push(listener);
+  }
+  onExit(listener: (exit: ExitInfo) => void): void {
+    this.exit.listen(listener);
+  }
+  write(data: Uint8Array): void {
+    if (!this.status) this.writer.write(data);
+  }
+  resize(cols: number, rows: number): void {
+    if (this.status) return;
+    try {
+      native!.resize(this.master, cols, rows);
+    } catch {
+      /* the terminal is closing */
+    }
+  }
+  pause(): void {
+    // Once the program has ended its output is drained regardless: EXIT must follow every byte.
+    if (this.paused || this.status) return;
+    this.paused = true;
+    this.stream.pause();
+  }
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.stream.resume();
+  }
+  kill(): void {
+    if (this.status) return;
+    this.signal('SIGHUP');
+    this.killTimer ??= setTimeout(() => this.signal('SIGKILL'), KILL_GRACE_MS);
+  }
+  dispose(): void {
+    this.kill();
+  }
+
+  private emit(data: Uint8Array): void {
+    for (const l of this.listeners) l(data);
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    try {
+      if (!this.status) process.kill(this.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private programEnded(status: ExitStatus): void {
+    this.status = status;
+    this.paused = false;
+    clearTimeout(this.killTimer);
+    this.writer.close();
+    this.drainDeadline = setTimeout(() => this.finish(), MAX_DRAIN_MS);
+    this.drain();
+  }
+
+  /** Read what is left, in order: what the stream holds, then the kernel's buffers to EAGAIN. */
+  private readonly drain = (): void => {
+    if (this.exit.ended) return;
+    if (this.broken) return this.finish();
+    this.stream.pause();
+    for (let held: Buffer | null; (held = this.stream.read() as Buffer | null) !== null; ) this.emit(held);
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (let budget = DRAIN_AT_ONCE_BYTES; budget > 0; ) {
+      let n: number;
+      try {
+        n = readSync(this.master, buf);
+      } catch {
+        return this.finish(); // EAGAIN: all read (or the descriptor failed)
+      }
+      if (n === 0) return this.finish();
+      this.emit(Buffer.from(buf.subarray(0, n)));
+      budget -= n;
+    }
+    this.stream.resume();
+    setTimeout(this.drain, DRAIN_RETRY_MS);
+  };
+
+  private finish(): void {
+    if (this.exit.ended || !this.status) return;
+    clearTimeout(this.drainDeadline);
+    this.stream.destroy();
+    closeSync(this.slave);
+    this.exit.end(this.status);
+  }
+}

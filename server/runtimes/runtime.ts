@@ -40,6 +40,8 @@ export interface PtyProcess extends Disposable {
   readonly sessionId?: string;
   /** Human-readable command (for lists and titles). */
   readonly command: string;
+  /** Output, in order. `data` may be a view of a buffer that is reused once the listener returns
+   * (local terminals read into one buffer): copy what you keep. */
   onData(listener: (data: Uint8Array) => void): void;
   /**
    * A terminal that runs in a worker agent has its output scanned there (titles, bells,

@@ -41,6 +41,12 @@ export interface PtyHostOptions {
 
 const SWEEP_MS = 10_000;
 
+/** The host's environment: what its terminals get, and how it starts them (spawner.ts). */
+function hostEnv(): NodeJS.ProcessEnv {
+  const how = process.env.TETHER_PTY_SPAWNER;
+  return { ...terminalEnv(), ...(how ? { TETHER_PTY_SPAWNER: how } : {}) } as NodeJS.ProcessEnv;
+}
+
 interface Host {
   dir: string;
   client: AgentClient;
@@ -164,7 +170,7 @@ export class PtyHosts {
             if (!current) throw new AgentGoneError(`the pty host in ${path.basename(dir)} has ended`);
             this.opts.log.info('starting the pty host', { dir, after: (err as Error).message });
             const artifact = await runnerArtifact(this.opts.dataDir);
-            await spawnDaemon({ script: artifact.path, dir, graceMs: this.opts.graceMs, idleExitMs: this.opts.idleExitMs, env: terminalEnv() as NodeJS.ProcessEnv });
+            await spawnDaemon({ script: artifact.path, dir, graceMs: this.opts.graceMs, idleExitMs: this.opts.idleExitMs, env: hostEnv() });
             return connectDaemon(dir);
           }
         },

@@ -16,7 +16,7 @@ import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, 
 import { RuntimeError } from '../runtime';
 import { PtyExit } from '../pty-exit';
 import { PtyWriter } from './pty-writer';
-import { Spawner } from './spawner';
+import { Spawner, withoutInheritedFds } from './spawner';
 
 const KILL_GRACE_MS = 3000;
 /**
@@ -284,7 +284,8 @@ export class LocalRuntime implements Runtime {
         new Promise<ExecResult>((resolve, reject) => {
           const [program, ...rest] = argv;
           if (!program) return reject(new RuntimeError('spawn_failed', 'exec needs a program'));
-          const [file, args] = this.confined(program, rest);
+          // A member's command must not inherit the terminals this process holds (spawner.ts).
+          const [file, args] = this.opts.confine ? withoutInheritedFds(...this.confined(program, rest)) : [program, rest];
           const max = opts.maxOutputBytes ?? DEFAULT_EXEC_MAX_OUTPUT;
           const child = spawn(file, args, { cwd, env: terminalEnv(this.opts.env) as NodeJS.ProcessEnv, stdio: 'pipe' });
           const out: Buffer[] = [];

@@ -53,6 +53,17 @@ describe('the spawner', () => {
     await collect(first).exit;
   });
 
+  it("runs a member's confined command without the terminals this process holds (bubblewrap passes descriptors on)", async () => {
+    const member = new LocalRuntime(dir, { env: { HOME: dir }, confine: true });
+    const t = await member.openPty({ cols: 80, rows: 24, command: 'sleep 30' });
+    const r = await member.exec(['sh', '-c', 'for f in /proc/self/fd/*; do echo "$f -> $(readlink $f)"; done']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toMatch(/\/fd\/0 -> /);
+    expect(r.stdout.toString()).not.toMatch(/ptmx|\/dev\/pts/);
+    t.kill();
+    await collect(t).exit;
+  });
+
   it('makes the PTY the controlling terminal: Ctrl-C interrupts the foreground program', async () => {
     const p = await rt.openPty({ cols: 80, rows: 24, command: 'exec cat' });
     const o = collect(p);
@@ -93,7 +104,7 @@ describe('the spawner', () => {
     await expect(Spawner.shared()!.open({ file: '/bin/sh', args: ['-c', 'echo a\0b'], cwd: dir, env: {}, cols: 80, rows: 24 }, 'x')).rejects.toThrow(/NUL/);
   });
 
-  it('keeps going when the spawner is killed: a running terminal still ends, and the next one starts', async () => {
+  it('keeps going when the spawner is killed: the start sent at that moment goes to a new spawner, and a running terminal still ends', async () => {
     const running = await rt.openPty({ cols: 80, rows: 24, command: 'read line; echo "got $line"' });
     const r = collect(running);
     const perl = execFileSync('pgrep', ['-P', String(process.pid), 'perl']).toString().trim().split('\n');

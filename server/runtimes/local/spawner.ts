@@ -68,6 +68,25 @@ while (defined(my $len = <STDIN>)) {
 }
 `;
 
+/** close(2)'s number where Perl's syscall() can call it without loading POSIX (~20 ms). */
+const CLOSE_SYSCALL: Partial<Record<string, number>> = { x64: 3, arm64: 57 };
+
+/**
+ * `[file, args]` run through Perl that first closes every descriptor above 2. A process that
+ * holds PTYs (the pty host; the gateway with it off) has their master and slave sides open
+ * without close-on-exec — node-pty's openpty cannot ask for it — so a command it runs would
+ * inherit every terminal. Used for a member's confined commands (bubblewrap passes descriptors
+ * into its sandbox); unchanged where Perl is not available.
+ */
+export function withoutInheritedFds(file: string, args: string[]): [string, string[]] {
+  const perl = Spawner.shared() ? perlPath() : null;
+  if (!perl) return [file, args];
+  const nr = CLOSE_SYSCALL[process.arch];
+  const close = nr ? `syscall(${nr}, $_ + 0) for @fds;` : 'require POSIX; POSIX::close($_) for @fds;';
+  const script = String.raw`opendir(my $d, '/proc/self/fd') or die "tether: /proc: $!\n"; my @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); ${close} exec { $ARGV[0] } @ARGV; die "tether: cannot run $ARGV[0]: $!\n";`;
+  return [perl, ['-e', script, file, ...args]];
+}
+
 /** How often the programs of a spawner that died are looked for (their exit status is lost). */
 const ORPHAN_POLL_MS = 500;
 
@@ -105,7 +124,7 @@ export class Spawner {
   private child: ChildProcess | null = null;
   private out = '';
   private nextId = 1;
-  private readonly starting = new Map<number, { resolve(pid: number): void; reject(err: Error): void }>();
+  private readonly starting = new Map<number, { payload: Buffer; tries: number; resolve(pid: number): void; reject(err: Error): void }>();
   /** Running programs → who hears their end. */
   private readonly running = new Map<number, (s: ExitStatus) => void>();
   /** Ends reported before anyone listened (a program that ended at once). */
@@ -156,11 +175,16 @@ export class Spawner {
     const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
     const payload = Buffer.from([String(id), pts, req.cwd, String(req.args.length + 1), req.file, ...req.args, ...env].join('\0'));
     return new Promise<number>((resolve, reject) => {
-      this.starting.set(id, { resolve, reject });
-      this.holdLoop(child, true);
-      child.stdin!.write(`${payload.byteLength}\n`);
-      child.stdin!.write(payload);
+      const start = { payload, tries: 1, resolve, reject };
+      this.starting.set(id, start);
+      this.send(child, payload);
     });
+  }
+
+  private send(child: ChildProcess, payload: Buffer): void {
+    this.holdLoop(child, true);
+    child.stdin!.write(`${payload.byteLength}\n`);
+    child.stdin!.write(payload);
   }
 
   private launch(): ChildProcess {
@@ -171,7 +195,8 @@ export class Spawner {
     child.stdout!.on('data', (s: string) => this.onOutput(s));
     child.stdin!.on('error', () => {}); // its end is handled on 'exit'
     child.on('error', (err) => this.gone(child, err.message));
-    child.on('exit', (code, signal) => this.gone(child, `the terminal spawner ended (${signal ?? `exit ${code}`})`));
+    // 'close': after the last of its output, so a start it answered before dying is not sent again.
+    child.on('close', (code, signal) => this.gone(child, `the terminal spawner ended (${signal ?? `exit ${code}`})`));
     // An idle spawner does not keep the process alive (running terminals do, through their
     // PTYs); one with a start in flight does.
     child.unref();
@@ -218,8 +243,17 @@ export class Spawner {
   private gone(child: ChildProcess, reason: string): void {
     if (this.child !== child) return;
     this.child = null;
-    for (const w of this.starting.values()) w.reject(new Error(reason));
-    this.starting.clear();
+    // Starts it had not answered go to a new spawner, once.
+    for (const [id, w] of this.starting) {
+      if (w.tries > 1) {
+        this.starting.delete(id);
+        w.reject(new Error(reason));
+      } else w.tries++;
+    }
+    if (this.starting.size > 0) {
+      const next = this.launch();
+      for (const w of this.starting.values()) this.send(next, w.payload);
+    }
     this.orphanTimer ??= setInterval(() => {
       for (const pid of [...this.running.keys()]) {
         try {

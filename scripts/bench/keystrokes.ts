@@ -1,38 +1,63 @@
-/** Keystrokes timed through a gateway client (bench:load and its typist). */
+/** Keystrokes timed through a terminal (bench:load and its typist): a gateway channel or a ttyd socket. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayClient } from '../../server/testing/ws-client';
 
-/** One keystroke's round trip on `channel`: until any output follows it (readline echoes the char). */
-async function echoOnce(c: GatewayClient, channel: number, key: string): Promise<number> {
+/** What the timing needs of a terminal; a TtydClient is one as it is. */
+export interface TimedTerminal {
+  /** Output bytes received so far. */
+  readonly received: number;
+  /** Set once its socket has closed. */
+  readonly closeInfo: unknown;
+  input(data: string): void;
+  /** Resolve when `pred` holds (re-checked as frames arrive). */
+  until(pred: () => boolean, timeoutMs: number, what: string): Promise<void>;
+}
+
+/** Channel `channel` of a gateway socket, as a TimedTerminal. */
+export function gatewayTerminal(c: GatewayClient, channel: number): TimedTerminal {
   const ch = c.channel(channel);
-  const before = ch.received;
+  return {
+    get received() {
+      return ch.received;
+    },
+    get closeInfo() {
+      return c.closeInfo;
+    },
+    input: (data) => c.input(channel, data),
+    until: (pred, timeoutMs, what) => c.until(pred, timeoutMs, what),
+  };
+}
+
+/** One keystroke's round trip: until any output follows it (readline, or `cat` in raw mode, echoes the char). */
+async function echoOnce(t: TimedTerminal, key: string): Promise<number> {
+  const before = t.received;
   const t0 = performance.now();
-  c.input(channel, key);
-  await c.until(() => ch.received > before || c.closeInfo !== null, 10_000, 'echo');
+  t.input(key);
+  await t.until(() => t.received > before || t.closeInfo !== null, 10_000, 'echo');
   return performance.now() - t0;
 }
 
 /** Type `rounds` keys back to back, clearing the line (Ctrl-U, untimed) every 100 keys. */
-export async function echoSeries(c: GatewayClient, channel: number, rounds: number, shouldStop: () => boolean = () => false, gapMs = 0): Promise<number[]> {
+export async function echoSeries(t: TimedTerminal, rounds: number, shouldStop: () => boolean = () => false, gapMs = 0): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < rounds && !shouldStop(); i++) {
     if (i > 0 && i % 100 === 0) {
-      c.input(channel, '\x15');
+      t.input('\x15');
       await sleep(50);
     }
-    samples.push(await echoOnce(c, channel, String.fromCharCode(97 + (i % 26))));
+    samples.push(await echoOnce(t, String.fromCharCode(97 + (i % 26))));
     if (gapMs) await sleep(gapMs);
   }
-  c.input(channel, '\x15');
+  t.input('\x15');
   await sleep(50);
   return samples;
 }
 
-/** Wait until `channel` has been quiet for `quietMs` (a shell finished printing its prompt). */
-export async function settle(c: GatewayClient, channel: number, quietMs = 300): Promise<void> {
+/** Wait until the terminal has been quiet for `quietMs` (a shell finished printing its prompt). */
+export async function settle(t: Pick<TimedTerminal, 'received'>, quietMs = 300): Promise<void> {
   let last = -1;
-  while (c.channel(channel).received !== last) {
-    last = c.channel(channel).received;
+  while (t.received !== last) {
+    last = t.received;
     await sleep(quietMs);
   }
 }

@@ -10,6 +10,10 @@
  *     then beside a flood (`yes`) on the same socket.
  *  3. Gateway CPU (utime+stime of its process), RSS before/peak/after, aggregate MiB/s, and the
  *     gateway's event-loop delay and GC pauses (from its /metrics) to tell where time went.
+ *  4. With TETHER_BENCH_TTYD=/path/to/ttyd, afterwards: the same load through ttyd on loopback
+ *     (the peer users compare with): the same printers at the same phases, one WebSocket per
+ *     terminal (ttyd has no channels), every stream checked the same way, and the typist's echo
+ *     on its own ttyd connection. Its lost or broken streams are reported, not failed.
  *
  * `--quick`: 100 terminals over 10 sockets, 10 s. Overrides: `--terminals=N --sockets=N
  * --seconds=S --lines-per-tick=N` (a tick is 100 ms; a line is ~58 bytes with its CRLF; the
@@ -17,8 +21,8 @@
  * Exits non-zero if any channel lost, repeated or reordered a byte, or did not finish, or if a
  * session or process is left behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,9 +30,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
-import { echoSeries, settle } from './keystrokes';
+import { echoSeries, gatewayTerminal, settle } from './keystrokes';
 import { serverPids } from './speed';
 import { median, percentile } from './stats';
+import { startTtyd, TtydClient } from './ttyd-client';
 
 const MB = 1024 * 1024;
 const quick = process.argv.includes('--quick');
@@ -73,6 +78,11 @@ for my $t (1 .. $ticks) {
   select(undef, undef, undef, $tick);
 }
 `;
+
+/** Terminal `i`'s printer, at its own phase of the tick (so the terminals' writes are spread over
+ * time as independent programs' would be, not 500 writes in the same millisecond). */
+const printerCommand = (script: string, i: number) =>
+  `stty -echo && exec perl ${script} ${LINES_PER_TICK} ${TICKS} ${TICK_SECONDS} ${((i / TERMINALS) * TICK_SECONDS).toFixed(4)}`;
 
 const READY = 'ready\r\n';
 const lineText = (i: number) => `line ${i} ${PAD}`;
@@ -130,6 +140,62 @@ class LineChecker {
   }
 }
 
+/** One terminal's stream as verified at the end, whichever server carried it. */
+interface Delivery {
+  check: LineChecker;
+  bytes: number;
+  /** Bytes that arrived twice or out of order, and offset gaps (Tether's offsets; ttyd has none). */
+  duplicateBytes: number;
+  gaps: number;
+  /** Its end arrived (Tether: EXIT; ttyd: its socket closed). */
+  ended: boolean;
+  badExit: boolean;
+  /** ERROR frames on it. */
+  errors: number;
+  /** Which terminal, and how it ended, for the report of a broken one. */
+  where(): string;
+  end(): string;
+}
+
+interface Faults {
+  lost: number;
+  repeated: number;
+  gaps: number;
+  outOfOrder: number;
+  malformed: number;
+  unfinished: number;
+  badExit: number;
+}
+
+/** Every terminal's faults summed; the first few broken ones are printed (`unit`: what a terminal is called there). */
+function verify(all: readonly Delivery[], unit = 'channels'): Faults {
+  const want = expectedBytes(LINES);
+  const f: Faults = { lost: 0, repeated: 0, gaps: 0, outOfOrder: 0, malformed: 0, unfinished: 0, badExit: 0 };
+  for (const d of all) {
+    f.lost += Math.max(0, want - d.bytes);
+    f.repeated += d.duplicateBytes + Math.max(0, d.bytes - want);
+    f.gaps += d.gaps;
+    f.outOfOrder += d.check.outOfOrder;
+    f.malformed += d.check.malformed + d.errors;
+    if (!d.check.complete || !d.ended) f.unfinished++;
+    if (d.badExit) f.badExit++;
+  }
+  const broken = all.filter((d) => !d.check.complete || d.check.outOfOrder || d.check.malformed || d.duplicateBytes);
+  for (const d of broken.slice(0, 5)) {
+    console.error(
+      `  broken: ${d.where()}: ${d.bytes} of ${want} bytes, next line ${d.check.next} of ${LINES}, ` +
+        `unfinished line: ${d.check.unfinishedLine}, out of order ${d.check.outOfOrder}, malformed ${d.check.malformed}, ${d.end()}`,
+    );
+  }
+  if (broken.length) {
+    const missing = broken.map((d) => LINES - d.check.next).sort((a, b) => a - b);
+    console.error(`  ${broken.length} broken ${unit}; lines missing at the end: min ${missing[0]}, median ${median(missing)}, max ${missing.at(-1)}`);
+  }
+  return f;
+}
+
+const faultCount = (f: Faults) => Object.values(f).reduce((a, b) => a + b, 0);
+
 interface LoadChannel {
   client: GatewayClient;
   id: number;
@@ -164,6 +230,22 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - n[3]! - n[4]!, total };
 }
 
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function directChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Live (non-zombie) descendants of `root`. */
 function descendants(root: number): number[] {
   const parent = new Map<number, number>();
@@ -191,6 +273,63 @@ function alive(pids: readonly number[]): number[] {
       return false;
     }
   });
+}
+
+function rssBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/** Of the time a process wanted a CPU between two schedstat readings, the share it spent waiting for one (run queue). */
+function waitedShare(a: { ran: number; waited: number }, b: { ran: number; waited: number }): number {
+  const ran = b.ran - a.ran;
+  const waited = b.waited - a.waited;
+  return waited / (ran + waited || 1);
+}
+
+interface Peak {
+  peak: number;
+  stop(): Promise<void>;
+}
+
+/** The highest `read()` gives, read every 200 ms until stopped. */
+function peakOf(read: () => Promise<number>, start: number): Peak {
+  let running = true;
+  const p: Peak = {
+    peak: start,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+  const loop = (async () => {
+    while (running) {
+      p.peak = Math.max(p.peak, await read().catch(() => 0));
+      await sleep(200);
+    }
+  })();
+  return p;
+}
+
+/** MiB received in each whole second from now; stop() ends the count at once (its promise settles within a second). */
+function perSecondRates(receivedAt: () => number, from: number): { stop(): Promise<number[]> } {
+  let running = true;
+  const perSecond: number[] = [];
+  const loop = (async () => {
+    let prev = from;
+    for (;;) {
+      await sleep(1000);
+      if (!running) return;
+      const now = receivedAt();
+      perSecond.push((now - prev) / MB);
+      prev = now;
+    }
+  })();
+  return {
+    stop() {
+      running = false;
+      return loop.then(() => perSecond);
+    },
+  };
 }
 
 async function sessionCount(gw: GatewayProcess): Promise<number> {
@@ -239,9 +378,9 @@ interface Typist {
   child: ChildProcess;
 }
 
-/** Someone typing in another browser (typist.ts, its own process), ready to start. */
-async function startTypist(gw: GatewayProcess): Promise<Typist> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'typist.ts'), gw.url, gw.token, gw.workspace], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Someone typing in another browser (typist.ts, its own process, given `args`), ready to start. */
+async function startTypist(args: readonly string[]): Promise<Typist> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'typist.ts'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const line = (pred: (l: string) => boolean, what: string) =>
@@ -265,13 +404,42 @@ async function startTypist(gw: GatewayProcess): Promise<Typist> {
   };
 }
 
+async function stopTypist(typist: Typist | undefined): Promise<void> {
+  if (typist && typist.child.exitCode === null) {
+    typist.child.kill();
+    await new Promise((r) => typist.child.once('exit', r));
+  }
+}
 
-// ---- the run ----
+// ---- figures ----
 
-async function main() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-load-'));
-  const script = path.join(dir, 'printer.pl');
-  await writeFile(script, PRINTER);
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+const fmt = (b: number) => `${(b / MB).toFixed(0)} MiB`;
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+/** `duration:` and `received:` of a load (start signal to last byte). */
+function throughputLines(bytes: number, seconds: number, perSecond: readonly number[]): string[] {
+  const want = expectedBytes(LINES);
+  const offered = (TERMINALS * LINES_PER_TICK * (want - READY.length)) / LINES / TICK_SECONDS / MB;
+  return [
+    `duration:             ${seconds.toFixed(1)} s from start signal to last byte (nominal ${SECONDS} s)`,
+    `received:             ${fmt(bytes)}, ${(bytes / MB / seconds).toFixed(1)} MiB/s aggregate (offered ${offered.toFixed(1)} MiB/s; per second min ${Math.min(...perSecond).toFixed(1)} / median ${median(perSecond).toFixed(1)} / max ${Math.max(...perSecond).toFixed(1)})`,
+  ];
+}
+
+/** The typist's round trips during a load; `where` says what it typed into. */
+function echoDuringLoad(echo: readonly number[], where: string): string {
+  const max = Math.max(...echo);
+  return (
+    `echo during load:     p50 ${ms(percentile(echo, 50))}, p99 ${ms(percentile(echo, 99))}, max ${ms(max)} at key ${echo.indexOf(max) + 1} ` +
+    `(${echo.length} keys, one per 100 ms from the start signal, typed in another process ${where}; without the first second ${ms(percentile(echo.slice(10), 99))} p99)`
+  );
+}
+
+// ---- the run through Tether ----
+
+/** Returns whether it failed. */
+async function tetherLoad(script: string): Promise<boolean> {
   const gw = await startGatewayProcess({ TETHER_MAX_SESSIONS_PER_USER: String(TERMINALS + 100) });
   const clients: GatewayClient[] = [];
   const load: LoadChannel[] = [];
@@ -283,8 +451,7 @@ async function main() {
   let sessionsLeft = -1;
   let rssAfter = 0;
   let memAfter = { heapUsed: 0, external: 0 };
-  let sampling = true;
-  let sampler: Promise<void> = Promise.resolve();
+  let rss: Peak | undefined;
   try {
     console.log(
       `Tether load benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${os.cpus().length} cores: ${TERMINALS} terminals over ${SOCKETS} sockets, ` +
@@ -294,18 +461,12 @@ async function main() {
     for (let s = 0; s < SOCKETS; s++) clients.push(await GatewayClient.connect(gw.url, { token: gw.token, keepData: true }));
     interactive = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
     await interactive.open(1, { workspace: gw.workspace, cols: 200, rows: 50, command: 'exec -a tether-load-shell bash --norc --noprofile -i' });
-    await settle(interactive, 1);
-    typist = await startTypist(gw);
+    await settle(gatewayTerminal(interactive, 1));
+    typist = await startTypist([gw.url, gw.token, gw.workspace]);
     await sleep(500);
     const rssBefore = await gw.rssBytes();
     const memBefore = await gatewayMetrics(gw);
-    let rssPeak = rssBefore;
-    sampler = (async () => {
-      while (sampling) {
-        rssPeak = Math.max(rssPeak, await gw.rssBytes().catch(() => 0));
-        await sleep(200);
-      }
-    })();
+    rss = peakOf(() => gw.rssBytes(), rssBefore);
 
     // Open every terminal (sockets in parallel, channels of a socket one after another).
     const setupStart = performance.now();
@@ -329,13 +490,9 @@ async function main() {
       }
     };
     for (const [client, list] of byClient) client.ws.on('message', () => drain(client, list));
-    // Each printer starts at its own phase of the tick, so the terminals' writes are spread over
-    // time as independent programs' would be (not 500 writes in the same millisecond).
-    const command = (i: number) =>
-      `stty -echo && exec perl ${script} ${LINES_PER_TICK} ${TICKS} ${TICK_SECONDS} ${((i / TERMINALS) * TICK_SECONDS).toFixed(4)}`;
     await Promise.all(
       [...byClient].map(async ([client, list]) => {
-        for (const ch of list) await client.open(ch.id, { workspace: gw.workspace, cols: 200, rows: 50, command: command(ch.index) });
+        for (const ch of list) await client.open(ch.id, { workspace: gw.workspace, cols: 200, rows: 50, command: printerCommand(script, ch.index) });
       }),
     );
     await Promise.all([...byClient].map(([client, list]) => client.until(() => (drain(client, list), list.every((ch) => ch.check.ready)), 60_000, 'ready')));
@@ -349,10 +506,20 @@ async function main() {
     const clientLoop = monitorEventLoopDelay({ resolution: 10 });
     clientLoop.enable();
     // The pty host (when on, as shipped) runs the terminals: its CPU counts as Tether's, and the
-    // printers are its children.
+    // printers are the children of its terminal spawner (server/runtimes/local/spawner.ts), or its
+    // own with TETHER_PTY_SPAWNER=node-pty; the spawner's own CPU counts as Tether's too.
     const host = serverPids(gw).find((p) => p !== gw.pid);
     const tether = [gw.pid, ...(host ? [host] : [])];
-    const hostTicks = () => (host ? cpuTicks(host) : { own: 0, children: 0 });
+    const spawners = host ? directChildren(host).filter((p) => comm(p) === 'perl') : [];
+    const hostTicks = () => {
+      const t = host ? cpuTicks(host) : { own: 0, children: 0 };
+      for (const s of spawners) {
+        const st = cpuTicks(s);
+        t.own += st.own;
+        t.children += st.children;
+      }
+      return t;
+    };
     const cpu0 = cpuTicks(gw.pid);
     const host0 = hostTicks();
     const sched0 = tether.map(schedstat);
@@ -360,19 +527,7 @@ async function main() {
     const client0 = process.cpuUsage();
     const t0 = performance.now();
     for (const ch of load) ch.client.input(ch.id, '\r');
-
-    let running = true;
-    const perSecond: number[] = [];
-    const rateSampler = (async () => {
-      let prev = bytesAtGo;
-      for (;;) {
-        await sleep(1000);
-        if (!running) return;
-        const now = receivedAt();
-        perSecond.push((now - prev) / MB);
-        prev = now;
-      }
-    })();
+    const rates = perSecondRates(receivedAt, bytesAtGo);
     // Keystroke echo while the load runs: one key every 100 ms, typed in another process.
     typist.go();
     const deadline = SECONDS * 4 + 60;
@@ -384,7 +539,7 @@ async function main() {
         ),
       ),
     );
-    running = false;
+    const ratesDone = rates.stop();
     const lastByte = Math.max(...load.map((ch) => ch.client.channel(ch.id).lastOutputAt));
     const seconds = (lastByte - t0) / 1000;
     const cpu1 = cpuTicks(gw.pid);
@@ -397,43 +552,29 @@ async function main() {
     const wall = (performance.now() - t0) / 1000;
     const loadBytes = receivedAt() - bytesAtGo;
     const loadEcho = await typist.stop();
-    await rateSampler;
-    const rssPeakLoad = rssPeak;
+    const perSecond = await ratesDone;
+    const rssPeakLoad = rss.peak;
 
     // Verify every channel.
     for (const [client, list] of byClient) drain(client, list);
     const want = expectedBytes(LINES);
-    let lost = 0;
-    let repeated = 0;
-    let gaps = 0;
-    let outOfOrder = 0;
-    let malformed = 0;
-    let unfinished = 0;
-    let badExit = 0;
-    for (const ch of load) {
-      const st = ch.client.channel(ch.id);
-      lost += Math.max(0, want - st.bytes);
-      repeated += st.duplicateBytes + Math.max(0, st.bytes - want);
-      gaps += st.gaps;
-      outOfOrder += ch.check.outOfOrder;
-      malformed += ch.check.malformed;
-      if (!ch.check.complete || st.exit === undefined) unfinished++;
-      if (st.exit && (st.exit.code !== 0 || st.exit.signal !== null)) badExit++;
-      if (st.errors.length) malformed += st.errors.length;
-    }
     if (finished.includes(false)) console.error(`some sockets did not see every EXIT within ${deadline} s`);
-    const broken = load.filter((ch) => !ch.check.complete || ch.check.outOfOrder || ch.check.malformed || ch.client.channel(ch.id).duplicateBytes);
-    for (const ch of broken.slice(0, 5)) {
-      const st = ch.client.channel(ch.id);
-      console.error(
-        `  broken: socket ${clients.indexOf(ch.client)} channel ${ch.id}: ${st.bytes} of ${want} bytes, next line ${ch.check.next} of ${LINES}, ` +
-          `unfinished line: ${ch.check.unfinishedLine}, out of order ${ch.check.outOfOrder}, malformed ${ch.check.malformed}, exit ${JSON.stringify(st.exit ?? null)}, socket ${ch.client.closeInfo ? `closed ${JSON.stringify(ch.client.closeInfo)}` : 'open'}`,
-      );
-    }
-    if (broken.length) {
-      const missing = broken.map((ch) => LINES - ch.check.next).sort((a, b) => a - b);
-      console.error(`  ${broken.length} broken channels; lines missing at the end: min ${missing[0]}, median ${median(missing)}, max ${missing.at(-1)}`);
-    }
+    const faults = verify(
+      load.map((ch): Delivery => {
+        const st = ch.client.channel(ch.id);
+        return {
+          check: ch.check,
+          bytes: st.bytes,
+          duplicateBytes: st.duplicateBytes,
+          gaps: st.gaps,
+          ended: st.exit !== undefined,
+          badExit: !!st.exit && (st.exit.code !== 0 || st.exit.signal !== null),
+          errors: st.errors.length,
+          where: () => `socket ${clients.indexOf(ch.client)} channel ${ch.id}`,
+          end: () => `exit ${JSON.stringify(st.exit ?? null)}, socket ${ch.client.closeInfo ? `closed ${JSON.stringify(ch.client.closeInfo)}` : 'open'}`,
+        };
+      }),
+    );
 
     // Echo beside a flood on the same socket.
     await interactive.open(2, { workspace: gw.workspace, cols: 200, rows: 50, command: `exec -a tether-load-flood yes 'flood ${PAD}${PAD}'` });
@@ -441,12 +582,11 @@ async function main() {
     const floodBytes0 = interactive.channel(2).received;
     const gwFlood0 = await gatewayMetrics(gw);
     const floodT0 = performance.now();
-    const floodEcho = await echoSeries(interactive, 1, ECHO_ROUNDS);
+    const floodEcho = await echoSeries(gatewayTerminal(interactive, 1), ECHO_ROUNDS);
     const gwFlood = await gatewayMetrics(gw);
     const floodMBs = (interactive.channel(2).received - floodBytes0) / MB / ((performance.now() - floodT0) / 1000);
     const floodOk = interactive.channel(2).gaps === 0 && interactive.channel(2).duplicateBytes === 0 && interactive.channel(2).exit === undefined;
-    sampling = false;
-    await sampler;
+    await rss.stop();
 
     // Clean up: KILL ends a running terminal; a KILL after its EXIT forgets it.
     const ends: Promise<void>[] = [];
@@ -471,60 +611,212 @@ async function main() {
     const cpuHost = (host1.own - host0.own) / CLK_TCK / wall;
     const cpuPrinters = (cpu1.children - cpu0.children + host1.children - host0.children) / CLK_TCK / wall;
     // Of the time the event loop wanted a CPU, the share it spent waiting for one (run queue).
-    const waitedShare = sched1.map((b, i) => {
-      const ran = b.ran - sched0[i]!.ran;
-      const waited = b.waited - sched0[i]!.waited;
-      return waited / (ran + waited || 1);
-    });
+    const waited = sched1.map((b, i) => waitedShare(sched0[i]!, b));
     const cpuMachine = (m1.busy - m0.busy) / (m1.total - m0.total);
     const cpuClient = (clientCpu.user + clientCpu.system) / 1e6 / wall;
-    const offered = (TERMINALS * LINES_PER_TICK * (want - READY.length)) / LINES / TICK_SECONDS / MB;
-    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-    const fmt = (b: number) => `${(b / MB).toFixed(0)} MiB`;
-    const ms = (x: number) => `${x.toFixed(2)} ms`;
-    failed = lost + repeated + gaps + outOfOrder + malformed + unfinished + badExit > 0 || !floodOk;
+    failed = faultCount(faults) > 0 || !floodOk;
     console.log(
       [
         `---- load: ${TERMINALS} terminals over ${SOCKETS} sockets (${PER_SOCKET} per socket) ----`,
         `terminals:            ${TERMINALS} running at once (${spawned.length} gateway child processes after setup), opened in ${setupSeconds.toFixed(1)} s`,
-        `duration:             ${seconds.toFixed(1)} s from start signal to last byte (nominal ${SECONDS} s)`,
-        `received:             ${fmt(loadBytes)}, ${(loadBytes / MB / seconds).toFixed(1)} MiB/s aggregate (offered ${offered.toFixed(1)} MiB/s; per second min ${Math.min(...perSecond).toFixed(1)} / median ${median(perSecond).toFixed(1)} / max ${Math.max(...perSecond).toFixed(1)})`,
+        ...throughputLines(loadBytes, seconds, perSecond),
         `gateway CPU:          ${pct(cpuGw)} of one core${host ? ` + pty host ${pct(cpuHost)}` : ''} (${pct((cpuGw + cpuHost) / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
-        `  runnable, waiting:  gateway ${pct(waitedShare[0]!)}${host ? `, pty host ${pct(waitedShare[1]!)}` : ''} of the time it wanted a CPU was spent waiting for one (/proc/<pid>/schedstat)`,
+        `  runnable, waiting:  gateway ${pct(waited[0]!)}${host ? `, pty host ${pct(waited[1]!)}` : ''} of the time it wanted a CPU was spent waiting for one (/proc/<pid>/schedstat)`,
         `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
-        `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rssPeak)} (incl. flood), after ${fmt(rssAfter)}`,
+        `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rss.peak)} (incl. flood), after ${fmt(rssAfter)}`,
         `gateway memory:       JS heap ${fmt(memBefore.heapUsed)} → ${fmt(memAfter.heapUsed)}, Buffers ${fmt(memBefore.external)} → ${fmt(memAfter.external)} (before → after the sessions ended; RSS above these is memory the allocator keeps)`,
         `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each ring holds its ${((want / 1024) | 0).toLocaleString('en')} KiB of output)`,
-        `echo during load:     p50 ${ms(percentile(loadEcho, 50))}, p99 ${ms(percentile(loadEcho, 99))}, max ${ms(Math.max(...loadEcho))} at key ${loadEcho.indexOf(Math.max(...loadEcho)) + 1} (${loadEcho.length} keys, one per 100 ms from the start signal, typed in another process on its own socket; without the first second ${ms(percentile(loadEcho.slice(10), 99))} p99)`,
+        echoDuringLoad(loadEcho, 'on its own socket'),
         `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,
         `echo beside a flood:  p50 ${ms(percentile(floodEcho, 50))}, p99 ${ms(percentile(floodEcho, 99))}, max ${ms(Math.max(...floodEcho))} (${floodEcho.length} keys; \`yes\` on the same socket at ${floodMBs.toFixed(1)} MiB/s${floodOk ? '' : ', FLOOD CHANNEL BROKEN'}; gateway loop delay p99 ${ms(gwFlood.loopP99)}, max ${ms(gwFlood.loopMax)}, ${gcSince(gwFlood0, gwFlood)})`,
-        `lost bytes: ${lost}, repeated bytes: ${repeated}, out-of-order lines: ${outOfOrder}` +
-          ` (offset gaps ${gaps}, malformed lines ${malformed}, unfinished channels ${unfinished}, bad exits ${badExit})`,
+        `lost bytes: ${faults.lost}, repeated bytes: ${faults.repeated}, out-of-order lines: ${faults.outOfOrder}` +
+          ` (offset gaps ${faults.gaps}, malformed lines ${faults.malformed}, unfinished channels ${faults.unfinished}, bad exits ${faults.badExit})`,
       ].join('\n'),
     );
   } catch (err) {
     failed = true;
     console.error((err as Error).stack ?? String(err));
   } finally {
-    sampling = false;
-    await sampler;
+    await rss?.stop();
     if (sessionsLeft < 0) {
       for (const ch of load) ch.client.kill(ch.id);
       interactive?.kill(1);
       interactive?.kill(2);
     }
     for (const c of [...clients, ...(interactive ? [interactive] : [])]) await c.close().catch(() => {});
-    if (typist && typist.child.exitCode === null) {
-      typist.child.kill();
-      await new Promise((r) => typist!.child.once('exit', r));
-    }
+    await stopTypist(typist);
     const tree = descendants(gw.pid);
     await gw.stop();
-    await rm(dir, { recursive: true, force: true });
     await sleep(200);
     leftover = alive([...new Set([...spawned, ...tree])]);
     console.log(`cleanup:              sessions left in the gateway ${sessionsLeft}, processes left behind ${leftover.length}${leftover.length ? ` (${leftover.join(' ')})` : ''}`);
     if (sessionsLeft !== 0 || leftover.length) failed = true;
+  }
+  return failed;
+}
+
+// ---- the same load through ttyd ----
+
+interface TtydTerminal {
+  client: TtydClient;
+  /** Position among all terminals (sets its printer's phase). */
+  index: number;
+  check: LineChecker;
+}
+
+/** TETHER_BENCH_TTYD, when set: the ttyd the same load runs through after Tether's. */
+function ttydBinary(): string | null {
+  const bin = process.env.TETHER_BENCH_TTYD;
+  if (!bin) return null;
+  if (!existsSync(bin)) throw new Error(`TETHER_BENCH_TTYD=${bin}: no such file`);
+  return bin;
+}
+
+/**
+ * The same printers at the same phases, and the same typist, through one ttyd on loopback: `-a`
+ * lets each connection name its command (`?arg=`, appended to `/bin/sh -c`); its default of no
+ * client limit takes every terminal. ttyd has one terminal per WebSocket, so each gets its own,
+ * opened SOCKETS at a time. Its CPU is its one process; the printers are its children. ttyd sends
+ * no exit status (it closes every socket alike), so a terminal ends with its socket's close.
+ * Returns whether the run itself failed: ttyd's lost or broken streams are reported, not failed.
+ */
+async function ttydLoad(bin: string, script: string): Promise<boolean> {
+  const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim().replace(' version ', ' ');
+  const ttyd = await startTtyd(bin, ['/bin/sh', '-c'], ['-a']);
+  const pid = ttyd.child.pid!;
+  const terms: TtydTerminal[] = [];
+  let typist: Typist | undefined;
+  let rss: Peak | undefined;
+  let spawned: number[] = [];
+  let failed = false;
+  try {
+    typist = await startTypist(['--ttyd', String(ttyd.port)]);
+    await sleep(500);
+    const rssBefore = rssBytes(pid);
+    rss = peakOf(async () => rssBytes(pid), rssBefore);
+
+    const setupStart = performance.now();
+    await Promise.all(
+      Array.from({ length: SOCKETS }, async (_, lane) => {
+        for (let i = lane; i < TERMINALS; i += SOCKETS) {
+          const check = new LineChecker();
+          const client = await TtydClient.connect(ttyd.port, { args: [printerCommand(script, i)], columns: 200, rows: 50, onOutput: (d) => check.feed(d) });
+          terms.push({ client, index: i, check });
+        }
+      }),
+    );
+    await Promise.all(terms.map(({ client, check }) => client.until(() => check.ready || client.closeInfo !== null, 60_000, 'ready')));
+    const notReady = terms.filter((t) => !t.check.ready).length;
+    if (notReady) throw new Error(`${notReady} ttyd terminals closed before their printer was ready`);
+    const setupSeconds = (performance.now() - setupStart) / 1000;
+    spawned = descendants(pid);
+
+    // Go: every printer starts at once.
+    const receivedAt = () => terms.reduce((n, t) => n + t.client.received, 0);
+    const bytesAtGo = receivedAt();
+    const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+    clientLoop.enable();
+    const cpu0 = cpuTicks(pid);
+    const sched0 = schedstat(pid);
+    const m0 = machineTicks();
+    const client0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const t of terms) t.client.input('\r');
+    const rates = perSecondRates(receivedAt, bytesAtGo);
+    typist.go();
+    const deadline = SECONDS * 4 + 60;
+    const finished = await Promise.all(
+      terms.map(({ client }) =>
+        client.until(() => client.closeInfo !== null, deadline * 1000, 'close').then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    const ratesDone = rates.stop();
+    const seconds = (Math.max(...terms.map((t) => t.client.lastOutputAt)) - t0) / 1000;
+    const cpu1 = cpuTicks(pid);
+    const sched1 = schedstat(pid);
+    clientLoop.disable();
+    const m1 = machineTicks();
+    const clientCpu = process.cpuUsage(client0);
+    const wall = (performance.now() - t0) / 1000;
+    const loadBytes = receivedAt() - bytesAtGo;
+    const loadEcho = await typist.stop();
+    const perSecond = await ratesDone;
+    await rss.stop();
+
+    if (finished.includes(false)) console.error(`some ttyd sockets did not close within ${deadline} s`);
+    const faults = verify(
+      terms.map(
+        ({ client, index, check }): Delivery => ({
+          check,
+          bytes: client.received,
+          duplicateBytes: 0,
+          gaps: 0,
+          ended: client.closeInfo !== null,
+          badExit: false,
+          errors: 0,
+          where: () => `ttyd terminal ${index}`,
+          end: () => `socket ${client.closeInfo ? `closed ${JSON.stringify(client.closeInfo)}` : 'open'}`,
+        }),
+      ),
+      'ttyd terminals',
+    );
+    const cpuTtyd = (cpu1.own - cpu0.own) / CLK_TCK / wall;
+    const cpuPrinters = (cpu1.children - cpu0.children) / CLK_TCK / wall;
+    const cpuMachine = (m1.busy - m0.busy) / (m1.total - m0.total);
+    const cpuClient = (clientCpu.user + clientCpu.system) / 1e6 / wall;
+    console.log(
+      [
+        `---- the same load through ${version}: ${TERMINALS} terminals, one WebSocket each (ttyd has no channels) ----`,
+        `terminals:            ${TERMINALS} running at once (${spawned.length} ttyd child processes after setup), opened in ${setupSeconds.toFixed(1)} s`,
+        ...throughputLines(loadBytes, seconds, perSecond),
+        `ttyd CPU:             ${pct(cpuTtyd)} of one core (${pct(cpuTtyd / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
+        `  runnable, waiting:  ttyd ${pct(waitedShare(sched0, sched1))} of the time it wanted a CPU was spent waiting for one (/proc/<pid>/schedstat)`,
+        `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
+        `ttyd RSS:             before ${fmt(rssBefore)}, peak ${fmt(rss.peak)} (load)`,
+        echoDuringLoad(loadEcho, 'on its own ttyd socket, `cat` in raw mode'),
+        `  event-loop delay:   this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,
+        `lost bytes: ${faults.lost}, repeated bytes: ${faults.repeated}, out-of-order lines: ${faults.outOfOrder}` +
+          ` (malformed lines ${faults.malformed}, unfinished terminals ${faults.unfinished}; ttyd sends no exit status)`,
+      ].join('\n'),
+    );
+  } catch (err) {
+    failed = true;
+    console.error((err as Error).stack ?? String(err));
+  } finally {
+    await rss?.stop();
+    // A closed socket makes ttyd hang up its terminal's process.
+    await Promise.all(terms.map((t) => t.client.close().catch(() => {})));
+    await stopTypist(typist);
+    const tree = descendants(pid);
+    await ttyd.stop();
+    await sleep(200);
+    const leftover = alive([...new Set([...spawned, ...tree])]);
+    for (const p of leftover) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    console.log(`cleanup:              ttyd stopped, processes left behind ${leftover.length}${leftover.length ? ` (${leftover.join(' ')}, killed)` : ''}`);
+  }
+  return failed;
+}
+
+async function main() {
+  const ttyd = ttydBinary();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tether-load-'));
+  const script = path.join(dir, 'printer.pl');
+  let failed: boolean;
+  try {
+    await writeFile(script, PRINTER);
+    failed = await tetherLoad(script);
+    if (ttyd) failed = (await ttydLoad(ttyd, script)) || failed;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   if (failed) {
     console.error('FAILED');

@@ -8,13 +8,12 @@
  * sockets of 10 channels (a browser tab holds many terminals on one socket); ttyd, which has one
  * terminal per WebSocket, gets N sockets. Every terminal must deliver every byte.
  */
-import { spawn } from 'node:child_process';
 import * as pty from 'node-pty';
-import WebSocket from 'ws';
 import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { GatewayClient } from '../../server/testing/ws-client';
 import type { GatewayProcess } from './gateway-process';
-import { cpuSeconds, freePort, serverPids, waitForPort, type Run } from './speed';
+import { cpuSeconds, serverPids, type Run } from './speed';
+import { startTtyd, TtydClient } from './ttyd-client';
 
 const CHANNELS_PER_SOCKET = 10;
 
@@ -69,35 +68,17 @@ export async function gatewayMany(gw: GatewayProcess, n: number, command: string
 }
 
 export async function ttydMany(bin: string, n: number, command: string): Promise<Run> {
-  const port = await freePort();
   // No `-o`: one ttyd serves every connection, each with its own process.
-  const child = spawn(bin, ['-p', String(port), '-i', 'lo', '-W', '-d', '0', '/bin/sh', '-c', command], { stdio: 'ignore' });
+  const ttyd = await startTtyd(bin, ['/bin/sh', '-c', command]);
   try {
-    await waitForPort(port);
-    const cpu0 = cpuSeconds(child.pid!);
+    const cpu0 = cpuSeconds(ttyd.child.pid!);
     const start = performance.now();
-    let last = start;
-    let bytes = 0;
-    await Promise.all(
-      Array.from(
-        { length: n },
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['tty'], { perMessageDeflate: false });
-            ws.binaryType = 'nodebuffer';
-            ws.on('message', (d: Buffer) => {
-              if (d[0] !== 0x30) return;
-              bytes += d.length - 1;
-              last = performance.now();
-            });
-            ws.once('open', () => ws.send(Buffer.from(JSON.stringify({ AuthToken: '', columns: 120, rows: 40 }))));
-            ws.once('close', () => resolve());
-            ws.once('error', reject);
-          }),
-      ),
-    );
-    return { seconds: (last - start) / 1000, bytes, cpu: cpuSeconds(child.pid!) - cpu0 };
+    const clients = await Promise.all(Array.from({ length: n }, () => TtydClient.connect(ttyd.port)));
+    await Promise.all(clients.map((t) => t.until(() => t.closeInfo !== null, 300_000, 'ttyd terminal to end')));
+    const bytes = clients.reduce((sum, t) => sum + t.received, 0);
+    const last = Math.max(start, ...clients.map((t) => t.lastOutputAt));
+    return { seconds: (last - start) / 1000, bytes, cpu: cpuSeconds(ttyd.child.pid!) - cpu0 };
   } finally {
-    child.kill();
+    await ttyd.stop();
   }
 }

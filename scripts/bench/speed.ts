@@ -6,18 +6,15 @@
  * time of every server process on the path (gateway and pty host; ttyd's one process; this
  * process for node-pty), per 100 MB relayed — the child program's own time is never counted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import * as pty from 'node-pty';
-import WebSocket from 'ws';
 import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { findProcesses } from '../../server/os/processes';
 import { GatewayClient } from '../../server/testing/ws-client';
 import type { GatewayProcess } from './gateway-process';
 import { median, percentile } from './stats';
-import { freePort } from '../../server/testing/free-port';
+import { startTtyd, TtydClient } from './ttyd-client';
 
 const MB = 1024 * 1024;
 const CLOCK_TICKS = 100;
@@ -50,50 +47,6 @@ export function findTtyd(): string | null {
   if (given) return existsSync(given) ? given : null;
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(path.join(dir, 'ttyd'))) return path.join(dir, 'ttyd');
   return null;
-}
-
-export { freePort };
-
-/** Resolves once something accepts connections on the loopback port. */
-export async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
-
-/** ttyd serving `command` on loopback; one client at a time, writable. */
-async function startTtyd(bin: string, command: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(bin, ['-p', String(port), '-i', 'lo', '-W', '-o', '-d', '0', '/bin/sh', '-c', command], { stdio: 'ignore' });
-  try {
-    await waitForPort(port);
-  } catch (err) {
-    child.kill();
-    throw err;
-  }
-  return { port, child };
-}
-
-/** A ttyd client: output arrives as '0' + bytes; input goes as '0' + bytes. */
-function ttydSocket(port: number, onOutput: (data: Buffer) => void): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['tty'], { perMessageDeflate: false });
-  ws.binaryType = 'nodebuffer';
-  ws.on('message', (d: Buffer) => {
-    if (d[0] === 0x30) onOutput(d.subarray(1));
-  });
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => {
-      ws.send(Buffer.from(JSON.stringify({ AuthToken: '', columns: 120, rows: 40 })));
-      resolve(ws);
-    });
-    ws.once('error', reject);
-  });
 }
 
 const ECHO_COMMAND = 'stty raw -echo; exec cat';
@@ -155,13 +108,13 @@ export async function gatewayEcho(gw: GatewayProcess, rounds: number): Promise<n
 }
 
 export async function ttydEcho(bin: string, rounds: number): Promise<number[]> {
-  const { port, child } = await startTtyd(bin, ECHO_COMMAND);
+  const ttyd = await startTtyd(bin, ['/bin/sh', '-c', ECHO_COMMAND], ['-o']);
   const w = echoWaiter();
-  const ws = await ttydSocket(port, w.feed);
+  const t = await TtydClient.connect(ttyd.port, { onOutput: w.feed });
   await new Promise((r) => setTimeout(r, 300));
-  const samples = await echoLoop(rounds, (b) => ws.send(Buffer.from('0' + b)), w.waitFor);
-  ws.close();
-  child.kill();
+  const samples = await echoLoop(rounds, (b) => t.input(b), w.waitFor);
+  await t.close();
+  await ttyd.stop();
   return samples;
 }
 

@@ -323,6 +323,10 @@ export class SpawnedPty implements PtyProcess {
   private readonly stream: net.Socket;
   private readonly writer: PtyWriter;
   private readonly listeners: ((data: Uint8Array) => void)[] = [];
+  /** Output read before anyone listened (copied: reads reuse one buffer). A program that prints
+   * and exits at once is reported ended, and read to the end, in the same turn that answers the
+   * start, before the caller has had a chance to listen. */
+  private early: Buffer[] | null = [];
   private status: ExitStatus | null = null;
   private paused = false;
   /** The read failed: the stream (and with it the master descriptor) is closed. */
@@ -350,6 +354,9 @@ export class SpawnedPty implements PtyProcess {
 
   onData(listener: (data: Uint8Array) => void): void {
     this.listeners.push(listener);
+    const early = this.early;
+    this.early = null;
+    for (const d of early ?? []) listener(d);
   }
   onExit(listener: (exit: ExitInfo) => void): void {
     this.exit.listen(listener);
@@ -386,7 +393,8 @@ export class SpawnedPty implements PtyProcess {
   }
 
   private emit(data: Uint8Array): void {
-    for (const l of this.listeners) l(data);
+    if (this.early) this.early.push(Buffer.from(data));
+    else for (const l of this.listeners) l(data);
   }
 
   private signal(sig: NodeJS.Signals): void {

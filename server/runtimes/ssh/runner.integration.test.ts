@@ -87,7 +87,8 @@ describe('SSH runner', () => {
     const rt1 = runtime(p1, target, s1, await sshd.makeRemoteDir(), 'auto');
     const t1 = await rt1.openPty({ cols: 80, rows: 24 });
     const o1 = collect(t1);
-    expect(await run(t1, o1, 'ps -o comm= -p $PPID', 'parent')).toMatch(/\bnode\r\n/);
+    // The shell runs under the runner: its parent is the runner's terminal spawner (Perl), whose parent is the runner.
+    expect(await run(t1, o1, 'ps -o comm= -p $PPID; ps -o comm= -p $(ps -o ppid= -p $PPID)', 'parent')).toMatch(/\bperl\r\nnode\r\n/);
     expect(s1.forHost('h1', target).uploads).toBe(1);
     expect(statuses.at(-1)).toMatchObject({ state: 'runner', uploaded: true, digest: artifact.sha256, version: artifact.version });
 

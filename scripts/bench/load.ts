@@ -26,7 +26,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
@@ -228,6 +228,19 @@ function machineTicks(): { busy: number; total: number } {
   const n = v.map(Number);
   const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - n[3]! - n[4]!, total };
+}
+
+/** What else took the machine's CPU during the load (the printers, this process, everything). */
+function besideLine(printers: number, client: number, machine: number): string {
+  return `  beside it:          printers ${pct(printers)} of a core, this client ${pct(client)}, whole machine ${pct(machine)} busy`;
+}
+
+function lostLine(f: { lost: number; repeated: number; outOfOrder: number }): string {
+  return `lost bytes: ${f.lost}, repeated bytes: ${f.repeated}, out-of-order lines: ${f.outOfOrder}`;
+}
+
+function clientLoopText(loop: IntervalHistogram): string {
+  return `this client p99 ${ms(loop.percentile(99) / 1e6)}, max ${ms(loop.max / 1e6)} (10 ms sampling, included)`;
 }
 
 function comm(pid: number): string {
@@ -622,14 +635,14 @@ async function tetherLoad(script: string): Promise<boolean> {
         ...throughputLines(loadBytes, seconds, perSecond),
         `gateway CPU:          ${pct(cpuGw)} of one core${host ? ` + pty host ${pct(cpuHost)}` : ''} (${pct((cpuGw + cpuHost) / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
         `  runnable, waiting:  gateway ${pct(waited[0]!)}${host ? `, pty host ${pct(waited[1]!)}` : ''} of the time it wanted a CPU was spent waiting for one (/proc/<pid>/schedstat)`,
-        `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
+        besideLine(cpuPrinters, cpuClient, cpuMachine),
         `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rss.peak)} (incl. flood), after ${fmt(rssAfter)}`,
         `gateway memory:       JS heap ${fmt(memBefore.heapUsed)} → ${fmt(memAfter.heapUsed)}, Buffers ${fmt(memBefore.external)} → ${fmt(memAfter.external)} (before → after the sessions ended; RSS above these is memory the allocator keeps)`,
         `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each ring holds its ${((want / 1024) | 0).toLocaleString('en')} KiB of output)`,
         echoDuringLoad(loadEcho, 'on its own socket'),
-        `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,
+        `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); ${clientLoopText(clientLoop)}`,
         `echo beside a flood:  p50 ${ms(percentile(floodEcho, 50))}, p99 ${ms(percentile(floodEcho, 99))}, max ${ms(Math.max(...floodEcho))} (${floodEcho.length} keys; \`yes\` on the same socket at ${floodMBs.toFixed(1)} MiB/s${floodOk ? '' : ', FLOOD CHANNEL BROKEN'}; gateway loop delay p99 ${ms(gwFlood.loopP99)}, max ${ms(gwFlood.loopMax)}, ${gcSince(gwFlood0, gwFlood)})`,
-        `lost bytes: ${faults.lost}, repeated bytes: ${faults.repeated}, out-of-order lines: ${faults.outOfOrder}` +
+        lostLine(faults) +
           ` (offset gaps ${faults.gaps}, malformed lines ${faults.malformed}, unfinished channels ${faults.unfinished}, bad exits ${faults.badExit})`,
       ].join('\n'),
     );
@@ -774,11 +787,11 @@ async function ttydLoad(bin: string, script: string): Promise<boolean> {
         ...throughputLines(loadBytes, seconds, perSecond),
         `ttyd CPU:             ${pct(cpuTtyd)} of one core (${pct(cpuTtyd / os.cpus().length)} of the machine's ${os.cpus().length} cores)`,
         `  runnable, waiting:  ttyd ${pct(waitedShare(sched0, sched1))} of the time it wanted a CPU was spent waiting for one (/proc/<pid>/schedstat)`,
-        `  beside it:          printers ${pct(cpuPrinters)} of a core, this client ${pct(cpuClient)}, whole machine ${pct(cpuMachine)} busy`,
+        besideLine(cpuPrinters, cpuClient, cpuMachine),
         `ttyd RSS:             before ${fmt(rssBefore)}, peak ${fmt(rss.peak)} (load)`,
         echoDuringLoad(loadEcho, 'on its own ttyd socket, `cat` in raw mode'),
-        `  event-loop delay:   this client p99 ${ms(clientLoop.percentile(99) / 1e6)}, max ${ms(clientLoop.max / 1e6)} (10 ms sampling, included)`,
-        `lost bytes: ${faults.lost}, repeated bytes: ${faults.repeated}, out-of-order lines: ${faults.outOfOrder}` +
+        `  event-loop delay:   ${clientLoopText(clientLoop)}`,
+        lostLine(faults) +
           ` (malformed lines ${faults.malformed}, unfinished terminals ${faults.unfinished}; ttyd sends no exit status)`,
       ].join('\n'),
     );

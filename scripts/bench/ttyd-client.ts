@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { freePort } from '../../server/testing/free-port';
+import { Waiters } from '../../server/testing/waiters';
 
 /** Resolves once something accepts connections on the loopback port. */
 export async function waitForPort(port: number): Promise<void> {
@@ -70,7 +71,7 @@ export class TtydClient {
   /** performance.now() of the last output. */
   lastOutputAt = 0;
   closeInfo: { code: number; reason: string } | null = null;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
 
   private constructor(readonly ws: WebSocket, onOutput?: (data: Buffer) => void) {
     ws.on('message', (d: Buffer) => {
@@ -111,17 +112,9 @@ export class TtydClient {
 
   /** Resolve when `pred` holds (re-checked after every message and at the close). */
   until(pred: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+    return this.waiters.until(pred, timeoutMs, what);
   }
+
 
   async close(): Promise<void> {
     if (this.closeInfo) return;
@@ -130,6 +123,7 @@ export class TtydClient {
   }
 
   private notify(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.waiters.notify();
   }
+
 }

@@ -3,6 +3,7 @@
  * adapter over the protocol client core (lib/protocol/client.ts) that numbers channels as the test
  * says and records everything for assertions, including per-channel offsets for exactly-once.
  */
+import { Waiters } from './waiters';
 import WebSocket from 'ws';
 import {
   encodeAck,
@@ -87,7 +88,7 @@ export class GatewayClient {
   helloAck!: HelloAck;
   closeInfo: { code: number; reason: string } | null = null;
   readonly connectionErrors: ErrorInfo[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Waiters();
   private _autoAck: boolean;
   private readonly keepData: boolean;
   /** Every frame is recorded: one for a channel never opened creates its record. */
@@ -122,22 +123,15 @@ export class GatewayClient {
   }
 
   private notify(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.waiters.notify();
   }
+
 
   /** Resolve when `pred` holds (re-checked after every frame). */
   until(pred: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-      const check = () => {
-        if (pred()) {
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+    return this.waiters.until(pred, timeoutMs, what);
   }
+
 
   /** ACK output as it arrives (see ConnectOptions.autoAck); turning it on acks from the next frame. */
   get autoAck(): boolean {

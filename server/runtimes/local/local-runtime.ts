@@ -16,7 +16,7 @@ import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, 
 import { RuntimeError } from '../runtime';
 import { PtyExit } from '../pty-exit';
 import { PtyWriter } from './pty-writer';
-import { Spawner, withoutInheritedFds } from './spawner';
+import { Spawner, SpawnerUnavailable, withoutInheritedFds } from './spawner';
 
 const KILL_GRACE_MS = 3000;
 /**
@@ -248,7 +248,14 @@ export class LocalRuntime implements Runtime {
     const env = terminalEnv(this.opts.env);
     const spawner = Spawner.shared();
     try {
-      if (spawner) return await spawner.open({ file, args, cwd, env, cols: opts.cols, rows: opts.rows }, opts.command ?? shell);
+      if (spawner) {
+        try {
+          return await spawner.open({ file, args, cwd, env, cols: opts.cols, rows: opts.rows }, opts.command ?? shell);
+        } catch (err) {
+          if (!(err instanceof SpawnerUnavailable)) throw err;
+          // This Perl cannot be the spawner: node-pty, as where there is no Perl.
+        }
+      }
       const proc = pty.spawn(file, args, {
         name: 'xterm-256color',
         cols: opts.cols,

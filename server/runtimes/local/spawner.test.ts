@@ -4,14 +4,14 @@
  * spawner that dies.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExitInfo } from '../../../lib/protocol';
 import type { PtyProcess } from '../runtime';
 import { LocalRuntime } from './local-runtime';
-import { SpawnedPty, Spawner } from './spawner';
+import { SpawnedPty, Spawner, SpawnerUnavailable } from './spawner';
 import { until } from '../../testing/until';
 
 let dir: string;
@@ -98,6 +98,15 @@ describe('the spawner', () => {
     const o = collect(p);
     expect(await o.exit).toEqual({ code: 127, signal: null });
     expect(o.text()).toMatch(/cannot run \/no\/such\/program/);
+  });
+
+  it('tells a Perl that cannot run the spawner from a spawner that died, so terminals start through node-pty', async () => {
+    const fake = path.join(dir, 'broken-perl');
+    await writeFile(fake, '#!/bin/sh\necho "Can\'t locate POSIX.pm" >&2\nexit 2\n', { mode: 0o755 });
+    const broken = new Spawner(fake);
+    const req = { file: '/bin/true', args: [], cwd: dir, env: {}, cols: 80, rows: 24 };
+    await expect(broken.open(req, 'x')).rejects.toBeInstanceOf(SpawnerUnavailable);
+    await expect(broken.open(req, 'x')).rejects.toThrow(/exit 2/);
   });
 
   it('refuses a NUL in what it would run', async () => {

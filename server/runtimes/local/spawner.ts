@@ -31,7 +31,7 @@ import { PtyWriter } from './pty-writer';
 /**
  * The spawner. Requests on stdin: `<byte length>\n` then the fields joined by NUL: id, slave
  * path, working directory, argument count, the arguments, then `NAME=value` environment entries.
- * Answers on stdout, a line each: `S <id> <pid>` started, `F <id> <reason>` not started,
+ * Answers on stdout, a line each: `R` ready (once), `S <id> <pid>` started, `F <id> <reason>` not started,
  * `X <pid> <code|-> <signal|->` a child ended.
  */
 const SPAWNER = String.raw`
@@ -41,6 +41,7 @@ close_above_2();
 $| = 1; binmode STDIN; binmode STDOUT;
 $SIG{PIPE} = 'IGNORE';
 $SIG{CHLD} = sub { while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) { my $s = $?; print 'X ', $p, ' ', (($s & 127) ? '- ' . ($s & 127) : ($s >> 8) . ' -'), "\n"; } };
+print "R\n";
 while (defined(my $len = <STDIN>)) {
   chomp $len; my $buf = '';
   while (length($buf) < $len) { my $n = read(STDIN, $buf, $len - length($buf), length($buf)); last unless $n; }
@@ -120,6 +121,9 @@ function signalName(n: number): string {
   return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
 }
 
+/** This machine's Perl cannot run the spawner: start terminals another way. */
+export class SpawnerUnavailable extends Error {}
+
 export class Spawner {
   private child: ChildProcess | null = null;
   private out = '';
@@ -130,8 +134,12 @@ export class Spawner {
   /** Ends reported before anyone listened (a program that ended at once). */
   private readonly early = new Map<number, ExitStatus>();
   private orphanTimer: NodeJS.Timeout | undefined;
+  /** The current spawner said it was ready (it loaded and set itself up). */
+  private ready = false;
+  /** Why this Perl cannot be a spawner (one ended before it was ready): terminals then start through node-pty. */
+  private unusable: string | null = null;
 
-  private constructor(private readonly perl: string) {}
+  constructor(private readonly perl: string) {}
 
   private static instance: Spawner | null | undefined;
   /** This process's spawner; null where terminals start through node-pty instead. */
@@ -145,6 +153,7 @@ export class Spawner {
 
   /** Open a PTY and start `req` on it. */
   async open(req: SpawnRequest, command: string): Promise<SpawnedPty> {
+    if (this.unusable) throw new SpawnerUnavailable(this.unusable);
     for (const s of [req.file, req.cwd, ...req.args, ...Object.keys(req.env), ...Object.values(req.env)]) {
       if (s.includes('\0')) throw new Error('a NUL character in the command, folder or environment');
     }
@@ -191,6 +200,7 @@ export class Spawner {
     const child = spawn(this.perl, ['-e', SPAWNER], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     this.out = '';
+    this.ready = false;
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (s: string) => this.onOutput(s));
     child.stdin!.on('error', () => {}); // its end is handled on 'exit'
@@ -217,7 +227,8 @@ export class Spawner {
     while ((nl = this.out.indexOf('\n')) >= 0) {
       const [kind, a = '', ...rest] = this.out.slice(0, nl).split(' ');
       this.out = this.out.slice(nl + 1);
-      if (kind === 'S' || kind === 'F') {
+      if (kind === 'R') this.ready = true;
+      else if (kind === 'S' || kind === 'F') {
         const waiting = this.starting.get(Number(a));
         this.starting.delete(Number(a));
         if (this.starting.size === 0 && this.child) this.holdLoop(this.child, false);
@@ -243,6 +254,13 @@ export class Spawner {
   private gone(child: ChildProcess, reason: string): void {
     if (this.child !== child) return;
     this.child = null;
+    if (!this.ready) {
+      // It never started (a Perl without POSIX, say): not a spawner, now or later.
+      this.unusable = reason;
+      for (const w of this.starting.values()) w.reject(new SpawnerUnavailable(reason));
+      this.starting.clear();
+      return;
+    }
     // Starts it had not answered go to a new spawner, once.
     for (const [id, w] of this.starting) {
       if (w.tries > 1) {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExitInfo } from '../../../lib/protocol';
 import type { PtyProcess } from '../runtime';
 import { LocalRuntime } from './local-runtime';
@@ -107,6 +107,20 @@ describe('the spawner', () => {
     const req = { file: '/bin/true', args: [], cwd: dir, env: {}, cols: 80, rows: 24 };
     await expect(broken.open(req, 'x')).rejects.toBeInstanceOf(SpawnerUnavailable);
     await expect(broken.open(req, 'x')).rejects.toThrow(/exit 2/);
+  });
+
+  it('reads through a TTY stream where Node has no pipe binding to read into one buffer', async () => {
+    const binding = vi.spyOn(process as unknown as { binding(name: string): unknown }, 'binding').mockImplementation(() => {
+      throw new Error('No such module: pipe_wrap');
+    });
+    try {
+      const o = collect(await rt.openPty({ cols: 80, rows: 24, command: "head -c 70000 /dev/zero | tr '\\0' y" }));
+      expect(await o.exit).toEqual({ code: 0, signal: null });
+      expect(o.text().replace(/[^y]/g, '').length).toBe(70000);
+      expect(binding).toHaveBeenCalledWith('pipe_wrap');
+    } finally {
+      binding.mockRestore();
+    }
   });
 
   it('refuses a NUL in what it would run', async () => {

@@ -22,6 +22,7 @@ import { closeSync, existsSync, readSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import tty from 'node:tty';
 import { loadNativeModule } from 'node-pty/lib/utils.js';
 import type { ExitInfo } from '../../../lib/protocol';
 import type { PtyProcess } from '../runtime';
@@ -306,7 +307,14 @@ const READ_BYTES = 64 * 1024;
  * buffer sets that size). `onData` hears a view of that buffer, valid during the call.
  */
 function readPty(fd: number, onData: (data: Uint8Array) => void): net.Socket {
-  const { Pipe, constants } = (process as unknown as { binding(name: 'pipe_wrap'): PipeWrapBinding }).binding('pipe_wrap');
+  const binding = pipeWrap();
+  if (!binding) {
+    // A Node without process.binding('pipe_wrap'): a TTY stream, a Buffer per read.
+    const stream = new tty.ReadStream(fd);
+    stream.on('data', onData);
+    return stream;
+  }
+  const { Pipe, constants } = binding;
   const handle = new Pipe(constants.SOCKET);
   const err = handle.open(fd);
   if (err) throw new Error(`could not read the terminal (uv error ${err})`);
@@ -326,6 +334,14 @@ function readPty(fd: number, onData: (data: Uint8Array) => void): net.Socket {
 interface PipeWrapBinding {
   Pipe: new (type: number) => { open(fd: number): number };
   constants: { SOCKET: number };
+}
+
+function pipeWrap(): PipeWrapBinding | null {
+  try {
+    return (process as unknown as { binding(name: 'pipe_wrap'): PipeWrapBinding }).binding('pipe_wrap');
+  } catch {
+    return null;
+  }
 }
 
 /**

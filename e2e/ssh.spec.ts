@@ -115,9 +115,10 @@ test('a host with a pasted key: trust its key, then terminals and files of a wor
   await page.keyboard.type('echo ssh-$((6*7))\n');
   await expect.poll(() => terminalText(page, session)).toContain('ssh-42');
   await expect(badge).toContainText(/ready · [1-9]\d* channels?/);
-  // The shell runs in the runner (node is on this host), deployed on first use.
-  await page.keyboard.type('ps -o comm= -p $PPID | sed "s/^/parent-is-/"\n');
-  await expect.poll(() => terminalText(page, session)).toContain('parent-is-node');
+  // The shell runs in the runner (node is on this host), deployed on first use: its parent is
+  // the runner's terminal spawner (Perl), whose parent is the runner.
+  await page.keyboard.type('ps -o comm= -p $(ps -o ppid= -p $PPID) | sed "s/^/grandparent-is-/"\n');
+  await expect.poll(() => terminalText(page, session)).toContain('grandparent-is-node');
 
   // A file made on the host shows up in the tree (the runner watches with inotify).
   await page.keyboard.type('touch from-ssh.txt\n');

@@ -259,6 +259,14 @@ function directChildren(pid: number): number[] {
   }
 }
 
+/** Stop the server under test (`root`), then what it and its terminals left running. */
+async function stopAndFindLeftovers(root: number, spawned: readonly number[], stop: () => Promise<void>): Promise<number[]> {
+  const tree = descendants(root);
+  await stop();
+  await sleep(200);
+  return alive([...new Set([...spawned, ...tree])]);
+}
+
 /** Live (non-zombie) descendants of `root`. */
 function descendants(root: number): number[] {
   const parent = new Map<number, number>();
@@ -658,10 +666,7 @@ async function tetherLoad(script: string): Promise<boolean> {
     }
     for (const c of [...clients, ...(interactive ? [interactive] : [])]) await c.close().catch(() => {});
     await stopTypist(typist);
-    const tree = descendants(gw.pid);
-    await gw.stop();
-    await sleep(200);
-    leftover = alive([...new Set([...spawned, ...tree])]);
+    leftover = await stopAndFindLeftovers(gw.pid, spawned, () => gw.stop());
     console.log(`cleanup:              sessions left in the gateway ${sessionsLeft}, processes left behind ${leftover.length}${leftover.length ? ` (${leftover.join(' ')})` : ''}`);
     if (sessionsLeft !== 0 || leftover.length) failed = true;
   }
@@ -803,10 +808,7 @@ async function ttydLoad(bin: string, script: string): Promise<boolean> {
     // A closed socket makes ttyd hang up its terminal's process.
     await Promise.all(terms.map((t) => t.client.close().catch(() => {})));
     await stopTypist(typist);
-    const tree = descendants(pid);
-    await ttyd.stop();
-    await sleep(200);
-    const leftover = alive([...new Set([...spawned, ...tree])]);
+    const leftover = await stopAndFindLeftovers(pid, spawned, () => ttyd.stop());
     for (const p of leftover) {
       try {
         process.kill(p, 'SIGKILL');

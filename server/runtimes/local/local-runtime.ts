@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { confinedArgv } from '../../os/sandbox';
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
 import { PathJail } from '../path-jail';
 import { LocalFs } from './local-fs';
@@ -16,7 +15,7 @@ import type { ExecOptions, ExecResult, PtyOptions, PtyProcess, RunningTerminal, 
 import { RuntimeError } from '../runtime';
 import { PtyExit } from '../pty-exit';
 import { PtyWriter } from './pty-writer';
-import { Spawner, SpawnerUnavailable, withoutInheritedFds } from './spawner';
+import { signalName, Spawner, SpawnerUnavailable, withoutInheritedFds } from './spawner';
 
 const KILL_GRACE_MS = 3000;
 /**
@@ -95,7 +94,7 @@ class LocalPty implements PtyProcess {
       clearTimeout(this.killTimer);
       clearInterval(this.exitPoll);
       // node-pty reports signal as a number; name it for humans (0/undefined → none).
-      const sig = signal ? (Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0] ?? String(signal)) : null;
+      const sig = signal ? signalName(signal) : null;
       const info = { code: sig ? null : exitCode, signal: sig };
       this.exit.end(info);
     });

@@ -81,7 +81,7 @@ const CLOSE_SYSCALL: Partial<Record<string, number>> = { x64: 3, arm64: 57 };
  * into its sandbox); unchanged where Perl is not available.
  */
 export function withoutInheritedFds(file: string, args: string[]): [string, string[]] {
-  const perl = Spawner.shared() ? perlPath() : null;
+  const perl = Spawner.shared()?.perl;
   if (!perl) return [file, args];
   const nr = CLOSE_SYSCALL[process.arch];
   const close = nr ? `syscall(${nr}, $_ + 0) for @fds;` : 'require POSIX; POSIX::close($_) for @fds;';
@@ -118,7 +118,8 @@ function perlPath(): string | null {
   return null;
 }
 
-function signalName(n: number): string {
+/** A signal's name from its number (`SIGHUP` for 1), as exits are reported. */
+export function signalName(n: number): string {
   return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
 }
 
@@ -140,7 +141,7 @@ export class Spawner {
   /** Why this Perl cannot be a spawner (one ended before it was ready): terminals then start through node-pty. */
   private unusable: string | null = null;
 
-  constructor(private readonly perl: string) {}
+  constructor(readonly perl: string) {}
 
   private static instance: Spawner | null | undefined;
   /** This process's spawner; null where terminals start through node-pty instead. */

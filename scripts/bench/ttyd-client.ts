@@ -7,19 +7,14 @@
  * exited 0).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import WebSocket from 'ws';
-import { freePort } from '../../server/testing/free-port';
+import { freePort, portAnswers } from '../../server/testing/free-port';
 import { Waiters } from '../../server/testing/waiters';
 
 /** Resolves once something accepts connections on the loopback port. */
 export async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (up) return;
+    if (await portAnswers(port)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`nothing listens on port ${port}`);

@@ -11,10 +11,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './free-port';
+import { freePort, portAnswers } from './free-port';
 
 const NGINX = '/usr/sbin/nginx';
 const READY_TIMEOUT_MS = 10_000;
@@ -64,14 +63,6 @@ ${opts.backends.map((b) => `    server ${b} max_fails=1 fail_timeout=2s;`).join(
       proxy_connect_timeout 2s;
     }
   }`;
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
 }
 
 export function nginxAvailable(): boolean {

@@ -49,6 +49,8 @@ const typical: { [M in AgentMethod]: { params: ParamsOf<M>; result: ResultOf<M> 
   },
   'links.claim': { params: { id: 'abc' }, result: null },
   'agent.info': { params: {}, result: { pid: 42, running: 1, links: 2 } },
+  'terminals.lend': { params: { channel: 3, record: { pid: 41, fd: 30, bytes: 8 << 20 } }, result: { pid: 42, fd: 27, offset: 4096 } },
+  'terminals.return': { params: { channel: 3 }, result: null },
 };
 
 describe('agent methods', () => {
@@ -115,6 +117,9 @@ describe('agent methods', () => {
   it('checks notices', () => {
     const n: AgentNotice = { type: 'fs', watch: 5, events: [{ type: 'add', path: 'a.txt' }] };
     expect(decodeNotice(encodeNotice(n))).toEqual(n);
+    const ended: AgentNotice = { type: 'lent-ended', channel: 3 };
+    expect(decodeNotice(encodeNotice(ended))).toEqual(ended);
+    expect(decodeNotice(encodeNotice({ type: 'lent-ended', channel: 0 } as never))).toBeNull();
     expect(decodeNotice(encodeNotice({ type: 'fs', watch: 5, events: [{ type: 'moved', path: 'a' }] } as never))).toBeNull();
   });
 });

@@ -27,6 +27,8 @@ const handle = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const workspace = z.string().max(100).optional();
 const inWorkspace = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, workspace });
 const none = z.null();
+/** A terminal channel's number on the link. */
+const channel = z.number().int().min(1).max(0xffffffff);
 
 const fsEntryType = z.enum(['file', 'dir', 'symlink', 'other']);
 const fsStat = z.object({ type: fsEntryType, size: count, mtime: z.number(), mode: z.number().int().min(0) });
@@ -129,6 +131,23 @@ export const AGENT_METHODS = {
   /** This link is gateway `id`'s: an older link with the same id is closed. */
   'links.claim': spec(z.object({ id: z.string().max(256).optional() }), none),
   'agent.info': spec(z.object({}), z.object({ pid: z.number().int(), running: count.optional(), links: count.optional() })),
+  /**
+   * Lend the reading of a terminal (open on this link as `channel`) to the gateway, which reads
+   * its PTY itself: the agent stops reading and answers its process id and the PTY master's
+   * descriptor there, which the gateway duplicates (pidfd_getfd). Only the local pty host is
+   * asked — the descriptor means something only on the gateway's machine. `record` is the
+   * gateway's memfd (its pid, descriptor and data size): the gateway writes every byte it reads
+   * there before using it (an f64 end offset in the first 8 bytes, then the data as a ring from
+   * byte 16), and the agent, which opens the same file at once, takes what it holds into its ring
+   * when the terminal comes back to it — given back, or the gateway gone — so a gateway that
+   * restarts resumes exactly. `busy`: output is still being sent on the channel; ask again.
+   */
+  'terminals.lend': spec(
+    z.object({ channel, record: z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), bytes: z.number().int().min(4096).max(64 * 1024 * 1024) }) }),
+    z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), offset: count }),
+  ),
+  /** The gateway stops reading a lent terminal (every byte it read is in the record): the agent reads it again. */
+  'terminals.return': spec(z.object({ channel }), none),
 } satisfies Record<string, MethodSpec>;
 
 export type AgentMethods = typeof AGENT_METHODS;
@@ -164,5 +183,9 @@ export function decodeAgentResult<M extends AgentMethod>(method: M, result: unkn
   return decoded(AGENT_METHODS[method].result.safeParse(result), `bad result for ${method}`);
 }
 
-/** NOTICE: file-watch events of one watch. */
-export const agentNoticeSchema = z.object({ type: z.literal('fs'), watch: handle, events: z.array(agentFsEventSchema) });
+/** NOTICE: file-watch events of one watch; or a lent terminal's program ended (the gateway reads
+ * what is left, sends it, and returns the terminal: `terminals.return`). */
+export const agentNoticeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('fs'), watch: handle, events: z.array(agentFsEventSchema) }),
+  z.object({ type: z.literal('lent-ended'), channel }),
+]);

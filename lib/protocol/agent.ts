@@ -106,3 +106,15 @@ export function decodeNotice(bytes: Uint8Array): AgentNotice | null {
   const r = agentNoticeSchema.safeParse(m.body);
   return r.success ? r.data : null;
 }
+
+/**
+ * The record of a lent terminal (`terminals.lend`): a file of LENT_RECORD_HEADER_BYTES then
+ * `bytes` of data. The header's first 8 bytes are the stream offset the reader has reached (f64,
+ * big-endian; 0 before its first write); the byte at stream offset `o` is at the position below,
+ * so the file keeps the newest `bytes` of the stream. The reader writes the data, then the header.
+ */
+export const LENT_RECORD_HEADER_BYTES = 16;
+
+export function lentRecordPosition(offset: number, bytes: number): number {
+  return LENT_RECORD_HEADER_BYTES + (offset % bytes);
+}

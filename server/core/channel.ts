@@ -4,7 +4,7 @@
  * behind (socket blocked, window full, or replay after attach/resume).
  */
 import type { ExitInfo, Opened, SessionEvent } from '../../lib/protocol';
-import type { SessionHandle, SessionViewer } from './session';
+import type { LentReading, SessionHandle, SessionViewer } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
 export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
@@ -162,5 +162,26 @@ export class Channel implements SessionViewer {
 
   detach(): void {
     this.session.detach(this);
+  }
+
+  /**
+   * Lend the reading of this terminal's output to the other end of the link (TerminalSession.lend),
+   * once everything read so far has been sent on this channel: what the other end reads follows
+   * it. Answers the PTY master's descriptor and the offset its reads start at; 'busy' while output
+   * is still waiting to be sent, null when the terminal cannot be lent.
+   */
+  lend(lent: LentReading): { fd: number; offset: number } | 'busy' | null {
+    if (!this.session.lend) return null;
+    this.pump();
+    if (this.sent < this.session.ring.end) return 'busy';
+    const fd = this.session.lend(this, lent);
+    return fd === null ? null : { fd, offset: this.sent };
+  }
+
+  /** The other end gives the terminal back: what it read is in the ring now, and not sent to it again. */
+  giveBack(): void {
+    this.session.giveBack?.(this);
+    this.sent = Math.max(this.sent, this.session.ring.end);
+    this.ackedOffset = Math.max(this.ackedOffset, this.sent);
   }
 }

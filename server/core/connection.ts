@@ -121,6 +121,11 @@ export class Connection implements ChannelSink {
     ws.on('error', (err) => this.log.warn('socket error', { user: user.id, error: err.message }));
   }
 
+  /** The channel open as `id` on this connection (an extension's frames name channels too). */
+  channel(id: number): Channel | undefined {
+    return this.channels.get(id);
+  }
+
   get writable(): boolean {
     return !this.closed && this.queuedBytes < this.limits.socketHighWater;
   }

@@ -93,4 +93,13 @@ describe('ReplayRing', () => {
     expect(ring.lineStartAt(11)).toBe(18);
     expect(ring.lineStartAt(20)).toBe(20);
   });
+
+  it('skips bytes it never had: drops what it kept and goes on after them', () => {
+    const ring = new ReplayRing(64);
+    ring.append(new TextEncoder().encode('abc'));
+    ring.skip(100);
+    expect([ring.start, ring.end]).toEqual([103, 103]);
+    expect(ring.append(new TextEncoder().encode('xyz'))).toBe(103);
+    expect(new TextDecoder().decode(ring.readJoined(103))).toBe('xyz');
+  });
 });

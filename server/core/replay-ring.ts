@@ -94,6 +94,16 @@ export class ReplayRing {
     return offset;
   }
 
+  /** `n` bytes of the stream that are not known here (lost): drop what is kept, go on after them. */
+  skip(n: number): void {
+    if (n <= 0) return;
+    this.startOffset = this.endOffset = this.endOffset + n;
+    this.blocks = [];
+    this.filled = [];
+    this.spare = null;
+    this.head = this.headAt = this.bytesAllocated = 0;
+  }
+
   private evict(): void {
     let excess = this.size - this.capacity;
     while (excess > 0) {

@@ -49,6 +49,16 @@ export interface FlowLimits {
   holdDetached?: boolean;
 }
 
+/** A terminal lent to a viewer (TerminalSession.lend), as the session sees it. */
+export interface LentReading {
+  /** The program ended while lent: the reader should read the rest and give it back. */
+  ended(): void;
+  /** What the reader read from stream offset `from` on: where it got to, and the bytes it still
+   * has (the newest, when it has fewer than end − from). */
+  recover(from: number): { end: number; data: Uint8Array[] };
+  close(): void;
+}
+
 /** Metrics: keystroke-to-next-output time of a session (its echo). */
 export interface SessionObserver {
   echo(seconds: number): void;
@@ -103,6 +113,9 @@ export interface SessionHandle {
   readonly pid: number | undefined;
   readonly knownEnd: number;
   readonly running: boolean;
+  /** An agent's terminal whose output the gateway reads itself (TerminalSession.lend). */
+  lend?(viewer: SessionViewer, lent: LentReading): number | null;
+  giveBack?(viewer: SessionViewer): void;
   readonly exit: ExitInfo | null;
   readonly lost: string | null;
   attach(viewer: SessionViewer): void;
@@ -139,6 +152,8 @@ export class TerminalSession implements SessionHandle {
   private inputAt: number | null = null;
   /** holdDetached: the oldest offset a departed viewer had not acknowledged. */
   private heldFrom: number | null = null;
+  /** The viewer that reads the output from the PTY itself (lend), if any. */
+  private lending: { viewer: SessionViewer; lent: LentReading } | null = null;
 
   constructor(
     readonly info: SessionInfo,
@@ -149,17 +164,7 @@ export class TerminalSession implements SessionHandle {
     this.cols = limits.cols;
     this.rows = limits.rows;
     this.lastOutputAt = info.createdAt;
-    pty.onData((data) => {
-      const offset = this.ring.append(data);
-      this.lastOutputAt = Date.now();
-      if (this.inputAt !== null) {
-        limits.observe?.echo((performance.now() - this.inputAt) / 1000);
-        this.inputAt = null;
-      }
-      for (const v of this.viewers) v.onOutput(offset, data);
-      if (!pty.events) this.announce(this.titles.scanAll(data));
-      this.updateFlow();
-    });
+    pty.onData((data) => this.output(data));
     if (pty.events) {
       // Scanned where the program runs (a worker agent): its findings arrive as events.
       this.title = pty.events.title;
@@ -176,6 +181,60 @@ export class TerminalSession implements SessionHandle {
       for (const v of this.viewers) v.onExit(exit);
       for (const w of this.exitWaiters.splice(0)) w();
     });
+  }
+
+  /** Output of the program: read here, or taken back from the one it was lent to (`quiet`: its
+   * titles, bells and notifications were announced already). */
+  private output(data: Uint8Array, quiet = false): void {
+    const offset = this.ring.append(data);
+    this.lastOutputAt = Date.now();
+    if (this.inputAt !== null) {
+      this.limits.observe?.echo((performance.now() - this.inputAt) / 1000);
+      this.inputAt = null;
+    }
+    for (const v of this.viewers) v.onOutput(offset, data);
+    if (!this.pty.events) {
+      const found = this.titles.scanAll(data);
+      if (!quiet) this.announce(found);
+      else if (found.title !== null) this.title = found.title;
+    }
+    this.updateFlow();
+  }
+
+  /**
+   * Lend the reading of the output to `viewer` (an agent link's channel: the gateway reads the
+   * PTY itself, writing what it reads to a record this agent can read too). Answers the PTY
+   * master's descriptor, or null when the terminal cannot be lent (ended, lent already, or not a
+   * PTY read here). The bytes come back into the ring through `lent.recover` when the terminal
+   * is given back — or the viewer goes away (its gateway stopped or died).
+   */
+  lend(viewer: SessionViewer, lent: LentReading): number | null {
+    if (!this.running || this.lending || !this.pty.lend || !this.viewers.has(viewer)) return null;
+    const fd = this.pty.lend(() => lent.ended());
+    if (fd !== null) this.lending = { viewer, lent };
+    return fd;
+  }
+
+  /** The viewer it was lent to stopped reading (or went away): take in what it read, read here again. */
+  giveBack(viewer: SessionViewer): void {
+    if (viewer !== this.lending?.viewer) return;
+    const { lent } = this.lending;
+    this.lending = null;
+    let recovered: { end: number; data: Uint8Array[] } = { end: this.ring.end, data: [] };
+    try {
+      recovered = lent.recover(this.ring.end);
+    } catch {
+      // The record could not be read: what the reader read is not here, the terminal goes on.
+    } finally {
+      lent.close();
+    }
+    let have = this.ring.end;
+    for (const d of recovered.data) have += d.byteLength;
+    // More than the record holds was printed meanwhile: the oldest of it is gone, as from a ring.
+    if (recovered.end > have) this.ring.skip(recovered.end - have);
+    // Its viewer announced what it read already (it scans lent output itself).
+    for (const d of recovered.data) this.output(d, true);
+    this.pty.giveBack?.();
   }
 
   /** What the program said about itself: a new title, a bell, a notification. */
@@ -230,11 +289,15 @@ export class TerminalSession implements SessionHandle {
   }
 
   detach(viewer: SessionViewer): void {
+    // A viewer that read the output itself and goes away: what it read comes into the ring (it
+    // has all of that, so none of it is held for it below).
+    const reader = this.lending?.viewer === viewer;
+    this.giveBack(viewer);
     if (!this.viewers.delete(viewer)) return;
     // Held only when the last viewer leaves: while another gateway's link still views the
     // terminal, a departed one (a gateway gone for good, scaled down) must not stop the program
     // once its unseen bytes fill the ring; one that returns resumes from the ring as it is.
-    if (this.limits.holdDetached && this.running && this.viewers.size === 0) this.heldFrom = Math.min(this.heldFrom ?? Infinity, viewer.acked);
+    if (this.limits.holdDetached && this.running && this.viewers.size === 0) this.heldFrom = Math.min(this.heldFrom ?? Infinity, reader ? this.ring.end : viewer.acked);
     if (this.driverViewer === viewer) {
       // The most recently attached of the remaining active viewers drives now (Sets keep order).
       this.driverViewer = null;
@@ -338,6 +401,8 @@ export class TerminalSession implements SessionHandle {
 
   /** The registry forgets this session: tell viewers, release the process. */
   close(): void {
+    this.lending?.lent.close();
+    this.lending = null;
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
     this.driverViewer = null;

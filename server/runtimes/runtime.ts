@@ -62,6 +62,15 @@ export interface PtyProcess extends Disposable {
   kill(): void;
   /** Stop watching a process that lives on without the gateway (a worker's terminal), leaving it running. */
   detach?(): void;
+  /**
+   * Stop reading the output and answer the PTY master's descriptor, for another process (the
+   * gateway) to read it instead (`terminals.lend`); null when this terminal cannot be lent. While
+   * lent, pause/resume only take note, and an end of the program is told to `ended` instead of
+   * being drained here: whoever reads reads the rest, then gives the terminal back.
+   */
+  lend?(ended: () => void): number | null;
+  /** Read the output here again (and finish an end that came while lent). */
+  giveBack?(): void;
 }
 
 export interface ExecResult {

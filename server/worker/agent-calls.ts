@@ -25,6 +25,7 @@ import type { LimitsPlan, SessionLimits } from '../runtimes/limits';
 import type { LocalFs } from '../runtimes/local/local-fs';
 import type { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { Disposable, FsStat } from '../runtimes/runtime';
+import { openLentRecord } from './lent-record';
 
 /** The user every session of an agent belongs to: the gateway, which serves all its users. */
 export const AGENT_USER = { id: 'gateway', name: 'gateway' };
@@ -163,6 +164,20 @@ export class CallHandler implements ConnectionExtension {
     // ended meanwhile: a gateway forgets a terminal once it has its EXIT, so one still listed
     // has output or an exit status no gateway has received yet.
     'sessions.list': async (p) => [this.core.sessions.listForWorkspace(AGENT_USER.id, p.workspace ?? AGENT_WORKSPACE)],
+    'terminals.lend': async (p, { conn }) => {
+      const ch = conn.channel(p.channel);
+      if (!ch) throw callError('not_found', `channel ${p.channel} is not open on this link`);
+      const record = openLentRecord(p.record.pid, p.record.fd, p.record.bytes);
+      const lent = ch.lend({ ...record, ended: () => conn.sendFrame(encodeNotice({ type: 'lent-ended', channel: p.channel })) });
+      if (typeof lent !== 'object' || !lent) record.close();
+      if (lent === 'busy') throw callError('busy', 'output is still being sent on this channel; ask again');
+      if (!lent) throw callError('unsupported', 'this terminal cannot be lent');
+      return [{ pid: process.pid, fd: lent.fd, offset: lent.offset }];
+    },
+    'terminals.return': async (p, { conn }) => {
+      conn.channel(p.channel)?.giveBack();
+      return [null];
+    },
     health: async (p) => [await this.runtime(p).health()],
     exec: async (p, { tail }) => {
       const r = await this.runtime(p).exec(p.argv, { cwd: p.cwd, timeoutMs: p.timeoutMs, maxOutputBytes: p.maxOutputBytes, stdin: tail.byteLength ? tail : undefined });

@@ -29,6 +29,18 @@ export class PtyWriter {
     }
   }
 
+  /** Nothing waits to be written. */
+  get idle(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** Stop writing, answering what was not written yet (to go to the program another way). */
+  closeTaking(): Uint8Array[] {
+    const left = [...this.queue];
+    this.close();
+    return left;
+  }
+
   /** The descriptor is about to be closed: nothing more is written (the queue is dropped). */
   close(): void {
     this.closed = true;

@@ -307,7 +307,7 @@ const READ_BYTES = 64 * 1024;
  * and Buffer object per read (a flood is ~25,000 reads of ≤ 4 KiB per 100 MB; the kernel's tty
  * buffer sets that size). `onData` hears a view of that buffer, valid during the call.
  */
-function readPty(fd: number, onData: (data: Uint8Array) => void): net.Socket {
+export function readPty(fd: number, onData: (data: Uint8Array) => void): net.Socket {
   const binding = pipeWrap();
   if (!binding) {
     // A Node without process.binding('pipe_wrap'): a TTY stream, a Buffer per read.
@@ -335,6 +335,11 @@ function readPty(fd: number, onData: (data: Uint8Array) => void): net.Socket {
 interface PipeWrapBinding {
   Pipe: new (type: number) => { open(fd: number): number };
   constants: { SOCKET: number };
+}
+
+/** Whether readPty reads through a pipe handle of its own here (what a lent terminal's reader needs). */
+export function ptyHandlesAvailable(): boolean {
+  return pipeWrap() !== null;
 }
 
 function pipeWrap(): PipeWrapBinding | null {
@@ -368,6 +373,8 @@ export class SpawnedPty implements PtyProcess {
   private broken = false;
   private killTimer: NodeJS.Timeout | undefined;
   private drainDeadline: NodeJS.Timeout | undefined;
+  /** Lent (`lend`): who hears of the program's end while another process reads the output. */
+  private lent: (() => void) | null = null;
 
   constructor(
     private readonly master: number,
@@ -411,12 +418,26 @@ export class SpawnedPty implements PtyProcess {
     // Once the program has ended its output is drained regardless: EXIT must follow every byte.
     if (this.paused || this.status) return;
     this.paused = true;
-    this.stream.pause();
+    if (!this.lent) this.stream.pause();
   }
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.stream.resume();
+    if (!this.lent) this.stream.resume();
+  }
+  lend(ended: () => void): number | null {
+    // Only a master read through its own handle (not a TTY stream, which may hold read-ahead).
+    // And input written here so far is with the program: the borrower's writes come after it.
+    if (this.lent || this.status || this.broken || this.early || this.stream instanceof tty.ReadStream || !this.writer.idle) return null;
+    this.lent = ended;
+    this.stream.pause();
+    return this.master;
+  }
+  giveBack(): void {
+    if (!this.lent) return;
+    this.lent = null;
+    if (this.status) this.startDrain();
+    else if (!this.paused) this.stream.resume();
   }
   kill(): void {
     if (this.status) return;
@@ -445,6 +466,12 @@ export class SpawnedPty implements PtyProcess {
     this.paused = false;
     clearTimeout(this.killTimer);
     this.writer.close();
+    // Lent: the reader reads what is left and gives the terminal back (giveBack drains then).
+    if (this.lent) this.lent();
+    else this.startDrain();
+  }
+
+  private startDrain(): void {
     this.drainDeadline = setTimeout(() => this.finish(), MAX_DRAIN_MS);
     this.drain();
   }

@@ -1,0 +1,52 @@
+/**
+ * The pty host's side of a lent terminal's record (`terminals.lend`, lib/protocol/agent.ts): the
+ * gateway's memfd, opened here through /proc at once — so it outlives the gateway — and read
+ * when the terminal comes back, to take into the ring what the gateway read meanwhile.
+ */
+import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
+import type { LentReading } from '../core/session';
+
+function refused(message: string): Error {
+  return Object.assign(new Error(message), { code: 'bad_request' });
+}
+
+export interface LentRecord {
+  recover: LentReading['recover'];
+  close(): void;
+}
+
+/** Open the gateway's record: descriptor `fd` of process `pid`, `bytes` of data. */
+export function openLentRecord(pid: number, fd: number, bytes: number): LentRecord {
+  const link = `/proc/${pid}/fd/${fd}`;
+  let target: string;
+  try {
+    target = readlinkSync(link);
+  } catch (err) {
+    throw refused(`the record cannot be opened: ${(err as Error).message}`);
+  }
+  // Only an anonymous memory file: never a path of the gateway's choosing.
+  if (!target.startsWith('/memfd:')) throw refused('the record is not a memfd');
+  const own = openSync(link, 'r');
+  return {
+    recover(from) {
+      const header = Buffer.alloc(8);
+      readSync(own, header, 0, 8, 0);
+      const end = header.readDoubleBE(0);
+      if (!Number.isSafeInteger(end) || end <= from) return { end: from, data: [] };
+      const data: Uint8Array[] = [];
+      for (let at = Math.max(from, end - bytes); at < end; ) {
+        const pos = lentRecordPosition(at, bytes);
+        const n = Math.min(end - at, LENT_RECORD_HEADER_BYTES + bytes - pos);
+        const buf = Buffer.allocUnsafe(n);
+        if (readSync(own, buf, 0, n, pos) !== n) throw new Error('the record is shorter than it says');
+        data.push(buf);
+        at += n;
+      }
+      return { end, data };
+    },
+    close() {
+      closeSync(own);
+    },
+  };
+}

@@ -195,6 +195,15 @@ export class ProtocolChannel {
     return total !== null && this.link.send(encodeAck(this._number, total));
   }
 
+  /**
+   * Output this client read itself, following what it has received (a terminal whose reading the
+   * local pty host lent to the gateway): counted and handed on as if OUTPUT had brought it at
+   * `received` — not acknowledged: the server did not send it.
+   */
+  localOutput(data: Uint8Array): void {
+    this.onOutput(this._received, data, false);
+  }
+
   /** A server frame for this channel (ProtocolClient.receive routes them here). */
   handle(frame: ChannelFrame): void {
     switch (frame.type) {
@@ -233,7 +242,7 @@ export class ProtocolChannel {
     this.handlers.opened?.(opened, skipped);
   }
 
-  private onOutput(offset: number, data: Uint8Array): void {
+  private onOutput(offset: number, data: Uint8Array, ack = true): void {
     const slice = sliceFresh(this._received, offset, data);
     this._received = slice.received;
     const attachment = this.attachment;
@@ -243,7 +252,7 @@ export class ProtocolChannel {
       gap: slice.gap,
       processed: (end) => this.processed(attachment, end),
     });
-    if (this.policy.on === 'receive' && attachment === this.attachment) {
+    if (ack && this.policy.on === 'receive' && attachment === this.attachment) {
       if (this.holdAcks || !this.batched) {
         this.acks.note(slice.received);
         if (!this.holdAcks) this.flushAck();

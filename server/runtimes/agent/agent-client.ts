@@ -29,6 +29,7 @@ import {
   type ResultOf,
   type TailInMethod,
 } from '../../../lib/protocol';
+import { TitleScanner, type ScanResult } from '../../core/title-scanner';
 import type { Logger } from '../../log';
 import { fsError, RuntimeError, type TerminalAnnouncement } from '../runtime';
 import type { LinkSocket } from './framed-stream';
@@ -59,7 +60,43 @@ export interface AgentClientOptions {
   /** Run on every new link before anything else uses it (claims, bindings); `callNow` bypasses
    * the wait for the link. A rejection closes the link and fails the connect. */
   afterConnect?(callNow: CallNow): Promise<void>;
+  /**
+   * Read terminals' output here instead of having it relayed (the local pty host only: the
+   * descriptors it answers mean something only on this machine): makes a reader with its record,
+   * or throws when this machine cannot.
+   */
+  lend?(): LentTerminalReader;
 }
+
+/** The gateway's reader of a lent terminal (server/runtimes/local/lent-reader.ts). */
+export interface LentTerminalReader {
+  /** Where it writes what it reads, for the agent to open (`terminals.lend` params). */
+  readonly record: { pid: number; fd: number; bytes: number };
+  /** Lent: read PTY descriptor `grant.fd` of process `grant.pid`; `deliver` hears each read once it is recorded. */
+  start(grant: { pid: number; fd: number; offset: number }, deliver: (data: Uint8Array) => void): void;
+  pause(): void;
+  resume(): void;
+  /** The program ended: read the rest, then stop. */
+  finish(): void;
+  /** Input straight to the program. */
+  write(data: Uint8Array): void;
+  /** Stop reading (everything read is in the record); close what is held here. Answers input
+   * the program has not taken yet. */
+  stop(): Uint8Array[];
+}
+
+/** What a scan of output found, as the announcements an agent sends. */
+function announcements(found: ScanResult): TerminalAnnouncement[] {
+  const out: TerminalAnnouncement[] = [];
+  if (found.title !== null) out.push({ type: 'title', title: found.title });
+  if (found.notify) out.push({ type: 'notify', ...found.notify });
+  else if (found.bell) out.push({ type: 'bell' });
+  return out;
+}
+
+/** A lend refused as `busy` is asked again this often, this many times. */
+const LEND_RETRY_MS = 50;
+const LEND_TRIES = 40;
 
 /** A call on the link being set up (AgentClientOptions.afterConnect): answers the result. */
 export type CallNow = <M extends AgentMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;
@@ -102,6 +139,10 @@ interface Terminal {
   ended: boolean;
   handlers: TerminalHandlers;
   opened?: { resolve(o: { offset: number; pid?: number; title?: string }): void; reject(err: Error): void };
+  /** Its output is read here (AgentClientOptions.lend). */
+  lent?: LentTerminalReader;
+  /** Paused by the gateway's session (flow control). */
+  paused?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -135,8 +176,12 @@ export class AgentClient {
   private unreachableSince: number | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** Terminals may be lent to this gateway (cleared when the agent cannot lend, or taking fails). */
+  private lending: boolean;
 
-  constructor(private readonly opts: AgentClientOptions) {}
+  constructor(private readonly opts: AgentClientOptions) {
+    this.lending = opts.lend !== undefined;
+  }
 
   /** Terminals open through this client and not ended. */
   get activeTerminals(): number {
@@ -193,6 +238,7 @@ export class AgentClient {
         // Re-attached after a lost link: a title set meanwhile is in OPENED, not in an event.
         else if (opened.title !== undefined) t.handlers.onAnnouncement({ type: 'title', title: opened.title });
         t.opened = undefined;
+        void this.borrow(t);
       },
       event: (event) => {
         if (event.type === 'title' || event.type === 'bell' || event.type === 'notify') t.handlers.onAnnouncement(event);
@@ -220,15 +266,25 @@ export class AgentClient {
       startOffset,
       pid,
       title: title ?? '',
-      write: (d) => !t.ended && t.wire.input(d),
+      write: (d) => {
+        if (t.ended) return;
+        if (t.lent) t.lent.write(d);
+        else t.wire.input(d);
+      },
       resize: (cols, rows) => {
         t.cols = cols;
         t.rows = rows;
         if (!t.ended) t.wire.resize(cols, rows);
       },
-      pause: () => (t.wire.holdAcks = true),
+      pause: () => {
+        t.paused = true;
+        t.wire.holdAcks = true;
+        t.lent?.pause();
+      },
       resume: () => {
+        t.paused = false;
         t.wire.holdAcks = false;
+        t.lent?.resume();
         if (!t.ended) t.wire.flushAck();
       },
       kill: () => !t.ended && t.wire.kill(),
@@ -236,6 +292,10 @@ export class AgentClient {
         if (t.ended) return;
         t.ended = true;
         this.terminals.delete(t);
+        // DETACH gives the terminal back to the agent (with what was read, in the record); input
+        // the program had not taken yet goes before it.
+        for (const d of t.lent?.stop() ?? []) t.wire.input(d);
+        t.lent = undefined;
         t.wire.detach();
         t.wire.unbind();
       },
@@ -250,6 +310,11 @@ export class AgentClient {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.retryTimer);
+    // Lent terminals: the link closing gives them back (with what was read, in the record).
+    for (const t of this.terminals) {
+      t.lent?.stop();
+      t.lent = undefined;
+    }
     this.ws?.close(1000, 'gateway closing the workspace');
     this.failAll(new RuntimeError('unavailable', 'the workspace is closing'));
   }
@@ -309,6 +374,10 @@ export class AgentClient {
     if (this.ws !== ws) return;
     this.ws = null;
     this.ready = null;
+    for (const t of this.terminals) {
+      t.lent?.stop();
+      t.lent = undefined;
+    }
     this.protocol.connectionLost();
     for (const c of this.calls.values()) c.reject(new RuntimeError('unavailable', `the link to ${this.opts.name} dropped`));
     this.calls.clear();
@@ -353,6 +422,8 @@ export class AgentClient {
   private endTerminal(t: Terminal, exit: ExitInfo, lost?: string): void {
     if (t.ended) return;
     t.ended = true;
+    t.lent?.stop();
+    t.lent = undefined;
     this.terminals.delete(t);
     t.wire.unbind();
     t.opened?.reject(new RuntimeError('unavailable', lost ?? 'the terminal ended'));
@@ -375,11 +446,75 @@ export class AgentClient {
     }
     if (op === AgentOp.NOTICE) {
       const n = decodeNotice(bytes);
+      if (n?.type === 'lent-ended') return this.lentEnded(n.channel);
       if (n) for (const l of this.noticeListeners) l(n);
       return;
     }
     // Terminal frames: routed to their terminal's channel (stragglers and connection frames dropped).
     this.protocol.receive(bytes);
+  }
+
+  /**
+   * Read this terminal's output here from now on, if the agent lends it (AgentClientOptions.lend):
+   * after every OPENED, so also again after a re-attach.
+   */
+  private async borrow(t: Terminal, tries = 1): Promise<void> {
+    const ws = this.ws;
+    const channel = t.wire.number;
+    if (!this.opts.lend || !this.lending || t.ended || t.lent || !ws || channel === null) return;
+    let reader: LentTerminalReader;
+    try {
+      reader = this.opts.lend();
+    } catch (err) {
+      return this.cannotBorrow(err as Error);
+    }
+    let grant: ResultOf<'terminals.lend'>;
+    try {
+      grant = (await this.callOnLink('terminals.lend', { channel, record: reader.record })).result;
+    } catch (err) {
+      reader.stop();
+      const code = (err as { code?: string }).code;
+      // Output still on its way on this channel: once it is sent, what is read here follows it.
+      if (code === 'busy' && tries < LEND_TRIES) setTimeout(() => void this.borrow(t, tries + 1), LEND_RETRY_MS).unref();
+      // An agent from before lending (a pty host left by an older gateway) does not know the method.
+      else if (code === 'bad_request') this.lending = false;
+      return;
+    }
+    const giveBack = () => {
+      reader.stop();
+      void this.callOnLink('terminals.return', { channel }).catch(() => {});
+    };
+    // The agent sent everything up to its offset before answering, so it must be what we have.
+    if (t.ended || t.lent || this.ws !== ws || t.wire.number !== channel || grant.offset !== t.wire.received) return giveBack();
+    // The agent scans what it reads for titles, bells and notifications; what is read here is
+    // scanned here.
+    const scanner = new TitleScanner();
+    try {
+      reader.start(grant, (data) => {
+        t.wire.localOutput(data);
+        for (const a of announcements(scanner.scanAll(data))) t.handlers.onAnnouncement(a);
+      });
+    } catch (err) {
+      giveBack();
+      return this.cannotBorrow(err as Error);
+    }
+    t.lent = reader;
+    if (t.paused) reader.pause();
+  }
+
+  private cannotBorrow(err: Error): void {
+    this.lending = false;
+    this.opts.log.warn(`terminal output comes relayed through ${this.opts.name}: it cannot be read here`, { error: err.message });
+  }
+
+  /** A lent terminal's program ended: read what is left, give the terminal back. */
+  private lentEnded(channel: number): void {
+    for (const t of this.terminals) {
+      if (t.wire.number !== channel || !t.lent) continue;
+      t.lent.finish();
+      t.lent = undefined;
+      void this.callOnLink('terminals.return', { channel }).catch(() => {});
+    }
   }
 
   private onTerminalError(t: Terminal, error: ErrorInfo): void {

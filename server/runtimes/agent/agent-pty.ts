@@ -21,6 +21,11 @@ class HeldUntilHeard<T> {
     else for (const l of this.listeners) l(v);
   }
 
+  /** Someone listens: what is emitted now is heard now (not kept for later). */
+  get heard(): boolean {
+    return this.early === null;
+  }
+
   listen(listener: (v: T) => void): void {
     this.listeners.push(listener);
     const early = this.early;
@@ -51,7 +56,8 @@ export class AgentPty implements PtyProcess {
 
   handlers() {
     return {
-      onData: (d: Uint8Array) => this.output.emit(d),
+      // A view of a reused read buffer (a lent terminal's output) is copied when it must wait.
+      onData: (d: Uint8Array) => this.output.emit(this.output.heard ? d : d.slice()),
       onAnnouncement: (e: TerminalAnnouncement) => this.announcements.emit(e),
       onExit: (e: ExitInfo, lost?: string) => this.exit.end(e, lost),
     };

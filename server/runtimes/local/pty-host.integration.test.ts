@@ -1,7 +1,8 @@
 /**
  * The local pty host with the real gateway as a process: a terminal printing a numbered stream
- * survives SIGKILL of the gateway — same process, same session id — and a browser reconnecting
- * to the restarted gateway resumes with no gap and no repeat; a pty host that dies has its
+ * survives SIGKILL of the gateway while the gateway reads it (a lent terminal) — same process,
+ * same session id — and a browser reconnecting to the restarted gateway resumes with no gap and
+ * no repeat; a pty host that dies has its
  * terminals reported lost within a bound, and the next terminal gets a new host.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from '../../../scripts/bench/gateway-process';
 import { silentLogger } from '../../log';
 import { startTestGateway } from '../../testing/test-gateway';
+import { ptyMasters } from '../../testing/pty-masters';
 import { trpcCall } from '../../testing/trpc-call';
 import { GatewayClient } from '../../testing/ws-client';
 import { connectDaemon, spawnDaemon } from '../agent/daemon-dir';
@@ -91,6 +93,8 @@ describe('local pty host', () => {
     expect(before?.pid).toBeGreaterThan(0);
     const hostsBefore = await hostPids(g1);
     expect(hostsBefore).toHaveLength(1);
+    // The gateway reads the terminal itself (the host lent it): the crash comes mid-read.
+    expect(ptyMasters(g1.pid)).toBe(1);
 
     await g1.kill();
     const got = Buffer.concat(a.channel(1).chunks);

@@ -26,7 +26,10 @@ import { AgentClient, AgentGoneError } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
+import { canTakeFds } from '../../os/take-fd';
+import { LentReader } from './lent-reader';
 import { terminalEnv, type HostedTerminals } from './local-runtime';
+import { ptyHandlesAvailable } from './spawner';
 
 export interface PtyHostOptions {
   dataDir: string;
@@ -40,6 +43,15 @@ export interface PtyHostOptions {
 }
 
 const SWEEP_MS = 10_000;
+
+/**
+ * Whether this gateway reads its terminals' PTYs itself, the host lending them (lent-reader.ts):
+ * on Linux where descriptors can be taken from the host (os/take-fd.ts) and read through a pipe
+ * handle. `TETHER_PTY_LEND=off` keeps every byte relayed through the host instead.
+ */
+function lendingHere(): boolean {
+  return process.env.TETHER_PTY_LEND !== 'off' && canTakeFds() && ptyHandlesAvailable();
+}
 
 /** The host's environment: what its terminals get, and how it starts them (spawner.ts). */
 function hostEnv(): NodeJS.ProcessEnv {
@@ -180,6 +192,7 @@ export class PtyHosts {
         lostAfterMs: this.opts.lostAfterMs ?? 15_000,
         name: 'the pty host',
         lostTerminal: 'the pty host ended (it crashed or was killed), and this terminal with it',
+        ...(lendingHere() ? { lend: () => new LentReader() } : {}),
       }),
     };
     return host;

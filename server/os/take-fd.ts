@@ -1,0 +1,75 @@
+/**
+ * A duplicate, in this process, of a file descriptor another process holds: pidfd_open(2) then
+ * pidfd_getfd(2) (Linux 5.6+), called through koffi. The kernel allows it only to a process that
+ * may ptrace the other (same user, no Yama restriction against it, or CAP_SYS_PTRACE) — the
+ * gateway and the pty host it started are the same user. The new descriptor is close-on-exec and
+ * shares the open file (offset, flags) with the original.
+ *
+ * The gateway uses it to read a terminal's PTY itself (a terminal the pty host lends it), which
+ * Node cannot otherwise receive: its IPC passes only sockets, and a PTY master cannot be opened
+ * again by path (/proc/<pid>/fd/N of one opens a new PTY). memfd_create makes the record the
+ * gateway writes what it reads to (runtimes/local/lent-reader.ts).
+ */
+import { closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** The same numbers on x86-64 and arm64 (added after the syscall tables were unified). */
+const SYS_PIDFD_OPEN = 434;
+const SYS_PIDFD_GETFD = 438;
+
+interface Libc {
+  syscall(nr: number, a: number, b: number, c: number): number;
+  memfdCreate(name: string, flags: number): number;
+  errno(): number;
+}
+
+const MFD_CLOEXEC = 1;
+
+let libc: Libc | null | undefined;
+
+function load(): Libc | null {
+  if (libc !== undefined) return libc;
+  libc = null;
+  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) return libc;
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    const lib = koffi.load('libc.so.6');
+    const syscall = lib.func('long syscall(long nr, long a, long b, long c)') as Libc['syscall'];
+    const memfdCreate = lib.func('int memfd_create(const char *name, unsigned int flags)') as Libc['memfdCreate'];
+    libc = { syscall, memfdCreate, errno: () => koffi.errno() };
+  } catch {
+    libc = null;
+  }
+  return libc;
+}
+
+/** An anonymous file in memory (memfd_create(2), close-on-exec): another process of the same user
+ * can open it through /proc/<this pid>/fd/<fd> and keep it after this one is gone. */
+export function memfd(name: string): number {
+  const c = load();
+  if (!c) throw new Error('memfd_create needs Linux and koffi');
+  const fd = c.memfdCreate(name, MFD_CLOEXEC);
+  if (fd < 0) throw new Error(`memfd_create failed: errno ${c.errno()}`);
+  return fd;
+}
+
+/** Whether this machine can take descriptors at all (Linux, glibc, koffi). */
+export function canTakeFds(): boolean {
+  return load() !== null;
+}
+
+/** Descriptor `fd` of process `pid`, duplicated here. Throws with the errno when the kernel refuses. */
+export function takeFd(pid: number, fd: number): number {
+  const c = load();
+  if (!c) throw new Error('taking a descriptor from another process needs Linux and koffi');
+  if (!Number.isInteger(pid) || pid < 1 || !Number.isInteger(fd) || fd < 0) throw new Error('bad pid or descriptor');
+  const pidfd = c.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
+  if (pidfd < 0) throw new Error(`pidfd_open(${pid}) failed: errno ${c.errno()}`);
+  try {
+    const got = c.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0);
+    if (got < 0) throw new Error(`pidfd_getfd(${pid}, ${fd}) failed: errno ${c.errno()}`);
+    return got;
+  } finally {
+    closeSync(pidfd);
+  }
+}

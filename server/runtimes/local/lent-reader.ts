@@ -1,0 +1,118 @@
+/**
+ * The gateway's reader of a terminal the local pty host lends it (`terminals.lend`, see
+ * lib/protocol/agent-methods.ts): the gateway reads the PTY master itself — a duplicate of the
+ * host's descriptor (os/take-fd.ts) — instead of receiving the host's OUTPUT frames. That takes
+ * the host's relaying off every byte (its reads and their framing, a Unix-socket write and read,
+ * a wake-up of each process): a flood costs about what it costs with the PTY in the gateway.
+ *
+ * The host must still be able to resume a restarted gateway exactly. So each read is written to
+ * a record first — a memfd of this process that the host opened too — and only then handed on:
+ * a gateway killed at any moment has shown nobody a byte the record lacks. The host takes the
+ * record's bytes into its ring when the terminal comes back to it (given back, or this process
+ * gone). Writing it costs two pwrite(2)s per read, into memory; no other process wakes up.
+ */
+import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import type net from 'node:net';
+import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
+import type { LentTerminalReader } from '../agent/agent-client';
+import { memfd, takeFd } from '../../os/take-fd';
+import { PtyWriter } from './pty-writer';
+import { readPty } from './spawner';
+
+/** Data bytes of a record: the host's ring (server/worker/agent.ts) keeps as much. */
+export const LENT_RECORD_BYTES = 8 * 1024 * 1024;
+/** Read at once when the program ended; the host reads anything after that. */
+const FINAL_READ_BYTES = 1024 * 1024;
+const FINAL_READ_CHUNK = 64 * 1024;
+
+export class LentReader implements LentTerminalReader {
+  /** This process's record file: what the host is told to open. */
+  readonly record: { pid: number; fd: number; bytes: number };
+  private socket: net.Socket | null = null;
+  private writer: PtyWriter | null = null;
+  private pty = -1;
+  private offset = 0;
+  private readonly header = Buffer.alloc(8);
+  private stopped = false;
+
+  constructor() {
+    const fd = memfd('tether-lent-terminal');
+    try {
+      ftruncateSync(fd, LENT_RECORD_HEADER_BYTES + LENT_RECORD_BYTES);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    this.record = { pid: process.pid, fd, bytes: LENT_RECORD_BYTES };
+  }
+
+  /** The host lent the terminal: read descriptor `grant.fd` of process `grant.pid` from stream
+   * offset `grant.offset` on, handing each read to `deliver` once it is in the record. */
+  start(grant: { pid: number; fd: number; offset: number }, deliver: (data: Uint8Array) => void): void {
+    this.pty = takeFd(grant.pid, grant.fd);
+    this.offset = grant.offset;
+    this.deliver = deliver;
+    this.socket = readPty(this.pty, (d) => this.take(d));
+    this.writer = new PtyWriter(this.pty);
+    // Not expected (the host holds the slave open): stop reading; the host reads it again.
+    this.socket.on('error', () => void this.stop());
+  }
+
+  private deliver: (data: Uint8Array) => void = () => {};
+
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    if (!this.stopped) this.socket?.resume();
+  }
+
+  /** The program ended: read what is left (up to a bound), then stop. */
+  finish(): void {
+    if (this.stopped || !this.socket) return void this.stop();
+    this.socket.pause();
+    const buf = Buffer.allocUnsafe(FINAL_READ_CHUNK);
+    for (let left = FINAL_READ_BYTES; left > 0; ) {
+      let n: number;
+      try {
+        n = readSync(this.pty, buf);
+      } catch {
+        break; // EAGAIN: every byte written has been read
+      }
+      if (n === 0) break;
+      this.take(buf.subarray(0, n));
+      left -= n;
+    }
+    this.stop();
+  }
+
+  /** Input, straight to the program (the host wrote everything it had before it lent the terminal). */
+  write(data: Uint8Array): void {
+    this.writer?.write(data);
+  }
+
+  /** Stop reading and close what this process holds (the host has the record open itself).
+   * Answers input the program has not taken yet, for the host to write. */
+  stop(): Uint8Array[] {
+    if (this.stopped) return [];
+    this.stopped = true;
+    const left = this.writer?.closeTaking() ?? [];
+    this.socket?.destroy(); // closes the PTY descriptor
+    closeSync(this.record.fd);
+    return left;
+  }
+
+  private take(d: Uint8Array): void {
+    if (this.stopped) return;
+    const { fd, bytes } = this.record;
+    const pos = lentRecordPosition(this.offset, bytes);
+    const first = Math.min(d.byteLength, LENT_RECORD_HEADER_BYTES + bytes - pos);
+    writeSync(fd, d, 0, first, pos);
+    if (first < d.byteLength) writeSync(fd, d, first, d.byteLength - first, LENT_RECORD_HEADER_BYTES);
+    this.offset += d.byteLength;
+    this.header.writeDoubleBE(this.offset, 0);
+    writeSync(fd, this.header, 0, 8, 0);
+    this.deliver(d);
+  }
+}

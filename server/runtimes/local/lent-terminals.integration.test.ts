@@ -1,0 +1,91 @@
+/**
+ * Lent terminals (lent-reader.ts, `terminals.lend`): with the pty host on, as shipped, the gateway
+ * reads a local terminal's PTY itself. Checked from outside: this process (the gateway) holds
+ * the terminal's PTY master while it runs and none once it ended; the output is exact and whole,
+ * also what the program printed right before it exited; and when the gateway lets go, the host
+ * takes in every byte the gateway read (a new link replays them all) and reads the terminal
+ * again. A gateway SIGKILLed while it reads: pty-host.integration.test.ts.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../log';
+import { ptyMasters } from '../../testing/pty-masters';
+import { startTestGateway, type TestGateway } from '../../testing/test-gateway';
+import { until } from '../../testing/until';
+import { GatewayClient } from '../../testing/ws-client';
+import { connectDaemon } from '../agent/daemon-dir';
+import { AgentClient } from '../agent/agent-client';
+
+/** `seq`'s lines 1..n in order, nothing missing or repeated. */
+function seqLines(text: string): { count: number; inOrder: boolean } {
+  const nums = [...text.matchAll(/^(\d+)\r$/gm)].map((m) => Number(m[1]));
+  return { count: nums.length, inOrder: nums.every((v, i) => v === i + 1) };
+}
+
+let gw: TestGateway;
+let workspace: string;
+beforeAll(async () => {
+  gw = await startTestGateway({ ptyHost: true });
+  workspace = (await gw.tether.workspaces.create(gw.adminId, 'lent')).id;
+});
+afterAll(async () => {
+  await gw.tether.ptyHosts?.terminate();
+  await gw.dispose();
+});
+
+describe('lent terminals (pty host on)', () => {
+  it('the gateway reads the PTY itself; the output is whole, up to the last byte before EXIT', async () => {
+    const before = ptyMasters('self');
+    const N = 150_000;
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    await c.open(1, { workspace, cols: 120, rows: 30, command: `seq 1 ${N}; read x; echo "got:$x"; seq 1 2000 | tr -d '\\n'; exit 3` });
+    await c.until(() => c.channel(1).received > 0 && c.text(1).includes(`\r\n${N}\r\n`), 60_000, 'the whole sequence');
+    // The master is held here (the host lent it), besides the host's own.
+    expect(ptyMasters('self')).toBe(before + 1);
+    expect(seqLines(c.text(1))).toEqual({ count: N, inOrder: true });
+
+    c.input(1, 'yes\r');
+    await c.until(() => c.channel(1).exit !== undefined, 30_000, 'exit');
+    expect(c.channel(1).exit).toEqual({ code: 3, signal: null });
+    const text = c.text(1);
+    expect(text).toContain('got:yes');
+    // What it printed as it exited arrived before EXIT, all of it.
+    expect(text.endsWith(Array.from({ length: 2000 }, (_, i) => i + 1).join(''))).toBe(true);
+    expect(c.channel(1).gaps).toBe(0);
+    expect(c.channel(1).duplicateBytes).toBe(0);
+    // Given back, and closed here, once the program ended.
+    await until(() => ptyMasters('self') === before, 'the lent descriptor closed', 5000);
+    await c.close();
+  }, 120_000);
+
+  it("the host takes in what the gateway read when the gateway goes: a new link replays every byte, and the program goes on", async () => {
+    const N = 100_000;
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const opened = await c.open(1, { workspace, cols: 120, rows: 30, command: `seq 1 ${N}; read x; echo "got:$x"` });
+    await c.until(() => c.text(1).includes(`\r\n${N}\r\n`), 60_000, 'the whole sequence');
+    const got = Buffer.concat(c.channel(1).chunks);
+    await c.close();
+    // The gateway lets go of its host (as a gateway that stops does): the terminal is given back.
+    gw.tether.ptyHosts!.dispose();
+
+    const base = path.join(gw.dataDir, 'pty-host');
+    const [dir] = readdirSync(base);
+    const host = new AgentClient({ dial: () => connectDaemon(path.join(base, dir!)), log: silentLogger, lostAfterMs: 5000, name: 'the pty host' });
+    try {
+      const replay: Buffer[] = [];
+      let exited: unknown;
+      const view = await host.openTerminal({ session: opened.session, cols: 120, rows: 30 }, { onData: (d) => replay.push(Buffer.from(d)), onAnnouncement: () => {}, onExit: (e) => (exited = e) });
+      expect(view.startOffset).toBe(0);
+      await until(() => replay.reduce((n, d) => n + d.byteLength, 0) >= got.byteLength, 'the replay', 10_000);
+      expect(Buffer.concat(replay).equals(got)).toBe(true);
+      // The host reads it again: the program goes on.
+      view.write(new TextEncoder().encode('yes\r'));
+      await until(() => exited !== undefined, 'exit', 10_000);
+      expect(Buffer.concat(replay).toString()).toContain('got:yes');
+      expect(exited).toEqual({ code: 0, signal: null });
+    } finally {
+      host.dispose();
+    }
+  }, 120_000);
+});

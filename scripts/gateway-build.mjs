@@ -20,7 +20,9 @@ export const GATEWAY_BUNDLE = path.join(root, '.tether-build', 'gateway.mjs');
  * young generation (default 16 MiB per semi-space) costs little CPU and keeps the idle gateway with
  * its UI at ~113 MB instead of ~136 MB. With TETHER_PTY_HOST=off the gateway reads every PTY
  * chunk itself, and there the small young generation cost 60% more CPU per MB (2.48 vs 1.54
- * CPU-s per 100 MB in one interleaved run), so it keeps V8's default.
+ * CPU-s per 100 MB in one interleaved run), so it keeps V8's default. With the pty host on, the
+ * gateway now reads lent terminals' PTYs itself too, but into one reused buffer (spawner.ts
+ * readPty): there 2 vs 16 MiB made no difference measurable in 3 runs each (2026-12-05).
  * `--initial-old-space-size=48`: V8 counts the ArrayBuffers allocated since the last full
  * collection (each socket read, ring block and frame) against the old generation's limit, which
  * for a ~20 MB heap sits ~10 MB above it, so a flood started a full mark-compact every ~3 MB of

@@ -117,9 +117,9 @@ describe('agent methods', () => {
   it('checks notices', () => {
     const n: AgentNotice = { type: 'fs', watch: 5, events: [{ type: 'add', path: 'a.txt' }] };
     expect(decodeNotice(encodeNotice(n))).toEqual(n);
-    const ended: AgentNotice = { type: 'lent-ended', channel: 3 };
+    const ended: AgentNotice = { type: 'give-back', channel: 3 };
     expect(decodeNotice(encodeNotice(ended))).toEqual(ended);
-    expect(decodeNotice(encodeNotice({ type: 'lent-ended', channel: 0 } as never))).toBeNull();
+    expect(decodeNotice(encodeNotice({ type: 'give-back', channel: 0 } as never))).toBeNull();
     expect(decodeNotice(encodeNotice({ type: 'fs', watch: 5, events: [{ type: 'moved', path: 'a' }] } as never))).toBeNull();
   });
 });

@@ -183,9 +183,9 @@ export function decodeAgentResult<M extends AgentMethod>(method: M, result: unkn
   return decoded(AGENT_METHODS[method].result.safeParse(result), `bad result for ${method}`);
 }
 
-/** NOTICE: file-watch events of one watch; or a lent terminal's program ended (the gateway reads
- * what is left, sends it, and returns the terminal: `terminals.return`). */
+/** NOTICE: file-watch events of one watch; or the agent wants a lent terminal back — its program
+ * ended, or another link views it (the gateway reads what is there, then `terminals.return`). */
 export const agentNoticeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('fs'), watch: handle, events: z.array(agentFsEventSchema) }),
-  z.object({ type: z.literal('lent-ended'), channel }),
+  z.object({ type: z.literal('give-back'), channel }),
 ]);

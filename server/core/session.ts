@@ -20,7 +20,7 @@
 import type { ExitInfo, SessionEvent } from '../../lib/protocol';
 import type { PtyProcess } from '../runtimes/runtime';
 import { ReplayRing } from './replay-ring';
-import { TitleScanner, type ScanResult } from './title-scanner';
+import { TitleScanner, type ScanResult } from '../../lib/shared/title-scanner';
 
 export interface SessionViewer {
   /** Bytes confirmed processed by this viewer (absolute stream offset). */
@@ -51,8 +51,9 @@ export interface FlowLimits {
 
 /** A terminal lent to a viewer (TerminalSession.lend), as the session sees it. */
 export interface LentReading {
-  /** The program ended while lent: the reader should read the rest and give it back. */
-  ended(): void;
+  /** The terminal is wanted back — its program ended, or another viewer came: the reader should
+   * read what is there and give it back. */
+  recall(): void;
   /** What the reader read from stream offset `from` on: where it got to, and the bytes it still
    * has (the newest, when it has fewer than end − from). */
   recover(from: number): { end: number; data: Uint8Array[] };
@@ -204,13 +205,14 @@ export class TerminalSession implements SessionHandle {
   /**
    * Lend the reading of the output to `viewer` (an agent link's channel: the gateway reads the
    * PTY itself, writing what it reads to a record this agent can read too). Answers the PTY
-   * master's descriptor, or null when the terminal cannot be lent (ended, lent already, or not a
-   * PTY read here). The bytes come back into the ring through `lent.recover` when the terminal
+   * master's descriptor, or null when the terminal cannot be lent (ended, lent already, viewed by
+   * another viewer too, or not a PTY read here). The bytes come back into the ring through `lent.recover` when the terminal
    * is given back — or the viewer goes away (its gateway stopped or died).
    */
   lend(viewer: SessionViewer, lent: LentReading): number | null {
-    if (!this.running || this.lending || !this.pty.lend || !this.viewers.has(viewer)) return null;
-    const fd = this.pty.lend(() => lent.ended());
+    // Only to its one viewer: another one (a second gateway's link) would see nothing meanwhile.
+    if (!this.running || this.lending || !this.pty.lend || !this.viewers.has(viewer) || this.viewers.size > 1) return null;
+    const fd = this.pty.lend(() => lent.recall());
     if (fd !== null) this.lending = { viewer, lent };
     return fd;
   }
@@ -277,6 +279,8 @@ export class TerminalSession implements SessionHandle {
 
   /** `passive`: a viewer that watches without driving (see the file comment). */
   attach(viewer: SessionViewer, opts: { passive?: boolean } = {}): void {
+    // Lent to another viewer: wanted back, so this one sees its output (relayed from here).
+    if (this.lending && this.lending.viewer !== viewer) this.lending.lent.recall();
     this.viewers.add(viewer);
     if (opts.passive) this.passive.add(viewer);
     this.heldFrom = null; // the viewer that came back (or a newer one) takes over from here

@@ -45,7 +45,7 @@ export interface PtyProcess extends Disposable {
   onData(listener: (data: Uint8Array) => void): void;
   /**
    * A terminal that runs in a worker agent has its output scanned there (titles, bells,
-   * notifications: server/core/title-scanner.ts) and relays what it found as events; the gateway
+   * notifications: lib/shared/title-scanner.ts) and relays what it found as events; the gateway
    * then does not scan the same bytes again. Absent: the session scans the output itself.
    * `title` is the title the terminal already had when this object attached to it.
    */

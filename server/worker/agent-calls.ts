@@ -168,7 +168,7 @@ export class CallHandler implements ConnectionExtension {
       const ch = conn.channel(p.channel);
       if (!ch) throw callError('not_found', `channel ${p.channel} is not open on this link`);
       const record = openLentRecord(p.record.pid, p.record.fd, p.record.bytes);
-      const lent = ch.lend({ ...record, ended: () => conn.sendFrame(encodeNotice({ type: 'lent-ended', channel: p.channel })) });
+      const lent = ch.lend({ ...record, recall: () => conn.sendFrame(encodeNotice({ type: 'give-back', channel: p.channel })) });
       if (typeof lent !== 'object' || !lent) record.close();
       if (lent === 'busy') throw callError('busy', 'output is still being sent on this channel; ask again');
       if (!lent) throw callError('unsupported', 'this terminal cannot be lent');

@@ -29,7 +29,7 @@ import {
   type ResultOf,
   type TailInMethod,
 } from '../../../lib/protocol';
-import { TitleScanner, type ScanResult } from '../../core/title-scanner';
+import { TitleScanner, type ScanResult } from '../../../lib/shared/title-scanner';
 import type { Logger } from '../../log';
 import { fsError, RuntimeError, type TerminalAnnouncement } from '../runtime';
 import type { LinkSocket } from './framed-stream';
@@ -76,8 +76,9 @@ export interface LentTerminalReader {
   start(grant: { pid: number; fd: number; offset: number }, deliver: (data: Uint8Array) => void): void;
   pause(): void;
   resume(): void;
-  /** The program ended: read the rest, then stop. */
-  finish(): void;
+  /** Read what is there now (all of it, when the program ended), then stop. Answers input the
+   * program has not taken yet. */
+  finish(): Uint8Array[];
   /** Input straight to the program. */
   write(data: Uint8Array): void;
   /** Stop reading (everything read is in the record); close what is held here. Answers input
@@ -446,7 +447,7 @@ export class AgentClient {
     }
     if (op === AgentOp.NOTICE) {
       const n = decodeNotice(bytes);
-      if (n?.type === 'lent-ended') return this.lentEnded(n.channel);
+      if (n?.type === 'give-back') return this.giveBack(n.channel);
       if (n) for (const l of this.noticeListeners) l(n);
       return;
     }
@@ -507,13 +508,16 @@ export class AgentClient {
     this.opts.log.warn(`terminal output comes relayed through ${this.opts.name}: it cannot be read here`, { error: err.message });
   }
 
-  /** A lent terminal's program ended: read what is left, give the terminal back. */
-  private lentEnded(channel: number): void {
+  /** The agent wants a lent terminal back (its program ended, or another link views it): read
+   * what is there, give it back. */
+  private giveBack(channel: number): void {
     for (const t of this.terminals) {
       if (t.wire.number !== channel || !t.lent) continue;
-      t.lent.finish();
+      const unwritten = t.lent.finish();
       t.lent = undefined;
       void this.callOnLink('terminals.return', { channel }).catch(() => {});
+      // Input the program had not taken yet: the agent writes it, after it has the terminal back.
+      for (const d of unwritten) t.wire.input(d);
     }
   }
 

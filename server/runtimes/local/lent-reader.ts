@@ -68,9 +68,10 @@ export class LentReader implements LentTerminalReader {
     if (!this.stopped) this.socket?.resume();
   }
 
-  /** The program ended: read what is left (up to a bound), then stop. */
-  finish(): void {
-    if (this.stopped || !this.socket) return void this.stop();
+  /** The terminal is wanted back (its program ended, or the host has another viewer): read
+   * what is there (up to a bound), then stop. */
+  finish(): Uint8Array[] {
+    if (this.stopped || !this.socket) return this.stop();
     this.socket.pause();
     const buf = Buffer.allocUnsafe(FINAL_READ_CHUNK);
     for (let left = FINAL_READ_BYTES; left > 0; ) {
@@ -84,7 +85,7 @@ export class LentReader implements LentTerminalReader {
       this.take(buf.subarray(0, n));
       left -= n;
     }
-    this.stop();
+    return this.stop();
   }
 
   /** Input, straight to the program (the host wrote everything it had before it lent the terminal). */

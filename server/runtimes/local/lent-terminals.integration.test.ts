@@ -4,7 +4,8 @@
  * the terminal's PTY master while it runs and none once it ended; the output is exact and whole,
  * also what the program printed right before it exited; and when the gateway lets go, the host
  * takes in every byte the gateway read (a new link replays them all) and reads the terminal
- * again. A gateway SIGKILLed while it reads: pty-host.integration.test.ts.
+ * again; so it does when a second link views the terminal, and both see everything from then on.
+ * A gateway SIGKILLed while it reads: pty-host.integration.test.ts.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -58,6 +59,36 @@ describe('lent terminals (pty host on)', () => {
     await until(() => ptyMasters('self') === before, 'the lent descriptor closed', 5000);
     await c.close();
   }, 120_000);
+
+  it('a second link viewing the terminal on the host gets it back from the gateway: both see every byte from then on', async () => {
+    const before = ptyMasters('self');
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const opened = await c.open(1, { workspace, cols: 120, rows: 30, command: 'read x; echo "first:$x"; read y; echo "second:$y"; sleep 30' });
+    await until(() => ptyMasters('self') === before + 1, 'the terminal lent to the gateway', 5000);
+    c.input(1, 'one\r');
+    await c.until(() => c.text(1).includes('first:one'), 10_000, 'first');
+
+    const base = path.join(gw.dataDir, 'pty-host');
+    const [dir] = readdirSync(base);
+    const host = new AgentClient({ dial: () => connectDaemon(path.join(base, dir!)), log: silentLogger, lostAfterMs: 5000, name: 'the pty host' });
+    try {
+      const seen: Buffer[] = [];
+      const view = await host.openTerminal({ session: opened.session, cols: 120, rows: 30 }, { onData: (d) => seen.push(Buffer.from(d)), onAnnouncement: () => {}, onExit: () => {} });
+      // The gateway gave it back (its descriptor closed), so the host relays to both links.
+      await until(() => ptyMasters('self') === before, 'the terminal given back', 5000);
+      await until(() => Buffer.concat(seen).toString().includes('first:one'), 'the replay on the second link', 5000);
+      c.input(1, 'two\r');
+      await c.until(() => c.text(1).includes('second:two'), 10_000, 'second, in the browser');
+      await until(() => Buffer.concat(seen).toString().includes('second:two'), 'second, on the second link', 5000);
+      expect(c.channel(1).gaps).toBe(0);
+      expect(c.channel(1).duplicateBytes).toBe(0);
+      expect(Buffer.concat(seen).equals(Buffer.concat(c.channel(1).chunks))).toBe(true);
+      view.kill();
+    } finally {
+      host.dispose();
+    }
+    await c.close();
+  }, 60_000);
 
   it("the host takes in what the gateway read when the gateway goes: a new link replays every byte, and the program goes on", async () => {
     const N = 100_000;

@@ -11,19 +11,18 @@
  * record's bytes into its ring when the terminal comes back to it (given back, or this process
  * gone). Writing it costs two pwrite(2)s per read, into memory; no other process wakes up.
  */
-import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type net from 'node:net';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
 import type { LentTerminalReader } from '../agent/agent-client';
 import { memfd, takeFd } from '../../os/take-fd';
 import { PtyWriter } from './pty-writer';
-import { readPty } from './spawner';
+import { readNow, readPty } from './spawner';
 
 /** Data bytes of a record: the host's ring (server/worker/agent.ts) keeps as much. */
 export const LENT_RECORD_BYTES = 8 * 1024 * 1024;
 /** Read at once when the program ended; the host reads anything after that. */
 const FINAL_READ_BYTES = 1024 * 1024;
-const FINAL_READ_CHUNK = 64 * 1024;
 
 export class LentReader implements LentTerminalReader {
   /** This process's record file: what the host is told to open. */
@@ -73,18 +72,7 @@ export class LentReader implements LentTerminalReader {
   finish(): Uint8Array[] {
     if (this.stopped || !this.socket) return this.stop();
     this.socket.pause();
-    const buf = Buffer.allocUnsafe(FINAL_READ_CHUNK);
-    for (let left = FINAL_READ_BYTES; left > 0; ) {
-      let n: number;
-      try {
-        n = readSync(this.pty, buf);
-      } catch {
-        break; // EAGAIN: every byte written has been read
-      }
-      if (n === 0) break;
-      this.take(buf.subarray(0, n));
-      left -= n;
-    }
+    readNow(this.pty, FINAL_READ_BYTES, (d) => this.take(d));
     return this.stop();
   }
 

@@ -332,6 +332,27 @@ export function readPty(fd: number, onData: (data: Uint8Array) => void): net.Soc
   } as net.SocketConstructorOpts);
 }
 
+/**
+ * Read a (non-blocking) PTY master now, into `onData` (a view of a reused buffer), until the
+ * kernel has nothing more — true — or `budget` bytes were read — false. A failed read (EAGAIN,
+ * or the descriptor failed) counts as nothing more.
+ */
+export function readNow(fd: number, budget: number, onData: (data: Uint8Array) => void): boolean {
+  const buf = Buffer.allocUnsafe(READ_BYTES);
+  while (budget > 0) {
+    let n: number;
+    try {
+      n = readSync(fd, buf);
+    } catch {
+      return true;
+    }
+    if (n === 0) return true;
+    onData(buf.subarray(0, n));
+    budget -= n;
+  }
+  return false;
+}
+
 interface PipeWrapBinding {
   Pipe: new (type: number) => { open(fd: number): number };
   constants: { SOCKET: number };
@@ -481,18 +502,7 @@ export class SpawnedPty implements PtyProcess {
     if (this.exit.ended) return;
     if (this.broken) return this.finish();
     this.stream.pause();
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    for (let budget = DRAIN_AT_ONCE_BYTES; budget > 0; ) {
-      let n: number;
-      try {
-        n = readSync(this.master, buf);
-      } catch {
-        return this.finish(); // EAGAIN: all read (or the descriptor failed)
-      }
-      if (n === 0) return this.finish();
-      this.emit(Buffer.from(buf.subarray(0, n)));
-      budget -= n;
-    }
+    if (readNow(this.master, DRAIN_AT_ONCE_BYTES, (d) => this.emit(Buffer.from(d)))) return this.finish();
     this.stream.resume();
     setTimeout(this.drain, DRAIN_RETRY_MS);
   };

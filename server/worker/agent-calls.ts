@@ -25,7 +25,7 @@ import type { LimitsPlan, SessionLimits } from '../runtimes/limits';
 import type { LocalFs } from '../runtimes/local/local-fs';
 import type { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { Disposable, FsStat } from '../runtimes/runtime';
-import { openLentRecord } from './lent-record';
+import { openLentRecord, type LentRecord } from './lent-record';
 
 /** The user every session of an agent belongs to: the gateway, which serves all its users. */
 export const AGENT_USER = { id: 'gateway', name: 'gateway' };
@@ -167,9 +167,14 @@ export class CallHandler implements ConnectionExtension {
     'terminals.lend': async (p, { conn }) => {
       const ch = conn.channel(p.channel);
       if (!ch) throw callError('not_found', `channel ${p.channel} is not open on this link`);
-      const record = openLentRecord(p.record.pid, p.record.fd, p.record.bytes);
+      let record: LentRecord;
+      try {
+        record = openLentRecord(p.record.pid, p.record.fd, p.record.bytes);
+      } catch (err) {
+        throw callError('bad_request', `the record cannot be opened: ${(err as Error).message}`);
+      }
       const lent = ch.lend({ ...record, recall: () => conn.sendFrame(encodeNotice({ type: 'give-back', channel: p.channel })) });
-      if (typeof lent !== 'object' || !lent) record.close();
+      if (lent === 'busy' || !lent) record.close();
       if (lent === 'busy') throw callError('busy', 'output is still being sent on this channel; ask again');
       if (!lent) throw callError('unsupported', 'this terminal cannot be lent');
       return [{ pid: process.pid, fd: lent.fd, offset: lent.offset }];

@@ -1,15 +1,12 @@
 /**
  * The pty host's side of a lent terminal's record (`terminals.lend`, lib/protocol/agent.ts): the
  * gateway's memfd, opened here through /proc at once — so it outlives the gateway — and read
- * when the terminal comes back, to take into the ring what the gateway read meanwhile.
+ * when the terminal comes back, to take into the ring what the gateway read meanwhile. Throws
+ * when the descriptor cannot be opened or is not a memfd.
  */
 import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
 import type { LentReading } from '../core/session';
-
-function refused(message: string): Error {
-  return Object.assign(new Error(message), { code: 'bad_request' });
-}
 
 export interface LentRecord {
   recover: LentReading['recover'];
@@ -19,14 +16,8 @@ export interface LentRecord {
 /** Open the gateway's record: descriptor `fd` of process `pid`, `bytes` of data. */
 export function openLentRecord(pid: number, fd: number, bytes: number): LentRecord {
   const link = `/proc/${pid}/fd/${fd}`;
-  let target: string;
-  try {
-    target = readlinkSync(link);
-  } catch (err) {
-    throw refused(`the record cannot be opened: ${(err as Error).message}`);
-  }
   // Only an anonymous memory file: never a path of the gateway's choosing.
-  if (!target.startsWith('/memfd:')) throw refused('the record is not a memfd');
+  if (!readlinkSync(link).startsWith('/memfd:')) throw new Error('it is not a memfd');
   const own = openSync(link, 'r');
   return {
     recover(from) {

@@ -62,10 +62,11 @@ export interface AgentClientOptions {
   afterConnect?(callNow: CallNow): Promise<void>;
   /**
    * Read terminals' output here instead of having it relayed (the local pty host only: the
-   * descriptors it answers mean something only on this machine): makes a reader with its record,
-   * or throws when this machine cannot.
+   * descriptors it answers mean something only on this machine): `reader` makes a reader with
+   * its record, or throws when this machine cannot; at most `max` terminals are read here at
+   * once, the agent relays the others.
    */
-  lend?(): LentTerminalReader;
+  lend?: { reader(): LentTerminalReader; max: number };
 }
 
 /** The gateway's reader of a lent terminal (server/runtimes/local/lent-reader.ts). */
@@ -94,14 +95,6 @@ function announcements(found: ScanResult): TerminalAnnouncement[] {
   else if (found.bell) out.push({ type: 'bell' });
   return out;
 }
-
-/**
- * Terminals read here at most (TETHER_PTY_LEND_MAX); more are relayed by the agent. With 1,000
- * busy terminals on a machine whose CPUs their programs fill, a gateway reading them all itself —
- * one process against the printers — fell behind and echo waited (bench:load: p50 0.75 s, p99
- * 1.8 s; 256 lent: 45 ms / 1.0 s; 64 lent: 30 ms / 0.9 s; all relayed: 53 ms / 0.15 s).
- */
-const MAX_LENT_TERMINALS = Number(process.env.TETHER_PTY_LEND_MAX ?? 64);
 
 /** A lend refused as `busy` is asked again this often, this many times. */
 const LEND_RETRY_MS = 50;
@@ -150,8 +143,6 @@ interface Terminal {
   opened?: { resolve(o: { offset: number; pid?: number; title?: string }): void; reject(err: Error): void };
   /** Its output is read here (AgentClientOptions.lend). */
   lent?: LentTerminalReader;
-  /** Paused by the gateway's session (flow control). */
-  paused?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -286,12 +277,10 @@ export class AgentClient {
         if (!t.ended) t.wire.resize(cols, rows);
       },
       pause: () => {
-        t.paused = true;
         t.wire.holdAcks = true;
         t.lent?.pause();
       },
       resume: () => {
-        t.paused = false;
         t.wire.holdAcks = false;
         t.lent?.resume();
         if (!t.ended) t.wire.flushAck();
@@ -303,8 +292,7 @@ export class AgentClient {
         this.terminals.delete(t);
         // DETACH gives the terminal back to the agent (with what was read, in the record); input
         // the program had not taken yet goes before it.
-        for (const d of t.lent?.stop() ?? []) t.wire.input(d);
-        t.lent = undefined;
+        for (const d of this.unlend(t)) t.wire.input(d);
         t.wire.detach();
         t.wire.unbind();
       },
@@ -320,10 +308,7 @@ export class AgentClient {
     this.disposed = true;
     clearTimeout(this.retryTimer);
     // Lent terminals: the link closing gives them back (with what was read, in the record).
-    for (const t of this.terminals) {
-      t.lent?.stop();
-      t.lent = undefined;
-    }
+    for (const t of this.terminals) this.unlend(t);
     this.ws?.close(1000, 'gateway closing the workspace');
     this.failAll(new RuntimeError('unavailable', 'the workspace is closing'));
   }
@@ -383,10 +368,7 @@ export class AgentClient {
     if (this.ws !== ws) return;
     this.ws = null;
     this.ready = null;
-    for (const t of this.terminals) {
-      t.lent?.stop();
-      t.lent = undefined;
-    }
+    for (const t of this.terminals) this.unlend(t);
     this.protocol.connectionLost();
     for (const c of this.calls.values()) c.reject(new RuntimeError('unavailable', `the link to ${this.opts.name} dropped`));
     this.calls.clear();
@@ -431,8 +413,7 @@ export class AgentClient {
   private endTerminal(t: Terminal, exit: ExitInfo, lost?: string): void {
     if (t.ended) return;
     t.ended = true;
-    t.lent?.stop();
-    t.lent = undefined;
+    this.unlend(t);
     this.terminals.delete(t);
     t.wire.unbind();
     t.opened?.reject(new RuntimeError('unavailable', lost ?? 'the terminal ended'));
@@ -467,16 +448,18 @@ export class AgentClient {
    * Read this terminal's output here from now on, if the agent lends it (AgentClientOptions.lend):
    * after every OPENED, so also again after a re-attach.
    */
-  private async borrow(t: Terminal, tries = 1): Promise<void> {
+  private async borrow(t: Terminal, tries = 1, made?: LentTerminalReader): Promise<void> {
     const ws = this.ws;
     const channel = t.wire.number;
-    if (!this.opts.lend || !this.lending || t.ended || t.lent || !ws || channel === null) return;
+    const lend = this.opts.lend;
+    const done = () => void made?.stop();
+    if (!lend || !this.lending || t.ended || t.lent || !ws || channel === null) return done();
     let lent = 0;
     for (const o of this.terminals) if (o.lent) lent++;
-    if (lent >= MAX_LENT_TERMINALS) return;
+    if (lent >= lend.max) return done();
     let reader: LentTerminalReader;
     try {
-      reader = this.opts.lend();
+      reader = made ?? lend.reader();
     } catch (err) {
       return this.cannotBorrow(err as Error);
     }
@@ -484,12 +467,13 @@ export class AgentClient {
     try {
       grant = (await this.callOnLink('terminals.lend', { channel, record: reader.record })).result;
     } catch (err) {
-      reader.stop();
       const code = (err as { code?: string }).code;
-      // Output still on its way on this channel: once it is sent, what is read here follows it.
-      if (code === 'busy' && tries < LEND_TRIES) setTimeout(() => void this.borrow(t, tries + 1), LEND_RETRY_MS).unref();
+      // Output still on its way on this channel: once it is sent, what is read here follows it
+      // (asked again with the same reader and record).
+      if (code === 'busy' && tries < LEND_TRIES) return void setTimeout(() => void this.borrow(t, tries + 1, reader), LEND_RETRY_MS).unref();
+      reader.stop();
       // An agent from before lending (a pty host left by an older gateway) does not know the method.
-      else if (code === 'bad_request') this.lending = false;
+      if (code === 'bad_request') this.lending = false;
       return;
     }
     const giveBack = () => {
@@ -511,7 +495,14 @@ export class AgentClient {
       return this.cannotBorrow(err as Error);
     }
     t.lent = reader;
-    if (t.paused) reader.pause();
+    if (t.wire.holdAcks) reader.pause();
+  }
+
+  /** Stop reading `t` here, if it is lent: answers input the program has not taken yet. */
+  private unlend(t: Terminal): Uint8Array[] {
+    const unwritten = t.lent?.stop() ?? [];
+    t.lent = undefined;
+    return unwritten;
   }
 
   private cannotBorrow(err: Error): void {

@@ -143,6 +143,10 @@ interface Terminal {
   opened?: { resolve(o: { offset: number; pid?: number; title?: string }): void; reject(err: Error): void };
   /** Its output is read here (AgentClientOptions.lend). */
   lent?: LentTerminalReader;
+  /** A `terminals.lend` call is on its way; `recalled`: the agent wanted it back before the
+   * answer was handled (its give-back came in the same read as the REPLY). */
+  borrowing?: boolean;
+  recalled?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -464,9 +468,12 @@ export class AgentClient {
       return this.cannotBorrow(err as Error);
     }
     let grant: ResultOf<'terminals.lend'>;
+    t.borrowing = true;
+    t.recalled = false;
     try {
       grant = (await this.callOnLink('terminals.lend', { channel, record: reader.record })).result;
     } catch (err) {
+      t.borrowing = false;
       const code = (err as { code?: string }).code;
       // Output still on its way on this channel: once it is sent, what is read here follows it
       // (asked again with the same reader and record).
@@ -480,8 +487,10 @@ export class AgentClient {
       reader.stop();
       void this.callOnLink('terminals.return', { channel }).catch(() => {});
     };
-    // The agent sent everything up to its offset before answering, so it must be what we have.
-    if (t.ended || t.lent || this.ws !== ws || t.wire.number !== channel || grant.offset !== t.wire.received) return giveBack();
+    t.borrowing = false;
+    // The agent sent everything up to its offset before answering, so it must be what we have;
+    // and it may want the terminal back already (the program ended): then nothing is read here.
+    if (t.recalled || t.ended || t.lent || this.ws !== ws || t.wire.number !== channel || grant.offset !== t.wire.received) return giveBack();
     // The agent scans what it reads for titles, bells and notifications; what is read here is
     // scanned here.
     const scanner = new TitleScanner();
@@ -514,7 +523,9 @@ export class AgentClient {
    * what is there, give it back. */
   private giveBack(channel: number): void {
     for (const t of this.terminals) {
-      if (t.wire.number !== channel || !t.lent) continue;
+      if (t.wire.number !== channel) continue;
+      if (t.borrowing) t.recalled = true;
+      if (!t.lent) continue;
       const unwritten = t.lent.finish();
       t.lent = undefined;
       void this.callOnLink('terminals.return', { channel }).catch(() => {});

@@ -60,6 +60,18 @@ describe('lent terminals (pty host on)', () => {
     await c.close();
   }, 120_000);
 
+  it('programs that end right after they are lent all end, with all their output', async () => {
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const N = 40;
+    for (let i = 1; i <= N; i++) await c.open(i, { workspace, cols: 80, rows: 24, command: `seq 1 ${i * 50}` });
+    await c.until(() => Array.from({ length: N }, (_, i) => c.channel(i + 1).exit).every((e) => e !== undefined), 30_000, 'every exit');
+    for (let i = 1; i <= N; i++) {
+      expect(seqLines(c.text(i))).toEqual({ count: i * 50, inOrder: true });
+      expect(c.channel(i).exit).toEqual({ code: 0, signal: null });
+    }
+    await c.close();
+  }, 60_000);
+
   it('a second link viewing the terminal on the host gets it back from the gateway: both see every byte from then on', async () => {
     const before = ptyMasters('self');
     const c = await GatewayClient.connect(gw.url, { token: gw.token });

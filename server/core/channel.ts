@@ -178,10 +178,12 @@ export class Channel implements SessionViewer {
     return fd === null ? null : { fd, offset: this.sent };
   }
 
-  /** The other end gives the terminal back: what it read is in the ring now, and not sent to it again. */
+  /** The other end gives the terminal back: what it read is in the ring now, and not sent to it
+   * again; what is read here from then on is. */
   giveBack(): void {
-    this.session.giveBack?.(this);
-    this.sent = Math.max(this.sent, this.session.ring.end);
+    const readThere = this.session.giveBack?.(this);
+    if (readThere === undefined) return;
+    this.sent = Math.max(this.sent, readThere);
     this.ackedOffset = Math.max(this.ackedOffset, this.sent);
   }
 }

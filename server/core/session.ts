@@ -116,7 +116,7 @@ export interface SessionHandle {
   readonly running: boolean;
   /** An agent's terminal whose output the gateway reads itself (TerminalSession.lend). */
   lend?(viewer: SessionViewer, lent: LentReading): number | null;
-  giveBack?(viewer: SessionViewer): void;
+  giveBack?(viewer: SessionViewer): number | undefined;
   readonly exit: ExitInfo | null;
   readonly lost: string | null;
   attach(viewer: SessionViewer): void;
@@ -217,9 +217,14 @@ export class TerminalSession implements SessionHandle {
     return fd;
   }
 
-  /** The viewer it was lent to stopped reading (or went away): take in what it read, read here again. */
-  giveBack(viewer: SessionViewer): void {
-    if (viewer !== this.lending?.viewer) return;
+  /**
+   * The viewer it was lent to stopped reading (or went away): take in what it read, read here
+   * again. Answers the stream offset up to which that viewer has the output (what is read here
+   * from then on — at once, when the program ended meanwhile — it has not); undefined when it
+   * was not lent to `viewer`.
+   */
+  giveBack(viewer: SessionViewer): number | undefined {
+    if (viewer !== this.lending?.viewer) return undefined;
     const { lent } = this.lending;
     this.lending = null;
     let recovered: { end: number; data: Uint8Array[] } = { end: this.ring.end, data: [] };
@@ -236,7 +241,9 @@ export class TerminalSession implements SessionHandle {
     if (recovered.end > have) this.ring.skip(recovered.end - have);
     // Its viewer announced what it read already (it scans lent output itself).
     for (const d of recovered.data) this.output(d, true);
+    const readThere = this.ring.end;
     this.pty.giveBack?.();
+    return readThere;
   }
 
   /** What the program said about itself: a new title, a bell, a notification. */

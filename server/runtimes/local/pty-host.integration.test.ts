@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, type GatewayProcess } from '../../../scripts/bench/gateway-process';
+import { GATEWAY_ENV } from '../../../scripts/gateway-build.mjs';
 import { silentLogger } from '../../log';
 import { startTestGateway } from '../../testing/test-gateway';
 import { ptyMasters } from '../../testing/pty-masters';
@@ -120,6 +121,24 @@ describe('local pty host', () => {
     await b.close();
     // 2,500 forks of `sleep` take 5 s on a quiet machine and several times that beside other suites.
   }, 150_000);
+
+  it("runs the gateway and its host with the malloc tuning, and users' programs without it or the gateway's settings", async () => {
+    const g = gateways.at(-1) ?? (await start());
+    const c = await GatewayClient.connect(g.url, { token: g.token });
+    await c.open(1, { workspace: g.workspace, cols: 200, rows: 24, command: 'env; echo env-end' });
+    await c.until(() => c.channel(1).exit !== undefined, 15_000, 'env to end');
+    const seen = c.text(1);
+    expect(seen).toContain('env-end');
+    expect(seen).toContain('TERM=xterm-256color');
+    expect(seen).not.toMatch(/MALLOC_|TETHER_|NODE_ENV=/);
+    const environ = async (pid: number) => (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    const [host] = await hostPids(g);
+    for (const pid of [g.pid, host!]) {
+      expect(await environ(pid)).toEqual(expect.arrayContaining([`MALLOC_ARENA_MAX=${GATEWAY_ENV.MALLOC_ARENA_MAX}`, `MALLOC_MMAP_THRESHOLD_=${GATEWAY_ENV.MALLOC_MMAP_THRESHOLD_}`, `MALLOC_TRIM_THRESHOLD_=${GATEWAY_ENV.MALLOC_TRIM_THRESHOLD_}`]));
+    }
+    c.kill(1);
+    await c.close();
+  });
 
   it('reports the terminals of a pty host that died as lost, quickly, and starts a new host', async () => {
     const g = gateways.at(-1)!;

@@ -28,7 +28,7 @@ import { runnerArtifact } from '../agent/runner-artifact';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
 import { canTakeFds } from '../../os/take-fd';
 import { LentReader } from './lent-reader';
-import { terminalEnv, type HostedTerminals } from './local-runtime';
+import { MALLOC_TUNING_ENV, terminalEnv, type HostedTerminals } from './local-runtime';
 import { ptyHandlesAvailable } from './spawner';
 
 export interface PtyHostOptions {
@@ -63,10 +63,12 @@ function lendMax(): number {
   return Number(process.env.TETHER_PTY_LEND_MAX ?? 64);
 }
 
-/** The host's environment: what its terminals get, and how it starts them (spawner.ts). */
+/** The host's environment: what its terminals get, how it starts them (spawner.ts), and the
+ * gateway's malloc tuning for the host itself (its terminals do not get that). */
 function hostEnv(): NodeJS.ProcessEnv {
   const how = process.env.TETHER_PTY_SPAWNER;
-  return { ...terminalEnv(), ...(how ? { TETHER_PTY_SPAWNER: how } : {}) } as NodeJS.ProcessEnv;
+  const tuning = Object.entries(process.env).filter(([k]) => MALLOC_TUNING_ENV.test(k));
+  return { ...terminalEnv(), ...Object.fromEntries(tuning), ...(how ? { TETHER_PTY_SPAWNER: how } : {}) } as NodeJS.ProcessEnv;
 }
 
 interface Host {

@@ -20,10 +20,16 @@ const SYS_PIDFD_GETFD = 438;
 interface Libc {
   syscall(nr: number, a: number, b: number, c: number): number;
   memfdCreate(name: string, flags: number): number;
+  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): unknown;
+  munmap(addr: unknown, length: number): number;
+  view(ptr: unknown, length: number): ArrayBuffer;
+  failed(ptr: unknown): boolean;
   errno(): number;
 }
 
 const MFD_CLOEXEC = 1;
+const PROT_READ_WRITE = 0x1 | 0x2;
+const MAP_SHARED = 0x1;
 
 let libc: Libc | null | undefined;
 
@@ -36,7 +42,11 @@ function load(): Libc | null {
     const lib = koffi.load('libc.so.6');
     const syscall = lib.func('long syscall(long nr, long a, long b, long c)') as Libc['syscall'];
     const memfdCreate = lib.func('int memfd_create(const char *name, unsigned int flags)') as Libc['memfdCreate'];
-    libc = { syscall, memfdCreate, errno: () => koffi.errno() };
+    const mmap = lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)') as Libc['mmap'];
+    const munmap = lib.func('int munmap(void *addr, size_t length)') as Libc['munmap'];
+    // MAP_FAILED is (void *)-1.
+    const failed = (ptr: unknown) => ptr === null || BigInt.asIntN(64, BigInt(koffi.address(ptr))) === -1n;
+    libc = { syscall, memfdCreate, mmap, munmap, view: (ptr, length) => koffi.view(ptr, length), failed, errno: () => koffi.errno() };
   } catch {
     libc = null;
   }
@@ -51,6 +61,25 @@ export function memfd(name: string): number {
   const fd = c.memfdCreate(name, MFD_CLOEXEC);
   if (fd < 0) throw new Error(`memfd_create failed: errno ${c.errno()}`);
   return fd;
+}
+
+/** File `fd`'s first `length` bytes mapped shared into this process: writes to `bytes` are the
+ * file's (no system call each). `unmap` ends the mapping; `bytes` must not be touched after it
+ * (the memory is gone: a crash, not an exception). */
+export function mapShared(fd: number, length: number): { bytes: Uint8Array; unmap(): void } {
+  const c = load();
+  if (!c) throw new Error('mapping a file needs Linux and koffi');
+  const ptr = c.mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0);
+  if (c.failed(ptr)) throw new Error(`mmap failed: errno ${c.errno()}`);
+  let mapped = true;
+  return {
+    bytes: new Uint8Array(c.view(ptr, length)),
+    unmap() {
+      if (!mapped) return;
+      mapped = false;
+      c.munmap(ptr, length);
+    },
+  };
 }
 
 /** Whether this machine can take descriptors at all (Linux, glibc, koffi). */

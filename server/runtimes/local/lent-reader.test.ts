@@ -1,0 +1,65 @@
+/**
+ * The gateway's side of a lent terminal's record (lent-reader.ts), read back by the pty host's
+ * side (worker/lent-record.ts): everything the reader handed on is in the record — the newest
+ * LENT_RECORD_BYTES of it, across the ring's wrap — with the end after it, even once the reader
+ * has stopped and unmapped it (the host holds its own descriptor). A FIFO stands in for the PTY.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { openLentRecord } from '../../worker/lent-record';
+import { canTakeFds } from '../../os/take-fd';
+import { LENT_RECORD_BYTES, LentReader } from './lent-reader';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'lent-reader-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Bytes whose every 8-byte word is its own offset from `from`: any misplaced byte shows. */
+function pattern(from: number, n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i += 8) b.writeDoubleBE(from + i, i);
+  return b;
+}
+
+it.runIf(canTakeFds())('puts every read in the record before handing it on, the newest 8 MiB across the wrap', async () => {
+  const fifo = path.join(dir, 'pty');
+  execFileSync('mkfifo', [fifo]);
+  // Read-write, so neither end waits for the other to open; the reader takes a duplicate.
+  const end = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  const reader = new LentReader();
+  const from = 3 * 1024 * 1024 + 8; // a stream offset the host would lend at
+  const total = LENT_RECORD_BYTES + 1024 * 1024 + 4096; // wraps the record
+  const data = pattern(from, total);
+  const delivered: Buffer[] = [];
+  let got = 0;
+  reader.start({ pid: process.pid, fd: end, offset: from }, (d) => {
+    delivered.push(Buffer.from(d));
+    got += d.byteLength;
+  });
+  const host = openLentRecord(reader.record.pid, reader.record.fd, reader.record.bytes);
+  // Write it through the FIFO, as fast as the reader takes it.
+  for (let at = 0; at < total; ) {
+    let n = 0;
+    try {
+      n = writeSync(end, data, at, Math.min(65536, total - at));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+    at += n;
+    // The record's end is never ahead of what was handed on.
+    expect(host.recover(from + got).end).toBe(from + got);
+    await new Promise((r) => setImmediate(r));
+  }
+  while (got < total) await new Promise((r) => setTimeout(r, 5));
+  expect(Buffer.concat(delivered).equals(data)).toBe(true);
+
+  reader.stop(); // unmaps and closes its record: the host's descriptor keeps it
+  const back = host.recover(from);
+  expect(back.end).toBe(from + total);
+  expect(back.data.length).toBe(2); // the newest bytes, in two pieces across the wrap
+  expect(Buffer.concat(back.data).equals(data.subarray(total - LENT_RECORD_BYTES))).toBe(true);
+  host.close();
+  closeSync(end);
+});

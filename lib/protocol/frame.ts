@@ -72,12 +72,15 @@ export function utf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
-function header(op: Op, channel: number, payloadBytes: number): { bytes: Uint8Array; view: DataView } {
+/** Memory for a frame the encoder fills whole. */
+export type FrameAlloc = (size: number) => Uint8Array;
+
+function header(op: Op, channel: number, payloadBytes: number, alloc: FrameAlloc = allocFilledByCaller): { bytes: Uint8Array; view: DataView } {
   if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff) {
     throw new RangeError(`channel must be a u32, got ${channel}`);
   }
   // Every encoder writes the whole frame: header, then its payload.
-  const bytes = allocFilledByCaller(FRAME_HEADER_BYTES + payloadBytes);
+  const bytes = alloc(FRAME_HEADER_BYTES + payloadBytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint8(0, op);
   view.setUint32(1, channel);
@@ -140,11 +143,13 @@ export function encodeOpened(channel: number, opened: Opened): Uint8Array {
 }
 /** OUTPUT: one copy of `data` into the frame; `data` may be a view into a larger buffer, or a
  * list of consecutive pieces (e.g. replay-ring chunks) copied straight into the frame. */
-export function encodeOutput(channel: number, offset: number, data: Uint8Array | readonly Uint8Array[]): Uint8Array {
+/** `alloc`: where the frame's memory comes from (a gateway's connections cut it from slabs
+ * they use again, server/core/frame-slabs.ts). */
+export function encodeOutput(channel: number, offset: number, data: Uint8Array | readonly Uint8Array[], alloc?: FrameAlloc): Uint8Array {
   const parts = data instanceof Uint8Array ? [data] : data;
   let total = 0;
   for (const p of parts) total += p.byteLength;
-  const { bytes, view } = header(Op.OUTPUT, channel, OUTPUT_OFFSET_BYTES + total);
+  const { bytes, view } = header(Op.OUTPUT, channel, OUTPUT_OFFSET_BYTES + total, alloc);
   view.setFloat64(FRAME_HEADER_BYTES, offset);
   let at = FRAME_HEADER_BYTES + OUTPUT_OFFSET_BYTES;
   for (const p of parts) {

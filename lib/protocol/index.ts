@@ -7,3 +7,4 @@ export * from './stream';
 export * from './offsets';
 export * from './backoff';
 export * from './client';
+export { allocFilledByCaller } from './alloc';

@@ -27,6 +27,7 @@ import {
 import type { Logger } from '../log';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { Channel, openedFor, type ChannelSink } from './channel';
+import { FrameSlabs } from './frame-slabs';
 import { GatewayError, toGatewayError } from './errors';
 import type { SessionHandle } from './session';
 
@@ -57,6 +58,9 @@ export interface SessionSource<S extends SessionHandle = SessionHandle> {
   find(user: ConnectionUser, sessionId: string): S | null | Promise<S | null>;
   forget(session: SessionHandle): void;
 }
+
+/** Every connection's OUTPUT frames (one process, one pool). */
+const frameSlabs = new FrameSlabs();
 
 /** Metrics: terminal bytes through this connection. */
 export interface ConnectionObserver {
@@ -137,11 +141,16 @@ export class Connection implements ChannelSink {
     this.send(frame);
   }
 
-  private send(frame: Uint8Array): void {
-    if (this.closed) return;
+  /** `pooled`: the frame's memory is a slab's (frameSlabs), given back once the socket took it. */
+  private send(frame: Uint8Array, pooled = false): void {
+    if (this.closed) {
+      if (pooled) frameSlabs.release(frame);
+      return;
+    }
     const n = frame.byteLength;
     this.queuedBytes += n;
     this.ws.send(frame, { binary: true }, () => {
+      if (pooled) frameSlabs.release(frame);
       const wasBlocked = this.queuedBytes >= this.limits.socketHighWater;
       this.queuedBytes -= n;
       if (wasBlocked && this.writable) for (const c of this.channels.values()) this.schedulePump(c);
@@ -152,7 +161,7 @@ export class Connection implements ChannelSink {
     let n = 0;
     for (const p of data) n += p.byteLength;
     this.observe?.outputSent(n);
-    this.send(encodeOutput(channel, offset, data));
+    this.send(encodeOutput(channel, offset, data, frameSlabs.alloc), true);
   }
   sendOpened(channel: number, opened: Opened): void {
     this.send(encodeOpened(channel, opened));

@@ -37,20 +37,15 @@ export function gatewayNodeFlags(env = process.env) {
 }
 
 /**
- * glibc malloc settings for the gateway (and the pty host it starts, which inherits them):
- * - two arenas instead of one per thread trim the idle gateway by ~8 MB;
- * - allocations up to 1 MiB come from the heap, and the heap's top is handed back only past
- *   8 MiB free. By default glibc maps each allocation over 128 KiB (an OUTPUT frame is up to
- *   256 KiB) and trims the heap's top past 256 KiB free, so under a flood nearly every frame was
- *   fresh pages: ~20,000 page faults per 100 MB, and 0.2–0.35 CPU-s per 100 MB more (interleaved
- *   runs, 2026-12-05). It costs the idle gateway ~2 MB (121 → 123 MB with the UI, five
- *   interleaved pairs); what a burst leaves free is still given back once the gateway is quiet
- *   (server/os/memory-relief.ts calls malloc_trim).
- * Users' programs get none of these (runtimes/local/local-runtime.ts MALLOC_TUNING_ENV).
- * (A *low* fixed mmap threshold gave a burst's memory back too, but each 64 KiB socket read was
- * then mapped and unmapped: 2-3× the CPU per MB. See README "Terminal speed".)
+ * glibc malloc settings for the gateway (and the pty host it starts, which gets them too): two
+ * arenas instead of one per thread trim the idle gateway by ~8 MB. Users' programs do not get
+ * them (runtimes/local/local-runtime.ts MALLOC_TUNING_ENV). (A fixed mmap threshold gave a
+ * burst's memory back too, but each 64 KiB socket read was then mapped and unmapped: 2-3× the
+ * CPU per MB. A high fixed one with a high trim threshold saved ~0.25 CPU-s per 100 MB of page
+ * faults on fresh OUTPUT frames, for ~2 MB more idle; frames reused from slabs
+ * (server/core/frame-slabs.ts) save the same and it was dropped. See README "Terminal speed".)
  */
-export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(8 * 1024 * 1024) };
+export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** Modules refer to files beside their source (`import.meta.dirname` / `.url`): inline each
  * module's own location, so bundling changes no path. */

@@ -31,7 +31,7 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_MAX_OUTPUT = 16 * 1024 * 1024;
 /** glibc malloc tuning the gateway runs with (scripts/gateway-build.mjs GATEWAY_ENV): the
  * gateway's and its pty host's, not for users' programs (two arenas would slow a threaded one). */
-export const MALLOC_TUNING_ENV = /^(MALLOC_ARENA_MAX|MALLOC_MMAP_THRESHOLD_|MALLOC_TRIM_THRESHOLD_)$/;
+export const MALLOC_TUNING_ENV = /^MALLOC_ARENA_MAX$/;
 /** Never hand the gateway's secrets, its own runtime mode (NODE_ENV=production would make
  * `npm install` in a user's terminal skip devDependencies) or its malloc tuning to user processes. */
 const SCRUBBED_ENV = new RegExp(`^(NEXTAUTH_|AUTH_|TETHER_|DATABASE_URL$|NODE_ENV$|__NEXT|NEXT_)|${MALLOC_TUNING_ENV.source}`);

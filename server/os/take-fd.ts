@@ -30,6 +30,7 @@ interface Libc {
 const MFD_CLOEXEC = 1;
 const PROT_READ_WRITE = 0x1 | 0x2;
 const MAP_SHARED = 0x1;
+const MAP_POPULATE = 0x8000;
 
 let libc: Libc | null | undefined;
 
@@ -64,12 +65,13 @@ export function memfd(name: string): number {
 }
 
 /** File `fd`'s first `length` bytes mapped shared into this process: writes to `bytes` are the
- * file's (no system call each). `unmap` ends the mapping; `bytes` must not be touched after it
- * (the memory is gone: a crash, not an exception). */
+ * file's (no system call each). Its pages are mapped at once (MAP_POPULATE: meant for a file
+ * whose pages exist, else it allocates them all). `unmap` ends the mapping; `bytes` must not be
+ * touched after it (the memory is gone: a crash, not an exception). */
 export function mapShared(fd: number, length: number): { bytes: Uint8Array; unmap(): void } {
   const c = load();
   if (!c) throw new Error('mapping a file needs Linux and koffi');
-  const ptr = c.mmap(null, length, PROT_READ_WRITE, MAP_SHARED, fd, 0);
+  const ptr = c.mmap(null, length, PROT_READ_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (c.failed(ptr)) throw new Error(`mmap failed: errno ${c.errno()}`);
   let mapped = true;
   return {

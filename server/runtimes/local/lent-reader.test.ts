@@ -2,10 +2,11 @@
  * The gateway's side of a lent terminal's record (lent-reader.ts), read back by the pty host's
  * side (worker/lent-record.ts): everything the reader handed on is in the record — the newest
  * LENT_RECORD_BYTES of it, across the ring's wrap — with the end after it, even once the reader
- * has stopped and unmapped it (the host holds its own descriptor). A FIFO stands in for the PTY.
+ * has stopped and unmapped it (the host holds its own descriptor), through both ways of writing
+ * it (pwrite until it is full once, then a mapping). A FIFO stands in for the PTY.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -54,8 +55,12 @@ it.runIf(canTakeFds())('puts every read in the record before handing it on, the 
   }
   while (got < total) await new Promise((r) => setTimeout(r, 5));
   expect(Buffer.concat(delivered).equals(data)).toBe(true);
+  // The first 8 MiB went in with pwrite(2); once full, the record is written through a mapping.
+  const mapped = () => readFileSync('/proc/self/maps', 'utf8').includes('memfd:tether-lent-terminal');
+  expect(mapped()).toBe(true);
 
   reader.stop(); // unmaps and closes its record: the host's descriptor keeps it
+  expect(mapped()).toBe(false);
   const back = host.recover(from);
   expect(back.end).toBe(from + total);
   expect(back.data.length).toBe(2); // the newest bytes, in two pieces across the wrap

@@ -9,12 +9,18 @@
  * a record first — a memfd of this process that the host opened too — and only then handed on:
  * a gateway killed at any moment has shown nobody a byte the record lacks. The host takes the
  * record's bytes into its ring when the terminal comes back to it (given back, or this process
- * gone). The record is mapped into this process, so writing it is a copy into memory: no system
- * call, and no other process wakes up. (Two pwrite(2)s per read, the first version, were ~0.2
- * CPU-s per 100 MB.) The host reads it only once this process stopped writing it (it gave the
- * terminal back, or it is gone), so the copy needs no ordering with the host's reads.
+ * gone). Writing it wakes no other process:
+ * - until the record is full once, two pwrite(2)s per read (the bytes, then the end);
+ * - then it is mapped into this process and each read is a copy into memory, no system call.
+ * Mapping it at once cost more than it saved for short-lived terminals: with 100 printing 2 MiB
+ * each, a page fault per fresh page of a shared mapping (~36 µs each while V8's threads map and
+ * unmap its heap) made the gateway 0.3–0.5 CPU-s per 100 MB slower than pwrite, which allocates
+ * the pages in the kernel. Once every page exists, the mapping is ~0.1–0.2 CPU-s per 100 MB
+ * cheaper than the two syscalls (a long flood). The host reads the record only once this process
+ * stopped writing it (it gave the terminal back, or it is gone), so the copy needs no ordering
+ * with the host's reads.
  */
-import { closeSync, ftruncateSync } from 'node:fs';
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type net from 'node:net';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
 import type { LentTerminalReader } from '../agent/agent-client';
@@ -34,20 +40,20 @@ export class LentReader implements LentTerminalReader {
   private writer: PtyWriter | null = null;
   private pty = -1;
   private offset = 0;
-  private readonly map: { bytes: Uint8Array; unmap(): void };
-  private readonly header: DataView;
+  /** Bytes written to the record so far: once it reaches the record's size, every page exists. */
+  private written = 0;
+  private map: { bytes: Uint8Array; unmap(): void } | null = null;
+  private header: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
   private stopped = false;
 
   constructor() {
     const fd = memfd('tether-lent-terminal');
     try {
       ftruncateSync(fd, LENT_RECORD_HEADER_BYTES + LENT_RECORD_BYTES);
-      this.map = mapShared(fd, LENT_RECORD_HEADER_BYTES + LENT_RECORD_BYTES);
     } catch (err) {
       closeSync(fd);
       throw err;
     }
-    this.header = new DataView(this.map.bytes.buffer, this.map.bytes.byteOffset, LENT_RECORD_HEADER_BYTES);
     this.record = { pid: process.pid, fd, bytes: LENT_RECORD_BYTES };
   }
 
@@ -94,22 +100,43 @@ export class LentReader implements LentTerminalReader {
     this.stopped = true;
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
-    this.map.unmap(); // take() checks `stopped` first: nothing writes to it after this
+    this.map?.unmap(); // take() checks `stopped` first: nothing writes to it after this
     closeSync(this.record.fd);
     return left;
   }
 
   private take(d: Uint8Array): void {
     if (this.stopped) return;
-    const { bytes } = this.record;
-    const record = this.map.bytes;
+    const { fd, bytes } = this.record;
     const pos = lentRecordPosition(this.offset, bytes);
     const first = Math.min(d.byteLength, LENT_RECORD_HEADER_BYTES + bytes - pos);
-    record.set(first === d.byteLength ? d : d.subarray(0, first), pos);
-    if (first < d.byteLength) record.set(d.subarray(first), LENT_RECORD_HEADER_BYTES);
+    const map = this.map?.bytes;
+    if (map) {
+      map.set(first === d.byteLength ? d : d.subarray(0, first), pos);
+      if (first < d.byteLength) map.set(d.subarray(first), LENT_RECORD_HEADER_BYTES);
+    } else {
+      writeSync(fd, d, 0, first, pos);
+      if (first < d.byteLength) writeSync(fd, d, first, d.byteLength - first, LENT_RECORD_HEADER_BYTES);
+    }
     this.offset += d.byteLength;
     // The end, after the bytes (big-endian, as the host reads it: server/worker/lent-record.ts).
     this.header.setFloat64(0, this.offset, false);
+    if (!map) {
+      writeSync(fd, this.header, 0, 8, 0);
+      this.written += d.byteLength;
+      if (this.written >= bytes) this.mapRecord();
+    }
     this.deliver(d);
+  }
+
+  /** Every page of the record exists: write it through a mapping from now on. */
+  private mapRecord(): void {
+    try {
+      this.map = mapShared(this.record.fd, LENT_RECORD_HEADER_BYTES + this.record.bytes);
+    } catch {
+      this.written = Number.NEGATIVE_INFINITY; // keep writing with pwrite(2)
+      return;
+    }
+    this.header = new DataView(this.map.bytes.buffer, this.map.bytes.byteOffset, LENT_RECORD_HEADER_BYTES);
   }
 }

@@ -360,8 +360,9 @@ async function sessionCount(gw: GatewayProcess): Promise<number> {
 }
 
 interface GatewayMetrics {
-  /** Event-loop delay since the previous scrape (prom-client resets its histogram on every scrape;
-   * samples are taken every 10 ms and include those 10 ms). */
+  /** Event-loop delay since the previous scrape (the histogram is reset on every scrape; a sample
+   * every 100 ms, the lag alone: server/observability/metrics.ts eventLoopLag). Until 2026-12-05
+   * prom-client's, every 10 ms, those 10 ms included. */
   loopP99: number;
   loopMax: number;
   /** Cumulative GC pauses: count, total ms, and how many took over 100 ms. */

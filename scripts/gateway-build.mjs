@@ -42,8 +42,8 @@ export function gatewayNodeFlags(env = process.env) {
  * them (runtimes/local/local-runtime.ts MALLOC_TUNING_ENV). (A fixed mmap threshold gave a
  * burst's memory back too, but each 64 KiB socket read was then mapped and unmapped: 2-3× the
  * CPU per MB. A high fixed one with a high trim threshold saved ~0.25 CPU-s per 100 MB of page
- * faults on fresh OUTPUT frames, for ~2 MB more idle; frames reused from slabs
- * (server/core/frame-slabs.ts) save the same and it was dropped. See README "Terminal speed".)
+ * faults on fresh OUTPUT frames, for ~2 MB more idle; frames reused from a pool
+ * (server/core/frame-pool.ts) save the same and it was dropped. See README "Terminal speed".)
  */
 export const GATEWAY_ENV = { MALLOC_ARENA_MAX: '2' };
 

@@ -143,8 +143,8 @@ export function encodeOpened(channel: number, opened: Opened): Uint8Array {
 }
 /** OUTPUT: one copy of `data` into the frame; `data` may be a view into a larger buffer, or a
  * list of consecutive pieces (e.g. replay-ring chunks) copied straight into the frame. */
-/** `alloc`: where the frame's memory comes from (a gateway's connections cut it from slabs
- * they use again, server/core/frame-slabs.ts). */
+/** `alloc`: where the frame's memory comes from (a gateway's connections reuse the buffers of
+ * frames already written, server/core/frame-pool.ts). */
 export function encodeOutput(channel: number, offset: number, data: Uint8Array | readonly Uint8Array[], alloc?: FrameAlloc): Uint8Array {
   const parts = data instanceof Uint8Array ? [data] : data;
   let total = 0;

@@ -27,7 +27,7 @@ import {
 import type { Logger } from '../log';
 import type { LinkSocket } from '../runtimes/agent/framed-stream';
 import { Channel, openedFor, type ChannelSink } from './channel';
-import { FrameSlabs } from './frame-slabs';
+import { FramePool } from './frame-pool';
 import { GatewayError, toGatewayError } from './errors';
 import type { SessionHandle } from './session';
 
@@ -60,7 +60,7 @@ export interface SessionSource<S extends SessionHandle = SessionHandle> {
 }
 
 /** Every connection's OUTPUT frames (one process, one pool). */
-const frameSlabs = new FrameSlabs();
+const framePool = new FramePool();
 
 /** Metrics: terminal bytes through this connection. */
 export interface ConnectionObserver {
@@ -141,16 +141,16 @@ export class Connection implements ChannelSink {
     this.send(frame);
   }
 
-  /** `pooled`: the frame's memory is a slab's (frameSlabs), given back once the socket took it. */
+  /** `pooled`: the frame's memory is framePool's, given back once the socket took it. */
   private send(frame: Uint8Array, pooled = false): void {
     if (this.closed) {
-      if (pooled) frameSlabs.release(frame);
+      if (pooled) framePool.release(frame);
       return;
     }
     const n = frame.byteLength;
     this.queuedBytes += n;
     this.ws.send(frame, { binary: true }, () => {
-      if (pooled) frameSlabs.release(frame);
+      if (pooled) framePool.release(frame);
       const wasBlocked = this.queuedBytes >= this.limits.socketHighWater;
       this.queuedBytes -= n;
       if (wasBlocked && this.writable) for (const c of this.channels.values()) this.schedulePump(c);
@@ -161,7 +161,7 @@ export class Connection implements ChannelSink {
     let n = 0;
     for (const p of data) n += p.byteLength;
     this.observe?.outputSent(n);
-    this.send(encodeOutput(channel, offset, data, frameSlabs.alloc), true);
+    this.send(encodeOutput(channel, offset, data, framePool.alloc), true);
   }
   sendOpened(channel: number, opened: Opened): void {
     this.send(encodeOpened(channel, opened));

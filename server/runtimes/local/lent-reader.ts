@@ -40,8 +40,9 @@ export class LentReader implements LentTerminalReader {
   private writer: PtyWriter | null = null;
   private pty = -1;
   private offset = 0;
-  /** Bytes written to the record so far: once it reaches the record's size, every page exists. */
-  private written = 0;
+  /** The stream offset from which the record is written through a mapping: where it is full
+   * once (every page exists); never if mapping it failed. */
+  private mapAt = Number.POSITIVE_INFINITY;
   private map: { bytes: Uint8Array; unmap(): void } | null = null;
   private header: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
   private stopped = false;
@@ -62,6 +63,7 @@ export class LentReader implements LentTerminalReader {
   start(grant: { pid: number; fd: number; offset: number }, deliver: (data: Uint8Array) => void): void {
     this.pty = takeFd(grant.pid, grant.fd);
     this.offset = grant.offset;
+    this.mapAt = grant.offset + this.record.bytes;
     this.deliver = deliver;
     this.socket = readPty(this.pty, (d) => this.take(d));
     this.writer = new PtyWriter(this.pty);
@@ -123,8 +125,7 @@ export class LentReader implements LentTerminalReader {
     this.header.setFloat64(0, this.offset, false);
     if (!map) {
       writeSync(fd, this.header, 0, 8, 0);
-      this.written += d.byteLength;
-      if (this.written >= bytes) this.mapRecord();
+      if (this.offset >= this.mapAt) this.mapRecord();
     }
     this.deliver(d);
   }
@@ -134,7 +135,7 @@ export class LentReader implements LentTerminalReader {
     try {
       this.map = mapShared(this.record.fd, LENT_RECORD_HEADER_BYTES + this.record.bytes);
     } catch {
-      this.written = Number.NEGATIVE_INFINITY; // keep writing with pwrite(2)
+      this.mapAt = Number.POSITIVE_INFINITY; // keep writing with pwrite(2)
       return;
     }
     this.header = new DataView(this.map.bytes.buffer, this.map.bytes.byteOffset, LENT_RECORD_HEADER_BYTES);

@@ -128,15 +128,26 @@ export interface PeerFigures {
   name: string;
   mbs: number;
   cpuPer100MB: number;
+  /** Echo after the warm-up (a process that has been in use: its JIT has compiled the path). */
   p50: number;
   p99: number;
+  /** The first echoes a fresh terminal sees in this process, before the warm-up. */
+  coldP50: number;
+  coldP99: number;
   /** A peer's flood runs that ended short, and the bytes they were short by (Tether's may not). */
   shortRuns: number;
   missingBytes: number;
 }
 
-/** Each peer's flood `rounds` times, interleaved, then its echo loop; medians. */
-export async function compare(peers: readonly Peer[], command: string, expectedBytes: number, rounds: number, echoRounds: number): Promise<PeerFigures[]> {
+/**
+ * Each peer's flood `rounds` times, interleaved, then its echo loop; medians. The echo loop is
+ * `echoRounds` measured cold, `echoWarmup` unmeasured, then `echoRounds` measured warm: a
+ * gateway's V8 compiles the echo path (the socket read, the input frame, the PTY write, the
+ * small-output pump) only after a few thousand keystrokes, and until then its optimizing
+ * compiler's threads compete with the main thread for the 2 cores. A gateway that has been in
+ * use is warm; one just started is not, so both are reported. Every peer gets the same loop.
+ */
+export async function compare(peers: readonly Peer[], command: string, expectedBytes: number, rounds: number, echoRounds: number, echoWarmup: number): Promise<PeerFigures[]> {
   const runs = new Map<string, Run[]>(peers.map((p) => [p.name, []]));
   const short = new Map<string, { runs: number; bytes: number }>(peers.map((p) => [p.name, { runs: 0, bytes: 0 }]));
   for (let i = 0; i < rounds; i++) {
@@ -155,13 +166,17 @@ export async function compare(peers: readonly Peer[], command: string, expectedB
   const out: PeerFigures[] = [];
   for (const p of peers) {
     const rs = runs.get(p.name)!;
-    const echo = await p.echo(echoRounds);
+    const echo = await p.echo(echoRounds * 2 + echoWarmup);
+    const cold = echo.slice(0, echoRounds);
+    const warm = echo.slice(-echoRounds);
     out.push({
       name: p.name,
       mbs: median(rs.map((r) => r.bytes / r.seconds)) / MB,
       cpuPer100MB: median(rs.map((r) => (r.cpu / r.bytes) * 100 * MB)),
-      p50: percentile(echo, 50),
-      p99: percentile(echo, 99),
+      p50: percentile(warm, 50),
+      p99: percentile(warm, 99),
+      coldP50: percentile(cold, 50),
+      coldP99: percentile(cold, 99),
       shortRuns: short.get(p.name)!.runs,
       missingBytes: short.get(p.name)!.bytes,
     });

@@ -34,23 +34,38 @@ import { PtyWriter } from './pty-writer';
  * path, working directory, argument count, the arguments, then `NAME=value` environment entries.
  * Answers on stdout, a line each: `R` ready (once), `S <id> <pid>` started, `F <id> <reason>` not started,
  * `X <pid> <code|-> <signal|->` a child ended.
+ *
+ * How it hears that a child ended. Perl runs a `$SIG{CHLD}` handler only between its own
+ * operations ("safe signals"): a SIGCHLD that arrives as the handler finishes — unblocked right
+ * after it — is taken by Perl's C handler, which only sets a flag, and the loop then blocks in
+ * read(2) with the flag set: that child is reported when the next request or the next exit wakes
+ * the spawner. 6 terminals of one 100-terminal round stayed zombies that way, their EXIT
+ * never sent (2026-12-06). So SIGCHLD is blocked and read from a signalfd, which `select` waits
+ * on with stdin: a child that ends at any moment makes it readable. Where there is no signalfd
+ * (`$NR_SIGNALFD4` 0), the handler stays and `select` wakes every second while children run.
  */
-const SPAWNER = String.raw`
+const spawnerScript = (signalfd4: number) => String.raw`
 use strict; use POSIX ();
 sub close_above_2 { my @fds; if (opendir(my $d, '/proc/self/fd')) { @fds = grep { /^\d+$/ && $_ > 2 } readdir($d); closedir($d); } POSIX::close($_) for @fds; }
 close_above_2();
 $| = 1; binmode STDIN; binmode STDOUT;
 $SIG{PIPE} = 'IGNORE';
-$SIG{CHLD} = sub { while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) { my $s = $?; print 'X ', $p, ' ', (($s & 127) ? '- ' . ($s & 127) : ($s >> 8) . ' -'), "\n"; } };
-print "R\n";
-while (defined(my $len = <STDIN>)) {
-  chomp $len; my $buf = '';
-  while (length($buf) < $len) { my $n = read(STDIN, $buf, $len - length($buf), length($buf)); last unless $n; }
-  last if length($buf) < $len;
-  my ($id, $pts, $cwd, $argc, @rest) = split /\0/, $buf, -1;
+my $children = 0;
+sub reap { while ((my $p = waitpid(-1, POSIX::WNOHANG())) > 0) { my $s = $?; $children--; print 'X ', $p, ' ', (($s & 127) ? '- ' . ($s & 127) : ($s >> 8) . ' -'), "\n"; } }
+my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
+my $sfd = -1;
+if (${signalfd4} > 0 && POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld)) {
+  # signalfd4(-1, {SIGCHLD}, 8, SFD_NONBLOCK | SFD_CLOEXEC)
+  my $mask = pack('Q', 1 << (POSIX::SIGCHLD() - 1));
+  $sfd = syscall(${signalfd4}, -1, $mask, 8, 0x800 | 0x80000);
+  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld) if $sfd < 0;
+}
+$SIG{CHLD} = \&reap if $sfd < 0;
+sub start {
+  my ($id, $pts, $cwd, $argc, @rest) = split /\0/, $_[0], -1;
   my @argv = splice(@rest, 0, $argc);
   my $pid = fork();
-  if (!defined $pid) { print "F $id fork: $!\n"; next; }
+  if (!defined $pid) { print "F $id fork: $!\n"; return; }
   if ($pid == 0) {
     $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT';
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
@@ -66,9 +81,32 @@ while (defined(my $len = <STDIN>)) {
     { exec { $argv[0] } @argv; }
     print STDERR "tether: cannot run $argv[0]: $!\r\n"; POSIX::_exit(127);
   }
+  $children++;
   print "S $id $pid\n";
 }
+print "R\n";
+my $in = '';
+while (1) {
+  my $rin = ''; vec($rin, 0, 1) = 1; vec($rin, $sfd, 1) = 1 if $sfd >= 0;
+  my $n = select(my $rout = $rin, undef, undef, ($sfd < 0 && $children > 0) ? 1 : undef);
+  if ($sfd >= 0 && $n > 0 && vec($rout, $sfd, 1)) { my $info; 1 while (POSIX::read($sfd, $info, 1280) || 0) > 0; }
+  reap();
+  next unless $n > 0 && vec($rout, 0, 1);
+  my $got = sysread(STDIN, $in, 65536, length $in);
+  next if !defined $got; # EINTR
+  last if $got == 0; # the host is gone
+  while ($in =~ /\A(\d+)\n/) {
+    my $at = length($1) + 1;
+    last if length($in) < $at + $1;
+    my $req = substr($in, $at, $1);
+    substr($in, 0, $at + length($req)) = '';
+    start($req);
+  }
+}
 `;
+
+/** signalfd4(2)'s number where Perl's syscall() can call it (see spawnerScript). */
+const SIGNALFD4_SYSCALL: Partial<Record<string, number>> = { x64: 289, arm64: 74 };
 
 /** close(2)'s number where Perl's syscall() can call it without loading POSIX (~20 ms). */
 const CLOSE_SYSCALL: Partial<Record<string, number>> = { x64: 3, arm64: 57 };
@@ -141,7 +179,12 @@ export class Spawner {
   /** Why this Perl cannot be a spawner (one ended before it was ready): terminals then start through node-pty. */
   private unusable: string | null = null;
 
-  constructor(readonly perl: string) {}
+  /** `signalfd4`: signalfd4(2)'s number here, or 0 to hear of exits through a SIGCHLD handler
+   * (see spawnerScript). */
+  constructor(
+    readonly perl: string,
+    private readonly signalfd4 = SIGNALFD4_SYSCALL[process.arch] ?? 0,
+  ) {}
 
   private static instance: Spawner | null | undefined;
   /** This process's spawner; null where terminals start through node-pty instead. */
@@ -199,7 +242,7 @@ export class Spawner {
   }
 
   private launch(): ChildProcess {
-    const child = spawn(this.perl, ['-e', SPAWNER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(this.perl, ['-e', spawnerScript(this.signalfd4)], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     this.out = '';
     this.ready = false;

@@ -128,7 +128,9 @@ export class Channel implements SessionViewer {
    * it stopped early and wants another turn. */
   pump(maxBytes = Number.POSITIVE_INFINITY): boolean {
     const ring = this.session.ring;
-    if (this.sent < ring.start) {
+    // `end` first: a terminal given back with its bytes deferred (ReplayRing.defer) is not made to
+    // take them in by a pump that has nothing to send.
+    if (this.sent < ring.end && this.sent < ring.start) {
       // Only a viewer that does not drive gets here (the driver's backlog pauses the program
       // before the ring could evict its bytes): it fell further behind than the ring reaches.
       // Catch it up with a reset and the retained tail from a line start, said in a new OPENED,

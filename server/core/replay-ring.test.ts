@@ -102,4 +102,45 @@ describe('ReplayRing', () => {
     expect(ring.append(new TextEncoder().encode('xyz'))).toBe(103);
     expect(new TextDecoder().decode(ring.readJoined(103))).toBe('xyz');
   });
+
+  it('defers bytes held elsewhere: the end moves at once, and they are loaded only when something reads', () => {
+    const ring = new ReplayRing(100);
+    ring.append(bytes(0, 10));
+    let loads = 0;
+    ring.defer(40, () => {
+      loads++;
+      return [bytes(10, 20), bytes(30, 10)];
+    });
+    expect(ring.end).toBe(40);
+    expect(ring.allocated).toBeGreaterThan(0);
+    expect(loads).toBe(0); // asking where the stream ends loads nothing
+    expect(ring.start).toBe(0);
+    expect(loads).toBe(1);
+    expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 40)));
+    expect(loads).toBe(1);
+  });
+
+  it('takes deferred bytes in before later output, and skips what the holder no longer had', () => {
+    const ring = new ReplayRing(100);
+    ring.append(bytes(0, 10));
+    // The holder kept only the newest 5 of the 30 bytes after offset 10.
+    ring.defer(40, () => [bytes(35, 5)]);
+    ring.append(bytes(40, 3));
+    expect(ring.end).toBe(43);
+    expect(ring.start).toBe(35);
+    expect(Array.from(ring.readJoined(35))).toEqual(Array.from(bytes(35, 8)));
+  });
+
+  it('never goes past the deferred end, and an unreadable holder counts as lost bytes', () => {
+    const ring = new ReplayRing(100);
+    ring.defer(20, () => [bytes(0, 25)]);
+    expect(ring.size).toBe(20);
+    expect(ring.end).toBe(20);
+    ring.defer(30, () => {
+      throw new Error('gone');
+    });
+    expect(ring.end).toBe(30);
+    expect(ring.start).toBe(30);
+    expect(ring.read(30)).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ export class ReplayRing {
    * cycles through the same memory instead of allocating a block per 64 KiB of output, each of
    * which counted towards V8's external-memory trigger for a full collection. */
   private spare: Uint8Array | null = null;
+  /** Bytes up to `end` that are held elsewhere until something needs them (defer). */
+  private pending: { end: number; load: () => Uint8Array[] } | null = null;
 
   /** @param startAt the stream offset of the first byte to be written (a stream that began
    * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
@@ -42,13 +44,15 @@ export class ReplayRing {
 
   /** Oldest offset still retained. */
   get start(): number {
+    this.settle();
     return this.startOffset;
   }
   /** Offset the next appended byte will get (= total bytes ever appended). */
   get end(): number {
-    return this.endOffset;
+    return this.pending?.end ?? this.endOffset;
   }
   get size(): number {
+    this.settle();
     return this.endOffset - this.startOffset;
   }
   /** Bytes of memory the ring's blocks hold now (at most capacity plus one block). */
@@ -56,8 +60,41 @@ export class ReplayRing {
     return this.bytesAllocated;
   }
 
+  /**
+   * The stream up to offset `end` is held elsewhere for now (what a lent terminal's reader read
+   * is in its record): `end` moves there at once; the bytes are taken in — `load` answers them,
+   * the newest when it has fewer than end − the current end — when something first reads the
+   * ring, asks where it starts, or appends to it. Bytes nobody reads again are never copied.
+   */
+  defer(end: number, load: () => Uint8Array[]): void {
+    this.settle();
+    if (end > this.endOffset) this.pending = { end, load };
+  }
+
+  /** Take in deferred bytes now (what `load` could not answer is lost, as from a full ring). */
+  settle(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    let data: Uint8Array[] = [];
+    try {
+      data = p.load();
+    } catch {
+      /* unreadable: skipped below */
+    }
+    let have = this.endOffset;
+    for (const d of data) have += d.byteLength;
+    if (p.end > have) this.skip(p.end - have);
+    for (let d of data) {
+      // Never past `end`: readers were told that is where the stream is.
+      if (this.endOffset + d.byteLength > p.end) d = d.subarray(0, Math.max(0, p.end - this.endOffset));
+      this.append(d);
+    }
+  }
+
   /** Append bytes (copied); returns the offset of the first one. */
   append(data: Uint8Array): number {
+    this.settle();
     const offset = this.endOffset;
     if (data.byteLength === 0) return offset;
     let src = data;
@@ -96,6 +133,7 @@ export class ReplayRing {
 
   /** `n` bytes of the stream that are not known here (lost): drop what is kept, go on after them. */
   skip(n: number): void {
+    this.settle();
     if (n <= 0) return;
     this.startOffset = this.endOffset = this.endOffset + n;
     this.blocks = [];
@@ -135,6 +173,7 @@ export class ReplayRing {
    * [start, end]; returns an empty list when from === end.
    */
   read(from: number, maxBytes: number = Number.POSITIVE_INFINITY): Uint8Array[] {
+    this.settle();
     if (from < this.startOffset || from > this.endOffset) {
       throw new RangeError(`offset ${from} outside retained range [${this.startOffset}, ${this.endOffset}]`);
     }

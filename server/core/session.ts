@@ -54,6 +54,8 @@ export interface LentReading {
   /** The terminal is wanted back — its program ended, or another viewer came: the reader should
    * read what is there and give it back. */
   recall(): void;
+  /** The stream offset the reader got to. */
+  end(): number;
   /** What the reader read from stream offset `from` on: where it got to, and the bytes it still
    * has (the newest, when it has fewer than end − from). */
   recover(from: number): { end: number; data: Uint8Array[] };
@@ -85,6 +87,7 @@ export interface Attention {
 
 /** Bells closer together than this are one bell (a program ringing in a loop). */
 const BELL_EVENT_MIN_MS = 250;
+const NOTHING = new Uint8Array(0);
 
 export interface SessionSummary {
   id: string;
@@ -133,7 +136,6 @@ export class TerminalSession implements SessionHandle {
   readonly ring: ReplayRing;
   cols: number;
   rows: number;
-  title = '';
   exit: ExitInfo | null = null;
   exitedAt: number | null = null;
   /** Why the process's end is unknown (its connection was lost), if so. */
@@ -155,6 +157,9 @@ export class TerminalSession implements SessionHandle {
   private heldFrom: number | null = null;
   /** The viewer that reads the output from the PTY itself (lend), if any. */
   private lending: { viewer: SessionViewer; lent: LentReading } | null = null;
+  /** Given back, with bytes the ring has not taken in yet (giveBack): closed once they are. */
+  private unread: LentReading | null = null;
+  private titleNow = '';
 
   constructor(
     readonly info: SessionInfo,
@@ -168,7 +173,7 @@ export class TerminalSession implements SessionHandle {
     pty.onData((data) => this.output(data));
     if (pty.events) {
       // Scanned where the program runs (a worker agent): its findings arrive as events.
-      this.title = pty.events.title;
+      this.titleNow = pty.events.title;
       pty.events.listen((e) => {
         if (e.type === 'title') this.announce({ title: e.title, bell: false, notify: null });
         else if (e.type === 'bell') this.announce({ title: null, bell: true, notify: null });
@@ -184,9 +189,8 @@ export class TerminalSession implements SessionHandle {
     });
   }
 
-  /** Output of the program: read here, or taken back from the one it was lent to (`quiet`: its
-   * titles, bells and notifications were announced already). */
-  private output(data: Uint8Array, quiet = false): void {
+  /** Output of the program, read here. */
+  private output(data: Uint8Array): void {
     const offset = this.ring.append(data);
     this.lastOutputAt = Date.now();
     if (this.inputAt !== null) {
@@ -195,9 +199,7 @@ export class TerminalSession implements SessionHandle {
     }
     for (const v of this.viewers) v.onOutput(offset, data);
     if (!this.pty.events) {
-      const found = this.titles.scanAll(data);
-      if (!quiet) this.announce(found);
-      else if (found.title !== null) this.title = found.title;
+      this.announce(this.titles.scanAll(data));
     }
     this.updateFlow();
   }
@@ -218,29 +220,49 @@ export class TerminalSession implements SessionHandle {
   }
 
   /**
-   * The viewer it was lent to stopped reading (or went away): take in what it read, read here
-   * again. Answers the stream offset up to which that viewer has the output (what is read here
-   * from then on — at once, when the program ended meanwhile — it has not); undefined when it
-   * was not lent to `viewer`.
+   * The viewer it was lent to stopped reading (or went away): read here again. Answers the stream
+   * offset up to which that viewer has the output (what is read here from then on — at once, when
+   * the program ended meanwhile — it has not); undefined when it was not lent to `viewer`.
+   *
+   * What the viewer read is taken into the ring only when something reads the ring or the program
+   * prints again (ReplayRing.defer): a terminal given back because its program ended is usually
+   * forgotten once its viewer has the EXIT, and then its output (megabytes, for a build's log) is
+   * never copied here. Until then the record, in memory either way, holds it.
    */
   giveBack(viewer: SessionViewer): number | undefined {
     if (viewer !== this.lending?.viewer) return undefined;
     const { lent } = this.lending;
     this.lending = null;
-    let recovered: { end: number; data: Uint8Array[] } = { end: this.ring.end, data: [] };
+    const from = this.ring.end;
+    let end = from;
     try {
-      recovered = lent.recover(this.ring.end);
+      end = lent.end();
     } catch {
       // The record could not be read: what the reader read is not here, the terminal goes on.
-    } finally {
-      lent.close();
     }
-    let have = this.ring.end;
-    for (const d of recovered.data) have += d.byteLength;
-    // More than the record holds was printed meanwhile: the oldest of it is gone, as from a ring.
-    if (recovered.end > have) this.ring.skip(recovered.end - have);
-    // Its viewer announced what it read already (it scans lent output itself).
-    for (const d of recovered.data) this.output(d, true);
+    if (end > from) {
+      this.ring.defer(end, () => {
+        this.unread = null;
+        try {
+          const { data } = lent.recover(from);
+          // Its viewer announced what it read already; the title is kept for later viewers.
+          if (!this.pty.events) {
+            for (const d of data) {
+              const title = this.titles.scanAll(d).title;
+              if (title !== null) this.titleNow = title;
+            }
+          }
+          return data;
+        } finally {
+          lent.close();
+        }
+      });
+      this.unread = lent; // after defer: it took in any earlier give-back's bytes first
+      this.lastOutputAt = Date.now();
+      for (const v of this.viewers) v.onOutput(from, NOTHING);
+    } else lent.close();
+    // Before the PTY is read here again: a program that ended meanwhile is drained at once, and
+    // that output the viewer has not seen.
     const readThere = this.ring.end;
     this.pty.giveBack?.();
     return readThere;
@@ -248,8 +270,8 @@ export class TerminalSession implements SessionHandle {
 
   /** What the program said about itself: a new title, a bell, a notification. */
   private announce(found: ScanResult): void {
-    if (found.title !== null && found.title !== this.title) {
-      this.title = found.title;
+    if (found.title !== null && found.title !== this.titleNow) {
+      this.titleNow = found.title;
       for (const v of this.viewers) v.onEvent({ type: 'title', title: found.title });
     }
     if (found.notify) {
@@ -265,6 +287,11 @@ export class TerminalSession implements SessionHandle {
 
   get id(): string {
     return this.info.id;
+  }
+  /** The newest title the program set. */
+  get title(): string {
+    this.ring.settle(); // a title in output given back and not taken in yet
+    return this.titleNow;
   }
   get running(): boolean {
     return this.exit === null;
@@ -414,6 +441,8 @@ export class TerminalSession implements SessionHandle {
   close(): void {
     this.lending?.lent.close();
     this.lending = null;
+    this.unread?.close();
+    this.unread = null;
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
     this.driverViewer = null;

@@ -9,6 +9,7 @@ import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol
 import type { LentReading } from '../core/session';
 
 export interface LentRecord {
+  end: LentReading['end'];
   recover: LentReading['recover'];
   close(): void;
 }
@@ -19,12 +20,17 @@ export function openLentRecord(pid: number, fd: number, bytes: number): LentReco
   // Only an anonymous memory file: never a path of the gateway's choosing.
   if (!readlinkSync(link).startsWith('/memfd:')) throw new Error('it is not a memfd');
   const own = openSync(link, 'r');
+  const readEnd = () => {
+    const header = Buffer.alloc(8);
+    readSync(own, header, 0, 8, 0);
+    const end = header.readDoubleBE(0);
+    return Number.isSafeInteger(end) ? end : 0;
+  };
   return {
+    end: readEnd,
     recover(from) {
-      const header = Buffer.alloc(8);
-      readSync(own, header, 0, 8, 0);
-      const end = header.readDoubleBE(0);
-      if (!Number.isSafeInteger(end) || end <= from) return { end: from, data: [] };
+      const end = readEnd();
+      if (end <= from) return { end: from, data: [] };
       const data: Uint8Array[] = [];
       for (let at = Math.max(from, end - bytes); at < end; ) {
         const pos = lentRecordPosition(at, bytes);

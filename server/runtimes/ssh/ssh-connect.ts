@@ -95,10 +95,15 @@ async function handshake(pt: PoolTarget, hop: SshEndpoint, creds: SshCredentials
     },
     authHandler: (_methodsLeft, _partial, next) => next(nextAuth(hop, creds, methods) as never),
   };
+  // One 'error' listener for the client's whole life: ssh2 can emit a second error after the
+  // first (a failed handshake, then "Connection lost before handshake" as its socket closes),
+  // and an 'error' nobody listens to is thrown — it would end the gateway.
+  let failed = null as ((err: Error) => void) | null;
+  client.on('error', (err) => (failed ? failed(err) : opts.log.debug('ssh client error', { host: endpoint, error: err.message })));
   try {
     await new Promise<void>((resolve, reject) => {
+      failed = reject;
       client.once('ready', () => resolve());
-      client.once('error', reject);
       client.connect(config);
     });
   } catch (err) {
@@ -114,9 +119,8 @@ async function handshake(pt: PoolTarget, hop: SshEndpoint, creds: SshCredentials
     }
     throw classifySshError(err, endpoint);
   }
+  failed = null; // errors after 'ready' show up as 'close' too: they are only logged
   client.setNoDelay(true);
-  // Errors after 'ready' show up as 'close'; keep them from being thrown as unhandled.
-  client.on('error', (err) => opts.log.debug('ssh client error', { host: endpoint, error: err.message }));
   return client;
 }
 

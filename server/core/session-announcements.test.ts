@@ -4,35 +4,21 @@
  * bytes again in the gateway.
  */
 import { describe, expect, it } from 'vitest';
-import type { ExitInfo, SessionEvent } from '../../lib/protocol';
+import type { SessionEvent } from '../../lib/protocol';
 import type { PtyProcess, TerminalAnnouncement } from '../runtimes/runtime';
+import { ScriptedPty } from '../testing/scripted-pty';
 import { TerminalSession, type SessionViewer } from './session';
 
-class FakePty implements PtyProcess {
-  readonly pid = 1;
-  readonly command = 'fake';
-  private data: ((d: Uint8Array) => void)[] = [];
+class FakePty extends ScriptedPty {
   private announced: ((e: TerminalAnnouncement) => void)[] = [];
   events?: PtyProcess['events'];
   constructor(relaysAnnouncements: boolean, title = '') {
+    super();
     if (relaysAnnouncements) this.events = { title, listen: (l) => this.announced.push(l) };
-  }
-  print(s: string) {
-    for (const l of this.data) l(new TextEncoder().encode(s));
   }
   announce(e: TerminalAnnouncement) {
     for (const l of this.announced) l(e);
   }
-  onData(l: (d: Uint8Array) => void) {
-    this.data.push(l);
-  }
-  onExit(_l: (e: ExitInfo) => void) {}
-  write() {}
-  resize() {}
-  pause() {}
-  resume() {}
-  kill() {}
-  dispose() {}
 }
 
 function viewer(events: SessionEvent[]): SessionViewer {

@@ -4,23 +4,12 @@
  * program's next output, its title — and the record is closed either way.
  */
 import { describe, expect, it } from 'vitest';
-import type { ExitInfo } from '../../lib/protocol';
-import type { PtyProcess } from '../runtimes/runtime';
+import { ScriptedPty } from '../testing/scripted-pty';
 import { TerminalSession, type LentReading, type SessionViewer } from './session';
 
-class LendablePty implements PtyProcess {
-  readonly pid = 1;
-  readonly command = 'fake';
-  private data: ((d: Uint8Array) => void)[] = [];
+class LendablePty extends ScriptedPty {
   lentTo: (() => void) | null = null;
   givenBack = 0;
-  print(s: string) {
-    for (const l of this.data) l(new TextEncoder().encode(s));
-  }
-  onData(l: (d: Uint8Array) => void) {
-    this.data.push(l);
-  }
-  onExit(_l: (e: ExitInfo) => void) {}
   lend(ended: () => void) {
     this.lentTo = ended;
     return 42;
@@ -28,12 +17,6 @@ class LendablePty implements PtyProcess {
   giveBack() {
     this.givenBack++;
   }
-  write() {}
-  resize() {}
-  pause() {}
-  resume() {}
-  kill() {}
-  dispose() {}
 }
 
 /** What the borrower read, from stream offset `from`. */

@@ -42,7 +42,8 @@ import { PtyWriter } from './pty-writer';
  * the spawner. 6 terminals of one 100-terminal round stayed zombies that way, their EXIT
  * never sent (2026-12-06). So SIGCHLD is blocked and read from a signalfd, which `select` waits
  * on with stdin: a child that ends at any moment makes it readable. Where there is no signalfd
- * (`$NR_SIGNALFD4` 0), the handler stays and `select` wakes every second while children run.
+ * (`signalfd4` 0: other architectures), the handler stays and `select` wakes every second while
+ * children run.
  */
 const spawnerScript = (signalfd4: number) => String.raw`
 use strict; use POSIX ();

@@ -41,10 +41,23 @@ describe('frame layout', () => {
   });
   it('encodes OUTPUT offsets as big-endian f64 before the bytes', () => {
     const f = encodeOutput(1, 2 ** 40 + 5, new Uint8Array([0xff]));
-    const view = new DataView(f.buffer);
+    const view = new DataView(f.buffer, f.byteOffset, f.byteLength);
     expect(view.getFloat64(5)).toBe(2 ** 40 + 5);
     expect(f[13]).toBe(0xff);
     expect(f.byteLength).toBe(14);
+  });
+  it('keeps frames that share an allocation pool apart: each decodes to its own bytes, and a frame held while others are made is unchanged', () => {
+    // Small frames are cut from Node's shared pool (alloc.ts): frames made back to back sit in
+    // the same ArrayBuffer, so each must be used through its own offset and length.
+    const frames = Array.from({ length: 200 }, (_, i) => encodeOutput(i + 1, i * 1000, new Uint8Array(40 + (i % 7) * 300).fill(i % 251)));
+    expect(new Set(frames.map((f) => f.buffer)).size).toBeLessThan(frames.length);
+    frames.forEach((f, i) => {
+      const r = decodeServerFrame(f);
+      if (!r.ok || r.frame.type !== 'output') throw new Error(`frame ${i} did not decode as OUTPUT`);
+      const d = r.frame;
+      expect([d.channel, d.offset, d.data.byteLength]).toEqual([i + 1, i * 1000, 40 + (i % 7) * 300]);
+      expect(d.data.every((b) => b === i % 251)).toBe(true);
+    });
   });
   it('encodes RESIZE as two big-endian u16', () => {
     expect([...encodeResize(1, 300, 2)]).toEqual([Op.RESIZE, 0, 0, 0, 1, 1, 44, 0, 2]);

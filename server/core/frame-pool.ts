@@ -38,7 +38,8 @@ export class FramePool {
     if (size < CLASSES[0]! / 2 || c < 0) return allocFilledByCaller(size);
     let buffer = this.free[c]!.pop();
     if (!buffer) {
-      buffer = allocFilledByCaller(CLASSES[c]!).buffer as ArrayBuffer;
+      // A backing store of its own (allocFilledByCaller may cut small frames from a shared one).
+      buffer = Buffer.allocUnsafeSlow(CLASSES[c]!).buffer as ArrayBuffer;
       this.made++;
     }
     this.out.set(buffer, c);

@@ -333,7 +333,7 @@ async function printMemoryFigures(file: string) {
   if (!m) return console.log('(t) gateway memory with the UI: no production UI build (.next/BUILD_ID), so not measured; run `npm run build`');
   const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
   console.log(
-    `(t) gateway RSS with the UI (as npm start runs it): ${mb(m.start)} at start, ${mb(m.idle)} idle after serving pages (target ≤ 120 MB), ` +
+    `(t) gateway RSS with the UI (as npm start runs it): ${mb(m.start)} at start, ${mb(m.idle)} idle 20 s after serving pages (target ≤ 120 MB; ${mb(m.idleEarly)} at 10 s), ` +
       `${mb(m.peak)} at the peak of ${m.terminals} terminals × 2 MiB, ${mb(m.after60)} 60 s later = ${((m.after60 / m.idle - 1) * 100).toFixed(0)}% above idle (target ≤ 25%)`,
   );
 }

@@ -3,11 +3,12 @@
  * tens of bytes to tens of kilobytes: zero-filling it first (what `new Uint8Array` does) is
  * wasted work on the hottest path, so there it comes uninitialised. Browsers get a zero-filled one.
  *
- * A frame under 4 KiB (Node's own limit for it) is cut from Node's shared 8 KiB allocation pool (`Buffer.allocUnsafe`)
- * instead of getting a backing store of its own: with 500 terminals each printing a line at a
- * time, the pty host and the gateway each made thousands of ~2 KiB frames a second, and a backing
- * store of its own cost ~3.6 µs a frame (allocation, external-memory accounting, and sweeping it
- * after a young-generation collection) against ~0.8 µs from the pool. So a frame may not start at
+ * A frame under 4 KiB is cut from Node's shared 8 KiB allocation pool (`Buffer.allocUnsafe`;
+ * larger ones get a backing store of their own, as before) instead of getting one each: with 500
+ * terminals each printing a line at a time, the pty host and the gateway each made thousands of
+ * ~2 KiB frames a second, and a backing store of its own cost ~3.6 µs a frame (allocation,
+ * external-memory accounting, and sweeping it after a young-generation collection) against
+ * ~0.8 µs from the pool. So a frame may not start at
  * offset 0 of its ArrayBuffer and the ArrayBuffer may hold other data: use the view's
  * `byteOffset`/`byteLength`, never `frame.buffer` whole. A frame held (a stalled socket's queue)
  * keeps its 8 KiB slab alive — bounded by what flow control lets a socket hold.

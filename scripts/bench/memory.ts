@@ -5,7 +5,7 @@
  *
  * Idle is read twice: 10 s after the pages, and 20 s after them, once V8's memory reducer has run
  * (it compacts the heap after ~8–12 s without allocation and hands back its empty pages: RSS fell
- * 6–9 MB between the two in every run of 2026-12-06, the heap's committed size 57 → 49 MB with the
+ * 7–9 MB between the two in each of eight starts on 2026-12-06, the heap's committed size 57 → 49 MB with the
  * same ~47 MB in use). The settled figure is the idle one; the first shows how long that takes.
  */
 import { existsSync } from 'node:fs';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReplayRing } from './replay-ring';
+import type { OutputStore } from '../runtimes/runtime';
 
 function bytes(from: number, n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -142,5 +143,157 @@ describe('ReplayRing', () => {
     expect(ring.end).toBe(30);
     expect(ring.start).toBe(30);
     expect(ring.read(30)).toEqual([]);
+  });
+
+  describe('with a store (a lent terminal\'s record)', () => {
+    /** A stand-in for the record: keeps the newest `size` bytes written from `from` on. The
+     * record itself is tested in runtimes/local/lent-reader.test.ts. */
+    class ArrayStore implements OutputStore {
+      private data: number[] = [];
+      closed = false;
+      frozen = false;
+      constructor(
+        readonly from: number,
+        readonly bytes: number,
+        private readonly keep = true,
+      ) {}
+      write(b: Uint8Array): void {
+        this.data.push(...b);
+      }
+      read(at: number, into: Uint8Array): number {
+        const end = this.from + this.data.length;
+        if (this.closed || at < Math.max(this.from, end - this.bytes)) return 0;
+        const n = Math.min(into.byteLength, end - at);
+        into.set(this.data.slice(at - this.from, at - this.from + n));
+        return n;
+      }
+      freeze(): boolean {
+        this.frozen = true;
+        return this.keep;
+      }
+      close(): void {
+        this.closed = true;
+      }
+    }
+
+    it('keeps appended bytes in the store: no memory of its own, the same bytes read back across the boundary', () => {
+      const ring = new ReplayRing(100);
+      ring.append(bytes(0, 30));
+      const before = ring.allocated;
+      const store = new ArrayStore(30, 1000);
+      expect(ring.useStore(store)).toBe(true);
+      for (let at = 30; at < 90; at += 20) {
+        const b = bytes(at, 20);
+        store.write(b);
+        expect(ring.append(b)).toBe(at);
+      }
+      expect(ring.allocated).toBe(before);
+      expect([ring.start, ring.end]).toEqual([0, 90]);
+      expect(Array.from(ring.readJoined(10, 50))).toEqual(Array.from(bytes(10, 50)));
+      // Past its capacity: its own blocks go first, then it starts inside the store.
+      for (let at = 90; at < 250; at += 40) {
+        const b = bytes(at, 40);
+        store.write(b);
+        ring.append(b);
+      }
+      expect([ring.start, ring.end]).toEqual([150, 250]);
+      expect(ring.allocated).toBe(0);
+      expect(Array.from(ring.readJoined(150))).toEqual(Array.from(bytes(150, 100)));
+      expect(ring.lineStartAt(150)).toBe(150);
+    });
+
+    it('refuses a store that does not begin at its end, or keeps less than it must, and closes it', () => {
+      const ring = new ReplayRing(100);
+      ring.append(bytes(0, 10));
+      const late = new ArrayStore(11, 1000);
+      expect(ring.useStore(late)).toBe(false);
+      expect(late.closed).toBe(true);
+      const small = new ArrayStore(10, 99);
+      expect(ring.useStore(small)).toBe(false);
+      expect(small.closed).toBe(true);
+      ring.append(bytes(10, 5));
+      expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 15)));
+    });
+
+    it('given back: reads a store that may be kept; copies what it needs of one that may not, and closes it', () => {
+      for (const keep of [true, false]) {
+        const ring = new ReplayRing(100);
+        ring.append(bytes(0, 10));
+        const store = new ArrayStore(10, 1000, keep);
+        ring.useStore(store);
+        const b = bytes(10, 150);
+        store.write(b);
+        ring.append(b);
+        ring.releaseStore();
+        expect(store.frozen).toBe(true);
+        expect(store.closed).toBe(!keep);
+        expect(ring.allocated > 0).toBe(!keep);
+        expect([ring.start, ring.end]).toEqual([60, 160]);
+        expect(Array.from(ring.readJoined(60))).toEqual(Array.from(bytes(60, 100)));
+        // Output read here again comes after it; a kept store is copied in and closed first.
+        ring.append(bytes(160, 5));
+        expect(store.closed).toBe(true);
+        expect([ring.start, ring.end]).toEqual([65, 165]);
+        expect(Array.from(ring.readJoined(65))).toEqual(Array.from(bytes(65, 100)));
+      }
+    });
+
+    it('closes its store when it skips, and a store that fails a read loses only those bytes', () => {
+      const ring = new ReplayRing(100);
+      const store = new ArrayStore(0, 1000, false);
+      ring.useStore(store);
+      store.write(bytes(0, 50));
+      ring.append(bytes(0, 50));
+      ring.skip(10);
+      expect(store.closed).toBe(true);
+      expect([ring.start, ring.end]).toEqual([60, 60]);
+
+      const broken = new ArrayStore(60, 1000, false);
+      ring.useStore(broken);
+      ring.append(bytes(60, 20)); // never written to the store: it cannot answer them
+      ring.releaseStore();
+      expect(broken.closed).toBe(true);
+      expect([ring.start, ring.end]).toEqual([80, 80]);
+      ring.append(bytes(80, 5));
+      expect(Array.from(ring.readJoined(80))).toEqual(Array.from(bytes(80, 5)));
+    });
+
+    it('random appends, stores, give-backs and reads agree with a reference model', () => {
+      let seed = 7;
+      const rnd = (n: number) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return (seed >>> 12) % n; // the high bits: the low ones of this generator repeat quickly
+      };
+      const ring = new ReplayRing(700);
+      let store: ArrayStore | null = null;
+      const stores: ArrayStore[] = [];
+      let offset = 0;
+      for (let i = 0; i < 3000; i++) {
+        const op = rnd(20);
+        if (op === 0 && !store) {
+          store = new ArrayStore(ring.end, 700 + rnd(300), rnd(2) === 0);
+          stores.push(store);
+          expect(ring.useStore(store)).toBe(true);
+        } else if (op === 1 && store) {
+          ring.releaseStore();
+          store = null;
+        } else {
+          const b = bytes(offset, rnd(200));
+          store?.write(b);
+          ring.append(b);
+          offset += b.byteLength;
+        }
+        expect(ring.end).toBe(offset);
+        expect(ring.start).toBe(Math.max(0, offset - 700));
+        const from = ring.start + rnd(ring.size + 1);
+        const max = rnd(900) + 1;
+        const got = ring.readJoined(from, max);
+        expect(got.byteLength).toBe(Math.min(max, ring.end - from));
+        expect(Array.from(got)).toEqual(Array.from(bytes(from, got.byteLength)));
+      }
+      expect(stores.length).toBeGreaterThan(20);
+      // Every store but the one in use was closed once the ring no longer needed it.
+      expect(stores.filter((s) => !s.closed).length).toBeLessThanOrEqual(1);
+    });
   });
 });

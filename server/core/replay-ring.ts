@@ -11,8 +11,18 @@
  * thousands of retained read buffers would each be promoted and later swept by a full GC (the
  * pty host's ring is 8 MiB of ~4 KiB reads).
  */
+import type { OutputStore } from '../runtimes/runtime';
+
 export const DEFAULT_RING_BYTES = 2 * 1024 * 1024;
 const BLOCK_SIZES = [4 * 1024, 16 * 1024, 64 * 1024];
+
+/** What reads of stores are copied into: one buffer reused for every ring (reads are consumed
+ * before the next: see `read`). */
+let scratch = new Uint8Array(0);
+function scratchFor(n: number): Uint8Array {
+  if (scratch.byteLength < n) scratch = new Uint8Array(Math.max(n, 64 * 1024));
+  return scratch.subarray(0, n);
+}
 
 export class ReplayRing {
   private blocks: Uint8Array[] = [];
@@ -30,6 +40,11 @@ export class ReplayRing {
   private spare: Uint8Array | null = null;
   /** Bytes up to `end` that are held elsewhere until something needs them (defer). */
   private pending: { end: number; load: () => Uint8Array[] } | null = null;
+  /** The stream from `storeFrom` to the end is in `store`, not in the blocks (useStore); `live`
+   * while what is appended goes there too. The blocks hold what is older. */
+  private store: OutputStore | null = null;
+  private storeFrom = 0;
+  private storeLive = false;
 
   /** @param startAt the stream offset of the first byte to be written (a stream that began
    * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
@@ -97,6 +112,15 @@ export class ReplayRing {
     this.settle();
     const offset = this.endOffset;
     if (data.byteLength === 0) return offset;
+    if (this.store) {
+      if (this.storeLive) {
+        // The bytes are in the store already (its reader wrote them there before handing them on).
+        this.endOffset = offset + data.byteLength;
+        this.evict();
+        return offset;
+      }
+      this.materialize(); // frozen: later bytes follow its bytes in the blocks
+    }
     let src = data;
     if (src.byteLength >= this.capacity) {
       // Only the tail fits: start over with it.
@@ -135,6 +159,7 @@ export class ReplayRing {
   skip(n: number): void {
     this.settle();
     if (n <= 0) return;
+    this.dropStore();
     this.startOffset = this.endOffset = this.endOffset + n;
     this.blocks = [];
     this.filled = [];
@@ -144,7 +169,7 @@ export class ReplayRing {
 
   private evict(): void {
     let excess = this.size - this.capacity;
-    while (excess > 0) {
+    while (excess > 0 && this.head < this.blocks.length) {
       const live = this.filled[this.head]! - this.headAt;
       if (live <= excess) {
         this.spare = this.blocks[this.head]!;
@@ -158,6 +183,13 @@ export class ReplayRing {
         this.startOffset += excess;
         excess = 0;
       }
+    }
+    if (excess > 0) {
+      // Every block is gone: the rest is in the store.
+      this.startOffset += excess;
+      this.blocks = [];
+      this.filled = [];
+      this.head = this.headAt = 0;
     }
     // Compact the block list occasionally instead of shifting on every eviction.
     if (this.head > 16 && this.head * 2 > this.blocks.length) {
@@ -180,17 +212,96 @@ export class ReplayRing {
     let remaining = Math.min(maxBytes, this.endOffset - from);
     const out: Uint8Array[] = [];
     if (remaining <= 0) return out;
-    // Readers are nearly always close behind the end: find `from`'s block walking back.
-    let i = this.blocks.length - 1;
-    let blockStart = this.endOffset - this.filled[i]!; // stream offset of block i's index 0
-    while (blockStart > from) blockStart -= this.filled[--i]!;
-    let begin = from - blockStart;
-    for (; i < this.blocks.length && remaining > 0; i++, begin = 0) {
-      const take = Math.min(this.filled[i]! - begin, remaining);
-      out.push(this.blocks[i]!.subarray(begin, begin + take));
-      remaining -= take;
+    const blocksEnd = this.store ? this.storeFrom : this.endOffset;
+    if (from < blocksEnd) {
+      let fromBlocks = Math.min(remaining, blocksEnd - from);
+      remaining -= fromBlocks;
+      // Readers are nearly always close behind the end: find `from`'s block walking back.
+      let i = this.blocks.length - 1;
+      let blockStart = blocksEnd - this.filled[i]!; // stream offset of block i's index 0
+      while (blockStart > from) blockStart -= this.filled[--i]!;
+      let begin = from - blockStart;
+      for (; i < this.blocks.length && fromBlocks > 0; i++, begin = 0) {
+        const take = Math.min(this.filled[i]! - begin, fromBlocks);
+        out.push(this.blocks[i]!.subarray(begin, begin + take));
+        fromBlocks -= take;
+      }
+    }
+    if (remaining > 0 && this.store) {
+      // From the store, into the shared scratch buffer: valid until the next read of any ring.
+      const into = scratchFor(remaining);
+      const n = this.store.read(Math.max(from, this.storeFrom), into);
+      if (n !== remaining) throw new Error(`the ring's store answered ${n} of ${remaining} bytes`);
+      out.push(into);
     }
     return out;
+  }
+
+  /**
+   * The stream from the end on is in `store` as it is appended (a lent terminal's record): the
+   * ring keeps the bytes there rather than copying them in — `append` then only moves the end,
+   * and `read` copies from the store. False (and `store` closed) when it cannot: the store does
+   * not begin at the end, or keeps fewer bytes than the ring must. The ring closes it once it no
+   * longer needs it; `releaseStore` says no more bytes go to it.
+   */
+  useStore(store: OutputStore): boolean {
+    this.settle();
+    this.materialize(); // an earlier, frozen one
+    if (store.from !== this.endOffset || store.bytes < this.capacity) {
+      store.close();
+      return false;
+    }
+    this.store = store;
+    this.storeFrom = store.from;
+    this.storeLive = true;
+    return true;
+  }
+
+  /** No more bytes go to the store: it is kept for reading if it may be (OutputStore.freeze),
+   * otherwise what the ring needs of it is copied in now. */
+  releaseStore(): void {
+    if (!this.store || !this.storeLive) return;
+    this.storeLive = false;
+    if (!this.store.freeze(this.capacity)) this.materialize();
+  }
+
+  /** Copy what the ring retains of its store into blocks and close the store. */
+  private materialize(): void {
+    const store = this.store;
+    if (!store) return;
+    const end = this.endOffset;
+    const from = Math.max(this.startOffset, this.storeFrom);
+    this.store = null;
+    this.storeLive = false;
+    if (from > this.storeFrom) {
+      // No block is left (evict): start over at the store's oldest byte still retained.
+      this.blocks = [];
+      this.filled = [];
+      this.head = this.headAt = this.bytesAllocated = 0;
+      this.startOffset = from;
+    }
+    this.endOffset = from;
+    const into = new Uint8Array(Math.min(64 * 1024, end - from));
+    try {
+      for (let at = from; at < end; ) {
+        const n = store.read(at, into.subarray(0, Math.min(into.byteLength, end - at)));
+        if (n <= 0) throw new Error('short read');
+        this.append(into.subarray(0, n));
+        at += n;
+      }
+    } catch {
+      // Unreadable (not expected of memory): those bytes are lost, as from a full ring.
+      this.skip(end - this.endOffset);
+    } finally {
+      store.close();
+    }
+  }
+
+  /** Forget the store without reading it (what it held is dropped). */
+  private dropStore(): void {
+    this.store?.close();
+    this.store = null;
+    this.storeLive = false;
   }
 
   /**

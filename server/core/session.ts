@@ -171,6 +171,8 @@ export class TerminalSession implements SessionHandle {
     this.rows = limits.rows;
     this.lastOutputAt = info.createdAt;
     pty.onData((data) => this.output(data));
+    // A lent terminal's record holds what the gateway reads: the ring reads it there.
+    pty.onStore?.((store) => (store ? this.ring.useStore(store) : this.ring.releaseStore()));
     if (pty.events) {
       // Scanned where the program runs (a worker agent): its findings arrive as events.
       this.titleNow = pty.events.title;

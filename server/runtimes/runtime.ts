@@ -22,10 +22,29 @@ export interface PtyOptions {
   command?: string;
 }
 
-/** A running terminal process. Output is raw bytes; the owner pauses it for flow control. */
 /** What a program says about itself in its output (SessionEvent's title, bell and notify). */
 export type TerminalAnnouncement = Extract<SessionEvent, { type: 'title' | 'bell' | 'notify' }>;
 
+/**
+ * Output kept elsewhere as it is read (a lent terminal's record: runtimes/local/lent-reader.ts),
+ * which a session's ring reads there instead of copying it in (ReplayRing.useStore). It holds the
+ * stream from `from` on, the newest `bytes` of it at least.
+ */
+export interface OutputStore {
+  /** The stream offset of the first byte it holds. */
+  readonly from: number;
+  /** How many of the newest bytes it keeps. */
+  readonly bytes: number;
+  /** Copy the bytes from stream offset `at` on into `into` (as many as fit); answers how many. */
+  read(at: number, into: Uint8Array): number;
+  /** No more bytes go to it: answers whether it may be kept for reading (else the ring copies
+   * what it needs of it and closes it). */
+  freeze(ringCapacity: number): boolean;
+  /** The ring no longer reads it. */
+  close(): void;
+}
+
+/** A running terminal process. Output is raw bytes; the owner pauses it for flow control. */
 export interface PtyProcess extends Disposable {
   readonly pid: number | undefined;
   /** The stream offset of the first output byte it delivers, when the stream began before this
@@ -71,6 +90,13 @@ export interface PtyProcess extends Disposable {
   lend?(ended: () => void): number | null;
   /** Read the output here again (and finish an end that came while lent). */
   giveBack?(): void;
+  /**
+   * The output it delivers from now on is kept as it is read (a terminal the pty host lends the
+   * gateway: its record), and may be read there rather than copied: `listener` hears each such
+   * store, whose first byte is the next one delivered, and null once no more go to it. A store
+   * nobody takes must be closed.
+   */
+  onStore?(listener: (store: OutputStore | null) => void): void;
 }
 
 export interface ExecResult {

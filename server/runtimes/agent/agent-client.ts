@@ -31,7 +31,7 @@ import {
 } from '../../../lib/protocol';
 import { TitleScanner, type ScanResult } from '../../../lib/shared/title-scanner';
 import type { Logger } from '../../log';
-import { fsError, RuntimeError, type TerminalAnnouncement } from '../runtime';
+import { fsError, RuntimeError, type OutputStore, type TerminalAnnouncement } from '../runtime';
 import type { LinkSocket } from './framed-stream';
 
 /** Where a worker's agent listens (`ws://…/`) and the bearer secret it demands. */
@@ -82,6 +82,8 @@ export interface LentTerminalReader {
   finish(): Uint8Array[];
   /** Input straight to the program. */
   write(data: Uint8Array): void;
+  /** The record, for reading what was read from the lend's offset on (after start). */
+  store?(): OutputStore;
   /** Stop reading (everything read is in the record); close what is held here. Answers input
    * the program has not taken yet. */
   stop(): Uint8Array[];
@@ -131,6 +133,8 @@ export interface TerminalHandlers {
   /** What the agent found in the output (it scans it; the gateway does not scan it again). */
   onAnnouncement(event: TerminalAnnouncement): void;
   onExit(exit: ExitInfo, lost?: string): void;
+  /** Output delivered from now on is kept in `store` as well (PtyProcess.onStore); null: no longer. */
+  onStore?(store: OutputStore | null): void;
 }
 
 interface Terminal {
@@ -504,13 +508,20 @@ export class AgentClient {
       return this.cannotBorrow(err as Error);
     }
     t.lent = reader;
+    const store = reader.store?.();
+    if (store) {
+      if (t.handlers.onStore) t.handlers.onStore(store);
+      else store.close();
+    }
     if (t.wire.holdAcks) reader.pause();
   }
 
   /** Stop reading `t` here, if it is lent: answers input the program has not taken yet. */
   private unlend(t: Terminal): Uint8Array[] {
-    const unwritten = t.lent?.stop() ?? [];
+    if (!t.lent) return [];
+    const unwritten = t.lent.stop();
     t.lent = undefined;
+    t.handlers.onStore?.(null);
     return unwritten;
   }
 
@@ -528,6 +539,7 @@ export class AgentClient {
       if (!t.lent) continue;
       const unwritten = t.lent.finish();
       t.lent = undefined;
+      t.handlers.onStore?.(null);
       void this.callOnLink('terminals.return', { channel }).catch(() => {});
       // Input the program had not taken yet: the agent writes it, after it has the terminal back.
       for (const d of unwritten) t.wire.input(d);

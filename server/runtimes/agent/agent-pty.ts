@@ -3,7 +3,7 @@
  * AgentClient: output, exit and control relayed over the agent link.
  */
 import type { ExitInfo } from '../../../lib/protocol';
-import type { PtyOptions, PtyProcess, RunningTerminal, TerminalAnnouncement } from '../runtime';
+import type { OutputStore, PtyOptions, PtyProcess, RunningTerminal, TerminalAnnouncement } from '../runtime';
 import { PtyExit } from '../pty-exit';
 import type { AgentClient, TerminalControl } from './agent-client';
 
@@ -39,6 +39,7 @@ export class AgentPty implements PtyProcess {
   /** What the agent found in the output (it scans it; the session does not scan it again). */
   private readonly announcements = new HeldUntilHeard<TerminalAnnouncement>();
   private readonly exit = new PtyExit();
+  private storeListener: ((store: OutputStore | null) => void) | null = null;
   control!: TerminalControl;
 
   constructor(
@@ -60,6 +61,11 @@ export class AgentPty implements PtyProcess {
       onData: (d: Uint8Array) => this.output.emit(this.output.heard ? d : d.slice()),
       onAnnouncement: (e: TerminalAnnouncement) => this.announcements.emit(e),
       onExit: (e: ExitInfo, lost?: string) => this.exit.end(e, lost),
+      // Only while output is heard as it comes: held output would put the store ahead of it.
+      onStore: (store: OutputStore | null) => {
+        if (this.storeListener && this.output.heard) this.storeListener(store);
+        else store?.close();
+      },
     };
   }
 
@@ -81,6 +87,9 @@ export class AgentPty implements PtyProcess {
   }
   onExit(listener: (exit: ExitInfo, lost?: string) => void): void {
     this.exit.listen(listener);
+  }
+  onStore(listener: (store: OutputStore | null) => void): void {
+    this.storeListener = listener;
   }
   write(data: Uint8Array): void {
     this.onActivity(); // typing counts as activity (a cloud worker's idle clock)

@@ -6,7 +6,7 @@
  * it (pwrite until it is full once, then a mapping). A FIFO stands in for the PTY.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -40,6 +40,8 @@ it.runIf(canTakeFds())('puts every read in the record before handing it on, the 
     got += d.byteLength;
   });
   const host = openLentRecord(reader.record.pid, reader.record.fd, reader.record.bytes);
+  const store = reader.store(); // as the gateway's session ring reads it
+  expect(store.from).toBe(from);
   // Write it through the FIFO, as fast as the reader takes it.
   for (let at = 0; at < total; ) {
     let n = 0;
@@ -59,12 +61,56 @@ it.runIf(canTakeFds())('puts every read in the record before handing it on, the 
   const mapped = () => readFileSync('/proc/self/maps', 'utf8').includes('memfd:tether-lent-terminal');
   expect(mapped()).toBe(true);
 
+  // The store reads the newest bytes back, across the wrap, and nothing older.
+  const tail = Buffer.alloc(2 * 1024 * 1024);
+  const tailFrom = 7 * 1024 * 1024; // the record wraps at stream offset 8 MiB
+  expect(store.read(tailFrom, tail)).toBe(tail.byteLength);
+  expect(tail.equals(data.subarray(tailFrom - from, tailFrom - from + tail.byteLength))).toBe(true);
+  expect(store.read(from + total - LENT_RECORD_BYTES - 1, tail)).toBe(0);
+  // It holds more than a ring would: not kept once the terminal is given back.
+  expect(store.freeze(2 * 1024 * 1024)).toBe(false);
+
   reader.stop(); // unmaps and closes its record: the host's descriptor keeps it
   expect(mapped()).toBe(false);
+  // Still readable through the store until it is closed.
+  const last = Buffer.alloc(100);
+  expect(store.read(from + total - 100, last)).toBe(100);
+  expect(last.equals(data.subarray(total - 100))).toBe(true);
+  const recordLink = `/proc/self/fd/${reader.record.fd}`;
+  const isRecord = () => {
+    try {
+      return readlinkSync(recordLink).includes('memfd:tether-lent-terminal');
+    } catch {
+      return false;
+    }
+  };
+  expect(isRecord()).toBe(true);
+  store.close();
+  expect(isRecord()).toBe(false);
   const back = host.recover(from);
   expect(back.end).toBe(from + total);
   expect(back.data.length).toBe(2); // the newest bytes, in two pieces across the wrap
   expect(Buffer.concat(back.data).equals(data.subarray(total - LENT_RECORD_BYTES))).toBe(true);
   host.close();
+  closeSync(end);
+});
+
+it.runIf(canTakeFds())('keeps a record that holds no more than the ring would, for reading after it is given back', async () => {
+  const fifo = path.join(dir, 'pty-small');
+  execFileSync('mkfifo', [fifo]);
+  const end = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  const reader = new LentReader();
+  let got = 0;
+  reader.start({ pid: process.pid, fd: end, offset: 100 }, (d) => (got += d.byteLength));
+  const store = reader.store();
+  const data = pattern(100, 64 * 1024);
+  writeSync(end, data);
+  while (got < data.byteLength) await new Promise((r) => setTimeout(r, 5));
+  reader.stop();
+  expect(store.freeze(2 * 1024 * 1024)).toBe(true);
+  const back = Buffer.alloc(data.byteLength);
+  expect(store.read(100, back)).toBe(data.byteLength);
+  expect(back.equals(data)).toBe(true);
+  store.close();
   closeSync(end);
 });

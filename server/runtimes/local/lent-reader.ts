@@ -20,10 +20,11 @@
  * stopped writing it (it gave the terminal back, or it is gone), so the copy needs no ordering
  * with the host's reads.
  */
-import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import type net from 'node:net';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
 import type { LentTerminalReader } from '../agent/agent-client';
+import type { OutputStore } from '../runtime';
 import { mapShared, memfd, takeFd } from '../../os/take-fd';
 import { PtyWriter } from './pty-writer';
 import { readNow, readPty } from './spawner';
@@ -32,6 +33,14 @@ import { readNow, readPty } from './spawner';
 export const LENT_RECORD_BYTES = 8 * 1024 * 1024;
 /** Read at once when the program ended; the host reads anything after that. */
 const FINAL_READ_BYTES = 1024 * 1024;
+/** Records kept for their session's ring after their terminal was given back (a descriptor
+ * each); past this many, a ring copies what it needs instead. */
+const MAX_KEPT_RECORDS = 256;
+/** A record is kept when it holds at most this much more than the ring keeps: copying what the
+ * ring needs out of it costs fresh memory (CPU) to save the difference, worth it only when the
+ * difference is large (a record holds up to 8 MiB, a ring 2 MiB by default). */
+const KEEP_RECORD_OVER_RING = 1.25;
+let keptRecords = 0;
 
 export class LentReader implements LentTerminalReader {
   /** This process's record file: what the host is told to open. */
@@ -46,6 +55,10 @@ export class LentReader implements LentTerminalReader {
   private map: { bytes: Uint8Array; unmap(): void } | null = null;
   private header: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
   private stopped = false;
+  /** Where this reader's reads start (the lend's offset). */
+  private from = 0;
+  /** Who still needs the record's descriptor: this reader, and its store while a ring reads it. */
+  private holders = 1;
 
   constructor() {
     const fd = memfd('tether-lent-terminal');
@@ -62,7 +75,7 @@ export class LentReader implements LentTerminalReader {
    * offset `grant.offset` on, handing each read to `deliver` once it is in the record. */
   start(grant: { pid: number; fd: number; offset: number }, deliver: (data: Uint8Array) => void): void {
     this.pty = takeFd(grant.pid, grant.fd);
-    this.offset = grant.offset;
+    this.offset = this.from = grant.offset;
     this.mapAt = grant.offset + this.record.bytes;
     this.deliver = deliver;
     this.socket = readPty(this.pty, (d) => this.take(d));
@@ -103,8 +116,59 @@ export class LentReader implements LentTerminalReader {
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
     this.map?.unmap(); // take() checks `stopped` first: nothing writes to it after this
-    closeSync(this.record.fd);
+    this.release();
     return left;
+  }
+
+  private release(): void {
+    if (--this.holders === 0) closeSync(this.record.fd);
+  }
+
+  /**
+   * The record as the gateway's session ring reads it (ReplayRing.useStore): what this reader
+   * read from the lend's offset on, the newest LENT_RECORD_BYTES of it, read with pread(2). After
+   * the terminal is given back it is kept for reading while it holds not much more than the ring
+   * would (KEEP_RECORD_OVER_RING; MAX_KEPT_RECORDS at most): a program that printed a couple of
+   * MiB and ended then costs its bytes once, in the record, rather than again in the ring.
+   */
+  store(): OutputStore {
+    this.holders++;
+    let open = true;
+    let kept = false;
+    const { bytes } = this.record;
+    return {
+      from: this.from,
+      bytes,
+      read: (at, into) => this.readRecord(at, into),
+      freeze: (ringCapacity) => {
+        if (!open || Math.min(this.offset - this.from, bytes) > ringCapacity * KEEP_RECORD_OVER_RING || keptRecords >= MAX_KEPT_RECORDS) return false;
+        kept = true;
+        keptRecords++;
+        return true;
+      },
+      close: () => {
+        if (!open) return;
+        open = false;
+        if (kept) keptRecords--;
+        this.release();
+      },
+    };
+  }
+
+  /** Copy what the record holds from stream offset `at` on into `into`; answers how many bytes. */
+  private readRecord(at: number, into: Uint8Array): number {
+    const { fd, bytes } = this.record;
+    if (at < Math.max(this.from, this.offset - bytes)) return 0; // overwritten (or never here)
+    const n = Math.min(into.byteLength, this.offset - at);
+    let done = 0;
+    while (done < n) {
+      const pos = lentRecordPosition(at + done, bytes);
+      const k = Math.min(n - done, LENT_RECORD_HEADER_BYTES + bytes - pos);
+      const got = readSync(fd, into, done, k, pos);
+      if (got <= 0) break;
+      done += got;
+    }
+    return done;
   }
 
   private take(d: Uint8Array): void {

@@ -60,6 +60,43 @@ describe('lent terminals (pty host on)', () => {
     await c.close();
   }, 120_000);
 
+  it("keeps a lent terminal's output once, in its record: a second tab's replay and a resume read it there, exactly", async () => {
+    const N = 400_000; // ~2.7 MB, more than the ring holds
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const opened = await c.open(1, { workspace, cols: 120, rows: 30, command: `seq 1 ${N}; read x; echo "got:$x"` });
+    await c.until(() => c.text(1).includes(`\r\n${N}\r\n`), 60_000, 'the whole sequence');
+    const all = Buffer.concat(c.channel(1).chunks);
+    const session = gw.tether.sessions.getForUser(opened.session, gw.adminId)!;
+    const ring = session.ring;
+    // The ring holds its whole capacity, and almost none of it in memory of its own.
+    expect(ring.size).toBe(ring.capacity);
+    expect(ring.allocated).toBeLessThan(ring.capacity / 8);
+
+    // A second tab: the retained tail, from a line start, the same bytes the first tab got there.
+    const d = await GatewayClient.connect(gw.url, { token: gw.token });
+    const second = await d.open(1, { session: opened.session, cols: 120, rows: 30 });
+    expect(second.snapshot).toBe(true);
+    await d.until(() => d.channel(1).bytes >= all.byteLength - second.offset, 10_000, 'the replay');
+    expect(Buffer.concat(d.channel(1).chunks).equals(all.subarray(second.offset))).toBe(true);
+    expect(second.offset).toBeGreaterThanOrEqual(all.byteLength - ring.capacity);
+    await d.close();
+
+    // A resume from 1 MiB back: exactly the bytes after it (the host relays it now: a second
+    // link took it back, and what the gateway read is still in its ring).
+    const e = await GatewayClient.connect(gw.url, { token: gw.token });
+    const from = all.byteLength - 1024 * 1024;
+    const resumed = await e.open(1, { session: opened.session, cols: 120, rows: 30, resumeFrom: from });
+    expect(resumed).toMatchObject({ offset: from, snapshot: false });
+    await e.until(() => e.channel(1).bytes >= all.byteLength - from, 10_000, 'the resume');
+    expect(Buffer.concat(e.channel(1).chunks).equals(all.subarray(from))).toBe(true);
+    e.input(1, 'yes\r');
+    await e.until(() => e.text(1).includes('got:yes'), 10_000, 'the program goes on');
+    await c.until(() => c.text(1).includes('got:yes'), 10_000, 'in the first tab too');
+    expect(c.channel(1).gaps + c.channel(1).duplicateBytes).toBe(0);
+    await e.close();
+    await c.close();
+  }, 120_000);
+
   it('programs that end right after they are lent all end, with all their output', async () => {
     const c = await GatewayClient.connect(gw.url, { token: gw.token });
     const N = 40;

@@ -238,7 +238,7 @@ describe('ReplayRing', () => {
       }
     });
 
-    it('closes its store when it skips, and a store that fails a read loses only those bytes', () => {
+    it('closes its store when it skips or is disposed of, and a store that fails a read loses only those bytes', () => {
       const ring = new ReplayRing(100);
       const store = new ArrayStore(0, 1000, false);
       ring.useStore(store);
@@ -256,6 +256,17 @@ describe('ReplayRing', () => {
       expect([ring.start, ring.end]).toEqual([80, 80]);
       ring.append(bytes(80, 5));
       expect(Array.from(ring.readJoined(80))).toEqual(Array.from(bytes(80, 5)));
+
+      // Its session forgotten: a kept store is closed, and nothing is retained.
+      const kept = new ArrayStore(85, 1000, true);
+      ring.useStore(kept);
+      kept.write(bytes(85, 10));
+      ring.append(bytes(85, 10));
+      ring.releaseStore();
+      expect(kept.closed).toBe(false);
+      ring.dispose();
+      expect(kept.closed).toBe(true);
+      expect([ring.start, ring.end, ring.allocated]).toEqual([95, 95, 0]);
     });
 
     it('random appends, stores, give-backs and reads agree with a reference model', () => {

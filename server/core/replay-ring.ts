@@ -297,6 +297,16 @@ export class ReplayRing {
     }
   }
 
+  /** Its session is forgotten: let go of a store (what it held is dropped). */
+  dispose(): void {
+    this.dropStore();
+    this.blocks = [];
+    this.filled = [];
+    this.spare = null;
+    this.head = this.headAt = this.bytesAllocated = 0;
+    this.startOffset = this.endOffset;
+  }
+
   /** Forget the store without reading it (what it held is dropped). */
   private dropStore(): void {
     this.store?.close();

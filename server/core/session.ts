@@ -445,6 +445,7 @@ export class TerminalSession implements SessionHandle {
     this.lending = null;
     this.unread?.close();
     this.unread = null;
+    this.ring.dispose(); // a lent terminal's record it still reads
     for (const v of [...this.viewers]) v.onClosed();
     this.viewers.clear();
     this.driverViewer = null;

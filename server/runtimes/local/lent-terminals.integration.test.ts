@@ -7,7 +7,7 @@
  * again; so it does when a second link views the terminal, and both see everything from then on.
  * A gateway SIGKILLed while it reads: pty-host.integration.test.ts.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log';
@@ -22,6 +22,19 @@ import { AgentClient } from '../agent/agent-client';
 function seqLines(text: string): { count: number; inOrder: boolean } {
   const nums = [...text.matchAll(/^(\d+)\r$/gm)].map((m) => Number(m[1]));
   return { count: nums.length, inOrder: nums.every((v, i) => v === i + 1) };
+}
+
+/** Lent terminals' records this process holds open. */
+function records(): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes('memfd:tether-lent-terminal')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
 }
 
 let gw: TestGateway;
@@ -96,6 +109,31 @@ describe('lent terminals (pty host on)', () => {
     await e.close();
     await c.close();
   }, 120_000);
+
+  it("keeps the record of a lent program that ended for its replay, and closes it once the session is forgotten", async () => {
+    const before = records();
+    const masters = ptyMasters('self');
+    const c = await GatewayClient.connect(gw.url, { token: gw.token });
+    const opened = await c.open(1, { workspace, cols: 120, rows: 30, command: 'read x; seq 1 50000' });
+    await until(() => ptyMasters('self') === masters + 1, 'the terminal lent to the gateway', 5000);
+    c.input(1, 'go\r');
+    await c.until(() => c.channel(1).exit !== undefined, 30_000, 'exit');
+    expect(seqLines(c.text(1))).toEqual({ count: 50_000, inOrder: true });
+    await until(() => ptyMasters('self') === masters, 'given back', 5000);
+    const session = gw.tether.sessions.getForUser(opened.session, gw.adminId)!;
+    // Its ~290 KB are read from the record, not copied into the ring.
+    expect(records()).toBe(before + 1);
+    expect(session.ring.allocated).toBeLessThan(16 * 1024);
+    const all = Buffer.concat(c.channel(1).chunks);
+    await c.close();
+    const d = await GatewayClient.connect(gw.url, { token: gw.token });
+    await d.open(1, { session: opened.session, cols: 120, rows: 30, resumeFrom: 0 });
+    await d.until(() => d.channel(1).exit !== undefined, 10_000, 'the replay and EXIT');
+    expect(Buffer.concat(d.channel(1).chunks).equals(all)).toBe(true);
+    await d.close();
+    gw.tether.sessions.forget(opened.session);
+    expect(records()).toBe(before);
+  }, 60_000);
 
   it('programs that end right after they are lent all end, with all their output', async () => {
     const c = await GatewayClient.connect(gw.url, { token: gw.token });

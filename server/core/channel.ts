@@ -128,26 +128,29 @@ export class Channel implements SessionViewer {
    * it stopped early and wants another turn. */
   pump(maxBytes = Number.POSITIVE_INFINITY): boolean {
     const ring = this.session.ring;
-    // `end` first: a terminal given back with its bytes deferred (ReplayRing.defer) is not made to
-    // take them in by a pump that has nothing to send.
-    if (this.sent < ring.end && this.sent < ring.start) {
-      // Only a viewer that does not drive gets here (the driver's backlog pauses the program
-      // before the ring could evict its bytes): it fell further behind than the ring reaches.
-      // Catch it up with a reset and the retained tail from a line start, said in a new OPENED,
-      // rather than hold the program back for it or send bytes out of order.
-      // The tail starts half a ring back, so it is not evicted again under it at once.
-      const from = ring.lineStartAt(Math.max(ring.start, ring.end - Math.floor(ring.capacity / 2)));
-      this.sent = from;
-      this.ackedOffset = from;
-      this.sink.sendOpened(this.id, openedFor(this.session, from, true));
-    }
     let budget = maxBytes;
-    while (this.sent < ring.end && budget > 0) {
+    for (;;) {
+      // `end` first: a terminal given back with its bytes deferred (ReplayRing.defer) is not made
+      // to take them in by a pump that has nothing to send.
+      if (this.sent < ring.end && this.sent < ring.start) {
+        // A viewer that does not drive (the driver's backlog pauses the program before the ring
+        // could evict its bytes), or any viewer after the ring lost what it held (a store that
+        // could not answer): it is further behind than the ring reaches. Catch it up with a
+        // reset and the retained tail from a line start, said in a new OPENED, rather than hold
+        // the program back for it or send bytes out of order. The tail starts half a ring back,
+        // so it is not evicted again under it at once.
+        const from = ring.lineStartAt(Math.max(ring.start, ring.end - Math.floor(ring.capacity / 2)));
+        this.sent = from;
+        this.ackedOffset = from;
+        this.sink.sendOpened(this.id, openedFor(this.session, from, true));
+      }
+      if (this.sent >= ring.end || budget <= 0) break;
       if (!this.windowOpen || (!this.sink.writable && !this.interactive(performance.now()))) return false;
       const window = this.highWater - (this.sent - this.ackedOffset);
       const parts = ring.read(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, window));
       let n = 0;
       for (const p of parts) n += p.byteLength;
+      if (n === 0) continue; // the ring lost what it held: caught up above
       this.sink.sendOutput(this.id, this.sent, parts);
       this.sent += n;
       budget -= n;

@@ -296,4 +296,49 @@ describe('flow control', () => {
     expect(sink.sent[0]?.offset).toBe(4000);
     expect(sink.bytesFor(1)).toBe(2000);
   });
+
+  it('catches a viewer up with a snapshot when the ring lost what it held (its store was overwritten), the driver too', () => {
+    const sink = new FakeSink();
+    const written: number[] = [];
+    let overwritten = false;
+    // A store the ring writes itself, as the pty host's file is; "overwritten" when told.
+    const store = {
+      from: 0,
+      bytes: 64 * 1024,
+      write: (d: Uint8Array) => void written.push(...d),
+      read: (at: number, into: Uint8Array) => {
+        if (overwritten) return 0;
+        into.set(written.slice(at, at + into.byteLength));
+        return Math.min(into.byteLength, written.length - at);
+      },
+      freeze: () => true,
+      close: () => {},
+    };
+    const pty = new EchoPty({ cols: 80, rows: 24 });
+    const session = new TerminalSession({ id: 'stored', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
+      highWater: HIGH,
+      lowWater: LOW,
+      ringBytes: 64 * 1024,
+      cols: 80,
+      rows: 24,
+    });
+    expect(session.ring.useStore(store)).toBe(true);
+    const ch = new Channel(1, session, 0, sink, HIGH);
+    session.attach(ch);
+    expect(session.driver).toBe(ch);
+    pty.emit(new TextEncoder().encode('line one\r\n'));
+    sink.drain();
+    expect(sink.bytesFor(1)).toBe(10);
+    expect(session.ring.allocated).toBe(0);
+    overwritten = true;
+    pty.emit(new TextEncoder().encode('line two\r\n'));
+    sink.drain();
+    // Nothing more was sent (no stale bytes); a new OPENED said where the stream goes on.
+    expect(sink.bytesFor(1)).toBe(10);
+    expect(sink.opened.at(-1)?.opened).toMatchObject({ offset: 20, snapshot: true });
+    ch.ack(20);
+    pty.emit(new TextEncoder().encode('three\r\n'));
+    sink.drain();
+    expect(sink.sent.at(-1)).toEqual({ channel: 1, offset: 20, bytes: 7 });
+  });
 });

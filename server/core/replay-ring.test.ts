@@ -157,7 +157,7 @@ describe('ReplayRing', () => {
         readonly bytes: number,
         private readonly keep = true,
       ) {}
-      write(b: Uint8Array): void {
+      put(b: Uint8Array): void {
         this.data.push(...b);
       }
       read(at: number, into: Uint8Array): number {
@@ -184,7 +184,7 @@ describe('ReplayRing', () => {
       expect(ring.useStore(store)).toBe(true);
       for (let at = 30; at < 90; at += 20) {
         const b = bytes(at, 20);
-        store.write(b);
+        store.put(b);
         expect(ring.append(b)).toBe(at);
       }
       expect(ring.allocated).toBe(before);
@@ -193,7 +193,7 @@ describe('ReplayRing', () => {
       // Past its capacity: its own blocks go first, then it starts inside the store.
       for (let at = 90; at < 250; at += 40) {
         const b = bytes(at, 40);
-        store.write(b);
+        store.put(b);
         ring.append(b);
       }
       expect([ring.start, ring.end]).toEqual([150, 250]);
@@ -222,7 +222,7 @@ describe('ReplayRing', () => {
         const store = new ArrayStore(10, 1000, keep);
         ring.useStore(store);
         const b = bytes(10, 150);
-        store.write(b);
+        store.put(b);
         ring.append(b);
         ring.releaseStore();
         expect(store.frozen).toBe(true);
@@ -242,7 +242,7 @@ describe('ReplayRing', () => {
       const ring = new ReplayRing(100);
       const store = new ArrayStore(0, 1000, false);
       ring.useStore(store);
-      store.write(bytes(0, 50));
+      store.put(bytes(0, 50));
       ring.append(bytes(0, 50));
       ring.skip(10);
       expect(store.closed).toBe(true);
@@ -260,13 +260,49 @@ describe('ReplayRing', () => {
       // Its session forgotten: a kept store is closed, and nothing is retained.
       const kept = new ArrayStore(85, 1000, true);
       ring.useStore(kept);
-      kept.write(bytes(85, 10));
+      kept.put(bytes(85, 10));
       ring.append(bytes(85, 10));
       ring.releaseStore();
       expect(kept.closed).toBe(false);
       ring.dispose();
       expect(kept.closed).toBe(true);
       expect([ring.start, ring.end, ring.allocated]).toEqual([95, 95, 0]);
+    });
+
+    it('writes to a store that takes writes (the pty host\'s file) before its end moves', () => {
+      const ring = new ReplayRing(100);
+      const store = new ArrayStore(0, 150);
+      const written: number[] = [];
+      Object.assign(store, {
+        write: (b: Uint8Array) => {
+          expect(ring.end).toBe(written.length); // before the end moved past them
+          written.push(...b);
+          store.put(b);
+        },
+      });
+      expect(ring.useStore(store)).toBe(true);
+      for (let at = 0; at < 300; at += 30) ring.append(bytes(at, 30));
+      expect(written).toEqual(Array.from(bytes(0, 300)));
+      expect(ring.allocated).toBe(0);
+      expect([ring.start, ring.end]).toEqual([200, 300]);
+      expect(Array.from(ring.readJoined(200))).toEqual(Array.from(bytes(200, 100)));
+    });
+
+    it('loses what it held when its store no longer has it (overwritten), and keeps what comes next itself', () => {
+      const ring = new ReplayRing(100);
+      ring.append(bytes(0, 20));
+      const store = new ArrayStore(20, 100);
+      ring.useStore(store);
+      store.put(bytes(20, 50));
+      ring.append(bytes(20, 50));
+      expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 70)));
+      // Its writer ran 100 bytes ahead: the oldest it holds are gone.
+      store.put(bytes(70, 100));
+      expect(ring.read(30)).toEqual([]);
+      expect(store.closed).toBe(true);
+      expect([ring.start, ring.end, ring.allocated]).toEqual([70, 70, 0]);
+      ring.append(bytes(70, 10));
+      expect(Array.from(ring.readJoined(70))).toEqual(Array.from(bytes(70, 10)));
     });
 
     it('random appends, stores, give-backs and reads agree with a reference model', () => {
@@ -290,7 +326,7 @@ describe('ReplayRing', () => {
           store = null;
         } else {
           const b = bytes(offset, rnd(200));
-          store?.write(b);
+          store?.put(b);
           ring.append(b);
           offset += b.byteLength;
         }

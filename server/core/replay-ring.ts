@@ -70,6 +70,11 @@ export class ReplayRing {
     this.settle();
     return this.endOffset - this.startOffset;
   }
+  /** The store the ring's new bytes go to now (useStore), if any. */
+  get liveStore(): OutputStore | null {
+    return this.storeLive ? this.store : null;
+  }
+
   /** Bytes of memory the ring's blocks hold now (at most capacity plus one block). */
   get allocated(): number {
     return this.bytesAllocated;
@@ -114,7 +119,8 @@ export class ReplayRing {
     if (data.byteLength === 0) return offset;
     if (this.store) {
       if (this.storeLive) {
-        // The bytes are in the store already (its reader wrote them there before handing them on).
+        // The bytes go to the store (or are there already: its reader wrote them before handing them on).
+        this.store.write?.(data);
         this.endOffset = offset + data.byteLength;
         this.evict();
         return offset;
@@ -159,7 +165,7 @@ export class ReplayRing {
   skip(n: number): void {
     this.settle();
     if (n <= 0) return;
-    this.dropStore();
+    this.dropStore(true);
     this.startOffset = this.endOffset = this.endOffset + n;
     this.blocks = [];
     this.filled = [];
@@ -230,8 +236,13 @@ export class ReplayRing {
     if (remaining > 0 && this.store) {
       // From the store, into the shared scratch buffer: valid until the next read of any ring.
       const into = scratchFor(remaining);
-      const n = this.store.read(Math.max(from, this.storeFrom), into);
-      if (n !== remaining) throw new Error(`the ring's store answered ${n} of ${remaining} bytes`);
+      if (this.store.read(Math.max(from, this.storeFrom), into) !== remaining) {
+        // It no longer has them (its writer overwrote them: another process that went further
+        // ahead than it keeps). What the ring held is lost, as from a full ring; it keeps what is
+        // appended from now on itself. Readers find `start` at the end and catch up from there.
+        this.lose();
+        return [];
+      }
       out.push(into);
     }
     return out;
@@ -246,7 +257,7 @@ export class ReplayRing {
    */
   useStore(store: OutputStore): boolean {
     this.settle();
-    this.materialize(); // an earlier, frozen one
+    this.materialize(); // an earlier one: frozen, or live (a terminal lent while the ring read its agent's)
     if (store.from !== this.endOffset || store.bytes < this.capacity) {
       store.close();
       return false;
@@ -293,23 +304,29 @@ export class ReplayRing {
       // Unreadable (not expected of memory): those bytes are lost, as from a full ring.
       this.skip(end - this.endOffset);
     } finally {
-      store.close();
+      store.close(true); // the stream goes on in the blocks
     }
   }
 
   /** Its session is forgotten: let go of a store (what it held is dropped). */
   dispose(): void {
-    this.dropStore();
+    this.lose(false);
+    this.spare = null;
+  }
+
+  /** Drop everything held (and the store): the stream goes on from the end (`abandoned`). */
+  private lose(abandoned = true): void {
+    this.dropStore(abandoned);
     this.blocks = [];
     this.filled = [];
-    this.spare = null;
     this.head = this.headAt = this.bytesAllocated = 0;
     this.startOffset = this.endOffset;
   }
 
-  /** Forget the store without reading it (what it held is dropped). */
-  private dropStore(): void {
-    this.store?.close();
+  /** Forget the store without reading it (what it held is dropped); `abandoned`: the stream goes
+   * on without it. */
+  private dropStore(abandoned: boolean): void {
+    this.store?.close(abandoned);
     this.store = null;
     this.storeLive = false;
   }

@@ -35,13 +35,18 @@ export interface OutputStore {
   readonly from: number;
   /** How many of the newest bytes it keeps. */
   readonly bytes: number;
-  /** Copy the bytes from stream offset `at` on into `into` (as many as fit); answers how many. */
+  /** Copy the bytes from stream offset `at` on into `into` (as many as fit); answers how many —
+   * fewer than asked when it no longer has them (its writer overwrote them). */
   read(at: number, into: Uint8Array): number;
+  /** A store the ring writes itself: each appended chunk, before the ring's end moves past it.
+   * Absent: whoever hands the ring its bytes wrote them there already. */
+  write?(data: Uint8Array): void;
   /** No more bytes go to it: answers whether it may be kept for reading (else the ring copies
    * what it needs of it and closes it). */
   freeze(ringCapacity: number): boolean;
-  /** The ring no longer reads it. */
-  close(): void;
+  /** The ring no longer reads it. `abandoned`: the stream goes on without it (the ring lost what
+   * it held), so a writer must say that to other readers of it. */
+  close(abandoned?: boolean): void;
 }
 
 /** A running terminal process. Output is raw bytes; the owner pauses it for flow control. */

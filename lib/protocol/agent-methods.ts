@@ -148,6 +148,21 @@ export const AGENT_METHODS = {
   ),
   /** The gateway stops reading a lent terminal (every byte it read is in the record): the agent reads it again. */
   'terminals.return': spec(z.object({ channel }), none),
+  /**
+   * Keep a terminal's output (open on this link as `channel`) in a file the gateway reads instead
+   * of keeping a copy of what the agent relays: `file` is a memfd of the gateway's (its pid,
+   * descriptor and data size), laid out as a lent terminal's record (lib/protocol/agent.ts),
+   * which the agent opens and writes every byte the terminal prints from stream offset `from` on
+   * into, before relaying it — the end it is about to reach into the header *before* bytes that
+   * overwrite older ones (and MAX_SAFE_INTEGER once it stops writing the file while the terminal
+   * goes on), so a reader that reads bytes, then the header, knows whether they were overwritten.
+   * Answers the agent's own descriptor of the file (already in use: the one it keeps, not
+   * `file`). Only the local pty host is asked, and does it; `unsupported` otherwise.
+   */
+  'terminals.ring': spec(
+    z.object({ channel, file: z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), bytes: z.number().int().min(4096).max(64 * 1024 * 1024) }) }),
+    z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), bytes: z.number().int().min(4096).max(64 * 1024 * 1024), from: count }),
+  ),
 } satisfies Record<string, MethodSpec>;
 
 export type AgentMethods = typeof AGENT_METHODS;

@@ -26,6 +26,7 @@ import type { LocalFs } from '../runtimes/local/local-fs';
 import type { LocalRuntime } from '../runtimes/local/local-runtime';
 import type { Disposable, FsStat } from '../runtimes/runtime';
 import { openLentRecord, type LentRecord } from './lent-record';
+import { RingFile } from './ring-file';
 
 /** The user every session of an agent belongs to: the gateway, which serves all its users. */
 export const AGENT_USER = { id: 'gateway', name: 'gateway' };
@@ -38,6 +39,8 @@ export interface CallHost {
   runtimeOf(name: string): LocalRuntime;
   bind(name: string, root: string, limits: SessionLimits, env?: Record<string, string>, confine?: boolean): Promise<{ root: string; limits: LimitsPlan }>;
   claim(conn: Connection, id: string): void;
+  /** Terminals' output may be kept in the gateway's files (`terminals.ring`). */
+  readonly ringFiles: boolean;
 }
 
 /** Open read/write handles per link. */
@@ -182,6 +185,23 @@ export class CallHandler implements ConnectionExtension {
     'terminals.return': async (p, { conn }) => {
       conn.channel(p.channel)?.giveBack();
       return [null];
+    },
+    'terminals.ring': async (p, { conn }) => {
+      const ch = conn.channel(p.channel);
+      if (!ch) throw callError('not_found', `channel ${p.channel} is not open on this link`);
+      const ring = ch.session.ring;
+      let file = ring.liveStore instanceof RingFile ? ring.liveStore : null;
+      if (!file) {
+        if (!this.core.ringFiles) throw callError('unsupported', 'this agent keeps terminal output in its own memory');
+        try {
+          file = RingFile.open(p.file.pid, p.file.fd, p.file.bytes, ring.end);
+        } catch (err) {
+          throw callError('unsupported', `the file cannot be opened: ${(err as Error).message}`);
+        }
+        // Refused (and closed) when it keeps less than the ring must.
+        if (!ring.useStore(file)) throw callError('unsupported', 'the file is too small for this ring');
+      }
+      return [file.shared!];
     },
     health: async (p) => [await this.runtime(p).health()],
     exec: async (p, { tail }) => {

@@ -52,6 +52,11 @@ export interface AgentCoreOptions {
   /** A cloud worker's one folder (served as AGENT_WORKSPACE; binding others is refused). Without
    * it the gateway binds folders by name with `workspaces.bind`. */
   root?: string;
+  /**
+   * Keep a terminal's output in a memfd of the gateway's when it asks (`terminals.ring`,
+   * ring-file.ts): the local pty host, whose gateway is on the same machine.
+   */
+  ringFiles?: boolean;
   /** Test hook: how resource limits are applied (default: probe systemd-run, else ulimit). */
   planLimits?: (limits: SessionLimits) => Promise<LimitsPlan>;
 }
@@ -65,8 +70,11 @@ export class AgentCore implements CallHost {
   private readonly claims = new Map<string, Connection>();
   private readonly linkListeners = new Set<() => void>();
   readonly source: SessionSource;
+  /** AgentCoreOptions.ringFiles. */
+  readonly ringFiles: boolean;
 
   constructor(private readonly opts: AgentCoreOptions) {
+    this.ringFiles = opts.ringFiles ?? false;
     // A bigger ring than a gateway's: it is what a program can print while no gateway is
     // connected before it has to wait (holdDetached), and what a returning gateway resumes from.
     this.sessions = new SessionRegistry({ ...DEFAULT_LIMITS, ringBytes: AGENT_RING_BYTES, holdDetached: true, maxSessionsPerUser: Number.POSITIVE_INFINITY, log: opts.log.child({ component: 'sessions' }) });

@@ -30,6 +30,8 @@ export interface DaemonOptions {
   graceMs?: number;
   idleExitMs?: number;
   env?: Record<string, string>;
+  /** Keep terminals' output in files the gateway may read (AgentCoreOptions.ringFiles). */
+  ringFiles?: boolean;
 }
 
 export interface Daemon {
@@ -48,7 +50,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const secret = ensureSecret(opts.dir);
   const matches = secretMatcher(secret);
   const socketPath = path.join(opts.dir, SOCKET_NAME);
-  const core = new AgentCore({ log: opts.log, env: opts.env });
+  const core = new AgentCore({ log: opts.log, env: opts.env, ringFiles: opts.ringFiles });
 
   const server = net.createServer((sock) => {
     sock.setNoDelay(true);

@@ -45,7 +45,10 @@ async function serve(dir: string, args: string[]): Promise<void> {
   const log = createLogger({ level: 'info', write: (line) => process.stdout.write(line + '\n') }).child({ component: 'runner', pid: process.pid });
   process.on('SIGHUP', () => {}); // a terminal or SSH session going away is not our end
   try {
-    const daemon = await startDaemon({ dir, version: RUNNER_VERSION, log, graceMs: numberOpt(args, 'grace-ms'), idleExitMs: numberOpt(args, 'idle-ms') });
+    // Set by the gateway that starts it as its pty host (runtimes/local/pty-host.ts); not for the terminals.
+    const ringFiles = process.env.TETHER_RING_FILES === '1';
+    delete process.env.TETHER_RING_FILES;
+    const daemon = await startDaemon({ dir, version: RUNNER_VERSION, log, graceMs: numberOpt(args, 'grace-ms'), idleExitMs: numberOpt(args, 'idle-ms'), ringFiles });
     const stop = () => void daemon.close('signalled');
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -7,6 +7,7 @@
  * (`dial` throws AgentGoneError, or it stays unreachable past `lostAfterMs`), its terminals end
  * as lost.
  */
+import { closeSync } from 'node:fs';
 import WebSocket from 'ws';
 import {
   ACK_EVERY_BYTES,
@@ -66,7 +67,17 @@ export interface AgentClientOptions {
    * its record, or throws when this machine cannot; at most `max` terminals are read here at
    * once, the agent relays the others.
    */
-  lend?: { reader(): LentTerminalReader; max: number };
+  lend?: {
+    reader(): LentTerminalReader;
+    max: number;
+    /** Files the agent keeps terminals' output in for this gateway to read (`terminals.ring`,
+     * runtimes/local/host-ring.ts): `make` one for the agent to open, `open` the agent's for a
+     * session's ring to read from stream offset `from` on. Both throw when they cannot. */
+    ringFiles?: {
+      make(): ParamsOf<'terminals.ring'>['file'];
+      open(shared: ResultOf<'terminals.ring'>, from: number): OutputStore;
+    };
+  };
 }
 
 /** The gateway's reader of a lent terminal (server/runtimes/local/lent-reader.ts). */
@@ -151,6 +162,11 @@ interface Terminal {
    * answer was handled (its give-back came in the same read as the REPLY). */
   borrowing?: boolean;
   recalled?: boolean;
+  /** Its session's ring reads the agent's file of its output (`terminals.ring`), or asks to. */
+  shared?: boolean;
+  /** The agent keeps its output in a file from this offset on: the ring reads it there once
+   * what came before has arrived. */
+  shareFrom?: ResultOf<'terminals.ring'>;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -186,6 +202,8 @@ export class AgentClient {
   private failures = 0;
   /** Terminals may be lent to this gateway (cleared when the agent cannot lend, or taking fails). */
   private lending: boolean;
+  /** The agent's files of terminals' output may be read here (cleared when it cannot). */
+  private sharingRings = true;
 
   constructor(private readonly opts: AgentClientOptions) {
     this.lending = opts.lend !== undefined;
@@ -245,8 +263,10 @@ export class AgentClient {
         if (t.opened) t.opened.resolve(opened);
         // Re-attached after a lost link: a title set meanwhile is in OPENED, not in an event.
         else if (opened.title !== undefined) t.handlers.onAnnouncement({ type: 'title', title: opened.title });
+        // Re-attached, but not where it left off: the agent's offsets no longer are the ring's.
+        if (!t.opened && opened.snapshot) this.unshare(t);
         t.opened = undefined;
-        void this.borrow(t);
+        void this.takeOutput(t);
       },
       event: (event) => {
         if (event.type === 'title' || event.type === 'bell' || event.type === 'notify') t.handlers.onAnnouncement(event);
@@ -254,6 +274,7 @@ export class AgentClient {
       // After a re-attach the agent replays from `received`; anything older is dropped.
       output: (data) => {
         if (data.byteLength > 0) t.handlers.onData(data);
+        if (t.shareFrom && t.wire.received >= t.shareFrom.from) this.readShared(t);
       },
       exit: (exit) => {
         // Every byte is here before EXIT, and the gateway's session keeps them: let the agent
@@ -301,6 +322,7 @@ export class AgentClient {
         // DETACH gives the terminal back to the agent (with what was read, in the record); input
         // the program had not taken yet goes before it.
         for (const d of this.unlend(t)) t.wire.input(d);
+        this.unshare(t);
         t.wire.detach();
         t.wire.unbind();
       },
@@ -316,7 +338,10 @@ export class AgentClient {
     this.disposed = true;
     clearTimeout(this.retryTimer);
     // Lent terminals: the link closing gives them back (with what was read, in the record).
-    for (const t of this.terminals) this.unlend(t);
+    for (const t of this.terminals) {
+      this.unlend(t);
+      this.unshare(t);
+    }
     this.ws?.close(1000, 'gateway closing the workspace');
     this.failAll(new RuntimeError('unavailable', 'the workspace is closing'));
   }
@@ -422,6 +447,7 @@ export class AgentClient {
     if (t.ended) return;
     t.ended = true;
     this.unlend(t);
+    this.unshare(t);
     this.terminals.delete(t);
     t.wire.unbind();
     t.opened?.reject(new RuntimeError('unavailable', lost ?? 'the terminal ended'));
@@ -453,14 +479,23 @@ export class AgentClient {
   }
 
   /**
-   * Read this terminal's output here from now on, if the agent lends it (AgentClientOptions.lend):
-   * after every OPENED, so also again after a re-attach.
+   * After every OPENED (so also again after a re-attach): read this terminal's output here, if
+   * the agent lends it; otherwise have its session's ring read what the agent relays in the
+   * agent's own file of it, if there is one.
    */
-  private async borrow(t: Terminal, tries = 1, made?: LentTerminalReader): Promise<void> {
+  private async takeOutput(t: Terminal, tries = 1, made?: LentTerminalReader): Promise<void> {
+    if ((await this.borrow(t, tries, made)) === 'no') await this.shareRing(t);
+  }
+
+  /** Read this terminal's output here from now on, if the agent lends it (AgentClientOptions.lend). */
+  private async borrow(t: Terminal, tries: number, made?: LentTerminalReader): Promise<'lent' | 'later' | 'no'> {
     const ws = this.ws;
     const channel = t.wire.number;
     const lend = this.opts.lend;
-    const done = () => void made?.stop();
+    const done = () => {
+      made?.stop();
+      return t.lent ? 'lent' : 'no';
+    };
     if (!lend || !this.lending || t.ended || t.lent || !ws || channel === null) return done();
     let lent = 0;
     for (const o of this.terminals) if (o.lent) lent++;
@@ -469,7 +504,8 @@ export class AgentClient {
     try {
       reader = made ?? lend.reader();
     } catch (err) {
-      return this.cannotBorrow(err as Error);
+      this.cannotBorrow(err as Error);
+      return 'no';
     }
     let grant: ResultOf<'terminals.lend'>;
     t.borrowing = true;
@@ -481,15 +517,19 @@ export class AgentClient {
       const code = (err as { code?: string }).code;
       // Output still on its way on this channel: once it is sent, what is read here follows it
       // (asked again with the same reader and record).
-      if (code === 'busy' && tries < LEND_TRIES) return void setTimeout(() => void this.borrow(t, tries + 1, reader), LEND_RETRY_MS).unref();
+      if (code === 'busy' && tries < LEND_TRIES) {
+        setTimeout(() => void this.takeOutput(t, tries + 1, reader), LEND_RETRY_MS).unref();
+        return 'later';
+      }
       reader.stop();
       // An agent from before lending (a pty host left by an older gateway) does not know the method.
       if (code === 'bad_request') this.lending = false;
-      return;
+      return 'no';
     }
     const giveBack = () => {
       reader.stop();
       void this.callOnLink('terminals.return', { channel }).catch(() => {});
+      return 'no' as const;
     };
     t.borrowing = false;
     // The agent sent everything up to its offset before answering, so it must be what we have;
@@ -504,16 +544,72 @@ export class AgentClient {
         for (const a of announcements(scanner.scanAll(data))) t.handlers.onAnnouncement(a);
       });
     } catch (err) {
-      giveBack();
-      return this.cannotBorrow(err as Error);
+      this.cannotBorrow(err as Error);
+      return giveBack();
     }
     t.lent = reader;
+    // The ring copies what it read of the agent's file, and reads the record now.
+    t.shared = false;
+    t.shareFrom = undefined;
     const store = reader.store?.();
     if (store) {
       if (t.handlers.onStore) t.handlers.onStore(store);
       else store.close();
     }
     if (t.wire.holdAcks) reader.pause();
+    return 'lent';
+  }
+
+  /**
+   * Have the terminal's session ring read what the agent relays in the agent's own file of its
+   * output (`terminals.ring`, the local pty host) instead of keeping a copy of every byte.
+   */
+  private async shareRing(t: Terminal): Promise<void> {
+    const files = this.opts.lend?.ringFiles;
+    const ws = this.ws;
+    const channel = t.wire.number;
+    if (!files || !this.sharingRings || !t.handlers.onStore || t.ended || t.lent || t.shared || !ws || channel === null) return;
+    let file: ParamsOf<'terminals.ring'>['file'];
+    try {
+      file = files.make();
+    } catch (err) {
+      return this.cannotShare(err as Error);
+    }
+    t.shared = true;
+    let shared: ResultOf<'terminals.ring'>;
+    try {
+      shared = (await this.callOnLink('terminals.ring', { channel, file })).result;
+    } catch (err) {
+      t.shared = false;
+      // An agent from before this (a pty host left by an older gateway) does not know the method.
+      if ((err as { code?: string }).code === 'bad_request') this.sharingRings = false;
+      return;
+    } finally {
+      closeSync(file.fd); // the agent opened its own (or has one already)
+    }
+    if (t.ended || t.lent || !t.shared || this.ws !== ws || t.wire.number !== channel) return;
+    t.shareFrom = shared;
+    // Output sent before the agent's file begins may still be on its way.
+    if (t.wire.received >= shared.from) this.readShared(t);
+  }
+
+  /** The ring reads the agent's file from here on (everything before it has arrived). */
+  private readShared(t: Terminal): void {
+    const shared = t.shareFrom!;
+    t.shareFrom = undefined;
+    let store: OutputStore;
+    try {
+      store = this.opts.lend!.ringFiles!.open(shared, t.wire.received);
+    } catch (err) {
+      t.shared = false;
+      return this.cannotShare(err as Error);
+    }
+    t.handlers.onStore!(store); // the ring refuses (and closes) it if it is not at the ring's end
+  }
+
+  private cannotShare(err: Error): void {
+    this.sharingRings = false;
+    this.opts.log.warn(`terminal output is kept here as well as in ${this.opts.name}: its files cannot be used`, { error: err.message });
   }
 
   /** Stop reading `t` here, if it is lent: answers input the program has not taken yet. */
@@ -523,6 +619,16 @@ export class AgentClient {
     t.lent = undefined;
     t.handlers.onStore?.(null);
     return unwritten;
+  }
+
+  /** Its ring stops reading the agent's file as its own (it keeps it for reading, or copies what
+   * it needs of it): the terminal ended, or is no longer viewed here. A link that drops keeps it:
+   * the stream goes on at the same offsets once the terminal is attached again. */
+  private unshare(t: Terminal): void {
+    if (!t.shared) return;
+    t.shared = false;
+    t.shareFrom = undefined;
+    t.handlers.onStore?.(null);
   }
 
   private cannotBorrow(err: Error): void {
@@ -543,6 +649,8 @@ export class AgentClient {
       void this.callOnLink('terminals.return', { channel }).catch(() => {});
       // Input the program had not taken yet: the agent writes it, after it has the terminal back.
       for (const d of unwritten) t.wire.input(d);
+      // Still running (another link views it): relayed from now on, read in the agent's file.
+      if (!t.ended) void this.shareRing(t);
     }
   }
 

@@ -28,6 +28,7 @@ import { runnerArtifact } from '../agent/runner-artifact';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
 import { canTakeFds } from '../../os/take-fd';
 import { LentReader } from './lent-reader';
+import { makeRingFile, openHostRing } from './host-ring';
 import { MALLOC_TUNING_ENV, terminalEnv, type HostedTerminals } from './local-runtime';
 import { ptyHandlesAvailable } from './spawner';
 
@@ -68,7 +69,9 @@ function lendMax(): number {
 function hostEnv(): NodeJS.ProcessEnv {
   const how = process.env.TETHER_PTY_SPAWNER;
   const tuning = Object.entries(process.env).filter(([k]) => MALLOC_TUNING_ENV.test(k));
-  return { ...terminalEnv(), ...Object.fromEntries(tuning), ...(how ? { TETHER_PTY_SPAWNER: how } : {}) } as NodeJS.ProcessEnv;
+  // Lending on: the host keeps terminals' output in files this gateway reads (worker/ring-file.ts).
+  const ringFiles = lendingHere() ? { TETHER_RING_FILES: '1' } : {};
+  return { ...terminalEnv(), ...Object.fromEntries(tuning), ...(how ? { TETHER_PTY_SPAWNER: how } : {}), ...ringFiles } as NodeJS.ProcessEnv;
 }
 
 interface Host {
@@ -204,7 +207,7 @@ export class PtyHosts {
         lostAfterMs: this.opts.lostAfterMs ?? 15_000,
         name: 'the pty host',
         lostTerminal: 'the pty host ended (it crashed or was killed), and this terminal with it',
-        ...(lendingHere() ? { lend: { reader: () => new LentReader(), max: lendMax() } } : {}),
+        ...(lendingHere() ? { lend: { reader: () => new LentReader(), max: lendMax(), ringFiles: { make: makeRingFile, open: openHostRing } } } : {}),
       }),
     };
     return host;

@@ -1,0 +1,96 @@
+/**
+ * The gateway's side of a pty host's ring file (`terminals.ring`, server/worker/ring-file.ts): a
+ * relayed terminal's session ring reads what the host relayed in the host's file instead of
+ * keeping a copy (ReplayRing.useStore). Each relayed byte is then kept once on this machine. The
+ * gateway makes the file (makeRingFile), the host opens and keeps it, and the gateway reads it
+ * through the host's descriptor (openHostRing) — so also a gateway that restarted.
+ *
+ * The host writes a byte to its file before it relays it, so everything this gateway received
+ * is there — unless the host ran further ahead of this gateway than its file keeps (a gateway
+ * that does not drive the terminal, or one whose link was down while the host held more for it)
+ * and overwrote it, or stopped writing the file. The host writes the end it is about to reach
+ * before bytes that overwrite others (and an impossible end when it stops writing the file while
+ * the stream goes on); a read is checked against that end after the bytes are read, and one that
+ * may have been overwritten answers nothing: the ring then counts what it held as lost
+ * (ReplayRing.read).
+ */
+import { closeSync, ftruncateSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
+import { memfd } from '../../os/take-fd';
+import type { OutputStore } from '../runtime';
+
+/** Data bytes of a ring file: the host's ring (8 MiB) and room for a gateway's ring (2 MiB by
+ * default) behind what the host may run ahead of this gateway. */
+export const RING_FILE_BYTES = 10 * 1024 * 1024;
+
+/** A new ring file for the host to open (`terminals.ring` params); close `fd` once it answered.
+ * Throws where there are no memfds (not Linux, no koffi). */
+export function makeRingFile(): { pid: number; fd: number; bytes: number } {
+  const fd = memfd('tether-ring');
+  try {
+    ftruncateSync(fd, LENT_RECORD_HEADER_BYTES + RING_FILE_BYTES);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return { pid: process.pid, fd, bytes: RING_FILE_BYTES };
+}
+
+/** Rings kept for reading after their terminal ended or went back to being copied; past this
+ * many, a ring copies what it needs instead (a descriptor each). */
+const MAX_KEPT_RINGS = 1024;
+/** Kept when the file holds at most this much more than the ring keeps (see lent-reader.ts). */
+const KEEP_OVER_RING = 1.25;
+let keptRings = 0;
+
+/**
+ * Open descriptor `fd` of the host (process `pid`): a file of `bytes` of data holding the stream
+ * from `hostFrom` on. The store answers from stream offset `from` (this gateway's ring end, not
+ * before `hostFrom`). Throws when it is not the host's memfd or cannot be opened.
+ */
+export function openHostRing(shared: { pid: number; fd: number; bytes: number; from: number }, from: number): OutputStore {
+  if (from < shared.from) throw new Error(`the host's file begins at ${shared.from}, after ${from}`);
+  const link = `/proc/${shared.pid}/fd/${shared.fd}`;
+  // Only the host's anonymous memory file: never a path of its choosing.
+  if (!readlinkSync(link).startsWith('/memfd:tether-ring')) throw new Error('it is not a ring file');
+  const fd = openSync(link, 'r');
+  const { bytes } = shared;
+  const header = Buffer.alloc(8);
+  const hostEnd = (): number => {
+    if (readSync(fd, header, 0, 8, 0) !== 8) return 0;
+    const end = header.readDoubleBE(0);
+    return Number.isSafeInteger(end) ? end : 0;
+  };
+  let open = true;
+  let kept = false;
+  return {
+    from,
+    bytes,
+    read(at, into) {
+      if (!open || at < from) return 0;
+      let done = 0;
+      while (done < into.byteLength) {
+        const pos = lentRecordPosition(at + done, bytes);
+        const n = Math.min(into.byteLength - done, LENT_RECORD_HEADER_BYTES + bytes - pos);
+        const got = readSync(fd, into, done, n, pos);
+        if (got <= 0) break;
+        done += got;
+      }
+      // After the bytes: had the host begun to write over them, its end would say so. (They were
+      // relayed here, so they were written: the end may lag until the file is full once.)
+      return hostEnd() - at <= bytes ? done : 0;
+    },
+    freeze(ringCapacity) {
+      if (!open || Math.min(hostEnd() - shared.from, bytes) > ringCapacity * KEEP_OVER_RING || keptRings >= MAX_KEPT_RINGS) return false;
+      kept = true;
+      keptRings++;
+      return true;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      if (kept) keptRings--;
+      closeSync(fd);
+    },
+  };
+}

@@ -70,6 +70,11 @@ export class ReplayRing {
     this.settle();
     return this.endOffset - this.startOffset;
   }
+  /** Bytes held elsewhere are still to be taken in (defer). */
+  get deferred(): boolean {
+    return this.pending !== null;
+  }
+
   /** The store the ring's new bytes go to now (useStore), if any. */
   get liveStore(): OutputStore | null {
     return this.storeLive ? this.store : null;

@@ -193,6 +193,9 @@ export class CallHandler implements ConnectionExtension {
       let file = ring.liveStore instanceof RingFile ? ring.liveStore : null;
       if (!file) {
         if (!this.core.ringFiles) throw callError('unsupported', 'this agent keeps terminal output in its own memory');
+        // Ended, or a lent terminal's record not taken in yet (useStore would copy it now, for a
+        // terminal that is usually forgotten at once): kept as it is.
+        if (!ch.session.running || ring.deferred) throw callError('unsupported', 'this terminal keeps its output as it is');
         try {
           file = RingFile.open(p.file.pid, p.file.fd, p.file.bytes, ring.end);
         } catch (err) {

@@ -167,6 +167,8 @@ interface Terminal {
   /** The agent keeps its output in a file from this offset on: the ring reads it there once
    * what came before has arrived. */
   shareFrom?: ResultOf<'terminals.ring'>;
+  /** Given back while it may still run: ask for the agent's file when relayed output comes. */
+  shareOnOutput?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -275,6 +277,10 @@ export class AgentClient {
       output: (data) => {
         if (data.byteLength > 0) t.handlers.onData(data);
         if (t.shareFrom && t.wire.received >= t.shareFrom.from) this.readShared(t);
+        if (t.shareOnOutput && data.byteLength > 0) {
+          t.shareOnOutput = false;
+          void this.shareRing(t);
+        }
       },
       exit: (exit) => {
         // Every byte is here before EXIT, and the gateway's session keeps them: let the agent
@@ -649,8 +655,10 @@ export class AgentClient {
       void this.callOnLink('terminals.return', { channel }).catch(() => {});
       // Input the program had not taken yet: the agent writes it, after it has the terminal back.
       for (const d of unwritten) t.wire.input(d);
-      // Still running (another link views it): relayed from now on, read in the agent's file.
-      if (!t.ended) void this.shareRing(t);
+      // Relayed from now on, read in the agent's file — once relayed output shows the program
+      // goes on (another link views it): one that ended is not asked about (the agent would take
+      // the record into its ring for it).
+      t.shareOnOutput = true;
     }
   }
 

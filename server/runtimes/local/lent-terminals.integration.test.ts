@@ -24,18 +24,19 @@ function seqLines(text: string): { count: number; inOrder: boolean } {
   return { count: nums.length, inOrder: nums.every((v, i) => v === i + 1) };
 }
 
-/** Lent terminals' records this process holds open. */
-function records(): number {
+/** Memfds of a kind this process holds open: lent terminals' records, or the pty host's ring files. */
+function memfds(kind: 'tether-lent-terminal' | 'tether-ring'): number {
   let n = 0;
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).includes('memfd:tether-lent-terminal')) n++;
+      if (readlinkSync(`/proc/self/fd/${fd}`).includes(`memfd:${kind}`)) n++;
     } catch {
       // closed meanwhile
     }
   }
   return n;
 }
+const records = () => memfds('tether-lent-terminal');
 
 let gw: TestGateway;
 let workspace: string;
@@ -149,6 +150,7 @@ describe('lent terminals (pty host on)', () => {
 
   it('a second link viewing the terminal on the host gets it back from the gateway: both see every byte from then on', async () => {
     const before = ptyMasters('self');
+    const ringFiles = memfds('tether-ring');
     const c = await GatewayClient.connect(gw.url, { token: gw.token });
     const opened = await c.open(1, { workspace, cols: 120, rows: 30, command: 'read x; echo "first:$x"; read y; echo "second:$y"; sleep 30' });
     await until(() => ptyMasters('self') === before + 1, 'the terminal lent to the gateway', 5000);
@@ -167,6 +169,8 @@ describe('lent terminals (pty host on)', () => {
       c.input(1, 'two\r');
       await c.until(() => c.text(1).includes('second:two'), 10_000, 'second, in the browser');
       await until(() => Buffer.concat(seen).toString().includes('second:two'), 'second, on the second link', 5000);
+      // Relayed now: the gateway's ring reads the host's file of it (asked once output came).
+      await until(() => memfds('tether-ring') === ringFiles + 1, "the host's ring file read here", 5000);
       expect(c.channel(1).gaps).toBe(0);
       expect(c.channel(1).duplicateBytes).toBe(0);
       expect(Buffer.concat(seen).equals(Buffer.concat(c.channel(1).chunks))).toBe(true);

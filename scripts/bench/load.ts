@@ -32,6 +32,7 @@ import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { echoSeries, gatewayTerminal, settle } from './keystrokes';
 import { serverPids } from './speed';
+import { memfdBytes } from './shared-memory';
 import { median, percentile } from './stats';
 import { startTtyd, TtydClient } from './ttyd-client';
 
@@ -576,6 +577,9 @@ async function tetherLoad(script: string): Promise<boolean> {
     const loadEcho = await typist.stop();
     const perSecond = await ratesDone;
     const rssPeakLoad = rss.peak;
+    // The rest of Tether's memory now, while every terminal's output is kept.
+    const hostRssLoad = host ? rssBytes(host) : 0;
+    const filesLoad = memfdBytes(tether);
 
     // Verify every channel.
     for (const [client, list] of byClient) drain(client, list);
@@ -647,7 +651,8 @@ async function tetherLoad(script: string): Promise<boolean> {
         besideLine(cpuPrinters, cpuClient, cpuMachine),
         `gateway RSS:          before ${fmt(rssBefore)}, peak ${fmt(rssPeakLoad)} (load), ${fmt(rss.peak)} (incl. flood), after ${fmt(rssAfter)}`,
         `gateway memory:       JS heap ${fmt(memBefore.heapUsed)} → ${fmt(memAfter.heapUsed)}, Buffers ${fmt(memBefore.external)} → ${fmt(memAfter.external)} (before → after the sessions ended; RSS above these is memory the allocator keeps)`,
-        `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each ring holds its ${((want / 1024) | 0).toLocaleString('en')} KiB of output)`,
+        `RSS per session:      ${((rssPeakLoad - rssBefore) / TERMINALS / 1024).toFixed(0)} KiB ((peak − before) / ${TERMINALS}; each terminal printed ${((want / 1024) | 0).toLocaleString('en')} KiB, which its ring keeps — in the gateway's memory, or read where the pty host keeps it)`,
+        `beside it, at the end of the load: ${host ? `pty host RSS ${fmt(hostRssLoad)}, ` : ''}terminal output in memfds ${fmt(filesLoad)} (lent terminals' records, the pty host's ring files: in neither RSS, counted once)`,
         echoDuringLoad(loadEcho, 'on its own socket'),
         `  event-loop delay:   gateway p99 ${ms(gwLoad.loopP99)}, max ${ms(gwLoad.loopMax)} (${gcSince(gwAtGo, gwLoad)}); ${clientLoopText(clientLoop)}`,
         `echo beside a flood:  p50 ${ms(percentile(floodEcho, 50))}, p99 ${ms(percentile(floodEcho, 99))}, max ${ms(Math.max(...floodEcho))} (${floodEcho.length} keys; \`yes\` on the same socket at ${floodMBs.toFixed(1)} MiB/s${floodOk ? '' : ', FLOOD CHANNEL BROKEN'}; gateway loop delay p99 ${ms(gwFlood.loopP99)}, max ${ms(gwFlood.loopMax)}, ${gcSince(gwFlood0, gwFlood)})`,

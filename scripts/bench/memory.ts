@@ -8,11 +8,21 @@
  * 7–9 MB between the two in each of eight starts on 2026-12-06, the heap's committed size 57 → 49 MB with the
  * same ~47 MB in use). The settled figure is the idle one; the first shows how long that takes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGatewayProcess } from './gateway-process';
 import { gatewayMany } from './many';
+import { memfdBytes } from './shared-memory';
+import { serverPids } from './speed';
+
+function rssOf(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
 
 export interface MemoryFigures {
   start: number;
@@ -21,6 +31,10 @@ export interface MemoryFigures {
   /** 20 s after the pages. */
   idle: number;
   peak: number;
+  /** At the peak of the burst: the pty host's RSS, and the terminals' output in memfds (not in
+   * either RSS; shared-memory.ts). */
+  hostPeak: number;
+  filesPeak: number;
   after60: number;
   terminals: number;
 }
@@ -49,12 +63,20 @@ export async function memoryFigures(file: string, opts: { quick: boolean }): Pro
     const idle = await gw.rssBytes();
     const terminals = opts.quick ? 20 : 100;
     let peak = idle;
-    const sampler = setInterval(() => void gw.rssBytes().then((r) => (peak = Math.max(peak, r))), 200);
+    let hostPeak = 0;
+    let filesPeak = 0;
+    const sample = () => {
+      void gw.rssBytes().then((r) => (peak = Math.max(peak, r)));
+      const pids = serverPids(gw);
+      for (const pid of pids) if (pid !== gw.pid) hostPeak = Math.max(hostPeak, rssOf(pid));
+      filesPeak = Math.max(filesPeak, memfdBytes(pids));
+    };
+    const sampler = setInterval(sample, 200);
     await gatewayMany(gw, terminals, `head -c ${2 * 1024 * 1024} ${file}`).finally(() => clearInterval(sampler));
     peak = Math.max(peak, await gw.rssBytes());
     await sleep(60_000);
     const after60 = await gw.rssBytes();
-    return { start, idleEarly, idle, peak, after60, terminals };
+    return { start, idleEarly, idle, peak, hostPeak, filesPeak, after60, terminals };
   } finally {
     await gw.stop();
   }

@@ -336,6 +336,7 @@ async function printMemoryFigures(file: string) {
     `(t) gateway RSS with the UI (as npm start runs it): ${mb(m.start)} at start, ${mb(m.idle)} idle 20 s after serving pages (target ≤ 120 MB; ${mb(m.idleEarly)} at 10 s), ` +
       `${mb(m.peak)} at the peak of ${m.terminals} terminals × 2 MiB, ${mb(m.after60)} 60 s later = ${((m.after60 / m.idle - 1) * 100).toFixed(0)}% above idle (target ≤ 25%)`,
   );
+  console.log(`    at that peak, beside the gateway: pty host RSS ${mb(m.hostPeak)}, terminal output in memfds (records, ring files; in neither RSS) ${mb(m.filesPeak)}`);
 }
 
 /** (s, many): MANY terminals each printing 2 MiB at once, median of 3 interleaved rounds. */

@@ -18,9 +18,10 @@
  * allocated as they are first written (an idle terminal's file is nearly empty), and freed when
  * the last process holding the file closes it.
  */
-import { closeSync, fstatSync, openSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
 import type { OutputStore } from '../runtimes/runtime';
+import { preadRecord } from '../os/record-io';
 
 /** What a gateway is told to open (`terminals.ring`). */
 export interface SharedRing {
@@ -86,16 +87,7 @@ export class RingFile implements OutputStore {
 
   read(at: number, into: Uint8Array): number {
     if (!this.open || at < Math.max(this.from, this.end - this.bytes)) return 0;
-    const n = Math.min(into.byteLength, this.end - at);
-    let done = 0;
-    while (done < n) {
-      const pos = lentRecordPosition(at + done, this.bytes);
-      const k = Math.min(n - done, LENT_RECORD_HEADER_BYTES + this.bytes - pos);
-      const got = readSync(this.fd, into, done, k, pos);
-      if (got <= 0) break;
-      done += got;
-    }
-    return done;
+    return preadRecord(this.fd, this.bytes, at, into, Math.min(into.byteLength, this.end - at));
   }
 
   /** The host's ring never lets go of its file while the terminal lives. */

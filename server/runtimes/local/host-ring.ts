@@ -15,9 +15,10 @@
  * (ReplayRing.read).
  */
 import { closeSync, ftruncateSync, openSync, readlinkSync, readSync } from 'node:fs';
-import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
+import { LENT_RECORD_HEADER_BYTES } from '../../../lib/protocol';
 import { memfd } from '../../os/take-fd';
 import type { OutputStore } from '../runtime';
+import { preadRecord } from '../../os/record-io';
 
 /** Data bytes of a ring file: the host's ring (8 MiB) and room for a gateway's ring (2 MiB by
  * default) behind what the host may run ahead of this gateway. */
@@ -68,14 +69,7 @@ export function openHostRing(shared: { pid: number; fd: number; bytes: number; f
     bytes,
     read(at, into) {
       if (!open || at < from) return 0;
-      let done = 0;
-      while (done < into.byteLength) {
-        const pos = lentRecordPosition(at + done, bytes);
-        const n = Math.min(into.byteLength - done, LENT_RECORD_HEADER_BYTES + bytes - pos);
-        const got = readSync(fd, into, done, n, pos);
-        if (got <= 0) break;
-        done += got;
-      }
+      const done = preadRecord(fd, bytes, at, into);
       // After the bytes: had the host begun to write over them, its end would say so. (They were
       // relayed here, so they were written: the end may lag until the file is full once.)
       return hostEnd() - at <= bytes ? done : 0;

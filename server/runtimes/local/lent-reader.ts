@@ -20,12 +20,13 @@
  * stopped writing it (it gave the terminal back, or it is gone), so the copy needs no ordering
  * with the host's reads.
  */
-import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type net from 'node:net';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
 import type { LentTerminalReader } from '../agent/agent-client';
 import type { OutputStore } from '../runtime';
 import { mapShared, memfd, takeFd } from '../../os/take-fd';
+import { preadRecord } from '../../os/record-io';
 import { PtyWriter } from './pty-writer';
 import { readNow, readPty } from './spawner';
 
@@ -159,16 +160,7 @@ export class LentReader implements LentTerminalReader {
   private readRecord(at: number, into: Uint8Array): number {
     const { fd, bytes } = this.record;
     if (at < Math.max(this.from, this.offset - bytes)) return 0; // overwritten (or never here)
-    const n = Math.min(into.byteLength, this.offset - at);
-    let done = 0;
-    while (done < n) {
-      const pos = lentRecordPosition(at + done, bytes);
-      const k = Math.min(n - done, LENT_RECORD_HEADER_BYTES + bytes - pos);
-      const got = readSync(fd, into, done, k, pos);
-      if (got <= 0) break;
-      done += got;
-    }
-    return done;
+    return preadRecord(fd, bytes, at, into, Math.min(into.byteLength, this.offset - at));
   }
 
   private take(d: Uint8Array): void {

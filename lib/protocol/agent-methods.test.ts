@@ -51,7 +51,7 @@ const typical: { [M in AgentMethod]: { params: ParamsOf<M>; result: ResultOf<M> 
   'agent.info': { params: {}, result: { pid: 42, running: 1, links: 2 } },
   'terminals.lend': { params: { channel: 3, record: { pid: 41, fd: 30, bytes: 8 << 20 } }, result: { pid: 42, fd: 27, offset: 4096 } },
   'terminals.return': { params: { channel: 3 }, result: null },
-  'terminals.ring': { params: { channel: 3, file: { pid: 41, fd: 31, bytes: 10 << 20 } }, result: { pid: 42, fd: 28, bytes: 10 << 20, from: 4096 } },
+  'terminals.ring': { params: { channel: 3, file: { pid: 41, fd: 31, bytes: 10 << 20 } }, result: { pid: 42, fd: 28, ino: 1234, bytes: 10 << 20, from: 4096 } },
 };
 
 describe('agent methods', () => {

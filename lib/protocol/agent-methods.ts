@@ -157,11 +157,12 @@ export const AGENT_METHODS = {
    * overwrite older ones (and MAX_SAFE_INTEGER once it stops writing the file while the terminal
    * goes on), so a reader that reads bytes, then the header, knows whether they were overwritten.
    * Answers the agent's own descriptor of the file (already in use: the one it keeps, not
-   * `file`). Only the local pty host is asked, and does it; `unsupported` otherwise.
+   * `file`) and the file's inode, for the gateway to check it opened that file. Only the local
+   * pty host is asked, and does it; `unsupported` otherwise.
    */
   'terminals.ring': spec(
     z.object({ channel, file: z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), bytes: z.number().int().min(4096).max(64 * 1024 * 1024) }) }),
-    z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), bytes: z.number().int().min(4096).max(64 * 1024 * 1024), from: count }),
+    z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), ino: count, bytes: z.number().int().min(4096).max(64 * 1024 * 1024), from: count }),
   ),
 } satisfies Record<string, MethodSpec>;
 

@@ -27,12 +27,15 @@ import { preadRecord } from '../os/record-io';
 export interface SharedRing {
   pid: number;
   fd: number;
+  /** The file's inode: the descriptor's number alone could be another file's by then. */
+  ino: number;
   bytes: number;
   from: number;
 }
 
 export class RingFile implements OutputStore {
   private end: number;
+  private readonly ino: number;
   private readonly header = new DataView(new ArrayBuffer(8));
   private open = true;
 
@@ -60,11 +63,12 @@ export class RingFile implements OutputStore {
     readonly bytes: number,
   ) {
     this.end = from;
+    this.ino = fstatSync(fd).ino;
     this.writeEnd(from);
   }
 
   get shared(): SharedRing | null {
-    return this.open ? { pid: process.pid, fd: this.fd, bytes: this.bytes, from: this.from } : null;
+    return this.open ? { pid: process.pid, fd: this.fd, ino: this.ino, bytes: this.bytes, from: this.from } : null;
   }
 
   write(data: Uint8Array): void {

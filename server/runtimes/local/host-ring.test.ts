@@ -69,6 +69,7 @@ it.runIf(canTakeFds())('keeps a small file for reading after the terminal ends; 
   const made = makeRingFile();
   const host = RingFile.open(made.pid, made.fd, made.bytes, 0);
   closeSync(made.fd);
+  const firstIno = host.shared!.ino;
   const store = openHostRing(host.shared!, 0);
   const data = pattern(0, 300 * 1024);
   host.write(data);
@@ -80,5 +81,12 @@ it.runIf(canTakeFds())('keeps a small file for reading after the terminal ends; 
   store.close();
   // A descriptor that is not a ring file is refused, on both sides.
   expect(() => RingFile.open(process.pid, 0, made.bytes, 0)).toThrow();
-  expect(() => openHostRing({ pid: process.pid, fd: 0, bytes: made.bytes, from: 0 }, 0)).toThrow();
+  expect(() => openHostRing({ pid: process.pid, fd: 0, ino: 0, bytes: made.bytes, from: 0 }, 0)).toThrow();
+  // A ring file, but not the one the host said (its descriptor's number reused).
+  const other = makeRingFile();
+  const otherHost = RingFile.open(other.pid, other.fd, other.bytes, 0);
+  closeSync(other.fd);
+  const { fd: otherFd, bytes: otherBytes } = otherHost.shared!;
+  expect(() => openHostRing({ pid: process.pid, fd: otherFd, ino: firstIno, bytes: otherBytes, from: 0 }, 0)).toThrow(/no longer/);
+  otherHost.close();
 });

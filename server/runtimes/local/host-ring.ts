@@ -14,7 +14,7 @@
  * may have been overwritten answers nothing: the ring then counts what it held as lost
  * (ReplayRing.read).
  */
-import { closeSync, ftruncateSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES } from '../../../lib/protocol';
 import { memfd } from '../../os/take-fd';
 import type { OutputStore } from '../runtime';
@@ -45,16 +45,21 @@ const KEEP_OVER_RING = 1.25;
 let keptRings = 0;
 
 /**
- * Open descriptor `fd` of the host (process `pid`): a file of `bytes` of data holding the stream
- * from `hostFrom` on. The store answers from stream offset `from` (this gateway's ring end, not
+ * Open descriptor `fd` of the host (process `pid`), which must be file `ino`: `bytes` of data
+ * holding the stream from `shared.from` on. The store answers from stream offset `from` (this gateway's ring end, not
  * before `hostFrom`). Throws when it is not the host's memfd or cannot be opened.
  */
-export function openHostRing(shared: { pid: number; fd: number; bytes: number; from: number }, from: number): OutputStore {
+export function openHostRing(shared: { pid: number; fd: number; ino: number; bytes: number; from: number }, from: number): OutputStore {
   if (from < shared.from) throw new Error(`the host's file begins at ${shared.from}, after ${from}`);
   const link = `/proc/${shared.pid}/fd/${shared.fd}`;
   // Only the host's anonymous memory file: never a path of its choosing.
   if (!readlinkSync(link).startsWith('/memfd:tether-ring')) throw new Error('it is not a ring file');
   const fd = openSync(link, 'r');
+  // The host's descriptor could be another file's by now (that terminal gone, the number reused).
+  if (fstatSync(fd).ino !== shared.ino) {
+    closeSync(fd);
+    throw new Error('the host no longer has that file');
+  }
   const { bytes } = shared;
   const header = Buffer.alloc(8);
   const hostEnd = (): number => {

@@ -21,7 +21,7 @@
 import { closeSync, fstatSync, openSync, readlinkSync, writeSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
 import type { OutputStore } from '../runtimes/runtime';
-import { preadRecord } from '../os/record-io';
+import { preadRecord } from '../runtimes/local/record-io';
 
 /** What a gateway is told to open (`terminals.ring`). */
 export interface SharedRing {

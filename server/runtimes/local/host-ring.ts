@@ -18,7 +18,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readlinkSync, readSync }
 import { LENT_RECORD_HEADER_BYTES } from '../../../lib/protocol';
 import { memfd } from '../../os/take-fd';
 import type { OutputStore } from '../runtime';
-import { preadRecord } from '../../os/record-io';
+import { preadRecord } from './record-io';
 
 /** Data bytes of a ring file: the host's ring (8 MiB) and room for a gateway's ring (2 MiB by
  * default) behind what the host may run ahead of this gateway. */

@@ -26,7 +26,7 @@ import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/proto
 import type { LentTerminalReader } from '../agent/agent-client';
 import type { OutputStore } from '../runtime';
 import { mapShared, memfd, takeFd } from '../../os/take-fd';
-import { preadRecord } from '../../os/record-io';
+import { preadRecord } from './record-io';
 import { PtyWriter } from './pty-writer';
 import { readNow, readPty } from './spawner';
 

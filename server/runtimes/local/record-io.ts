@@ -4,7 +4,7 @@
  * the pty host's sides) and the pty host's ring files.
  */
 import { readSync } from 'node:fs';
-import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
+import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
 
 /** Copy `n` bytes of the stream from offset `at` into `into` (across the ring's wrap); answers
  * how many were read (fewer only if the file is shorter than it should be). */

@@ -137,10 +137,8 @@ export class ReplayRing {
       // Only the tail fits: start over with it.
       this.startOffset += this.size + src.byteLength - this.capacity;
       this.endOffset = this.startOffset;
-      this.blocks = [];
-      this.filled = [];
+      this.clearBlocks();
       this.spare = null;
-      this.head = this.headAt = this.bytesAllocated = 0;
       src = src.subarray(src.byteLength - this.capacity);
     }
     let at = 0;
@@ -172,10 +170,8 @@ export class ReplayRing {
     if (n <= 0) return;
     this.dropStore(true);
     this.startOffset = this.endOffset = this.endOffset + n;
-    this.blocks = [];
-    this.filled = [];
+    this.clearBlocks();
     this.spare = null;
-    this.head = this.headAt = this.bytesAllocated = 0;
   }
 
   private evict(): void {
@@ -198,9 +194,7 @@ export class ReplayRing {
     if (excess > 0) {
       // Every block is gone: the rest is in the store.
       this.startOffset += excess;
-      this.blocks = [];
-      this.filled = [];
-      this.head = this.headAt = 0;
+      this.clearBlocks();
     }
     // Compact the block list occasionally instead of shifting on every eviction.
     if (this.head > 16 && this.head * 2 > this.blocks.length) {
@@ -291,9 +285,7 @@ export class ReplayRing {
     this.storeLive = false;
     if (from > this.storeFrom) {
       // No block is left (evict): start over at the store's oldest byte still retained.
-      this.blocks = [];
-      this.filled = [];
-      this.head = this.headAt = this.bytesAllocated = 0;
+      this.clearBlocks();
       this.startOffset = from;
     }
     this.endOffset = from;
@@ -322,10 +314,14 @@ export class ReplayRing {
   /** Drop everything held (and the store): the stream goes on from the end (`abandoned`). */
   private lose(abandoned = true): void {
     this.dropStore(abandoned);
+    this.clearBlocks();
+    this.startOffset = this.endOffset;
+  }
+
+  private clearBlocks(): void {
     this.blocks = [];
     this.filled = [];
     this.head = this.headAt = this.bytesAllocated = 0;
-    this.startOffset = this.endOffset;
   }
 
   /** Forget the store without reading it (what it held is dropped); `abandoned`: the stream goes

@@ -4,9 +4,10 @@
  * when the terminal comes back, to take into the ring what the gateway read meanwhile. Throws
  * when the descriptor cannot be opened or is not a memfd.
  */
-import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
 import type { LentReading } from '../core/session';
+import { openMemfdOf, preadRecordEnd } from '../runtimes/local/record-io';
 
 export interface LentRecord {
   end: LentReading['end'];
@@ -16,16 +17,8 @@ export interface LentRecord {
 
 /** Open the gateway's record: descriptor `fd` of process `pid`, `bytes` of data. */
 export function openLentRecord(pid: number, fd: number, bytes: number): LentRecord {
-  const link = `/proc/${pid}/fd/${fd}`;
-  // Only an anonymous memory file: never a path of the gateway's choosing.
-  if (!readlinkSync(link).startsWith('/memfd:')) throw new Error('it is not a memfd');
-  const own = openSync(link, 'r');
-  const readEnd = () => {
-    const header = Buffer.alloc(8);
-    readSync(own, header, 0, 8, 0);
-    const end = header.readDoubleBE(0);
-    return Number.isSafeInteger(end) ? end : 0;
-  };
+  const own = openMemfdOf(pid, fd, { link: '/memfd:', name: 'a memfd' }, 'r');
+  const readEnd = () => preadRecordEnd(own);
   return {
     end: readEnd,
     recover(from) {

@@ -18,10 +18,10 @@
  * allocated as they are first written (an idle terminal's file is nearly empty), and freed when
  * the last process holding the file closes it.
  */
-import { closeSync, fstatSync, openSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, writeSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../lib/protocol';
 import type { OutputStore } from '../runtimes/runtime';
-import { preadRecord } from '../runtimes/local/record-io';
+import { openMemfdOf, preadRecord, RING_FILE } from '../runtimes/local/record-io';
 
 /** What a gateway is told to open (`terminals.ring`). */
 export interface SharedRing {
@@ -44,12 +44,10 @@ export class RingFile implements OutputStore {
    * stream from offset `from` on. Throws when it is not such a file or cannot be opened.
    */
   static open(pid: number, fd: number, bytes: number, from: number): RingFile {
-    const link = `/proc/${pid}/fd/${fd}`;
-    // Only an anonymous memory file of that name: never a path of the gateway's choosing.
-    if (!readlinkSync(link).startsWith('/memfd:tether-ring')) throw new Error('it is not a ring file');
-    const own = openSync(link, 'r+');
+    const own = openMemfdOf(pid, fd, RING_FILE, 'r+', (f) => {
+      if (fstatSync(f).size < LENT_RECORD_HEADER_BYTES + bytes) throw new Error('it is smaller than it says');
+    });
     try {
-      if (fstatSync(own).size < LENT_RECORD_HEADER_BYTES + bytes) throw new Error('it is smaller than it says');
       return new RingFile(own, from, bytes);
     } catch (err) {
       closeSync(own);

@@ -14,11 +14,11 @@
  * may have been overwritten answers nothing: the ring then counts what it held as lost
  * (ReplayRing.read).
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES } from '../../../lib/protocol';
 import { memfd } from '../../os/take-fd';
 import type { OutputStore } from '../runtime';
-import { preadRecord } from './record-io';
+import { KeptFiles, openMemfdOf, preadRecord, preadRecordEnd, RING_FILE } from './record-io';
 
 /** Data bytes of a ring file: the host's ring (8 MiB) and room for a gateway's ring (2 MiB by
  * default) behind what the host may run ahead of this gateway. */
@@ -27,7 +27,7 @@ export const RING_FILE_BYTES = 10 * 1024 * 1024;
 /** A new ring file for the host to open (`terminals.ring` params); close `fd` once it answered.
  * Throws where there are no memfds (not Linux, no koffi). */
 export function makeRingFile(): { pid: number; fd: number; bytes: number } {
-  const fd = memfd('tether-ring');
+  const fd = memfd(RING_FILE.memfd);
   try {
     ftruncateSync(fd, LENT_RECORD_HEADER_BYTES + RING_FILE_BYTES);
   } catch (err) {
@@ -37,38 +37,25 @@ export function makeRingFile(): { pid: number; fd: number; bytes: number } {
   return { pid: process.pid, fd, bytes: RING_FILE_BYTES };
 }
 
-/** Rings kept for reading after their terminal ended or went back to being copied; past this
- * many, a ring copies what it needs instead (a descriptor each). */
-const MAX_KEPT_RINGS = 1024;
-/** Kept when the file holds at most this much more than the ring keeps (see lent-reader.ts). */
-const KEEP_OVER_RING = 1.25;
-let keptRings = 0;
+/** Rings kept for reading after their terminal ended or went back to being copied (at most 1,024). */
+const keptRings = new KeptFiles(1024);
 
 /**
  * Open descriptor `fd` of the host (process `pid`), which must be file `ino`: `bytes` of data
- * holding the stream from `shared.from` on. The store answers from stream offset `from` (this gateway's ring end, not
- * before `hostFrom`). Throws when it is not the host's memfd or cannot be opened.
+ * holding the stream from `shared.from` on. The store answers from stream offset `from` on (this
+ * gateway's ring end, not before `shared.from`). Throws when it is not the host's ring file or
+ * cannot be opened.
  */
 export function openHostRing(shared: { pid: number; fd: number; ino: number; bytes: number; from: number }, from: number): OutputStore {
   if (from < shared.from) throw new Error(`the host's file begins at ${shared.from}, after ${from}`);
-  const link = `/proc/${shared.pid}/fd/${shared.fd}`;
-  // Only the host's anonymous memory file: never a path of its choosing.
-  if (!readlinkSync(link).startsWith('/memfd:tether-ring')) throw new Error('it is not a ring file');
-  const fd = openSync(link, 'r');
-  // The host's descriptor could be another file's by now (that terminal gone, the number reused).
-  if (fstatSync(fd).ino !== shared.ino) {
-    closeSync(fd);
-    throw new Error('the host no longer has that file');
-  }
+  const fd = openMemfdOf(shared.pid, shared.fd, RING_FILE, 'r', (own) => {
+    // The host's descriptor could be another file's by now (that terminal gone, the number reused).
+    if (fstatSync(own).ino !== shared.ino) throw new Error('the host no longer has that file');
+  });
   const { bytes } = shared;
-  const header = Buffer.alloc(8);
-  const hostEnd = (): number => {
-    if (readSync(fd, header, 0, 8, 0) !== 8) return 0;
-    const end = header.readDoubleBE(0);
-    return Number.isSafeInteger(end) ? end : 0;
-  };
+  const hostEnd = () => preadRecordEnd(fd);
   let open = true;
-  let kept = false;
+  let kept: (() => void) | null = null;
   return {
     from,
     bytes,
@@ -80,15 +67,13 @@ export function openHostRing(shared: { pid: number; fd: number; ino: number; byt
       return hostEnd() - at <= bytes ? done : 0;
     },
     freeze(ringCapacity) {
-      if (!open || Math.min(hostEnd() - shared.from, bytes) > ringCapacity * KEEP_OVER_RING || keptRings >= MAX_KEPT_RINGS) return false;
-      kept = true;
-      keptRings++;
-      return true;
+      if (open) kept = keptRings.keep(Math.min(hostEnd() - shared.from, bytes), ringCapacity);
+      return kept !== null;
     },
     close() {
       if (!open) return;
       open = false;
-      if (kept) keptRings--;
+      kept?.();
       closeSync(fd);
     },
   };

@@ -26,7 +26,7 @@ import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/proto
 import type { LentTerminalReader } from '../agent/agent-client';
 import type { OutputStore } from '../runtime';
 import { mapShared, memfd, takeFd } from '../../os/take-fd';
-import { preadRecord } from './record-io';
+import { KeptFiles, preadRecord } from './record-io';
 import { PtyWriter } from './pty-writer';
 import { readNow, readPty } from './spawner';
 
@@ -34,14 +34,8 @@ import { readNow, readPty } from './spawner';
 export const LENT_RECORD_BYTES = 8 * 1024 * 1024;
 /** Read at once when the program ended; the host reads anything after that. */
 const FINAL_READ_BYTES = 1024 * 1024;
-/** Records kept for their session's ring after their terminal was given back (a descriptor
- * each); past this many, a ring copies what it needs instead. */
-const MAX_KEPT_RECORDS = 256;
-/** A record is kept when it holds at most this much more than the ring keeps: copying what the
- * ring needs out of it costs fresh memory (CPU) to save the difference, worth it only when the
- * difference is large (a record holds up to 8 MiB, a ring 2 MiB by default). */
-const KEEP_RECORD_OVER_RING = 1.25;
-let keptRecords = 0;
+/** Records kept for their session's ring after their terminal was given back (at most 256). */
+const keptRecords = new KeptFiles(256);
 
 export class LentReader implements LentTerminalReader {
   /** This process's record file: what the host is told to open. */
@@ -129,28 +123,26 @@ export class LentReader implements LentTerminalReader {
    * The record as the gateway's session ring reads it (ReplayRing.useStore): what this reader
    * read from the lend's offset on, the newest LENT_RECORD_BYTES of it, read with pread(2). After
    * the terminal is given back it is kept for reading while it holds not much more than the ring
-   * would (KEEP_RECORD_OVER_RING; MAX_KEPT_RECORDS at most): a program that printed a couple of
-   * MiB and ended then costs its bytes once, in the record, rather than again in the ring.
+   * would (KeptFiles): a program that printed a couple of MiB and ended then costs its bytes
+   * once, in the record, rather than again in the ring.
    */
   store(): OutputStore {
     this.holders++;
     let open = true;
-    let kept = false;
+    let kept: (() => void) | null = null;
     const { bytes } = this.record;
     return {
       from: this.from,
       bytes,
       read: (at, into) => this.readRecord(at, into),
       freeze: (ringCapacity) => {
-        if (!open || Math.min(this.offset - this.from, bytes) > ringCapacity * KEEP_RECORD_OVER_RING || keptRecords >= MAX_KEPT_RECORDS) return false;
-        kept = true;
-        keptRecords++;
-        return true;
+        if (open) kept = keptRecords.keep(Math.min(this.offset - this.from, bytes), ringCapacity);
+        return kept !== null;
       },
       close: () => {
         if (!open) return;
         open = false;
-        if (kept) keptRecords--;
+        kept?.();
         this.release();
       },
     };

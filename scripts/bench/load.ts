@@ -32,7 +32,7 @@ import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { echoSeries, gatewayTerminal, settle } from './keystrokes';
 import { serverPids } from './speed';
-import { memfdBytes } from './shared-memory';
+import { memfdBytes, rssBytes } from './process-memory';
 import { median, percentile } from './stats';
 import { startTtyd, TtydClient } from './ttyd-client';
 
@@ -295,10 +295,6 @@ function alive(pids: readonly number[]): number[] {
       return false;
     }
   });
-}
-
-function rssBytes(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
 
 /** Of the time a process wanted a CPU between two schedstat readings, the share it spent waiting for one (run queue). */

@@ -8,17 +8,18 @@
  * 7–9 MB between the two in each of eight starts on 2026-12-06, the heap's committed size 57 → 49 MB with the
  * same ~47 MB in use). The settled figure is the idle one; the first shows how long that takes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGatewayProcess } from './gateway-process';
 import { gatewayMany } from './many';
-import { memfdBytes } from './shared-memory';
+import { memfdBytes, rssBytes } from './process-memory';
 import { serverPids } from './speed';
 
+/** RSS of a process sampled while it may have just ended: 0 then. */
 function rssOf(pid: number): number {
   try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+    return rssBytes(pid);
   } catch {
     return 0;
   }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, RecordReader, decodeServerFrame, encodeHello, encodeInput, encodeOpen } from '../../lib/protocol';
+import { PROTOCOL_VERSION, RecordReader, decodeServerFrame, encodeHello, encodeInput, encodeOpen, encodeRecord } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { createLogger } from '../log';
 import { FramedStream } from '../runtimes/agent/framed-stream';
@@ -133,5 +133,27 @@ describe('FramedStream', () => {
     link.send(new Uint8Array([2]));
     link.uncork();
     expect(writes).toHaveLength(3);
+  });
+
+  it('takes in a slice of what has arrived per event-loop turn, the rest in later turns, in order', async () => {
+    const stream = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
+    const link = new FramedStream(stream);
+    const got: number[] = [];
+    link.on('message', (m) => got.push(m[0]!));
+    // A backlog of 8 frames of 100 KiB arrives at once (a gateway that fell behind its pty host).
+    for (let i = 0; i < 8; i++) stream.push(encodeRecord(new Uint8Array(100 * 1024).fill(i)));
+    await new Promise((r) => process.nextTick(r));
+    // 300 KiB in this turn (the one that reached 256 KiB is still taken in), then it waits.
+    expect(got).toEqual([0, 1, 2]);
+    await turn();
+    await new Promise((r) => process.nextTick(r));
+    expect(got).toEqual([0, 1, 2, 3, 4, 5]);
+    await turn();
+    await turn();
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Nothing is held back once the backlog is gone: a small frame arrives at once.
+    stream.push(encodeRecord(new Uint8Array([9])));
+    await new Promise((r) => process.nextTick(r));
+    expect(got.at(-1)).toBe(9);
   });
 });

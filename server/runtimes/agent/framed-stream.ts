@@ -29,12 +29,25 @@ export interface LinkSocket {
 const CLOSE_GRACE_MS = 2000;
 /** Frames from this size are written after their length prefix instead of copied behind it. */
 const SPLIT_WRITE_BYTES = 16 * 1024;
+/**
+ * Bytes taken in per event-loop turn before the stream is paused until the next turn. A link
+ * carries every terminal of a pty host or runner: when the gateway falls behind (500 terminals
+ * printing on 2 cores), the link holds hundreds of KiB, and libuv reads up to 32 chunks of it in
+ * one callback — tens of milliseconds of frames while a keystroke's echo on another descriptor
+ * waits for the next poll. A slice keeps each turn short; the rest follows the next turn.
+ */
+const TURN_READ_BYTES = 256 * 1024;
 
 export class FramedStream extends EventEmitter implements LinkSocket {
   private readonly reader = new RecordReader();
   private closed = false;
   /** Corked by send() until the end of this event-loop turn. */
   private turnCorked = false;
+  /** Bytes taken in this turn (TURN_READ_BYTES), whether a turn's end is awaited, and whether
+   * reading stopped for the rest of the turn. */
+  private turnBytes = 0;
+  private turnEnding = false;
+  private sliced = false;
 
   /**
    * @param stream the duplex; its 'close' (or 'end' of the readable side) ends the link.
@@ -81,6 +94,15 @@ export class FramedStream extends EventEmitter implements LinkSocket {
     }
   }
 
+  private readonly endTurn = (): void => {
+    this.turnEnding = false;
+    this.turnBytes = 0;
+    if (this.sliced) {
+      this.sliced = false;
+      if (!this.closed) this.stream.resume();
+    }
+  };
+
   private readonly uncorkTurn = (): void => {
     this.turnCorked = false;
     this.stream.uncork();
@@ -108,6 +130,16 @@ export class FramedStream extends EventEmitter implements LinkSocket {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.turnBytes += chunk.byteLength;
+    if (!this.turnEnding) {
+      this.turnEnding = true;
+      setImmediate(this.endTurn);
+    }
+    if (this.turnBytes >= TURN_READ_BYTES && !this.sliced) {
+      // This chunk is still taken in (below); what follows waits for the next turn.
+      this.sliced = true;
+      this.stream.pause();
+    }
     let records: Uint8Array[];
     try {
       records = this.reader.push(chunk);

@@ -294,15 +294,135 @@ describe('ReplayRing', () => {
       const store = new ArrayStore(20, 100);
       ring.useStore(store);
       store.put(bytes(20, 50));
-      ring.append(bytes(20, 50));
+      ring.append(bytes(20, 25));
+      const other = new ReplayRing(100); // another terminal's output comes between
+      other.useStore(new ArrayStore(0, 1000));
+      other.append(bytes(0, 10));
+      ring.append(bytes(45, 25));
       expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 70)));
-      // Its writer ran 100 bytes ahead: the oldest it holds are gone.
+      // Its writer ran 100 bytes ahead: the oldest it holds are gone (those before the ring's
+      // newest append, which it still has in memory: see the recent-buffer tests).
       store.put(bytes(70, 100));
       expect(ring.read(30)).toEqual([]);
       expect(store.closed).toBe(true);
       expect([ring.start, ring.end, ring.allocated]).toEqual([70, 70, 0]);
       ring.append(bytes(70, 10));
       expect(Array.from(ring.readJoined(70))).toEqual(Array.from(bytes(70, 10)));
+    });
+
+    /** A store keeping the newest `bytes` of what is written from `from` on, counting its reads. */
+    class CountingStore implements OutputStore {
+      private readonly kept: Uint8Array;
+      private written = 0;
+      reads = 0;
+      closed = false;
+      constructor(
+        readonly from: number,
+        readonly bytes: number,
+      ) {
+        this.kept = new Uint8Array(bytes);
+      }
+      put(b: Uint8Array): void {
+        for (let i = 0; i < b.byteLength; i++) this.kept[(this.written + i) % this.bytes] = b[i]!;
+        this.written += b.byteLength;
+      }
+      read(at: number, into: Uint8Array): number {
+        this.reads++;
+        const end = this.from + this.written;
+        if (this.closed || at < Math.max(this.from, end - this.bytes)) return 0;
+        const n = Math.min(into.byteLength, end - at);
+        for (let i = 0; i < n; i++) into[i] = this.kept[(at - this.from + i) % this.bytes]!;
+        return n;
+      }
+      freeze(): boolean {
+        return true;
+      }
+      close(): void {
+        this.closed = true;
+      }
+    }
+    /** Ring `salt`'s stream: each ring's bytes differ from another's at the same offsets. */
+    const salted = (salt: number, from: number, n: number) => bytes(from + salt * 37, n);
+
+    it('reads what was just appended without the store, and from the store once other rings\' output took its place', () => {
+      const a = new ReplayRing(64 * 1024);
+      const sa = new CountingStore(0, 128 * 1024);
+      expect(a.useStore(sa)).toBe(true);
+      const append = (ring: ReplayRing, store: CountingStore, salt: number, n: number) => {
+        const b = salted(salt, ring.end, n);
+        store.put(b);
+        ring.append(b);
+      };
+      append(a, sa, 1, 2000);
+      append(a, sa, 1, 1000);
+      expect(Array.from(a.readJoined(0))).toEqual(Array.from(salted(1, 0, 3000)));
+      expect(Array.from(a.readJoined(2500))).toEqual(Array.from(salted(1, 2500, 500)));
+      expect(sa.reads).toBe(0);
+
+      // Another ring's output, interleaved: each ring still reads its newest append from memory.
+      const b = new ReplayRing(64 * 1024);
+      const sb = new CountingStore(0, 128 * 1024);
+      b.useStore(sb);
+      append(b, sb, 2, 500);
+      append(a, sa, 1, 700);
+      expect(Array.from(a.readJoined(3000))).toEqual(Array.from(salted(1, 3000, 700)));
+      expect(Array.from(b.readJoined(0))).toEqual(Array.from(salted(2, 0, 500)));
+      expect([sa.reads, sb.reads]).toEqual([0, 0]);
+      // Bytes before the newest contiguous run come from the store.
+      expect(Array.from(a.readJoined(2900, 200))).toEqual(Array.from(salted(1, 2900, 200)));
+      expect(sa.reads).toBe(1);
+
+      // A large append (a flood's read) is not copied: it is read from the store.
+      append(a, sa, 1, 20_000);
+      expect(Array.from(a.readJoined(3700))).toEqual(Array.from(salted(1, 3700, 20_000)));
+      expect(sa.reads).toBe(2);
+
+      // 1 MiB and more of the other ring's output overwrote what `a` appended last.
+      append(a, sa, 1, 100);
+      expect(Array.from(a.readJoined(23_700))).toEqual(Array.from(salted(1, 23_700, 100)));
+      expect(sa.reads).toBe(2);
+      for (let i = 0; i < 80; i++) append(b, sb, 2, 16 * 1024);
+      expect(Array.from(a.readJoined(23_700))).toEqual(Array.from(salted(1, 23_700, 100)));
+      expect(sa.reads).toBe(3);
+      expect(Array.from(b.readJoined(b.end - 40_000))).toEqual(Array.from(salted(2, b.end - 40_000, 40_000)));
+    });
+
+    it('random appends and reads over many rings sharing the recent buffer agree with a reference model', () => {
+      let seed = 11;
+      const rnd = (n: number) => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return (seed >>> 12) % n;
+      };
+      const capacity = 48 * 1024;
+      const rings = Array.from({ length: 6 }, (_, salt) => {
+        const ring = new ReplayRing(capacity);
+        const store = new CountingStore(0, 2 * capacity);
+        expect(ring.useStore(store)).toBe(true);
+        return { ring, store, salt };
+      });
+      let fromStore = 0;
+      let reads = 0;
+      for (let i = 0; i < 4000; i++) {
+        const r = rings[rnd(rings.length)]!;
+        // Mostly small appends, now and then one larger than is copied to the recent buffer.
+        const n = rnd(10) === 0 ? 16 * 1024 + rnd(8 * 1024) : rnd(3000);
+        const b = salted(r.salt, r.ring.end, n);
+        r.store.put(b);
+        r.ring.append(b);
+        const q = rings[rnd(rings.length)]!;
+        // Reads near the end mostly (a pump), sometimes anywhere retained (a replay).
+        const from = rnd(4) === 0 ? q.ring.start + rnd(q.ring.size + 1) : Math.max(q.ring.start, q.ring.end - rnd(4000));
+        const max = rnd(20_000) + 1;
+        const before = q.store.reads;
+        const got = q.ring.readJoined(from, max);
+        fromStore += q.store.reads - before;
+        reads++;
+        expect(got.byteLength).toBe(Math.min(max, q.ring.end - from));
+        expect(Buffer.compare(got, salted(q.salt, from, got.byteLength))).toBe(0);
+      }
+      // Both ways were taken.
+      expect(fromStore).toBeGreaterThan(reads / 10);
+      expect(fromStore).toBeLessThan(reads * 0.9);
     });
 
     it('random appends, stores, give-backs and reads agree with a reference model', () => {

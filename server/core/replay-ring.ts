@@ -24,6 +24,38 @@ function scratchFor(n: number): Uint8Array {
   return scratch.subarray(0, n);
 }
 
+/**
+ * Recent appends to rings whose bytes are in a store, copied into one buffer that every such ring
+ * uses in turn (RECENT_BYTES in all, however many rings; reused, so no fresh memory). A viewer's
+ * pump nearly always sends what was appended a moment ago: it copies it from here instead of
+ * reading the store back (a pread, and for the pty host's file a second one for its header) —
+ * 500 terminals printing small lines cost the gateway two or three system calls per line for
+ * that. What was overwritten here since is read from the store as before.
+ */
+const RECENT_BYTES = 1024 * 1024;
+/** Larger appends (a flood's reads) are not copied here: their pumps read the store in large
+ * slices anyway, a system call per slice. */
+const RECENT_MAX_APPEND = 16 * 1024;
+const recent = {
+  buffer: null as Uint8Array | null,
+  /** Bytes ever placed (an absolute position: byte p lives at p % RECENT_BYTES until p + RECENT_BYTES is placed). */
+  placed: 0,
+};
+
+/** Copy `data` into the recent buffer; answers its absolute position. Never split across the wrap. */
+function placeRecent(data: Uint8Array): number {
+  recent.buffer ??= new Uint8Array(RECENT_BYTES);
+  let at = recent.placed % RECENT_BYTES;
+  if (at + data.byteLength > RECENT_BYTES) {
+    recent.placed += RECENT_BYTES - at;
+    at = 0;
+  }
+  recent.buffer.set(data, at);
+  const pos = recent.placed;
+  recent.placed += data.byteLength;
+  return pos;
+}
+
 export class ReplayRing {
   private blocks: Uint8Array[] = [];
   /** Bytes written into each block. */
@@ -45,6 +77,9 @@ export class ReplayRing {
   private store: OutputStore | null = null;
   private storeFrom = 0;
   private storeLive = false;
+  /** The newest appended bytes, while they are in the recent buffer: stream offset `from`, `n`
+   * bytes at absolute position `at` there (contiguous in both); they always end at the end. */
+  private tail: { from: number; at: number; n: number } | null = null;
 
   /** @param startAt the stream offset of the first byte to be written (a stream that began
    * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
@@ -126,6 +161,7 @@ export class ReplayRing {
       if (this.storeLive) {
         // The bytes go to the store (or are there already: its reader wrote them before handing them on).
         this.store.write?.(data);
+        this.keepRecent(offset, data);
         this.endOffset = offset + data.byteLength;
         this.evict();
         return offset;
@@ -162,6 +198,18 @@ export class ReplayRing {
     this.endOffset = offset + data.byteLength;
     this.evict();
     return offset;
+  }
+
+  /** Note appended bytes in the recent buffer (see RECENT_BYTES). */
+  private keepRecent(offset: number, data: Uint8Array): void {
+    if (data.byteLength > RECENT_MAX_APPEND) {
+      this.tail = null;
+      return;
+    }
+    const at = placeRecent(data);
+    const t = this.tail;
+    if (t && t.from + t.n === offset && t.at + t.n === at && t.at + RECENT_BYTES >= recent.placed) t.n += data.byteLength;
+    else this.tail = { from: offset, at, n: data.byteLength };
   }
 
   /** `n` bytes of the stream that are not known here (lost): drop what is kept, go on after them. */
@@ -233,9 +281,17 @@ export class ReplayRing {
       }
     }
     if (remaining > 0 && this.store) {
+      const at = Math.max(from, this.storeFrom);
+      const t = this.tail;
+      if (t && at >= t.from && at + remaining <= t.from + t.n && t.at + RECENT_BYTES >= recent.placed) {
+        // Appended a moment ago: still in the recent buffer (valid until RECENT_BYTES more are placed).
+        const i = (t.at % RECENT_BYTES) + (at - t.from);
+        out.push(recent.buffer!.subarray(i, i + remaining));
+        return out;
+      }
       // From the store, into the shared scratch buffer: valid until the next read of any ring.
       const into = scratchFor(remaining);
-      if (this.store.read(Math.max(from, this.storeFrom), into) !== remaining) {
+      if (this.store.read(at, into) !== remaining) {
         // It no longer has them (its writer overwrote them: another process that went further
         // ahead than it keeps). What the ring held is lost, as from a full ring; it keeps what is
         // appended from now on itself. Readers find `start` at the end and catch up from there.
@@ -279,6 +335,7 @@ export class ReplayRing {
   private materialize(): void {
     const store = this.store;
     if (!store) return;
+    this.tail = null;
     const end = this.endOffset;
     const from = Math.max(this.startOffset, this.storeFrom);
     this.store = null;
@@ -327,6 +384,7 @@ export class ReplayRing {
   /** Forget the store without reading it (what it held is dropped); `abandoned`: the stream goes
    * on without it. */
   private dropStore(abandoned: boolean): void {
+    this.tail = null;
     this.store?.close(abandoned);
     this.store = null;
     this.storeLive = false;

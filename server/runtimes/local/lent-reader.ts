@@ -10,7 +10,8 @@
  * a gateway killed at any moment has shown nobody a byte the record lacks. The host takes the
  * record's bytes into its ring when the terminal comes back to it (given back, or this process
  * gone). Writing it wakes no other process:
- * - until the record is full once, two pwrite(2)s per read (the bytes, then the end);
+ * - until the record is full once, a pwrite(2) per read (the bytes), then the end is stored into
+ *   the header's page, mapped from the start;
  * - then it is mapped into this process and each read is a copy into memory, no system call.
  * Mapping it at once cost more than it saved for short-lived terminals: with 100 printing 2 MiB
  * each, a page fault per fresh page of a shared mapping (~36 µs each while V8's threads map and
@@ -49,6 +50,9 @@ export class LentReader implements LentTerminalReader {
   private mapAt = Number.POSITIVE_INFINITY;
   private map: { bytes: Uint8Array; unmap(): void } | null = null;
   private header: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
+  /** The record's header page, mapped from the start (one page fault, once): the end is then a
+   * store into memory rather than a second pwrite(2) per read. Null where mapping fails. */
+  private headerMap: { bytes: Uint8Array; unmap(): void } | null = null;
   private stopped = false;
   /** Where this reader's reads start (the lend's offset). */
   private from = 0;
@@ -64,6 +68,12 @@ export class LentReader implements LentTerminalReader {
       throw err;
     }
     this.record = { pid: process.pid, fd, bytes: LENT_RECORD_BYTES };
+    try {
+      this.headerMap = mapShared(fd, LENT_RECORD_HEADER_BYTES);
+      this.header = new DataView(this.headerMap.bytes.buffer, this.headerMap.bytes.byteOffset, LENT_RECORD_HEADER_BYTES);
+    } catch {
+      /* written with pwrite(2) instead */
+    }
   }
 
   /** The host lent the terminal: read descriptor `grant.fd` of process `grant.pid` from stream
@@ -110,7 +120,9 @@ export class LentReader implements LentTerminalReader {
     this.stopped = true;
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
-    this.map?.unmap(); // take() checks `stopped` first: nothing writes to it after this
+    // take() checks `stopped` first: nothing writes to them after this.
+    this.map?.unmap();
+    this.headerMap?.unmap();
     this.release();
     return left;
   }
@@ -172,7 +184,7 @@ export class LentReader implements LentTerminalReader {
     // The end, after the bytes (big-endian, as the host reads it: server/worker/lent-record.ts).
     this.header.setFloat64(0, this.offset, false);
     if (!map) {
-      writeSync(fd, this.header, 0, 8, 0);
+      if (!this.headerMap) writeSync(fd, this.header, 0, 8, 0);
       if (this.offset >= this.mapAt) this.mapRecord();
     }
     this.deliver(d);
@@ -187,5 +199,7 @@ export class LentReader implements LentTerminalReader {
       return;
     }
     this.header = new DataView(this.map.bytes.buffer, this.map.bytes.byteOffset, LENT_RECORD_HEADER_BYTES);
+    this.headerMap?.unmap();
+    this.headerMap = null;
   }
 }

@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { echoSeries, gatewayTerminal, settle } from './keystrokes';
@@ -477,7 +478,9 @@ async function tetherLoad(script: string): Promise<boolean> {
         `each ${LINES.toLocaleString('en')} lines in ${TICKS} ticks of ${TICK_SECONDS * 1000} ms`,
     );
     // Sockets first, so the baseline RSS includes them and the figure is per terminal.
-    for (let s = 0; s < SOCKETS; s++) clients.push(await GatewayClient.connect(gw.url, { token: gw.token, keepData: true }));
+    // Each acks as the browser does (every 64 KiB, and once more a moment after the last frame),
+    // as in the speed benchmarks, rather than every frame.
+    for (let s = 0; s < SOCKETS; s++) clients.push(await GatewayClient.connect(gw.url, { token: gw.token, keepData: true, ackEvery: ACK_EVERY_BYTES }));
     interactive = await GatewayClient.connect(gw.url, { token: gw.token, keepData: false });
     await interactive.open(1, { workspace: gw.workspace, cols: 200, rows: 50, command: 'exec -a tether-load-shell bash --norc --noprofile -i' });
     await settle(gatewayTerminal(interactive, 1));

@@ -4,6 +4,7 @@ import type { ExitInfo, Opened } from '../../lib/protocol';
 import { EchoPty } from '../runtimes/echo/echo-runtime';
 import { Channel, type ChannelSink } from './channel';
 import { replayStart } from './connection';
+import { ReplayRing } from './replay-ring';
 import { TerminalSession } from './session';
 
 const HIGH = 1000;
@@ -332,13 +333,19 @@ describe('flow control', () => {
     expect(session.ring.allocated).toBe(0);
     overwritten = true;
     pty.emit(new TextEncoder().encode('line two\r\n'));
+    // Another terminal's output between: the ring's newest bytes are no longer one run in the
+    // recent buffer (replay-ring.ts), so the pump asks the store for them.
+    const other = new ReplayRing(1024);
+    other.useStore({ from: 0, bytes: 1024, read: () => 0, freeze: () => true, close: () => {} });
+    other.append(new Uint8Array(5));
+    pty.emit(new TextEncoder().encode('line 2b\r\n'));
     sink.drain();
     // Nothing more was sent (no stale bytes); a new OPENED said where the stream goes on.
     expect(sink.bytesFor(1)).toBe(10);
-    expect(sink.opened.at(-1)?.opened).toMatchObject({ offset: 20, snapshot: true });
-    ch.ack(20);
+    expect(sink.opened.at(-1)?.opened).toMatchObject({ offset: 29, snapshot: true });
+    ch.ack(29);
     pty.emit(new TextEncoder().encode('three\r\n'));
     sink.drain();
-    expect(sink.sent.at(-1)).toEqual({ channel: 1, offset: 20, bytes: 7 });
+    expect(sink.sent.at(-1)).toEqual({ channel: 1, offset: 29, bytes: 7 });
   });
 });

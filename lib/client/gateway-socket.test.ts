@@ -9,6 +9,7 @@ import {
   encodeOpened,
   encodeOutput,
   encodePong,
+  TRAILING_ACK_MS,
   type ClientFrame,
 } from '../protocol';
 import { GatewaySocket, PING_INTERVAL_MS, PONG_TIMEOUT_MS, type Environment, type TransportHandlers } from './gateway-socket';
@@ -150,7 +151,9 @@ describe('GatewaySocket', () => {
     pending.shift()!();
     expect(conn.of('ack').map((a) => a.processed)).toEqual([1000 + 80 * 1024]);
     pending.shift()!();
-    vi.advanceTimersByTime(60);
+    vi.advanceTimersByTime(TRAILING_ACK_MS - 1);
+    expect(conn.of('ack')).toHaveLength(1);
+    vi.advanceTimersByTime(1);
     expect(conn.of('ack').map((a) => a.processed)).toEqual([1000 + 80 * 1024, 1000 + 80 * 1024 + 100]);
     socket.dispose();
   });

@@ -172,8 +172,9 @@ interface Terminal {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
-/** The last partial batch of output is acked this long after it arrived. */
-const LINK_TRAILING_ACK_MS = 20;
+/** The last partial batch of output is acked this long after it arrived (as a browser does:
+ * TRAILING_ACK_MS; a terminal printing a line every 100 ms costs no ACK per line). */
+const LINK_TRAILING_ACK_MS = 250;
 /** Re-dial at once after a lost link; after a failed attempt back off from 200 ms up to 5 s. */
 const RECONNECT_BACKOFF = { baseMs: 200, capMs: 5000, jitter: 'equal', immediateFirst: true } as const;
 

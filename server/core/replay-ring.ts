@@ -253,8 +253,9 @@ export class ReplayRing {
   }
 
   /**
-   * Bytes in [from, min(from + maxBytes, end)) as views into the ring's blocks (no copy). They are
-   * valid until the next append: copy them before giving up control. `from` must be within
+   * Bytes in [from, min(from + maxBytes, end)) as views into the ring's blocks (no copy), or into
+   * the buffers every ring shares (a store's bytes: the recent buffer, or what was read). They
+   * are valid until the next append or read of any ring: copy them before giving up control. `from` must be within
    * [start, end]; returns an empty list when from === end.
    */
   read(from: number, maxBytes: number = Number.POSITIVE_INFINITY): Uint8Array[] {

@@ -56,6 +56,11 @@ function placeRecent(data: Uint8Array): number {
   return pos;
 }
 
+/** Whether the byte placed at absolute position `pos` is still in the recent buffer. */
+function stillRecent(pos: number): boolean {
+  return pos + RECENT_BYTES >= recent.placed;
+}
+
 export class ReplayRing {
   private blocks: Uint8Array[] = [];
   /** Bytes written into each block. */
@@ -208,7 +213,7 @@ export class ReplayRing {
     }
     const at = placeRecent(data);
     const t = this.tail;
-    if (t && t.from + t.n === offset && t.at + t.n === at && t.at + RECENT_BYTES >= recent.placed) t.n += data.byteLength;
+    if (t && t.from + t.n === offset && t.at + t.n === at && stillRecent(t.at)) t.n += data.byteLength;
     else this.tail = { from: offset, at, n: data.byteLength };
   }
 
@@ -284,7 +289,7 @@ export class ReplayRing {
     if (remaining > 0 && this.store) {
       const at = Math.max(from, this.storeFrom);
       const t = this.tail;
-      if (t && at >= t.from && at + remaining <= t.from + t.n && t.at + RECENT_BYTES >= recent.placed) {
+      if (t && at >= t.from && at + remaining <= t.from + t.n && stillRecent(t.at)) {
         // Appended a moment ago: still in the recent buffer (valid until RECENT_BYTES more are placed).
         const i = (t.at % RECENT_BYTES) + (at - t.from);
         out.push(recent.buffer!.subarray(i, i + remaining));

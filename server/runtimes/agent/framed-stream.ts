@@ -43,11 +43,10 @@ export class FramedStream extends EventEmitter implements LinkSocket {
   private closed = false;
   /** Corked by send() until the end of this event-loop turn. */
   private turnCorked = false;
-  /** Bytes taken in this turn (TURN_READ_BYTES), whether a turn's end is awaited, and whether
-   * reading stopped for the rest of the turn. */
+  /** Bytes taken in this turn (past TURN_READ_BYTES, reading stopped for the rest of it), and
+   * whether the turn's end is awaited. */
   private turnBytes = 0;
   private turnEnding = false;
-  private sliced = false;
 
   /**
    * @param stream the duplex; its 'close' (or 'end' of the readable side) ends the link.
@@ -95,12 +94,10 @@ export class FramedStream extends EventEmitter implements LinkSocket {
   }
 
   private readonly endTurn = (): void => {
+    const sliced = this.turnBytes >= TURN_READ_BYTES;
     this.turnEnding = false;
     this.turnBytes = 0;
-    if (this.sliced) {
-      this.sliced = false;
-      if (!this.closed) this.stream.resume();
-    }
+    if (sliced && !this.closed) this.stream.resume();
   };
 
   private readonly uncorkTurn = (): void => {
@@ -130,14 +127,14 @@ export class FramedStream extends EventEmitter implements LinkSocket {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    const before = this.turnBytes;
     this.turnBytes += chunk.byteLength;
     if (!this.turnEnding) {
       this.turnEnding = true;
       setImmediate(this.endTurn);
     }
-    if (this.turnBytes >= TURN_READ_BYTES && !this.sliced) {
+    if (before < TURN_READ_BYTES && this.turnBytes >= TURN_READ_BYTES) {
       // This chunk is still taken in (below); what follows waits for the next turn.
-      this.sliced = true;
       this.stream.pause();
     }
     let records: Uint8Array[];

@@ -29,6 +29,8 @@ export interface ChannelSink {
   sendEvent(channel: number, event: SessionEvent): void;
   /** Ask for `pump()` to be called soon (coalesced). */
   schedulePump(channel: Channel): void;
+  /** Call `pump()` now (a keystroke's echo: see Channel.onOutput). */
+  pumpNow(channel: Channel): void;
   /** The session went away under this channel. */
   channelClosed(channel: Channel): void;
 }
@@ -56,6 +58,8 @@ export class Channel implements SessionViewer {
   private exitSent = false;
   /** performance.now() of the last input through this channel (the interactive lane). */
   private typedAt = Number.NEGATIVE_INFINITY;
+  /** Input went through since the last output: the next output is likely its echo. */
+  private echoDue = false;
 
   constructor(
     readonly id: number,
@@ -80,6 +84,7 @@ export class Channel implements SessionViewer {
   /** Input went to the program through this channel: its next output is likely an echo. */
   typed(now = performance.now()): void {
     this.typedAt = now;
+    this.echoDue = true;
   }
 
   /** In the interactive lane (see INTERACTIVE_MS): typed into lately, little waiting. */
@@ -94,7 +99,13 @@ export class Channel implements SessionViewer {
   onOutput(): void {
     // Never send per PTY chunk: node-pty reads ~4 KB at a time, and a frame + syscall + client ACK
     // per chunk halves throughput. The pump runs once per event-loop turn and sends everything
-    // that arrived meanwhile as one frame — a keystroke echo still leaves in the same turn.
+    // that arrived meanwhile as one frame. Except the first output after a keystroke (in the
+    // interactive lane): it leaves now, not after the rest of the turn's reads — with hundreds of
+    // terminals printing, that is milliseconds of other terminals' output the echo waited behind.
+    if (this.echoDue) {
+      this.echoDue = false;
+      if (this.interactive(performance.now())) return this.sink.pumpNow(this);
+    }
     this.sink.schedulePump(this);
   }
 

@@ -199,6 +199,15 @@ export class Connection implements ChannelSink {
     setImmediate(this.runPumps);
   }
 
+  pumpNow(channel: Channel): void {
+    if (this.closed || this.channels.get(channel.id) !== channel) return;
+    this.pumpQueue.delete(channel);
+    const before = channel.sentOffset;
+    const more = channel.pump(MAX_PUMP_SLICE_BYTES);
+    this.lastFlush.set(channel, { at: performance.now(), bytes: channel.sentOffset - before });
+    if (more) this.schedulePump(channel);
+  }
+
   /** The streaming channels' slot came: they go out with this turn's pumps. */
   private readonly runCoalesced = (): void => {
     this.pumpTimer = undefined;

@@ -29,6 +29,10 @@ class FakeSink implements ChannelSink {
   schedulePump(c: Channel) {
     this.pending.add(c);
   }
+  pumpNow(c: Channel) {
+    this.pending.delete(c);
+    if (c.pump(4096)) this.pending.add(c);
+  }
   channelClosed() {}
   /** Run scheduled pumps until quiet. */
   drain() {

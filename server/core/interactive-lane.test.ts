@@ -86,6 +86,25 @@ describe('the interactive lane', () => {
     expect(ws.outputs.filter((o) => o.channel === 2)).toHaveLength(1);
   });
 
+  it("sends a keystroke's echo at once, not after the turn's other reads; what follows it waits for the turn's pump", async () => {
+    const { ws, ptys } = await connectionWith(2);
+    const [other, typed] = ptys as [EchoPty, EchoPty];
+    other.emit('x'.repeat(100));
+    ws.receive(encodeInput(2, 'k')); // the echo pty answers at once
+    expect(ws.outputs.map((o) => [o.channel, o.bytes])).toEqual([[2, 1]]);
+    typed.emit('more output'); // not an echo: it goes with the turn
+    expect(ws.outputs).toHaveLength(1);
+    await turn();
+    expect(ws.outputs.map((o) => [o.channel, o.bytes])).toEqual([
+      [2, 1],
+      [2, 11],
+      [1, 100],
+    ]);
+    // Output nobody typed for in the last second never leaves at once.
+    other.emit('y');
+    expect(ws.outputs).toHaveLength(3);
+  });
+
   it("writes a turn's frames of every channel inside one cork", async () => {
     const { ws, ptys } = await connectionWith(5);
     const corks = ws.corks;

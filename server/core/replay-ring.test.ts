@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ReplayRing } from './replay-ring';
 import type { OutputStore } from '../runtimes/runtime';
 
+/** One turn of the event loop (a ring's deferred copy runs in the check phase). */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function bytes(from: number, n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (from + i) & 0xff;
@@ -215,7 +218,7 @@ describe('ReplayRing', () => {
       expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 15)));
     });
 
-    it('given back: reads a store that may be kept; copies what it needs of one that may not, and closes it', () => {
+    it('given back: reads a store that may be kept; copies what it needs of one that may not in a later turn, and closes it', async () => {
       for (const keep of [true, false]) {
         const ring = new ReplayRing(100);
         ring.append(bytes(0, 10));
@@ -226,6 +229,10 @@ describe('ReplayRing', () => {
         ring.append(b);
         ring.releaseStore();
         expect(store.frozen).toBe(true);
+        // Not copied in the turn that gave it back: read where it is meanwhile.
+        expect(store.closed).toBe(false);
+        expect(Array.from(ring.readJoined(60))).toEqual(Array.from(bytes(60, 100)));
+        await turn();
         expect(store.closed).toBe(!keep);
         expect(ring.allocated > 0).toBe(!keep);
         expect([ring.start, ring.end]).toEqual([60, 160]);
@@ -238,7 +245,7 @@ describe('ReplayRing', () => {
       }
     });
 
-    it('closes its store when it skips or is disposed of, and a store that fails a read loses only those bytes', () => {
+    it('closes its store when it skips or is disposed of, and a store that fails a read loses only those bytes', async () => {
       const ring = new ReplayRing(100);
       const store = new ArrayStore(0, 1000, false);
       ring.useStore(store);
@@ -252,6 +259,7 @@ describe('ReplayRing', () => {
       ring.useStore(broken);
       ring.append(bytes(60, 20)); // never written to the store: it cannot answer them
       ring.releaseStore();
+      await turn();
       expect(broken.closed).toBe(true);
       expect([ring.start, ring.end]).toEqual([80, 80]);
       ring.append(bytes(80, 5));
@@ -267,6 +275,40 @@ describe('ReplayRing', () => {
       ring.dispose();
       expect(kept.closed).toBe(true);
       expect([ring.start, ring.end, ring.allocated]).toEqual([95, 95, 0]);
+    });
+
+    it('many given back at once copy a few per event-loop turn; one forgotten first never copies', async () => {
+      // Each copy takes longer than a turn's share (2 ms): one ring per turn.
+      class SlowStore extends ArrayStore {
+        reads = 0;
+        override read(at: number, into: Uint8Array): number {
+          this.reads++;
+          const until = performance.now() + 3;
+          while (performance.now() < until);
+          return super.read(at, into);
+        }
+      }
+      const rings = [0, 1, 2, 3].map(() => new ReplayRing(100));
+      const stores = rings.map((ring) => {
+        const store = new SlowStore(0, 1000, false);
+        ring.useStore(store);
+        store.put(bytes(0, 40));
+        ring.append(bytes(0, 40));
+        return store;
+      });
+      for (const ring of rings) ring.releaseStore();
+      rings[3]!.dispose();
+      expect(stores.map((s) => s.closed)).toEqual([false, false, false, true]);
+      await turn();
+      expect(stores.map((s) => s.closed)).toEqual([true, false, false, true]);
+      await turn();
+      await turn();
+      expect(stores.map((s) => s.closed)).toEqual([true, true, true, true]);
+      expect(stores[3]!.reads).toBe(0);
+      for (const ring of rings.slice(0, 3)) {
+        expect(ring.allocated).toBeGreaterThan(0);
+        expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 40)));
+      }
     });
 
     it('writes to a store that takes writes (the pty host\'s file) before its end moves', () => {

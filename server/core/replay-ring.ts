@@ -56,12 +56,41 @@ function placeRecent(data: Uint8Array): number {
   return pos;
 }
 
+/**
+ * Rings whose store may not be kept (OutputStore.freeze said no) copy what they need of it a few
+ * at a time, in later turns of the event loop, rather than at once: when hundreds of terminals end
+ * together each copy is a ring's worth of fresh memory and a pread per 64 KiB (~2 ms for 0.5 MiB),
+ * and doing them all in the turn that learnt of the ends stopped the gateway — every other
+ * terminal's output and echo — for up to a second (bench:load, 500 lent terminals). Meanwhile the
+ * ring reads its store as before; a ring whose session is forgotten first never copies.
+ */
+const COPY_SLICE_MS = 2;
+
 /** Whether the byte placed at absolute position `pos` is still in the recent buffer. */
 function stillRecent(pos: number): boolean {
   return pos + RECENT_BYTES >= recent.placed;
 }
 
 export class ReplayRing {
+  /** Rings waiting to copy their store in (COPY_SLICE_MS). */
+  private static readonly toCopy = new Set<ReplayRing>();
+  private static copyScheduled = false;
+  private static copyLater(ring: ReplayRing): void {
+    ReplayRing.toCopy.add(ring);
+    if (ReplayRing.copyScheduled) return;
+    ReplayRing.copyScheduled = true;
+    setImmediate(ReplayRing.copySome);
+  }
+  private static readonly copySome = (): void => {
+    const until = performance.now() + COPY_SLICE_MS;
+    for (const ring of ReplayRing.toCopy) {
+      ring.materialize(); // leaves the set
+      if (performance.now() >= until) break;
+    }
+    ReplayRing.copyScheduled = ReplayRing.toCopy.size > 0;
+    if (ReplayRing.copyScheduled) setImmediate(ReplayRing.copySome);
+  };
+
   private blocks: Uint8Array[] = [];
   /** Bytes written into each block. */
   private filled: number[] = [];
@@ -330,15 +359,17 @@ export class ReplayRing {
   }
 
   /** No more bytes go to the store: it is kept for reading if it may be (OutputStore.freeze),
-   * otherwise what the ring needs of it is copied in now. */
+   * otherwise what the ring needs of it is copied in soon (COPY_SLICE_MS), or before the ring
+   * takes another byte or store. */
   releaseStore(): void {
     if (!this.store || !this.storeLive) return;
     this.storeLive = false;
-    if (!this.store.freeze(this.capacity)) this.materialize();
+    if (!this.store.freeze(this.capacity)) ReplayRing.copyLater(this);
   }
 
   /** Copy what the ring retains of its store into blocks and close the store. */
   private materialize(): void {
+    ReplayRing.toCopy.delete(this);
     const store = this.store;
     if (!store) return;
     this.tail = null;
@@ -390,6 +421,7 @@ export class ReplayRing {
   /** Forget the store without reading it (what it held is dropped); `abandoned`: the stream goes
    * on without it. */
   private dropStore(abandoned: boolean): void {
+    ReplayRing.toCopy.delete(this);
     this.tail = null;
     this.store?.close(abandoned);
     this.store = null;

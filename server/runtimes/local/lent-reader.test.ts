@@ -122,3 +122,67 @@ it.runIf(canTakeFds())('keeps a record that holds no more than the ring would, f
   store.close();
   closeSync(end);
 });
+
+it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, each in turn, every byte; one typed into never waits', async () => {
+  // 100 terminals printing faster than the gateway reads: a turn must not read every one of them
+  // (a keystroke waits for the whole turn), yet every one gets its turn and all its bytes.
+  const N = 100;
+  const CHUNK = 16 * 1024;
+  const TOTAL = 8 * CHUNK;
+  /** Terminal i's byte at stream offset k. */
+  const byteAt = (i: number, k: number) => (k * 7 + i) & 0xff;
+  const ends: number[] = [];
+  const readers: LentReader[] = [];
+  const got: number[] = new Array(N).fill(0);
+  const written: number[] = new Array(N).fill(0);
+  let intact = true;
+  let readThisTurn = new Set<number>();
+  for (let i = 0; i < N; i++) {
+    const fifo = path.join(dir, `busy-${i}`);
+    execFileSync('mkfifo', [fifo]);
+    const end = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    const reader = new LentReader();
+    reader.start({ pid: process.pid, fd: end, offset: 0 }, (d) => {
+      for (let j = 0; j < d.byteLength; j++) if (d[j] !== byteAt(i, got[i]! + j)) intact = false;
+      got[i]! += d.byteLength;
+      readThisTurn.add(i);
+    });
+    ends.push(end);
+    readers.push(reader);
+  }
+  // The last one is typed into: input marks it (what it writes goes to the program, here back
+  // into the FIFO, so it is written as the stream's first byte).
+  const typed = N - 1;
+  readers[typed]!.write(new Uint8Array([byteAt(typed, 0)]));
+  written[typed] = 1;
+  const perTurn: number[] = [];
+  const typedWaited: number[] = [];
+  for (let turn = 0; got.some((g) => g < TOTAL); turn++) {
+    if (turn > 2000) throw new Error(`stuck: ${got.filter((g) => g < TOTAL).length} readers short`);
+    // Keep each FIFO topped up (at most two chunks ahead of its reader).
+    for (let i = 0; i < N; i++) {
+      const n = Math.min(CHUNK, TOTAL - written[i]!, 2 * CHUNK - (written[i]! - got[i]!));
+      if (n <= 0) continue;
+      const chunk = Buffer.alloc(n);
+      for (let j = 0; j < n; j++) chunk[j] = byteAt(i, written[i]! + j);
+      try {
+        written[i]! += writeSync(ends[i]!, chunk);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+    }
+    const typedPending = written[typed]! > got[typed]!;
+    readThisTurn = new Set();
+    await new Promise((r) => setImmediate(r));
+    perTurn.push(readThisTurn.size);
+    if (typedPending && !readThisTurn.has(typed)) typedWaited.push(turn);
+  }
+  expect(got).toEqual(new Array(N).fill(TOTAL));
+  expect(intact).toBe(true);
+  // After the first turns no turn read all 100 (the slice was spent, the rest took turns)...
+  expect(Math.max(...perTurn.slice(3))).toBeLessThan(N);
+  // ...and the one typed into read whenever it had something.
+  expect(typedWaited).toEqual([]);
+  for (const r of readers) r.stop();
+  for (const e of ends) closeSync(e);
+}, 60_000);

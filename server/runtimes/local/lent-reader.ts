@@ -38,6 +38,46 @@ const FINAL_READ_BYTES = 1024 * 1024;
 /** Records kept for their session's ring after their terminal was given back (at most 256). */
 const keptRecords = new KeptFiles(256);
 
+/**
+ * Bytes every lent reader together takes in per event-loop turn; past that, a reader that reads
+ * waits (paused) until readers before it had a turn, RESUME_PER_TURN of them per turn. One
+ * gateway reading hundreds of busy terminals otherwise spends each turn on a read of every one
+ * (libuv runs every ready descriptor's callback in one poll), and a keystroke waits for all of it:
+ * with 1,000 printing, a turn took ~1 s. Under that, reading goes round in bounded turns, and the
+ * rest waits in the PTYs (whose programs then wait too). A terminal typed into in the last second
+ * never waits.
+ */
+const TURN_LENT_BYTES = 256 * 1024;
+const RESUME_PER_TURN = 64;
+const TYPED_MS = 1000;
+const lentTurn = { bytes: 0, ending: false };
+/** Readers waiting for their turn, in the order they began to wait. */
+const waitingReaders = new Set<LentReader>();
+
+function endLentTurn(): void {
+  lentTurn.ending = false;
+  lentTurn.bytes = 0;
+  let n = RESUME_PER_TURN;
+  for (const r of waitingReaders) {
+    if (n-- <= 0) break;
+    r.endWait();
+  }
+  if (waitingReaders.size > 0) {
+    lentTurn.ending = true;
+    setImmediate(endLentTurn);
+  }
+}
+
+/** Count a read; answers whether this turn's bytes are spent. */
+function spendLentTurn(bytes: number): boolean {
+  lentTurn.bytes += bytes;
+  if (!lentTurn.ending) {
+    lentTurn.ending = true;
+    setImmediate(endLentTurn);
+  }
+  return lentTurn.bytes > TURN_LENT_BYTES;
+}
+
 export class LentReader implements LentTerminalReader {
   /** This process's record file: what the host is told to open. */
   readonly record: { pid: number; fd: number; bytes: number };
@@ -91,12 +131,26 @@ export class LentReader implements LentTerminalReader {
 
   private deliver: (data: Uint8Array) => void = () => {};
 
+  /** Paused by flow control (pause/resume), or waiting for its turn (see TURN_LENT_BYTES). */
+  private held = false;
+  private waiting = false;
+  private typedAt = Number.NEGATIVE_INFINITY;
+
   pause(): void {
+    this.held = true;
     this.socket?.pause();
   }
 
   resume(): void {
-    if (!this.stopped) this.socket?.resume();
+    this.held = false;
+    if (!this.stopped && !this.waiting) this.socket?.resume();
+  }
+
+  /** Its turn came (or it was typed into): read again unless flow control holds it. */
+  endWait(): void {
+    waitingReaders.delete(this);
+    this.waiting = false;
+    if (!this.stopped && !this.held) this.socket?.resume();
   }
 
   /** The terminal is wanted back (its program ended, or the host has another viewer): read
@@ -110,6 +164,8 @@ export class LentReader implements LentTerminalReader {
 
   /** Input, straight to the program (the host wrote everything it had before it lent the terminal). */
   write(data: Uint8Array): void {
+    this.typedAt = performance.now();
+    if (this.waiting) this.endWait();
     this.writer?.write(data);
   }
 
@@ -118,6 +174,7 @@ export class LentReader implements LentTerminalReader {
   stop(): Uint8Array[] {
     if (this.stopped) return [];
     this.stopped = true;
+    waitingReaders.delete(this);
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
     // take() checks `stopped` first: nothing writes to them after this.
@@ -188,6 +245,11 @@ export class LentReader implements LentTerminalReader {
       if (this.offset >= this.mapAt) this.mapRecord();
     }
     this.deliver(d);
+    if (spendLentTurn(d.byteLength) && !this.waiting && !this.stopped && performance.now() - this.typedAt >= TYPED_MS) {
+      this.waiting = true;
+      waitingReaders.add(this);
+      this.socket?.pause();
+    }
   }
 
   /** Every page of the record exists: write it through a mapping from now on. */

@@ -55,13 +55,17 @@ function lendingHere(): boolean {
 }
 
 /**
- * Terminals lent at once at most (TETHER_PTY_LEND_MAX); the host relays the others. With 1,000
- * busy terminals on a machine whose CPUs their programs fill, a gateway reading them all itself —
- * one process against the printers — fell behind and echo waited (bench:load: p50 0.75 s, p99
- * 1.8 s; 256 lent: 45 ms / 1.0 s; 64 lent: 30 ms / 0.9 s; all relayed: 53 ms / 0.15 s).
+ * Terminals lent at once at most (TETHER_PTY_LEND_MAX); the host relays the others. Lending
+ * them all takes the relay off every byte: with 500 printing (bench:load) the gateway and the
+ * host took 43–46% of a core together against 60–63% with 64 lent. That needs the gateway to
+ * read them in bounded turns (lent-reader.ts, TURN_LENT_BYTES): without that, with 1,000 printing
+ * on 2 cores, each turn read every terminal and echo waited (p50 0.95 s); with it, echo p50 58 ms,
+ * p99 0.3 s, and output arrives as it is printed (12–13 MiB/s a second), where 64 lent left the
+ * host's relay behind (echo p50 13–17 ms but p99 0.75–0.84 s, and 2 MiB/s a second until a burst
+ * at the end). A limit stays: each lent terminal is two descriptors in the gateway.
  */
 function lendMax(): number {
-  return Number(process.env.TETHER_PTY_LEND_MAX ?? 64);
+  return Number(process.env.TETHER_PTY_LEND_MAX ?? 1024);
 }
 
 /** The host's environment: what its terminals get, how it starts them (spawner.ts), and the

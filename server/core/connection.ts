@@ -202,10 +202,7 @@ export class Connection implements ChannelSink {
   pumpNow(channel: Channel): void {
     if (this.closed || this.channels.get(channel.id) !== channel) return;
     this.pumpQueue.delete(channel);
-    const before = channel.sentOffset;
-    const more = channel.pump(MAX_PUMP_SLICE_BYTES);
-    this.lastFlush.set(channel, { at: performance.now(), bytes: channel.sentOffset - before });
-    if (more) this.schedulePump(channel);
+    this.pumpOne(channel, performance.now());
   }
 
   /** The streaming channels' slot came: they go out with this turn's pumps. */
@@ -236,13 +233,15 @@ export class Connection implements ChannelSink {
     // The interactive lane first: an echo leaves before its siblings' output takes the socket.
     const urgent = queue.filter((c) => c.interactive(now));
     if (urgent.length) queue = [...urgent, ...queue.filter((c) => !urgent.includes(c))];
-    for (const c of queue) {
-      if (this.channels.get(c.id) !== c) continue;
-      const before = c.sentOffset;
-      const more = c.pump(MAX_PUMP_SLICE_BYTES);
-      this.lastFlush.set(c, { at: now, bytes: c.sentOffset - before });
-      if (more) this.schedulePump(c);
-    }
+    for (const c of queue) if (this.channels.get(c.id) === c) this.pumpOne(c, now);
+  }
+
+  /** One slice of `c`'s output, noted for coalescing; another turn if it has more. */
+  private pumpOne(c: Channel, now: number): void {
+    const before = c.sentOffset;
+    const more = c.pump(MAX_PUMP_SLICE_BYTES);
+    this.lastFlush.set(c, { at: now, bytes: c.sentOffset - before });
+    if (more) this.schedulePump(c);
   }
 
   channelClosed(channel: Channel): void {

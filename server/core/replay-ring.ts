@@ -56,6 +56,11 @@ function placeRecent(data: Uint8Array): number {
   return pos;
 }
 
+/** Whether the byte placed at absolute position `pos` is still in the recent buffer. */
+function stillRecent(pos: number): boolean {
+  return pos + RECENT_BYTES >= recent.placed;
+}
+
 /**
  * Rings whose store may not be kept (OutputStore.freeze said no) copy what they need of it a few
  * at a time, in later turns of the event loop, rather than at once: when hundreds of terminals end
@@ -65,11 +70,6 @@ function placeRecent(data: Uint8Array): number {
  * ring reads its store as before; a ring whose session is forgotten first never copies.
  */
 const COPY_SLICE_MS = 2;
-
-/** Whether the byte placed at absolute position `pos` is still in the recent buffer. */
-function stillRecent(pos: number): boolean {
-  return pos + RECENT_BYTES >= recent.placed;
-}
 
 export class ReplayRing {
   /** Rings waiting to copy their store in (COPY_SLICE_MS). */

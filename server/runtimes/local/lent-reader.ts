@@ -45,7 +45,7 @@ const keptRecords = new KeptFiles(256);
  * (libuv runs every ready descriptor's callback in one poll), and a keystroke waits for all of it:
  * with 1,000 printing, a turn took ~1 s. Under that, reading goes round in bounded turns, and the
  * rest waits in the PTYs (whose programs then wait too). A terminal typed into in the last second
- * never waits.
+ * never waits (TYPED_MS: the interactive lane's second, INTERACTIVE_MS in core/channel.ts).
  */
 const TURN_LENT_BYTES = 256 * 1024;
 const RESUME_PER_TURN = 64;

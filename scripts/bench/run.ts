@@ -357,7 +357,8 @@ async function printManyFigures(gw: GatewayProcess, off: GatewayProcess, ttyd: s
   for (const p of peers) {
     const rs = runs.get(p.name)!;
     const cpu = median(rs.map((r) => (r.cpu / r.bytes) * 100 * MB));
-    console.log(`    ${p.name.padEnd(22)} ${rate(p.name).toFixed(1).padStart(6)} MiB/s aggregate = ${(rate(p.name) / floor).toFixed(2)}× node-pty · ${cpu.toFixed(2)} CPU-s per 100 MB`);
+    const vsTtyd = ttyd && p.name.startsWith('Tether') ? ` (${(rate(p.name) / rate('ttyd')).toFixed(2)}× ttyd)` : '';
+    console.log(`    ${p.name.padEnd(22)} ${rate(p.name).toFixed(1).padStart(6)} MiB/s aggregate = ${(rate(p.name) / floor).toFixed(2)}× node-pty${vsTtyd} · ${cpu.toFixed(2)} CPU-s per 100 MB`);
   }
   console.log('    target: Tether ≥ 1.0× node-pty in one process');
 }
@@ -378,10 +379,13 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
     const echoWarmup = quick ? 1000 : ECHO_WARMUP;
     const figures = await compare(peers, `cat ${file}`, bytes, rounds, echoRounds, echoWarmup);
     const floor = figures[0]!;
+    const ttydFigures = figures.find((f) => f.name === 'ttyd');
     console.log(`(s) terminal speed, ${fmtMB(bytes)} flood (median of ${rounds}, interleaved) and one-byte echoes, ${echoRounds} warm (after ${echoWarmup} unmeasured) and the first ${echoRounds} cold${ttyd ? '' : '; ttyd not found (PATH or TETHER_BENCH_TTYD), so not compared'}:`);
     for (const f of figures) {
       console.log(
-        `    ${f.name.padEnd(22)} ${f.mbs.toFixed(1).padStart(6)} MiB/s = ${((f.mbs / floor.mbs) * 100).toFixed(0).padStart(3)}% of node-pty · ` +
+        `    ${f.name.padEnd(22)} ${f.mbs.toFixed(1).padStart(6)} MiB/s = ${((f.mbs / floor.mbs) * 100).toFixed(0).padStart(3)}% of node-pty` +
+          (ttydFigures && f.name.startsWith('Tether') ? ` (${(f.mbs / ttydFigures.mbs).toFixed(2)}× ttyd)` : '') +
+          ' · ' +
           `${f.cpuPer100MB.toFixed(2)} CPU-s per 100 MB · echo p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms (cold ${f.coldP50.toFixed(2)} / ${f.coldP99.toFixed(2)})` +
           (f.shortRuns ? ` · ${f.shortRuns} of ${rounds} runs ended short (${f.missingBytes} bytes missing in all)` : ''),
       );

@@ -181,6 +181,7 @@ export interface Limits {
   socketHighWater: number;
   helloTimeoutMs: number;
   maxErrorsPerMinute: number;
+  backgroundFlushMs: number;
   loginFailuresPerIp: number;
   loginFailuresPerUser: number;
   loginWindowMs: number;
@@ -195,6 +196,7 @@ export const DEFAULT_LIMITS: Limits = {
   socketHighWater: 4 * 1024 * 1024,
   helloTimeoutMs: 10_000,
   maxErrorsPerMinute: 100,
+  backgroundFlushMs: 16,
   loginFailuresPerIp: 20,
   loginFailuresPerUser: 5,
   loginWindowMs: 60_000,

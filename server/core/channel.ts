@@ -17,6 +17,8 @@ export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
  */
 export const INTERACTIVE_MS = 1000;
 export const INTERACTIVE_BYTES = 16 * 1024;
+/** At most this much waiting is background output (Channel.background); more leaves at once. */
+export const BACKGROUND_BYTES = 16 * 1024;
 
 export interface ChannelSink {
   /** Whether the socket can take more bytes now (below its buffered-bytes cap). */
@@ -90,6 +92,16 @@ export class Channel implements SessionViewer {
   /** In the interactive lane (see INTERACTIVE_MS): typed into lately, little waiting. */
   interactive(now: number): boolean {
     return now - this.typedAt < INTERACTIVE_MS && this.session.ring.end - this.sent <= INTERACTIVE_BYTES;
+  }
+
+  /**
+   * Background output: nobody typed into this terminal lately and little is waiting (a build log,
+   * an agent's progress, a spinner). It may wait for its socket's next background flush (at most
+   * a display frame, ConnectionLimits.backgroundFlushMs) and leave with its siblings' output in one
+   * write, rather than a socket write and a client wake-up per line.
+   */
+  background(now: number): boolean {
+    return now - this.typedAt >= INTERACTIVE_MS && this.session.ring.end - this.sent <= BACKGROUND_BYTES;
   }
 
   private get windowOpen(): boolean {

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION, decodeServerFrame, encodeHello, encodeOpen } from '../../lib/protocol';
+import { PROTOCOL_VERSION, decodeServerFrame, encodeHello, encodeInput, encodeOpen } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { createLogger } from '../log';
 import type { EchoPty } from '../runtimes/echo/echo-runtime';
@@ -38,7 +38,7 @@ describe('output coalescing', () => {
     ws.receive(encodeOpen(2, { workspace: 'w', cols: 80, rows: 24 }));
     await expect.poll(() => ptys.length).toBe(2);
     await turn();
-    const [flood, echo] = ptys as [EchoPty, EchoPty];
+    const [flood] = ptys as [EchoPty, EchoPty];
 
     // The coalescing clock and its timer are faked (not setImmediate, which `turn` and the pumps
     // use): a loaded machine could otherwise take the 5 ms between two lines of this test.
@@ -50,7 +50,7 @@ describe('output coalescing', () => {
 
       vi.advanceTimersByTime(1);
       flood.emit(new Uint8Array(64 * 1024).fill(0x62)); // streaming now: waits for its slot
-      echo.emit('k');
+      ws.receive(encodeInput(2, 'k')); // the echo pty answers at once
       await turn();
       await turn();
       expect(ws.outputs.map((o) => o.channel)).toEqual([1, 2]); // the echo did not wait

@@ -40,6 +40,9 @@ export interface ConnectionLimits {
   helloTimeoutMs: number;
   /** Bad frames tolerated per minute before the connection is closed with 4400. */
   maxErrorsPerMinute: number;
+  /** Background output (see Channel.background) leaves at most this often, all of it in one
+   * write; 0 or absent: every turn, as other output. */
+  backgroundFlushMs?: number;
 }
 
 export interface ConnectionUser {
@@ -100,6 +103,10 @@ export class Connection implements ChannelSink {
   private readonly coalescing = new Set<Channel>();
   private pumpScheduled = false;
   private pumpTimer: NodeJS.Timeout | undefined;
+  /** Channels with background output, waiting for the next background flush (or a ride on any
+   * other pump of this socket before it). */
+  private readonly background = new Set<Channel>();
+  private backgroundTimer: NodeJS.Timeout | undefined;
   /** Per channel: when its last flush was, and how many bytes it sent. */
   private readonly lastFlush = new WeakMap<Channel, { at: number; bytes: number }>();
   /** Corked while a turn's channels pump (see corkable). */
@@ -192,6 +199,13 @@ export class Connection implements ChannelSink {
       this.pumpTimer ??= setTimeout(this.runCoalesced, wait);
       return;
     }
+    const every = this.limits.backgroundFlushMs ?? 0;
+    if (every > 0 && !this.pumpScheduled && channel.background(performance.now())) {
+      this.background.add(channel);
+      this.backgroundTimer ??= setTimeout(this.runBackground, every);
+      return;
+    }
+    this.background.delete(channel);
     this.coalescing.delete(channel);
     this.pumpQueue.add(channel);
     if (this.pumpScheduled) return;
@@ -214,6 +228,13 @@ export class Connection implements ChannelSink {
     this.runPumps();
   };
 
+  /** The background flush: every channel that waited for it goes out in one write. */
+  private readonly runBackground = (): void => {
+    this.backgroundTimer = undefined;
+    if (this.closed) return;
+    this.runPumps();
+  };
+
   /** Round-robin in bounded slices so one replaying or flooding channel cannot starve siblings. */
   private readonly runPumps = (): void => {
     this.pumpScheduled = false;
@@ -228,6 +249,11 @@ export class Connection implements ChannelSink {
   };
 
   private pumpAll(now: number): void {
+    // Background output rides along with any write of this socket: it is going out anyway.
+    for (const c of this.background) this.pumpQueue.add(c);
+    this.background.clear();
+    clearTimeout(this.backgroundTimer);
+    this.backgroundTimer = undefined;
     let queue = [...this.pumpQueue];
     this.pumpQueue.clear();
     // The interactive lane first: an echo leaves before its siblings' output takes the socket.
@@ -420,6 +446,7 @@ export class Connection implements ChannelSink {
     this.closed = true;
     clearTimeout(this.helloTimer);
     clearTimeout(this.pumpTimer);
+    clearTimeout(this.backgroundTimer);
     this.coalescing.clear();
     for (const ch of this.channels.values()) ch.detach();
     this.channels.clear();

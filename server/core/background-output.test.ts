@@ -5,58 +5,20 @@
  * socket write (and a wake-up of the reader) per line was the gateway's largest cost. Echoes, a
  * terminal typed into in the last second, and output that piles up are never held.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION, decodeServerFrame, encodeHello, encodeInput, encodeOpen } from '../../lib/protocol';
+import { encodeInput } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
-import { createLogger } from '../log';
-import type { EchoPty } from '../runtimes/echo/echo-runtime';
-import { echoSessions } from '../testing/echo-sessions';
+import { echoChannels } from '../testing/test-socket';
 import { BACKGROUND_BYTES } from './channel';
-import { Connection, type ConnectionLimits } from './connection';
-
-/** Counts writes as the socket would make them: one per uncork, one per frame sent uncorked. */
-class CountingSocket extends EventEmitter {
-  outputs: { channel: number; bytes: number; write: number }[] = [];
-  writes = 0;
-  private depth = 0;
-  private frameInWrite = false;
-  send(data: Uint8Array, _opts?: unknown, cb?: (err?: Error) => void) {
-    if (this.depth === 0) this.writes++;
-    else if (!this.frameInWrite) {
-      this.frameInWrite = true;
-      this.writes++;
-    }
-    const d = decodeServerFrame(data);
-    if (d.ok && d.frame.type === 'output') this.outputs.push({ channel: d.frame.channel, bytes: d.frame.data.byteLength, write: this.writes });
-    cb?.();
-  }
-  cork() {
-    if (this.depth++ === 0) this.frameInWrite = false;
-  }
-  uncork() {
-    this.depth--;
-  }
-  close() {}
-  terminate() {}
-  receive(frame: Uint8Array) {
-    this.emit('message', Buffer.from(frame), true);
-  }
-}
 
 const turn = () => new Promise((r) => setImmediate(r));
 const EVERY = DEFAULT_LIMITS.backgroundFlushMs;
 
-async function connectionWith(n: number, limits: ConnectionLimits & { ringBytes: number } = DEFAULT_LIMITS) {
-  const { source, ptys } = echoSessions(limits);
-  const ws = new CountingSocket();
-  new Connection(ws as never, { id: 'u', name: 'u' }, source, limits, createLogger({ write: () => {} }));
-  ws.receive(encodeHello({ v: PROTOCOL_VERSION }));
-  for (let i = 1; i <= n; i++) ws.receive(encodeOpen(i, { workspace: 'w', cols: 80, rows: 24 }));
-  await expect.poll(() => ptys.length).toBe(n);
-  await turn();
-  ws.outputs = [];
-  return { ws, ptys: ptys as EchoPty[] };
+/** `n` channels on echo PTYs that nobody has typed into for a while. */
+async function connectionWith(n: number, limits: Parameters<typeof echoChannels>[1] = DEFAULT_LIMITS) {
+  const opened = await echoChannels(n, limits);
+  vi.advanceTimersByTime(2000);
+  return opened;
 }
 
 describe('background output', () => {
@@ -72,7 +34,6 @@ describe('background output', () => {
 
   it("waits for the socket's flush, then leaves with its siblings' in one write", async () => {
     const { ws, ptys } = await connectionWith(3);
-    vi.advanceTimersByTime(2000); // nobody has typed for a while
     const writes = ws.writes;
     ptys[0]!.emit('line 1\r\n');
     await turn();
@@ -94,7 +55,6 @@ describe('background output', () => {
 
   it('rides along with a write the socket makes anyway', async () => {
     const { ws, ptys } = await connectionWith(2);
-    vi.advanceTimersByTime(2000);
     ptys[0]!.emit('a progress line\r\n');
     await turn();
     expect(ws.outputs).toEqual([]);
@@ -106,7 +66,6 @@ describe('background output', () => {
 
   it('never holds an echo, a terminal typed into in the last second, or output that piles up', async () => {
     const { ws, ptys } = await connectionWith(2);
-    vi.advanceTimersByTime(2000);
     ws.receive(encodeInput(1, 'k')); // the echo pty answers at once
     expect(ws.outputs.map((o) => [o.channel, o.bytes])).toEqual([[1, 1]]);
     ptys[0]!.emit('output of the command just typed\r\n');
@@ -129,27 +88,18 @@ describe('background output', () => {
 
   it('sends EXIT after the last held output, at the flush', async () => {
     const { ws, ptys } = await connectionWith(1);
-    vi.advanceTimersByTime(2000);
-    const frames: string[] = [];
-    const send = ws.send.bind(ws);
-    ws.send = (data: Uint8Array, opts?: unknown, cb?: (err?: Error) => void) => {
-      const d = decodeServerFrame(data);
-      if (d.ok) frames.push(d.frame.type);
-      send(data, opts, cb);
-    };
     ptys[0]!.emit('bye\r\n');
     ptys[0]!.exit({ code: 0, signal: null });
     await turn();
-    expect(frames).toEqual([]);
+    expect(ws.frames).toEqual([]);
     vi.advanceTimersByTime(EVERY);
     await turn();
-    expect(frames).toEqual(['output', 'exit']);
+    expect(ws.frames).toEqual(['output', 'exit']);
   });
 
   it('is not held on a link without a background flush (an agent link: the browser socket holds it)', async () => {
     const { backgroundFlushMs: _, ...linkLimits } = DEFAULT_LIMITS;
     const { ws, ptys } = await connectionWith(2, linkLimits);
-    vi.advanceTimersByTime(2000);
     ptys[0]!.emit('line\r\n');
     ptys[1]!.emit('line\r\n');
     await turn();

@@ -3,42 +3,19 @@
  * sibling's small output (a keystroke's echo) leaves in the same loop turn — on a browser socket
  * holding many terminals, and on an agent link carrying all of a gateway's terminals.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { PROTOCOL_VERSION, decodeServerFrame, encodeHello, encodeInput, encodeOpen } from '../../lib/protocol';
+import { encodeInput } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
-import { createLogger } from '../log';
 import type { EchoPty } from '../runtimes/echo/echo-runtime';
-import { echoSessions } from '../testing/echo-sessions';
-import { Connection, OUTPUT_COALESCE_MS } from './connection';
-
-class FakeSocket extends EventEmitter {
-  outputs: { channel: number; bytes: number; at: number }[] = [];
-  send(data: Uint8Array, _opts?: unknown, cb?: (err?: Error) => void) {
-    const d = decodeServerFrame(data);
-    if (d.ok && d.frame.type === 'output') this.outputs.push({ channel: d.frame.channel, bytes: d.frame.data.byteLength, at: performance.now() });
-    cb?.();
-  }
-  close() {}
-  terminate() {}
-  receive(frame: Uint8Array) {
-    this.emit('message', Buffer.from(frame), true);
-  }
-}
+import { echoChannels } from '../testing/test-socket';
+import { OUTPUT_COALESCE_MS } from './connection';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
 describe('output coalescing', () => {
   it('lets a small echo on one channel out at once while a sibling streaming on the same socket waits for its slot', async () => {
-    const { source, ptys } = echoSessions(DEFAULT_LIMITS);
-    const ws = new FakeSocket();
-    new Connection(ws as never, { id: 'u', name: 'u' }, source, DEFAULT_LIMITS, createLogger({ write: () => {} }));
-    ws.receive(encodeHello({ v: PROTOCOL_VERSION }));
-    ws.receive(encodeOpen(1, { workspace: 'w', cols: 80, rows: 24 }));
-    ws.receive(encodeOpen(2, { workspace: 'w', cols: 80, rows: 24 }));
-    await expect.poll(() => ptys.length).toBe(2);
-    await turn();
-    const [flood] = ptys as [EchoPty, EchoPty];
+    const { ws, ptys } = await echoChannels(2, DEFAULT_LIMITS);
+    const [flood] = ptys as [EchoPty];
 
     // The coalescing clock and its timer are faked (not setImmediate, which `turn` and the pumps
     // use): a loaded machine could otherwise take the 5 ms between two lines of this test.

@@ -3,56 +3,21 @@
  * local terminal. A keystroke's echo must not queue behind the others' output there, and a turn's
  * frames must leave in one write rather than one syscall (and one wake-up of the reader) each.
  */
-import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, RecordReader, decodeServerFrame, encodeHello, encodeInput, encodeOpen, encodeRecord } from '../../lib/protocol';
+import { RecordReader, encodeInput, encodeRecord } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
-import { createLogger } from '../log';
 import { FramedStream } from '../runtimes/agent/framed-stream';
 import type { EchoPty } from '../runtimes/echo/echo-runtime';
-import { echoSessions } from '../testing/echo-sessions';
+import { TestSocket, echoChannels } from '../testing/test-socket';
 import { INTERACTIVE_BYTES } from './channel';
-import { Connection } from './connection';
-
-/** A socket that takes frames but never reports them written (a reader that has stopped). */
-class StuckSocket extends EventEmitter {
-  outputs: { channel: number; bytes: number; corked: boolean }[] = [];
-  corks = 0;
-  private depth = 0;
-  send(data: Uint8Array) {
-    const d = decodeServerFrame(data);
-    if (d.ok && d.frame.type === 'output') this.outputs.push({ channel: d.frame.channel, bytes: d.frame.data.byteLength, corked: this.depth > 0 });
-  }
-  cork() {
-    this.corks++;
-    this.depth++;
-  }
-  uncork() {
-    this.depth--;
-  }
-  close() {}
-  terminate() {}
-  receive(frame: Uint8Array) {
-    this.emit('message', Buffer.from(frame), true);
-  }
-}
 
 const turn = () => new Promise((r) => setImmediate(r));
 const limits = { ...DEFAULT_LIMITS, socketHighWater: 64 * 1024 };
 /** Past the socket's background flush (output nobody typed for: see background-output.test.ts). */
 const backgroundFlush = () => new Promise((r) => setTimeout(r, DEFAULT_LIMITS.backgroundFlushMs + 5));
 
-async function connectionWith(n: number) {
-  const { source, ptys } = echoSessions(limits);
-  const ws = new StuckSocket();
-  new Connection(ws as never, { id: 'u', name: 'u' }, source, limits, createLogger({ write: () => {} }));
-  ws.receive(encodeHello({ v: PROTOCOL_VERSION }));
-  for (let i = 1; i <= n; i++) ws.receive(encodeOpen(i, { workspace: 'w', cols: 80, rows: 24 }));
-  await expect.poll(() => ptys.length).toBe(n);
-  await turn();
-  return { ws, ptys };
-}
+const connectionWith = (n: number) => echoChannels(n, limits, new TestSocket({ stuck: true }));
 
 describe('the interactive lane', () => {
   it('lets an echo through a socket over its high-water mark; output nobody typed for waits', async () => {

@@ -188,19 +188,22 @@ export class Connection implements ChannelSink {
    * was a large one less than OUTPUT_COALESCE_MS ago — i.e. it is streaming, and its ~4 KB PTY
    * reads are merged into a few large frames instead of one frame, syscall and client ACK per read.
    * Per channel: a keystroke's echo on one terminal never waits behind another terminal's flood on
-   * the same socket (a tab, or an agent link carrying every terminal of a gateway).
+   * the same socket (a tab, or an agent link carrying every terminal of a gateway). Background
+   * output (Channel.background) waits for the socket's background flush instead, unless a pump of
+   * this socket is due this turn anyway.
    */
   schedulePump(channel: Channel): void {
     if (this.pumpQueue.has(channel)) return;
+    const now = performance.now();
     const last = this.lastFlush.get(channel);
-    const wait = last && last.bytes >= COALESCE_AFTER_BYTES ? last.at + OUTPUT_COALESCE_MS - performance.now() : 0;
+    const wait = last && last.bytes >= COALESCE_AFTER_BYTES ? last.at + OUTPUT_COALESCE_MS - now : 0;
     if (wait > 0) {
       this.coalescing.add(channel);
       this.pumpTimer ??= setTimeout(this.runCoalesced, wait);
       return;
     }
     const every = this.limits.backgroundFlushMs ?? 0;
-    if (every > 0 && !this.pumpScheduled && channel.background(performance.now())) {
+    if (every > 0 && !this.pumpScheduled && channel.background(now)) {
       this.background.add(channel);
       this.backgroundTimer ??= setTimeout(this.runBackground, every);
       return;

@@ -9,7 +9,8 @@
  * interval, it runs one full collection — when the process was started with
  * `--expose-gc`, as `npm start` does (scripts/gateway-build.mjs); without it, it does nothing —
  * and then hands the freed pages back to the kernel (os/malloc-trim.ts), which glibc would
- * otherwise keep for the next burst. While memory is moving (a flood) it waits.
+ * otherwise keep for the next burst. While memory is moving (a flood), or the process is busy, it
+ * waits.
  *
  * It sampled V8's heap and external memory until 2026-12-06: once terminals' rings read their
  * bytes where the pty host keeps them, a burst no longer grew those by 16 MiB, nothing collected,
@@ -21,50 +22,117 @@ import { mallocTrim } from './malloc-trim';
 export interface MemoryReliefOptions {
   /** Collect once memory has grown this much past where the last collection left it… */
   thresholdBytes?: number;
-  /** …and moved less than `quietBytes` since the sample `intervalMs` before. */
+  /** …and moved less than `quietBytes` since the sample `intervalMs` before… */
   quietBytes?: number;
   intervalMs?: number;
+  /** …and the process used less than this share of one core meanwhile (default a tenth): it is
+   * idle, not just steady. */
+  busyShare?: number;
   /** Default: the process's resident memory. */
   sample?: () => number;
-  /** Default: V8's `gc` when exposed, then glibc's malloc_trim where there is one. */
+  /** Default: the CPU time the process used so far, µs (every thread: V8's too). */
+  cpu?: () => number;
+  /** Default: V8's `gc` when exposed. */
   collect?: (() => void) | null;
+  /** Run `trimDelayMs` after a collection, once the process is idle. Default: glibc's
+   * malloc_trim where there is one. */
+  trim?: (() => void) | null;
+  trimDelayMs?: number;
 }
 
+/**
+ * Samples every `intervalMs`; collects (and trims) only in an interval where the process was idle.
+ * It used to need memory to hold still only, which it also does while the gateway is busy at a
+ * steady size: in `bench:load` its full collection (72 ms, the event loop stopped) ran while the
+ * 500 terminals were being opened. An idle gateway has nobody to keep waiting.
+ */
 export class MemoryRelief {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly thresholdBytes: number;
   private readonly quietBytes: number;
+  private readonly intervalMs: number;
+  private readonly busyShare: number;
   private readonly sample: () => number;
+  private readonly cpu: () => number;
   private readonly collect: (() => void) | null;
+  private readonly trim: (() => void) | null;
+  private readonly trimDelayMs: number;
   private baseline = 0;
   private last = 0;
+  private lastCpu = 0;
+  /** A trim waits: its delay is running, or the process was busy when it ran out. */
+  private trimTimer: NodeJS.Timeout | undefined;
+  private trimDue = false;
   /** Collections run so far (for tests and metrics). */
   collections = 0;
+  /** Trims run so far. */
+  trims = 0;
 
   constructor(opts: MemoryReliefOptions = {}) {
     this.thresholdBytes = opts.thresholdBytes ?? 16 * 1024 * 1024;
     this.quietBytes = opts.quietBytes ?? 1024 * 1024;
+    this.intervalMs = opts.intervalMs ?? 2000;
+    this.busyShare = opts.busyShare ?? 0.1;
     this.sample = opts.sample ?? residentBytes;
-    this.collect = opts.collect === undefined ? defaultCollect() : opts.collect;
+    this.cpu = opts.cpu ?? cpuMicros;
+    this.collect = opts.collect === undefined ? exposedGc() : opts.collect;
+    this.trim = opts.trim === undefined ? mallocTrim() : opts.trim;
+    this.trimDelayMs = opts.trimDelayMs ?? TRIM_DELAY_MS;
     if (!this.collect) return;
     this.baseline = this.last = this.sample();
-    this.timer = setInterval(() => this.tick(), opts.intervalMs ?? 2000);
+    this.lastCpu = this.cpu();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** Whether the process used less than its idle share of a core since `since` (µs of CPU), over `ms`. */
+  private idleSince(since: number, ms: number): boolean {
+    return this.cpu() - since < this.busyShare * ms * 1000;
   }
 
   private tick(): void {
     const now = this.sample();
     const quiet = Math.abs(now - this.last) < this.quietBytes;
+    const idle = this.idleSince(this.lastCpu, this.intervalMs);
     this.last = now;
+    this.lastCpu = this.cpu();
     if (now < this.baseline) this.baseline = now;
-    if (!quiet || now - this.baseline < this.thresholdBytes) return;
+    if (this.trimTimer) return;
+    if (this.trimDue) {
+      if (idle) this.runTrim();
+      return;
+    }
+    if (!quiet || !idle || now - this.baseline < this.thresholdBytes) return;
     this.collections++;
     this.collect!();
+    // The collection's own CPU is not the process being busy.
+    this.lastCpu = this.cpu();
+    if (!this.trim) {
+      this.baseline = this.last = this.sample();
+      return;
+    }
+    // V8 frees the collected ArrayBuffers' memory on a background thread after the collection
+    // returns: trimming at once found most of a burst still allocated.
+    const after = this.lastCpu;
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = undefined;
+      if (this.idleSince(after, this.trimDelayMs)) this.runTrim();
+      else this.trimDue = true; // the first idle interval does it
+    }, this.trimDelayMs);
+    this.trimTimer.unref();
+  }
+
+  private runTrim(): void {
+    this.trimDue = false;
+    this.trims++;
+    this.trim!();
     this.baseline = this.last = this.sample();
+    this.lastCpu = this.cpu();
   }
 
   dispose(): void {
     clearInterval(this.timer);
+    clearTimeout(this.trimTimer);
   }
 }
 
@@ -72,16 +140,13 @@ function residentBytes(): number {
   return process.memoryUsage.rss();
 }
 
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 const TRIM_DELAY_MS = 1000;
 
-function defaultCollect(): (() => void) | null {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return null;
-  const trim = mallocTrim();
-  return () => {
-    gc();
-    // V8 frees the collected ArrayBuffers' memory on a background thread after the collection
-    // returns: trimming at once found most of a burst still allocated.
-    if (trim) setTimeout(trim, TRIM_DELAY_MS).unref();
-  };
+function exposedGc(): (() => void) | null {
+  return (globalThis as { gc?: () => void }).gc ?? null;
 }

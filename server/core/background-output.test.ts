@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeInput } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { echoChannels } from '../testing/test-socket';
-import { BACKGROUND_BYTES } from './channel';
+import { BACKGROUND_BYTES, INTERACTIVE_CHANNELS } from './channel';
 
 const turn = () => new Promise((r) => setImmediate(r));
 const EVERY = DEFAULT_LIMITS.backgroundFlushMs;
@@ -104,5 +104,34 @@ describe('background output', () => {
     ptys[1]!.emit('line\r\n');
     await turn();
     expect(ws.outputs.map((o) => o.channel)).toEqual([1, 2]);
+  });
+
+  it('counts only the channels typed into most recently as typed (a script typing into every terminal at once)', async () => {
+    const n = INTERACTIVE_CHANNELS + 2;
+    const { ws, ptys } = await connectionWith(n);
+    for (let i = 1; i <= n; i++) ws.receive(encodeInput(i, 'k')); // each echo leaves at once
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    ws.outputs = [];
+    // The first two typed are not typed into lately any more: their lines wait for the flush.
+    ptys[0]!.emit('line\r\n');
+    ptys[1]!.emit('line\r\n');
+    await turn();
+    expect(ws.outputs).toEqual([]);
+    vi.advanceTimersByTime(EVERY);
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([1, 2]);
+    // The third is: its line leaves at once.
+    ws.outputs = [];
+    ptys[2]!.emit('line\r\n');
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([3]);
+    // Typed into again, a channel is back.
+    ws.receive(encodeInput(1, 'k'));
+    await turn();
+    ws.outputs = [];
+    ptys[0]!.emit('line\r\n');
+    await turn();
+    expect(ws.outputs.map((o) => o.channel)).toEqual([1]);
   });
 });

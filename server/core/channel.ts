@@ -4,6 +4,7 @@
  * behind (socket blocked, window full, or replay after attach/resume).
  */
 import type { ExitInfo, Opened, SessionEvent } from '../../lib/protocol';
+import { RecentSet } from '../../lib/shared/recent-set';
 import type { LentReading, SessionHandle, SessionViewer } from './session';
 
 /** Largest OUTPUT payload the gateway builds from the ring (well under the 1 MiB frame cap). */
@@ -17,6 +18,15 @@ export const MAX_OUTPUT_CHUNK_BYTES = 256 * 1024;
  */
 export const INTERACTIVE_MS = 1000;
 export const INTERACTIVE_BYTES = 16 * 1024;
+/**
+ * At most this many channels, in the whole process, are in the lane: the ones typed into most
+ * recently. A person types into one terminal at a time (a broadcast to a few panes at most); when
+ * a script typed into every one of 500 terminals at once, all 500 were "typed into lately" for a
+ * second — each pumped on its own at every read, a socket write per line — and the echo of a key
+ * typed elsewhere then waited behind them (bench:load's first second: 280–810 ms).
+ */
+export const INTERACTIVE_CHANNELS = 16;
+const typedChannels = new RecentSet<Channel>(INTERACTIVE_CHANNELS);
 /** At most this much waiting is background output (Channel.background); more leaves at once. */
 export const BACKGROUND_BYTES = 16 * 1024;
 
@@ -87,6 +97,13 @@ export class Channel implements SessionViewer {
   typed(now = performance.now()): void {
     this.typedAt = now;
     this.echoDue = true;
+    typedChannels.touch(this)?.leaveLane();
+  }
+
+  /** INTERACTIVE_CHANNELS channels were typed into since: no longer in the lane. */
+  private leaveLane(): void {
+    this.typedAt = Number.NEGATIVE_INFINITY;
+    this.echoDue = false;
   }
 
   /** In the interactive lane (see INTERACTIVE_MS): typed into lately, little waiting. */
@@ -134,6 +151,7 @@ export class Channel implements SessionViewer {
   }
 
   onClosed(): void {
+    typedChannels.delete(this);
     this.sink.channelClosed(this);
   }
 
@@ -189,6 +207,7 @@ export class Channel implements SessionViewer {
   }
 
   detach(): void {
+    typedChannels.delete(this);
     this.session.detach(this);
   }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openLentRecord } from '../../worker/lent-record';
 import { canTakeFds } from '../../os/take-fd';
-import { LENT_RECORD_BYTES, LentReader } from './lent-reader';
+import { LENT_RECORD_BYTES, LentReader, TYPED_READERS } from './lent-reader';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lent-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,7 +123,7 @@ it.runIf(canTakeFds())('keeps a record that holds no more than the ring would, f
   closeSync(end);
 });
 
-it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, each in turn, every byte; one typed into never waits', async () => {
+it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, each in turn, every byte; one typed into lately never waits', async () => {
   // 100 terminals printing faster than the gateway reads: a turn must not read every one of them
   // (a keystroke waits for the whole turn), yet every one gets its turn and all its bytes.
   const N = 100;
@@ -150,13 +150,21 @@ it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, e
     ends.push(end);
     readers.push(reader);
   }
-  // The last one is typed into: input marks it (what it writes goes to the program, here back
-  // into the FIFO, so it is written as the stream's first byte).
+  // Input marks a reader typed into (what it writes goes to the program, here back into the
+  // FIFO, so it is written as the stream's first byte). TYPED_READERS + 1 are typed into, the last
+  // one last: the first one typed (one read late in each turn) is no longer counted as typed.
+  const typeInto = (i: number) => {
+    readers[i]!.write(new Uint8Array([byteAt(i, 0)]));
+    written[i] = 1;
+  };
+  const firstTyped = N - 2;
+  typeInto(firstTyped);
+  for (let i = 0; i < TYPED_READERS - 1; i++) typeInto(i);
   const typed = N - 1;
-  readers[typed]!.write(new Uint8Array([byteAt(typed, 0)]));
-  written[typed] = 1;
+  typeInto(typed);
   const perTurn: number[] = [];
   const typedWaited: number[] = [];
+  const firstTypedWaited: number[] = [];
   for (let turn = 0; got.some((g) => g < TOTAL); turn++) {
     if (turn > 2000) throw new Error(`stuck: ${got.filter((g) => g < TOTAL).length} readers short`);
     // Keep each FIFO topped up (at most two chunks ahead of its reader).
@@ -172,17 +180,21 @@ it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, e
       }
     }
     const typedPending = written[typed]! > got[typed]!;
+    const firstTypedPending = written[firstTyped]! > got[firstTyped]!;
     readThisTurn = new Set();
     await new Promise((r) => setImmediate(r));
     perTurn.push(readThisTurn.size);
     if (typedPending && !readThisTurn.has(typed)) typedWaited.push(turn);
+    if (firstTypedPending && !readThisTurn.has(firstTyped)) firstTypedWaited.push(turn);
   }
   expect(got).toEqual(new Array(N).fill(TOTAL));
   expect(intact).toBe(true);
   // After the first turns no turn read all 100 (the slice was spent, the rest took turns)...
   expect(Math.max(...perTurn.slice(3))).toBeLessThan(N);
-  // ...and the one typed into read whenever it had something.
+  // ...and the one typed into last read whenever it had something; the first one typed took its
+  // turn like the rest (more were typed into since: TYPED_READERS).
   expect(typedWaited).toEqual([]);
+  expect(firstTypedWaited.length).toBeGreaterThan(0);
   for (const r of readers) r.stop();
   for (const e of ends) closeSync(e);
 }, 60_000);

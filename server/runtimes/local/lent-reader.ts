@@ -24,6 +24,7 @@
 import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import type net from 'node:net';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
+import { RecentSet } from '../../../lib/shared/recent-set';
 import type { LentTerminalReader } from '../agent/agent-client';
 import type { OutputStore } from '../runtime';
 import { mapShared, memfd, takeFd } from '../../os/take-fd';
@@ -50,6 +51,11 @@ const keptRecords = new KeptFiles(256);
 const TURN_LENT_BYTES = 256 * 1024;
 const RESUME_PER_TURN = 64;
 const TYPED_MS = 1000;
+/** At most this many readers are exempt so, the ones typed into most recently (as the
+ * interactive lane: INTERACTIVE_CHANNELS in core/channel.ts). Typed into all at once, 500
+ * readers were all exempt for a second, and every turn read them all. */
+export const TYPED_READERS = 16;
+const typedReaders = new RecentSet<LentReader>(TYPED_READERS);
 const lentTurn = { bytes: 0, ending: false };
 /** Readers waiting for their turn, in the order they began to wait. */
 const waitingReaders = new Set<LentReader>();
@@ -165,6 +171,8 @@ export class LentReader implements LentTerminalReader {
   /** Input, straight to the program (the host wrote everything it had before it lent the terminal). */
   write(data: Uint8Array): void {
     this.typedAt = performance.now();
+    const untyped = typedReaders.touch(this);
+    if (untyped) untyped.typedAt = Number.NEGATIVE_INFINITY;
     if (this.waiting) this.endWait();
     this.writer?.write(data);
   }
@@ -175,6 +183,7 @@ export class LentReader implements LentTerminalReader {
     if (this.stopped) return [];
     this.stopped = true;
     waitingReaders.delete(this);
+    typedReaders.delete(this);
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
     // take() checks `stopped` first: nothing writes to them after this.

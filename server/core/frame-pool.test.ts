@@ -38,7 +38,7 @@ describe('FramePool', () => {
     expect(pool.made).toBeLessThanOrEqual(5);
   });
 
-  it('a frame held by a stalled socket pins only its own buffer; small and huge frames are not pooled', () => {
+  it('a frame held by a stalled socket pins only its own buffer; frames under 4 KiB and huge ones are not pooled', () => {
     const pool = new FramePool();
     const held = pool.alloc(40 * KiB);
     expect(held.buffer.byteLength).toBeLessThanOrEqual(2 * 40 * KiB);
@@ -49,6 +49,12 @@ describe('FramePool', () => {
     const small = pool.alloc(100);
     const huge = pool.alloc(600 * KiB);
     expect(pool.made).toBe(2);
+    // A frame of a PTY read or two (4–16 KiB) is pooled, in a buffer of at most twice its size.
+    const read = pool.alloc(5 * KiB);
+    expect(pool.made).toBe(3);
+    expect(read.buffer.byteLength).toBeLessThanOrEqual(2 * 5 * KiB);
+    pool.release(read);
+    expect(pool.alloc(7 * KiB).buffer).toBe(read.buffer);
     pool.release(small);
     pool.release(huge);
     pool.release(new Uint8Array(10));

@@ -85,17 +85,18 @@ export class MemoryRelief {
     this.timer.unref();
   }
 
-  /** Whether the process used less than its idle share of a core since `since` (µs of CPU), over `ms`. */
-  private idleSince(since: number, ms: number): boolean {
-    return this.cpu() - since < this.busyShare * ms * 1000;
+  /** Whether `used` µs of CPU over `ms` is less than the process's idle share of a core. */
+  private idle(used: number, ms: number): boolean {
+    return used < this.busyShare * ms * 1000;
   }
 
   private tick(): void {
     const now = this.sample();
+    const cpu = this.cpu();
     const quiet = Math.abs(now - this.last) < this.quietBytes;
-    const idle = this.idleSince(this.lastCpu, this.intervalMs);
+    const idle = this.idle(cpu - this.lastCpu, this.intervalMs);
     this.last = now;
-    this.lastCpu = this.cpu();
+    this.lastCpu = cpu;
     if (now < this.baseline) this.baseline = now;
     if (this.trimTimer) return;
     if (this.trimDue) {
@@ -116,7 +117,7 @@ export class MemoryRelief {
     const after = this.lastCpu;
     this.trimTimer = setTimeout(() => {
       this.trimTimer = undefined;
-      if (this.idleSince(after, this.trimDelayMs)) this.runTrim();
+      if (this.idle(this.cpu() - after, this.trimDelayMs)) this.runTrim();
       else this.trimDue = true; // the first idle interval does it
     }, this.trimDelayMs);
     this.trimTimer.unref();

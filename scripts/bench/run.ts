@@ -377,10 +377,20 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
     const rounds = quick ? 1 : 5;
     const echoRounds = quick ? 200 : ECHO_ROUNDS;
     const echoWarmup = quick ? 1000 : ECHO_WARMUP;
-    const figures = await compare(peers, `cat ${file}`, bytes, rounds, echoRounds, echoWarmup);
+    // This process's clients (GatewayClient and TtydClient), warmed on servers of their own.
+    const warmClients = async () => {
+      const spare = await startGatewayProcess();
+      try {
+        await gatewayEcho(spare, echoWarmup);
+      } finally {
+        await spare.stop();
+      }
+      if (ttyd) await ttydEcho(ttyd, echoWarmup);
+    };
+    const figures = await compare(peers, `cat ${file}`, bytes, rounds, echoRounds, echoWarmup, warmClients);
     const floor = figures[0]!;
     const ttydFigures = figures.find((f) => f.name === 'ttyd');
-    console.log(`(s) terminal speed, ${fmtMB(bytes)} flood (median of ${rounds}, interleaved) and one-byte echoes, ${echoRounds} warm (after ${echoWarmup} unmeasured) and the first ${echoRounds} cold${ttyd ? '' : '; ttyd not found (PATH or TETHER_BENCH_TTYD), so not compared'}:`);
+    console.log(`(s) terminal speed, ${fmtMB(bytes)} flood (median of ${rounds}, interleaved) and one-byte echoes, ${echoRounds} warm (after ${echoWarmup} unmeasured) and the first ${echoRounds} cold (each server fresh, this process's clients warmed on servers of their own)${ttyd ? '' : '; ttyd not found (PATH or TETHER_BENCH_TTYD), so not compared'}:`);
     for (const f of figures) {
       console.log(
         `    ${f.name.padEnd(22)} ${f.mbs.toFixed(1).padStart(6)} MiB/s = ${((f.mbs / floor.mbs) * 100).toFixed(0).padStart(3)}% of node-pty` +

@@ -146,8 +146,22 @@ export interface PeerFigures {
  * small-output pump) only after a few thousand keystrokes, and until then its optimizing
  * compiler's threads compete with the main thread for the 2 cores. A gateway that has been in
  * use is warm; one just started is not, so both are reported. Every peer gets the same loop.
+ *
+ * `warmClients` runs once before the first echo: this process's own clients must be warm, or the
+ * cold figures measure this process compiling its client as well as the server warming up. With
+ * the client cold, 17 of 42 keystrokes over 1.5 ms to a fresh gateway waited for a CPU held by
+ * this process's compiler threads; with it warm, 9 of 43 (`perf sched`, 2026-12-06). It runs the
+ * clients against servers of their own, so no measured server is warmed by it.
  */
-export async function compare(peers: readonly Peer[], command: string, expectedBytes: number, rounds: number, echoRounds: number, echoWarmup: number): Promise<PeerFigures[]> {
+export async function compare(
+  peers: readonly Peer[],
+  command: string,
+  expectedBytes: number,
+  rounds: number,
+  echoRounds: number,
+  echoWarmup: number,
+  warmClients: () => Promise<void> = async () => {},
+): Promise<PeerFigures[]> {
   const runs = new Map<string, Run[]>(peers.map((p) => [p.name, []]));
   const short = new Map<string, { runs: number; bytes: number }>(peers.map((p) => [p.name, { runs: 0, bytes: 0 }]));
   for (let i = 0; i < rounds; i++) {
@@ -163,6 +177,7 @@ export async function compare(peers: readonly Peer[], command: string, expectedB
       runs.get(p.name)!.push(r);
     }
   }
+  await warmClients();
   const out: PeerFigures[] = [];
   for (const p of peers) {
     const rs = runs.get(p.name)!;

@@ -78,6 +78,8 @@ const CLUSTER_TERMINALS = terminalsArg > 0 ? Number(process.argv[terminalsArg + 
 const mirrorOnly = process.argv.includes('--mirror');
 /** `--db` runs only the database figures (w). */
 const dbOnly = process.argv.includes('--db');
+/** `--core` runs only the gateway's own figures (a–g): throughput, echo, idle sessions, slow client, files. */
+const coreOnly = process.argv.includes('--core');
 
 const fmtMB = (b: number) => `${(b / MB).toFixed(1)} MiB`;
 
@@ -498,6 +500,7 @@ async function main() {
     console.log(`(f) open a 5 MB file: ${o.gatewayMs.toFixed(0)} ms through tRPC vs ${o.rawMs.toFixed(0)} ms raw readFile (×${(o.gatewayMs / o.rawMs).toFixed(1)})`);
     const w = await watchFigures(gw);
     console.log(`(g) watch latency, write on disk → SSE event: p50 ${w.p50.toFixed(0)} ms, max ${w.max.toFixed(0)} ms (batching window 100 ms) vs raw fs.watch p50 ${w.rawP50.toFixed(1)} ms (target < 300 ms)`);
+    if (coreOnly) return;
     await printPtyHostFigures(gw, file, ptyBytes);
     await printSpeedFigures(gw, file, ptyBytes);
     await printAttachFigures(gw);

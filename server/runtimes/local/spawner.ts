@@ -43,7 +43,11 @@ import { PtyWriter } from './pty-writer';
  * never sent (2026-12-06). So SIGCHLD is blocked and read from a signalfd, which `select` waits
  * on with stdin: a child that ends at any moment makes it readable. Where there is no signalfd
  * (`signalfd4` 0: other architectures), the handler stays and `select` wakes every second while
- * children run.
+ * children run. That handler keeps `$?` (and `$!`) to itself: Perl runs it at the next check
+ * for signals, which can fall between the loop's `waitpid` and its read of `$?`, and its own
+ * last `waitpid` (none ready) set `$?` to -1 — a child that exited 13 was reported as killed
+ * by signal 127 (once in a CI run of the spawner's test, 2026-12-06; shown on demand with a
+ * SIGCHLD held pending across that point).
  */
 const spawnerScript = (signalfd4: number) => String.raw`
 use strict; use POSIX ();
@@ -61,7 +65,7 @@ if (${signalfd4} > 0 && POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld)) {
   $sfd = syscall(${signalfd4}, -1, $mask, 8, 0x800 | 0x80000);
   POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld) if $sfd < 0;
 }
-$SIG{CHLD} = \&reap if $sfd < 0;
+$SIG{CHLD} = sub { local ($!, $?); reap() } if $sfd < 0;
 sub start {
   my ($id, $pts, $cwd, $argc, @rest) = split /\0/, $_[0], -1;
   my @argv = splice(@rest, 0, $argc);

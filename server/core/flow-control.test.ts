@@ -337,11 +337,11 @@ describe('flow control', () => {
     expect(session.ring.allocated).toBe(0);
     overwritten = true;
     pty.emit(new TextEncoder().encode('line two\r\n'));
-    // Another terminal's output between: the ring's newest bytes are no longer one run in the
-    // recent buffer (replay-ring.ts), so the pump asks the store for them.
+    // Other terminals' output since (1 MiB and more): the ring's newest bytes are no longer in
+    // the recent buffer (replay-ring.ts), so the pump asks the store for them.
     const other = new ReplayRing(1024);
     other.useStore({ from: 0, bytes: 1024, read: () => 0, freeze: () => true, close: () => {} });
-    other.append(new Uint8Array(5));
+    for (let i = 0; i < 65; i++) other.append(new Uint8Array(16 * 1024));
     pty.emit(new TextEncoder().encode('line 2b\r\n'));
     sink.drain();
     // Nothing more was sent (no stale bytes); a new OPENED said where the stream goes on.

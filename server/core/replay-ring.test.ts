@@ -342,9 +342,12 @@ describe('ReplayRing', () => {
       other.append(bytes(0, 10));
       ring.append(bytes(45, 25));
       expect(Array.from(ring.readJoined(0))).toEqual(Array.from(bytes(0, 70)));
-      // Its writer ran 100 bytes ahead: the oldest it holds are gone (those before the ring's
-      // newest append, which it still has in memory: see the recent-buffer tests).
+      // Its writer ran 100 bytes ahead: the store no longer has them. While the recent buffer
+      // does (see the recent-buffer tests), they are read from there...
       store.put(bytes(70, 100));
+      expect(Array.from(ring.readJoined(30))).toEqual(Array.from(bytes(30, 40)));
+      // ...and once other terminals' output took their place there, they are lost.
+      for (let i = 0; i < 65; i++) other.append(new Uint8Array(16 * 1024));
       expect(ring.read(30)).toEqual([]);
       expect(store.closed).toBe(true);
       expect([ring.start, ring.end, ring.allocated]).toEqual([70, 70, 0]);
@@ -410,23 +413,51 @@ describe('ReplayRing', () => {
       expect(Array.from(a.readJoined(3000))).toEqual(Array.from(salted(1, 3000, 700)));
       expect(Array.from(b.readJoined(0))).toEqual(Array.from(salted(2, 0, 500)));
       expect([sa.reads, sb.reads]).toEqual([0, 0]);
-      // Bytes before the newest contiguous run come from the store.
+      // Across appends with another ring's between them: from memory too, a view of each part.
+      expect(a.read(2900, 200).map((v) => v.byteLength)).toEqual([100, 100]);
       expect(Array.from(a.readJoined(2900, 200))).toEqual(Array.from(salted(1, 2900, 200)));
-      expect(sa.reads).toBe(1);
+      expect(Array.from(a.readJoined(0))).toEqual(Array.from(salted(1, 0, 3700)));
+      expect(sa.reads).toBe(0);
 
-      // A large append (a flood's read) is not copied: it is read from the store.
+      // A large append (a flood's read) is not copied: it is read from the store, and so is
+      // what came before it.
       append(a, sa, 1, 20_000);
       expect(Array.from(a.readJoined(3700))).toEqual(Array.from(salted(1, 3700, 20_000)));
+      expect(sa.reads).toBe(1);
+      append(a, sa, 1, 100);
+      expect(Array.from(a.readJoined(23_600, 200))).toEqual(Array.from(salted(1, 23_600, 200)));
       expect(sa.reads).toBe(2);
 
       // 1 MiB and more of the other ring's output overwrote what `a` appended last.
-      append(a, sa, 1, 100);
       expect(Array.from(a.readJoined(23_700))).toEqual(Array.from(salted(1, 23_700, 100)));
       expect(sa.reads).toBe(2);
       for (let i = 0; i < 80; i++) append(b, sb, 2, 16 * 1024);
       expect(Array.from(a.readJoined(23_700))).toEqual(Array.from(salted(1, 23_700, 100)));
       expect(sa.reads).toBe(3);
       expect(Array.from(b.readJoined(b.end - 40_000))).toEqual(Array.from(salted(2, b.end - 40_000, 40_000)));
+    });
+
+    it('remembers the last 16 parts of a ring\'s output in the recent buffer, and reads older bytes from the store', () => {
+      const rings = [0, 1].map(() => {
+        const ring = new ReplayRing(64 * 1024);
+        const store = new CountingStore(0, 128 * 1024);
+        expect(ring.useStore(store)).toBe(true);
+        return { ring, store };
+      });
+      // 20 reads of each of two terminals, taking turns: each of a ring's appends is a part of its own.
+      for (let i = 0; i < 20; i++) {
+        for (const [salt, { ring, store }] of rings.entries()) {
+          const b = salted(salt, ring.end, 100);
+          store.put(b);
+          ring.append(b);
+        }
+      }
+      const [{ ring, store }] = rings as [{ ring: ReplayRing; store: CountingStore }];
+      expect(ring.read(400).length).toBe(16);
+      expect(Array.from(ring.readJoined(400))).toEqual(Array.from(salted(0, 400, 1600)));
+      expect(store.reads).toBe(0);
+      expect(Array.from(ring.readJoined(399))).toEqual(Array.from(salted(0, 399, 1601)));
+      expect(store.reads).toBe(1);
     });
 
     it('random appends and reads over many rings sharing the recent buffer agree with a reference model', () => {

@@ -36,6 +36,8 @@ const RECENT_BYTES = 1024 * 1024;
 /** Larger appends (a flood's reads) are not copied here: their pumps read the store in large
  * slices anyway, a system call per slice. */
 const RECENT_MAX_APPEND = 16 * 1024;
+/** A ring notes at most this many parts of the recent buffer (see ReplayRing.tail). */
+const RECENT_PARTS = 16;
 const recent = {
   buffer: null as Uint8Array | null,
   /** Bytes ever placed (an absolute position: byte p lives at p % RECENT_BYTES until p + RECENT_BYTES is placed). */
@@ -111,9 +113,12 @@ export class ReplayRing {
   private store: OutputStore | null = null;
   private storeFrom = 0;
   private storeLive = false;
-  /** The newest appended bytes, while they are in the recent buffer: stream offset `from`, `n`
-   * bytes at absolute position `at` there (contiguous in both); they always end at the end. */
-  private tail: { from: number; at: number; n: number } | null = null;
+  /** The newest appended bytes in the recent buffer, oldest first: each part is stream offset
+   * `from`, `n` bytes at absolute position `at` there (contiguous in both); the parts follow one
+   * another in the stream and the last ends at the end. More than one because other rings'
+   * appends fall between this ring's (100 terminals printing: a pump reading a few reads of its
+   * terminal at once found only the last in one part, and read the store back). */
+  private tail: { from: number; at: number; n: number }[] = [];
 
   /** @param startAt the stream offset of the first byte to be written (a stream that began
    * elsewhere: a terminal re-attached from a worker agent keeps that agent's offsets). */
@@ -236,14 +241,23 @@ export class ReplayRing {
 
   /** Note appended bytes in the recent buffer (see RECENT_BYTES). */
   private keepRecent(offset: number, data: Uint8Array): void {
+    const tail = this.tail;
     if (data.byteLength > RECENT_MAX_APPEND) {
-      this.tail = null;
+      tail.length = 0;
       return;
     }
     const at = placeRecent(data);
-    const t = this.tail;
-    if (t && t.from + t.n === offset && t.at + t.n === at && stillRecent(t.at)) t.n += data.byteLength;
-    else this.tail = { from: offset, at, n: data.byteLength };
+    const t = tail[tail.length - 1];
+    if (t && t.from + t.n !== offset) tail.length = 0; // not expected: appends to a live store follow one another
+    else if (t && t.at + t.n === at && stillRecent(t.at)) {
+      t.n += data.byteLength;
+      return;
+    }
+    // The oldest parts go once overwritten, or past RECENT_PARTS.
+    let drop = 0;
+    while (drop < tail.length && (tail.length - drop >= RECENT_PARTS || !stillRecent(tail[drop]!.at))) drop++;
+    if (drop > 0) tail.splice(0, drop);
+    tail.push({ from: offset, at, n: data.byteLength });
   }
 
   /** `n` bytes of the stream that are not known here (lost): drop what is kept, go on after them. */
@@ -317,13 +331,7 @@ export class ReplayRing {
     }
     if (remaining > 0 && this.store) {
       const at = Math.max(from, this.storeFrom);
-      const t = this.tail;
-      if (t && at >= t.from && at + remaining <= t.from + t.n && stillRecent(t.at)) {
-        // Appended a moment ago: still in the recent buffer (valid until RECENT_BYTES more are placed).
-        const i = (t.at % RECENT_BYTES) + (at - t.from);
-        out.push(recent.buffer!.subarray(i, i + remaining));
-        return out;
-      }
+      if (this.readRecent(at, remaining, out)) return out;
       // From the store, into the shared scratch buffer: valid until the next read of any ring.
       const into = scratchFor(remaining);
       if (this.store.read(at, into) !== remaining) {
@@ -336,6 +344,26 @@ export class ReplayRing {
       out.push(into);
     }
     return out;
+  }
+
+  /** Appended a moment ago: push views of [at, at + n) in the recent buffer (valid until
+   * RECENT_BYTES more are placed) and answer true, if every byte of it is still there. */
+  private readRecent(at: number, n: number, out: Uint8Array[]): boolean {
+    const tail = this.tail;
+    let i = tail.length - 1;
+    while (i >= 0 && tail[i]!.from > at) i--;
+    // The parts end at the end, and a later part was placed after an earlier one: if the first
+    // is still there, so are the rest.
+    const last = tail[tail.length - 1];
+    if (i < 0 || !stillRecent(tail[i]!.at) || last!.from + last!.n < at + n) return false;
+    for (let skip = at - tail[i]!.from; n > 0; i++, skip = 0) {
+      const t = tail[i]!;
+      const k = Math.min(t.n - skip, n);
+      const p = (t.at % RECENT_BYTES) + skip;
+      out.push(recent.buffer!.subarray(p, p + k));
+      n -= k;
+    }
+    return true;
   }
 
   /**
@@ -372,7 +400,7 @@ export class ReplayRing {
     ReplayRing.toCopy.delete(this);
     const store = this.store;
     if (!store) return;
-    this.tail = null;
+    this.tail.length = 0;
     const end = this.endOffset;
     const from = Math.max(this.startOffset, this.storeFrom);
     this.store = null;
@@ -422,7 +450,7 @@ export class ReplayRing {
    * on without it. */
   private dropStore(abandoned: boolean): void {
     ReplayRing.toCopy.delete(this);
-    this.tail = null;
+    this.tail.length = 0;
     this.store?.close(abandoned);
     this.store = null;
     this.storeLive = false;

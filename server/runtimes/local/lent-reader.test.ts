@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import net from 'node:net';
+import { afterAll, expect, it, vi } from 'vitest';
 import { openLentRecord } from '../../worker/lent-record';
 import { canTakeFds } from '../../os/take-fd';
 import { LENT_RECORD_BYTES, LentReader, TYPED_READERS } from './lent-reader';
@@ -197,4 +198,48 @@ it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, e
   expect(firstTypedWaited.length).toBeGreaterThan(0);
   for (const r of readers) r.stop();
   for (const e of ends) closeSync(e);
+}, 60_000);
+
+it.runIf(canTakeFds())('stops no reader when the readers past a turn\'s bytes all fit in the next turn', async () => {
+  // 40 terminals, each read 16 KiB at a time: 16 reads spend a turn's bytes, the other 24 read
+  // past them — fewer than a turn lets in, so they go on reading (stopping and starting a reader
+  // is two epoll_ctl(2)s, for nothing when it reads again next turn anyway).
+  const N = 40;
+  const CHUNK = 16 * 1024;
+  const TOTAL = 6 * CHUNK;
+  const ends: number[] = [];
+  const readers: LentReader[] = [];
+  const got: number[] = new Array(N).fill(0);
+  const written: number[] = new Array(N).fill(0);
+  const pauses = vi.spyOn(net.Socket.prototype, 'pause');
+  try {
+    for (let i = 0; i < N; i++) {
+      const fifo = path.join(dir, `fit-${i}`);
+      execFileSync('mkfifo', [fifo]);
+      const end = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+      const reader = new LentReader();
+      reader.start({ pid: process.pid, fd: end, offset: 0 }, (d) => void (got[i]! += d.byteLength));
+      ends.push(end);
+      readers.push(reader);
+    }
+    let turnsReadingAll = 0;
+    for (let turn = 0; got.some((g) => g < TOTAL); turn++) {
+      if (turn > 500) throw new Error('stuck');
+      for (let i = 0; i < N; i++) {
+        const n = Math.min(CHUNK, TOTAL - written[i]!, CHUNK - (written[i]! - got[i]!));
+        if (n > 0) written[i]! += writeSync(ends[i]!, Buffer.alloc(n, i));
+      }
+      const before = got.slice();
+      await new Promise((r) => setImmediate(r));
+      if (got.every((g, i) => g > before[i]!)) turnsReadingAll++;
+    }
+    expect(got).toEqual(new Array(N).fill(TOTAL));
+    // Every turn read every terminal (each had a chunk waiting), and none was stopped for it.
+    expect(turnsReadingAll).toBe(TOTAL / CHUNK);
+    expect(pauses).not.toHaveBeenCalled();
+  } finally {
+    pauses.mockRestore();
+    for (const r of readers) r.stop();
+    for (const e of ends) closeSync(e);
+  }
 }, 60_000);

@@ -40,13 +40,19 @@ const FINAL_READ_BYTES = 1024 * 1024;
 const keptRecords = new KeptFiles(256);
 
 /**
- * Bytes every lent reader together takes in per event-loop turn; past that, a reader that reads
- * waits (paused) until readers before it had a turn, RESUME_PER_TURN of them per turn. One
+ * Bytes every lent reader together takes in per event-loop turn; past that, readers that read
+ * wait (paused) until readers before them had a turn, RESUME_PER_TURN of them per turn. One
  * gateway reading hundreds of busy terminals otherwise spends each turn on a read of every one
  * (libuv runs every ready descriptor's callback in one poll), and a keystroke waits for all of it:
  * with 1,000 printing, a turn took ~1 s. Under that, reading goes round in bounded turns, and the
  * rest waits in the PTYs (whose programs then wait too). A terminal typed into in the last second
  * never waits (TYPED_MS: the interactive lane's second, INTERACTIVE_MS in core/channel.ts).
+ *
+ * Who waits is decided at the end of the turn, not at the read that went over: the readers that
+ * read past the turn's bytes go on reading as long as fewer than RESUME_PER_TURN readers are let
+ * in next turn, and only the rest stop. Stopping a reader and starting it again costs two
+ * epoll_ctl(2)s; with 100 terminals printing, a third of the reads went over, and each of those
+ * readers was stopped and let in again in the same turn (~19,000 system calls per 200 MB).
  */
 const TURN_LENT_BYTES = 256 * 1024;
 const RESUME_PER_TURN = 64;
@@ -59,15 +65,23 @@ const typedReaders = new RecentSet<LentReader>(TYPED_READERS);
 const lentTurn = { bytes: 0, ending: false };
 /** Readers waiting for their turn, in the order they began to wait. */
 const waitingReaders = new Set<LentReader>();
+/** Readers that read after this turn's bytes were spent, still reading. */
+const overReaders = new Set<LentReader>();
 
 function endLentTurn(): void {
   lentTurn.ending = false;
   lentTurn.bytes = 0;
   let n = RESUME_PER_TURN;
   for (const r of waitingReaders) {
-    if (n-- <= 0) break;
+    if (n === 0) break;
     r.endWait();
+    n--;
   }
+  for (const r of overReaders) {
+    if (n > 0) n--;
+    else r.beginWait();
+  }
+  overReaders.clear();
   if (waitingReaders.size > 0) {
     lentTurn.ending = true;
     setImmediate(endLentTurn);
@@ -152,6 +166,14 @@ export class LentReader implements LentTerminalReader {
     if (!this.stopped && !this.waiting) this.socket?.resume();
   }
 
+  /** It read past its turn's bytes, and other readers come first next turn: stop reading. */
+  beginWait(): void {
+    if (this.stopped || this.waiting) return;
+    this.waiting = true;
+    waitingReaders.add(this);
+    this.socket?.pause();
+  }
+
   /** Its turn came (or it was typed into): read again unless flow control holds it. */
   endWait(): void {
     waitingReaders.delete(this);
@@ -173,6 +195,7 @@ export class LentReader implements LentTerminalReader {
     this.typedAt = performance.now();
     const untyped = typedReaders.touch(this);
     if (untyped) untyped.typedAt = Number.NEGATIVE_INFINITY;
+    overReaders.delete(this);
     if (this.waiting) this.endWait();
     this.writer?.write(data);
   }
@@ -183,6 +206,7 @@ export class LentReader implements LentTerminalReader {
     if (this.stopped) return [];
     this.stopped = true;
     waitingReaders.delete(this);
+    overReaders.delete(this);
     typedReaders.delete(this);
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
@@ -254,11 +278,7 @@ export class LentReader implements LentTerminalReader {
       if (this.offset >= this.mapAt) this.mapRecord();
     }
     this.deliver(d);
-    if (spendLentTurn(d.byteLength) && !this.waiting && !this.stopped && performance.now() - this.typedAt >= TYPED_MS) {
-      this.waiting = true;
-      waitingReaders.add(this);
-      this.socket?.pause();
-    }
+    if (spendLentTurn(d.byteLength) && !this.waiting && !this.stopped && performance.now() - this.typedAt >= TYPED_MS) overReaders.add(this);
   }
 
   /** Every page of the record exists: write it through a mapping from now on. */

@@ -13,7 +13,8 @@ import net from 'node:net';
 import { afterAll, expect, it, vi } from 'vitest';
 import { openLentRecord } from '../../worker/lent-record';
 import { canTakeFds } from '../../os/take-fd';
-import { LENT_RECORD_BYTES, LentReader, TYPED_READERS } from './lent-reader';
+import { keptRecordsAllowed, LENT_RECORD_BYTES, LentReader, TYPED_READERS } from './lent-reader';
+import { openFilesLimit } from './record-io';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'lent-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,6 +123,31 @@ it.runIf(canTakeFds())('keeps a record that holds no more than the ring would, f
   expect(back.equals(data)).toBe(true);
   store.close();
   closeSync(end);
+});
+
+it.runIf(canTakeFds())('keeps the records of up to 1,024 given-back terminals, as descriptors allow, and no more', () => {
+  // The soft limit this process has, as a child it starts sees it.
+  expect(openFilesLimit()).toBe(Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim()));
+  expect([1024, 2048, 4096, 20_000, null].map(keptRecordsAllowed)).toEqual([256, 512, 1024, 1024, 256]);
+  const allowed = keptRecordsAllowed(openFilesLimit());
+  // 500 terminals ended together (bench:load): each ring keeps its record rather than copying it
+  // in, up to the allowance; past it, freeze says no (the ring copies).
+  const stores = Array.from({ length: Math.min(allowed + 10, 1100) }, () => {
+    const reader = new LentReader();
+    const store = reader.store();
+    reader.stop();
+    return store;
+  });
+  const kept = stores.map((s) => s.freeze(2 * 1024 * 1024));
+  expect(kept.filter(Boolean).length).toBe(allowed);
+  expect(kept.slice(allowed).some(Boolean)).toBe(false);
+  for (const s of stores) s.close();
+  // Closed, they no longer count.
+  const again = new LentReader();
+  const store = again.store();
+  again.stop();
+  expect(store.freeze(2 * 1024 * 1024)).toBe(true);
+  store.close();
 });
 
 it.runIf(canTakeFds())('reads many busy terminals a slice per event-loop turn, each in turn, every byte; one typed into lately never waits', async () => {

@@ -3,7 +3,7 @@
  * are an end offset, then the newest `bytes` of a stream as a ring), read with pread(2): the
  * records themselves (the gateway's and the pty host's sides) and the pty host's ring files.
  */
-import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { LENT_RECORD_HEADER_BYTES, lentRecordPosition } from '../../../lib/protocol';
 
 /** The pty host's ring files (worker/ring-file.ts): their memfd name, and how /proc shows them. */
@@ -74,5 +74,17 @@ export class KeptFiles {
       released = true;
       this.count--;
     };
+  }
+}
+
+/** This process's soft limit of open descriptors (`ulimit -n`; Node raises it to the hard limit
+ * at start), or null where /proc does not say. */
+export function openFilesLimit(): number | null {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (!line) return null;
+    return line[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(line[1]);
+  } catch {
+    return null;
   }
 }

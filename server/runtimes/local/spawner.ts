@@ -386,20 +386,28 @@ export function readPty(fd: number, onData: (data: Uint8Array) => void): net.Soc
  * or the descriptor failed) counts as nothing more.
  */
 export function readNow(fd: number, budget: number, onData: (data: Uint8Array) => void): boolean {
-  const buf = Buffer.allocUnsafe(READ_BYTES);
-  while (budget > 0) {
-    let n: number;
-    try {
-      n = readSync(fd, buf);
-    } catch {
-      return true;
+  // One buffer for every call (500 terminals ending together allocated 500), unless a call is
+  // made from inside another's onData.
+  const buf = readNowBuffer ?? Buffer.allocUnsafe(READ_BYTES);
+  readNowBuffer = null;
+  try {
+    while (budget > 0) {
+      let n: number;
+      try {
+        n = readSync(fd, buf);
+      } catch {
+        return true;
+      }
+      if (n === 0) return true;
+      onData(buf.subarray(0, n));
+      budget -= n;
     }
-    if (n === 0) return true;
-    onData(buf.subarray(0, n));
-    budget -= n;
+    return false;
+  } finally {
+    readNowBuffer = buf;
   }
-  return false;
 }
+let readNowBuffer: Buffer | null = null;
 
 interface PipeWrapBinding {
   Pipe: new (type: number) => { open(fd: number): number };

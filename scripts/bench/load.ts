@@ -452,7 +452,9 @@ function echoDuringLoad(echo: readonly number[], where: string): string {
   const max = Math.max(...echo);
   return (
     `echo during load:     p50 ${ms(percentile(echo, 50))}, p99 ${ms(percentile(echo, 99))}, max ${ms(max)} at key ${echo.indexOf(max) + 1} ` +
-    `(${echo.length} keys, one per 100 ms from the start signal, typed in another process ${where}; without the first second ${ms(percentile(echo.slice(10), 99))} p99)`
+    `(${echo.length} keys, one per 100 ms from the start signal, typed in another process ${where}; without the first second ${ms(percentile(echo.slice(10), 99))} p99)\n` +
+    // Which keys set the p99: the start signal's (the first), the printers' exit (the last), or any.
+    `  slowest keys:       ${[...echo.keys()].sort((a, b) => echo[b]! - echo[a]!).slice(0, 6).map((i) => `#${i + 1} ${ms(echo[i]!)}`).join(', ')}`
   );
 }
 

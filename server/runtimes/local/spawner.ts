@@ -380,14 +380,16 @@ export function readPty(fd: number, onData: (data: Uint8Array) => void): net.Soc
   } as net.SocketConstructorOpts);
 }
 
+/** readNow's buffer, one for every call (500 terminals ending together allocated 500); null
+ * while a call uses it, so a call made from inside another's onData gets its own. */
+let readNowBuffer: Buffer | null = null;
+
 /**
  * Read a (non-blocking) PTY master now, into `onData` (a view of a reused buffer), until the
  * kernel has nothing more — true — or `budget` bytes were read — false. A failed read (EAGAIN,
  * or the descriptor failed) counts as nothing more.
  */
 export function readNow(fd: number, budget: number, onData: (data: Uint8Array) => void): boolean {
-  // One buffer for every call (500 terminals ending together allocated 500), unless a call is
-  // made from inside another's onData.
   const buf = readNowBuffer ?? Buffer.allocUnsafe(READ_BYTES);
   readNowBuffer = null;
   try {
@@ -407,7 +409,6 @@ export function readNow(fd: number, budget: number, onData: (data: Uint8Array) =
     readNowBuffer = buf;
   }
 }
-let readNowBuffer: Buffer | null = null;
 
 interface PipeWrapBinding {
   Pipe: new (type: number) => { open(fd: number): number };

@@ -68,3 +68,32 @@ describe('LocalPty input', () => {
     p.kill();
   });
 });
+
+describe('LocalPty environment', () => {
+  async function envOf(runtime: LocalRuntime): Promise<string> {
+    const p = await runtime.openPty({ cols: 200, rows: 24, command: 'echo "late=${TETHER_TEST_SECRET:-none}/${PROBE_LATE:-none} term=$TERM"' });
+    let out = '';
+    p.onData((d) => (out += Buffer.from(d).toString('latin1')));
+    await new Promise((resolve) => p.onExit(resolve));
+    return out.trim();
+  }
+
+  it("is this process's, read once per runtime, scrubbed of the gateway's own variables", async () => {
+    process.env.TETHER_TEST_SECRET = 'do-not-leak';
+    try {
+      const fresh = new LocalRuntime(dir, { env: { HOME: dir } });
+      expect(await envOf(fresh)).toBe('late=none/none term=xterm-256color');
+      // Read at the first terminal (walking process.env costs ~0.5 ms an open): a variable set
+      // since then reaches the next runtime's programs, not this one's.
+      process.env.PROBE_LATE = 'set';
+      expect(await envOf(fresh)).toBe('late=none/none term=xterm-256color');
+      const next = new LocalRuntime(dir, { env: { HOME: dir } });
+      expect(await envOf(next)).toBe('late=none/set term=xterm-256color');
+      await fresh.dispose();
+      await next.dispose();
+    } finally {
+      delete process.env.TETHER_TEST_SECRET;
+      delete process.env.PROBE_LATE;
+    }
+  });
+});

@@ -33,11 +33,16 @@ const MAP_SHARED = 0x1;
 const MAP_POPULATE = 0x8000;
 
 let libc: Libc | null | undefined;
+/** Why load() found no way (for the log). */
+let unavailable = '';
 
 function load(): Libc | null {
   if (libc !== undefined) return libc;
   libc = null;
-  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) return libc;
+  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
+    unavailable = `needs Linux on x64 or arm64, not ${process.platform} on ${process.arch}`;
+    return libc;
+  }
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
     const lib = koffi.load('libc.so.6');
@@ -48,8 +53,9 @@ function load(): Libc | null {
     // MAP_FAILED is (void *)-1.
     const failed = (ptr: unknown) => ptr === null || BigInt.asIntN(64, BigInt(koffi.address(ptr))) === -1n;
     libc = { syscall, memfdCreate, mmap, munmap, view: (ptr, length) => koffi.view(ptr, length), failed, errno: () => koffi.errno() };
-  } catch {
+  } catch (err) {
     libc = null;
+    unavailable = `koffi could not call libc: ${(err as Error).message}`;
   }
   return libc;
 }
@@ -87,6 +93,11 @@ export function mapShared(fd: number, length: number): { bytes: Uint8Array; unma
 /** Whether this machine can take descriptors at all (Linux, glibc, koffi). */
 export function canTakeFds(): boolean {
   return load() !== null;
+}
+
+/** Why canTakeFds() is false ('' when it is true). */
+export function whyNoTakeFds(): string {
+  return load() ? '' : unavailable;
 }
 
 /** Descriptor `fd` of process `pid`, duplicated here. Throws with the errno when the kernel refuses. */

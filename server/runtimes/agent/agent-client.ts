@@ -530,7 +530,7 @@ export class AgentClient {
       }
       reader.stop();
       // An agent from before lending (a pty host left by an older gateway) does not know the method.
-      if (code === 'bad_request') this.lending = false;
+      if (code === 'bad_request') this.cannotBorrow(err as Error);
       return 'no';
     }
     const giveBack = () => {
@@ -589,7 +589,7 @@ export class AgentClient {
     } catch (err) {
       t.shared = false;
       // An agent from before this (a pty host left by an older gateway) does not know the method.
-      if ((err as { code?: string }).code === 'bad_request') this.sharingRings = false;
+      if ((err as { code?: string }).code === 'bad_request') this.cannotShare(err as Error);
       return;
     } finally {
       closeSync(file.fd); // the agent opened its own (or has one already)

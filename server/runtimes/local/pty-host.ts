@@ -26,7 +26,7 @@ import { AgentClient, AgentGoneError } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
-import { canTakeFds } from '../../os/take-fd';
+import { whyNoTakeFds } from '../../os/take-fd';
 import { LentReader } from './lent-reader';
 import { makeRingFile, openHostRing } from './host-ring';
 import { MALLOC_TUNING_ENV, terminalEnv, type HostedTerminals } from './local-runtime';
@@ -51,7 +51,13 @@ const SWEEP_MS = 10_000;
  * handle. `TETHER_PTY_LEND=off` keeps every byte relayed through the host instead.
  */
 function lendingHere(): boolean {
-  return process.env.TETHER_PTY_LEND !== 'off' && canTakeFds() && ptyHandlesAvailable();
+  return process.env.TETHER_PTY_LEND !== 'off' && lendingUnavailable() === '';
+}
+
+/** Why this gateway cannot read its terminals' PTYs itself ('' when it can). */
+function lendingUnavailable(): string {
+  if (!ptyHandlesAvailable()) return "this Node has no process.binding('pipe_wrap') to read a PTY with";
+  return whyNoTakeFds();
 }
 
 /**
@@ -95,6 +101,10 @@ export class PtyHosts {
   constructor(private readonly opts: PtyHostOptions) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
+    // Relaying every byte through the host costs about twice the CPU and keeps output twice:
+    // say so, and why, unless it was asked for.
+    const why = process.env.TETHER_PTY_LEND === 'off' ? '' : lendingUnavailable();
+    if (why) opts.log.warn('terminal output is relayed through the pty host: this gateway cannot read the PTYs itself', { reason: why });
   }
 
   private get base(): string {

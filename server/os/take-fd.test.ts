@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../testing/until';
 import { canTakeFds, takeFd, whyNoTakeFds } from './take-fd';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tether-take-fd-'));
@@ -25,16 +26,16 @@ describe.runIf(process.platform === 'linux')('taking a descriptor (Linux)', () =
     // A child that holds the FIFO open as its descriptor 3 and waits.
     const child = spawn('sh', ['-c', `exec 3<>${fifo}; sleep 30`], { stdio: 'ignore' });
     try {
-      const fd = await (async () => {
-        for (let i = 0; i < 100; i++) {
-          try {
-            return takeFd(child.pid!, 3);
-          } catch {
-            await new Promise((r) => setTimeout(r, 20)); // the child has not opened it yet
-          }
+      let fd = -1;
+      // Until the child has opened it.
+      await until(() => {
+        try {
+          fd = takeFd(child.pid!, 3);
+          return true;
+        } catch {
+          return false;
         }
-        throw new Error('the child never held descriptor 3');
-      })();
+      }, 'the child to hold descriptor 3', 2_000);
       const end = openSync(fifo, 'w');
       writeSync(end, 'through the child');
       closeSync(end);

@@ -269,3 +269,43 @@ it.runIf(canTakeFds())('stops no reader when the readers past a turn\'s bytes al
     for (const e of ends) closeSync(e);
   }
 }, 60_000);
+
+it.runIf(canTakeFds())('counts no turn for a lone reader; a second reader reading begins one', async () => {
+  // Ending a turn is a setImmediate; a single flood would pay one per read for nothing.
+  const turnsEnded = () => immediates.mock.calls.filter(([f]) => (f as { name?: string }).name === 'endLentTurn').length;
+  const immediates = vi.spyOn(globalThis, 'setImmediate');
+  const ends: number[] = [];
+  const readers: LentReader[] = [];
+  const got = [0, 0];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const fifo = path.join(dir, `lone-${i}`);
+      execFileSync('mkfifo', [fifo]);
+      ends.push(openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK));
+      readers.push(new LentReader());
+    }
+    const CHUNK = 16 * 1024;
+    const written = [0, 0];
+    /** Feed `which` terminals `total` bytes each, a chunk once the last one was read. */
+    const flood = async (which: number[], total: number) => {
+      const goal = written.map((w, i) => (which.includes(i) ? w + total : w));
+      for (let turn = 0; which.some((i) => got[i]! < goal[i]!); turn++) {
+        if (turn > 1000) throw new Error('stuck');
+        for (const i of which) if (got[i] === written[i] && written[i]! < goal[i]!) written[i]! += writeSync(ends[i]!, Buffer.alloc(CHUNK, i));
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    readers[0]!.start({ pid: process.pid, fd: ends[0]!, offset: 0 }, (d) => void (got[0]! += d.byteLength));
+    await flood([0], 64 * CHUNK);
+    expect(got[0]).toBe(64 * CHUNK);
+    expect(turnsEnded()).toBe(0);
+    readers[1]!.start({ pid: process.pid, fd: ends[1]!, offset: 0 }, (d) => void (got[1]! += d.byteLength));
+    await flood([0, 1], 16 * CHUNK);
+    expect(got).toEqual([80 * CHUNK, 16 * CHUNK]);
+    expect(turnsEnded()).toBeGreaterThan(0);
+  } finally {
+    immediates.mockRestore();
+    for (const r of readers) r.stop();
+    for (const e of ends) closeSync(e);
+  }
+});

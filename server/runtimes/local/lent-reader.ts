@@ -74,7 +74,14 @@ const TYPED_MS = 1000;
  * readers were all exempt for a second, and every turn read them all. */
 export const TYPED_READERS = 16;
 const typedReaders = new RecentSet<LentReader>(TYPED_READERS);
-const lentTurn = { bytes: 0, ending: false };
+/**
+ * A turn is counted only once a second reader reads in it (or readers wait): a lone reader has
+ * nobody to take turns with, and ending its every read's turn cost a setImmediate per read
+ * (~6% of the gateway's main thread in a single flood: the immediate, its handles, a call into
+ * JavaScript). `solo` is the reader that read since the last counted turn ended, alone, and
+ * `soloBytes` its last read, counted when a second reader begins a turn.
+ */
+const lentTurn = { bytes: 0, ending: false, solo: null as LentReader | null, soloBytes: 0 };
 /** Readers waiting for their turn, in the order they began to wait. */
 const waitingReaders = new Set<LentReader>();
 /** Readers that read after this turn's bytes were spent, still reading. */
@@ -83,6 +90,7 @@ const overReaders = new Set<LentReader>();
 function endLentTurn(): void {
   lentTurn.ending = false;
   lentTurn.bytes = 0;
+  lentTurn.solo = null;
   let n = RESUME_PER_TURN;
   for (const r of waitingReaders) {
     if (n === 0) break;
@@ -100,13 +108,20 @@ function endLentTurn(): void {
   }
 }
 
-/** Count a read; answers whether this turn's bytes are spent. */
-function spendLentTurn(bytes: number): boolean {
-  lentTurn.bytes += bytes;
+/** Count `reader`'s read; answers whether this turn's bytes are spent. */
+function spendLentTurn(reader: LentReader, bytes: number): boolean {
   if (!lentTurn.ending) {
+    if (waitingReaders.size === 0 && (lentTurn.solo === null || lentTurn.solo === reader)) {
+      lentTurn.solo = reader;
+      lentTurn.soloBytes = bytes;
+      return false;
+    }
+    // A second reader: from here this turn is counted, the lone reader's last read with it.
+    lentTurn.bytes = lentTurn.solo === null ? 0 : lentTurn.soloBytes;
     lentTurn.ending = true;
     setImmediate(endLentTurn);
   }
+  lentTurn.bytes += bytes;
   return lentTurn.bytes > TURN_LENT_BYTES;
 }
 
@@ -220,6 +235,7 @@ export class LentReader implements LentTerminalReader {
     waitingReaders.delete(this);
     overReaders.delete(this);
     typedReaders.delete(this);
+    if (lentTurn.solo === this) lentTurn.solo = null;
     const left = this.writer?.closeTaking() ?? [];
     this.socket?.destroy(); // closes the PTY descriptor
     // take() checks `stopped` first: nothing writes to them after this.
@@ -290,7 +306,7 @@ export class LentReader implements LentTerminalReader {
       if (this.offset >= this.mapAt) this.mapRecord();
     }
     this.deliver(d);
-    if (spendLentTurn(d.byteLength) && !this.waiting && !this.stopped && performance.now() - this.typedAt >= TYPED_MS) overReaders.add(this);
+    if (spendLentTurn(this, d.byteLength) && !this.waiting && !this.stopped && performance.now() - this.typedAt >= TYPED_MS) overReaders.add(this);
   }
 
   /** Every page of the record exists: write it through a mapping from now on. */

@@ -100,3 +100,40 @@ describe('a lent terminal given back', () => {
     expect(state).toEqual({ recovered: 1, closed: 1 });
   });
 });
+
+describe('holding the output for a lend', () => {
+  it('stops reading until released; flow control resuming meanwhile does not start it', () => {
+    const pty = new (class extends LendablePty {
+      reading = true;
+      override pause() {
+        this.reading = false;
+      }
+      override resume() {
+        this.reading = true;
+      }
+    })();
+    const s = new TerminalSession({ id: 's', userId: 'u', workspaceId: 'w', command: 'fake', createdAt: 0 }, pty, { highWater: 10, lowWater: 5, ringBytes: 1 << 16, cols: 80, rows: 24 });
+    const v = { ...viewer(), acked: 0 };
+    s.attach(v);
+    const release = s.holdOutput();
+    expect(pty.reading).toBe(false);
+    // Flow control pauses (20 bytes unacknowledged) and resumes (acknowledged): still held.
+    pty.print('x'.repeat(20));
+    s.updateFlow();
+    v.acked = 20;
+    s.updateFlow();
+    expect(pty.reading).toBe(false);
+    release();
+    expect(pty.reading).toBe(true);
+    release(); // once only
+    // Released while flow control has it paused: it stays paused until acknowledged.
+    pty.print('y'.repeat(20));
+    s.updateFlow();
+    const again = s.holdOutput();
+    again();
+    expect(pty.reading).toBe(false);
+    v.acked = 40;
+    s.updateFlow();
+    expect(pty.reading).toBe(true);
+  });
+});

@@ -120,6 +120,8 @@ export interface SessionHandle {
   /** An agent's terminal whose output the gateway reads itself (TerminalSession.lend). */
   lend?(viewer: SessionViewer, lent: LentReading): number | null;
   giveBack?(viewer: SessionViewer): number | undefined;
+  /** Stop reading the program's output until the answered function is called (TerminalSession.holdOutput). */
+  holdOutput?(): () => void;
   readonly exit: ExitInfo | null;
   readonly lost: string | null;
   attach(viewer: SessionViewer): void;
@@ -149,6 +151,8 @@ export class TerminalSession implements SessionHandle {
   /** The viewer whose answers count and whose backlog gates the program (see the file comment). */
   private driverViewer: SessionViewer | null = null;
   private paused = false;
+  /** Holds on reading the output (holdOutput) not yet released. */
+  private holds = 0;
   private readonly exitWaiters: (() => void)[] = [];
   private readonly titles = new TitleScanner();
   /** When input arrived that has not been followed by output yet (echo latency). */
@@ -425,8 +429,24 @@ export class TerminalSession implements SessionHandle {
       this.pty.pause();
     } else if (this.paused && maxBacklog <= this.limits.lowWater) {
       this.paused = false;
-      this.pty.resume();
+      if (this.holds === 0) this.pty.resume();
     }
+  }
+
+  /**
+   * Stop reading the program's output until the answered function is called: what it prints
+   * meanwhile waits in the PTY (and the program, once that is full). A lend waits so for what was
+   * read before it to be sent (Channel.lendWhenSent). Flow control's pause and resume go on
+   * underneath: reading starts again once neither wants it stopped.
+   */
+  holdOutput(): () => void {
+    if (this.holds++ === 0 && !this.paused) this.pty.pause();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.holds === 0 && !this.paused) this.pty.resume();
+    };
   }
 
   /** Let go of a process that keeps running without us (a worker's terminal) — true if it does. */

@@ -45,6 +45,9 @@ export interface CallHost {
 
 /** Open read/write handles per link. */
 const MAX_HANDLES = 64;
+/** A lend waits up to this long for output read before it to be sent, the program's output held
+ * meanwhile (Channel.lendWhenSent); then it is refused as busy, and the gateway asks again. */
+const LEND_WAIT_MS = 1000;
 
 /** Pushes chunks into an async iterable consumed by LocalFs.writeFile (a streamed atomic save). */
 class ChunkQueue implements AsyncIterable<Uint8Array> {
@@ -176,7 +179,7 @@ export class CallHandler implements ConnectionExtension {
       } catch (err) {
         throw callError('bad_request', `the record cannot be opened: ${(err as Error).message}`);
       }
-      const lent = ch.lend({ ...record, recall: () => conn.sendFrame(encodeNotice({ type: 'give-back', channel: p.channel })) });
+      const lent = await ch.lendWhenSent({ ...record, recall: () => conn.sendFrame(encodeNotice({ type: 'give-back', channel: p.channel })) }, LEND_WAIT_MS);
       if (lent === 'busy' || !lent) record.close();
       if (lent === 'busy') throw callError('busy', 'output is still being sent on this channel; ask again');
       if (!lent) throw callError('unsupported', 'this terminal cannot be lent');

@@ -9,7 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentOp, PROTOCOL_VERSION, decodeReply, encodeCall, encodeHello, type AgentReplyBody } from '../../lib/protocol';
+import {
+  AGENT_WORKSPACE,
+  AgentOp,
+  PROTOCOL_VERSION,
+  decodeReply,
+  decodeServerFrame,
+  encodeAck,
+  encodeCall,
+  encodeHello,
+  encodeKill,
+  encodeOpen,
+  type AgentReplyBody,
+} from '../../lib/protocol';
+import { canTakeFds } from '../os/take-fd';
+import { LentReader } from '../runtimes/local/lent-reader';
 import { silentLogger } from '../log';
 import { CloudRuntime } from '../runtimes/cloud/cloud-runtime';
 import { startAgent, type Agent } from './agent';
@@ -98,6 +112,45 @@ describe('worker agent', () => {
     expect(replies.get(5)).toEqual({ ok: false, error: { code: 'bad_request', message: 'unknown method "fs.nope"' } });
     expect(replies.get(6)).toMatchObject({ ok: true, result: { type: 'dir' } });
     ws.close();
+  });
+
+  it.runIf(canTakeFds())('a lend asked while output waits to be sent holds the output until it is sent, then lends', async () => {
+    const ws = new WebSocket(agent.url, { headers: { authorization: `Bearer ${secret}` } });
+    await new Promise((r) => ws.once('open', r));
+    let highWater = 0;
+    let received = 0;
+    let acking = false;
+    let reply: AgentReplyBody | null = null;
+    ws.on('message', (data: Buffer) => {
+      const bytes = new Uint8Array(data);
+      const r = decodeReply(bytes);
+      if (r) return void (reply = r.body);
+      const f = decodeServerFrame(bytes);
+      if (!f.ok) return;
+      if (f.frame.type === 'hello_ack') highWater = f.frame.helloAck.limits.highWater;
+      if (f.frame.type !== 'output') return;
+      received = f.frame.offset + f.frame.data.byteLength;
+      if (acking) ws.send(encodeAck(1, received));
+    });
+    ws.send(encodeHello({ v: PROTOCOL_VERSION }));
+    await until(() => highWater > 0, 'HELLO_ACK');
+    ws.send(encodeOpen(1, { workspace: AGENT_WORKSPACE, cols: 80, rows: 24, command: 'yes "a line of output, again and again" | head -c 20000000; sleep 60' }));
+    // Nothing acknowledged: the agent sends up to its window, and what it reads after waits.
+    await until(() => received >= highWater, 'a window of output');
+    const reader = new LentReader();
+    try {
+      ws.send(encodeCall(1, 'terminals.lend', { channel: 1, record: reader.record }));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(reply).toBeNull(); // waiting for the output to go, not refused as busy
+      acking = true;
+      ws.send(encodeAck(1, received));
+      await until(() => reply !== null, 'the lend answered');
+      expect(reply).toMatchObject({ ok: true, result: { pid: process.pid, offset: received } });
+      ws.send(encodeKill(1));
+    } finally {
+      reader.stop();
+      ws.close();
+    }
   });
 
   it('resumes a terminal exactly across a dropped link', async () => {

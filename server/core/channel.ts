@@ -95,6 +95,12 @@ export class Channel implements SessionViewer {
     return this.sent;
   }
 
+  /** Bytes this channel could send now: what the ring has beyond `sent`, as far as its window
+   * allows. */
+  get sendable(): number {
+    return Math.min(this.session.ring.end - this.sent, this.highWater - (this.sent - this.ackedOffset));
+  }
+
   /** Input went to the program through this channel: its next output is likely an echo. */
   typed(now = performance.now()): void {
     this.typedAt = now;

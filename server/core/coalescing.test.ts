@@ -8,7 +8,7 @@ import { encodeInput } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import type { EchoPty } from '../runtimes/echo/echo-runtime';
 import { echoChannels } from '../testing/test-socket';
-import { OUTPUT_COALESCE_MS } from './connection';
+import { COALESCE_WINDOW_SHARE, OUTPUT_COALESCE_MS } from './connection';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -38,6 +38,39 @@ describe('output coalescing', () => {
       vi.advanceTimersByTime(1);
       await turn();
       expect(ws.outputs.map((o) => o.channel)).toEqual([1, 2, 1]); // and then it went
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("sends a streaming channel's output before its slot once a quarter of its window could go, not while the window is nearly shut", async () => {
+    const { ws, ptys } = await echoChannels(1, DEFAULT_LIMITS);
+    const [flood] = ptys as [EchoPty];
+    const KiB = 1024;
+    const share = DEFAULT_LIMITS.highWater * COALESCE_WINDOW_SHARE;
+    expect(share).toBe(128 * KiB);
+    const sent = () => ws.outputs.reduce((n, o) => n + o.bytes, 0);
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    try {
+      flood.emit(new Uint8Array(64 * KiB));
+      await turn();
+      expect(sent()).toBe(64 * KiB);
+      vi.advanceTimersByTime(1);
+      flood.emit(new Uint8Array(64 * KiB)); // streaming: waits for its slot
+      await turn();
+      expect(sent()).toBe(64 * KiB);
+      flood.emit(new Uint8Array(64 * KiB)); // a quarter of the window waits: it goes now
+      await turn();
+      expect(sent()).toBe(192 * KiB);
+      flood.emit(new Uint8Array(300 * KiB));
+      await turn();
+      expect(sent()).toBe(492 * KiB); // nothing acknowledged: 20 KiB of the window left
+      flood.emit(new Uint8Array(200 * KiB)); // more than a quarter waits, but only 20 KiB could go
+      await turn();
+      expect(sent()).toBe(492 * KiB);
+      vi.advanceTimersByTime(OUTPUT_COALESCE_MS);
+      await turn();
+      expect(sent()).toBe(512 * KiB); // its slot: what the window allows
     } finally {
       vi.useRealTimers();
     }

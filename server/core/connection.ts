@@ -186,7 +186,8 @@ export class Connection implements ChannelSink {
   /**
    * A channel's output is flushed in the same event-loop turn unless that channel's previous flush
    * was a large one less than OUTPUT_COALESCE_MS ago — i.e. it is streaming, and its ~4 KB PTY
-   * reads are merged into a few large frames instead of one frame, syscall and client ACK per read.
+   * reads are merged into a few large frames instead of one frame, syscall and client ACK per read
+   * — and less than a quarter of its window could go (COALESCE_WINDOW_SHARE).
    * Per channel: a keystroke's echo on one terminal never waits behind another terminal's flood on
    * the same socket (a tab, or an agent link carrying every terminal of a gateway). Background
    * output (Channel.background) waits for the socket's background flush instead, unless a pump of
@@ -196,7 +197,10 @@ export class Connection implements ChannelSink {
     if (this.pumpQueue.has(channel)) return;
     const now = performance.now();
     const last = this.lastFlush.get(channel);
-    const wait = last && last.bytes >= COALESCE_AFTER_BYTES ? last.at + OUTPUT_COALESCE_MS - now : 0;
+    // Streaming, it waits for its slot — unless a quarter of its window could go now (see
+    // COALESCE_WINDOW_SHARE).
+    const streaming = last && last.bytes >= COALESCE_AFTER_BYTES && (channel.sendable < this.limits.highWater * COALESCE_WINDOW_SHARE || !this.writable);
+    const wait = streaming ? last.at + OUTPUT_COALESCE_MS - now : 0;
     if (wait > 0) {
       this.coalescing.add(channel);
       this.pumpTimer ??= setTimeout(this.runCoalesced, wait);
@@ -476,3 +480,13 @@ export const MAX_PUMP_SLICE_BYTES = 512 * 1024;
 export const OUTPUT_COALESCE_MS = 5;
 /** A flush at least this large means output is streaming; smaller ones (echoes) never delay the next. */
 export const COALESCE_AFTER_BYTES = 2048;
+/**
+ * A streaming channel's output leaves without waiting out OUTPUT_COALESCE_MS once this share of
+ * its window (ConnectionLimits.highWater) waits and could be sent. A single flood reads 60–110
+ * MB/s, 300–550 KB per slot: with the frame before it not yet acknowledged that passed the 512 KiB
+ * high-water mark, and the program was paused ~40 times per 100 MB, 50–70 ms of a 1.6 s flood —
+ * a ceiling of about a window per slot and round trip. With it, 4 of 5 interleaved A/Bs of 8–16
+ * floods read 10–22% faster (2026-12-07, docs/terminal-speed-log.md). Not while the window or the
+ * socket is shut: a pump then sends nothing, and every read would schedule one.
+ */
+export const COALESCE_WINDOW_SHARE = 1 / 4;

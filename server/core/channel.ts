@@ -98,7 +98,7 @@ export class Channel implements SessionViewer {
   /** Bytes this channel could send now: what the ring has beyond `sent`, as far as its window
    * allows. */
   get sendable(): number {
-    return Math.min(this.session.ring.end - this.sent, this.highWater - (this.sent - this.ackedOffset));
+    return Math.min(this.session.ring.end - this.sent, this.windowLeft);
   }
 
   /** Input went to the program through this channel: its next output is likely an echo. */
@@ -129,8 +129,13 @@ export class Channel implements SessionViewer {
     return now - this.typedAt >= INTERACTIVE_MS && this.session.ring.end - this.sent <= BACKGROUND_BYTES;
   }
 
+  /** Bytes the client's window still takes before it must acknowledge. */
+  private get windowLeft(): number {
+    return this.highWater - (this.sent - this.ackedOffset);
+  }
+
   private get windowOpen(): boolean {
-    return this.sent - this.ackedOffset < this.highWater;
+    return this.windowLeft > 0;
   }
 
   onOutput(): void {
@@ -195,8 +200,7 @@ export class Channel implements SessionViewer {
       }
       if (this.sent >= ring.end || budget <= 0) break;
       if (!this.windowOpen || (!this.sink.writable && !this.interactive(performance.now()))) return false;
-      const window = this.highWater - (this.sent - this.ackedOffset);
-      const parts = ring.read(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, window));
+      const parts = ring.read(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, this.windowLeft));
       let n = 0;
       for (const p of parts) n += p.byteLength;
       if (n === 0) continue; // the ring lost what it held: caught up above

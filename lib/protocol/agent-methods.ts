@@ -140,7 +140,9 @@ export const AGENT_METHODS = {
    * there before using it (an f64 end offset in the first 8 bytes, then the data as a ring from
    * byte 16), and the agent, which opens the same file at once, takes what it holds into its ring
    * when the terminal comes back to it — given back, or the gateway gone — so a gateway that
-   * restarts resumes exactly. `busy`: output is still being sent on the channel; ask again.
+   * restarts resumes exactly. Output read before the lend and not yet sent on the channel is
+   * sent first: the agent stops reading meanwhile and answers once it is (the reply may take up
+   * to a second). `busy`: it was still not sent by then; ask again.
    */
   'terminals.lend': spec(
     z.object({ channel, record: z.object({ pid: z.number().int().min(1), fd: z.number().int().min(0), bytes: z.number().int().min(4096).max(64 * 1024 * 1024) }) }),

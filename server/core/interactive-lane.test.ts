@@ -144,4 +144,34 @@ describe('FramedStream', () => {
     await new Promise((r) => process.nextTick(r));
     expect(got.at(-1)).toBe(9);
   });
+
+  it('hands on small frames for a few milliseconds per turn, the rest in later turns, in order, and all before the end', async () => {
+    const stream = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
+    const link = new FramedStream(stream);
+    const got: number[] = [];
+    const perTurn: number[] = [];
+    let inTurn = 0;
+    link.on('message', (m) => {
+      got.push(m.readUInt16BE(0));
+      inTurn++;
+      const until = performance.now() + 1; // each costs a millisecond to handle (a give-back)
+      while (performance.now() < until);
+    });
+    link.on('close', () => got.push(-1));
+    // 40 notices of a few bytes arrive in one read (40 terminals ending together).
+    const frames = Array.from({ length: 40 }, (_, i) => encodeRecord(Uint8Array.from([i >> 8, i & 255])));
+    stream.push(Buffer.concat(frames));
+    while (got.length < 20) {
+      await turn();
+      perTurn.push(inTurn);
+      inTurn = 0;
+    }
+    // Each turn handed on a few (~4 ms of them), never the whole read at once.
+    expect(perTurn.every((n) => n >= 1 && n <= 8)).toBe(true);
+    expect(perTurn.length).toBeGreaterThan(2);
+    // The stream ends with some still waiting: they are handed on before the close, in order.
+    stream.push(null);
+    stream.emit('close');
+    expect(got).toEqual([...Array.from({ length: 40 }, (_, i) => i), -1]);
+  });
 });

@@ -37,6 +37,14 @@ const SPLIT_WRITE_BYTES = 16 * 1024;
  * waits for the next poll. A slice keeps each turn short; the rest follows the next turn.
  */
 const TURN_READ_BYTES = 256 * 1024;
+/**
+ * Time spent handing records on per event-loop turn; the rest wait for the next turn, the stream
+ * paused until they are handed on. Bytes alone do not bound a turn: a notice is a few dozen bytes
+ * and can cost a fraction of a millisecond to handle (500 terminals ending together: every one
+ * given back — its last output read, its descriptors closed — and ended, in one read of the
+ * link), and a keystroke's echo on another descriptor waited for all of them.
+ */
+const TURN_HANDLE_MS = 4;
 
 export class FramedStream extends EventEmitter implements LinkSocket {
   private readonly reader = new RecordReader();
@@ -47,6 +55,8 @@ export class FramedStream extends EventEmitter implements LinkSocket {
    * whether the turn's end is awaited. */
   private turnBytes = 0;
   private turnEnding = false;
+  /** Records taken in and not yet handed on (past TURN_HANDLE_MS), oldest first. */
+  private backlog: Uint8Array[] = [];
 
   /**
    * @param stream the duplex; its 'close' (or 'end' of the readable side) ends the link.
@@ -97,7 +107,20 @@ export class FramedStream extends EventEmitter implements LinkSocket {
     const sliced = this.turnBytes >= TURN_READ_BYTES;
     this.turnEnding = false;
     this.turnBytes = 0;
-    if (sliced && !this.closed) this.stream.resume();
+    if (sliced) this.resumeReading();
+  };
+
+  /** Read again, unless this turn's bytes are spent or records still wait to be handed on. */
+  private resumeReading(): void {
+    if (!this.closed && this.backlog.length === 0 && this.turnBytes < TURN_READ_BYTES) this.stream.resume();
+  }
+
+  /** The next turn: hand on what waited. */
+  private readonly handBacklog = (): void => {
+    const records = this.backlog;
+    this.backlog = [];
+    this.handOn(records);
+    this.resumeReading();
   };
 
   private readonly uncorkTurn = (): void => {
@@ -145,8 +168,26 @@ export class FramedStream extends EventEmitter implements LinkSocket {
       this.terminate();
       return;
     }
-    for (const r of records) {
+    // Records of an earlier read still wait: these go after them.
+    if (this.backlog.length > 0) {
+      for (const r of records) this.backlog.push(r);
+      return;
+    }
+    this.handOn(records);
+  }
+
+  /** Emit `records` in order, for at most `budgetMs`; what is left waits for the next turn. */
+  private handOn(records: Uint8Array[], budgetMs = TURN_HANDLE_MS): void {
+    const start = performance.now();
+    for (let i = 0; i < records.length; i++) {
       if (this.closed) return;
+      if (i > 0 && performance.now() - start >= budgetMs) {
+        this.backlog = records.slice(i);
+        this.stream.pause();
+        setImmediate(this.handBacklog);
+        return;
+      }
+      const r = records[i]!;
       if (this.first) {
         const ok = this.first(r);
         this.first = undefined;
@@ -161,6 +202,11 @@ export class FramedStream extends EventEmitter implements LinkSocket {
   }
 
   private finish(): void {
+    if (this.closed) return;
+    // What was read is handed on before the end, as when every record went at once.
+    const left = this.backlog;
+    this.backlog = [];
+    if (left.length > 0) this.handOn(left, Number.POSITIVE_INFINITY);
     if (this.closed) return;
     this.closed = true;
     this.emit('close');

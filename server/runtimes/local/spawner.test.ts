@@ -75,6 +75,31 @@ describe('the spawner', () => {
     expect(await o.exit).toEqual({ code: null, signal: 'SIGINT' });
   });
 
+  it('reads every terminal into one buffer, and each still gets exactly its own output', async () => {
+    // Both wait for a line, so all they print reaches the listeners as it is read (not held for
+    // a listener yet to come, which copies).
+    const script = (tag: string) => `read go; i=0; while [ $i -lt 3000 ]; do echo ${tag}-$i; i=$((i+1)); done`;
+    const [a, b] = await Promise.all([rt.openPty({ cols: 80, rows: 24, command: script('a') }), rt.openPty({ cols: 80, rows: 24, command: script('b') })]);
+    const readBuffers = new Set<ArrayBufferLike>();
+    const collectLines = (p: PtyProcess) => {
+      let out = '';
+      p.onData((d) => {
+        if (d.buffer.byteLength === 64 * 1024) readBuffers.add(d.buffer);
+        out += Buffer.from(d).toString('utf8');
+      });
+      return { lines: () => out.split('\r\n').filter((l) => /^[ab]-\d+$/.test(l)), exit: new Promise((resolve) => p.onExit(resolve)) };
+    };
+    const [oa, ob] = [collectLines(a), collectLines(b)];
+    a.write(new TextEncoder().encode('\r'));
+    b.write(new TextEncoder().encode('\r'));
+    await Promise.all([oa.exit, ob.exit]);
+    const expected = (tag: string) => Array.from({ length: 3000 }, (_, i) => `${tag}-${i}`);
+    expect(oa.lines()).toEqual(expected('a'));
+    expect(ob.lines()).toEqual(expected('b'));
+    // One 64 KiB read buffer for both, not one each.
+    expect(readBuffers.size).toBe(1);
+  });
+
   it("sets node-pty's line discipline (UTF-8 erase) and the window size", async () => {
     const p = await rt.openPty({ cols: 123, rows: 45, command: 'stty -a' });
     const o = collect(p);

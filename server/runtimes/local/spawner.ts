@@ -349,11 +349,18 @@ const DRAIN_AT_ONCE_BYTES = 1024 * 1024;
 const DRAIN_RETRY_MS = 10;
 
 const READ_BYTES = 64 * 1024;
+/** readPty's buffer, one for every terminal of this process: libuv reads one descriptor at a
+ * time, and each read is handed on before the next. A buffer per terminal was 64 KiB each, of
+ * which a read fills at most the first 4 KiB (the kernel's tty buffer) — and V8 counts every
+ * ArrayBuffer as external memory: 32 MiB for 500 terminals, which started a full collection
+ * every ~8.5 s of bench:load. */
+let ptyReadBuffer: Buffer | null = null;
 
 /**
- * The master side as a socket that reads into one buffer of its own: no allocation, ArrayBuffer
- * and Buffer object per read (a flood is ~25,000 reads of ≤ 4 KiB per 100 MB; the kernel's tty
- * buffer sets that size). `onData` hears a view of that buffer, valid during the call.
+ * The master side as a socket that reads into a buffer shared with every other terminal's: no
+ * allocation, ArrayBuffer and Buffer object per read (a flood is ~25,000 reads of ≤ 4 KiB per
+ * 100 MB; the kernel's tty buffer sets that size). `onData` hears a view of that buffer, valid
+ * during the call only: the next read of any terminal overwrites it.
  */
 export function readPty(fd: number, onData: (data: Uint8Array) => void): net.Socket {
   const binding = pipeWrap();
@@ -367,7 +374,7 @@ export function readPty(fd: number, onData: (data: Uint8Array) => void): net.Soc
   const handle = new Pipe(constants.SOCKET);
   const err = handle.open(fd);
   if (err) throw new Error(`could not read the terminal (uv error ${err})`);
-  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  const buffer = (ptyReadBuffer ??= Buffer.allocUnsafe(READ_BYTES));
   return new net.Socket({
     handle,
     onread: {

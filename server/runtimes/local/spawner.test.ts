@@ -81,21 +81,18 @@ describe('the spawner', () => {
     const script = (tag: string) => `read go; i=0; while [ $i -lt 3000 ]; do echo ${tag}-$i; i=$((i+1)); done`;
     const [a, b] = await Promise.all([rt.openPty({ cols: 80, rows: 24, command: script('a') }), rt.openPty({ cols: 80, rows: 24, command: script('b') })]);
     const readBuffers = new Set<ArrayBufferLike>();
-    const collectLines = (p: PtyProcess) => {
-      let out = '';
-      p.onData((d) => {
-        if (d.buffer.byteLength === 64 * 1024) readBuffers.add(d.buffer);
-        out += Buffer.from(d).toString('utf8');
-      });
-      return { lines: () => out.split('\r\n').filter((l) => /^[ab]-\d+$/.test(l)), exit: new Promise((resolve) => p.onExit(resolve)) };
+    const watch = (p: PtyProcess) => {
+      p.onData((d) => void (d.buffer.byteLength === 64 * 1024 && readBuffers.add(d.buffer)));
+      return collect(p);
     };
-    const [oa, ob] = [collectLines(a), collectLines(b)];
+    const [oa, ob] = [watch(a), watch(b)];
     a.write(new TextEncoder().encode('\r'));
     b.write(new TextEncoder().encode('\r'));
     await Promise.all([oa.exit, ob.exit]);
+    const lines = (o: ReturnType<typeof collect>) => o.text().split('\r\n').filter((l) => /^[ab]-\d+$/.test(l));
     const expected = (tag: string) => Array.from({ length: 3000 }, (_, i) => `${tag}-${i}`);
-    expect(oa.lines()).toEqual(expected('a'));
-    expect(ob.lines()).toEqual(expected('b'));
+    expect(lines(oa)).toEqual(expected('a'));
+    expect(lines(ob)).toEqual(expected('b'));
     // One 64 KiB read buffer for both, not one each.
     expect(readBuffers.size).toBe(1);
   });

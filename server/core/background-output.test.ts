@@ -10,6 +10,7 @@ import { encodeInput } from '../../lib/protocol';
 import { DEFAULT_LIMITS } from '../config';
 import { echoChannels } from '../testing/test-socket';
 import { BACKGROUND_BYTES, INTERACTIVE_CHANNELS } from './channel';
+import { PUMP_TURN_MS } from './connection';
 
 const turn = () => new Promise((r) => setImmediate(r));
 const EVERY = DEFAULT_LIMITS.backgroundFlushMs;
@@ -133,5 +134,40 @@ describe('background output', () => {
     ptys[0]!.emit('line\r\n');
     await turn();
     expect(ws.outputs.map((o) => o.channel)).toEqual([1]);
+  });
+});
+
+describe("many sockets' flushes in one turn", () => {
+  // Only the flushes' timers are faked: a write below takes real time, which the turn counts.
+  beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('take about PUMP_TURN_MS of the event loop together; the rest wait for the next turn, in order, and an echo waits for none of it', async () => {
+    const sockets = [];
+    for (let i = 0; i < 6; i++) sockets.push(await echoChannels(2, DEFAULT_LIMITS));
+    const order: number[] = [];
+    sockets.forEach(({ ws }, i) => {
+      const send = ws.send.bind(ws);
+      ws.send = (data, opts, cb) => {
+        // Each socket's write takes half the turn.
+        for (const until = performance.now() + PUMP_TURN_MS / 2; performance.now() < until; );
+        send(data, opts, cb);
+        if (ws.outputs.length > 0) order.push(i);
+      };
+    });
+    for (const { ptys } of sockets) ptys[0]!.emit('a line nobody typed for\r\n');
+    vi.advanceTimersByTime(EVERY); // every socket's flush is due in this timers phase
+    const first = order.length;
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(first).toBeLessThanOrEqual(2); // the turn is spent
+
+    // A keystroke meanwhile: its echo leaves at once, ahead of the flushes still waiting.
+    const typed = sockets[5]!;
+    typed.ws.receive(encodeInput(2, 'k'));
+    expect(typed.ws.outputs.map((o) => o.channel)).toEqual([2]);
+
+    for (let turns = 0; order.length < 6 + 1 && turns < 20; turns++) await turn();
+    expect(order.filter((i, at) => at !== first)).toEqual([0, 1, 2, 3, 4, 5]); // every socket once, in order
+    expect(typed.ws.outputs.map((o) => o.channel)).toEqual([2, 1]);
   });
 });

@@ -226,6 +226,11 @@ export class Connection implements ChannelSink {
     this.pumpOne(channel, performance.now());
   }
 
+  /** Its pumps waited for a turn of their own (PUMP_TURN_MS): run them now. */
+  pumpWaiting(): void {
+    this.runPumps();
+  }
+
   /** The streaming channels' slot came: they go out with this turn's pumps. */
   private readonly runCoalesced = (): void => {
     this.pumpTimer = undefined;
@@ -242,16 +247,23 @@ export class Connection implements ChannelSink {
     this.runPumps();
   };
 
-  /** Round-robin in bounded slices so one replaying or flooding channel cannot starve siblings. */
+  /** Round-robin in bounded slices so one replaying or flooding channel cannot starve siblings.
+   * Once this event-loop turn's pumps of every connection took PUMP_TURN_MS, it waits for the
+   * next turn (pumpTurn), still scheduled. */
   private readonly runPumps = (): void => {
-    this.pumpScheduled = false;
     if (this.closed) return;
+    if (!pumpTurn.admit(this)) {
+      this.pumpScheduled = true;
+      return;
+    }
+    this.pumpScheduled = false;
     const now = performance.now();
     this.stream?.cork();
     try {
       this.pumpAll(now);
     } finally {
       this.stream?.uncork();
+      pumpTurn.spend(performance.now() - now);
     }
   };
 
@@ -455,6 +467,7 @@ export class Connection implements ChannelSink {
     clearTimeout(this.pumpTimer);
     clearTimeout(this.backgroundTimer);
     this.coalescing.clear();
+    pumpTurn.waiting.delete(this);
     for (const ch of this.channels.values()) ch.detach();
     this.channels.clear();
     this.pumpQueue.clear();
@@ -472,6 +485,44 @@ function corkable(ws: LinkSocket): { cork(): void; uncork(): void } | null {
   if (ws.cork && ws.uncork) return ws as Required<Pick<LinkSocket, 'cork' | 'uncork'>>;
   const socket = (ws as { _socket?: { cork?: unknown; uncork?: unknown } })._socket;
   return socket && typeof socket.cork === 'function' && typeof socket.uncork === 'function' ? (socket as { cork(): void; uncork(): void }) : null;
+}
+
+/**
+ * Every connection's pumps together take at most about this long per event-loop turn; the
+ * connections after that wait, in order, for the turn after the next poll for I/O (the check
+ * phase: setImmediate). Each connection's pumps are timers and immediates of their own, and
+ * Node runs every due one before it polls again: when the 500 printers of bench:load ended
+ * together, the 50 sockets' background flushes (their EXITs, last output) ran in one timers
+ * phase of ~47 ms, and a keystroke that came meanwhile waited for all of it. A keystroke's echo
+ * (Channel.onOutput, pumpNow) never waits for a turn.
+ */
+export const PUMP_TURN_MS = 4;
+
+const pumpTurn = {
+  spent: 0,
+  ending: false,
+  waiting: new Set<Connection>(),
+  /** Whether `conn` may pump now; if not, it runs when its turn comes. */
+  admit(conn: Connection): boolean {
+    if (this.spent < PUMP_TURN_MS) return true;
+    this.waiting.add(conn);
+    return false;
+  },
+  spend(ms: number): void {
+    this.spent += ms;
+    if (this.ending) return;
+    this.ending = true;
+    setImmediate(endPumpTurn);
+  },
+};
+
+function endPumpTurn(): void {
+  pumpTurn.spent = 0;
+  pumpTurn.ending = false;
+  if (pumpTurn.waiting.size === 0) return;
+  const waiting = [...pumpTurn.waiting];
+  pumpTurn.waiting.clear();
+  for (const conn of waiting) conn.pumpWaiting();
 }
 
 /** Bytes one channel may send per pump turn before yielding to its siblings. */

@@ -460,6 +460,33 @@ describe('ReplayRing', () => {
       expect(store.reads).toBe(1);
     });
 
+    it('reads a ring\'s appends right across the recent buffer\'s end (a part that ended exactly there, then the next)', () => {
+      const rings = [0, 1].map((salt) => {
+        const ring = new ReplayRing(64 * 1024);
+        const store = new CountingStore(0, 128 * 1024);
+        expect(ring.useStore(store)).toBe(true);
+        return { ring, store, salt };
+      });
+      const [a, b] = rings as [(typeof rings)[0], (typeof rings)[0]];
+      const append = (r: typeof a) => {
+        const bytes = salted(r.salt, r.ring.end, 16 * 1024); // the most the recent buffer takes
+        r.store.put(bytes);
+        r.ring.append(bytes);
+        const got = r.ring.readJoined(Math.max(r.ring.start, r.ring.end - 40_000));
+        expect(got.byteLength).toBe(Math.min(40_000, r.ring.end));
+        expect(Buffer.compare(got, salted(r.salt, r.ring.end - got.byteLength, got.byteLength))).toBe(0);
+      };
+      // Once one has wrapped, 16 KiB appends fall on the buffer's 16 KiB boundaries, whatever
+      // came before. Then `a`'s appends are one part from just after one of `b`'s until the
+      // buffer's end, exactly; the next is placed at its start. (If `b`'s ended at the buffer's
+      // end, `a`'s part began at its start, and the second round does it.)
+      for (let i = 0; i < 65; i++) append(a);
+      for (let round = 0; round < 2; round++) {
+        append(b);
+        for (let i = 0; i < 65; i++) append(a);
+      }
+    });
+
     it('random appends and reads over many rings sharing the recent buffer agree with a reference model', () => {
       let seed = 11;
       const rnd = (n: number) => {

@@ -249,7 +249,11 @@ export class ReplayRing {
     const at = placeRecent(data);
     const t = tail[tail.length - 1];
     if (t && t.from + t.n !== offset) tail.length = 0; // not expected: appends to a live store follow one another
-    else if (t && t.at + t.n === at && stillRecent(t.at)) {
+    // Merged when placed right after it — but not across the buffer's end: a part that ended
+    // exactly there and this one at its start are contiguous in position, not in the buffer,
+    // and a read of the merged part ran past the buffer's end (views cut short, or empty: the
+    // pump that asked for them then looped forever).
+    else if (t && t.at + t.n === at && at % RECENT_BYTES !== 0 && stillRecent(t.at)) {
       t.n += data.byteLength;
       return;
     }

@@ -203,7 +203,13 @@ export class Channel implements SessionViewer {
       const parts = ring.read(this.sent, Math.min(MAX_OUTPUT_CHUNK_BYTES, budget, this.windowLeft));
       let n = 0;
       for (const p of parts) n += p.byteLength;
-      if (n === 0) continue; // the ring lost what it held: caught up above
+      if (n === 0) {
+        // The ring lost what it held: caught up above, next time round. Nothing read otherwise is
+        // a bug, and looping on it would hold the event loop for good (as a read past the recent
+        // buffer's end once did): fail loudly instead.
+        if (this.sent < ring.start) continue;
+        throw new Error(`ring read nothing at ${this.sent} of [${ring.start}, ${ring.end})`);
+      }
       this.sink.sendOutput(this.id, this.sent, parts);
       this.sent += n;
       budget -= n;

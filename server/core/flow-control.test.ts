@@ -1,5 +1,5 @@
 /** Flow control between a session, its viewers and a socket, with the echo runtime as the PTY. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExitInfo, Opened } from '../../lib/protocol';
 import { EchoPty } from '../runtimes/echo/echo-runtime';
 import { Channel, type ChannelSink } from './channel';
@@ -351,5 +351,23 @@ describe('flow control', () => {
     pty.emit(new TextEncoder().encode('three\r\n'));
     sink.drain();
     expect(sink.sent.at(-1)).toEqual({ channel: 1, offset: 29, bytes: 7 });
+  });
+
+  it('fails loudly, rather than looping, when the ring reads nothing without having lost anything', () => {
+    const sink = new FakeSink();
+    const pty = new EchoPty({ cols: 80, rows: 24 });
+    const session = new TerminalSession({ id: 'broken', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
+      highWater: HIGH,
+      lowWater: LOW,
+      ringBytes: 64 * 1024,
+      cols: 80,
+      rows: 24,
+    });
+    const ch = new Channel(1, session, 0, sink, HIGH);
+    session.attach(ch);
+    pty.emit(new TextEncoder().encode('line one\r\n'));
+    // A ring that answers with nothing (a bug of its own): the pump must not go round forever.
+    vi.spyOn(session.ring, 'read').mockReturnValue([]);
+    expect(() => ch.pump()).toThrow(/ring read nothing at 0 of \[0, 10\)/);
   });
 });

@@ -354,17 +354,7 @@ describe('flow control', () => {
   });
 
   it('fails loudly, rather than looping, when the ring reads nothing without having lost anything', () => {
-    const sink = new FakeSink();
-    const pty = new EchoPty({ cols: 80, rows: 24 });
-    const session = new TerminalSession({ id: 'broken', userId: 'u', workspaceId: 'w', command: 'echo', createdAt: 0 }, pty, {
-      highWater: HIGH,
-      lowWater: LOW,
-      ringBytes: 64 * 1024,
-      cols: 80,
-      rows: 24,
-    });
-    const ch = new Channel(1, session, 0, sink, HIGH);
-    session.attach(ch);
+    const { pty, session, channel: ch } = setup(new FakeSink());
     pty.emit(new TextEncoder().encode('line one\r\n'));
     // A ring that answers with nothing (a bug of its own): the pump must not go round forever.
     vi.spyOn(session.ring, 'read').mockReturnValue([]);

@@ -19,6 +19,7 @@ import { encodeRecord } from '../../lib/protocol';
 import { createLogger } from '../log';
 import { EXIT_ALREADY_RUNNING, SOCKET_NAME, ensureSecret, socketAnswers, spawnDaemon } from '../runtimes/agent/daemon-dir';
 import { AlreadyRunningError, startDaemon } from './daemon';
+import { useKoffiFrom } from '../os/posix-spawn';
 
 declare const __TETHER_RUNNER_VERSION__: string | undefined;
 export const RUNNER_VERSION = typeof __TETHER_RUNNER_VERSION__ === 'string' ? __TETHER_RUNNER_VERSION__ : 'dev';
@@ -48,6 +49,8 @@ async function serve(dir: string, args: string[]): Promise<void> {
     // Set by the gateway that starts it as its pty host (runtimes/local/pty-host.ts); not for the terminals.
     const ringFiles = process.env.TETHER_RING_FILES === '1';
     delete process.env.TETHER_RING_FILES;
+    if (process.env.TETHER_KOFFI) useKoffiFrom(process.env.TETHER_KOFFI);
+    delete process.env.TETHER_KOFFI;
     const daemon = await startDaemon({ dir, version: RUNNER_VERSION, log, graceMs: numberOpt(args, 'grace-ms'), idleExitMs: numberOpt(args, 'idle-ms'), ringFiles });
     const stop = () => void daemon.close('signalled');
     process.once('SIGTERM', stop);

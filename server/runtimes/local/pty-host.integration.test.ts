@@ -140,6 +140,25 @@ describe('local pty host', () => {
     await c.close();
   });
 
+  it("starts users' programs itself through posix_spawn (the gateway's koffi): no Perl spawner forks them", async () => {
+    const g = gateways.at(-1) ?? (await start());
+    const c = await GatewayClient.connect(g.url, { token: g.token });
+    await c.open(1, { workspace: g.workspace, cols: 200, rows: 24, command: 'echo "parent $PPID"; grep SigIgn /proc/self/status' });
+    await c.until(() => c.channel(1).exit !== undefined, 15_000, 'the program to end');
+    const [host] = await hostPids(g);
+    expect(c.text(1)).toContain(`parent ${host}`);
+    expect(c.text(1)).toMatch(/SigIgn:\s+0{16}/);
+    const children = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+    const perlUnderHost = [];
+    for (const pid of children) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (stat.includes('(perl)') && stat.split(') ')[1]?.split(' ')[1] === String(host)) perlUnderHost.push(pid);
+    }
+    expect(perlUnderHost).toEqual([]);
+    c.kill(1);
+    await c.close();
+  });
+
   it('reports the terminals of a pty host that died as lost, quickly, and starts a new host', async () => {
     const g = gateways.at(-1)!;
     const c = await GatewayClient.connect(g.url, { token: g.token });

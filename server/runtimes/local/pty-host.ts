@@ -25,6 +25,7 @@ import { AgentBindings } from '../agent/agent-bindings';
 import { AgentClient, AgentGoneError } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';
+import { koffiDir } from '../../os/posix-spawn';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
 import { whyNoTakeFds } from '../../os/take-fd';
 import { LentReader } from './lent-reader';
@@ -81,7 +82,9 @@ function hostEnv(): NodeJS.ProcessEnv {
   const tuning = Object.entries(process.env).filter(([k]) => MALLOC_TUNING_ENV.test(k));
   // Lending on: the host keeps terminals' output in files this gateway reads (worker/ring-file.ts).
   const ringFiles = lendingHere() ? { TETHER_RING_FILES: '1' } : {};
-  return { ...terminalEnv(), ...Object.fromEntries(tuning), ...(how ? { TETHER_PTY_SPAWNER: how } : {}), ...ringFiles } as NodeJS.ProcessEnv;
+  // This install's koffi, with which the host starts programs through posix_spawn (os/posix-spawn.ts).
+  const koffi = koffiDir();
+  return { ...terminalEnv(), ...Object.fromEntries(tuning), ...(how ? { TETHER_PTY_SPAWNER: how } : {}), ...ringFiles, ...(koffi ? { TETHER_KOFFI: koffi } : {}) } as NodeJS.ProcessEnv;
 }
 
 interface Host {

@@ -14,6 +14,7 @@ import type { ExitInfo } from '../../../lib/protocol';
 import type { PtyProcess } from '../runtime';
 import { LocalRuntime } from './local-runtime';
 import { SpawnedPty, Spawner, SpawnerUnavailable } from './spawner';
+import { posixSpawnAvailable } from '../../os/posix-spawn';
 import { until } from '../../testing/until';
 
 let dir: string;
@@ -26,6 +27,15 @@ afterAll(async () => {
   await rt.dispose();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A spawner that starts every program through Perl. */
+function perlOnly(): Spawner {
+  return new Spawner(Spawner.shared()!.perl, undefined, false);
+}
+
+function sh(command: string) {
+  return { file: '/bin/sh', args: ['-c', command], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cols: 80, rows: 24 };
+}
 
 function collect(p: PtyProcess): { text(): string; exit: Promise<ExitInfo> } {
   let out = '';
@@ -127,7 +137,7 @@ describe('the spawner', () => {
   it('tells a Perl that cannot run the spawner from a spawner that died, so terminals start through node-pty', async () => {
     const fake = path.join(dir, 'broken-perl');
     await writeFile(fake, '#!/bin/sh\necho "Can\'t locate POSIX.pm" >&2\nexit 2\n', { mode: 0o755 });
-    const broken = new Spawner(fake);
+    const broken = new Spawner(fake, undefined, false);
     const req = { file: '/bin/true', args: [], cwd: dir, env: {}, cols: 80, rows: 24 };
     await expect(broken.open(req, 'x')).rejects.toBeInstanceOf(SpawnerUnavailable);
     await expect(broken.open(req, 'x')).rejects.toThrow(/exit 2/);
@@ -152,12 +162,12 @@ describe('the spawner', () => {
   });
 
   it('keeps going when the spawner is killed: the start sent at that moment goes to a new spawner, and a running terminal still ends', async () => {
-    const running = await rt.openPty({ cols: 80, rows: 24, command: 'read line; echo "got $line"' });
+    const spawner = perlOnly();
+    const running = await spawner.open(sh('echo "parent $PPID"; read line; echo "got $line"'), 'read');
     const r = collect(running);
-    const perl = execFileSync('pgrep', ['-P', String(process.pid), 'perl']).toString().trim().split('\n');
-    expect(perl).toHaveLength(1);
-    process.kill(Number(perl[0]), 'SIGKILL');
-    const next = collect(await rt.openPty({ cols: 80, rows: 24, command: 'echo second' }));
+    await until(() => /parent \d+/.test(r.text()), 'the program to start');
+    process.kill(Number(/parent (\d+)/.exec(r.text())![1]), 'SIGKILL');
+    const next = collect(await spawner.open(sh('echo second'), 'echo'));
     expect(await next.exit).toEqual({ code: 0, signal: null });
     expect(next.text()).toContain('second');
     running.write(new TextEncoder().encode('x\r'));
@@ -180,10 +190,11 @@ describe('the spawner', () => {
   }, 60_000);
 
   it('waits for exits on a signalfd with SIGCHLD blocked, and starts programs with no signal blocked', async () => {
-    const o = collect(await rt.openPty({ cols: 80, rows: 24, command: 'grep SigBlk /proc/self/status; echo "parent $PPID"' }));
+    const o = collect(await perlOnly().open(sh('grep SigBlk /proc/self/status; echo "parent $PPID"'), 'grep'));
     await o.exit;
     expect(o.text()).toMatch(/SigBlk:\s+0{16}/);
     const spawnerPid = Number(/parent (\d+)/.exec(o.text())![1]);
+    expect(spawnerPid).not.toBe(process.pid);
     const status = readFileSync(`/proc/${spawnerPid}/status`, 'utf8');
     const blocked = BigInt('0x' + /SigBlk:\s+([0-9a-f]+)/.exec(status)![1]);
     expect(blocked & (1n << BigInt(osConstants.signals.SIGCHLD - 1))).not.toBe(0n);
@@ -191,8 +202,36 @@ describe('the spawner', () => {
     expect(fds).toContain('anon_inode:[signalfd]');
   });
 
+  it('starts programs itself with posix_spawn where glibc has it: no spawner between, no signal blocked or ignored, every exit heard', async () => {
+    expect(posixSpawnAvailable()).toBe(true);
+    const o = collect(await rt.openPty({ cols: 80, rows: 24, command: 'grep -E "SigBlk|SigIgn" /proc/self/status; echo "parent $PPID"' }));
+    expect(await o.exit).toEqual({ code: 0, signal: null });
+    // The shell is this process's child: no Perl in between.
+    expect(o.text()).toContain(`parent ${process.pid}`);
+    expect(o.text()).toMatch(/SigBlk:\s+0{16}/);
+    // Not even glibc's own two (32, 33), which posix_spawn leaves ignored unless asked.
+    expect(o.text()).toMatch(/SigIgn:\s+0{16}/);
+    // Programs that end at once, before they are watched, and a burst of them ending together.
+    const ps = await Promise.all(Array.from({ length: 50 }, (_, i) => rt.openPty({ cols: 80, rows: 24, command: `exit ${i % 7}` })));
+    const exits = await Promise.all(ps.map((p) => collect(p).exit));
+    expect(exits.map((e) => e.code)).toEqual(Array.from({ length: 50 }, (_, i) => i % 7));
+    // None left a zombie behind.
+    const zombies = execFileSync('ps', ['-o', 'stat=', '--ppid', String(process.pid)]).toString().split('\n').filter((l) => l.startsWith('Z'));
+    expect(zombies).toEqual([]);
+  });
+
+  it('through Perl (glibc before 2.34, a program named without a path, TETHER_PTY_SPAWNER=perl): the same descriptors, controlling terminal and line discipline', async () => {
+    const o = collect(await perlOnly().open(sh('ls /proc/$$/fd | tr "\\n" " "; echo; ps -o stat= -p $$; stty -a | grep -o -- "-\\?iutf8"; pwd'), 'check'));
+    expect(await o.exit).toEqual({ code: 0, signal: null });
+    const lines = o.text().split(/\r?\n/);
+    expect(lines[0]!.trim().split(' ').filter((fd) => Number(fd) > 2).length).toBeLessThanOrEqual(1); // ls's own directory
+    expect(lines[1]).toMatch(/^S.*s.*\+/); // session leader, in the foreground of its terminal
+    expect(lines[2]).toBe('iutf8');
+    expect(lines[3]).toBe(dir);
+  });
+
   it('without a signalfd (another architecture) still hears every exit, through its SIGCHLD handler', async () => {
-    const spawner = new Spawner(Spawner.shared()!.perl, 0);
+    const spawner = new Spawner(Spawner.shared()!.perl, 0, false);
     const req = { file: '/bin/sh', cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, cols: 80, rows: 24 };
     for (let round = 0; round < 3; round++) {
       const ps = await Promise.all(Array.from({ length: 20 }, (_, i) => spawner.open({ ...req, args: ['-c', `sleep 0.05; exit ${i}`] }, 'sleep')));

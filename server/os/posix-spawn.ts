@@ -176,13 +176,41 @@ export function spawnOnPty(pts: string, slaveFd: number, req: PtySpawnRequest): 
   const envp = [...Object.entries(req.env).map(([k, v]) => `${k}=${v}`), null];
   const pid = [0];
   return new Promise((resolve, reject) => {
-    c.spawn.async(pid, req.file, fa, attr, argv, envp, (err, rc) => {
-      release();
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      else if (rc !== 0) reject(new Error(`posix_spawn failed: errno ${rc}`));
-      else resolve(pid[0]!);
+    inTurn((next) => {
+      c.spawn.async(pid, req.file, fa, attr, argv, envp, (err, rc) => {
+        next();
+        release();
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else if (rc !== 0) reject(new Error(`posix_spawn failed: errno ${rc}`));
+        else resolve(pid[0]!);
+      });
     });
   });
+}
+
+/** Starts waiting for one of those in flight to return. */
+const waiting: ((next: () => void) => void)[] = [];
+let inFlight = 0;
+/**
+ * At most this many posix_spawn calls in flight. koffi keeps two memory pools for asynchronous
+ * calls and makes one for each call beyond them: with 200 in flight, each call cost the event
+ * loop ~0.6–1 ms, against ~0.05 ms with one. But one at a time was worse over all: the starts
+ * then came back one by one, and each cost the host and the gateway a turn and a message of its
+ * own — 100 terminals took 0.51–0.67 CPU-s of both against 0.30–0.43 with 8, 32 or all in
+ * flight, which were alike (2026-12-07, docs/terminal-speed-log.md).
+ */
+const SPAWNS_IN_FLIGHT = 8;
+
+/** Run `start` when fewer than SPAWNS_IN_FLIGHT are in flight; it calls `next` when its call returned. */
+function inTurn(start: (next: () => void) => void): void {
+  if (inFlight >= SPAWNS_IN_FLIGHT) return void waiting.push(start);
+  inFlight++;
+  const next = (): void => {
+    const following = waiting.shift();
+    if (following) following(next);
+    else inFlight--;
+  };
+  start(next);
 }
 
 export type ChildEnd = { code: number | null; signal: number | null };

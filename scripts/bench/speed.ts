@@ -3,10 +3,10 @@
  * echo loop through node-pty in this process (the floor), Tether as `npm start` ships it (pty
  * host on), Tether with the pty host off, and ttyd (the fastest peer users compare with) when a
  * built `ttyd` is found (on PATH, or TETHER_BENCH_TTYD=/path/to/ttyd). CPU is the user + system
- * time of every server process on the path (gateway and pty host; ttyd's one process; this
+ * time of every server process on the path (gateway, pty host and a Perl spawner; ttyd's one process; this
  * process for node-pty), per 100 MB relayed — the child program's own time is never counted.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { ACK_EVERY_BYTES } from '../../lib/protocol';
@@ -29,9 +29,30 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** The gateway and the pty host serving its DATA_DIR (when there is one). */
+/** The gateway, the pty host serving its DATA_DIR (when there is one), and the Perl spawner of
+ * either (when terminals start through Perl: TETHER_PTY_SPAWNER=perl, or no posix_spawn here).
+ * The spawner forks every terminal's program — 3.7 ms of CPU each on a 2-core VM — and until
+ * 2026-12-07 it was not counted. */
 export function serverPids(gw: GatewayProcess): number[] {
-  return [gw.pid, ...findProcesses((argv) => argv.includes('serve') && argv.some((a) => a.includes(gw.dataDir)))];
+  const servers = [gw.pid, ...findProcesses((argv) => argv.includes('serve') && argv.some((a) => a.includes(gw.dataDir)))];
+  return [...servers, ...childrenNamed(servers, 'perl')];
+}
+
+/** Processes called `name` whose parent is one of `parents`. */
+function childrenNamed(parents: number[], name: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === name && parents.includes(ppid)) found.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
 }
 
 export interface Run {

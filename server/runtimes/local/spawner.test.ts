@@ -3,7 +3,7 @@
  * descriptor table, a controlling terminal, node-pty's line discipline, exit status, and a
  * spawner that dies.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -215,6 +215,16 @@ describe('the spawner', () => {
     const ps = await Promise.all(Array.from({ length: 50 }, (_, i) => rt.openPty({ cols: 80, rows: 24, command: `exit ${i % 7}` })));
     const exits = await Promise.all(ps.map((p) => collect(p).exit));
     expect(exits.map((e) => e.code)).toEqual(Array.from({ length: 50 }, (_, i) => i % 7));
+    // Children of libuv's (commands this process runs) end among them: libuv still reaps its own
+    // and hears their status, and every program's end is still heard.
+    const mixed = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 0
+          ? new Promise<number | null>((resolve) => spawn('/bin/sh', ['-c', `exit ${i % 5}`]).on('exit', resolve))
+          : rt.openPty({ cols: 80, rows: 24, command: `exit ${i % 5}` }).then((p) => collect(p).exit.then((e) => e.code)),
+      ),
+    );
+    expect(mixed).toEqual(Array.from({ length: 30 }, (_, i) => i % 5));
     // None left a zombie behind.
     const zombies = execFileSync('ps', ['-o', 'stat=', '--ppid', String(process.pid)]).toString().split('\n').filter((l) => l.startsWith('Z'));
     expect(zombies).toEqual([]);

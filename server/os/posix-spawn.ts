@@ -6,7 +6,7 @@
  * execs, so nothing is copied and nothing faults — what it costs does not grow with the process.
  * A fork (the Perl spawner's, node-pty's, libuv's) copies page tables, and then every page either
  * side writes before the child execs is copied on a fault. On a 2-core VM 100 terminals took
- * ~1.3 s to start through the Perl spawner (its forks 3.7 ms of CPU each) and ~0.33 s this way
+ * ~1.3 s to start through the Perl spawner (its forks 3.7 ms of CPU each) and 0.3–0.45 s this way
  * (2026-12-07, docs/terminal-speed-log.md). Only the calling thread waits for the exec, and that
  * is a worker thread (koffi's `.async`): the event loop goes on meanwhile.
  *

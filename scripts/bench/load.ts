@@ -32,7 +32,7 @@ import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { GatewayClient } from '../../server/testing/ws-client';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { echoSeries, gatewayTerminal, settle } from './keystrokes';
-import { serverPids } from './speed';
+import { gatewayAndHost, spawnersOf } from './speed';
 import { memfdBytes, rssBytes } from './process-memory';
 import { median, percentile } from './stats';
 import { startTtyd, TtydClient } from './ttyd-client';
@@ -243,22 +243,6 @@ function lostLine(f: { lost: number; repeated: number; outOfOrder: number }): st
 
 function clientLoopText(loop: IntervalHistogram): string {
   return `this client p99 ${ms(loop.percentile(99) / 1e6)}, max ${ms(loop.max / 1e6)} (10 ms sampling, included)`;
-}
-
-function comm(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-function directChildren(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** Stop the server under test (`root`), then what it and its terminals left running. */
@@ -530,11 +514,11 @@ async function tetherLoad(script: string): Promise<boolean> {
     const clientLoop = monitorEventLoopDelay({ resolution: 10 });
     clientLoop.enable();
     // The pty host (when on, as shipped) runs the terminals: its CPU counts as Tether's, and the
-    // printers are the children of its terminal spawner (server/runtimes/local/spawner.ts), or its
-    // own with TETHER_PTY_SPAWNER=node-pty; the spawner's own CPU counts as Tether's too.
-    const host = serverPids(gw).find((p) => p !== gw.pid);
+    // printers are its own children (posix_spawn, or node-pty with TETHER_PTY_SPAWNER=node-pty), or
+    // those of its Perl spawner (server/runtimes/local/spawner.ts), whose own CPU counts as Tether's too.
+    const host = gatewayAndHost(gw).find((p) => p !== gw.pid);
     const tether = [gw.pid, ...(host ? [host] : [])];
-    const spawners = host ? directChildren(host).filter((p) => comm(p) === 'perl') : [];
+    const spawners = host ? spawnersOf([host]) : [];
     const hostTicks = () => {
       const t = host ? cpuTicks(host) : { own: 0, children: 0 };
       for (const s of spawners) {

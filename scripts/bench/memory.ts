@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startGatewayProcess } from './gateway-process';
 import { gatewayMany } from './many';
 import { memfdBytes, rssBytes } from './process-memory';
-import { serverPids } from './speed';
+import { gatewayAndHost } from './speed';
 
 /** RSS of a process sampled while it may have just ended: 0 then. */
 function rssOf(pid: number): number {
@@ -68,7 +68,7 @@ export async function memoryFigures(file: string, opts: { quick: boolean }): Pro
     let filesPeak = 0;
     const sample = () => {
       void gw.rssBytes().then((r) => (peak = Math.max(peak, r)));
-      const pids = serverPids(gw);
+      const pids = gatewayAndHost(gw);
       for (const pid of pids) if (pid !== gw.pid) hostPeak = Math.max(hostPeak, rssOf(pid));
       filesPeak = Math.max(filesPeak, memfdBytes(pids));
     };

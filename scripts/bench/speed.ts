@@ -6,11 +6,12 @@
  * time of every server process on the path (gateway, pty host and a Perl spawner; ttyd's one process; this
  * process for node-pty), per 100 MB relayed — the child program's own time is never counted.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pty from 'node-pty';
 import { ACK_EVERY_BYTES } from '../../lib/protocol';
-import { findProcesses } from '../../server/os/processes';
+import { findProcesses, withDescendants } from '../../server/os/processes';
+import { SPAWNER_ARG } from '../../server/runtimes/local/spawner';
 import { GatewayClient } from '../../server/testing/ws-client';
 import type { GatewayProcess } from './gateway-process';
 import { median, percentile } from './stats';
@@ -29,30 +30,24 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** The gateway, the pty host serving its DATA_DIR (when there is one), and the Perl spawner of
- * either (when terminals start through Perl: TETHER_PTY_SPAWNER=perl, or no posix_spawn here).
- * The spawner forks every terminal's program — 3.7 ms of CPU each on a 2-core VM — and until
- * 2026-12-07 it was not counted. */
-export function serverPids(gw: GatewayProcess): number[] {
-  const servers = [gw.pid, ...findProcesses((argv) => argv.includes('serve') && argv.some((a) => a.includes(gw.dataDir)))];
-  return [...servers, ...childrenNamed(servers, 'perl')];
+/** The gateway and the pty host serving its DATA_DIR (when there is one). */
+export function gatewayAndHost(gw: GatewayProcess): number[] {
+  return [gw.pid, ...findProcesses((argv) => argv.includes('serve') && argv.some((a) => a.includes(gw.dataDir)))];
 }
 
-/** Processes called `name` whose parent is one of `parents`. */
-function childrenNamed(parents: number[], name: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === name && parents.includes(ppid)) found.push(Number(entry));
-    } catch {
-      /* gone */
-    }
-  }
-  return found;
+/** Those and the Perl spawner of either (when terminals start through Perl: TETHER_PTY_SPAWNER=perl,
+ * or no posix_spawn here). The spawner forks every terminal's program — 3.7 ms of CPU each on a
+ * 2-core VM — and until 2026-12-07 it was not counted. */
+export function serverPids(gw: GatewayProcess): number[] {
+  const servers = gatewayAndHost(gw);
+  return [...servers, ...spawnersOf(servers)];
+}
+
+/** Perl spawners (server/runtimes/local/spawner.ts) started by `servers` — known by their command
+ * line, not by being `perl`: a terminal's own Perl program is a child of the pty host too. */
+export function spawnersOf(servers: number[]): number[] {
+  const tree = new Set(withDescendants(servers));
+  return findProcesses((argv) => argv.includes(SPAWNER_ARG)).filter((pid) => tree.has(pid));
 }
 
 export interface Run {

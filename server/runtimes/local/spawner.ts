@@ -115,6 +115,10 @@ while (1) {
 }
 `;
 
+/** The spawner's one argument (the script ignores it): how a process is known to be a spawner
+ * from its command line (the benchmarks count its CPU as Tether's). */
+export const SPAWNER_ARG = 'tether-pty-spawner';
+
 /** signalfd4(2)'s number where Perl's syscall() can call it (see spawnerScript). */
 const SIGNALFD4_SYSCALL: Partial<Record<string, number>> = { x64: 289, arm64: 74 };
 
@@ -267,7 +271,7 @@ export class Spawner {
   }
 
   private launch(): ChildProcess {
-    const child = spawn(this.perl, ['-e', spawnerScript(this.signalfd4)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(this.perl, ['-e', spawnerScript(this.signalfd4), SPAWNER_ARG], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     this.out = '';
     this.ready = false;

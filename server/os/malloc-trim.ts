@@ -7,10 +7,10 @@
  * 200 MB larger for good. malloc_trim also releases whole free pages in the middle of a heap
  * (MADV_DONTNEED): ~20 ms for 200 MB, run once the gateway goes quiet after a burst (os/memory-relief.ts).
  *
- * Called through koffi (an FFI with prebuilt binaries). Null where there is no glibc (musl, macOS)
- * or koffi cannot load: memory is then still freed for reuse, just not returned.
+ * Called through koffi (os/libc.ts). Null where there is no glibc (musl, macOS) or koffi cannot
+ * load: memory is then still freed for reuse, just not returned.
  */
-import { createRequire } from 'node:module';
+import { libc } from './libc';
 
 export type Trim = () => boolean;
 
@@ -19,13 +19,10 @@ let cached: Trim | null | undefined;
 export function mallocTrim(): Trim | null {
   if (cached !== undefined) return cached;
   cached = null;
-  if (process.platform !== 'linux') return cached;
-  // glibc says who it is in the process report; musl has no malloc_trim.
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  if (!header?.glibcVersionRuntime) return cached;
+  const c = libc();
+  if (!c) return cached;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    const trim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
+    const trim = c.func<(pad: number) => number>('int malloc_trim(size_t pad)');
     cached = () => trim(0) === 1;
   } catch {
     cached = null;

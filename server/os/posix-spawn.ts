@@ -19,8 +19,7 @@
  * glibc before 2.34 (no addclosefrom_np), a program named without a path, and any start that
  * fails here (the spawner's child then says why in the terminal).
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { knownLayout, libc as loadLibc } from './libc';
 
 interface SpawnLibc {
   faInit(fa: Buffer): number;
@@ -67,8 +66,6 @@ const SIGSET_BYTES = 128;
 const TERMIOS_BYTES = 128;
 
 let libc: SpawnLibc | null | undefined;
-/** Where koffi is, for a bundle with no node_modules of its own (see useKoffiFrom). */
-let koffiFrom: string | null = null;
 /** No signal blocked. */
 let noSignals: Buffer;
 /** Every signal, glibc's own two (32, 33) too: sigfillset leaves those out, and posix_spawn
@@ -78,11 +75,10 @@ let allSignals: Buffer;
 function load(): SpawnLibc | null {
   if (libc !== undefined) return libc;
   libc = null;
-  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) return libc;
+  const c = knownLayout() ? loadLibc() : null;
+  if (!c) return libc;
   try {
-    const koffi = (koffiFrom ? createRequire(path.join(koffiFrom, 'package.json'))(koffiFrom) : createRequire(import.meta.url)('koffi')) as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    const f = (sig: string) => lib.func(sig) as never;
+    const f = (declaration: string) => c.func<never>(declaration);
     const loaded: SpawnLibc = {
       faInit: f('int posix_spawn_file_actions_init(void *fa)'),
       faDestroy: f('int posix_spawn_file_actions_destroy(void *fa)'),
@@ -109,26 +105,6 @@ function load(): SpawnLibc | null {
     libc = null;
   }
   return libc;
-}
-
-/**
- * Load koffi from `dir` (its package folder). The local pty host is the runner artifact, one file
- * without node_modules; the gateway that starts it names its own koffi (TETHER_KOFFI, read by
- * worker/runner-main.ts). A runner deployed over SSH has none and starts programs through Perl.
- */
-export function useKoffiFrom(dir: string): void {
-  koffiFrom = dir;
-  if (!libc) libc = undefined;
-}
-
-/** The koffi package folder this process loads (for a pty host it starts), or null. */
-export function koffiDir(): string | null {
-  try {
-    // Its entry file is at the package's top (koffi exports no package.json to resolve).
-    return path.dirname(createRequire(import.meta.url).resolve('koffi'));
-  } catch {
-    return null;
-  }
 }
 
 /** Whether programs can start through posix_spawn here (Linux, glibc ≥ 2.34, koffi). */

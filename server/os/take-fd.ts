@@ -11,7 +11,7 @@
  * gateway writes what it reads to (runtimes/local/lent-reader.ts).
  */
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { knownLayout, libc as loadLibc, whyNoLibc } from './libc';
 
 /** The same numbers on x86-64 and arm64 (added after the syscall tables were unified). */
 const SYS_PIDFD_OPEN = 434;
@@ -39,17 +39,21 @@ let unavailable = '';
 function load(): Libc | null {
   if (libc !== undefined) return libc;
   libc = null;
-  if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
+  if (!knownLayout()) {
     unavailable = `needs Linux on x64 or arm64, not ${process.platform} on ${process.arch}`;
     return libc;
   }
+  const c = loadLibc();
+  if (!c) {
+    unavailable = whyNoLibc();
+    return libc;
+  }
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    const lib = koffi.load('libc.so.6');
-    const syscall = lib.func('long syscall(long nr, long a, long b, long c)') as Libc['syscall'];
-    const memfdCreate = lib.func('int memfd_create(const char *name, unsigned int flags)') as Libc['memfdCreate'];
-    const mmap = lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)') as Libc['mmap'];
-    const munmap = lib.func('int munmap(void *addr, size_t length)') as Libc['munmap'];
+    const { koffi, func } = c;
+    const syscall = func<Libc['syscall']>('long syscall(long nr, long a, long b, long c)');
+    const memfdCreate = func<Libc['memfdCreate']>('int memfd_create(const char *name, unsigned int flags)');
+    const mmap = func<Libc['mmap']>('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+    const munmap = func<Libc['munmap']>('int munmap(void *addr, size_t length)');
     // MAP_FAILED is (void *)-1.
     const failed = (ptr: unknown) => ptr === null || BigInt.asIntN(64, BigInt(koffi.address(ptr))) === -1n;
     libc = { syscall, memfdCreate, mmap, munmap, view: (ptr, length) => koffi.view(ptr, length), failed, errno: () => koffi.errno() };

@@ -19,7 +19,7 @@ import { encodeRecord } from '../../lib/protocol';
 import { createLogger } from '../log';
 import { EXIT_ALREADY_RUNNING, SOCKET_NAME, ensureSecret, socketAnswers, spawnDaemon } from '../runtimes/agent/daemon-dir';
 import { AlreadyRunningError, startDaemon } from './daemon';
-import { useKoffiFrom } from '../os/posix-spawn';
+import { useKoffiFrom } from '../os/libc';
 
 declare const __TETHER_RUNNER_VERSION__: string | undefined;
 export const RUNNER_VERSION = typeof __TETHER_RUNNER_VERSION__ === 'string' ? __TETHER_RUNNER_VERSION__ : 'dev';

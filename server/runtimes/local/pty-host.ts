@@ -25,7 +25,7 @@ import { AgentBindings } from '../agent/agent-bindings';
 import { AgentClient, AgentGoneError } from '../agent/agent-client';
 import { AgentTerminals } from '../agent/agent-pty';
 import { runnerArtifact } from '../agent/runner-artifact';
-import { koffiDir } from '../../os/posix-spawn';
+import { koffiDir } from '../../os/libc';
 import type { PtyOptions, PtyProcess, RunningTerminal } from '../runtime';
 import { whyNoTakeFds } from '../../os/take-fd';
 import { LentReader } from './lent-reader';

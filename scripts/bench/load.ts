@@ -313,24 +313,29 @@ function peakOf(read: () => Promise<number>, start: number): Peak {
   return p;
 }
 
-/** MiB received in each whole second from now; stop() ends the count at once (its promise settles within a second). */
-function perSecondRates(receivedAt: () => number, from: number): { stop(): Promise<number[]> } {
+/** MiB received in each whole second from now; stop(lastByteAt) ends the count at once (its
+ * promise settles within a second) and keeps the seconds that ended by the last byte (the ones
+ * after it, while exits are awaited, received nothing by definition). */
+function perSecondRates(receivedAt: () => number, from: number): { stop(lastByteAt: number): Promise<number[]> } {
   let running = true;
-  const perSecond: number[] = [];
+  const perSecond: { endedAt: number; mib: number }[] = [];
   const loop = (async () => {
     let prev = from;
     for (;;) {
       await sleep(1000);
       if (!running) return;
       const now = receivedAt();
-      perSecond.push((now - prev) / MB);
+      perSecond.push({ endedAt: performance.now(), mib: (now - prev) / MB });
       prev = now;
     }
   })();
   return {
-    stop() {
+    stop(lastByteAt) {
       running = false;
-      return loop.then(() => perSecond);
+      return loop.then(() => {
+        const during = perSecond.filter((s) => s.endedAt <= lastByteAt);
+        return (during.length > 0 ? during : perSecond).map((s) => s.mib);
+      });
     },
   };
 }
@@ -547,8 +552,8 @@ async function tetherLoad(script: string): Promise<boolean> {
         ),
       ),
     );
-    const ratesDone = rates.stop();
     const lastByte = Math.max(...load.map((ch) => ch.client.channel(ch.id).lastOutputAt));
+    const ratesDone = rates.stop(lastByte);
     const seconds = (lastByte - t0) / 1000;
     const cpu1 = cpuTicks(gw.pid);
     const host1 = hostTicks();
@@ -742,8 +747,9 @@ async function ttydLoad(bin: string, script: string): Promise<boolean> {
         ),
       ),
     );
-    const ratesDone = rates.stop();
-    const seconds = (Math.max(...terms.map((t) => t.client.lastOutputAt)) - t0) / 1000;
+    const lastByte = Math.max(...terms.map((t) => t.client.lastOutputAt));
+    const ratesDone = rates.stop(lastByte);
+    const seconds = (lastByte - t0) / 1000;
     const cpu1 = cpuTicks(pid);
     const sched1 = schedstat(pid);
     clientLoop.disable();

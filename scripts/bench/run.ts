@@ -392,7 +392,7 @@ async function printSpeedFigures(gw: GatewayProcess, file: string, bytes: number
     const figures = await compare(peers, `cat ${file}`, bytes, rounds, echoRounds, echoWarmup, warmClients);
     const floor = figures[0]!;
     const ttydFigures = figures.find((f) => f.name === 'ttyd');
-    console.log(`(s) terminal speed, ${fmtMB(bytes)} flood (median of ${rounds}, interleaved) and one-byte echoes, ${echoRounds} warm (after ${echoWarmup} unmeasured) and the first ${echoRounds} cold (each server fresh, this process's clients warmed on servers of their own)${ttyd ? '' : '; ttyd not found (PATH or TETHER_BENCH_TTYD), so not compared'}:`);
+    console.log(`(s) terminal speed, ${fmtMB(bytes)} flood (median of ${rounds}, interleaved) and one-byte echoes, ${echoRounds} warm (after ${echoWarmup} unmeasured) and the first ${echoRounds} cold (each server's first keystrokes, after the floods, which do not run its input path; this process's clients warmed on servers of their own)${ttyd ? '' : '; ttyd not found (PATH or TETHER_BENCH_TTYD), so not compared'}:`);
     for (const f of figures) {
       console.log(
         `    ${f.name.padEnd(22)} ${f.mbs.toFixed(1).padStart(6)} MiB/s = ${((f.mbs / floor.mbs) * 100).toFixed(0).padStart(3)}% of node-pty` +

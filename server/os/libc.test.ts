@@ -32,6 +32,6 @@ describe.runIf(process.platform === 'linux')('libc through koffi (Linux)', () =>
     const wrong = await fresh();
     wrong.useKoffiFrom(empty);
     expect(wrong.libc()).toBeNull();
-    expect(wrong.whyNoLibc()).toMatch(/^koffi or libc would not load: .*Cannot find module/);
+    expect(wrong.whyNoLibc()).toMatch(/^koffi or glibc would not load: .*Cannot find module/);
   });
 });

@@ -61,6 +61,7 @@ export function knownLayout(): boolean {
  * Load koffi from `dir` (its package folder). The local pty host is the runner artifact, one file
  * without node_modules; the gateway that starts it names its own koffi (TETHER_KOFFI, read by
  * worker/runner-main.ts). A runner deployed over SSH has none: it starts programs through Perl.
+ * Call it before anything asks for libc: the modules keep what they bound (or that nothing was).
  */
 export function useKoffiFrom(dir: string): void {
   koffiFrom = dir;

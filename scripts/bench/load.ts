@@ -22,7 +22,7 @@
  * session or process is left behind.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { GatewayClient } from '../../server/testing/ws-client';
+import { withDescendants } from '../../server/os/processes';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { echoSeries, gatewayTerminal, settle } from './keystrokes';
 import { gatewayAndHost, spawnersOf } from './speed';
@@ -255,20 +256,7 @@ async function stopAndFindLeftovers(root: number, spawned: readonly number[], st
 
 /** Live (non-zombie) descendants of `root`. */
 function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z') parent.set(Number(e), Number(ppid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found = [root];
-  for (let i = 0; i < found.length; i++) for (const [pid, ppid] of parent) if (ppid === found[i]) found.push(pid);
-  return found.slice(1);
+  return withDescendants([root]).filter((pid) => pid !== root);
 }
 
 function alive(pids: readonly number[]): number[] {

@@ -30,7 +30,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACK_EVERY_BYTES } from '../../lib/protocol';
 import { GatewayClient } from '../../server/testing/ws-client';
-import { withDescendants } from '../../server/os/processes';
+import { alive, withDescendants } from '../../server/os/processes';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process';
 import { echoSeries, gatewayTerminal, settle } from './keystrokes';
 import { gatewayAndHost, spawnersOf } from './speed';
@@ -257,17 +257,6 @@ async function stopAndFindLeftovers(root: number, spawned: readonly number[], st
 /** Live (non-zombie) descendants of `root`. */
 function descendants(root: number): number[] {
   return withDescendants([root]).filter((pid) => pid !== root);
-}
-
-function alive(pids: readonly number[]): number[] {
-  return pids.filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Of the time a process wanted a CPU between two schedstat readings, the share it spent waiting for one (run queue). */

@@ -53,6 +53,12 @@ export function withDescendants(roots: number[]): number[] {
   return found;
 }
 
+/** Those of `pids` still alive (not zombies). */
+export function alive(pids: readonly number[]): number[] {
+  const table = processTable();
+  return pids.filter((pid) => table.has(pid));
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -63,8 +69,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; ; await sleep(25)) {
-    const table = processTable();
-    if (!pids.some((pid) => table.has(pid))) return true;
+    if (alive(pids).length === 0) return true;
     if (Date.now() >= deadline) return false;
   }
 }

@@ -13,12 +13,12 @@
  * connection meanwhile), then SIGTERMs everything, SIGKILLing whatever is left after 2 s.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { alive, withDescendants } from '../os/processes';
 import { freePort } from './free-port';
 
 export interface TestSshd {
@@ -294,7 +294,7 @@ class Sshd implements TestSshd {
 /** Listeners of fixtures not stopped yet; killed (with their sessions) if the test process exits first. */
 const running = new Set<number>();
 process.on('exit', () => {
-  for (const pid of running) for (const p of descendants(pid)) signal(p, 'SIGKILL');
+  for (const pid of running) for (const p of withDescendants([pid])) signal(p, 'SIGKILL');
 });
 
 /** Uid of the test user, creating it if missing (another test worker may be creating it right now). */
@@ -342,34 +342,6 @@ async function hasPerSourcePenalties(): Promise<boolean> {
   return major > 9 || (major === 9 && minor >= 8);
 }
 
-/** Live (non-zombie) processes: pid → parent pid, from /proc. */
-function processTable(): Map<number, number> {
-  const table = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid ..."; comm may contain spaces and parentheses.
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state !== 'Z') table.set(Number(entry), Number(ppid));
-  }
-  return table;
-}
-
-/** `root` and all its live descendants. */
-function descendants(root: number): number[] {
-  const table = processTable();
-  const found = table.has(root) ? [root] : [];
-  for (let i = 0; i < found.length; i++) {
-    for (const [pid, ppid] of table) if (ppid === found[i]) found.push(pid);
-  }
-  return found;
-}
-
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
@@ -382,7 +354,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 async function killTree(root: number): Promise<void> {
   const frozen = new Set<number>();
   for (;;) {
-    const fresh = descendants(root).filter((pid) => !frozen.has(pid));
+    const fresh = withDescendants([root]).filter((pid) => !frozen.has(pid));
     if (fresh.length === 0) break;
     for (const pid of fresh) {
       signal(pid, 'SIGSTOP');
@@ -398,8 +370,7 @@ async function killTree(root: number): Promise<void> {
 
 async function allGone(pids: Set<number>, timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
-    const table = processTable();
-    if (![...pids].some((pid) => table.has(pid))) return true;
+    if (alive([...pids]).length === 0) return true;
   }
   return false;
 }
